@@ -1,0 +1,96 @@
+"""The e-office server: create_app builds the application from settings."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from eoffice.config import Settings
+from eoffice.api_base import JsonErrorApi
+from eoffice.extensions import db, migrate, socketio
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = (settings if settings is not None else Settings.from_env()).resolve_secrets()
+    settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.effective_database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
+        MAX_CONTENT_LENGTH=settings.max_json_size,
+        API_TITLE="e-office",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        JSON_SORT_KEYS=False,
+    )
+    if settings.proxy_count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count)
+
+    from eoffice.storage.factory import build_storage
+
+    app.extensions["eoffice"] = {"settings": settings, "storage": build_storage(settings)}
+
+    import eoffice.models  # noqa: F401 - every table registered before migrations run
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    socketio.init_app(
+        app,
+        message_queue=settings.redis_url,
+        async_mode=settings.socketio_async_mode,
+        cors_allowed_origins=[],
+    )
+    # One Api per application: it holds that application's OpenAPI document.
+    api = JsonErrorApi(app, spec_kwargs={"security": [{"bearer": []}]})
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    _register_blueprints(api)
+
+    from eoffice import cli
+
+    cli.register(app)
+
+    if settings.should_auto_migrate:
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            upgrade(directory=MIGRATIONS_DIR)
+    return app
+
+
+def _engine_options(settings: Settings) -> dict:
+    if settings.is_embedded_database:
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+
+
+def _register_blueprints(api: JsonErrorApi) -> None:
+    from eoffice.accounts.api import blp as accounts_blp
+    from eoffice.audit.api import blp as audit_blp
+    from eoffice.auth.api import blp as auth_blp
+    from eoffice.health import blp as health_blp
+    from eoffice.storage.api import blp as storage_blp
+
+    for blueprint in (health_blp, auth_blp, accounts_blp, audit_blp, storage_blp):
+        api.register_blueprint(blueprint)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers run beside the single writer; foreign keys are off by default in SQLite.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()

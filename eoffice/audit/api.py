@@ -1,0 +1,56 @@
+"""Reading the audit log; there is deliberately no way to change it through the API."""
+from __future__ import annotations
+
+import marshmallow as ma
+from flask_smorest import Blueprint
+from sqlalchemy import func, select
+
+from eoffice.audit.models import AuditEvent
+from eoffice.auth.policy import Permission, authorize
+from eoffice.auth.session import current_user, login_required
+from eoffice.extensions import db
+
+blp = Blueprint("audit", __name__, url_prefix="/api/v1/admin", description="Audit log")
+
+
+class AuditEventSchema(ma.Schema):
+    id = ma.fields.Integer()
+    occurred_at = ma.fields.DateTime()
+    event = ma.fields.String()
+    actor_id = ma.fields.Integer(allow_none=True)
+    actor_username = ma.fields.String(allow_none=True)
+    agency_id = ma.fields.String(allow_none=True)
+    target_type = ma.fields.String(allow_none=True)
+    target_id = ma.fields.String(allow_none=True)
+    address = ma.fields.String(allow_none=True)
+    details = ma.fields.Dict()
+
+
+class AuditQuerySchema(ma.Schema):
+    event = ma.fields.String()
+    actor_id = ma.fields.Integer()
+    agency_id = ma.fields.String()
+
+
+@blp.get("/audit-events")
+@blp.arguments(AuditQuerySchema, location="query")
+@blp.response(200, AuditEventSchema(many=True))
+@blp.paginate()
+@login_required
+def list_audit_events(filters, pagination_parameters):
+    user = current_user()
+    agency_id = filters.get("agency_id") or (None if user.is_platform_admin else user.agency_id)
+    authorize(user, Permission.READ_AUDIT, agency_id)
+    query = select(AuditEvent)
+    if agency_id:
+        query = query.where(AuditEvent.agency_id == agency_id)
+    if "event" in filters:
+        query = query.where(AuditEvent.event == filters["event"])
+    if "actor_id" in filters:
+        query = query.where(AuditEvent.actor_id == filters["actor_id"])
+    pagination_parameters.item_count = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    return db.session.scalars(
+        query.order_by(AuditEvent.id.desc())
+        .offset(pagination_parameters.first_item)
+        .limit(pagination_parameters.page_size)
+    ).all()

@@ -1,0 +1,51 @@
+"""Who is calling: the bearer token of the request, resolved to an active user."""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from flask import g, request
+
+from eoffice.accounts.models import User
+from eoffice.api_base import ApiError
+from eoffice.auth.tokens import InvalidToken, decode_access_token
+from eoffice.extensions import db
+
+
+def _unauthorized(message: str) -> ApiError:
+    return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+def user_from_token(token: str) -> User:
+    try:
+        user_id = decode_access_token(token)
+    except InvalidToken as exc:
+        raise _unauthorized(f"invalid access token: {exc}") from exc
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise _unauthorized("account disabled or removed")
+    return user
+
+
+def current_user() -> User:
+    user = g.get("current_user")
+    if user is None:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _unauthorized("missing bearer token")
+        user = g.current_user = user_from_token(token.strip())
+    return user
+
+
+def login_required(view: Callable) -> Callable:
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        current_user()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def client_address() -> str:
+    return (request.remote_addr or "unknown")[:45]

@@ -1,0 +1,69 @@
+"""Commands for deployment scripts and operators: `flask --app wsgi <command>`."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+
+from eoffice.api_base import ApiError
+from eoffice.config import documented_settings
+from eoffice.extensions import db
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(create_admin)
+    app.cli.add_command(load_demo)
+    app.cli.add_command(show_settings)
+
+
+@click.command("create-admin")
+@click.option("--agency-id", required=True, help="13-character agency identifier, e.g. 000.00.00.H49")
+@click.option("--agency-name", required=True, help="Used when the agency does not exist yet")
+@click.option("--username", required=True)
+@click.option("--full-name", default=None, help="Defaults to the username")
+@click.option("--email", default=None)
+@click.option("--platform-admin", is_flag=True, help="May manage every agency, not only its own")
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from standard input")
+def create_admin(agency_id, agency_name, username, full_name, email, platform_admin, password_stdin):
+    """Create the agency if missing and an admin account in it, non-interactively."""
+    from eoffice.accounts import operations
+    from eoffice.accounts.models import Agency, Role
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 8:
+        raise click.ClickException("the password on standard input must be at least 8 characters")
+    try:
+        if db.session.get(Agency, agency_id) is None:
+            operations.create_agency(agency_id, agency_name)
+        user = operations.create_user(
+            username=username,
+            password=password,
+            full_name=full_name or username,
+            email=email,
+            agency_id=agency_id,
+            roles=[Role.ADMIN.value],
+            is_platform_admin=platform_admin,
+        )
+    except ApiError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo(f"created admin {user.username} (id {user.id}) in agency {agency_id}")
+
+
+@click.command("load-demo")
+def load_demo():
+    """Load the demo province once; running it again changes nothing."""
+    from eoffice.demo import load_demo_data
+
+    created = load_demo_data()
+    db.session.commit()
+    click.echo("demo data loaded" if created else "demo data already present")
+
+
+@click.command("settings")
+def show_settings():
+    """List every EOFFICE_* setting with its default."""
+    for name, default, doc in documented_settings():
+        click.echo(f"{name}={'' if default is None else default}\t{doc}")

@@ -1,0 +1,237 @@
+"""Every setting of the server, read from EOFFICE_* environment variables in this one place."""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+PREFIX = "EOFFICE_"
+# Variables of the test harness and of the benchmarks, not of the server; they share the
+# prefix so that one `env | grep EOFFICE_` shows everything, and are ignored here.
+IGNORED_PREFIXES = ("EOFFICE_TEST_", "EOFFICE_BENCH_")
+
+
+class ConfigError(Exception):
+    """Raised when settings are unknown or malformed; start-up stops with its message."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid settings:\n  " + "\n  ".join(problems))
+
+
+def _parse_int(minimum: int | None = None, maximum: int | None = None) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise ValueError(f"expected an integer, got {raw!r}") from None
+        if minimum is not None and value < minimum:
+            raise ValueError(f"must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise ValueError(f"must be at most {maximum}, got {value}")
+        return value
+
+    return parse
+
+
+def _parse_bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true/false, got {raw!r}")
+
+
+def _parse_str(raw: str) -> str:
+    return raw
+
+
+def _parse_database_url(raw: str) -> str:
+    if not re.match(r"^(sqlite|postgresql(\+psycopg2)?)://", raw):
+        raise ValueError("must start with sqlite:// or postgresql://")
+    return raw
+
+
+def _parse_redis_url(raw: str) -> str:
+    if not re.match(r"^rediss?://", raw):
+        raise ValueError("must start with redis:// or rediss://")
+    return raw
+
+
+def _parse_choice(*choices: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}, got {raw!r}")
+        return raw
+
+    return parse
+
+
+def _parse_jwt_keys(raw: str) -> dict[str, str]:
+    """`kid:secret[,kid:secret…]`; the first key signs, all of them verify (rotation)."""
+    keys: dict[str, str] = {}
+    for item in raw.split(","):
+        kid, sep, secret = item.strip().partition(":")
+        if not sep or not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", kid):
+            raise ValueError("expected kid:secret pairs separated by commas, kid of letters/digits/._-")
+        if len(secret) < 32:
+            raise ValueError(f"the secret of key {kid!r} must be at least 32 characters")
+        if kid in keys:
+            raise ValueError(f"key id {kid!r} appears twice")
+        keys[kid] = secret
+    return keys
+
+
+def _setting(default: Any, parse: Callable[[str], Any], doc: str) -> Any:
+    return field(default=default, metadata={"parse": parse, "doc": doc})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Field `foo_bar` is read from EOFFICE_FOO_BAR; the README lists them all with defaults."""
+
+    host: str = _setting("127.0.0.1", _parse_str, "Address the server listens on.")
+    port: int = _setting(8000, _parse_int(1, 65535), "Port the server listens on.")
+    instance_path: str = _setting(
+        "instance", _parse_str, "Folder for the embedded database, files and generated keys."
+    )
+    database_url: str | None = _setting(
+        None, _parse_database_url, "SQLAlchemy URL; unset means SQLite at instance/eoffice.db."
+    )
+    auto_migrate: bool | None = _setting(
+        None, _parse_bool, "Upgrade the schema at start-up; defaults to true on SQLite, false otherwise."
+    )
+    secret_key: str | None = _setting(
+        None, _parse_str, "Signs download links; unset means generated once into instance/."
+    )
+    jwt_keys: dict[str, str] | None = _setting(
+        None, _parse_jwt_keys, "Token keys `kid:secret,…`, first signs; unset means generated into instance/."
+    )
+    jwt_issuer: str = _setting("eoffice", _parse_str, "`iss` claim of issued tokens.")
+    jwt_audience: str = _setting("eoffice-api", _parse_str, "`aud` claim of issued tokens.")
+    access_token_ttl: int = _setting(900, _parse_int(30, 86400), "Access token lifetime, seconds.")
+    refresh_token_ttl: int = _setting(
+        14 * 86400, _parse_int(60, 365 * 86400), "Refresh token lifetime, seconds."
+    )
+    login_max_failures: int = _setting(
+        5, _parse_int(1), "Failed logins of one account within the window before it is throttled."
+    )
+    login_max_failures_per_address: int = _setting(
+        20, _parse_int(1), "Failed logins from one address within the window before it is throttled."
+    )
+    login_failure_window: int = _setting(900, _parse_int(1), "Throttling window, seconds.")
+    proxy_count: int = _setting(
+        0, _parse_int(0, 5), "Reverse proxies in front of the server whose X-Forwarded-For is trusted."
+    )
+    max_upload_size: int = _setting(
+        512 * 1024 * 1024, _parse_int(1), "Largest accepted file, bytes (413 beyond)."
+    )
+    max_json_size: int = _setting(1024 * 1024, _parse_int(1024), "Largest accepted JSON body, bytes.")
+    download_link_ttl: int = _setting(300, _parse_int(10, 7 * 86400), "Validity of download links, seconds.")
+    storage_path: str | None = _setting(
+        None, _parse_str, "Folder of the local-disk object store; unset means instance/storage."
+    )
+    s3_endpoint: str | None = _setting(
+        None, _parse_str, "host:port of MinIO/S3; when set, files go there instead of local disk."
+    )
+    s3_access_key: str | None = _setting(None, _parse_str, "S3 access key.")
+    s3_secret_key: str | None = _setting(None, _parse_str, "S3 secret key.")
+    s3_bucket: str = _setting("eoffice", _parse_str, "S3 bucket, created at start-up if missing.")
+    s3_secure: bool = _setting(True, _parse_bool, "Use HTTPS to reach S3.")
+    s3_region: str = _setting("us-east-1", _parse_str, "S3 region.")
+    redis_url: str | None = _setting(
+        None, _parse_redis_url, "Redis URL; when set, Socket.IO processes share rooms through it."
+    )
+    socketio_async_mode: str | None = _setting(
+        None, _parse_choice("threading", "gevent", "eventlet"), "Socket.IO async mode; unset means detect."
+    )
+    log_level: str = _setting(
+        "INFO", _parse_choice("DEBUG", "INFO", "WARNING", "ERROR"), "Logging level."
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        known = {PREFIX + f.name.upper(): f for f in fields(cls)}
+        problems: list[str] = []
+        values: dict[str, Any] = {}
+        for name, raw in sorted(environ.items()):
+            if not name.startswith(PREFIX) or name.startswith(IGNORED_PREFIXES):
+                continue
+            spec = known.get(name)
+            if spec is None:
+                problems.append(f"{name}: unknown setting")
+                continue
+            try:
+                values[spec.name] = spec.metadata["parse"](raw)
+            except ValueError as exc:
+                problems.append(f"{name}: {exc}")
+        settings = cls(**values) if not problems else None
+        if settings is not None:
+            problems.extend(settings._cross_check())
+        if problems:
+            raise ConfigError(problems)
+        return settings
+
+    def replace(self, **changes: Any) -> Settings:
+        return Settings(**{**{f.name: getattr(self, f.name) for f in fields(self)}, **changes})
+
+    def _cross_check(self) -> list[str]:
+        problems = []
+        if self.s3_endpoint and not (self.s3_access_key and self.s3_secret_key):
+            problems.append("EOFFICE_S3_ENDPOINT is set: EOFFICE_S3_ACCESS_KEY and EOFFICE_S3_SECRET_KEY are needed")
+        return problems
+
+    @property
+    def instance_dir(self) -> Path:
+        return Path(self.instance_path).resolve()
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.instance_dir / 'eoffice.db'}"
+
+    @property
+    def is_embedded_database(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def should_auto_migrate(self) -> bool:
+        return self.is_embedded_database if self.auto_migrate is None else self.auto_migrate
+
+    @property
+    def effective_storage_path(self) -> Path:
+        return Path(self.storage_path).resolve() if self.storage_path else self.instance_dir / "storage"
+
+    def resolve_secrets(self) -> Settings:
+        """Fill unset keys from instance/, generating and persisting them on first start."""
+        changes: dict[str, Any] = {}
+        if self.secret_key is None:
+            changes["secret_key"] = _persisted_secret(self.instance_dir / "secret_key")
+        if self.jwt_keys is None:
+            changes["jwt_keys"] = {"local-1": _persisted_secret(self.instance_dir / "jwt_key")}
+        return self.replace(**changes) if changes else self
+
+
+def _persisted_secret(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    # O_EXCL: two processes starting together agree on whichever wrote first.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    return secret
+
+
+def documented_settings() -> list[tuple[str, Any, str]]:
+    """(variable, default, description) for every setting, for the README and `flask settings`."""
+    return [(PREFIX + f.name.upper(), f.default, f.metadata["doc"]) for f in fields(Settings)]

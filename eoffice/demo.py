@@ -1,0 +1,63 @@
+"""Demo data: a small province with two agencies, their units and one account per role."""
+from __future__ import annotations
+
+from eoffice.accounts import operations
+from eoffice.accounts.models import Agency
+
+DEMO_PASSWORD = "Demo@2026"
+
+AGENCIES = [
+    {
+        "id": "000.00.00.H49",
+        "name": "Ủy ban nhân dân tỉnh Quảng Nam",
+        "abbreviation": "UBND",
+        "parent_id": None,
+        "units": [("Văn phòng", "VP"), ("Phòng Khoa giáo - Văn xã", "KGVX"), ("Phòng Kinh tế", "KT")],
+    },
+    {
+        "id": "000.00.01.H49",
+        "name": "Sở Nội vụ tỉnh Quảng Nam",
+        "abbreviation": "SNV",
+        "parent_id": "000.00.00.H49",
+        "units": [("Văn phòng Sở", "VP"), ("Phòng Tổ chức - Biên chế", "TCBC"), ("Phòng Cải cách hành chính", "CCHC")],
+    },
+]
+
+# (username, full name, agency, unit abbreviation or None, roles, platform admin)
+USERS = [
+    ("quantri", "Quản trị hệ thống", "000.00.00.H49", None, ["admin"], True),
+    ("vanthu", "Nguyễn Thị Hoa", "000.00.00.H49", "VP", ["clerk"], False),
+    ("lanhdao", "Trần Văn Minh", "000.00.00.H49", "VP", ["leader"], False),
+    ("chuyenvien", "Lê Thị Thu Trang", "000.00.00.H49", "KGVX", ["specialist"], False),
+    ("quantri.snv", "Phạm Quốc Huy", "000.00.01.H49", "VP", ["admin"], False),
+    ("vanthu.snv", "Võ Thị Lan", "000.00.01.H49", "VP", ["clerk"], False),
+    ("lanhdao.snv", "Đặng Văn Hùng", "000.00.01.H49", "VP", ["leader"], False),
+    ("chuyenvien.snv", "Huỳnh Ngọc Ánh", "000.00.01.H49", "TCBC", ["specialist"], False),
+]
+
+
+def load_demo_data() -> bool:
+    """Create the demo province unless it is already there; True when something was created."""
+    from eoffice.extensions import db
+
+    if db.session.get(Agency, AGENCIES[0]["id"]) is not None:
+        return False
+    units: dict[tuple[str, str], int] = {}
+    for spec in AGENCIES:
+        agency = operations.create_agency(
+            spec["id"], spec["name"], abbreviation=spec["abbreviation"], parent_id=spec["parent_id"]
+        )
+        for name, abbreviation in spec["units"]:
+            units[(agency.id, abbreviation)] = operations.create_unit(agency, name, abbreviation=abbreviation).id
+    for username, full_name, agency_id, unit, roles, platform_admin in USERS:
+        operations.create_user(
+            username=username,
+            password=DEMO_PASSWORD,
+            full_name=full_name,
+            email=f"{username}@quangnam.demo.gov.vn",
+            agency_id=agency_id,
+            unit_id=units[(agency_id, unit)] if unit else None,
+            roles=roles,
+            is_platform_admin=platform_admin,
+        )
+    return True

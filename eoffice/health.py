@@ -1,0 +1,56 @@
+"""Liveness and readiness probes for process supervisors and load balancers."""
+from __future__ import annotations
+
+import logging
+
+import redis
+from flask_smorest import Blueprint
+from sqlalchemy import text
+
+from eoffice.api_base import error_response
+from eoffice.extensions import db
+from eoffice.runtime import settings, storage
+
+log = logging.getLogger(__name__)
+blp = Blueprint("health", __name__, description="Health probes")
+
+
+@blp.get("/healthz")
+@blp.doc(security=[])
+def healthz():
+    return {"status": "ok"}
+
+
+def _check_database() -> None:
+    db.session.execute(text("SELECT 1"))
+
+
+def _check_redis(url: str) -> None:
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+@blp.get("/readyz")
+@blp.doc(security=[])
+def readyz():
+    checks = {"database": _check_database, "object_store": storage().check}
+    redis_url = settings().redis_url
+    if redis_url:
+        checks["redis"] = lambda: _check_redis(redis_url)
+    results: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            check()
+            results[name] = "ok"
+        except Exception as exc:  # noqa: BLE001 - whatever the failure, the part is not ready
+            log.warning("readiness check %s failed: %s", name, exc)
+            results[name] = f"unavailable: {type(exc).__name__}"
+            if name == "database":
+                db.session.rollback()
+    failing = [name for name, result in results.items() if result != "ok"]
+    if failing:
+        return error_response(503, "not_ready", f"not ready: {', '.join(failing)} unreachable", results)
+    return {"status": "ready", "checks": results}

@@ -1,0 +1,122 @@
+"""Uploading files (streamed, size-limited) and downloading them, whole or by range."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Response, request
+from flask_smorest import Blueprint
+
+from eoffice.api_base import ApiError
+from eoffice.auth.policy import Permission, authorize
+from eoffice.auth.session import current_user, login_required
+from eoffice.extensions import db
+from eoffice.runtime import settings, storage
+from eoffice.storage import operations
+from eoffice.storage.models import StoredFile
+from eoffice.storage.schemas import (
+    DownloadLinkSchema,
+    SignedDownloadQuerySchema,
+    StoredFileSchema,
+    UploadQuerySchema,
+)
+
+blp = Blueprint("files", __name__, url_prefix="/api/v1/files", description="Stored files")
+
+# Room for multipart boundaries and part headers around the largest allowed file.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+@blp.post("")
+@blp.arguments(UploadQuerySchema, location="query")
+@blp.response(201, StoredFileSchema)
+@blp.alt_response(413, description="Larger than EOFFICE_MAX_UPLOAD_SIZE")
+@blp.doc(
+    description="Either multipart/form-data with a `file` part, or the raw bytes as the body "
+    "(any other content type, chunked allowed) with `?name=`. The content type is sniffed from the bytes."
+)
+@login_required
+def upload(query):
+    user = current_user()
+    authorize(user, Permission.UPLOAD_FILE)
+    limit = settings().max_upload_size
+    if request.mimetype == "multipart/form-data":
+        request.max_content_length = limit + MULTIPART_OVERHEAD
+        request.max_form_memory_size = MULTIPART_OVERHEAD
+        part = request.files.get("file")
+        if part is None:
+            raise ApiError(422, "validation_error", "file: a multipart part named 'file' is required",
+                           {"files": {"file": ["Missing data for required field."]}})
+        stored = operations.store_file(part.stream, part.filename, uploaded_by=user)
+    else:
+        if request.content_length is None and not request.environ.get("wsgi.input_terminated"):
+            raise ApiError(411, "length_required", "send Content-Length or a chunked body")
+        request.max_content_length = limit
+        stored = operations.store_file(request.stream, query.get("name"), uploaded_by=user)
+    db.session.commit()
+    return stored
+
+
+def _get_file(file_id: int) -> StoredFile:
+    stored = db.session.get(StoredFile, file_id)
+    if stored is None:
+        raise ApiError(404, "not_found", f"file {file_id} not found")
+    return stored
+
+
+@blp.get("/<int:file_id>")
+@blp.response(200, StoredFileSchema)
+@login_required
+def get_file(file_id):
+    stored = _get_file(file_id)
+    authorize(current_user(), Permission.READ_FILE, stored)
+    return stored
+
+
+@blp.post("/<int:file_id>/link")
+@blp.response(200, DownloadLinkSchema)
+@login_required
+def create_link(file_id):
+    stored = _get_file(file_id)
+    authorize(current_user(), Permission.READ_FILE, stored)
+    url, expires = operations.download_link(stored)
+    return {"url": url, "expires_at": datetime.fromtimestamp(expires, UTC)}
+
+
+def send_stored_file(stored: StoredFile) -> Response:
+    """The bytes of a stored file, honouring a single Range, streamed from the store."""
+    headers = {
+        "Accept-Ranges": "bytes",
+        "Content-Disposition": operations.content_disposition(stored.name),
+        "ETag": f'"{stored.sha256}"',
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store",
+    }
+    start, end, status = 0, stored.size - 1, 200
+    if request.range is not None:
+        span = request.range.range_for_length(stored.size) if request.range.units == "bytes" else None
+        if span is None:
+            raise ApiError(416, "range_not_satisfiable", f"the file has {stored.size} bytes",
+                           headers={"Content-Range": f"bytes */{stored.size}"})
+        start, end, status = span[0], span[1] - 1, 206
+        headers["Content-Range"] = f"bytes {start}-{end}/{stored.size}"
+    headers["Content-Length"] = str(end - start + 1 if stored.size else 0)
+    body = storage().open(stored.key, start, end) if stored.size else iter(())
+    return Response(body, status=status, headers=headers, mimetype=stored.content_type,
+                    direct_passthrough=True)
+
+
+@blp.get("/<int:file_id>/content")
+@blp.doc(responses={"200": {"description": "The bytes"}, "206": {"description": "A byte range"}})
+@login_required
+def download(file_id):
+    stored = _get_file(file_id)
+    authorize(current_user(), Permission.READ_FILE, stored)
+    return send_stored_file(stored)
+
+
+@blp.get("/<int:file_id>/signed")
+@blp.arguments(SignedDownloadQuerySchema, location="query")
+@blp.doc(security=[], responses={"200": {"description": "The bytes"}})
+def download_signed(query, file_id):
+    operations.check_link(file_id, query["expires"], query["signature"])
+    return send_stored_file(_get_file(file_id))

@@ -1,0 +1,31 @@
+"""Production server settings for `make serve`: gunicorn with the gevent WebSocket worker.
+
+Socket.IO needs every request of one client to reach the same process, so each gunicorn runs
+one worker; scale out with more processes (pods) behind a sticky load balancer, sharing rooms
+through EOFFICE_REDIS_URL. Address and port come from EOFFICE_HOST / EOFFICE_PORT.
+"""
+import os
+
+from eoffice.config import Settings
+
+_settings = Settings.from_env()
+
+bind = f"{_settings.host}:{_settings.port}"
+worker_class = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
+workers = 1
+# Each connected tablet holds a WebSocket: allow a conference hall's worth per process.
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "10000"))
+# Long uploads and long-lived sockets must not be killed as "hung" workers.
+timeout = 120
+graceful_timeout = 30
+keepalive = 5
+accesslog = "-"
+errorlog = "-"
+loglevel = _settings.log_level.lower()
+
+
+def post_fork(server, worker):
+    # psycopg2 blocks the whole process unless it yields to gevent while waiting on PostgreSQL.
+    from psycogreen.gevent import patch_psycopg
+
+    patch_psycopg()

@@ -1,0 +1,137 @@
+"""Fixtures building real things: an app on SQLite and on PostgreSQL, users, logged-in clients."""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from eoffice import create_app
+from eoffice.config import Settings
+from eoffice.extensions import db
+
+pytest_plugins = ["tests.fixtures.s3"]
+
+REQUIRE_SERVICES = os.environ.get("EOFFICE_TEST_REQUIRE_SERVICES") == "1"
+TEST_PASSWORD = "Mật-khẩu-2026"
+
+
+def service_missing(reason: str) -> None:
+    """Skip on a developer laptop; fail in CI, where every service must be present."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (EOFFICE_TEST_REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
+def make_settings(instance: Path, **env: str) -> Settings:
+    base = {
+        "EOFFICE_INSTANCE_PATH": str(instance),
+        "EOFFICE_SECRET_KEY": "test-secret-" + "x" * 40,
+        "EOFFICE_JWT_KEYS": "test-1:" + "k" * 48,
+        "EOFFICE_LOG_LEVEL": "WARNING",
+        "EOFFICE_SOCKETIO_ASYNC_MODE": "threading",
+    }
+    return Settings.from_env({**base, **env})
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated SQLite database, copied for each test instead of migrating again."""
+    instance = tmp_path_factory.mktemp("template")
+    create_app(make_settings(instance))
+    return instance / "eoffice.db"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this run, migrated once, dropped at the end."""
+    server_url = os.environ.get("EOFFICE_TEST_DATABASE_URL")
+    if not server_url:
+        service_missing("PostgreSQL not configured: set EOFFICE_TEST_DATABASE_URL")
+    name = f"eoffice_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        service_missing(f"PostgreSQL unreachable at {server_url}: {exc.orig}")
+    url = sa.engine.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated(postgres_url, tmp_path_factory) -> str:
+    app = create_app(make_settings(tmp_path_factory.mktemp("pg"), EOFFICE_DATABASE_URL=postgres_url,
+                                   EOFFICE_AUTO_MIGRATE="true"))
+    with app.app_context():
+        db.engine.dispose()
+    return postgres_url
+
+
+def _truncate_all(url: str) -> None:
+    engine = sa.create_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path, sqlite_template) -> Iterator[str]:
+    """Each test using it runs on the embedded SQLite default and on PostgreSQL."""
+    if request.param == "sqlite":
+        target = tmp_path / "instance" / "eoffice.db"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(sqlite_template, target)
+        yield f"sqlite:///{target}"
+        return
+    url = request.getfixturevalue("postgres_migrated")
+    yield url
+    _truncate_all(url)
+
+
+@pytest.fixture
+def app_env() -> dict[str, str]:
+    """Extra EOFFICE_* settings for the `app` fixture; override in a test module to change them."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, tmp_path, app_env):
+    flask_app = create_app(make_settings(tmp_path / "instance", EOFFICE_DATABASE_URL=database_url, **app_env))
+    flask_app.testing = True
+    with flask_app.app_context():
+        yield flask_app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def agency(app):
+    from tests.factories import create_agency
+
+    return create_agency("000.00.00.H49", "Ủy ban nhân dân tỉnh Quảng Nam", units=["Văn phòng"])
+
+
+@pytest.fixture
+def login(client):
+    """login(username, password=TEST_PASSWORD) -> headers with a bearer token."""
+
+    def do_login(username: str, password: str = TEST_PASSWORD) -> dict[str, str]:
+        response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+        assert response.status_code == 200, response.get_json()
+        return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+    return do_login

@@ -1,0 +1,18 @@
+"""Entry point: `app` for gunicorn and flask, and `python wsgi.py` serves it with Socket.IO."""
+import sys
+
+from eoffice import create_app
+from eoffice.config import ConfigError
+
+try:
+    app = create_app()
+except ConfigError as error:
+    sys.exit(str(error))
+
+if __name__ == "__main__":
+    from eoffice.extensions import socketio
+    from eoffice.runtime import settings
+
+    with app.app_context():
+        host, port = settings().host, settings().port
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)
