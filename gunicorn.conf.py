@@ -4,6 +4,7 @@ Socket.IO needs every request of one client to reach the same process, so each g
 one worker; scale out with more processes (pods) behind a sticky load balancer, sharing rooms
 through EOFFICE_REDIS_URL. Address and port come from EOFFICE_HOST / EOFFICE_PORT.
 """
+
 import os
 
 from eoffice.config import Settings
@@ -22,10 +23,3 @@ keepalive = 5
 accesslog = "-"
 errorlog = "-"
 loglevel = _settings.log_level.lower()
-
-
-def post_fork(server, worker):
-    # psycopg2 blocks the whole process unless it yields to gevent while waiting on PostgreSQL.
-    from psycogreen.gevent import patch_psycopg
-
-    patch_psycopg()

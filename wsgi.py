@@ -1,4 +1,5 @@
 """Entry point: `app` for gunicorn and flask, and `python wsgi.py` serves it with Socket.IO."""
+
 import sys
 
 from eoffice import create_app

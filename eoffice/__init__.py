@@ -1,4 +1,5 @@
 """The e-office server: create_app builds the application from settings."""
+
 from __future__ import annotations
 
 import logging
@@ -9,8 +10,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from eoffice.config import Settings
 from eoffice.api_base import JsonErrorApi
+from eoffice.config import Settings
 from eoffice.extensions import db, migrate, socketio
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")

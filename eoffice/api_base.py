@@ -1,4 +1,5 @@
 """The API object and the one JSON error shape every endpoint answers with."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Commands for deployment scripts and operators: `flask --app wsgi <command>`."""
+
 from __future__ import annotations
 
 import sys

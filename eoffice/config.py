@@ -1,4 +1,5 @@
 """Every setting of the server, read from EOFFICE_* environment variables in this one place."""
+
 from __future__ import annotations
 
 import os
@@ -52,8 +53,8 @@ def _parse_str(raw: str) -> str:
 
 
 def _parse_database_url(raw: str) -> str:
-    if not re.match(r"^(sqlite|postgresql(\+psycopg2)?)://", raw):
-        raise ValueError("must start with sqlite:// or postgresql://")
+    if not re.match(r"^(sqlite|postgresql(\+psycopg)?)://", raw):
+        raise ValueError("must start with sqlite:// or postgresql:// (driver: psycopg 3)")
     return raw
 
 
@@ -150,9 +151,7 @@ class Settings:
     socketio_async_mode: str | None = _setting(
         None, _parse_choice("threading", "gevent", "eventlet"), "Socket.IO async mode; unset means detect."
     )
-    log_level: str = _setting(
-        "INFO", _parse_choice("DEBUG", "INFO", "WARNING", "ERROR"), "Logging level."
-    )
+    log_level: str = _setting("INFO", _parse_choice("DEBUG", "INFO", "WARNING", "ERROR"), "Logging level.")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -184,7 +183,9 @@ class Settings:
     def _cross_check(self) -> list[str]:
         problems = []
         if self.s3_endpoint and not (self.s3_access_key and self.s3_secret_key):
-            problems.append("EOFFICE_S3_ENDPOINT is set: EOFFICE_S3_ACCESS_KEY and EOFFICE_S3_SECRET_KEY are needed")
+            problems.append(
+                "EOFFICE_S3_ENDPOINT is set: EOFFICE_S3_ACCESS_KEY and EOFFICE_S3_SECRET_KEY are needed"
+            )
         return problems
 
     @property

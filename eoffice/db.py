@@ -1,4 +1,5 @@
 """The declarative base and column types shared by every feature's models."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -1,4 +1,5 @@
 """Demo data: a small province with two agencies, their units and one account per role."""
+
 from __future__ import annotations
 
 from eoffice.accounts import operations
@@ -19,7 +20,11 @@ AGENCIES = [
         "name": "Sở Nội vụ tỉnh Quảng Nam",
         "abbreviation": "SNV",
         "parent_id": "000.00.00.H49",
-        "units": [("Văn phòng Sở", "VP"), ("Phòng Tổ chức - Biên chế", "TCBC"), ("Phòng Cải cách hành chính", "CCHC")],
+        "units": [
+            ("Văn phòng Sở", "VP"),
+            ("Phòng Tổ chức - Biên chế", "TCBC"),
+            ("Phòng Cải cách hành chính", "CCHC"),
+        ],
     },
 ]
 
@@ -48,7 +53,9 @@ def load_demo_data() -> bool:
             spec["id"], spec["name"], abbreviation=spec["abbreviation"], parent_id=spec["parent_id"]
         )
         for name, abbreviation in spec["units"]:
-            units[(agency.id, abbreviation)] = operations.create_unit(agency, name, abbreviation=abbreviation).id
+            units[(agency.id, abbreviation)] = operations.create_unit(
+                agency, name, abbreviation=abbreviation
+            ).id
     for username, full_name, agency_id, unit, roles, platform_admin in USERS:
         operations.create_user(
             username=username,

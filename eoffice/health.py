@@ -1,4 +1,5 @@
 """Liveness and readiness probes for process supervisors and load balancers."""
+
 from __future__ import annotations
 
 import logging

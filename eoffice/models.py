@@ -1,4 +1,5 @@
 """Imports every feature's models so that the metadata, and so Alembic, sees all tables."""
+
 from eoffice.accounts.models import Agency, Unit, User, UserRole
 from eoffice.audit.models import AuditEvent
 from eoffice.auth.models import LoginFailure, RefreshToken

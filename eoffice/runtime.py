@@ -1,4 +1,5 @@
 """Accessors for what create_app attached to the running application."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

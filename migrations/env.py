@@ -1,4 +1,5 @@
 """Alembic environment: runs migrations on the application's own engine and metadata."""
+
 import logging
 
 from alembic import context

@@ -1,6 +1,8 @@
 """Fixtures building real things: an app on SQLite and on PostgreSQL, users, logged-in clients."""
+
 from __future__ import annotations
 
+import contextvars
 import os
 import shutil
 import uuid
@@ -9,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from eoffice import create_app
 from eoffice.config import Settings
@@ -68,8 +71,11 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def postgres_migrated(postgres_url, tmp_path_factory) -> str:
-    app = create_app(make_settings(tmp_path_factory.mktemp("pg"), EOFFICE_DATABASE_URL=postgres_url,
-                                   EOFFICE_AUTO_MIGRATE="true"))
+    app = create_app(
+        make_settings(
+            tmp_path_factory.mktemp("pg"), EOFFICE_DATABASE_URL=postgres_url, EOFFICE_AUTO_MIGRATE="true"
+        )
+    )
     with app.app_context():
         db.engine.dispose()
     return postgres_url
@@ -103,10 +109,25 @@ def app_env() -> dict[str, str]:
     return {}
 
 
+class RequestIsolatingClient(FlaskClient):
+    """Each request gets its own application context, session and `g`, as in production.
+
+    The test itself keeps an application context open to look at the database; without this,
+    Flask would reuse that context for every request and share one session between them.
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        # End the test's own read transaction so it sees what the request committed.
+        db.session.rollback()
+        return response
+
+
 @pytest.fixture
 def app(database_url, tmp_path, app_env):
     flask_app = create_app(make_settings(tmp_path / "instance", EOFFICE_DATABASE_URL=database_url, **app_env))
     flask_app.testing = True
+    flask_app.test_client_class = RequestIsolatingClient
     with flask_app.app_context():
         yield flask_app
         db.session.remove()

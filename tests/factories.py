@@ -1,4 +1,5 @@
 """Factories that build rows through the same operations the API uses."""
+
 from __future__ import annotations
 
 from eoffice.accounts import operations
@@ -7,7 +8,9 @@ from eoffice.extensions import db
 from tests.conftest import TEST_PASSWORD
 
 
-def create_agency(agency_id: str, name: str, *, units: list[str] = (), abbreviation: str | None = None) -> Agency:
+def create_agency(
+    agency_id: str, name: str, *, units: list[str] = (), abbreviation: str | None = None
+) -> Agency:
     agency = operations.create_agency(agency_id, name, abbreviation=abbreviation)
     for unit_name in units:
         operations.create_unit(agency, unit_name)

@@ -1,4 +1,5 @@
 """Administration of agencies, units and users."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -87,7 +88,9 @@ def list_units(agency_id):
 def create_unit(body, agency_id):
     agency = _get_or_404(Agency, agency_id, "agency")
     authorize(current_user(), Permission.MANAGE_UNITS, agency.id)
-    unit = operations.create_unit(agency, body["name"], abbreviation=body["abbreviation"], actor=current_user())
+    unit = operations.create_unit(
+        agency, body["name"], abbreviation=body["abbreviation"], actor=current_user()
+    )
     db.session.commit()
     return unit
 
@@ -164,7 +167,9 @@ def update_user(body, user_id):
     authorize(actor, Permission.MANAGE_USERS, user)
     if "is_platform_admin" in body:
         authorize(actor, Permission.GRANT_PLATFORM_ADMIN)
-    if user.id == actor.id and (body.get("is_active") is False or "admin" not in body.get("roles", ["admin"])):
+    if user.id == actor.id and (
+        body.get("is_active") is False or "admin" not in body.get("roles", ["admin"])
+    ):
         raise ApiError(409, "conflict", "an administrator cannot disable or demote their own account")
     operations.update_user(user, body, actor=actor)
     db.session.commit()

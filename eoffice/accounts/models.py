@@ -1,4 +1,5 @@
 """Agencies (by their national identifier), their units and their users."""
+
 from __future__ import annotations
 
 import enum

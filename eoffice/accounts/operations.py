@@ -1,4 +1,5 @@
 """Creating and changing agencies, units and users; every rule about them lives here."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -33,7 +34,9 @@ def create_agency(
     agency = Agency(id=agency_id, name=name, abbreviation=abbreviation, parent_id=parent_id)
     db.session.add(agency)
     db.session.flush()
-    record_event("agency.created", actor=actor, agency_id=agency_id, target_type="agency", target_id=agency_id)
+    record_event(
+        "agency.created", actor=actor, agency_id=agency_id, target_type="agency", target_id=agency_id
+    )
     return agency
 
 
@@ -41,12 +44,20 @@ def update_agency(agency: Agency, changes: dict[str, Any], *, actor: User) -> Ag
     for name, value in changes.items():
         setattr(agency, name, value)
     db.session.flush()
-    record_event("agency.updated", actor=actor, agency_id=agency.id, target_type="agency",
-                 target_id=agency.id, details={"fields": sorted(changes)})
+    record_event(
+        "agency.updated",
+        actor=actor,
+        agency_id=agency.id,
+        target_type="agency",
+        target_id=agency.id,
+        details={"fields": sorted(changes)},
+    )
     return agency
 
 
-def create_unit(agency: Agency, name: str, *, abbreviation: str | None = None, actor: User | None = None) -> Unit:
+def create_unit(
+    agency: Agency, name: str, *, abbreviation: str | None = None, actor: User | None = None
+) -> Unit:
     if db.session.scalar(select(Unit).where(Unit.agency_id == agency.id, Unit.name == name)):
         raise ApiError(409, "conflict", f"unit {name!r} already exists in agency {agency.id}")
     unit = Unit(agency_id=agency.id, name=name, abbreviation=abbreviation)
@@ -108,8 +119,14 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
-    record_event("user.created", actor=actor, agency_id=agency_id, target_type="user", target_id=user.id,
-                 details={"username": username, "roles": user.roles, "is_platform_admin": is_platform_admin})
+    record_event(
+        "user.created",
+        actor=actor,
+        agency_id=agency_id,
+        target_type="user",
+        target_id=user.id,
+        details={"username": username, "roles": user.roles, "is_platform_admin": is_platform_admin},
+    )
     return user
 
 
@@ -119,20 +136,42 @@ def update_user(user: User, changes: dict[str, Any], *, actor: User) -> User:
         _check_unit(changes["unit_id"], user.agency_id)
     if "password" in changes:
         user.password_hash = hash_password(changes.pop("password"))
-        record_event("user.password_changed", actor=actor, agency_id=user.agency_id, target_type="user",
-                     target_id=user.id)
+        record_event(
+            "user.password_changed",
+            actor=actor,
+            agency_id=user.agency_id,
+            target_type="user",
+            target_id=user.id,
+        )
     if "roles" in changes:
         new_roles = sorted(set(changes.pop("roles")))
         if new_roles != user.roles:
-            record_event("user.roles_changed", actor=actor, agency_id=user.agency_id, target_type="user",
-                         target_id=user.id, details={"from": user.roles, "to": new_roles})
+            record_event(
+                "user.roles_changed",
+                actor=actor,
+                agency_id=user.agency_id,
+                target_type="user",
+                target_id=user.id,
+                details={"from": user.roles, "to": new_roles},
+            )
             user.role_rows = [UserRole(role=role) for role in new_roles]
     if "is_platform_admin" in changes and changes["is_platform_admin"] != user.is_platform_admin:
-        record_event("user.platform_admin_changed", actor=actor, agency_id=user.agency_id, target_type="user",
-                     target_id=user.id, details={"to": changes["is_platform_admin"]})
+        record_event(
+            "user.platform_admin_changed",
+            actor=actor,
+            agency_id=user.agency_id,
+            target_type="user",
+            target_id=user.id,
+            details={"to": changes["is_platform_admin"]},
+        )
     if "is_active" in changes and changes["is_active"] != user.is_active:
-        record_event("user.activated" if changes["is_active"] else "user.deactivated", actor=actor,
-                     agency_id=user.agency_id, target_type="user", target_id=user.id)
+        record_event(
+            "user.activated" if changes["is_active"] else "user.deactivated",
+            actor=actor,
+            agency_id=user.agency_id,
+            target_type="user",
+            target_id=user.id,
+        )
     for name, value in changes.items():
         setattr(user, name, value)
     db.session.flush()

@@ -1,4 +1,5 @@
 """Schemas of agencies, units and users, for requests and responses."""
+
 import marshmallow as ma
 
 from eoffice.accounts.models import AGENCY_ID_PATTERN, Role

@@ -1,4 +1,5 @@
 """Reading the audit log; there is deliberately no way to change it through the API."""
+
 from __future__ import annotations
 
 import marshmallow as ma

@@ -1,4 +1,5 @@
 """The append-only log of security-relevant events."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Recording audit events; the log is only ever appended to."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Token endpoints: log in, refresh (with rotation), log out, and who am I."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint

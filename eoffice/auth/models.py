@@ -1,4 +1,5 @@
 """Refresh tokens (rotated, revocable) and the failed logins that drive throttling."""
+
 from __future__ import annotations
 
 from datetime import datetime

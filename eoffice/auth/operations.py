@@ -1,4 +1,5 @@
 """Logging in, rotating refresh tokens and logging out."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,5 @@
 """Every permission decision of the platform, in one place."""
+
 from __future__ import annotations
 
 import enum

@@ -1,4 +1,5 @@
 """Request and response schemas of the token endpoints."""
+
 import marshmallow as ma
 
 

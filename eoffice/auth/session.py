@@ -1,4 +1,5 @@
 """Who is calling: the bearer token of the request, resolved to an active user."""
+
 from __future__ import annotations
 
 import functools
@@ -13,7 +14,9 @@ from eoffice.extensions import db
 
 
 def _unauthorized(message: str) -> ApiError:
-    return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    return ApiError(
+        401, "unauthorized", message, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    )
 
 
 def user_from_token(token: str) -> User:

@@ -1,4 +1,5 @@
 """Throttling of failed logins per account and per address, shared by all server processes."""
+
 from __future__ import annotations
 
 import math
@@ -57,4 +58,3 @@ def record_failure(username: str, address: str) -> None:
 
 def clear_failures(username: str) -> None:
     db.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
-

@@ -1,4 +1,5 @@
 """Access tokens (JWT, HS256 only, keys chosen by kid) and opaque refresh tokens."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Uploading files (streamed, size-limited) and downloading them, whole or by range."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -44,8 +45,12 @@ def upload(query):
         request.max_form_memory_size = MULTIPART_OVERHEAD
         part = request.files.get("file")
         if part is None:
-            raise ApiError(422, "validation_error", "file: a multipart part named 'file' is required",
-                           {"files": {"file": ["Missing data for required field."]}})
+            raise ApiError(
+                422,
+                "validation_error",
+                "file: a multipart part named 'file' is required",
+                {"files": {"file": ["Missing data for required field."]}},
+            )
         stored = operations.store_file(part.stream, part.filename, uploaded_by=user)
     else:
         if request.content_length is None and not request.environ.get("wsgi.input_terminated"):
@@ -95,14 +100,19 @@ def send_stored_file(stored: StoredFile) -> Response:
     if request.range is not None:
         span = request.range.range_for_length(stored.size) if request.range.units == "bytes" else None
         if span is None:
-            raise ApiError(416, "range_not_satisfiable", f"the file has {stored.size} bytes",
-                           headers={"Content-Range": f"bytes */{stored.size}"})
+            raise ApiError(
+                416,
+                "range_not_satisfiable",
+                f"the file has {stored.size} bytes",
+                headers={"Content-Range": f"bytes */{stored.size}"},
+            )
         start, end, status = span[0], span[1] - 1, 206
         headers["Content-Range"] = f"bytes {start}-{end}/{stored.size}"
     headers["Content-Length"] = str(end - start + 1 if stored.size else 0)
     body = storage().open(stored.key, start, end) if stored.size else iter(())
-    return Response(body, status=status, headers=headers, mimetype=stored.content_type,
-                    direct_passthrough=True)
+    return Response(
+        body, status=status, headers=headers, mimetype=stored.content_type, direct_passthrough=True
+    )
 
 
 @blp.get("/<int:file_id>/content")

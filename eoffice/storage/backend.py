@@ -1,4 +1,5 @@
 """The object-store interface that every storage adapter implements."""
+
 from __future__ import annotations
 
 import abc

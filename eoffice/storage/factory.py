@@ -1,4 +1,5 @@
 """Chooses the storage adapter from the settings."""
+
 from __future__ import annotations
 
 from eoffice.config import Settings

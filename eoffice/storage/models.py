@@ -1,4 +1,5 @@
 """Files kept in the object store, addressed by server-generated keys."""
+
 from __future__ import annotations
 
 from datetime import datetime

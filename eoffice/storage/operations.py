@@ -1,4 +1,5 @@
 """Storing uploaded files and handing out download links."""
+
 from __future__ import annotations
 
 import hashlib
@@ -39,8 +40,12 @@ def store_file(stream: BinaryIO, name: str | None, *, uploaded_by: User | None) 
     try:
         info = storage().put(key, stream, max_size=max_size)
     except ObjectTooLarge as exc:
-        raise ApiError(413, "payload_too_large", f"file larger than the limit of {max_size} bytes",
-                       {"max_size": max_size}) from exc
+        raise ApiError(
+            413,
+            "payload_too_large",
+            f"file larger than the limit of {max_size} bytes",
+            {"max_size": max_size},
+        ) from exc
     except StorageError as exc:
         raise ApiError(503, "storage_unavailable", "the object store is unavailable; try again") from exc
     row = StoredFile(
@@ -80,8 +85,11 @@ def download_link(stored: StoredFile) -> tuple[str, int]:
     if direct is not None:
         return direct, expires
     url = url_for(
-        "files.download_signed", file_id=stored.id, expires=expires,
-        signature=_link_signature(stored.id, expires), _external=True,
+        "files.download_signed",
+        file_id=stored.id,
+        expires=expires,
+        signature=_link_signature(stored.id, expires),
+        _external=True,
     )
     return url, expires
 

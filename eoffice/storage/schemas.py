@@ -1,4 +1,5 @@
 """Schemas of stored files and download links."""
+
 import marshmallow as ma
 
 

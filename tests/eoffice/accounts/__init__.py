@@ -1,0 +1,1 @@
+"""Tests of agencies, units and users."""

@@ -1,0 +1,1 @@
+"""Tests of login, tokens and the policy."""

@@ -1,0 +1,209 @@
+"""Login, refresh with rotation, logout, throttling and /me over the HTTP API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from eoffice.audit.models import AuditEvent
+from eoffice.auth.models import LoginFailure, RefreshToken
+from eoffice.db import utcnow
+from eoffice.extensions import db
+from tests.conftest import TEST_PASSWORD
+from tests.factories import create_user
+
+
+@pytest.fixture
+def clerk(agency):
+    return create_user("vanthu", roles=["clerk"], full_name="Nguyễn Thị Hoa", unit_id=agency.units[0].id)
+
+
+def _login(client, username="vanthu", password=TEST_PASSWORD, address="10.0.0.1"):
+    return client.post(
+        "/api/v1/auth/login",
+        json={"username": username, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def _events(name):
+    return db.session.scalars(select(AuditEvent).where(AuditEvent.event == name)).all()
+
+
+def test_login_returns_a_token_pair_that_opens_me(client, clerk, agency):
+    response = _login(client)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 900
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert me.status_code == 200
+    expected = {
+        "id": clerk.id,
+        "username": "vanthu",
+        "full_name": "Nguyễn Thị Hoa",
+        "roles": ["clerk"],
+        "agency_id": "000.00.00.H49",
+        "unit_id": agency.units[0].id,
+        "agency_name": "Ủy ban nhân dân tỉnh Quảng Nam",
+    }
+    assert {key: me.get_json()[key] for key in expected} == expected
+    assert [e.actor_id for e in _events("auth.login_succeeded")] == [clerk.id]
+
+
+def test_username_is_case_insensitive(client, clerk):
+    assert _login(client, username="VanThu").status_code == 200
+
+
+@pytest.mark.parametrize("username, password", [("vanthu", "wrong password"), ("nobody", TEST_PASSWORD)])
+def test_wrong_credentials_are_refused_alike_and_audited(client, clerk, username, password):
+    response = _login(client, username=username, password=password)
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "invalid_credentials"
+    failures = _events("auth.login_failed")
+    assert [(e.actor_username, e.address) for e in failures] == [(username, "10.0.0.1")]
+
+
+def test_disabled_account_cannot_log_in(client, clerk):
+    clerk.is_active = False
+    db.session.commit()
+    assert _login(client).status_code == 401
+
+
+def test_me_requires_a_bearer_token(client):
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_refresh_rotates_and_the_old_refresh_token_stops_working(client, clerk):
+    first = _login(client).get_json()
+    response = client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert response.status_code == 200
+    second = response.get_json()
+    assert second["refresh_token"] != first["refresh_token"]
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {second['access_token']}"}).status_code
+        == 200
+    )
+    assert len(_events("auth.token_refreshed")) == 1
+
+    reused = client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert reused.status_code == 401
+    assert reused.get_json()["error"]["code"] == "invalid_token"
+
+
+def test_reusing_a_rotated_refresh_token_ends_the_whole_session(client, clerk):
+    first = _login(client).get_json()
+    second = client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}).get_json()
+    other_session = _login(client).get_json()
+
+    assert (
+        client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}).status_code == 401
+    )
+    # The thief's replay also revoked the legitimate successor…
+    assert (
+        client.post("/api/v1/auth/refresh", json={"refresh_token": second["refresh_token"]}).status_code
+        == 401
+    )
+    # …but not a separate login of the same user.
+    assert (
+        client.post(
+            "/api/v1/auth/refresh", json={"refresh_token": other_session["refresh_token"]}
+        ).status_code
+        == 200
+    )
+    # Both replays of revoked tokens are recorded.
+    assert len(_events("auth.refresh_reused")) == 2
+
+
+def test_expired_refresh_token_is_refused(client, clerk):
+    pair = _login(client).get_json()
+    for row in db.session.scalars(select(RefreshToken)):
+        row.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert (
+        client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}).status_code == 401
+    )
+
+
+def test_unknown_refresh_token_is_refused(client, clerk):
+    response = client.post("/api/v1/auth/refresh", json={"refresh_token": "made-up"})
+    assert response.status_code == 401
+
+
+def test_logout_revokes_the_refresh_token(client, clerk):
+    pair = _login(client).get_json()
+    assert (
+        client.post("/api/v1/auth/logout", json={"refresh_token": pair["refresh_token"]}).status_code == 204
+    )
+    assert (
+        client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}).status_code == 401
+    )
+    assert (
+        client.post("/api/v1/auth/logout", json={"refresh_token": pair["refresh_token"]}).status_code == 401
+    )
+    assert db.session.scalar(select(func.count()).where(RefreshToken.revoked_at.is_(None))) == 0
+    assert len(_events("auth.logout")) == 1
+
+
+class TestThrottling:
+    def test_account_is_throttled_after_repeated_failures_even_with_the_right_password(self, client, clerk):
+        for _ in range(5):
+            assert _login(client, password="wrong").status_code == 401
+        response = _login(client)
+        assert response.status_code == 429
+        assert response.get_json()["error"]["code"] == "too_many_requests"
+        retry_after = int(response.headers["Retry-After"])
+        assert 0 < retry_after <= 900
+
+    def test_account_throttling_applies_from_any_address(self, client, clerk):
+        for index in range(5):
+            _login(client, password="wrong", address=f"10.0.1.{index}")
+        assert _login(client, address="10.9.9.9").status_code == 429
+
+    def test_throttling_ends_when_the_failures_leave_the_window(self, client, clerk):
+        for _ in range(5):
+            _login(client, password="wrong")
+        assert _login(client).status_code == 429
+        for row in db.session.scalars(select(LoginFailure)):
+            row.failed_at -= timedelta(seconds=901)
+        db.session.commit()
+        assert _login(client).status_code == 200
+
+    def test_success_clears_earlier_failures_of_the_account(self, client, clerk):
+        for _ in range(4):
+            _login(client, password="wrong")
+        assert _login(client).status_code == 200
+        for _ in range(4):
+            assert _login(client, password="wrong").status_code == 401
+        assert _login(client).status_code == 200
+
+    def test_an_address_is_throttled_after_failures_across_many_accounts(self, client, clerk):
+        for index in range(20):
+            _login(client, username=f"guess{index}", password="wrong", address="203.0.113.7")
+        assert _login(client, address="203.0.113.7").status_code == 429
+        assert _login(client, address="203.0.113.8").status_code == 200
+
+    def test_throttled_attempts_are_not_checked_nor_counted(self, client, clerk):
+        for _ in range(5):
+            _login(client, password="wrong")
+        before = db.session.scalar(select(func.count()).select_from(LoginFailure))
+        _login(client, password="wrong")
+        assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == before
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [({}, "username"), ({"username": "vanthu"}, "password"), ({"username": 5, "password": "x"}, "username")],
+)
+def test_malformed_login_names_the_field(client, body, field):
+    response = client.post("/api/v1/auth/login", json=body)
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_error"
+    assert field in error["message"]
+    assert field in error["details"]["json"]
