@@ -13,6 +13,7 @@ from eoffice.auth.session import current_user, login_required
 from eoffice.extensions import db
 from eoffice.runtime import settings, storage
 from eoffice.storage import operations
+from eoffice.storage.backend import attachment_disposition
 from eoffice.storage.models import StoredFile
 from eoffice.storage.schemas import (
     DownloadLinkSchema,
@@ -55,7 +56,9 @@ def upload(query):
     else:
         if request.content_length is None and not request.environ.get("wsgi.input_terminated"):
             raise ApiError(411, "length_required", "send Content-Length or a chunked body")
-        request.max_content_length = limit
+        # One byte of slack: a chunked body exactly at the limit must reach our own check, which
+        # tells "at the limit" from "over it" (Werkzeug refuses once the limit is reached).
+        request.max_content_length = limit + 1
         stored = operations.store_file(request.stream, query.get("name"), uploaded_by=user)
     db.session.commit()
     return stored
@@ -91,7 +94,7 @@ def send_stored_file(stored: StoredFile) -> Response:
     """The bytes of a stored file, honouring a single Range, streamed from the store."""
     headers = {
         "Accept-Ranges": "bytes",
-        "Content-Disposition": operations.content_disposition(stored.name),
+        "Content-Disposition": attachment_disposition(stored.name),
         "ETag": f'"{stored.sha256}"',
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "private, no-store",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import abc
 import hashlib
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
+from urllib.parse import quote
 
 import filetype
 
@@ -52,6 +54,15 @@ def sniff_content_type(head: bytes) -> str:
     if b"\x00" in head:
         return "application/octet-stream"
     return "text/plain"
+
+
+def attachment_disposition(filename: str) -> str:
+    """Content-Disposition for a download; filename* carries the exact UTF-8 name (RFC 5987, 6266)."""
+    # Clients that predate RFC 6266 read only filename=, which must be plain printable ASCII;
+    # NFKD strips Vietnamese diacritics but leaves đ whole.
+    folded = unicodedata.normalize("NFKD", filename.replace("đ", "d").replace("Đ", "D"))
+    fallback = "".join(c for c in folded if " " <= c <= "~" and c not in '"\\') or "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 class MeasuringReader:

@@ -1,4 +1,5 @@
 """The embedded object store: one file per key under a root folder on local disk."""
+
 from __future__ import annotations
 
 import contextlib
@@ -69,9 +70,15 @@ class LocalDiskStorage(StorageBackend):
                     os.fsync(out.fileno())
             with _disk_errors(f"store {path}"):
                 os.replace(temp_path, path)
-                self._fsync_directory(path.parent)
         except BaseException:
             temp_path.unlink(missing_ok=True)
+            raise
+        try:
+            with _disk_errors(f"store {path}"):
+                self._fsync_directory(path.parent)
+        except StorageError:
+            # A put reported as failed must not leave an object behind that nobody knows about.
+            path.unlink(missing_ok=True)
             raise
         return ObjectInfo(
             key=key, size=reader.size, sha256=reader.sha256, content_type=sniff_content_type(reader.head)

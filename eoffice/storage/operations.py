@@ -8,7 +8,6 @@ import time
 import unicodedata
 import uuid
 from typing import BinaryIO
-from urllib.parse import quote
 
 from flask import url_for
 
@@ -64,12 +63,6 @@ def store_file(stream: BinaryIO, name: str | None, *, uploaded_by: User | None) 
         storage().delete(key)
         raise
     return row
-
-
-def content_disposition(name: str, disposition: str = "attachment") -> str:
-    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or "file"
-    fallback = fallback.replace('"', "").replace("\\", "")
-    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def _link_signature(file_id: int, expires: int) -> str:

@@ -1,0 +1,218 @@
+"""The production object store: an S3-compatible server (MinIO, Ceph, AWS S3) through the minio SDK."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import BinaryIO
+
+import urllib3
+from minio import Minio
+from minio.error import MinioException, S3Error
+from urllib3.response import BaseHTTPResponse
+
+from eoffice.storage.backend import (
+    CHUNK_SIZE,
+    SNIFF_BYTES,
+    MeasuringReader,
+    ObjectInfo,
+    ObjectNotFound,
+    StorageBackend,
+    StorageError,
+    attachment_disposition,
+    sniff_content_type,
+)
+
+logger = logging.getLogger(__name__)
+
+# An upload holds about four parts in memory (the SDK copies each part), whatever the object
+# size; 16 MiB parts let the 10,000 parts S3 allows hold 156 GiB.
+PART_SIZE = 16 * 1024 * 1024
+# The SDK's parallel part uploads leave their worker threads blocked forever when the input
+# stream raises (ObjectTooLarge, a client that hangs up), and hold more parts in memory.
+_PARALLEL_UPLOADS = 1
+
+_DATA_TIMEOUT = urllib3.Timeout(connect=5.0, read=120.0)
+_DATA_RETRIES = urllib3.Retry(total=3, backoff_factor=0.2, status_forcelist=(500, 502, 503, 504))
+# /readyz and start-up must answer quickly when the store is down, not after the SDK's
+# default five retries with five-minute timeouts.
+_PROBE_TIMEOUT = urllib3.Timeout(connect=1.0, read=2.0)
+_PROBE_RETRIES = urllib3.Retry(total=1, backoff_factor=0)
+
+
+def _read_full(stream: MeasuringReader, size: int) -> bytes:
+    """Up to size bytes, fewer only at the end of the stream."""
+    # Chunk-sized reads, as on local disk, enforce max_size within a chunk of the limit and never
+    # ask the request stream to buffer a whole part. The pieces are glued here because the SDK
+    # would glue short reads by repeated bytes concatenation, quadratic in the part size.
+    buffer = bytearray()
+    while len(buffer) < size:
+        chunk = stream.read(min(CHUNK_SIZE, size - len(buffer)))
+        if not chunk:
+            break
+        buffer += chunk
+    return bytes(buffer)
+
+
+class _ReplayingReader:
+    """The bytes already read to sniff the content type, then the rest of the stream."""
+
+    def __init__(self, head: bytes, rest: MeasuringReader):
+        self._head = head
+        self._rest = rest
+
+    def read(self, size: int) -> bytes:
+        if not self._head:
+            return _read_full(self._rest, size)
+        head, self._head = self._head[:size], self._head[size:]
+        if len(head) == size:
+            return head
+        return head + _read_full(self._rest, size - len(head))
+
+
+class _ObjectChunks:
+    """Chunks of a GET response; closing hands the connection back however iteration ended."""
+
+    def __init__(self, response: BaseHTTPResponse, endpoint: str):
+        self._response = response
+        self._chunks = response.stream(CHUNK_SIZE)
+        self._endpoint = endpoint
+
+    def __iter__(self) -> _ObjectChunks:
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            return next(self._chunks)
+        except StopIteration:
+            self.close()
+            raise
+        except urllib3.exceptions.HTTPError as exc:
+            self.close()
+            raise StorageError(f"S3 endpoint {self._endpoint} broke off a download: {exc}") from exc
+
+    def close(self) -> None:
+        self._response.close()
+        self._response.release_conn()
+
+
+class S3Storage(StorageBackend):
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        access_key: str,
+        secret_key: str,
+        bucket: str,
+        secure: bool = True,
+        region: str = "us-east-1",
+    ):
+        self._endpoint = endpoint
+        self._bucket = bucket
+
+        def client(timeout: urllib3.Timeout, retries: urllib3.Retry) -> Minio:
+            # TLS is verified against the system trust store (urllib3's default), where an
+            # agency's internal CA gets installed, rather than the SDK's bundled certifi.
+            return Minio(
+                endpoint,
+                access_key=access_key,
+                secret_key=secret_key,
+                secure=secure,
+                region=region,
+                http_client=urllib3.PoolManager(timeout=timeout, retries=retries, maxsize=10),
+            )
+
+        self._client = client(_DATA_TIMEOUT, _DATA_RETRIES)
+        self._probe = client(_PROBE_TIMEOUT, _PROBE_RETRIES)
+        self._bucket_ready = False
+        try:
+            self._ensure_bucket(self._probe)
+        except StorageError as exc:
+            # The app must start while the store is down; put() and check() try again.
+            logger.warning("bucket %s not ready yet: %s", bucket, exc)
+
+    @contextlib.contextmanager
+    def _store_errors(self, key: str | None = None) -> Iterator[None]:
+        try:
+            yield
+        except S3Error as exc:
+            if key is not None and exc.code == "NoSuchKey":
+                raise ObjectNotFound(key) from exc
+            raise StorageError(f"S3 endpoint {self._endpoint} refused: {exc.code}: {exc.message}") from exc
+        except (MinioException, urllib3.exceptions.HTTPError) as exc:
+            raise StorageError(f"S3 endpoint {self._endpoint} unreachable: {exc}") from exc
+
+    def _ensure_bucket(self, client: Minio) -> None:
+        with self._store_errors():
+            if not client.bucket_exists(self._bucket):
+                try:
+                    client.make_bucket(self._bucket)
+                except S3Error as exc:
+                    # Another worker created it between our two requests.
+                    if exc.code != "BucketAlreadyOwnedByYou":
+                        raise
+        self._bucket_ready = True
+
+    def put(self, key: str, stream: BinaryIO, *, max_size: int | None = None) -> ObjectInfo:
+        if not self._bucket_ready:
+            self._ensure_bucket(self._client)
+        reader = MeasuringReader(stream, max_size)
+        # The content type travels with the upload's first request, so sniff before sending.
+        head = _read_full(reader, SNIFF_BYTES)
+        content_type = sniff_content_type(reader.head)
+        try:
+            with self._store_errors():
+                self._client.put_object(
+                    self._bucket,
+                    key,
+                    _ReplayingReader(head, reader),
+                    length=-1,
+                    content_type=content_type,
+                    part_size=PART_SIZE,
+                    num_parallel_uploads=_PARALLEL_UPLOADS,
+                )
+        except BaseException:
+            # The SDK aborts a failed multipart upload; this also covers a failure reported
+            # after the server had already stored the object.
+            self._remove_quietly(key)
+            raise
+        return ObjectInfo(key=key, size=reader.size, sha256=reader.sha256, content_type=content_type)
+
+    def _remove_quietly(self, key: str) -> None:
+        try:
+            self._probe.remove_object(self._bucket, key)
+        except (MinioException, urllib3.exceptions.HTTPError) as exc:
+            logger.warning("could not remove %s after a failed upload: %s", key, exc)
+
+    def open(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        if start < 0 or (end is not None and end < start):
+            raise ValueError(f"invalid range {start}-{end}")
+        length = 0 if end is None else end - start + 1
+        with self._store_errors(key):
+            response = self._client.get_object(self._bucket, key, offset=start, length=length)
+        return _ObjectChunks(response, self._endpoint)
+
+    def stat(self, key: str) -> int:
+        with self._store_errors(key):
+            size = self._client.stat_object(self._bucket, key).size
+        if size is None:
+            raise StorageError(f"S3 endpoint {self._endpoint} gave no size for {key}")
+        return size
+
+    def delete(self, key: str) -> None:
+        with self._store_errors():
+            self._client.remove_object(self._bucket, key)
+
+    def presigned_url(self, key: str, expires_in: int, filename: str) -> str | None:
+        with self._store_errors():
+            return self._client.presigned_get_object(
+                self._bucket,
+                key,
+                expires=timedelta(seconds=expires_in),
+                response_headers={"response-content-disposition": attachment_disposition(filename)},
+            )
+
+    def check(self) -> None:
+        self._ensure_bucket(self._probe)
