@@ -72,7 +72,13 @@ def create_app(settings: Settings | None = None) -> Flask:
 def _engine_options(settings: Settings) -> dict:
     if settings.is_embedded_database:
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    # A bounded connect keeps /readyz and requests from hanging on a host that drops packets.
+    return {
+        "pool_pre_ping": True,
+        "pool_size": 10,
+        "max_overflow": 20,
+        "connect_args": {"connect_timeout": 5},
+    }
 
 
 def _register_blueprints(api: JsonErrorApi) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from eoffice.accounts import operations
-from eoffice.accounts.models import Agency
+from eoffice.accounts.models import Agency, User
 
 DEMO_PASSWORD = "Demo@2026"
 
@@ -42,21 +44,27 @@ USERS = [
 
 
 def load_demo_data() -> bool:
-    """Create the demo province unless it is already there; True when something was created."""
+    """Create whatever part of the demo province is missing; True when something was created."""
     from eoffice.extensions import db
 
-    if db.session.get(Agency, AGENCIES[0]["id"]) is not None:
-        return False
+    created = False
     units: dict[tuple[str, str], int] = {}
     for spec in AGENCIES:
-        agency = operations.create_agency(
-            spec["id"], spec["name"], abbreviation=spec["abbreviation"], parent_id=spec["parent_id"]
-        )
+        agency = db.session.get(Agency, spec["id"])
+        if agency is None:
+            agency = operations.create_agency(
+                spec["id"], spec["name"], abbreviation=spec["abbreviation"], parent_id=spec["parent_id"]
+            )
+            created = True
+        existing = {unit.abbreviation: unit.id for unit in agency.units}
         for name, abbreviation in spec["units"]:
-            units[(agency.id, abbreviation)] = operations.create_unit(
-                agency, name, abbreviation=abbreviation
-            ).id
+            if abbreviation not in existing:
+                existing[abbreviation] = operations.create_unit(agency, name, abbreviation=abbreviation).id
+                created = True
+            units[(agency.id, abbreviation)] = existing[abbreviation]
     for username, full_name, agency_id, unit, roles, platform_admin in USERS:
+        if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+            continue
         operations.create_user(
             username=username,
             password=DEMO_PASSWORD,
@@ -67,4 +75,5 @@ def load_demo_data() -> bool:
             roles=roles,
             is_platform_admin=platform_admin,
         )
-    return True
+        created = True
+    return created

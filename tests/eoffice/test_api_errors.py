@@ -1,4 +1,5 @@
 """Every API error is JSON naming the problem; the OpenAPI document describes the API."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The contract every storage adapter keeps, run against local disk and against a real S3 server."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Uploading and downloading files through the API, on local disk and on S3 (moto)."""
+
 from __future__ import annotations
 
 import hashlib
