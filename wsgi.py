@@ -11,9 +11,16 @@ except ConfigError as error:
     sys.exit(str(error))
 
 if __name__ == "__main__":
+    import threading
+
     from eoffice.extensions import socketio
+    from eoffice.mail.tasks import run_worker
     from eoffice.runtime import settings
 
     with app.app_context():
         host, port = settings().host, settings().port
+    # The single-machine default delivers (or keeps) mail from the same process.
+    threading.Thread(
+        target=run_worker, args=(app, threading.Event()), daemon=True, name="mail-worker"
+    ).start()
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)

@@ -86,9 +86,10 @@ def _register_blueprints(api: JsonErrorApi) -> None:
     from eoffice.audit.api import blp as audit_blp
     from eoffice.auth.api import blp as auth_blp
     from eoffice.health import blp as health_blp
+    from eoffice.mail.api import blp as mail_blp
     from eoffice.storage.api import blp as storage_blp
 
-    for blueprint in (health_blp, auth_blp, accounts_blp, audit_blp, storage_blp):
+    for blueprint in (health_blp, auth_blp, accounts_blp, audit_blp, storage_blp, mail_blp):
         api.register_blueprint(blueprint)
 
 

@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(load_demo)
     app.cli.add_command(show_settings)
+    app.cli.add_command(mail_worker)
 
 
 @click.command("create-admin")
@@ -68,3 +69,30 @@ def show_settings():
     """List every EOFFICE_* setting with its default."""
     for name, default, doc in documented_settings():
         click.echo(f"{name}={'' if default is None else default}\t{doc}")
+
+
+@click.command("mail-worker")
+@click.option(
+    "--poll-interval", default=1.0, show_default=True, help="Seconds between looks at an empty outbox"
+)
+@click.option("--batch-size", default=50, show_default=True, help="Messages leased per pass")
+@click.option("--exit-when-idle", is_flag=True, help="Stop once nothing is due (for scripts and benchmarks)")
+def mail_worker(poll_interval, batch_size, exit_when_idle):
+    """Deliver the mail outbox: SMTP when EOFFICE_SMTP_HOST is set, else keep mail in the local outbox."""
+    import signal
+    import threading
+
+    from flask import current_app
+
+    from eoffice.mail.tasks import run_worker
+
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    run_worker(
+        current_app._get_current_object(),
+        stop,
+        poll_interval=poll_interval,
+        batch_size=batch_size,
+        exit_when_idle=exit_when_idle,
+    )

@@ -64,6 +64,12 @@ def _parse_redis_url(raw: str) -> str:
     return raw
 
 
+def _parse_url(raw: str) -> str:
+    if not re.match(r"^https?://[^/\s]+", raw):
+        raise ValueError("must be an http:// or https:// address")
+    return raw.rstrip("/")
+
+
 def _parse_choice(*choices: str) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         if raw not in choices:
@@ -145,6 +151,42 @@ class Settings:
     s3_bucket: str = _setting("eoffice", _parse_str, "S3 bucket, created at start-up if missing.")
     s3_secure: bool = _setting(True, _parse_bool, "Use HTTPS to reach S3.")
     s3_region: str = _setting("us-east-1", _parse_str, "S3 region.")
+    public_url: str | None = _setting(
+        None,
+        _parse_url,
+        "Address users reach the server at, for links in e-mails; unset means http://HOST:PORT.",
+    )
+    smtp_host: str | None = _setting(
+        None,
+        _parse_str,
+        "SMTP server; unset means mail is kept in the local outbox (admin view, instance/mail).",
+    )
+    smtp_port: int | None = _setting(
+        None, _parse_int(1, 65535), "SMTP port; unset means 25, 587 with starttls, 465 with ssl."
+    )
+    smtp_username: str | None = _setting(None, _parse_str, "SMTP login, if the server wants one.")
+    smtp_password: str | None = _setting(None, _parse_str, "SMTP password.")
+    smtp_security: str = _setting("none", _parse_choice("none", "starttls", "ssl"), "none, starttls or ssl.")
+    smtp_from: str = _setting(
+        "Văn phòng điện tử <noreply@eoffice.local>", _parse_str, "Sender of notification e-mails."
+    )
+    smtp_timeout: int = _setting(20, _parse_int(1, 600), "Seconds before an SMTP conversation is abandoned.")
+    mail_max_attempts: int = _setting(
+        8, _parse_int(1, 100), "Delivery attempts before a temporarily failing message is given up."
+    )
+    mail_lease_seconds: int = _setting(
+        120,
+        _parse_int(10, 3600),
+        "How long a worker owns a message it is sending before another may retry it.",
+    )
+    mail_retry_base_seconds: int = _setting(
+        30,
+        _parse_int(0, 3600),
+        "First retry delay after a temporary failure; doubles each attempt, up to an hour.",
+    )
+    mail_digest_hour: int = _setting(
+        7, _parse_int(0, 23), "Hour (Vietnam time) the daily digest of non-urgent notices is sent."
+    )
     redis_url: str | None = _setting(
         None, _parse_redis_url, "Redis URL; when set, Socket.IO processes share rooms through it."
     )
@@ -186,7 +228,26 @@ class Settings:
             problems.append(
                 "EOFFICE_S3_ENDPOINT is set: EOFFICE_S3_ACCESS_KEY and EOFFICE_S3_SECRET_KEY are needed"
             )
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            problems.append("EOFFICE_SMTP_USERNAME and EOFFICE_SMTP_PASSWORD go together")
+        try:
+            from email.headerregistry import Address
+            from email.utils import parseaddr
+
+            if "@" not in parseaddr(self.smtp_from)[1]:
+                raise ValueError
+            Address(addr_spec=parseaddr(self.smtp_from)[1])
+        except (ValueError, IndexError):
+            problems.append(f"EOFFICE_SMTP_FROM: not an e-mail address: {self.smtp_from!r}")
         return problems
+
+    @property
+    def effective_public_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def effective_smtp_port(self) -> int:
+        return self.smtp_port or {"none": 25, "starttls": 587, "ssl": 465}[self.smtp_security]
 
     @property
     def instance_dir(self) -> Path:

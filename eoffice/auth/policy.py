@@ -20,6 +20,7 @@ class Permission(enum.StrEnum):
     READ_AUDIT = "audit.read"
     UPLOAD_FILE = "files.upload"
     READ_FILE = "files.read"
+    MANAGE_OUTBOX = "outbox.manage"
 
 
 def _is_agency_admin(user: User, agency_id: str | None) -> bool:
@@ -41,6 +42,7 @@ _RULES: dict[Permission, Callable[[User, Any], bool]] = {
     Permission.MANAGE_USERS: lambda user, target: _is_agency_admin(user, _agency_of(target)),
     Permission.GRANT_PLATFORM_ADMIN: lambda user, target: False,
     Permission.READ_AUDIT: lambda user, agency_id: _is_agency_admin(user, _agency_of(agency_id)),
+    Permission.MANAGE_OUTBOX: lambda user, agency_id: _is_agency_admin(user, _agency_of(agency_id)),
     Permission.UPLOAD_FILE: lambda user, target: user.is_active,
     Permission.READ_FILE: lambda user, stored_file: (
         stored_file.uploaded_by_id == user.id or _is_agency_admin(user, stored_file.agency_id)

@@ -1,0 +1,179 @@
+"""The delivery worker: claims due messages under a lease, sends them, retries with backoff."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import uuid
+from datetime import timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+
+from sqlalchemy import or_, select, update
+
+from eoffice.db import utcnow
+from eoffice.extensions import db
+from eoffice.mail.models import MessageStatus, OutboxMessage
+from eoffice.mail.operations import queue_digests
+from eoffice.mail.transport import MailTransport, PermanentFailure, TemporaryFailure, build_transport
+from eoffice.runtime import settings
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 3600
+
+
+def compose(message: OutboxMessage) -> EmailMessage:
+    """The MIME message: text and HTML alternatives, plus the calendar part of an invitation."""
+    try:
+        to = Address(display_name=message.to_name, addr_spec=message.to_address)
+        sender_name, sender_address = parseaddr(settings().smtp_from)
+        sender = Address(display_name=sender_name, addr_spec=sender_address)
+    except (ValueError, IndexError) as exc:
+        raise PermanentFailure(f"invalid address {message.to_address!r}: {exc}") from exc
+    if "@" not in message.to_address:
+        raise PermanentFailure(f"invalid address {message.to_address!r}")
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = to
+    email["Subject"] = message.subject
+    email["Message-ID"] = message.message_id
+    email["Date"] = format_datetime(message.created_at)
+    email["Auto-Submitted"] = "auto-generated"
+    if message.is_urgent:
+        email["Importance"] = "high"
+    email.set_content(message.text_body)
+    email.add_alternative(message.html_body, subtype="html")
+    if message.calendar:
+        email.add_alternative(
+            message.calendar, subtype="calendar", params={"method": message.calendar_method or "REQUEST"}
+        )
+    return email
+
+
+def claim_due(limit: int) -> list[tuple[int, str]]:
+    """Lease up to `limit` due messages to this worker; (id, lease token) pairs, committed."""
+    now = utcnow()
+    token = uuid.uuid4().hex
+    due = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status.in_([MessageStatus.PENDING, MessageStatus.SENDING]),
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+        )
+        .order_by(OutboxMessage.is_urgent.desc(), OutboxMessage.id)
+        .limit(limit)
+    )
+    if db.engine.dialect.name == "postgresql":
+        # Two workers never wait on, nor take, each other's rows.
+        due = due.with_for_update(skip_locked=True)
+    claimed = (
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(due.scalar_subquery()))
+            .values(
+                status=MessageStatus.SENDING,
+                lease_until=now + timedelta(seconds=settings().mail_lease_seconds),
+                lease_token=token,
+                attempts=OutboxMessage.attempts + 1,
+            )
+            .returning(OutboxMessage.id)
+        )
+        .scalars()
+        .all()
+    )
+    db.session.commit()
+    return [(message_id, token) for message_id in sorted(claimed)]
+
+
+def _finish(message_id: int, token: str, **values) -> bool:
+    """Record the outcome, but only while this worker still holds the lease."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.lease_token == token)
+        .values(lease_until=None, lease_token=None, **values)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def retry_delay(attempts: int) -> float:
+    base = settings().mail_retry_base_seconds
+    delay = min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempts - 1))
+    return delay * random.uniform(0.8, 1.2)
+
+
+def deliver(message_id: int, token: str, transport: MailTransport) -> str:
+    """Send one leased message; returns the status it ends in."""
+    message = db.session.get(OutboxMessage, message_id)
+    try:
+        transport.send(compose(message))
+    except PermanentFailure as exc:
+        _finish(message_id, token, status=MessageStatus.FAILED, last_error=str(exc)[:2000])
+        log.warning("message %s refused permanently: %s", message_id, exc)
+        return MessageStatus.FAILED
+    except TemporaryFailure as exc:
+        attempts = message.attempts
+        if attempts >= settings().mail_max_attempts:
+            _finish(
+                message_id,
+                token,
+                status=MessageStatus.FAILED,
+                last_error=f"gave up after {attempts} attempts: {exc}"[:2000],
+            )
+            return MessageStatus.FAILED
+        _finish(
+            message_id,
+            token,
+            status=MessageStatus.PENDING,
+            last_error=str(exc)[:2000],
+            next_attempt_at=utcnow() + timedelta(seconds=retry_delay(attempts)),
+        )
+        log.info("message %s will be retried: %s", message_id, exc)
+        return MessageStatus.PENDING
+    status = transport.delivered_status
+    _finish(message_id, token, status=status, sent_at=utcnow(), last_error=None)
+    return status
+
+
+def process_due(transport: MailTransport, batch_size: int = 50) -> int:
+    """One pass: gather due digests, then deliver one batch. Returns how many messages were tried."""
+    if queue_digests():
+        db.session.commit()
+    else:
+        db.session.rollback()
+    claimed = claim_due(batch_size)
+    for message_id, token in claimed:
+        deliver(message_id, token, transport)
+    return len(claimed)
+
+
+def run_worker(
+    app,
+    stop: threading.Event,
+    *,
+    poll_interval: float = 1.0,
+    batch_size: int = 50,
+    exit_when_idle: bool = False,
+) -> None:
+    with app.app_context():
+        transport = build_transport(settings())
+        try:
+            while not stop.is_set():
+                try:
+                    tried = process_due(transport, batch_size)
+                except Exception:  # noqa: BLE001 - the worker outlives a database hiccup
+                    log.exception("mail worker pass failed")
+                    db.session.rollback()
+                    tried = 0
+                finally:
+                    db.session.remove()
+                if tried == 0:
+                    if exit_when_idle:
+                        return
+                    stop.wait(poll_interval)
+        finally:
+            transport.close()
