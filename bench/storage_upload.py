@@ -7,6 +7,7 @@ the minio SDK for comparison. Run with the project's interpreter:
 
     .venv/bin/python bench/storage_upload.py --size-mb 200
 """
+
 from __future__ import annotations
 
 import argparse
@@ -142,8 +143,17 @@ def server_environment(s3_endpoint: str, instance: Path, port: int) -> dict[str,
 
 def create_user(env: dict[str, str]) -> None:
     command = [
-        str(BIN / "flask"), "--app", "wsgi", "create-admin", "--agency-id", "000.00.00.H49",
-        "--agency-name", "Bench", "--username", USERNAME, "--password-stdin",
+        str(BIN / "flask"),
+        "--app",
+        "wsgi",
+        "create-admin",
+        "--agency-id",
+        "000.00.00.H49",
+        "--agency-name",
+        "Bench",
+        "--username",
+        USERNAME,
+        "--password-stdin",
     ]
     result = subprocess.run(command, cwd=REPO, env=env, input=PASSWORD + "\n", capture_output=True, text=True)
     if result.returncode != 0:
@@ -229,10 +239,14 @@ def measure_server_upload(base_url: str, master: psutil.Process, size: int) -> N
 
     print(f"upload through gunicorn ({worker_count(master)} worker(s)), {mib(size).strip()}, chunked:")
     print(f"  stored as file {stored['id']}, {stored['content_type']}, size and sha256 verified")
-    print(f"  RSS master+workers  baseline {mib(baseline_total)}  peak {mib(sampler.peak_total)}"
-          f"  delta {mib(sampler.peak_total - baseline_total)}")
-    print(f"  RSS largest worker  baseline {mib(baseline_worker)}  peak {mib(sampler.peak_worker)}"
-          f"  delta {mib(sampler.peak_worker - baseline_worker)}")
+    print(
+        f"  RSS master+workers  baseline {mib(baseline_total)}  peak {mib(sampler.peak_total)}"
+        f"  delta {mib(sampler.peak_total - baseline_total)}"
+    )
+    print(
+        f"  RSS largest worker  baseline {mib(baseline_worker)}  peak {mib(sampler.peak_worker)}"
+        f"  delta {mib(sampler.peak_worker - baseline_worker)}"
+    )
     print(f"  elapsed {elapsed:.2f} s, throughput {size / MiB / elapsed:.1f} MiB/s")
 
 
@@ -240,11 +254,14 @@ def measure_direct_upload(s3_endpoint: str, size: int) -> None:
     client = Minio(s3_endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY, secure=False)
     generated = GeneratedFile(size, seed=3)
     began = time.perf_counter()
-    client.put_object(BUCKET, "bench/direct.bin", ChunkReader(generated.chunks()), length=-1,
-                      part_size=PART_SIZE)
+    client.put_object(
+        BUCKET, "bench/direct.bin", ChunkReader(generated.chunks()), length=-1, part_size=PART_SIZE
+    )
     elapsed = time.perf_counter() - began
-    print(f"direct minio SDK put_object from this process (part size {PART_SIZE // MiB} MiB, "
-          "SDK default parallelism):")
+    print(
+        f"direct minio SDK put_object from this process (part size {PART_SIZE // MiB} MiB, "
+        "SDK default parallelism):"
+    )
     print(f"  elapsed {elapsed:.2f} s, throughput {size / MiB / elapsed:.1f} MiB/s")
 
 
@@ -267,7 +284,10 @@ def run(size_mb: int) -> None:
             with log_path.open("wb") as log:
                 server = subprocess.Popen(
                     [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
-                    cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+                    cwd=REPO,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
                 )
             try:
                 base_url = f"http://127.0.0.1:{port}"

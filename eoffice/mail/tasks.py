@@ -11,7 +11,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from eoffice.db import utcnow
 from eoffice.extensions import db
@@ -53,8 +53,8 @@ def compose(message: OutboxMessage) -> EmailMessage:
     return email
 
 
-def claim_due(limit: int) -> list[tuple[int, str]]:
-    """Lease up to `limit` due messages to this worker; (id, lease token) pairs, committed."""
+def claim_due(limit: int) -> tuple[str, list[int]]:
+    """Lease up to `limit` due messages to this worker: (lease token, their ids), committed."""
     now = utcnow()
     token = uuid.uuid4().hex
     due = (
@@ -86,18 +86,33 @@ def claim_due(limit: int) -> list[tuple[int, str]]:
         .all()
     )
     db.session.commit()
-    return [(message_id, token) for message_id in sorted(claimed)]
+    return token, sorted(claimed)
 
 
-def _finish(message_id: int, token: str, **values) -> bool:
-    """Record the outcome, but only while this worker still holds the lease."""
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.lease_token == token)
-        .values(lease_until=None, lease_token=None, **values)
+def record_outcomes(token: str, outcomes: list[dict]) -> int:
+    """Record what happened to each message, but only for those this worker still leases.
+
+    One statement and one commit for the whole batch; a crash before it means the batch is
+    sent again after the lease, with the same Message-IDs (at-least-once).
+    """
+    if not outcomes:
+        return 0
+    table = OutboxMessage.__table__
+    statement = (
+        table.update()
+        .where(table.c.id == bindparam("b_id"), table.c.lease_token == token)
+        .values(
+            status=bindparam("b_status"),
+            sent_at=bindparam("b_sent_at"),
+            last_error=bindparam("b_last_error"),
+            next_attempt_at=bindparam("b_next_attempt_at"),
+            lease_until=None,
+            lease_token=None,
+        )
     )
+    result = db.session.execute(statement, outcomes)
     db.session.commit()
-    return result.rowcount == 1
+    return result.rowcount
 
 
 def retry_delay(attempts: int) -> float:
@@ -106,37 +121,25 @@ def retry_delay(attempts: int) -> float:
     return delay * random.uniform(0.8, 1.2)
 
 
-def deliver(message_id: int, token: str, transport: MailTransport) -> str:
-    """Send one leased message; returns the status it ends in."""
-    message = db.session.get(OutboxMessage, message_id)
+def attempt(message: OutboxMessage, transport: MailTransport) -> dict:
+    """Send one leased message; the outcome to record for it."""
+    outcome = {"b_id": message.id, "b_sent_at": None, "b_next_attempt_at": message.next_attempt_at}
     try:
         transport.send(compose(message))
     except PermanentFailure as exc:
-        _finish(message_id, token, status=MessageStatus.FAILED, last_error=str(exc)[:2000])
-        log.warning("message %s refused permanently: %s", message_id, exc)
-        return MessageStatus.FAILED
+        log.warning("message %s refused permanently: %s", message.id, exc)
+        return outcome | {"b_status": MessageStatus.FAILED.value, "b_last_error": str(exc)[:2000]}
     except TemporaryFailure as exc:
-        attempts = message.attempts
-        if attempts >= settings().mail_max_attempts:
-            _finish(
-                message_id,
-                token,
-                status=MessageStatus.FAILED,
-                last_error=f"gave up after {attempts} attempts: {exc}"[:2000],
-            )
-            return MessageStatus.FAILED
-        _finish(
-            message_id,
-            token,
-            status=MessageStatus.PENDING,
-            last_error=str(exc)[:2000],
-            next_attempt_at=utcnow() + timedelta(seconds=retry_delay(attempts)),
-        )
-        log.info("message %s will be retried: %s", message_id, exc)
-        return MessageStatus.PENDING
-    status = transport.delivered_status
-    _finish(message_id, token, status=status, sent_at=utcnow(), last_error=None)
-    return status
+        if message.attempts >= settings().mail_max_attempts:
+            reason = f"gave up after {message.attempts} attempts: {exc}"
+            return outcome | {"b_status": MessageStatus.FAILED.value, "b_last_error": reason[:2000]}
+        log.info("message %s will be retried: %s", message.id, exc)
+        return outcome | {
+            "b_status": MessageStatus.PENDING.value,
+            "b_last_error": str(exc)[:2000],
+            "b_next_attempt_at": utcnow() + timedelta(seconds=retry_delay(message.attempts)),
+        }
+    return outcome | {"b_status": transport.delivered_status, "b_sent_at": utcnow(), "b_last_error": None}
 
 
 def process_due(transport: MailTransport, batch_size: int = 50) -> int:
@@ -145,9 +148,13 @@ def process_due(transport: MailTransport, batch_size: int = 50) -> int:
         db.session.commit()
     else:
         db.session.rollback()
-    claimed = claim_due(batch_size)
-    for message_id, token in claimed:
-        deliver(message_id, token, transport)
+    token, claimed = claim_due(batch_size)
+    if not claimed:
+        return 0
+    messages = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)
+    ).all()
+    record_outcomes(token, [attempt(message, transport) for message in messages])
     return len(claimed)
 
 

@@ -13,7 +13,7 @@ from eoffice.extensions import db
 from eoffice.mail.calendar import CalendarEvent
 from eoffice.mail.models import MessageStatus, OutboxMessage
 from eoffice.mail.operations import notify
-from eoffice.mail.tasks import _finish, claim_due, process_due, run_worker
+from eoffice.mail.tasks import claim_due, process_due, record_outcomes, run_worker
 from eoffice.mail.transport import build_transport
 from eoffice.runtime import settings
 from tests.factories import create_user
@@ -226,7 +226,7 @@ def test_a_message_leased_by_a_dead_worker_is_sent_after_the_lease_with_the_same
 ):
     queued = _assigned(leader)
     db.session.commit()
-    [(message_id, dead_token)] = claim_due(10)
+    dead_token, [message_id] = claim_due(10)
     # The worker died mid-send: nobody else may take the message while its lease runs…
     _deliver_all()
     assert smtp_server.messages == []
@@ -237,7 +237,14 @@ def test_a_message_leased_by_a_dead_worker_is_sent_after_the_lease_with_the_same
     _deliver_all()
     assert [m["Message-ID"] for m in smtp_server.messages] == [queued.message_id]
     # The dead worker coming back cannot overwrite the outcome.
-    assert _finish(message_id, dead_token, status=MessageStatus.FAILED, last_error="late") is False
+    late = {
+        "b_id": message_id,
+        "b_status": "failed",
+        "b_sent_at": None,
+        "b_last_error": "late",
+        "b_next_attempt_at": utcnow(),
+    }
+    assert record_outcomes(dead_token, [late]) == 0
     assert db.session.get(OutboxMessage, message_id).status == MessageStatus.SENT
 
 
