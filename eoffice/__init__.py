@@ -52,6 +52,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         async_mode=settings.socketio_async_mode,
         cors_allowed_origins=[],
     )
+    import meetings.live
+
+    meetings.live.init_app(socketio)
     # One Api per application: it holds that application's OpenAPI document.
     api = JsonErrorApi(app, spec_kwargs={"security": [{"bearer": []}]})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
@@ -88,8 +91,9 @@ def _register_blueprints(api: JsonErrorApi) -> None:
     from eoffice.health import blp as health_blp
     from eoffice.mail.api import blp as mail_blp
     from eoffice.storage.api import blp as storage_blp
+    from meetings.api import blp as meetings_blp
 
-    for blueprint in (health_blp, auth_blp, accounts_blp, audit_blp, storage_blp, mail_blp):
+    for blueprint in (health_blp, auth_blp, accounts_blp, audit_blp, storage_blp, mail_blp, meetings_blp):
         api.register_blueprint(blueprint)
 
 

@@ -76,4 +76,7 @@ def load_demo_data() -> bool:
             is_platform_admin=platform_admin,
         )
         created = True
+    from meetings.demo import load_demo_meeting
+
+    created |= load_demo_meeting()
     return created

@@ -5,3 +5,4 @@ import eoffice.audit.models
 import eoffice.auth.models
 import eoffice.mail.models
 import eoffice.storage.models  # noqa: F401
+import meetings.models  # noqa: F401

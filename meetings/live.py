@@ -1,0 +1,311 @@
+"""The live room: the /meetings Socket.IO namespace (public contract in README.md, "Meetings").
+
+Each event authenticates through the token given at connect, validates its payload, calls one
+function of meetings.room, commits, and only then broadcasts. Every answer is an ack
+{"ok": true, ...} or {"ok": false, "error": {"code", "message"}}; a refused event changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask_socketio import Namespace
+from sqlalchemy.exc import SQLAlchemyError
+
+from eoffice.accounts.models import User
+from eoffice.api_base import ApiError
+from eoffice.auth.session import user_from_token
+from eoffice.extensions import db
+from meetings import policy, room
+
+NAMESPACE = "/meetings"
+log = logging.getLogger(__name__)
+
+
+def meeting_room(meeting_id: int) -> str:
+    return f"meeting:{meeting_id}"
+
+
+def private_room(meeting_id: int, user_id: int) -> str:
+    """Every device of one user in one meeting: private annotations go there."""
+    return f"meeting:{meeting_id}:user:{user_id}"
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+class Payload:
+    """Typed access to an event's payload; a missing or mistyped field is refused by name."""
+
+    def __init__(self, data: Any):
+        if not isinstance(data, dict):
+            raise room.bad_input("payload", "must be an object")
+        self.data = data
+
+    def integer(self, name: str, *, minimum: int = 1, optional: bool = False) -> int | None:
+        value = self.data.get(name)
+        if value is None and optional:
+            return None
+        if value is None:
+            raise room.bad_input(name, "is required")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise room.bad_input(name, "must be an integer")
+        if value < minimum:
+            raise room.bad_input(name, f"must be at least {minimum}")
+        return value
+
+    def text(self, name: str, *, max_length: int = 500) -> str:
+        value = self.data.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise room.bad_input(name, "must be a non-empty string")
+        if len(value) > max_length:
+            raise room.bad_input(name, f"at most {max_length} characters")
+        return value.strip()
+
+    def boolean(self, name: str, default: bool = False) -> bool:
+        value = self.data.get(name, default)
+        if not isinstance(value, bool):
+            raise room.bad_input(name, "must be true or false")
+        return value
+
+    def integers(self, name: str) -> list[int]:
+        value = self.data.get(name)
+        if not isinstance(value, list) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+            raise room.bad_input(name, "must be a list of integers")
+        return value
+
+    def options(self, name: str) -> list[str]:
+        value = self.data.get(name, ["Tán thành", "Không tán thành", "Không biểu quyết"])
+        if (
+            not isinstance(value, list)
+            or not 2 <= len(value) <= 20
+            or any(not isinstance(v, str) or not v.strip() or len(v) > 100 for v in value)
+        ):
+            raise room.bad_input(name, "must be 2 to 20 non-empty strings of at most 100 characters")
+        cleaned = [v.strip() for v in value]
+        if len(set(cleaned)) != len(cleaned):
+            raise room.bad_input(name, "options must differ")
+        return cleaned
+
+    def mapping(self, name: str) -> dict[str, Any]:
+        value = self.data.get(name)
+        if not isinstance(value, dict):
+            raise room.bad_input(name, "must be an object")
+        return value
+
+
+class MeetingNamespace(Namespace):
+    def __init__(self, namespace: str = NAMESPACE):
+        super().__init__(namespace)
+        # sid -> user id: connection bookkeeping of this process only; room state is in the database.
+        self.users: dict[str, int] = {}
+
+    # Connection
+
+    def on_connect(self, auth=None):
+        from flask import request
+
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if not isinstance(token, str) or not token:
+            raise ConnectionRefusedError({"code": "unauthorized", "message": "auth.token is required"})
+        try:
+            user = user_from_token(token)
+        except ApiError as exc:
+            raise ConnectionRefusedError({"code": exc.code, "message": exc.message}) from None
+        self.users[request.sid] = user.id
+        return True
+
+    def on_disconnect(self, reason=None):
+        from flask import request
+
+        self.users.pop(request.sid, None)
+
+    # Helpers
+
+    def _user(self) -> User:
+        from flask import request
+
+        user_id = self.users.get(request.sid)
+        user = db.session.get(User, user_id) if user_id is not None else None
+        if user is None or not user.is_active:
+            raise ApiError(401, "unauthorized", "account disabled or removed")
+        return user
+
+    def _run(self, data: Any, action: Callable[[Payload], dict[str, Any]]) -> dict[str, Any]:
+        """Validate, act, commit: the ack; anything refused is rolled back and explained."""
+        try:
+            answer = action(Payload(data))
+            db.session.commit()
+            return answer
+        except ApiError as exc:
+            db.session.rollback()
+            return _error(exc.code, exc.message)
+        except SQLAlchemyError:
+            db.session.rollback()
+            log.exception("meeting room event failed")
+            return _error("unavailable", "the database did not accept the change; try again")
+
+    def _broadcast(self, event: str, payload: dict[str, Any], to: str) -> None:
+        # One emit to a room: python-socketio encodes the packet once for every recipient, and
+        # the Redis message queue carries it to the other processes.
+        self.server.emit(event, payload, to=to, namespace=self.namespace)
+
+    def _meeting_and_user(self, payload: Payload):
+        meeting = room.load_meeting(payload.integer("meeting_id"))
+        return meeting, self._user()
+
+    # Events
+
+    def on_join(self, data=None):
+        from flask import request
+
+        def act(payload: Payload):
+            meeting, user = self._meeting_and_user(payload)
+            policy.require(policy.may_view(user, meeting), "not invited to this meeting")
+            state = room.room_state(meeting, user)
+            self.server.enter_room(request.sid, meeting_room(meeting.id), namespace=self.namespace)
+            self.server.enter_room(request.sid, private_room(meeting.id, user.id), namespace=self.namespace)
+            return {"ok": True, "state": state}
+
+        return self._run(data, act)
+
+    def on_leave(self, data=None):
+        from flask import request
+
+        def act(payload: Payload):
+            meeting_id = payload.integer("meeting_id")
+            user_id = self.users.get(request.sid)
+            self.server.leave_room(request.sid, meeting_room(meeting_id), namespace=self.namespace)
+            if user_id is not None:
+                self.server.leave_room(
+                    request.sid, private_room(meeting_id, user_id), namespace=self.namespace
+                )
+            return {"ok": True}
+
+        return self._run(data, act)
+
+    def on_present(self, data=None):
+        from flask import request
+
+        try:
+            payload = Payload(data)
+            meeting_id = payload.integer("meeting_id")
+            document_id = payload.integer("document_id")
+            page = payload.integer("page")
+            user_id = self.users.get(request.sid)
+            if user_id is None:
+                raise ApiError(401, "unauthorized", "not connected")
+            presentation = room.present(meeting_id, user_id, document_id, page)
+            db.session.commit()
+        except ApiError as exc:
+            db.session.rollback()
+            return _error(exc.code, exc.message)
+        except SQLAlchemyError:
+            db.session.rollback()
+            log.exception("presentation change failed")
+            return _error("unavailable", "the database did not accept the change; try again")
+        self._broadcast("presentation", presentation, meeting_room(meeting_id))
+        return {"ok": True, "seq": presentation["seq"]}
+
+    def _then_broadcast(self, data, event: str, change: Callable[[Any, User, Payload], dict[str, Any]]):
+        """The common shape: load meeting and user, change, commit, broadcast to the room."""
+        outcome: dict[str, Any] = {}
+
+        def act(payload: Payload):
+            meeting, user = self._meeting_and_user(payload)
+            outcome["payload"] = change(meeting, user, payload)
+            outcome["room"] = meeting_room(meeting.id)
+            return {"ok": True, event: outcome["payload"]}
+
+        answer = self._run(data, act)
+        if answer.get("ok"):
+            self._broadcast(event, outcome["payload"], outcome["room"])
+        return answer
+
+    def on_designate_presenter(self, data=None):
+        return self._then_broadcast(
+            data,
+            "presenter",
+            lambda m, u, p: room.designate_presenter(m, u, p.integer("user_id", optional=True)),
+        )
+
+    def on_agenda_goto(self, data=None):
+        return self._then_broadcast(
+            data, "agenda", lambda m, u, p: room.go_to_agenda_item(m, u, p.integer("agenda_item_id"))
+        )
+
+    def on_check_in(self, data=None):
+        return self._then_broadcast(
+            data, "attendance", lambda m, u, p: room.check_in(m, u, p.data.get("mode", "in_person"))
+        )
+
+    def on_speak_request(self, data=None):
+        return self._then_broadcast(data, "speakers", lambda m, u, p: room.request_floor(m, u))
+
+    def on_speak_withdraw(self, data=None):
+        return self._then_broadcast(data, "speakers", lambda m, u, p: room.withdraw_request(m, u))
+
+    def on_speakers_order(self, data=None):
+        return self._then_broadcast(
+            data, "speakers", lambda m, u, p: room.order_speakers(m, u, p.integers("user_ids"))
+        )
+
+    def on_give_floor(self, data=None):
+        return self._then_broadcast(
+            data, "speakers", lambda m, u, p: room.give_floor(m, u, p.integer("user_id"))
+        )
+
+    def on_end_floor(self, data=None):
+        return self._then_broadcast(data, "speakers", lambda m, u, p: room.end_floor(m, u))
+
+    def on_vote_open(self, data=None):
+        return self._then_broadcast(
+            data,
+            "vote_opened",
+            lambda m, u, p: room.open_vote(
+                m, u, p.text("question"), p.options("options"), p.boolean("is_secret")
+            ),
+        )
+
+    def on_vote_cast(self, data=None):
+        return self._then_broadcast(
+            data,
+            "vote_count",
+            lambda m, u, p: room.cast_vote(m, u, p.integer("vote_id"), p.text("option", max_length=100)),
+        )
+
+    def on_vote_close(self, data=None):
+        return self._then_broadcast(
+            data, "vote_closed", lambda m, u, p: room.close_vote(m, u, p.integer("vote_id"))
+        )
+
+    def on_annotate(self, data=None):
+        outcome: dict[str, Any] = {}
+
+        def act(payload: Payload):
+            meeting, user = self._meeting_and_user(payload)
+            shared = payload.boolean("shared")
+            annotation = room.annotate(
+                meeting,
+                user,
+                payload.integer("document_id"),
+                payload.integer("page"),
+                payload.mapping("data"),
+                shared,
+            )
+            outcome["payload"] = annotation
+            outcome["room"] = meeting_room(meeting.id) if shared else private_room(meeting.id, user.id)
+            return {"ok": True, "annotation": annotation}
+
+        answer = self._run(data, act)
+        if answer.get("ok"):
+            self._broadcast("annotation", outcome["payload"], outcome["room"])
+        return answer
+
+
+def init_app(socketio) -> None:
+    """Register the namespace on the server socketio.init_app just built (one per application)."""
+    socketio.on_namespace(MeetingNamespace(NAMESPACE))

@@ -1,0 +1,328 @@
+"""Changing meetings: create, edit, invite, start, close, cancel; agenda, documents, opinion polls."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, BinaryIO
+
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+from sqlalchemy import select
+
+from eoffice.accounts.models import User
+from eoffice.api_base import ApiError
+from eoffice.db import utcnow
+from eoffice.extensions import db
+from eoffice.storage.operations import store_file
+from meetings import notifications
+from meetings.models import (
+    AgendaItem,
+    AgendaItemAccess,
+    Meeting,
+    MeetingDocument,
+    MeetingParticipant,
+    MeetingStatus,
+    OpinionAnswer,
+    OpinionPoll,
+    ParticipantRole,
+)
+
+# The state machine: which status each action needs, and where it leads.
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "invite": (frozenset({MeetingStatus.DRAFT}), MeetingStatus.INVITED),
+    "start": (frozenset({MeetingStatus.INVITED}), MeetingStatus.IN_PROGRESS),
+    "close": (frozenset({MeetingStatus.IN_PROGRESS}), MeetingStatus.CLOSED),
+    "cancel": (frozenset({MeetingStatus.DRAFT, MeetingStatus.INVITED}), MeetingStatus.CANCELLED),
+}
+EDITABLE = frozenset({MeetingStatus.DRAFT, MeetingStatus.INVITED, MeetingStatus.IN_PROGRESS})
+
+
+def invalid(field: str, message: str) -> ApiError:
+    return ApiError(422, "validation_error", f"{field}: {message}", {"json": {field: [message]}})
+
+
+def _transition(meeting: Meeting, action: str) -> None:
+    allowed_from, target = TRANSITIONS[action]
+    if meeting.status not in allowed_from:
+        raise ApiError(
+            409,
+            "invalid_state",
+            f"cannot {action} a meeting that is {meeting.status}",
+            {"status": meeting.status},
+        )
+    meeting.status = target
+
+
+def _active_user(user_id: int, field: str) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise invalid(field, f"no active user {user_id}")
+    return user
+
+
+def _wanted_roles(data: dict[str, Any]) -> dict[int, str]:
+    """user_id -> role from chair_id, secretary_id and participants, refusing duplicates."""
+    roles: dict[int, str] = {}
+    _active_user(data["chair_id"], "chair_id")
+    roles[data["chair_id"]] = ParticipantRole.CHAIR
+    if data.get("secretary_id") is not None:
+        _active_user(data["secretary_id"], "secretary_id")
+        if data["secretary_id"] in roles:
+            raise invalid("secretary_id", "the secretary cannot also be the chair")
+        roles[data["secretary_id"]] = ParticipantRole.SECRETARY
+    for index, entry in enumerate(data.get("participants") or []):
+        field = f"participants[{index}].user_id"
+        _active_user(entry["user_id"], field)
+        if entry["user_id"] in roles:
+            raise invalid(field, f"user {entry['user_id']} is listed twice (or is the chair or secretary)")
+        roles[entry["user_id"]] = entry["role"]
+    return roles
+
+
+def _apply_roles(meeting: Meeting, roles: dict[int, str]) -> tuple[list[User], list[User]]:
+    """Make the participants match; returns (added users, removed users)."""
+    added, removed = [], []
+    for participant in list(meeting.participants):
+        if participant.user_id not in roles:
+            removed.append(participant.user)
+            meeting.participants.remove(participant)
+        else:
+            participant.role = roles[participant.user_id]
+    present = {p.user_id for p in meeting.participants}
+    for user_id, role in roles.items():
+        if user_id not in present:
+            user = db.session.get(User, user_id)
+            meeting.participants.append(MeetingParticipant(user_id=user_id, role=role, user=user))
+            added.append(user)
+    return added, removed
+
+
+def create_meeting(organiser: User, data: dict[str, Any]) -> Meeting:
+    roles = _wanted_roles(data)
+    meeting = Meeting(
+        agency_id=organiser.agency_id,
+        title=data["title"].strip(),
+        location=data.get("location") or "",
+        online_link=data.get("online_link"),
+        starts_at=data["starts_at"],
+        ends_at=data["ends_at"],
+        quorum_percent=data.get("quorum_percent", 50),
+        organiser_id=organiser.id,
+        status=MeetingStatus.DRAFT,
+        calendar_uid=f"meeting-{uuid.uuid4().hex}@eoffice",
+        calendar_sequence=0,
+        presentation_seq=0,
+    )
+    _apply_roles(meeting, roles)
+    db.session.add(meeting)
+    db.session.flush()
+    return meeting
+
+
+def update_meeting(meeting: Meeting, data: dict[str, Any]) -> Meeting:
+    if meeting.status not in EDITABLE:
+        raise ApiError(409, "invalid_state", f"a {meeting.status} meeting cannot be changed")
+    starts = data.get("starts_at", meeting.starts_at)
+    ends = data.get("ends_at", meeting.ends_at)
+    if ends <= starts:
+        raise invalid("ends_at", "must be after starts_at")
+    added: list[User] = []
+    removed: list[User] = []
+    if {"chair_id", "secretary_id", "participants"} & data.keys():
+        current = {
+            "chair_id": meeting.chair_id,
+            "secretary_id": meeting.secretary_id,
+            "participants": [
+                {"user_id": p.user_id, "role": p.role}
+                for p in meeting.participants
+                if p.role in (ParticipantRole.DELEGATE, ParticipantRole.GUEST)
+            ],
+        }
+        added, removed = _apply_roles(meeting, _wanted_roles({**current, **data}))
+    for name in ("title", "location", "online_link", "quorum_percent", "starts_at", "ends_at"):
+        if name in data:
+            setattr(meeting, name, data[name].strip() if name == "title" else data[name])
+    if meeting.status != MeetingStatus.DRAFT:
+        # Everyone's calendar gets the new version; newcomers an invitation, the removed a cancellation.
+        meeting.calendar_sequence += 1
+        db.session.flush()
+        newcomers = {u.id for u in added}
+        staying = [p.user for p in meeting.participants if p.user_id not in newcomers]
+        notifications.tell_participants(meeting, "meeting.changed", staying)
+        notifications.tell_participants(meeting, "meeting.invitation", added)
+        notifications.tell_participants(meeting, "meeting.cancelled", removed, cancelled=True)
+    db.session.flush()
+    return meeting
+
+
+def invite(meeting: Meeting) -> Meeting:
+    _transition(meeting, "invite")
+    db.session.flush()
+    notifications.tell_participants(meeting, "meeting.invitation", [p.user for p in meeting.participants])
+    return meeting
+
+
+def cancel(meeting: Meeting) -> Meeting:
+    was_invited = meeting.status == MeetingStatus.INVITED
+    _transition(meeting, "cancel")
+    if was_invited:
+        meeting.calendar_sequence += 1
+        db.session.flush()
+        notifications.tell_participants(
+            meeting, "meeting.cancelled", [p.user for p in meeting.participants], cancelled=True
+        )
+    db.session.flush()
+    return meeting
+
+
+def start(meeting: Meeting) -> Meeting:
+    _transition(meeting, "start")
+    meeting.started_at = utcnow()
+    if meeting.current_agenda_item_id is None and meeting.agenda_items:
+        meeting.current_agenda_item_id = meeting.agenda_items[0].id
+    db.session.flush()
+    return meeting
+
+
+def close(meeting: Meeting) -> Meeting:
+    from meetings.room import close_open_votes, end_speaking
+
+    _transition(meeting, "close")
+    meeting.closed_at = utcnow()
+    close_open_votes(meeting)
+    end_speaking(meeting.id)
+    db.session.flush()
+    return meeting
+
+
+def _check_agenda_people(meeting: Meeting, data: dict[str, Any]) -> None:
+    if data.get("presenter_id") is not None and meeting.participant(data["presenter_id"]) is None:
+        raise invalid("presenter_id", f"user {data['presenter_id']} is not a participant of the meeting")
+    for index, user_id in enumerate(data.get("named_user_ids") or []):
+        if meeting.participant(user_id) is None:
+            raise invalid(f"named_user_ids[{index}]", f"user {user_id} is not a participant of the meeting")
+
+
+def _place(meeting: Meeting, item: AgendaItem, position: int | None) -> None:
+    """Put item at a 1-based position (end when None) and renumber the rest in order."""
+    items = [other for other in meeting.agenda_items if other is not item]
+    index = len(items) if position is None else min(max(position, 1), len(items) + 1) - 1
+    items.insert(index, item)
+    for number, each in enumerate(items, start=1):
+        each.position = number
+
+
+def add_agenda_item(meeting: Meeting, data: dict[str, Any], actor: User) -> AgendaItem:
+    if meeting.status not in EDITABLE:
+        raise ApiError(409, "invalid_state", f"the agenda of a {meeting.status} meeting cannot be changed")
+    _check_agenda_people(meeting, data)
+    item = AgendaItem(
+        title=data["title"].strip(),
+        presenter_id=data.get("presenter_id"),
+        starts_at=data.get("starts_at"),
+        ends_at=data.get("ends_at"),
+        is_confidential=data.get("is_confidential", False),
+        created_by_id=actor.id,
+        position=0,
+    )
+    item.named = [AgendaItemAccess(user_id=u) for u in dict.fromkeys(data.get("named_user_ids") or [])]
+    meeting.agenda_items.append(item)
+    _place(meeting, item, data.get("position"))
+    db.session.flush()
+    return item
+
+
+def update_agenda_item(meeting: Meeting, item: AgendaItem, data: dict[str, Any]) -> AgendaItem:
+    if meeting.status not in EDITABLE:
+        raise ApiError(409, "invalid_state", f"the agenda of a {meeting.status} meeting cannot be changed")
+    _check_agenda_people(meeting, data)
+    starts = data.get("starts_at", item.starts_at)
+    ends = data.get("ends_at", item.ends_at)
+    if starts is not None and ends is not None and ends <= starts:
+        raise invalid("ends_at", "must be after starts_at")
+    for name in ("title", "presenter_id", "starts_at", "ends_at", "is_confidential"):
+        if name in data:
+            setattr(item, name, data[name])
+    if "named_user_ids" in data:
+        item.named = [AgendaItemAccess(user_id=u) for u in dict.fromkeys(data["named_user_ids"])]
+    if "position" in data:
+        _place(meeting, item, data["position"])
+    db.session.flush()
+    return item
+
+
+def count_pdf_pages(stream: BinaryIO) -> int | None:
+    """Pages of a PDF read from a seekable stream (rewound afterwards); None when it is not a PDF."""
+    start = stream.tell()
+    is_pdf = stream.read(5) == b"%PDF-"
+    stream.seek(start)
+    if not is_pdf:
+        return None
+    try:
+        pages = len(PdfReader(stream).pages)
+    except (PyPdfError, ValueError, KeyError, OSError) as exc:
+        raise invalid("file", f"not a readable PDF: {exc}") from exc
+    finally:
+        stream.seek(start)
+    if pages < 1:
+        raise invalid("file", "the PDF has no pages")
+    return pages
+
+
+def add_document(
+    meeting: Meeting, item: AgendaItem | None, stream: BinaryIO, name: str | None, actor: User
+) -> MeetingDocument:
+    if meeting.status not in EDITABLE:
+        raise ApiError(409, "invalid_state", f"documents of a {meeting.status} meeting cannot be added")
+    page_count = count_pdf_pages(stream)
+    stored = store_file(stream, name, uploaded_by=actor)
+    document = MeetingDocument(
+        meeting_id=meeting.id,
+        agenda_item_id=item.id if item else None,
+        file_id=stored.id,
+        file=stored,
+        name=stored.name,
+        page_count=page_count,
+        uploaded_by_id=actor.id,
+    )
+    db.session.add(document)
+    db.session.flush()
+    return document
+
+
+def create_poll(meeting: Meeting, data: dict[str, Any], actor: User) -> OpinionPoll:
+    if meeting.status in (MeetingStatus.CLOSED, MeetingStatus.CANCELLED):
+        raise ApiError(409, "invalid_state", f"a {meeting.status} meeting takes no new opinion polls")
+    if data["deadline"] <= utcnow():
+        raise invalid("deadline", "must be in the future")
+    options = [option.strip() for option in data["options"]]
+    if len(set(options)) != len(options):
+        raise invalid("options", "options must differ")
+    poll = OpinionPoll(
+        meeting_id=meeting.id,
+        question=data["question"].strip(),
+        options=options,
+        deadline=data["deadline"],
+        created_by_id=actor.id,
+    )
+    db.session.add(poll)
+    db.session.flush()
+    return poll
+
+
+def answer_poll(poll: OpinionPoll, user: User, data: dict[str, Any]) -> OpinionAnswer:
+    if utcnow() >= poll.deadline:
+        raise ApiError(409, "deadline_passed", "the deadline of this opinion poll has passed")
+    if data["option"] not in poll.options:
+        raise invalid("option", f"must be one of: {', '.join(poll.options)}")
+    already = db.session.scalar(
+        select(OpinionAnswer.id).where(OpinionAnswer.poll_id == poll.id, OpinionAnswer.user_id == user.id)
+    )
+    if already is not None:
+        raise ApiError(409, "already_answered", "you have already answered this opinion poll")
+    answer = OpinionAnswer(
+        poll_id=poll.id, user_id=user.id, option=data["option"], comment=data.get("comment")
+    )
+    db.session.add(answer)
+    db.session.flush()
+    return answer

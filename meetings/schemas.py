@@ -1,0 +1,180 @@
+"""Request and response schemas of meetings, agenda items, documents and opinion polls."""
+
+import marshmallow as ma
+
+from meetings.models import MeetingStatus
+
+INVITED_ROLES = ["delegate", "guest"]
+
+
+def _ends_after_starts(data: dict, *, partial: bool = False) -> None:
+    starts, ends = data.get("starts_at"), data.get("ends_at")
+    if starts is not None and ends is not None and ends <= starts:
+        raise ma.ValidationError("must be after starts_at", "ends_at")
+
+
+class ParticipantInSchema(ma.Schema):
+    user_id = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
+    role = ma.fields.String(required=True, validate=ma.validate.OneOf(INVITED_ROLES))
+
+
+class MeetingCreateSchema(ma.Schema):
+    title = ma.fields.String(required=True, validate=ma.validate.Length(1, 300))
+    starts_at = ma.fields.AwareDateTime(required=True)
+    ends_at = ma.fields.AwareDateTime(required=True)
+    location = ma.fields.String(load_default="", validate=ma.validate.Length(max=300))
+    online_link = ma.fields.Url(load_default=None, allow_none=True, schemes={"http", "https"})
+    chair_id = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
+    secretary_id = ma.fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=ma.validate.Range(min=1)
+    )
+    quorum_percent = ma.fields.Integer(load_default=50, strict=True, validate=ma.validate.Range(0, 99))
+    participants = ma.fields.List(ma.fields.Nested(ParticipantInSchema), load_default=list)
+
+    @ma.validates_schema
+    def check_times(self, data, **kwargs):
+        _ends_after_starts(data)
+
+
+class MeetingUpdateSchema(ma.Schema):
+    title = ma.fields.String(validate=ma.validate.Length(1, 300))
+    starts_at = ma.fields.AwareDateTime()
+    ends_at = ma.fields.AwareDateTime()
+    location = ma.fields.String(validate=ma.validate.Length(max=300))
+    online_link = ma.fields.Url(allow_none=True, schemes={"http", "https"})
+    chair_id = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1))
+    secretary_id = ma.fields.Integer(allow_none=True, strict=True, validate=ma.validate.Range(min=1))
+    quorum_percent = ma.fields.Integer(strict=True, validate=ma.validate.Range(0, 99))
+    participants = ma.fields.List(ma.fields.Nested(ParticipantInSchema))
+
+    @ma.validates_schema
+    def check_times(self, data, **kwargs):
+        _ends_after_starts(data)
+
+
+class MeetingQuerySchema(ma.Schema):
+    status = ma.fields.String(validate=ma.validate.OneOf([s.value for s in MeetingStatus]))
+
+
+class ParticipantSchema(ma.Schema):
+    user_id = ma.fields.Integer()
+    role = ma.fields.String()
+    full_name = ma.fields.Function(lambda p: p.user.full_name if getattr(p, "user", None) else None)
+    attendance_mode = ma.fields.String(allow_none=True)
+    checked_in_at = ma.fields.DateTime(allow_none=True)
+
+
+class AgendaItemSchema(ma.Schema):
+    id = ma.fields.Integer()
+    position = ma.fields.Integer()
+    title = ma.fields.String()
+    presenter_id = ma.fields.Integer(allow_none=True)
+    starts_at = ma.fields.DateTime(allow_none=True)
+    ends_at = ma.fields.DateTime(allow_none=True)
+    is_confidential = ma.fields.Boolean()
+    named_user_ids = ma.fields.List(ma.fields.Integer())
+
+
+class MeetingDocumentSchema(ma.Schema):
+    id = ma.fields.Integer()
+    meeting_id = ma.fields.Integer()
+    agenda_item_id = ma.fields.Integer(allow_none=True)
+    file_id = ma.fields.Integer()
+    name = ma.fields.String()
+    page_count = ma.fields.Integer(allow_none=True)
+    size = ma.fields.Function(lambda d: d.file.size if getattr(d, "file", None) else None)
+    content_type = ma.fields.Function(lambda d: d.file.content_type if getattr(d, "file", None) else None)
+    created_at = ma.fields.DateTime()
+
+
+class MeetingSchema(ma.Schema):
+    id = ma.fields.Integer()
+    agency_id = ma.fields.String()
+    title = ma.fields.String()
+    starts_at = ma.fields.DateTime()
+    ends_at = ma.fields.DateTime()
+    location = ma.fields.String()
+    online_link = ma.fields.String(allow_none=True)
+    status = ma.fields.String()
+    organiser_id = ma.fields.Integer()
+    chair_id = ma.fields.Integer(allow_none=True)
+    secretary_id = ma.fields.Integer(allow_none=True)
+    quorum_percent = ma.fields.Integer()
+    calendar_sequence = ma.fields.Integer()
+    participants = ma.fields.List(ma.fields.Nested(ParticipantSchema))
+    created_at = ma.fields.DateTime()
+
+
+class MeetingDetailSchema(MeetingSchema):
+    agenda = ma.fields.List(ma.fields.Nested(AgendaItemSchema))
+    documents = ma.fields.List(ma.fields.Nested(MeetingDocumentSchema))
+
+
+class AgendaItemCreateSchema(ma.Schema):
+    title = ma.fields.String(required=True, validate=ma.validate.Length(1, 300))
+    presenter_id = ma.fields.Integer(load_default=None, allow_none=True, strict=True)
+    starts_at = ma.fields.AwareDateTime(load_default=None, allow_none=True)
+    ends_at = ma.fields.AwareDateTime(load_default=None, allow_none=True)
+    is_confidential = ma.fields.Boolean(load_default=False)
+    named_user_ids = ma.fields.List(ma.fields.Integer(strict=True), load_default=list)
+    position = ma.fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=ma.validate.Range(1)
+    )
+
+    @ma.validates_schema
+    def check_times(self, data, **kwargs):
+        _ends_after_starts(data)
+
+
+class AgendaItemUpdateSchema(ma.Schema):
+    title = ma.fields.String(validate=ma.validate.Length(1, 300))
+    presenter_id = ma.fields.Integer(allow_none=True, strict=True)
+    starts_at = ma.fields.AwareDateTime(allow_none=True)
+    ends_at = ma.fields.AwareDateTime(allow_none=True)
+    is_confidential = ma.fields.Boolean()
+    named_user_ids = ma.fields.List(ma.fields.Integer(strict=True))
+    position = ma.fields.Integer(strict=True, validate=ma.validate.Range(1))
+
+    @ma.validates_schema
+    def check_times(self, data, **kwargs):
+        _ends_after_starts(data)
+
+
+class DocumentUploadFormSchema(ma.Schema):
+    agenda_item_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1))
+
+
+class OpinionPollCreateSchema(ma.Schema):
+    question = ma.fields.String(required=True, validate=ma.validate.Length(1, 1000))
+    options = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(1, 100)),
+        load_default=lambda: ["Đồng ý", "Không đồng ý", "Ý kiến khác"],
+        validate=ma.validate.Length(2, 20),
+    )
+    deadline = ma.fields.AwareDateTime(required=True)
+
+
+class OpinionAnswerCreateSchema(ma.Schema):
+    option = ma.fields.String(required=True, validate=ma.validate.Length(1, 100))
+    comment = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=4000))
+
+
+class OpinionAnswerSchema(ma.Schema):
+    user_id = ma.fields.Integer()
+    option = ma.fields.String()
+    comment = ma.fields.String(allow_none=True)
+    answered_at = ma.fields.DateTime()
+
+
+class OpinionPollSchema(ma.Schema):
+    id = ma.fields.Integer()
+    meeting_id = ma.fields.Integer()
+    question = ma.fields.String()
+    options = ma.fields.List(ma.fields.String())
+    deadline = ma.fields.DateTime()
+    created_by_id = ma.fields.Integer()
+    results = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+    answered = ma.fields.Integer()
+    eligible = ma.fields.Integer()
+    my_answer = ma.fields.Nested(OpinionAnswerSchema, allow_none=True)
+    answers = ma.fields.List(ma.fields.Nested(OpinionAnswerSchema))

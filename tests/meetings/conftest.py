@@ -1,0 +1,197 @@
+"""Meeting fixtures: the people of a meeting, PDFs, a meeting in each state, a live Socket.IO server."""
+
+from __future__ import annotations
+
+import io
+import threading
+from dataclasses import dataclass
+
+import pytest
+import socketio
+from pypdf import PdfWriter
+from werkzeug.serving import make_server
+
+from tests.factories import create_agency, create_user
+
+NAMESPACE = "/meetings"
+STARTS = "2026-12-01T08:00:00+07:00"
+ENDS = "2026-12-01T11:30:00+07:00"
+
+
+def make_pdf(pages: int) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+@dataclass
+class People:
+    organiser: object
+    chair: object
+    secretary: object
+    delegates: list
+    guest: object
+    outsider: object
+
+
+@pytest.fixture
+def people(agency):
+    create_agency("000.00.01.H49", "Sở Nội vụ tỉnh Quảng Nam")
+    return People(
+        organiser=create_user("vanthu", roles=["clerk"]),
+        chair=create_user("chutich", roles=["leader"], full_name="Trần Văn Minh"),
+        secretary=create_user("thuky", roles=["specialist"]),
+        delegates=[
+            create_user("daibieu1", roles=["specialist"]),
+            create_user("daibieu2", roles=["leader"], agency_id="000.00.01.H49"),
+            create_user("daibieu3", roles=["specialist"]),
+        ],
+        guest=create_user("khachmoi", roles=["specialist"]),
+        outsider=create_user("nguoingoai", roles=["specialist"]),
+    )
+
+
+def meeting_body(people: People, **changes) -> dict:
+    body = {
+        "title": "Họp UBND tỉnh thường kỳ tháng 12",
+        "starts_at": STARTS,
+        "ends_at": ENDS,
+        "location": "Phòng họp số 1",
+        "chair_id": people.chair.id,
+        "secretary_id": people.secretary.id,
+        "participants": [{"user_id": d.id, "role": "delegate"} for d in people.delegates]
+        + [{"user_id": people.guest.id, "role": "guest"}],
+    }
+    return {**body, **changes}
+
+
+@dataclass
+class Room:
+    """A meeting ready for the live room: created, a 5-page agenda PDF uploaded, invited, started."""
+
+    meeting_id: int
+    document_id: int
+    item_id: int
+    tokens: dict[str, str]
+
+
+def token_of(client, username: str) -> str:
+    from tests.conftest import TEST_PASSWORD
+
+    response = client.post("/api/v1/auth/login", json={"username": username, "password": TEST_PASSWORD})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["access_token"]
+
+
+def upload(client, headers, meeting_id: int, content: bytes, name="tailieu.pdf", agenda_item_id=None):
+    data = {"file": (io.BytesIO(content), name, "application/pdf")}
+    if agenda_item_id is not None:
+        data["agenda_item_id"] = str(agenda_item_id)
+    return client.post(
+        f"/api/v1/meetings/{meeting_id}/documents",
+        data=data,
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+
+
+def build_room(client, people: People, *, start: bool = True) -> Room:
+    tokens = {
+        u.username: token_of(client, u.username)
+        for u in [
+            people.organiser,
+            people.chair,
+            people.secretary,
+            *people.delegates,
+            people.guest,
+            people.outsider,
+        ]
+    }
+    organiser = {"Authorization": f"Bearer {tokens['vanthu']}"}
+    created = client.post("/api/v1/meetings", json=meeting_body(people), headers=organiser)
+    assert created.status_code == 201, created.get_json()
+    meeting_id = created.get_json()["id"]
+    item = client.post(
+        f"/api/v1/meetings/{meeting_id}/agenda",
+        json={"title": "Báo cáo kinh tế - xã hội", "presenter_id": people.delegates[0].id},
+        headers=organiser,
+    )
+    assert item.status_code == 201, item.get_json()
+    document = upload(client, organiser, meeting_id, make_pdf(5), agenda_item_id=item.get_json()["id"])
+    assert document.status_code == 201, document.get_json()
+    assert client.post(f"/api/v1/meetings/{meeting_id}/invite", headers=organiser).status_code == 200
+    if start:
+        assert client.post(f"/api/v1/meetings/{meeting_id}/start", headers=organiser).status_code == 200
+    return Room(meeting_id, document.get_json()["id"], item.get_json()["id"], tokens)
+
+
+@pytest.fixture
+def live_server(app):
+    """The app (with its Socket.IO server) on a real threaded HTTP server on a free port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+class Device:
+    """One real Socket.IO client over WebSocket, recording every event it receives in order."""
+
+    def __init__(self, url: str, token: str | None):
+        self.events: list[tuple[str, dict]] = []
+        self.received = threading.Condition()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("*", self._record, namespace=NAMESPACE)
+        auth = {"token": token} if token is not None else {}
+        self.sio.connect(url, namespaces=[NAMESPACE], transports=["websocket"], auth=auth, wait_timeout=10)
+
+    def _record(self, event, data):
+        with self.received:
+            self.events.append((event, data))
+            self.received.notify_all()
+
+    def call(self, event: str, data) -> dict:
+        return self.sio.call(event, data, namespace=NAMESPACE, timeout=15)
+
+    def of(self, event: str) -> list[dict]:
+        with self.received:
+            return [data for name, data in self.events if name == event]
+
+    def wait_for(self, event: str, count: int, timeout: float = 15) -> list[dict]:
+        with self.received:
+            self.received.wait_for(lambda: len([1 for n, _ in self.events if n == event]) >= count, timeout)
+        return self.of(event)
+
+    def close(self):
+        self.sio.disconnect()
+
+
+@pytest.fixture
+def devices():
+    opened: list[Device] = []
+
+    def open_device(url: str, token: str | None) -> Device:
+        device = Device(url, token)
+        opened.append(device)
+        return device
+
+    yield open_device
+    # Closing one by one waits on each close handshake; close them all at once.
+    closers = [threading.Thread(target=d.close) for d in opened if d.sio.connected]
+    for closer in closers:
+        closer.start()
+    for closer in closers:
+        closer.join(10)
+
+
+def live_server_for(app):
+    """A generator: the first next() starts the server and gives its URL, the second stops it."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()

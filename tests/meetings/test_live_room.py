@@ -1,0 +1,350 @@
+"""The /meetings Socket.IO contract with real clients over WebSocket against a real server."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import socketio
+from sqlalchemy import select
+
+from eoffice import create_app
+from eoffice.extensions import db
+from meetings.models import Meeting, SpeakerRequest, VoteCast, VoteTally
+from tests.conftest import make_settings
+from tests.meetings.conftest import build_room, live_server_for
+
+
+@pytest.fixture
+def room(client, people):
+    return build_room(client, people)
+
+
+def _refresh():
+    db.session.rollback()
+
+
+def test_a_missing_or_invalid_token_is_refused_at_connect(live_server, devices):
+    for token in (None, "not-a-token"):
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            devices(live_server, token)
+
+
+def test_invitees_join_with_the_full_state_and_others_are_refused(live_server, devices, room):
+    delegate = devices(live_server, room.tokens["daibieu1"])
+    answer = delegate.call("join", {"meeting_id": room.meeting_id})
+    assert answer["ok"] is True, answer
+    state = answer["state"]
+    assert set(state) >= {"presentation", "agenda", "attendance", "speakers", "vote", "documents"}
+    assert state["presentation"]["seq"] == 0 and state["vote"] is None
+    assert state["agenda"]["current_item_id"] == room.item_id
+    assert [d["page_count"] for d in state["documents"]] == [5]
+
+    outsider = devices(live_server, room.tokens["nguoingoai"])
+    refused = outsider.call("join", {"meeting_id": room.meeting_id})
+    assert refused["ok"] is False and refused["error"]["code"] == "forbidden" and refused["error"]["message"]
+    for bad in (None, "x", {}, {"meeting_id": "1"}, {"meeting_id": True}, {"meeting_id": 999}):
+        answer = outsider.call("join", bad)
+        assert answer["ok"] is False and answer["error"]["code"] in ("validation_error", "not_found"), bad
+
+    chair = devices(live_server, room.tokens["chutich"])
+    chair.call("join", {"meeting_id": room.meeting_id})
+    assert chair.call("present", {"meeting_id": room.meeting_id, "document_id": room.document_id, "page": 2})[
+        "ok"
+    ]
+    delegate.wait_for("presentation", 1)
+    time.sleep(0.3)
+    assert outsider.of("presentation") == []
+
+
+def test_every_participant_device_gets_each_page_in_order_with_rising_seq(live_server, devices, room):
+    chair = devices(live_server, room.tokens["chutich"])
+    watchers = [
+        devices(live_server, room.tokens["daibieu1"]),
+        devices(live_server, room.tokens["daibieu1"]),  # the same delegate on a second tablet
+        devices(live_server, room.tokens["khachmoi"]),
+    ]
+    for device in [chair, *watchers]:
+        assert device.call("join", {"meeting_id": room.meeting_id})["ok"]
+    pages = [1, 2, 3, 5, 4]
+    for page in pages:
+        answer = chair.call(
+            "present", {"meeting_id": room.meeting_id, "document_id": room.document_id, "page": page}
+        )
+        assert answer["ok"] is True, answer
+    for device in [chair, *watchers]:
+        received = device.wait_for("presentation", len(pages))
+        assert [(p["page"], p["seq"]) for p in received] == list(zip(pages, range(1, 6), strict=True))
+        assert all(
+            p["presenter_id"]
+            == chair.call("join", {"meeting_id": room.meeting_id})["state"]["meeting"]["chair_id"]
+            and p["document_id"] == room.document_id
+            and p["meeting_id"] == room.meeting_id
+            for p in received[:1]
+        )
+
+
+def test_only_the_chair_secretary_or_designated_presenter_may_present(live_server, devices, room, people):
+    chair = devices(live_server, room.tokens["chutich"])
+    presenter = devices(live_server, room.tokens["daibieu1"])
+    watcher = devices(live_server, room.tokens["daibieu3"])
+    for device in (chair, presenter, watcher):
+        device.call("join", {"meeting_id": room.meeting_id})
+    move = {"meeting_id": room.meeting_id, "document_id": room.document_id, "page": 3}
+    refused = presenter.call("present", move)
+    assert refused["ok"] is False and refused["error"]["code"] == "forbidden"
+    assert (
+        presenter.call(
+            "designate_presenter", {"meeting_id": room.meeting_id, "user_id": people.delegates[0].id}
+        )["ok"]
+        is False
+    )
+    designated = chair.call(
+        "designate_presenter", {"meeting_id": room.meeting_id, "user_id": people.delegates[0].id}
+    )
+    assert designated["ok"] is True
+    assert presenter.call("present", move) == {"ok": True, "seq": 1}
+    assert watcher.wait_for("presentation", 1)[0]["presenter_id"] == people.delegates[0].id
+    assert watcher.call("present", move)["ok"] is False
+
+
+def test_bad_presentation_input_answers_ok_false_and_changes_nothing(live_server, devices, room):
+    chair = devices(live_server, room.tokens["chutich"])
+    watcher = devices(live_server, room.tokens["daibieu2"])
+    for device in (chair, watcher):
+        device.call("join", {"meeting_id": room.meeting_id})
+    good = {"meeting_id": room.meeting_id, "document_id": room.document_id, "page": 1}
+    cases = [
+        ({**good, "page": 6}, "validation_error"),
+        ({**good, "page": 0}, "validation_error"),
+        ({**good, "page": "2"}, "validation_error"),
+        ({**good, "page": 2.5}, "validation_error"),
+        ({k: v for k, v in good.items() if k != "document_id"}, "validation_error"),
+        ({**good, "document_id": 999}, "not_found"),
+        ({**good, "meeting_id": 999}, "not_found"),
+        ([1, 2], "validation_error"),
+        (None, "validation_error"),
+    ]
+    for payload, code in cases:
+        answer = chair.call("present", payload)
+        assert answer["ok"] is False and answer["error"]["code"] == code, (payload, answer)
+        assert answer["error"]["message"]
+    time.sleep(0.3)
+    assert watcher.of("presentation") == []
+    _refresh()
+    assert db.session.get(Meeting, room.meeting_id).presentation_seq == 0
+
+
+def test_presenting_needs_a_meeting_in_progress(client, live_server, devices, people):
+    room = build_room(client, people, start=False)
+    chair = devices(live_server, room.tokens["chutich"])
+    answer = chair.call(
+        "present", {"meeting_id": room.meeting_id, "document_id": room.document_id, "page": 1}
+    )
+    assert answer["ok"] is False and answer["error"]["code"] == "invalid_state"
+
+
+def test_check_in_updates_attendance_and_quorum_live(live_server, devices, room, people):
+    watcher = devices(live_server, room.tokens["khachmoi"])
+    watcher.call("join", {"meeting_id": room.meeting_id})
+    # Voting members: the chair and three delegates; quorum is more than half, so three.
+    for number, username in enumerate(["chutich", "daibieu1", "daibieu2"], start=1):
+        device = devices(live_server, room.tokens[username])
+        mode = "online" if username == "daibieu2" else "in_person"
+        answer = device.call("check_in", {"meeting_id": room.meeting_id, "mode": mode})
+        assert answer["ok"] is True, answer
+        attendance = watcher.wait_for("attendance", number)[-1]
+        assert attendance["voting_present"] == number and attendance["voting_total"] == 4
+        assert attendance["quorum_met"] is (number >= 3)
+    assert {p["mode"] for p in attendance["present"]} == {"in_person", "online"}
+    assert watcher.call("check_in", {"meeting_id": room.meeting_id, "mode": "teleport"})["ok"] is False
+    state = watcher.call("join", {"meeting_id": room.meeting_id})["state"]
+    assert state["attendance"]["quorum_met"] is True and len(state["attendance"]["present"]) == 3
+
+
+def test_the_chair_orders_the_speakers_and_gives_the_floor_with_a_timer(live_server, devices, room, people):
+    chair = devices(live_server, room.tokens["chutich"])
+    first, second = (
+        devices(live_server, room.tokens["daibieu1"]),
+        devices(live_server, room.tokens["daibieu2"]),
+    )
+    chair.call("join", {"meeting_id": room.meeting_id})
+    meeting = {"meeting_id": room.meeting_id}
+    assert first.call("speak_request", meeting)["ok"] and second.call("speak_request", meeting)["ok"]
+    again = first.call("speak_request", meeting)
+    assert again["ok"] is False and again["error"]["code"] == "already_requested"
+    ids = [people.delegates[0].id, people.delegates[1].id]
+    assert [q["user_id"] for q in chair.wait_for("speakers", 2)[-1]["queue"]] == ids
+    assert first.call("speakers_order", {**meeting, "user_ids": ids[::-1]})["ok"] is False
+    assert chair.call("speakers_order", {**meeting, "user_ids": [ids[0]]})["ok"] is False
+    assert (
+        chair.call("speakers_order", {**meeting, "user_ids": ids[::-1]})["speakers"]["queue"][0]["user_id"]
+        == ids[1]
+    )
+    floor = chair.call("give_floor", {**meeting, "user_id": ids[1]})
+    assert floor["ok"] is True
+    current = floor["speakers"]["current"]
+    assert current["user_id"] == ids[1] and current["started_at"]
+    assert [q["user_id"] for q in floor["speakers"]["queue"]] == [ids[0]]
+    assert first.call("speak_withdraw", meeting)["speakers"]["queue"] == []
+    assert chair.wait_for("speakers", 5)[-1]["current"]["user_id"] == ids[1]
+    assert chair.call("end_floor", meeting)["speakers"]["current"] is None
+    _refresh()
+    statuses = db.session.scalars(select(SpeakerRequest.status).order_by(SpeakerRequest.id)).all()
+    assert statuses == ["withdrawn", "done"]
+
+
+def _open_vote(chair, meeting_id, *, secret: bool):
+    answer = chair.call(
+        "vote_open",
+        {
+            "meeting_id": meeting_id,
+            "question": "Thông qua Nghị quyết?",
+            "options": ["Tán thành", "Không", "Phiếu trắng"],
+            "is_secret": secret,
+        },
+    )
+    assert answer["ok"] is True, answer
+    return answer["vote_opened"]["vote_id"]
+
+
+@pytest.mark.parametrize("secret", [False, True], ids=["open", "secret"])
+def test_each_voting_member_votes_once_and_late_votes_are_refused(live_server, devices, room, people, secret):
+    tablets = {
+        u: devices(live_server, room.tokens[u]) for u in ["chutich", "daibieu1", "daibieu2", "daibieu3"]
+    }
+    guest = devices(live_server, room.tokens["khachmoi"])
+    guest.call("join", {"meeting_id": room.meeting_id})
+    for username in ("chutich", "daibieu1", "daibieu2"):
+        assert tablets[username].call("check_in", {"meeting_id": room.meeting_id})["ok"]
+    vote_id = _open_vote(tablets["chutich"], room.meeting_id, secret=secret)
+    assert guest.wait_for("vote_opened", 1)[0]["is_secret"] is secret
+    ballot = {"meeting_id": room.meeting_id, "vote_id": vote_id}
+    assert tablets["daibieu1"].call("vote_cast", {**ballot, "option": "Tán thành"})["ok"]
+    twice = tablets["daibieu1"].call("vote_cast", {**ballot, "option": "Không"})
+    assert twice["ok"] is False and twice["error"]["code"] == "already_voted"
+    assert tablets["daibieu2"].call("vote_cast", {**ballot, "option": "Tán thành"})["ok"]
+    assert tablets["chutich"].call("vote_cast", {**ballot, "option": "Không"})["ok"]
+    assert (
+        tablets["daibieu3"].call("vote_cast", {**ballot, "option": "Không"})["error"]["code"]
+        == "not_checked_in"
+    )
+    assert guest.call("vote_cast", {**ballot, "option": "Không"})["error"]["code"] == "forbidden"
+    assert (
+        tablets["daibieu2"].call("vote_cast", {**ballot, "option": "Có"})["error"]["code"]
+        == "validation_error"
+    )
+    assert [c["votes_cast"] for c in guest.wait_for("vote_count", 3)] == [1, 2, 3]
+    assert tablets["daibieu1"].call("vote_close", ballot)["ok"] is False
+    closed = tablets["chutich"].call("vote_close", ballot)
+    assert closed["ok"] is True
+    result = guest.wait_for("vote_closed", 1)[0]["result"]
+    assert result["counts"] == {"Tán thành": 2, "Không": 1, "Phiếu trắng": 0}
+    assert result["votes_cast"] == 3 and result["present"] == 3 and result["eligible"] == 4
+    assert result["quorum_met"] is True and result["passed"] is False  # 2 of 4 is not more than half
+    tablets["daibieu3"].call("check_in", {"meeting_id": room.meeting_id})
+    late = tablets["daibieu3"].call("vote_cast", {**ballot, "option": "Tán thành"})
+    assert late["ok"] is False and late["error"]["code"] == "vote_closed"
+
+    _refresh()
+    casts = db.session.execute(
+        select(VoteCast.user_id, VoteCast.option).where(VoteCast.vote_id == vote_id)
+    ).all()
+    assert {user_id for user_id, _ in casts} == {
+        people.chair.id,
+        people.delegates[0].id,
+        people.delegates[1].id,
+    }
+    if secret:
+        # Who voted is known; what anyone chose is not, anywhere: only counters per option.
+        assert {option for _, option in casts} == {None}
+        assert not hasattr(VoteCast, "created_at") and not hasattr(VoteTally, "user_id")
+    else:
+        assert dict(casts)[people.chair.id] == "Không"
+    tallies = dict(
+        db.session.execute(
+            select(VoteTally.option, VoteTally.count).where(VoteTally.vote_id == vote_id)
+        ).all()
+    )
+    assert tallies == {"Tán thành": 2, "Không": 1, "Phiếu trắng": 0}
+
+
+def test_private_annotations_reach_only_their_author_and_shared_ones_everyone(live_server, devices, room):
+    mine, my_other_tablet = (
+        devices(live_server, room.tokens["daibieu1"]),
+        devices(live_server, room.tokens["daibieu1"]),
+    )
+    other, chair = devices(live_server, room.tokens["daibieu2"]), devices(live_server, room.tokens["chutich"])
+    for device in (mine, my_other_tablet, other, chair):
+        device.call("join", {"meeting_id": room.meeting_id})
+    note = {
+        "meeting_id": room.meeting_id,
+        "document_id": room.document_id,
+        "page": 2,
+        "data": {"text": "Hỏi lại số liệu"},
+    }
+    assert mine.call("annotate", note)["ok"] is True
+    assert my_other_tablet.wait_for("annotation", 1)[0]["data"] == {"text": "Hỏi lại số liệu"}
+    assert mine.call("annotate", {**note, "shared": True})["error"]["code"] == "forbidden"
+    assert mine.call("annotate", {**note, "page": 9})["ok"] is False
+    assert chair.call("annotate", {**note, "shared": True, "data": {"highlight": [10, 20, 30, 40]}})["ok"]
+    assert other.wait_for("annotation", 1)[0]["shared"] is True
+    time.sleep(0.3)
+    assert len(other.of("annotation")) == 1
+    assert [
+        a["shared"] for a in other.call("join", {"meeting_id": room.meeting_id})["state"]["annotations"]
+    ] == [True]
+    assert len(mine.call("join", {"meeting_id": room.meeting_id})["state"]["annotations"]) == 2
+
+
+def test_a_device_that_reconnects_gets_the_current_state_by_joining_again(live_server, devices, room, people):
+    chair = devices(live_server, room.tokens["chutich"])
+    chair.call("join", {"meeting_id": room.meeting_id})
+    tablet = devices(live_server, room.tokens["daibieu1"])
+    tablet.call("join", {"meeting_id": room.meeting_id})
+    tablet.call("check_in", {"meeting_id": room.meeting_id})
+    tablet.close()  # Wi-Fi drops
+    for page in (2, 3):
+        chair.call("present", {"meeting_id": room.meeting_id, "document_id": room.document_id, "page": page})
+    chair.call("check_in", {"meeting_id": room.meeting_id})
+    chair.call("speak_request", {"meeting_id": room.meeting_id})
+    vote_id = _open_vote(chair, room.meeting_id, secret=True)
+    back = devices(live_server, room.tokens["daibieu1"])
+    state = back.call("join", {"meeting_id": room.meeting_id})["state"]
+    assert (state["presentation"]["page"], state["presentation"]["seq"]) == (3, 2)
+    assert state["attendance"]["voting_present"] == 2
+    assert [q["user_id"] for q in state["speakers"]["queue"]] == [people.chair.id]
+    assert state["vote"]["vote_id"] == vote_id and state["vote"]["has_voted"] is False
+    chair.call("present", {"meeting_id": room.meeting_id, "document_id": room.document_id, "page": 4})
+    assert back.wait_for("presentation", 1)[0]["seq"] == 3
+
+
+def test_a_restarted_server_on_the_same_database_keeps_the_room(
+    app, client, people, devices, database_url, tmp_path
+):
+    room = build_room(client, people)
+    server = live_server_for(app)
+    url = next(server)
+    chair = devices(url, room.tokens["chutich"])
+    chair.call("join", {"meeting_id": room.meeting_id})
+    chair.call("check_in", {"meeting_id": room.meeting_id})
+    chair.call("present", {"meeting_id": room.meeting_id, "document_id": room.document_id, "page": 4})
+    vote_id = _open_vote(chair, room.meeting_id, secret=False)
+    chair.close()
+    next(server, None)  # stop the first server
+
+    restarted = create_app(make_settings(tmp_path / "second", EOFFICE_DATABASE_URL=database_url))
+    second = live_server_for(restarted)
+    url = next(second)
+    try:
+        chair = devices(url, room.tokens["chutich"])
+        state = chair.call("join", {"meeting_id": room.meeting_id})["state"]
+        assert (state["presentation"]["page"], state["presentation"]["seq"]) == (4, 1)
+        assert state["attendance"]["voting_present"] == 1 and state["vote"]["vote_id"] == vote_id
+        answer = chair.call(
+            "present", {"meeting_id": room.meeting_id, "document_id": room.document_id, "page": 5}
+        )
+        assert answer == {"ok": True, "seq": 2}
+        chair.close()
+    finally:
+        next(second, None)
