@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test serve bench lint migrate clean
+.PHONY: run test serve bench bench-meetings lint migrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/storage_upload.py --size-mb 200
+
+# Live room fan-out against a bare Node socket.io server (needs Node 18+ and npm).
+bench/node_reference/node_modules: bench/node_reference/package-lock.json
+	cd bench/node_reference && npm ci --no-audit --no-fund
+	touch $@
+
+bench-meetings: $(VENV)/.installed bench/node_reference/node_modules
+	$(BIN)/python bench/meeting_fanout.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

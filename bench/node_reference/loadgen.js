@@ -1,0 +1,154 @@
+// Load generator of bench/meeting_fanout.py: N socket.io-client connections in this one process.
+// Reads a JSON config (argv[2]), prints "phase <name>" lines while it runs, writes its result as JSON
+// to the file named by argv[3] (a pipe would be cut short at exit).
+"use strict";
+
+const fs = require("fs");
+const { io } = require("socket.io-client");
+const { performance } = require("perf_hooks");
+
+const config = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const { url, namespace, tokens, meeting_id: meetingId, document_id: documentId, pages, events } = config;
+const n = tokens.length;
+const concurrency = config.concurrency || 100;
+const deliveryTimeoutMs = config.delivery_timeout_ms || 10000;
+
+function say(line) {
+  process.stdout.write(line + "\n");
+}
+
+async function inBatches(count, action) {
+  let next = 0;
+  async function lane() {
+    while (next < count) {
+      const index = next++;
+      await action(index);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+}
+
+function connect(token) {
+  return new Promise((resolve, reject) => {
+    const socket = io(url + namespace, {
+      auth: { token },
+      transports: ["websocket"],
+      forceNew: true,
+      reconnection: false,
+      timeout: 60000,
+    });
+    socket.once("connect", () => resolve(socket));
+    socket.once("connect_error", (error) => reject(new Error(`connect: ${error.message}`)));
+  });
+}
+
+async function main() {
+  const sockets = new Array(n);
+  let began = performance.now();
+  await inBatches(n, async (i) => {
+    sockets[i] = await connect(tokens[i]);
+  });
+  const connectSeconds = (performance.now() - began) / 1000;
+
+  // Delivery bookkeeping: sendTimes[k] for the k-th page turn, latency of (client, k) in one array.
+  const sendTimes = new Float64Array(events).fill(NaN);
+  const latencies = new Float64Array(n * events).fill(NaN);
+  const receivedPerEvent = new Int32Array(events);
+  const lastReceive = new Float64Array(events);
+  let baseSeq = null;
+  let duplicates = 0;
+  let outOfOrder = 0;
+  let foreign = 0;
+  let waiter = null;
+  const lastSeq = new Float64Array(n).fill(-1);
+
+  began = performance.now();
+  await inBatches(n, async (i) => {
+    const answer = await sockets[i].timeout(60000).emitWithAck("join", { meeting_id: meetingId });
+    if (!answer || !answer.ok) throw new Error(`join refused: ${JSON.stringify(answer)}`);
+    if (i === 0) baseSeq = answer.state.presentation.seq;
+  });
+  const joinSeconds = (performance.now() - began) / 1000;
+  sockets.forEach((socket, i) => {
+    socket.on("presentation", (payload) => {
+      const now = performance.now();
+      const k = payload.seq - baseSeq - 1;
+      if (!(k >= 0 && k < events) || Number.isNaN(sendTimes[k])) {
+        foreign += 1;
+        return;
+      }
+      if (payload.seq <= lastSeq[i]) outOfOrder += 1;
+      lastSeq[i] = Math.max(lastSeq[i], payload.seq);
+      const slot = i * events + k;
+      if (!Number.isNaN(latencies[slot])) {
+        duplicates += 1;
+        return;
+      }
+      latencies[slot] = now - sendTimes[k];
+      receivedPerEvent[k] += 1;
+      lastReceive[k] = now;
+      if (waiter && waiter.k === k && receivedPerEvent[k] === n) waiter.resolve();
+    });
+  });
+
+  say("phase present");
+  const presenter = sockets[0];
+  const ackLatencies = [];
+  const refused = [];
+  for (let k = 0; k < events; k += 1) {
+    const everyone = new Promise((resolve) => {
+      waiter = { k, resolve };
+    });
+    const timer = new Promise((resolve) => setTimeout(resolve, deliveryTimeoutMs));
+    sendTimes[k] = performance.now();
+    const answer = await presenter
+      .timeout(deliveryTimeoutMs)
+      .emitWithAck("present", { meeting_id: meetingId, document_id: documentId, page: (k % pages) + 1 })
+      .catch((error) => ({ ok: false, error: { code: "timeout", message: String(error) } }));
+    ackLatencies.push(performance.now() - sendTimes[k]);
+    if (!answer.ok) {
+      refused.push(answer.error);
+      sendTimes[k] = NaN;
+      continue;
+    }
+    if (answer.seq !== baseSeq + k + 1) throw new Error(`seq ${answer.seq}, expected ${baseSeq + k + 1}`);
+    if (receivedPerEvent[k] < n) await Promise.race([everyone, timer]);
+  }
+  say("phase drain");
+  // Stragglers still count as delivered (late); whatever is missing after this is lost.
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  say("phase done");
+
+  const allClients = [];
+  for (let k = 0; k < events; k += 1) {
+    if (receivedPerEvent[k] === n) allClients.push(lastReceive[k] - sendTimes[k]);
+  }
+  const delivered = Array.from(latencies).filter((value) => !Number.isNaN(value));
+  const sent = events - refused.length;
+  const result = {
+    clients: n,
+    events,
+    sent,
+    refused: refused.slice(0, 5),
+    connect_seconds: connectSeconds,
+    join_seconds: joinSeconds,
+    delivery_ms: delivered,
+    all_clients_ms: allClients,
+    ack_ms: ackLatencies,
+    expected: n * sent,
+    delivered: delivered.length,
+    duplicates,
+    out_of_order: outOfOrder,
+    foreign,
+    loadgen_cpu_seconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+  };
+  fs.writeFileSync(process.argv[3], JSON.stringify(result));
+  for (const socket of sockets) socket.disconnect();
+  say("phase finished");
+  setTimeout(() => process.exit(0), 200);
+}
+
+main().catch((error) => {
+  console.error(error.stack || String(error));
+  process.exit(1);
+});
