@@ -88,12 +88,22 @@ def _register_blueprints(api: JsonErrorApi) -> None:
     from eoffice.accounts.api import blp as accounts_blp
     from eoffice.audit.api import blp as audit_blp
     from eoffice.auth.api import blp as auth_blp
+    from eoffice.documents.api import blp as documents_blp
     from eoffice.health import blp as health_blp
     from eoffice.mail.api import blp as mail_blp
     from eoffice.storage.api import blp as storage_blp
     from meetings.api import blp as meetings_blp
 
-    for blueprint in (health_blp, auth_blp, accounts_blp, audit_blp, storage_blp, mail_blp, meetings_blp):
+    for blueprint in (
+        health_blp,
+        auth_blp,
+        accounts_blp,
+        audit_blp,
+        storage_blp,
+        mail_blp,
+        documents_blp,
+        meetings_blp,
+    ):
         api.register_blueprint(blueprint)
 
 

@@ -3,6 +3,7 @@
 import eoffice.accounts.models
 import eoffice.audit.models
 import eoffice.auth.models
+import eoffice.documents.models
 import eoffice.mail.models
 import eoffice.storage.models  # noqa: F401
 import meetings.models  # noqa: F401

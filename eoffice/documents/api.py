@@ -1,0 +1,301 @@
+"""The documents API: intake, drafts, one route per workflow action, reading, lists and file downloads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import marshmallow as ma
+from flask import request
+from flask_smorest import Blueprint
+from sqlalchemy.orm.exc import StaleDataError
+
+from eoffice.accounts.models import Agency, User
+from eoffice.api_base import ApiError, error_response
+from eoffice.auth.policy import Permission, authorize
+from eoffice.auth.session import current_user, login_required
+from eoffice.documents import operations, queries, workflow
+from eoffice.documents.models import Document
+from eoffice.documents.operations.common import invalid, load
+from eoffice.documents.operations.files import MAX_FILES, IncomingFile, commit_or_discard
+from eoffice.documents.schemas import (
+    AssignSchema,
+    CommentSchema,
+    CompleteSchema,
+    DocumentPageSchema,
+    DocumentQuerySchema,
+    DocumentSchema,
+    DocumentSettingsSchema,
+    EmptySchema,
+    NoteSchema,
+    OpinionSchema,
+    ProgressSchema,
+    RecallSchema,
+    RefuseSchema,
+    ReturnSchema,
+    SubmitForDirectionSchema,
+    SubmitSchema,
+)
+from eoffice.documents.workflow import Action
+from eoffice.extensions import db
+from eoffice.runtime import settings
+from eoffice.storage.api import MULTIPART_OVERHEAD, send_stored_file
+
+blp = Blueprint(
+    "documents",
+    __name__,
+    url_prefix="/api/v1/documents",
+    description="Official documents, incoming and outgoing",
+)
+
+Operation = Callable[[Document, User, dict[str, Any]], Any]
+
+# POST /documents/<id>/actions/<action>: the body schema and the operation of each action.
+ACTIONS: dict[str, tuple[type[ma.Schema], Operation]] = {
+    Action.REGISTER: (NoteSchema, lambda doc, user, body: operations.register(doc, user, **body)),
+    Action.REFUSE: (RefuseSchema, lambda doc, user, body: operations.refuse(doc, user, **body)),
+    Action.SUBMIT_FOR_DIRECTION: (
+        SubmitForDirectionSchema,
+        lambda doc, user, body: operations.submit_for_direction(doc, user, **body),
+    ),
+    Action.ASSIGN: (AssignSchema, lambda doc, user, body: operations.assign(doc, user, **body)),
+    Action.REASSIGN: (
+        AssignSchema,
+        lambda doc, user, body: operations.assign(doc, user, action=Action.REASSIGN, **body),
+    ),
+    Action.RECORD_PROGRESS: (
+        ProgressSchema,
+        lambda doc, user, body: operations.record_progress(doc, user, **body),
+    ),
+    Action.ADD_OPINION: (OpinionSchema, lambda doc, user, body: operations.add_opinion(doc, user, **body)),
+    Action.MARK_READ: (EmptySchema, lambda doc, user, body: operations.mark_read(doc, user)),
+    Action.COMPLETE: (CompleteSchema, lambda doc, user, body: operations.complete(doc, user, **body)),
+    Action.SUBMIT: (SubmitSchema, lambda doc, user, body: operations.submit(doc, user, **body)),
+    Action.APPROVE: (CommentSchema, lambda doc, user, body: operations.approve(doc, user, **body)),
+    Action.RETURN: (ReturnSchema, lambda doc, user, body: operations.return_draft(doc, user, **body)),
+    Action.ISSUE: (NoteSchema, lambda doc, user, body: operations.issue(doc, user, **body)),
+    Action.RECALL: (RecallSchema, lambda doc, user, body: operations.recall(doc, user, **body)),
+}
+# What a client may offer on a document: the actions above, and editing a draft.
+OFFERED_ACTIONS = frozenset(ACTIONS) | {Action.EDIT}
+
+
+@blp.errorhandler(StaleDataError)
+def _changed_meanwhile(_error):
+    db.session.rollback()
+    return error_response(409, "conflict", "the document was changed by someone else meanwhile; reload it")
+
+
+class DocumentView:
+    """A document as its reader sees it: with what they may do now and, after intake, the warnings."""
+
+    def __init__(self, document: Document, user: User, warnings: list[dict] = ()):
+        self._document = document
+        self.allowed_actions = [str(a) for a in workflow.actions_for(user, document) if a in OFFERED_ACTIONS]
+        self.warnings = list(warnings)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._document, name)
+
+
+def _document(document_id: int) -> Document:
+    """The document if the caller may see it: 404 when missing, 403 when hidden from them."""
+    document = db.session.get(Document, document_id)
+    if document is None:
+        raise ApiError(404, "not_found", f"document {document_id} not found")
+    authorize(current_user(), Permission.VIEW_DOCUMENT, document)
+    return document
+
+
+def _multipart() -> tuple[Any, list[IncomingFile]]:
+    """The `metadata` part (JSON) and the `files` parts of a multipart request, nothing stored yet."""
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(
+            415, "unsupported_media_type", "send multipart/form-data with a `metadata` part and `files` parts"
+        )
+    request.max_content_length = settings().max_upload_size * MAX_FILES + MULTIPART_OVERHEAD
+    request.max_form_memory_size = settings().max_json_size
+    raw = request.form.get("metadata")
+    if raw is None:
+        raise invalid("metadata", "a multipart part named 'metadata' holding JSON is required", "form")
+    try:
+        metadata = json.loads(raw)
+    except ValueError as exc:
+        raise invalid("metadata", f"not valid JSON: {exc}", "form") from exc
+    files = [IncomingFile(part.filename, part.stream) for part in request.files.getlist("files")]
+    return metadata, files
+
+
+def _json_body() -> Any:
+    if not request.get_data(cache=True):
+        return {}
+    return request.get_json()
+
+
+_MULTIPART_DOC = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "metadata": {"type": "string", "description": "The metadata as a JSON object"},
+                        "files": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "The main document first, then attachments",
+                        },
+                    },
+                    "required": ["metadata"],
+                }
+            }
+        }
+    }
+}
+
+
+@blp.get("")
+@blp.arguments(DocumentQuerySchema, location="query")
+@blp.response(200, DocumentPageSchema)
+@login_required
+def list_documents(filters):
+    items, next_cursor = queries.list_documents(current_user(), filters)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.post("/incoming")
+@blp.response(201, DocumentSchema)
+@blp.alt_response(413, description="A file larger than EOFFICE_MAX_UPLOAD_SIZE")
+@blp.alt_response(415, description="A file of a type not accepted")
+@blp.doc(
+    description="Register an incoming document: a `metadata` part (IncomingMetadata as JSON) and one or "
+    "more `files` parts, the main document first. Answers with `warnings` on a probable duplicate.",
+    **_MULTIPART_DOC,
+)
+@login_required
+def create_incoming():
+    user = current_user()
+    authorize(user, Permission.CREATE_INCOMING, user.agency_id)
+    metadata, files = _multipart()
+    with commit_or_discard():
+        document, warnings = operations.register_upload(
+            operations.InboundRecord(agency_id=user.agency_id, metadata=metadata, files=files), user
+        )
+    return DocumentView(document, user, warnings)
+
+
+@blp.post("/outgoing")
+@blp.response(201, DocumentSchema)
+@blp.doc(
+    description="Create a draft: multipart like the incoming route (OutgoingMetadata), or the metadata as a "
+    "JSON body and the files later through POST /documents/<id>/files.",
+    **_MULTIPART_DOC,
+)
+@login_required
+def create_outgoing():
+    user = current_user()
+    authorize(user, Permission.CREATE_OUTGOING, user.agency_id)
+    if request.mimetype == "multipart/form-data":
+        metadata, files = _multipart()
+        location, prefix = "form", "metadata"
+    else:
+        metadata, files, location, prefix = request.get_json(), [], "json", None
+    with commit_or_discard():
+        document = operations.create_draft(user, metadata, files, location=location, prefix=prefix)
+    return DocumentView(document, user)
+
+
+@blp.get("/<int:document_id>")
+@blp.response(200, DocumentSchema)
+@login_required
+def get_document(document_id):
+    return DocumentView(_document(document_id), current_user())
+
+
+@blp.patch("/<int:document_id>")
+@blp.response(200, DocumentSchema)
+@blp.doc(description="Change a draft (or a returned draft): the OutgoingMetadata fields given, as JSON.")
+@login_required
+def update_document(document_id):
+    document = _document(document_id)
+    with commit_or_discard():
+        operations.update_draft(document, current_user(), request.get_json())
+    return DocumentView(document, current_user())
+
+
+@blp.post("/<int:document_id>/files")
+@blp.response(200, DocumentSchema)
+@blp.doc(
+    description="Add files to a draft: multipart `files` parts; `replace_main=true` makes the first one "
+    "the new main file."
+)
+@login_required
+def add_files(document_id):
+    document = _document(document_id)
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415, "unsupported_media_type", "send multipart/form-data with `files` parts")
+    request.max_content_length = settings().max_upload_size * MAX_FILES + MULTIPART_OVERHEAD
+    request.max_form_memory_size = settings().max_json_size
+    files = [IncomingFile(part.filename, part.stream) for part in request.files.getlist("files")]
+    replace_main = request.form.get("replace_main", "false").lower() in ("1", "true", "yes")
+    with commit_or_discard():
+        operations.add_files(document, current_user(), files, replace_main=replace_main)
+    return DocumentView(document, current_user())
+
+
+@blp.post("/<int:document_id>/actions/<action>")
+@blp.response(200, DocumentSchema)
+@blp.doc(
+    description="Take one step of the workflow. Actions and their JSON bodies: "
+    + "; ".join(f"`{name}` ({schema.__name__})" for name, (schema, _op) in ACTIONS.items())
+    + ". 409 `invalid_state` when the state does not allow it, 403 when the caller may not."
+)
+@login_required
+def take_action(document_id, action):
+    if action not in ACTIONS:
+        raise ApiError(404, "not_found", f"unknown action {action!r}; one of {', '.join(sorted(ACTIONS))}")
+    document = _document(document_id)
+    # The state and the actor first (409, 403): a step that cannot happen now is refused as such.
+    workflow.check(document, Action(action), current_user())
+    schema, operation = ACTIONS[action]
+    body = load(schema(), _json_body())
+    with commit_or_discard():
+        operation(document, current_user(), body)
+    return DocumentView(document, current_user())
+
+
+@blp.get("/<int:document_id>/files/<int:file_id>")
+@blp.doc(responses={"200": {"description": "The bytes"}, "206": {"description": "A byte range"}})
+@login_required
+def download_file(document_id, file_id):
+    document = _document(document_id)
+    link = next((link for link in document.files if link.stored_file_id == file_id), None)
+    if link is None:
+        raise ApiError(404, "not_found", f"document {document_id} has no file {file_id}")
+    return send_stored_file(link.stored_file)
+
+
+@blp.get("/settings/<agency_id>")
+@blp.response(200, DocumentSettingsSchema)
+@login_required
+def get_settings(agency_id):
+    user = current_user()
+    if user.agency_id != agency_id:
+        authorize(user, Permission.MANAGE_DOCUMENT_SETTINGS, agency_id)
+    if db.session.get(Agency, agency_id) is None:
+        raise ApiError(404, "not_found", f"agency {agency_id} not found")
+    return {"agency_id": agency_id, "review_levels": operations.review_levels(agency_id)}
+
+
+@blp.put("/settings/<agency_id>")
+@blp.arguments(DocumentSettingsSchema)
+@blp.response(200, DocumentSettingsSchema)
+@login_required
+def put_settings(body, agency_id):
+    authorize(current_user(), Permission.MANAGE_DOCUMENT_SETTINGS, agency_id)
+    if db.session.get(Agency, agency_id) is None:
+        raise ApiError(404, "not_found", f"agency {agency_id} not found")
+    operations.update_settings(agency_id, review_levels=body["review_levels"])
+    db.session.commit()
+    return {"agency_id": agency_id, "review_levels": body["review_levels"]}

@@ -1,0 +1,58 @@
+"""Everything that changes documents, one module per part of the flow; they flush, the caller commits."""
+
+from eoffice.documents.operations.files import IncomingFile, commit_or_discard
+from eoffice.documents.operations.handling import (
+    add_opinion,
+    assign,
+    complete,
+    mark_read,
+    record_progress,
+    submit_for_direction,
+)
+from eoffice.documents.operations.intake import (
+    InboundRecord,
+    probable_duplicates,
+    receive_incoming,
+    refuse,
+    register,
+    register_upload,
+)
+from eoffice.documents.operations.outgoing import (
+    add_files,
+    approve,
+    create_draft,
+    issue,
+    recall,
+    return_draft,
+    review_levels,
+    submit,
+    update_draft,
+    update_settings,
+)
+
+__all__ = [
+    "InboundRecord",
+    "IncomingFile",
+    "add_files",
+    "add_opinion",
+    "approve",
+    "assign",
+    "commit_or_discard",
+    "complete",
+    "create_draft",
+    "issue",
+    "mark_read",
+    "probable_duplicates",
+    "recall",
+    "receive_incoming",
+    "record_progress",
+    "refuse",
+    "register",
+    "register_upload",
+    "return_draft",
+    "review_levels",
+    "submit",
+    "submit_for_direction",
+    "update_draft",
+    "update_settings",
+]

@@ -1,0 +1,143 @@
+"""Files of documents: checked before anything is stored, and removed again if the transaction fails."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from eoffice.accounts.models import User
+from eoffice.api_base import ApiError
+from eoffice.documents import clock
+from eoffice.documents.models import Document, DocumentFile, FileRole
+from eoffice.documents.operations.common import invalid
+from eoffice.extensions import db
+from eoffice.runtime import settings, storage
+from eoffice.storage.backend import SNIFF_BYTES, StorageError, sniff_content_type
+from eoffice.storage.operations import clean_file_name, store_file
+
+log = logging.getLogger(__name__)
+
+MAX_FILES = 20
+ACCEPTED_TYPES = frozenset(
+    {
+        "application/pdf",
+        "text/plain",
+        "application/zip",
+        "application/rtf",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.ms-powerpoint",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.oasis.opendocument.presentation",
+    }
+)
+ACCEPTED_DESCRIPTION = "PDF, images, office documents (doc, docx, xls, xlsx, odt, …), ZIP or plain text"
+# Objects this session put in the store; deleted again unless the session commits.
+_NEW_KEYS = "eoffice.documents.new_object_keys"
+
+
+@dataclass
+class IncomingFile:
+    """A file handed in by a channel: a seekable stream and the name the sender gave it."""
+
+    name: str | None
+    stream: BinaryIO
+
+
+def is_accepted(content_type: str) -> bool:
+    return content_type in ACCEPTED_TYPES or content_type.startswith("image/")
+
+
+def _measure(stream: BinaryIO) -> tuple[int, bytes]:
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(0)
+    head = stream.read(SNIFF_BYTES)
+    stream.seek(0)
+    return size, head
+
+
+def check_files(files: list[IncomingFile], field: str = "files") -> None:
+    """Refuse the whole batch before anything is stored: empty 422, too large 413, wrong type 415."""
+    if len(files) > MAX_FILES:
+        raise invalid(field, f"at most {MAX_FILES} files per request", "files")
+    limit = settings().max_upload_size
+    for index, file in enumerate(files):
+        label = f"{field}[{index}]"
+        shown = clean_file_name(file.name)
+        size, head = _measure(file.stream)
+        if size == 0:
+            raise invalid(label, f"the file {shown!r} is empty", "files")
+        if size > limit:
+            raise ApiError(
+                413,
+                "payload_too_large",
+                f"{label}: the file {shown!r} is larger than the limit of {limit} bytes",
+                {"field": label, "max_size": limit},
+            )
+        content_type = sniff_content_type(head)
+        if not is_accepted(content_type):
+            raise ApiError(
+                415,
+                "unsupported_media_type",
+                f"{label}: the file {shown!r} is {content_type}; accepted: {ACCEPTED_DESCRIPTION}",
+                {"field": label, "content_type": content_type},
+            )
+
+
+def _new_keys() -> list[str]:
+    return db.session.info.setdefault(_NEW_KEYS, [])
+
+
+def attach_files(
+    document: Document, files: list[IncomingFile], uploader: User | None, *, replace_main: bool = False
+) -> list[DocumentFile]:
+    """Store checked files and link them to the document; the first becomes the main file if it has none."""
+    if replace_main:
+        for link in [link for link in document.files if link.role == FileRole.MAIN]:
+            document.files.remove(link)
+    has_main = any(link.role == FileRole.MAIN for link in document.files)
+    # The main file sits at position 0, attachments follow in the order they were added.
+    position = max((link.position for link in document.files if link.role == FileRole.ATTACHMENT), default=0)
+    added = []
+    for file in files:
+        file.stream.seek(0)
+        stored = store_file(file.stream, file.name, uploaded_by=uploader)
+        _new_keys().append(stored.key)
+        stored.agency_id = document.agency_id
+        if has_main:
+            position += 1
+            link = DocumentFile(stored_file=stored, role=FileRole.ATTACHMENT, position=position)
+        else:
+            link = DocumentFile(stored_file=stored, role=FileRole.MAIN, position=0)
+            has_main = True
+        link.created_at = clock.now()
+        document.files.append(link)
+        added.append(link)
+    return added
+
+
+@contextlib.contextmanager
+def commit_or_discard() -> Iterator[None]:
+    """Commit the session's work; on any failure roll back and delete the objects it stored."""
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        keys = list(_new_keys())
+        db.session.rollback()
+        for key in keys:
+            try:
+                storage().delete(key)
+            except StorageError:
+                log.exception("could not remove object %s of a failed transaction", key)
+        raise
+    finally:
+        _new_keys().clear()

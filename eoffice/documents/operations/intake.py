@@ -1,0 +1,171 @@
+"""Intake of incoming documents: one pipeline for clerk uploads, the national axis and e-mail.
+
+Each arrival is an InboundRecord and goes through the same ordered steps: check the step is
+allowed → validate the metadata → check the files → store them → write the document → number it.
+Nothing is stored before the metadata and every file passed; whatever was stored is removed
+again if the transaction fails (see files.commit_or_discard).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from eoffice.accounts.models import Agency, User
+from eoffice.documents import clock, numbering, workflow
+from eoffice.documents.models import Channel, Direction, Document, Status, TraceEntry
+from eoffice.documents.operations.common import invalid, load, name, step
+from eoffice.documents.operations.files import IncomingFile, attach_files, check_files
+from eoffice.documents.schemas import IncomingMetadataSchema
+from eoffice.documents.workflow import Action, Transition
+from eoffice.extensions import db
+
+Warning = dict[str, Any]
+
+
+@dataclass
+class InboundRecord:
+    """One arriving document, whatever its channel: metadata as the contract names it, files main first."""
+
+    agency_id: str
+    metadata: Any
+    files: list[IncomingFile] = field(default_factory=list)
+    channel: Channel = Channel.UPLOAD
+    # The sender's identification (the axis DocumentId): the same reference arriving twice is one document.
+    source_reference: str | None = None
+
+
+def probable_duplicates(
+    agency_id: str, metadata: dict[str, Any], exclude_id: int | None = None
+) -> list[Warning]:
+    """Incoming documents of the agency with the same issuer, number and notation."""
+    query = select(Document.id).where(
+        Document.agency_id == agency_id,
+        Document.direction == Direction.INCOMING,
+        Document.issuer_id == metadata["issuer_id"],
+        Document.number == metadata["number"],
+        func.lower(Document.notation) == metadata["notation"].lower(),
+    )
+    if exclude_id is not None:
+        query = query.where(Document.id != exclude_id)
+    return [
+        {
+            "code": "probable_duplicate",
+            "document_id": document_id,
+            "message": f"document {document_id} has the same issuer, number and notation",
+        }
+        for document_id in db.session.scalars(query.order_by(Document.id).limit(10))
+    ]
+
+
+def _accept(
+    record_: InboundRecord, action: Action, actor: User | None
+) -> tuple[Document, Transition, list[Warning]]:
+    """The checks of every channel, in order, before anything is written."""
+    document = Document(
+        agency_id=record_.agency_id,
+        direction=Direction.INCOMING,
+        channel=record_.channel,
+        source_reference=record_.source_reference,
+    )
+    transition = workflow.check(document, action, actor)
+    if db.session.get(Agency, record_.agency_id) is None:
+        raise invalid("agency_id", f"unknown agency {record_.agency_id}")
+    metadata = load(IncomingMetadataSchema(), record_.metadata, location="form", prefix="metadata")
+    if not record_.files:
+        raise invalid("files", "at least one file is required: the main document first", "files")
+    check_files(record_.files)
+    for key, value in metadata.items():
+        setattr(document, key, value)
+    return document, transition, probable_duplicates(record_.agency_id, metadata)
+
+
+def _store_and_write(document: Document, record_: InboundRecord, uploader: User | None) -> None:
+    attach_files(document, record_.files, uploader)
+    document.created_at = clock.now()
+    db.session.add(document)
+
+
+def _number_arrival(document: Document, moment: datetime, entry: TraceEntry) -> None:
+    """Taken last, after every row is written: the counter stays locked only until the commit."""
+    db.session.flush()
+    local_day = clock.vietnam_date(moment)
+    number = numbering.take_number(document.agency_id, local_day.year, numbering.ARRIVAL_SERIES)
+    document.arrival_number = number
+    document.arrival_year = local_day.year
+    document.arrival_date = local_day
+    entry.details = {**entry.details, "arrival_number": number, "arrival_date": local_day.isoformat()}
+
+
+def register_upload(record_: InboundRecord, actor: User) -> tuple[Document, list[Warning]]:
+    """A clerk's upload: registered at once, with the next arrival number."""
+    document, transition, warnings = _accept(record_, Action.REGISTER, actor)
+    _store_and_write(document, record_, actor)
+    moment = clock.now()
+    document.created_by_id = actor.id
+    document.registered_by_id = actor.id
+    document.registered_at = moment
+    name(document, actor)
+    details = {"files": len(record_.files), "channel": str(record_.channel)}
+    if warnings:
+        details["probable_duplicates"] = [warning["document_id"] for warning in warnings]
+    entry = step(document, transition, Status.REGISTERED, actor, Action.REGISTER, details=details)
+    _number_arrival(document, moment, entry)
+    return document, warnings
+
+
+def receive_incoming(record_: InboundRecord) -> tuple[Document, list[Warning]]:
+    """An arrival by the national axis or by e-mail: kept as pending_registration until a clerk registers it.
+
+    Idempotent on the source reference: delivery is at-least-once, the same document arriving
+    again returns the first one.
+    """
+    if record_.source_reference is not None:
+        existing = db.session.scalar(
+            select(Document).where(
+                Document.agency_id == record_.agency_id, Document.source_reference == record_.source_reference
+            )
+        )
+        if existing is not None:
+            return existing, []
+    document, transition, warnings = _accept(record_, Action.RECEIVE, None)
+    _store_and_write(document, record_, None)
+    details = {"files": len(record_.files), "channel": str(record_.channel)}
+    if warnings:
+        details["probable_duplicates"] = [warning["document_id"] for warning in warnings]
+    step(
+        document,
+        transition,
+        Status.PENDING_REGISTRATION,
+        None,
+        Action.RECEIVE,
+        details=details,
+        system=str(record_.channel),
+    )
+    db.session.flush()
+    return document, warnings
+
+
+def register(document: Document, actor: User, *, note: str | None = None) -> Document:
+    """A clerk registers a document that arrived by the axis or by e-mail."""
+    transition = workflow.check(document, Action.REGISTER, actor)
+    moment = clock.now()
+    document.registered_by_id = actor.id
+    document.registered_at = moment
+    name(document, actor)
+    entry = step(document, transition, Status.REGISTERED, actor, Action.REGISTER, note=note)
+    # The version check of this flush lets only one of two clerks registering at once through.
+    _number_arrival(document, moment, entry)
+    return document
+
+
+def refuse(document: Document, actor: User, *, reason: str) -> Document:
+    """Invalid or misaddressed: not registered; the axis connector tells the sender (status 02)."""
+    transition = workflow.check(document, Action.REFUSE, actor)
+    document.refusal_reason = reason
+    name(document, actor)
+    step(document, transition, Status.REFUSED, actor, Action.REFUSE, note=reason)
+    return document

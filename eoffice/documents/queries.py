@@ -1,0 +1,173 @@
+"""Listing documents: what the caller may see, what waits for them, keyset pages over (created_at, id)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from eoffice.accounts.models import Role, User
+from eoffice.auth.policy import visible_documents
+from eoffice.documents.clock import VIETNAM
+from eoffice.documents.models import (
+    Assignment,
+    AssignmentMember,
+    DeliveryStatus,
+    Direction,
+    Document,
+    DocumentParticipant,
+    HandlingRole,
+    Recipient,
+    Status,
+)
+from eoffice.documents.operations.common import invalid
+from eoffice.extensions import db
+
+
+def _current_assignment_member(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(
+        Assignment.document_id == Document.id,
+        Assignment.superseded_at.is_(None),
+        AssignmentMember.assignment_id == Assignment.id,
+        *conditions,
+    )
+
+
+def waiting_for(user: User) -> ColumnElement[bool]:
+    """The documents the user has to act on now; the default list."""
+    unread = ~exists().where(
+        DocumentParticipant.document_id == Document.id,
+        DocumentParticipant.user_id == user.id,
+        DocumentParticipant.read_at.is_not(None),
+    )
+    handles = [
+        and_(
+            AssignmentMember.user_id == user.id,
+            AssignmentMember.role.in_([HandlingRole.PRIMARY, HandlingRole.CO_HANDLER]),
+        )
+    ]
+    if user.unit_id is not None:
+        handles.append(
+            and_(AssignmentMember.unit_id == user.unit_id, AssignmentMember.role == HandlingRole.PRIMARY)
+        )
+    recipient = exists().where(
+        Recipient.document_id == Document.id,
+        Recipient.delivery_status == DeliveryStatus.DELIVERED,
+        or_(Recipient.user_id == user.id, *([Recipient.unit_id == user.unit_id] if user.unit_id else [])),
+    )
+    clauses = [
+        # Reviewer or signer whose turn it is.
+        and_(
+            Document.status.in_([Status.IN_REVIEW, Status.AWAITING_SIGNATURE]),
+            Document.current_reviewer_id == user.id,
+        ),
+        # Handler or co-handler of the current assignment.
+        and_(
+            Document.status.in_([Status.ASSIGNED, Status.IN_PROGRESS]),
+            _current_assignment_member(or_(*handles)),
+        ),
+        # Informed, not read yet.
+        and_(
+            Document.status.in_([Status.ASSIGNED, Status.IN_PROGRESS, Status.COMPLETED]),
+            _current_assignment_member(
+                AssignmentMember.user_id == user.id, AssignmentMember.role == HandlingRole.INFORMED
+            ),
+            unread,
+        ),
+        # Internal recipient of an issued document, not read yet.
+        and_(Document.status == Status.ISSUED, recipient, unread),
+        # The drafter's own drafts, and those returned to them.
+        and_(
+            Document.direction == Direction.OUTGOING,
+            Document.status.in_([Status.DRAFT, Status.RETURNED]),
+            Document.created_by_id == user.id,
+        ),
+    ]
+    if user.has_role(Role.CLERK):
+        clauses.append(
+            and_(
+                Document.agency_id == user.agency_id,
+                or_(
+                    and_(
+                        Document.direction == Direction.INCOMING,
+                        Document.status.in_([Status.PENDING_REGISTRATION, Status.REGISTERED]),
+                    ),
+                    and_(Document.direction == Direction.OUTGOING, Document.status == Status.APPROVED),
+                ),
+            )
+        )
+    if user.has_role(Role.LEADER):
+        clauses.append(
+            and_(Document.status == Status.AWAITING_DIRECTION, Document.directing_leader_id == user.id)
+        )
+    return or_(*clauses)
+
+
+def encode_cursor(document: Document) -> str:
+    raw = json.dumps([document.created_at.isoformat(), document.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        created_at, document_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        moment = datetime.fromisoformat(created_at)
+        if moment.tzinfo is None or not isinstance(document_id, int):
+            raise ValueError("incomplete cursor")
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise invalid("cursor", "not a cursor this server gave out", "query") from exc
+    return moment.astimezone(UTC), document_id
+
+
+def _start_of(day) -> datetime:
+    return datetime.combine(day, time(0), VIETNAM).astimezone(UTC)
+
+
+def list_documents(user: User, filters: dict[str, Any]) -> tuple[list[Document], str | None]:
+    """Newest first; one page of at most `limit` and the cursor of the next page, if any."""
+    query = select(Document).where(visible_documents(user))
+    status = filters.get("status")
+    if status is None:
+        query = query.where(waiting_for(user))
+    elif status != "all":
+        query = query.where(Document.status.in_(status.split(",")))
+    if "direction" in filters:
+        query = query.where(Document.direction == filters["direction"])
+    if "urgency" in filters:
+        query = query.where(Document.urgency == filters["urgency"])
+    if "from_" in filters:
+        query = query.where(Document.created_at >= _start_of(filters["from_"]))
+    if "to" in filters:
+        query = query.where(Document.created_at < _start_of(filters["to"] + timedelta(days=1)))
+    if filters.get("q"):
+        text = filters["q"].lower()
+        query = query.where(
+            or_(
+                func.lower(Document.subject).contains(text, autoescape=True),
+                func.lower(Document.notation).contains(text, autoescape=True),
+                func.lower(Document.issuer_name).contains(text, autoescape=True),
+            )
+        )
+    if filters.get("cursor"):
+        created_at, document_id = decode_cursor(filters["cursor"])
+        query = query.where(
+            or_(
+                Document.created_at < created_at,
+                and_(Document.created_at == created_at, Document.id < document_id),
+            )
+        )
+    limit = filters.get("limit", 20)
+    rows = list(
+        db.session.scalars(
+            query.options(selectinload(Document.assignments))
+            .order_by(Document.created_at.desc(), Document.id.desc())
+            .limit(limit + 1)
+        )
+    )
+    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
