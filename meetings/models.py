@@ -6,8 +6,8 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, inspect, select
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from eoffice.accounts.models import User
 from eoffice.db import Base, UTCDateTime, utcnow
@@ -80,10 +80,29 @@ class Meeting(Base):
         back_populates="meeting", cascade="all, delete-orphan", order_by="AgendaItem.position"
     )
 
+    def _participants_unloaded(self) -> bool:
+        """A stored meeting whose participant list is not in memory yet: ask the database for one row.
+
+        A room of two thousand delegates would otherwise load every participant on each join."""
+        return "participants" not in self.__dict__ and inspect(self).persistent
+
     def participant(self, user_id: int) -> MeetingParticipant | None:
+        if self._participants_unloaded():
+            return object_session(self).scalar(
+                select(MeetingParticipant).where(
+                    MeetingParticipant.meeting_id == self.id, MeetingParticipant.user_id == user_id
+                )
+            )
         return next((p for p in self.participants if p.user_id == user_id), None)
 
     def user_with_role(self, role: ParticipantRole) -> int | None:
+        if self._participants_unloaded():
+            return object_session(self).scalar(
+                select(MeetingParticipant.user_id)
+                .where(MeetingParticipant.meeting_id == self.id, MeetingParticipant.role == role)
+                .order_by(MeetingParticipant.id)
+                .limit(1)
+            )
         return next((p.user_id for p in self.participants if p.role == role), None)
 
     @property

@@ -19,6 +19,7 @@ from eoffice.db import utcnow
 from eoffice.extensions import db
 from meetings import policy
 from meetings.models import (
+    VOTING_ROLES,
     AgendaItem,
     Annotation,
     AttendanceMode,
@@ -162,8 +163,18 @@ def go_to_agenda_item(meeting: Meeting, actor: User, item_id: int) -> dict[str, 
 
 
 def attendance_state(meeting: Meeting) -> dict[str, Any]:
-    voting = [p for p in meeting.participants if p.is_voting]
-    present = sum(1 for p in voting if p.checked_in_at is not None)
+    # Who has checked in and one count, not every participant's row: this runs on every join.
+    checked_in = db.session.scalars(
+        select(MeetingParticipant)
+        .where(MeetingParticipant.meeting_id == meeting.id, MeetingParticipant.checked_in_at.is_not(None))
+        .order_by(MeetingParticipant.id)
+    ).all()
+    voting_total = db.session.scalar(
+        select(func.count())
+        .select_from(MeetingParticipant)
+        .where(MeetingParticipant.meeting_id == meeting.id, MeetingParticipant.role.in_(VOTING_ROLES))
+    )
+    present = sum(1 for p in checked_in if p.is_voting)
     return {
         "meeting_id": meeting.id,
         "present": [
@@ -173,13 +184,12 @@ def attendance_state(meeting: Meeting) -> dict[str, Any]:
                 "mode": p.attendance_mode,
                 "checked_in_at": _iso(p.checked_in_at),
             }
-            for p in meeting.participants
-            if p.checked_in_at is not None
+            for p in checked_in
         ],
         "voting_present": present,
-        "voting_total": len(voting),
+        "voting_total": voting_total,
         "quorum_percent": meeting.quorum_percent,
-        "quorum_met": quorum_met(present, len(voting), meeting.quorum_percent),
+        "quorum_met": quorum_met(present, voting_total, meeting.quorum_percent),
     }
 
 
