@@ -108,14 +108,18 @@ def _document(document_id: int) -> Document:
     return document
 
 
-def _multipart() -> tuple[Any, list[IncomingFile]]:
-    """The `metadata` part (JSON) and the `files` parts of a multipart request, nothing stored yet."""
+def _multipart_files(what: str) -> list[IncomingFile]:
+    """The `files` parts of a multipart request (spooled by Werkzeug, nothing stored yet)."""
     if request.mimetype != "multipart/form-data":
-        raise ApiError(
-            415, "unsupported_media_type", "send multipart/form-data with a `metadata` part and `files` parts"
-        )
+        raise ApiError(415, "unsupported_media_type", f"send multipart/form-data with {what}")
     request.max_content_length = settings().max_upload_size * MAX_FILES + MULTIPART_OVERHEAD
     request.max_form_memory_size = settings().max_json_size
+    return [IncomingFile(part.filename, part.stream) for part in request.files.getlist("files")]
+
+
+def _multipart() -> tuple[Any, list[IncomingFile]]:
+    """The `metadata` part (JSON) and the `files` parts of a multipart request."""
+    files = _multipart_files("a `metadata` part and `files` parts")
     raw = request.form.get("metadata")
     if raw is None:
         raise invalid("metadata", "a multipart part named 'metadata' holding JSON is required", "form")
@@ -123,7 +127,6 @@ def _multipart() -> tuple[Any, list[IncomingFile]]:
         metadata = json.loads(raw)
     except ValueError as exc:
         raise invalid("metadata", f"not valid JSON: {exc}", "form") from exc
-    files = [IncomingFile(part.filename, part.stream) for part in request.files.getlist("files")]
     return metadata, files
 
 
@@ -233,11 +236,7 @@ def update_document(document_id):
 @login_required
 def add_files(document_id):
     document = _document(document_id)
-    if request.mimetype != "multipart/form-data":
-        raise ApiError(415, "unsupported_media_type", "send multipart/form-data with `files` parts")
-    request.max_content_length = settings().max_upload_size * MAX_FILES + MULTIPART_OVERHEAD
-    request.max_form_memory_size = settings().max_json_size
-    files = [IncomingFile(part.filename, part.stream) for part in request.files.getlist("files")]
+    files = _multipart_files("`files` parts")
     replace_main = request.form.get("replace_main", "false").lower() in ("1", "true", "yes")
     with commit_or_discard():
         operations.add_files(document, current_user(), files, replace_main=replace_main)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -79,8 +80,8 @@ def assign(
     *,
     primary_user_id: int | None = None,
     primary_unit_id: int | None = None,
-    co_handler_ids: list[int] = (),
-    informed_ids: list[int] = (),
+    co_handler_ids: Sequence[int] = (),
+    informed_ids: Sequence[int] = (),
     deadline: date | None = None,
     direction_text: str | None = None,
     action: Action = Action.ASSIGN,

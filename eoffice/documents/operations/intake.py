@@ -23,7 +23,7 @@ from eoffice.documents.schemas import IncomingMetadataSchema
 from eoffice.documents.workflow import Action, Transition
 from eoffice.extensions import db
 
-Warning = dict[str, Any]
+IntakeWarning = dict[str, Any]
 
 
 @dataclass
@@ -40,7 +40,7 @@ class InboundRecord:
 
 def probable_duplicates(
     agency_id: str, metadata: dict[str, Any], exclude_id: int | None = None
-) -> list[Warning]:
+) -> list[IntakeWarning]:
     """Incoming documents of the agency with the same issuer, number and notation."""
     query = select(Document.id).where(
         Document.agency_id == agency_id,
@@ -62,31 +62,30 @@ def probable_duplicates(
 
 
 def _accept(
-    record_: InboundRecord, action: Action, actor: User | None
-) -> tuple[Document, Transition, list[Warning]]:
+    inbound: InboundRecord, action: Action, actor: User | None
+) -> tuple[Document, Transition, list[IntakeWarning]]:
     """The checks of every channel, in order, before anything is written."""
     document = Document(
-        agency_id=record_.agency_id,
+        agency_id=inbound.agency_id,
         direction=Direction.INCOMING,
-        channel=record_.channel,
-        source_reference=record_.source_reference,
+        channel=inbound.channel,
+        source_reference=inbound.source_reference,
     )
     transition = workflow.check(document, action, actor)
-    if db.session.get(Agency, record_.agency_id) is None:
-        raise invalid("agency_id", f"unknown agency {record_.agency_id}")
-    metadata = load(IncomingMetadataSchema(), record_.metadata, location="form", prefix="metadata")
-    if not record_.files:
+    if db.session.get(Agency, inbound.agency_id) is None:
+        raise invalid("agency_id", f"unknown agency {inbound.agency_id}")
+    metadata = load(IncomingMetadataSchema(), inbound.metadata, location="form", prefix="metadata")
+    if not inbound.files:
         raise invalid("files", "at least one file is required: the main document first", "files")
-    check_files(record_.files)
+    check_files(inbound.files)
     for key, value in metadata.items():
         setattr(document, key, value)
-    return document, transition, probable_duplicates(record_.agency_id, metadata)
+    return document, transition, probable_duplicates(inbound.agency_id, metadata)
 
 
-def _store_and_write(document: Document, record_: InboundRecord, uploader: User | None) -> None:
-    attach_files(document, record_.files, uploader)
+def _store_files(document: Document, inbound: InboundRecord, uploader: User | None) -> None:
+    attach_files(document, inbound.files, uploader)
     document.created_at = clock.now()
-    db.session.add(document)
 
 
 def _number_arrival(document: Document, moment: datetime, entry: TraceEntry) -> None:
@@ -100,40 +99,41 @@ def _number_arrival(document: Document, moment: datetime, entry: TraceEntry) -> 
     entry.details = {**entry.details, "arrival_number": number, "arrival_date": local_day.isoformat()}
 
 
-def register_upload(record_: InboundRecord, actor: User) -> tuple[Document, list[Warning]]:
+def register_upload(inbound: InboundRecord, actor: User) -> tuple[Document, list[IntakeWarning]]:
     """A clerk's upload: registered at once, with the next arrival number."""
-    document, transition, warnings = _accept(record_, Action.REGISTER, actor)
-    _store_and_write(document, record_, actor)
+    document, transition, warnings = _accept(inbound, Action.REGISTER, actor)
+    _store_files(document, inbound, actor)
     moment = clock.now()
     document.created_by_id = actor.id
     document.registered_by_id = actor.id
     document.registered_at = moment
     name(document, actor)
-    details = {"files": len(record_.files), "channel": str(record_.channel)}
+    details = {"files": len(inbound.files), "channel": str(inbound.channel)}
     if warnings:
         details["probable_duplicates"] = [warning["document_id"] for warning in warnings]
     entry = step(document, transition, Status.REGISTERED, actor, Action.REGISTER, details=details)
+    db.session.add(document)
     _number_arrival(document, moment, entry)
     return document, warnings
 
 
-def receive_incoming(record_: InboundRecord) -> tuple[Document, list[Warning]]:
+def receive_incoming(inbound: InboundRecord) -> tuple[Document, list[IntakeWarning]]:
     """An arrival by the national axis or by e-mail: kept as pending_registration until a clerk registers it.
 
     Idempotent on the source reference: delivery is at-least-once, the same document arriving
     again returns the first one.
     """
-    if record_.source_reference is not None:
+    if inbound.source_reference is not None:
         existing = db.session.scalar(
             select(Document).where(
-                Document.agency_id == record_.agency_id, Document.source_reference == record_.source_reference
+                Document.agency_id == inbound.agency_id, Document.source_reference == inbound.source_reference
             )
         )
         if existing is not None:
             return existing, []
-    document, transition, warnings = _accept(record_, Action.RECEIVE, None)
-    _store_and_write(document, record_, None)
-    details = {"files": len(record_.files), "channel": str(record_.channel)}
+    document, transition, warnings = _accept(inbound, Action.RECEIVE, None)
+    _store_files(document, inbound, None)
+    details = {"files": len(inbound.files), "channel": str(inbound.channel)}
     if warnings:
         details["probable_duplicates"] = [warning["document_id"] for warning in warnings]
     step(
@@ -143,8 +143,9 @@ def receive_incoming(record_: InboundRecord) -> tuple[Document, list[Warning]]:
         None,
         Action.RECEIVE,
         details=details,
-        system=str(record_.channel),
+        system=str(inbound.channel),
     )
+    db.session.add(document)
     db.session.flush()
     return document, warnings
 
