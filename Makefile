@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test serve bench bench-meetings lint migrate clean
+.PHONY: run test serve bench bench-documents bench-meetings lint migrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,13 @@ migrate: $(VENV)/.runtime
 test: $(VENV)/.installed
 	$(BIN)/pytest
 
+# Each benchmark prints its figures; PostgreSQL ones use EOFFICE_BENCH_DATABASE_URL or the local server.
 bench: $(VENV)/.installed
 	$(BIN)/python bench/storage_upload.py --size-mb 200
+	$(BIN)/python bench/mail_delivery.py --messages 3000 --database-url postgresql://postgres@127.0.0.1:5432/test
+
+bench-documents: $(VENV)/.installed
+	$(BIN)/python bench/documents_scale.py $(BENCH_ARGS)
 
 # Live room fan-out against a bare Node socket.io server (needs Node 18+ and npm).
 bench/node_reference/node_modules: bench/node_reference/package-lock.json

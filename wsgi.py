@@ -13,14 +13,16 @@ except ConfigError as error:
 if __name__ == "__main__":
     import threading
 
+    from eoffice.documents.tasks import run_reminders_hourly
     from eoffice.extensions import socketio
     from eoffice.mail.tasks import run_worker
     from eoffice.runtime import settings
 
     with app.app_context():
         host, port = settings().host, settings().port
-    # The single-machine default delivers (or keeps) mail from the same process.
+    # The single-machine default delivers (or keeps) mail and sends deadline reminders from this process.
     threading.Thread(
         target=run_worker, args=(app, threading.Event()), daemon=True, name="mail-worker"
     ).start()
+    threading.Thread(target=run_reminders_hourly, args=(app, threading.Event()), daemon=True).start()
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)

@@ -89,6 +89,7 @@ def _register_blueprints(api: JsonErrorApi) -> None:
     from eoffice.audit.api import blp as audit_blp
     from eoffice.auth.api import blp as auth_blp
     from eoffice.documents.api import blp as documents_blp
+    from eoffice.documents.reports_api import blp as document_reports_blp
     from eoffice.health import blp as health_blp
     from eoffice.mail.api import blp as mail_blp
     from eoffice.storage.api import blp as storage_blp
@@ -102,6 +103,7 @@ def _register_blueprints(api: JsonErrorApi) -> None:
         storage_blp,
         mail_blp,
         documents_blp,
+        document_reports_blp,
         meetings_blp,
     ):
         api.register_blueprint(blueprint)

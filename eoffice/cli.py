@@ -17,6 +17,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(load_demo)
     app.cli.add_command(show_settings)
     app.cli.add_command(mail_worker)
+    app.cli.add_command(document_reminders)
 
 
 @click.command("create-admin")
@@ -96,3 +97,14 @@ def mail_worker(poll_interval, batch_size, exit_when_idle):
         batch_size=batch_size,
         exit_when_idle=exit_when_idle,
     )
+
+
+@click.command("document-reminders")
+def document_reminders():
+    """Queue e-mail reminders for handling deadlines that are near or past; run it hourly (cron)."""
+    from eoffice.documents import clock
+    from eoffice.documents.tasks import queue_deadline_reminders
+
+    counts = queue_deadline_reminders(clock.now())
+    db.session.commit()
+    click.echo(f"reminders queued: {counts['near']} near the deadline, {counts['overdue']} past it")

@@ -44,3 +44,12 @@ class UTCDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# Schema objects that migrations create outside the models (full-text search machinery).
+_UNMODELLED_PREFIXES = ("document_search_fts", "ix_document_search_body_tsv")
+
+
+def include_in_autogenerate(name: str | None, type_: str, parent_names) -> bool:
+    """For Alembic's include_name: leave the migration-only objects out of model comparisons."""
+    return not (name or "").startswith(_UNMODELLED_PREFIXES)

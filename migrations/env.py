@@ -5,6 +5,8 @@ import logging
 from alembic import context
 from flask import current_app
 
+from eoffice.db import include_in_autogenerate
+
 log = logging.getLogger("alembic.env")
 config = context.config
 migrate_ext = current_app.extensions["migrate"]
@@ -29,6 +31,7 @@ def run_migrations_online() -> None:
 
     options = dict(migrate_ext.configure_args)
     options.setdefault("process_revision_directives", skip_empty_revisions)
+    options.setdefault("include_name", include_in_autogenerate)
     engine = migrate_ext.db.engine
     with engine.connect() as connection:
         context.configure(

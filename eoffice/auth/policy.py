@@ -51,6 +51,8 @@ class Permission(enum.StrEnum):
     ISSUE_DOCUMENT = "documents.issue"
     RECALL_DOCUMENT = "documents.recall"
     MANAGE_DOCUMENT_SETTINGS = "documents.settings"
+    PRINT_REGISTERS = "documents.print_registers"
+    VIEW_DOCUMENT_STATISTICS = "documents.statistics"
 
 
 def _is_agency_admin(user: User, agency_id: str | None) -> bool:
@@ -209,13 +211,22 @@ _RULES.update(
             )
         ),
         Permission.MANAGE_DOCUMENT_SETTINGS: lambda user, target: _is_agency_admin(user, _agency_of(target)),
+        # The registers list what the caller may see; printing them is the clerks', leaders' and admins' work.
+        Permission.PRINT_REGISTERS: lambda user, agency_id: _has_role_in(
+            user, agency_id, Role.CLERK, Role.LEADER, Role.ADMIN
+        ),
+        Permission.VIEW_DOCUMENT_STATISTICS: lambda user, agency_id: _has_role_in(
+            user, agency_id, Role.CLERK, Role.LEADER, Role.ADMIN
+        ),
     }
 )
 
 # Permissions a platform admin does not pass by default: documents belong to the people named on
 # them, and acting on one takes a role in its agency.
 _DECIDED_BY_RULE_ONLY = frozenset(p for p in Permission if p.value.startswith("documents.")) - {
-    Permission.MANAGE_DOCUMENT_SETTINGS
+    Permission.MANAGE_DOCUMENT_SETTINGS,
+    Permission.PRINT_REGISTERS,
+    Permission.VIEW_DOCUMENT_STATISTICS,
 }
 
 

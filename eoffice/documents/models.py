@@ -188,6 +188,7 @@ class Document(Base):
     )
     recipients: Mapped[list[Recipient]] = relationship(cascade="all, delete-orphan", order_by="Recipient.id")
     trace: Mapped[list[TraceEntry]] = relationship(cascade="all, delete-orphan", order_by="TraceEntry.id")
+    search: Mapped[DocumentSearch | None] = relationship(cascade="all, delete-orphan")
 
     @property
     def is_confidential(self) -> bool:
@@ -232,6 +233,9 @@ class Assignment(Base):
     superseded_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("document_assignments.id", ondelete="SET NULL")
     )
+    # When the handlers were told that the deadline is near, and that it has passed (once each).
+    reminded_near_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     document: Mapped[Document] = relationship(back_populates="assignments")
     assigned_by: Mapped[User | None] = relationship()
@@ -331,6 +335,18 @@ class TraceEntry(Base):
     note: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DocumentSearch(Base):
+    """The folded text of a document (eoffice.documents.fulltext): its metadata and its PDFs' text."""
+
+    __tablename__ = "document_search"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    # What is searched: the metadata followed by file_text.
+    body: Mapped[str] = mapped_column(Text, default="")
+    # The folded text of the files so far, kept to rebuild body when the metadata changes.
+    file_text: Mapped[str] = mapped_column(Text, default="")
 
 
 class NumberCounter(Base):

@@ -150,3 +150,27 @@ def issued(document: Document) -> None:
                 people.setdefault(member.id, member)
     for person in people.values():
         _send(person, "document.issued", document)
+
+
+def _handlers(assignment: Assignment) -> dict[int, User]:
+    people: dict[int, User] = {}
+    for role in (HandlingRole.PRIMARY, HandlingRole.CO_HANDLER):
+        for member in assignment.members_in(role):
+            for person in [member.user] if member.user is not None else unit_members(member.unit_id):
+                people.setdefault(person.id, person)
+    return people
+
+
+def deadline_near(document: Document, assignment: Assignment) -> None:
+    """The handler and co-handlers, a couple of days before the deadline."""
+    for person in _handlers(assignment).values():
+        _send(person, "document.deadline_near", document)
+
+
+def deadline_passed(document: Document, assignment: Assignment) -> None:
+    """The handler and co-handlers, and the leader who set the deadline."""
+    people = _handlers(assignment)
+    if assignment.assigned_by is not None:
+        people.setdefault(assignment.assigned_by.id, assignment.assigned_by)
+    for person in people.values():
+        _send(person, "document.deadline_passed", document)

@@ -8,11 +8,12 @@ import json
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.orm import selectinload
 
 from eoffice.accounts.models import Role, User
 from eoffice.auth.policy import visible_documents
+from eoffice.documents import fulltext
 from eoffice.documents.clock import VIETNAM
 from eoffice.documents.models import (
     Assignment,
@@ -145,14 +146,9 @@ def list_documents(user: User, filters: dict[str, Any]) -> tuple[list[Document],
     if "to" in filters:
         query = query.where(Document.created_at < _start_of(filters["to"] + timedelta(days=1)))
     if filters.get("q"):
-        text = filters["q"].lower()
-        query = query.where(
-            or_(
-                func.lower(Document.subject).contains(text, autoescape=True),
-                func.lower(Document.notation).contains(text, autoescape=True),
-                func.lower(Document.issuer_name).contains(text, autoescape=True),
-            )
-        )
+        # Accent-insensitive full text over metadata and the text of PDF files.
+        condition = fulltext.matches(Document.id, filters["q"])
+        query = query.where(condition if condition is not None else false())
     if filters.get("cursor"):
         created_at, document_id = decode_cursor(filters["cursor"])
         query = query.where(

@@ -365,7 +365,7 @@ class DocumentQuerySchema(ma.Schema):
     )
     q = ma.fields.String(
         validate=ma.validate.Length(1, 200),
-        metadata={"description": "Part of the subject, notation or issuer name"},
+        metadata={"description": "Words of the subject, notation, issuer, signer, note or PDF text"},
     )
     from_ = ma.fields.Date(data_key="from", metadata={"description": "Created on or after (Vietnam date)"})
     to = ma.fields.Date(metadata={"description": "Created on or before (Vietnam date)"})

@@ -18,6 +18,7 @@ from alembic.migration import MigrationContext
 import eoffice.models  # noqa: F401 - every table in the metadata before it is read below
 from eoffice import MIGRATIONS_DIR, create_app
 from eoffice.audit.operations import record_event
+from eoffice.db import include_in_autogenerate
 from eoffice.extensions import db
 from tests.conftest import make_settings, service_missing
 
@@ -70,7 +71,8 @@ def table_names() -> set[str]:
 
 def schema_differences() -> list:
     with db.engine.connect() as connection:
-        return compare_metadata(MigrationContext.configure(connection), db.metadata)
+        context = MigrationContext.configure(connection, opts={"include_name": include_in_autogenerate})
+        return compare_metadata(context, db.metadata)
 
 
 def test_upgrade_from_empty_creates_every_table_of_the_models(migrated_app):

@@ -11,6 +11,7 @@ from typing import BinaryIO
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
 from eoffice.documents import clock
+from eoffice.documents.fulltext import extract_pdf_text, index_document
 from eoffice.documents.models import Document, DocumentFile, FileRole
 from eoffice.documents.operations.common import invalid
 from eoffice.extensions import db
@@ -64,6 +65,13 @@ def _measure(stream: BinaryIO) -> tuple[int, bytes]:
     return size, head
 
 
+def _is_pdf(file: IncomingFile) -> bool:
+    file.stream.seek(0)
+    head = file.stream.read(SNIFF_BYTES)
+    file.stream.seek(0)
+    return sniff_content_type(head) == "application/pdf"
+
+
 def check_files(files: list[IncomingFile], field: str = "files") -> None:
     """Refuse the whole batch before anything is stored: empty 422, too large 413, wrong type 415."""
     if len(files) > MAX_FILES:
@@ -107,6 +115,9 @@ def attach_files(
     # The main file sits at position 0, attachments follow in the order they were added.
     position = max((link.position for link in document.files if link.role == FileRole.ATTACHMENT), default=0)
     added = []
+    # Text of the PDFs, for search, read before anything is written: on SQLite the first insert
+    # takes the database's write lock until the commit.
+    texts = [extract_pdf_text(file.stream) for file in files if _is_pdf(file)]
     for file in files:
         file.stream.seek(0)
         stored = store_file(file.stream, file.name, uploaded_by=uploader)
@@ -121,6 +132,7 @@ def attach_files(
         link.created_at = clock.now()
         document.files.append(link)
         added.append(link)
+    index_document(document, texts)
     return added
 
 

@@ -1,0 +1,340 @@
+"""Benchmark: the document flow at provincial scale, measured through the production server.
+
+1. Seeds PostgreSQL with N documents (default 1,000,000) spread over 256 agencies and 8,192 users,
+   with assignments, participants and searchable text, straight in SQL.
+2. Starts `gunicorn -c gunicorn.conf.py wsgi:app` (what `make serve` runs) on that database and
+   measures over HTTP: the first page of a specialist's default incoming list, of a clerk's list of
+   everything, and full-text queries (p50/p95 of sequential requests).
+3. Registers incoming documents with a 1 MB PDF through the API from concurrent clients and prints
+   documents/s.
+
+The load generator runs on the same 2 cores as the server and PostgreSQL.
+
+    python bench/documents_scale.py --documents 1000000 --database-url postgresql://postgres@127.0.0.1/test
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import io
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+AGENCIES = 256
+USERS_PER_AGENCY = 32  # 1 clerk, 2 leaders, 29 specialists
+PASSWORD = "bench-password"
+WORDS = (
+    "kế hoạch triển khai quyết định phê duyệt đề án phát triển kinh tế xã hội báo cáo tình hình thực hiện "
+    "nhiệm vụ công tác cải cách hành chính chuyển đổi số văn phòng điện tử phòng chống thiên tai lụt bão "
+    "ngân sách dự toán đầu tư công xây dựng nông thôn mới giáo dục y tế văn hóa du lịch an ninh trật tự "
+    "tuyển dụng công chức viên chức đào tạo bồi dưỡng thi đua khen thưởng môi trường tài nguyên đất đai"
+).split()
+
+
+def seed(url: str, documents: int) -> None:
+    from eoffice.accounts.passwords import hash_password
+    from eoffice.documents.fulltext import fold
+
+    engine = sa.create_engine(url)
+    folded = [fold(word) for word in WORDS]
+    with engine.begin() as db:
+        db.execute(
+            sa.text("""
+            INSERT INTO agencies (id, name, abbreviation, created_at)
+            SELECT '000.' || lpad((i / 100)::text, 2, '0') || '.' || lpad((i % 100)::text, 2, '0') || '.H49',
+                   'Cơ quan số ' || i, 'CQ' || i, now()
+            FROM generate_series(0, :n - 1) i"""),
+            {"n": AGENCIES},
+        )
+        db.execute(
+            sa.text("""
+            INSERT INTO units (agency_id, name, abbreviation, created_at)
+            SELECT a.id, 'Phòng ' || u, 'P' || u, now() FROM agencies a, generate_series(1, 4) u""")
+        )
+        db.execute(
+            sa.text("""
+            INSERT INTO users (id, username, password_hash, full_name, email, agency_id, unit_id, language,
+                               is_active, is_platform_admin, created_at, updated_at)
+            SELECT a * :per + k + 1, 'u' || a || '.' || k, :hash, 'Người dùng ' || a || '.' || k,
+                   'u' || a || '.' || k || '@bench.gov.vn',
+                   '000.' || lpad((a / 100)::text, 2, '0') || '.' || lpad((a % 100)::text, 2, '0') || '.H49',
+                   a * 4 + (k % 4) + 1, 'vi', true, false, now(), now()
+            FROM generate_series(0, :agencies - 1) a, generate_series(0, :per - 1) k"""),
+            {"per": USERS_PER_AGENCY, "agencies": AGENCIES, "hash": hash_password(PASSWORD)},
+        )
+        db.execute(
+            sa.text("""
+            INSERT INTO user_roles (user_id, role)
+            SELECT id, CASE WHEN (id - 1) % :per = 0 THEN 'clerk'
+                            WHEN (id - 1) % :per IN (1, 2) THEN 'leader' ELSE 'specialist' END
+            FROM users"""),
+            {"per": USERS_PER_AGENCY},
+        )
+        db.execute(sa.text("SELECT setval('users_id_seq', (SELECT max(id) FROM users))"))
+        # Document i belongs to agency i % 256; its handler is specialist 3 + i % 29 of that agency.
+        db.execute(
+            sa.text("""
+            INSERT INTO documents (id, agency_id, direction, status, version, channel, issuer_id, issuer_name,
+                document_type, number, notation, issued_date, subject, urgency, confidentiality, language,
+                arrival_number, arrival_year, arrival_date, registered_at, is_legal_normative, review_round,
+                created_by_id, created_at, updated_at, completed_at, directing_leader_id, series, number_year)
+            SELECT i,
+                '000.' || lpad(((i % :agencies) / 100)::text, 2, '0') || '.'
+                    || lpad(((i % :agencies) % 100)::text, 2, '0') || '.H49',
+                CASE WHEN i % 5 = 0 THEN 'outgoing' ELSE 'incoming' END,
+                CASE WHEN i % 5 = 0 THEN 'issued'
+                     ELSE (ARRAY['completed','completed','completed','completed','completed','completed',
+                                 'in_progress','in_progress','assigned','registered','awaiting_direction',
+                                 'completed'])[1 + (i / 5) % 12] END,
+                1, 'upload', '000.00.99.H49', 'Sở Tài chính tỉnh Quảng Nam',
+                CASE WHEN i % 3 = 0 THEN 'QĐ' ELSE 'CV' END, i / :agencies, 'STC-NS',
+                DATE '2024-01-01' + (i % 1000),
+                (SELECT string_agg(w, ' ') FROM (
+                    SELECT (:words)[1 + ((i * 7919 + g * 104729) % :nwords)] w
+                    FROM generate_series(1, 8 + i % 5) g) s),
+                'normal', 'none', 'vi',
+                CASE WHEN i % 5 = 0 THEN NULL ELSE i / :agencies END,
+                CASE WHEN i % 5 = 0 THEN NULL ELSE 2026 END,
+                DATE '2024-01-01' + (i % 1000),
+                now() - make_interval(secs => (:n - i) * 60),
+                false, 0,
+                (i % :agencies) * :per + 1,
+                now() - make_interval(secs => (:n - i) * 60), now(),
+                CASE WHEN i % 5 <> 0 AND (i / 5) % 12 IN (0,1,2,3,4,5,11) THEN now() END,
+                (i % :agencies) * :per + 2,
+                CASE WHEN i % 5 = 0 THEN 'general' END,
+                CASE WHEN i % 5 = 0 THEN 2026 END
+            FROM generate_series(1, :n) i"""),
+            {
+                "n": documents,
+                "agencies": AGENCIES,
+                "per": USERS_PER_AGENCY,
+                "words": WORDS,
+                "nwords": len(WORDS),
+            },
+        )
+        db.execute(sa.text("SELECT setval('documents_id_seq', :n)"), {"n": documents})
+        db.execute(
+            sa.text("""
+            INSERT INTO document_assignments
+                (id, document_id, assigned_by_id, direction_text, deadline, created_at)
+            SELECT id, id, (id % :agencies) * :per + 2, 'Giao xử lý',
+                   current_date + (id % 30) - 10, created_at
+            FROM documents
+            WHERE status IN ('assigned', 'in_progress', 'completed') AND direction = 'incoming'"""),
+            {"agencies": AGENCIES, "per": USERS_PER_AGENCY},
+        )
+        db.execute(
+            sa.text(
+                "SELECT setval('document_assignments_id_seq', (SELECT max(id) FROM document_assignments))"
+            )
+        )
+        db.execute(
+            sa.text("""
+            INSERT INTO document_assignment_members (assignment_id, role, user_id)
+            SELECT id, 'primary', (id % :agencies) * :per + 4 + (id / :agencies) % 29
+            FROM document_assignments"""),
+            {"agencies": AGENCIES, "per": USERS_PER_AGENCY},
+        )
+        db.execute(
+            sa.text("""
+            INSERT INTO document_participants (document_id, user_id, named_at)
+            SELECT a.document_id, m.user_id, a.created_at
+            FROM document_assignments a JOIN document_assignment_members m ON m.assignment_id = a.id
+            UNION ALL
+            SELECT id, directing_leader_id, created_at FROM documents WHERE direction = 'incoming'""")
+        )
+        db.execute(
+            sa.text("""
+            INSERT INTO document_search (document_id, body, file_text)
+            SELECT id, lower(subject) || ' ' || lpad(number::text, 2, '0') || ' stc ns', '' FROM documents""")
+        )
+        # The subjects were written with diacritics: fold them the way the application does.
+        for word, plain in zip(WORDS, folded, strict=True):
+            if word != plain:
+                db.execute(
+                    sa.text("UPDATE document_search SET body = replace(body, :w, :p) WHERE body LIKE :like"),
+                    {"w": word, "p": plain, "like": f"%{word}%"},
+                )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as db:
+        db.execute(sa.text("VACUUM ANALYZE"))
+    engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p50 = statistics.median(ordered)
+    p95 = ordered[int(len(ordered) * 0.95) - 1]
+    return f"p50 {p50 * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms   (n={len(ordered)})"
+
+
+def timed_gets(session: requests.Session, url: str, params_list: list[dict]) -> list[float]:
+    samples = []
+    for params in params_list:
+        started = time.perf_counter()
+        response = session.get(url, params=params, timeout=60)
+        samples.append(time.perf_counter() - started)
+        response.raise_for_status()
+    return samples
+
+
+def one_megabyte_pdf(index: int) -> bytes:
+    """Three pages of Vietnamese text and a 1 MB attachment: the size of a scanned official letter."""
+    from pypdf import PdfReader, PdfWriter
+
+    from eoffice.pdfgen import text_pdf
+
+    pages = text_pdf(f"Công văn số {index}", [" ".join(random.choices(WORDS, k=60)) for _ in range(30)])
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pages)))
+    writer.add_attachment("phu-luc.bin", os.urandom(1024 * 1024 - len(pages)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=1_000_000)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("EOFFICE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+    )
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--uploads", type=int, default=600)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+
+    name = f"eoffice_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(args.database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(args.database_url).set(database=name).render_as_string(hide_password=False)
+    workdir = Path(tempfile.mkdtemp(prefix="eoffice-docs-bench-"))
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EOFFICE_")}
+    env |= {
+        "EOFFICE_INSTANCE_PATH": str(workdir),
+        "EOFFICE_DATABASE_URL": url,
+        "EOFFICE_PORT": str(port),
+        "EOFFICE_HOST": "127.0.0.1",
+        "EOFFICE_LOG_LEVEL": "WARNING",
+        "EOFFICE_LOGIN_MAX_FAILURES": "1000",
+    }
+    bin_dir = Path(sys.executable).parent
+    server = None
+    try:
+        subprocess.run(
+            [str(bin_dir / "flask"), "--app", "wsgi", "db", "upgrade"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        started = time.perf_counter()
+        seed(url, args.documents)
+        print(f"seeded {args.documents} documents in {time.perf_counter() - started:.0f} s")
+        server = subprocess.Popen(
+            [str(bin_dir / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if requests.get(f"{base}/healthz", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+
+        def session_for(username: str) -> requests.Session:
+            session = requests.Session()
+            token = session.post(
+                f"{base}/api/v1/auth/login", json={"username": username, "password": PASSWORD}, timeout=30
+            ).json()["access_token"]
+            session.headers["Authorization"] = f"Bearer {token}"
+            return session
+
+        specialist, clerk = session_for("u17.3"), session_for("u17.0")
+        documents_url = f"{base}/api/v1/documents"
+        timed_gets(specialist, documents_url, [{"direction": "incoming"}] * 5)
+        mine = [{"direction": "incoming"}] * args.requests
+        everything = [{"direction": "incoming", "status": "all"}] * args.requests
+        queries = [{"q": " ".join(random.sample(WORDS, 2)), "status": "all"} for _ in range(args.requests)]
+        for label, session, params in [
+            ("specialist, default incoming list, first page", specialist, mine),
+            ("clerk, all incoming documents, first page", clerk, everything),
+            ("clerk, full-text search (2 words)", clerk, queries),
+        ]:
+            print(f"{label:48} {percentiles(timed_gets(session, documents_url, params))}")
+
+        pdfs = [one_megabyte_pdf(i) for i in range(8)]
+        counter = iter(range(args.uploads))
+        lock = threading.Lock()
+
+        def register(_: int) -> int:
+            with lock:
+                index = next(counter)
+            metadata = {
+                "issuer_id": "000.00.98.H49",
+                "issuer_name": "Sở Nội vụ tỉnh Quảng Nam",
+                "document_type": "CV",
+                "number": 100000 + index,
+                "notation": "SNV-TCBC",
+                "issued_date": "2026-11-20",
+                "subject": f"Công văn số {index} về việc tuyển dụng",
+                "urgency": "normal",
+                "confidentiality": "none",
+            }
+            response = clerk.post(
+                f"{documents_url}/incoming",
+                timeout=120,
+                data={"metadata": json.dumps(metadata)},
+                files={"files": (f"cv-{index}.pdf", pdfs[index % len(pdfs)], "application/pdf")},
+            )
+            response.raise_for_status()
+            return response.json()["arrival_number"]
+
+        started = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(args.clients) as pool:
+            numbers = list(pool.map(register, range(args.uploads)))
+        elapsed = time.perf_counter() - started
+        gaps = sorted(numbers) != list(range(min(numbers), min(numbers) + len(numbers)))
+        print(
+            f"registration with a 1 MB PDF, {args.clients} clients: {len(numbers) / elapsed:.0f} documents/s "
+            f"({len(numbers)} in {elapsed:.1f} s; arrival numbers consecutive: {not gaps})"
+        )
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+if __name__ == "__main__":
+    main()

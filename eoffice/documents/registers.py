@@ -1,0 +1,230 @@
+"""The incoming and outgoing registers (sổ đăng ký văn bản) of a period, as CSV and as PDF."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from eoffice.accounts.models import Agency, User
+from eoffice.auth.policy import visible_documents
+from eoffice.documents.clock import VIETNAM, vietnam_date
+from eoffice.documents.document_types import number_and_notation, type_name
+from eoffice.documents.models import Direction, Document, HandlingRole, RecipientKind, Status
+from eoffice.extensions import db
+from eoffice.pdfgen import BOLD, REGULAR, escape, register_fonts
+
+INCOMING_COLUMNS = [
+    "Ngày đến",
+    "Số đến",
+    "Tác giả",
+    "Số, ký hiệu",
+    "Ngày tháng",
+    "Tên loại và trích yếu nội dung",
+    "Đơn vị hoặc người nhận",
+    "Ngày chuyển",
+    "Ký nhận",
+    "Ghi chú",
+]
+OUTGOING_COLUMNS = [
+    "Số, ký hiệu văn bản",
+    "Ngày tháng văn bản",
+    "Tên loại và trích yếu nội dung văn bản",
+    "Người ký",
+    "Nơi nhận văn bản",
+    "Đơn vị, người nhận bản lưu",
+    "Số lượng bản",
+    "Ngày chuyển",
+    "Ký nhận",
+    "Ghi chú",
+]
+# Relative widths of the PDF columns (the summary and the recipients need the room).
+INCOMING_WIDTHS = [7, 5, 14, 10, 7, 26, 13, 7, 6, 5]
+OUTGOING_WIDTHS = [10, 7, 26, 11, 17, 11, 5, 7, 6, 5]
+
+
+@dataclass(frozen=True)
+class Register:
+    title: str
+    agency_name: str
+    period: tuple[date, date]
+    columns: list[str]
+    widths: list[int]
+    rows: list[list[str]]
+
+
+def _day(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = vietnam_date(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def _code(document: Document) -> str:
+    return number_and_notation(document.number, document.notation) or ""
+
+
+def _summary(document: Document) -> str:
+    return f"{type_name(document.document_type)}: {document.subject}"
+
+
+def _receiver(document: Document) -> tuple[str, str]:
+    """(who received it for handling, when it was transferred) from the first direction given."""
+    if not document.assignments:
+        return "", ""
+    first = document.assignments[0]
+    primary = first.members_in(HandlingRole.PRIMARY)
+    if not primary:
+        return "", _day(first.created_at)
+    member = primary[0]
+    name = member.user.full_name if member.user else (member.unit.name if member.unit else "")
+    return name, _day(first.created_at)
+
+
+def _recipient_name(recipient) -> str:
+    if recipient.kind == RecipientKind.EXTERNAL:
+        return recipient.agency_name or recipient.agency_id or ""
+    if recipient.kind == RecipientKind.UNIT and recipient.unit is not None:
+        return recipient.unit.name
+    return recipient.user.full_name if recipient.user else ""
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """The period as UTC moments: from the start of `start` to the end of `end`, in Vietnam time."""
+    return (
+        datetime.combine(start, time.min, VIETNAM),
+        datetime.combine(end + timedelta(days=1), time.min, VIETNAM),
+    )
+
+
+def build_register(user: User, agency: Agency, direction: str, start: date, end: date) -> Register:
+    since, until = _bounds(start, end)
+    query = (
+        select(Document)
+        .where(Document.agency_id == agency.id, Document.direction == direction, visible_documents(user))
+        .options(selectinload(Document.assignments), selectinload(Document.recipients))
+    )
+    if direction == Direction.INCOMING:
+        query = query.where(
+            Document.arrival_number.is_not(None),
+            Document.registered_at >= since,
+            Document.registered_at < until,
+        ).order_by(Document.arrival_year, Document.arrival_number)
+        rows = []
+        for document in db.session.scalars(query):
+            receiver, transferred = _receiver(document)
+            rows.append(
+                [
+                    _day(document.arrival_date),
+                    str(document.arrival_number),
+                    document.issuer_name,
+                    _code(document),
+                    _day(document.issued_date),
+                    _summary(document),
+                    receiver,
+                    transferred,
+                    "",
+                    document.note or "",
+                ]
+            )
+        return Register(
+            "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", agency.name, (start, end), INCOMING_COLUMNS, INCOMING_WIDTHS, rows
+        )
+
+    query = query.where(
+        Document.issued_at.is_not(None),
+        Document.issued_at >= since,
+        Document.issued_at < until,
+        Document.status.in_([Status.ISSUED, Status.RECALLED, Status.REPLACED]),
+    ).order_by(Document.number_year, Document.series, Document.number)
+    rows = []
+    for document in db.session.scalars(query):
+        recipients = [_recipient_name(recipient) for recipient in document.recipients]
+        note = document.note or ""
+        if document.status == Status.RECALLED:
+            note = f"Đã thu hồi. {note}".strip()
+        rows.append(
+            [
+                _code(document),
+                _day(document.issued_date),
+                _summary(document),
+                document.signer_name or "",
+                "; ".join(name for name in recipients if name),
+                document.drafting_unit.name if document.drafting_unit else "",
+                str(len(recipients) + 1),
+                _day(document.issued_at),
+                "",
+                note,
+            ]
+        )
+    return Register(
+        "SỔ ĐĂNG KÝ VĂN BẢN ĐI", agency.name, (start, end), OUTGOING_COLUMNS, OUTGOING_WIDTHS, rows
+    )
+
+
+def register_csv(register: Register) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(register.columns)
+    writer.writerows(register.rows)
+    # The BOM lets spreadsheet programs open the Vietnamese text as UTF-8.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def register_pdf(register: Register) -> bytes:
+    register_fonts()
+    cell = ParagraphStyle("cell", fontName=REGULAR, fontSize=8, leading=10)
+    head = ParagraphStyle("head", parent=cell, fontName=BOLD)
+    title = ParagraphStyle("title", fontName=BOLD, fontSize=14, leading=18, alignment=1)
+    subtitle = ParagraphStyle("subtitle", fontName=REGULAR, fontSize=10, leading=13, alignment=1)
+
+    def paragraph(value: str, style) -> Paragraph:
+        return Paragraph(escape(value), style)
+
+    buffer = io.BytesIO()
+    page = SimpleDocTemplate(
+        buffer,
+        pagesize=landscape(A4),
+        leftMargin=10 * mm,
+        rightMargin=10 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
+        title=register.title,
+        author=register.agency_name,
+    )
+    usable = landscape(A4)[0] - 20 * mm
+    total = sum(register.widths)
+    widths = [usable * width / total for width in register.widths]
+    data = [[paragraph(column, head) for column in register.columns]]
+    data += [[paragraph(value, cell) for value in row] for row in register.rows]
+    table = Table(data, colWidths=widths, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
+            ]
+        )
+    )
+    start, end = register.period
+    story = [
+        paragraph(register.agency_name.upper(), subtitle),
+        Spacer(1, 4 * mm),
+        paragraph(register.title, title),
+        paragraph(f"Từ ngày {_day(start)} đến ngày {_day(end)}", subtitle),
+        Spacer(1, 6 * mm),
+        table,
+    ]
+    page.build(story)
+    return buffer.getvalue()

@@ -1,0 +1,288 @@
+"""Full-text search, the registers for print, handling statistics and deadline reminders."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from eoffice.documents import clock
+from eoffice.documents.fulltext import extract_pdf_text, fold
+from eoffice.documents.tasks import queue_deadline_reminders
+from eoffice.extensions import db
+from eoffice.mail.models import OutboxMessage
+from eoffice.pdfgen import text_pdf
+from tests.factories import create_document, incoming_metadata
+
+
+def _register(client, headers, metadata, pdf: bytes, name="van-ban.pdf"):
+    response = client.post(
+        "/api/v1/documents/incoming",
+        data={"metadata": json.dumps(metadata), "files": (io.BytesIO(pdf), name, "application/pdf")},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def _search(client, headers, query, **params):
+    response = client.get(
+        "/api/v1/documents", query_string={"q": query, "status": "all", **params}, headers=headers
+    )
+    assert response.status_code == 200, response.get_json()
+    return [item["id"] for item in response.get_json()["items"]]
+
+
+def test_folding_removes_vietnamese_diacritics_and_d_stroke():
+    assert fold("Quyết định số 15/QĐ-UBND về Đề án") == "quyet dinh so 15 qd ubnd ve de an"
+
+
+def test_search_is_accent_insensitive_over_metadata_and_pdf_text(client, people, as_user):
+    headers = as_user(people.clerk)
+    flood = _register(
+        client,
+        headers,
+        incoming_metadata(subject="Kế hoạch phòng, chống thiên tai năm 2027", number=7, notation="KH-UBND"),
+        text_pdf("Kế hoạch", ["Các địa phương chủ động sơ tán dân khỏi vùng sạt lở đất."]),
+    )
+    budget = _register(
+        client,
+        headers,
+        incoming_metadata(subject="Hướng dẫn lập dự toán ngân sách", number=8),
+        text_pdf("Hướng dẫn", ["Dự toán chi thường xuyên của các đơn vị sự nghiệp."]),
+    )
+    assert _search(client, headers, "ke hoach phong chong") == [flood["id"]]
+    assert _search(client, headers, "Kế hoạch") == [flood["id"]]
+    # Words found only inside the PDF.
+    assert _search(client, headers, "sat lo dat") == [flood["id"]]
+    assert _search(client, headers, "chi thuong xuyen") == [budget["id"]]
+    # The notation, and a word typed halfway.
+    assert _search(client, headers, "07/KH-UBND") == [flood["id"]]
+    assert _search(client, headers, "ngan sa") == [budget["id"]]
+    assert _search(client, headers, "So Tai chinh") == [budget["id"], flood["id"]]
+    assert _search(client, headers, "bão lụt") == []
+
+
+def test_search_never_shows_what_the_caller_may_not_see(client, people, as_user):
+    secret = _register(
+        client,
+        as_user(people.clerk),
+        incoming_metadata(subject="Phương án bảo vệ mục tiêu quan trọng", confidentiality="secret"),
+        text_pdf("Mật", ["Nội dung mật"]),
+    )
+    assert _search(client, as_user(people.clerk), "muc tieu quan trong") == [secret["id"]]
+    assert _search(client, as_user(people.leader), "muc tieu quan trong") == []
+    assert _search(client, as_user(people.outsider_clerk), "muc tieu quan trong") == []
+
+
+def test_search_query_syntax_cannot_break_the_search(client, people, as_user):
+    headers = as_user(people.clerk)
+    _register(client, headers, incoming_metadata(), text_pdf("Văn bản"))
+    for query in ['"', "AND OR NOT", "a*b:c", "'; DROP TABLE documents; --", "((", "NEAR(x y)"]:
+        response = client.get(
+            "/api/v1/documents", query_string={"q": query, "status": "all"}, headers=headers
+        )
+        assert response.status_code == 200, (query, response.get_json())
+
+
+def test_pdf_text_extraction_reads_the_text_layer_and_tolerates_broken_files():
+    pdf = text_pdf("Quyết định", ["Điều 1. Ban hành kèm theo Quyết định này Quy chế làm việc."])
+    assert "Quy chế làm việc" in extract_pdf_text(io.BytesIO(pdf))
+    assert extract_pdf_text(io.BytesIO(b"%PDF-1.7 broken")) == ""
+
+
+def _period(client, headers, direction, fmt, start="2026-01-01", end="2026-12-31"):
+    return client.get(
+        f"/api/v1/documents/registers/{direction}",
+        query_string={"from": start, "to": end, "format": fmt},
+        headers=headers,
+    )
+
+
+def test_incoming_register_lists_the_period_in_arrival_order_as_csv_and_pdf(client, people, as_user):
+    first = create_document(
+        "assigned",
+        clerk=people.clerk,
+        leader=people.leader,
+        handler=people.handler,
+        metadata={"subject": "Về việc tổ chức Hội nghị tổng kết", "number": 31},
+    )
+    second = create_document("registered", clerk=people.clerk, metadata={"subject": "Về việc báo cáo quý IV"})
+    headers = as_user(people.clerk)
+
+    response = _period(client, headers, "incoming", "csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Ngày đến", "Số đến", "Tác giả"]
+    assert [row[1] for row in rows[1:]] == [str(first.arrival_number), str(second.arrival_number)]
+    assert rows[1][3] == "31/STC-NS"
+    assert rows[1][5] == "Công văn: Về việc tổ chức Hội nghị tổng kết"
+    assert rows[1][6] == "Lê Thị Thu Trang"
+
+    pdf = _period(client, headers, "incoming", "pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = extract_pdf_text(io.BytesIO(pdf.data))
+    assert "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN" in text and "Hội nghị tổng kết" in text
+
+    outside = _period(client, headers, "incoming", "csv", start="2025-01-01", end="2025-12-31")
+    assert len(list(csv.reader(io.StringIO(outside.data.decode("utf-8-sig"))))) == 1
+
+
+def test_outgoing_register_shows_issued_documents_with_recipients(client, people, as_user):
+    issued = create_document(
+        "issued",
+        drafter=people.handler,
+        reviewers=[people.reviewer],
+        signer=people.leader,
+        clerk=people.clerk,
+        metadata={"subject": "Quy chế làm việc của Ủy ban"},
+    )
+    create_document("draft", drafter=people.handler)
+    response = _period(client, as_user(people.clerk), "outgoing", "csv")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert len(rows) == 2
+    assert rows[1][0] == f"{issued.number:02d}/{issued.notation}"
+    assert rows[1][2] == "Quyết định: Quy chế làm việc của Ủy ban"
+
+
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"from": "2026-13-01", "to": "2026-12-31"}, "from"),
+        ({"from": "2026-01-01"}, "to"),
+        ({"from": "2026-12-31", "to": "2026-01-01"}, "to"),
+        ({"from": "2026-01-01", "to": "2026-12-31", "format": "xlsx"}, "format"),
+    ],
+)
+def test_register_parameters_are_validated(client, people, as_user, params, field):
+    response = client.get(
+        "/api/v1/documents/registers/incoming", query_string=params, headers=as_user(people.clerk)
+    )
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["message"]
+
+
+def test_registers_and_statistics_are_for_clerks_leaders_and_admins(client, people, as_user):
+    assert _period(client, as_user(people.handler), "incoming", "csv").status_code == 403
+    assert _period(client, as_user(people.leader), "incoming", "csv").status_code == 200
+    assert (
+        client.get(
+            "/api/v1/documents/registers/sideways?from=2026-01-01&to=2026-12-31",
+            headers=as_user(people.clerk),
+        ).status_code
+        == 404
+    )
+    stats = client.get(
+        "/api/v1/documents/statistics?from=2026-01-01&to=2026-12-31", headers=as_user(people.handler)
+    )
+    assert stats.status_code == 403
+
+
+def test_statistics_count_on_time_late_and_overdue_per_unit(client, people, as_user, monkeypatch):
+    today = clock.vietnam_date(clock.now())
+
+    def handled(deadline_days: int, complete: bool, unit: str | None = None):
+        assignment = (
+            {"primary_unit_id": people.units[unit]} if unit else {"primary_user_id": people.handler.id}
+        ) | {"deadline": today + timedelta(days=deadline_days)}
+        return create_document(
+            "completed" if complete else "in_progress",
+            clerk=people.clerk,
+            leader=people.leader,
+            handler=people.handler,
+            assignment=assignment,
+        )
+
+    handled(3, complete=True)  # on time
+    handled(-1, complete=False)  # overdue now
+    handled(5, complete=False)  # in progress
+    late = handled(1, complete=True)
+    late.completed_at = clock.now() + timedelta(days=3)
+    db.session.commit()
+
+    response = client.get(
+        "/api/v1/documents/statistics",
+        query_string={
+            "from": (today - timedelta(days=1)).isoformat(),
+            "to": (today + timedelta(days=1)).isoformat(),
+        },
+        headers=as_user(people.leader),
+    )
+    assert response.status_code == 200
+    [unit] = response.get_json()["units"]
+    assert unit["unit_name"] == "Phòng Khoa giáo - Văn xã"
+    assert (unit["on_time"], unit["late"], unit["overdue"], unit["in_progress"], unit["total"]) == (
+        1,
+        1,
+        1,
+        1,
+        4,
+    )
+
+
+def test_deadline_reminders_go_once_to_the_handlers_before_and_after_the_deadline(people, app):
+    today = clock.vietnam_date(clock.now())
+    near = create_document(
+        "assigned",
+        clerk=people.clerk,
+        leader=people.leader,
+        handler=people.handler,
+        assignment={
+            "primary_user_id": people.handler.id,
+            "co_handler_ids": [people.co_handler.id],
+            "deadline": today + timedelta(days=1),
+        },
+        metadata={"subject": "Báo cáo sắp đến hạn"},
+    )
+    past = create_document(
+        "in_progress",
+        clerk=people.clerk,
+        leader=people.leader,
+        handler=people.handler,
+        assignment={"primary_user_id": people.handler.id, "deadline": today - timedelta(days=2)},
+        metadata={"subject": "Báo cáo đã quá hạn"},
+    )
+    create_document(
+        "assigned",
+        clerk=people.clerk,
+        leader=people.leader,
+        handler=people.handler,
+        assignment={"primary_user_id": people.handler.id, "deadline": today + timedelta(days=20)},
+    )
+    db.session.query(OutboxMessage).delete()
+    db.session.commit()
+
+    assert queue_deadline_reminders(clock.now()) == {"near": 1, "overdue": 1}
+    db.session.commit()
+    assert queue_deadline_reminders(clock.now()) == {"near": 0, "overdue": 0}
+    messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    sent = {(m.kind, m.to_address) for m in messages}
+    assert ("document.deadline_near", people.handler.email) in sent
+    assert ("document.deadline_near", people.co_handler.email) in sent
+    assert ("document.deadline_passed", people.handler.email) in sent
+    assert ("document.deadline_passed", people.leader.email) in sent
+    assert all("Báo cáo sắp đến hạn" in m.subject for m in messages if m.kind == "document.deadline_near")
+    assert near.id != past.id
+
+
+def test_the_reminder_command_for_schedulers_reports_what_it_queued(people, app):
+    today = clock.vietnam_date(clock.now())
+    create_document(
+        "assigned",
+        clerk=people.clerk,
+        leader=people.leader,
+        handler=people.handler,
+        assignment={"primary_user_id": people.handler.id, "deadline": today},
+    )
+    result = app.test_cli_runner().invoke(args=["document-reminders"])
+    assert result.exit_code == 0, result.output
+    assert "1 near the deadline, 0 past it" in result.output
+    kinds = db.session.scalars(select(OutboxMessage.kind)).all()
+    assert "document.deadline_near" in kinds
