@@ -53,7 +53,6 @@ def seed(url: str, documents: int) -> None:
     from eoffice.documents.fulltext import fold
 
     engine = sa.create_engine(url)
-    folded = [fold(word) for word in WORDS]
     with engine.begin() as db:
         db.execute(
             sa.text("""
@@ -107,7 +106,7 @@ def seed(url: str, documents: int) -> None:
                 CASE WHEN i % 3 = 0 THEN 'QĐ' ELSE 'CV' END, i / :agencies, 'STC-NS',
                 DATE '2024-01-01' + (i % 1000),
                 (SELECT string_agg(w, ' ') FROM (
-                    SELECT (:words)[1 + ((i * 7919 + g * 104729) % :nwords)] w
+                    SELECT (CAST(:words AS text[]))[1 + ((i * 7919 + g * 104729) % :nwords)] w
                     FROM generate_series(1, 8 + i % 5) g) s),
                 'normal', 'none', 'vi',
                 CASE WHEN i % 5 = 0 THEN NULL ELSE i / :agencies END,
@@ -131,6 +130,16 @@ def seed(url: str, documents: int) -> None:
             },
         )
         db.execute(sa.text("SELECT setval('documents_id_seq', :n)"), {"n": documents})
+        # The counters continue where the seeded numbers stop, as they would have in real use.
+        db.execute(
+            sa.text("""
+            INSERT INTO number_counters (agency_id, year, series, last_number)
+            SELECT agency_id, 2026, 'arrival', max(arrival_number) FROM documents
+            WHERE arrival_number IS NOT NULL GROUP BY agency_id
+            UNION ALL
+            SELECT agency_id, 2026, 'general', max(number) FROM documents
+            WHERE direction = 'outgoing' GROUP BY agency_id""")
+        )
         db.execute(
             sa.text("""
             INSERT INTO document_assignments
@@ -161,18 +170,16 @@ def seed(url: str, documents: int) -> None:
             UNION ALL
             SELECT id, directing_leader_id, created_at FROM documents WHERE direction = 'incoming'""")
         )
+        # Fold the subjects the way the application does (same characters in, same characters out).
+        letters = sorted({char for word in WORDS for char in word.lower() if fold(char) != char})
         db.execute(
             sa.text("""
             INSERT INTO document_search (document_id, body, file_text)
-            SELECT id, lower(subject) || ' ' || lpad(number::text, 2, '0') || ' stc ns', '' FROM documents""")
+            SELECT id, translate(lower(subject), :source, :target) || ' ' || lpad(number::text, 2, '0')
+                       || ' stc ns', ''
+            FROM documents"""),
+            {"source": "".join(letters), "target": "".join(fold(char) for char in letters)},
         )
-        # The subjects were written with diacritics: fold them the way the application does.
-        for word, plain in zip(WORDS, folded, strict=True):
-            if word != plain:
-                db.execute(
-                    sa.text("UPDATE document_search SET body = replace(body, :w, :p) WHERE body LIKE :like"),
-                    {"w": word, "p": plain, "like": f"%{word}%"},
-                )
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as db:
         db.execute(sa.text("VACUUM ANALYZE"))
     engine.dispose()
@@ -331,7 +338,11 @@ def main() -> None:
     finally:
         if server is not None:
             server.terminate()
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
 
