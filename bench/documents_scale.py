@@ -106,7 +106,7 @@ def seed(url: str, documents: int) -> None:
                 CASE WHEN i % 3 = 0 THEN 'QĐ' ELSE 'CV' END, i / :agencies, 'STC-NS',
                 DATE '2024-01-01' + (i % 1000),
                 (SELECT string_agg(w, ' ') FROM (
-                    SELECT (CAST(:words AS text[]))[1 + ((i * 7919 + g * 104729) % :nwords)] w
+                    SELECT (CAST(:words AS text[]))[1 + ((i::bigint * 7919 + g * 104729) % :nwords)] w
                     FROM generate_series(1, 8 + i % 5) g) s),
                 'normal', 'none', 'vi',
                 CASE WHEN i % 5 = 0 THEN NULL ELSE i / :agencies END,

@@ -23,6 +23,7 @@ from eoffice.api_base import ApiError
 from eoffice.auth.policy import Permission, authorize
 from eoffice.auth.session import current_user, login_required
 from eoffice.extensions import db
+from eoffice.listing import agency_scope, page
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Agencies, units and users")
 
@@ -113,9 +114,7 @@ def update_unit(body, unit_id):
 @blp.paginate()
 @login_required
 def list_users(filters, pagination_parameters):
-    user = current_user()
-    agency_id = filters.get("agency_id") or (None if user.is_platform_admin else user.agency_id)
-    authorize(user, Permission.VIEW_USERS, agency_id)
+    agency_id = agency_scope(filters, Permission.VIEW_USERS)
     query = select(User)
     if agency_id:
         query = query.where(User.agency_id == agency_id)
@@ -126,12 +125,7 @@ def list_users(filters, pagination_parameters):
     if filters.get("q"):
         pattern = f"%{filters['q'].lower()}%"
         query = query.where(or_(User.username.like(pattern), func.lower(User.full_name).like(pattern)))
-    pagination_parameters.item_count = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    return db.session.scalars(
-        query.order_by(User.id)
-        .offset(pagination_parameters.first_item)
-        .limit(pagination_parameters.page_size)
-    ).all()
+    return page(query, User.id, pagination_parameters)
 
 
 @blp.post("/users")

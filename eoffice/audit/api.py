@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from eoffice.audit.models import AuditEvent
-from eoffice.auth.policy import Permission, authorize
-from eoffice.auth.session import current_user, login_required
-from eoffice.extensions import db
+from eoffice.auth.policy import Permission
+from eoffice.auth.session import login_required
+from eoffice.listing import agency_scope, page
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/admin", description="Audit log")
 
@@ -39,9 +39,7 @@ class AuditQuerySchema(ma.Schema):
 @blp.paginate()
 @login_required
 def list_audit_events(filters, pagination_parameters):
-    user = current_user()
-    agency_id = filters.get("agency_id") or (None if user.is_platform_admin else user.agency_id)
-    authorize(user, Permission.READ_AUDIT, agency_id)
+    agency_id = agency_scope(filters, Permission.READ_AUDIT)
     query = select(AuditEvent)
     if agency_id:
         query = query.where(AuditEvent.agency_id == agency_id)
@@ -49,9 +47,4 @@ def list_audit_events(filters, pagination_parameters):
         query = query.where(AuditEvent.event == filters["event"])
     if "actor_id" in filters:
         query = query.where(AuditEvent.actor_id == filters["actor_id"])
-    pagination_parameters.item_count = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    return db.session.scalars(
-        query.order_by(AuditEvent.id.desc())
-        .offset(pagination_parameters.first_item)
-        .limit(pagination_parameters.page_size)
-    ).all()
+    return page(query, AuditEvent.id.desc(), pagination_parameters)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from eoffice.api_base import ApiError
 from eoffice.auth.policy import Permission, authorize
 from eoffice.auth.session import current_user, login_required
 from eoffice.extensions import db
+from eoffice.listing import agency_scope, page
 from eoffice.mail import operations
 from eoffice.mail.models import OutboxMessage
 from eoffice.mail.schemas import (
@@ -35,20 +36,13 @@ def _message(message_id: int) -> OutboxMessage:
 @blp.paginate()
 @login_required
 def list_outbox(filters, pagination_parameters):
-    user = current_user()
-    agency_id = filters.get("agency_id") or (None if user.is_platform_admin else user.agency_id)
-    authorize(user, Permission.MANAGE_OUTBOX, agency_id)
+    agency_id = agency_scope(filters, Permission.MANAGE_OUTBOX)
     query = select(OutboxMessage)
     if agency_id:
         query = query.where(OutboxMessage.agency_id == agency_id)
     if "status" in filters:
         query = query.where(OutboxMessage.status == filters["status"])
-    pagination_parameters.item_count = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    return db.session.scalars(
-        query.order_by(OutboxMessage.id.desc())
-        .offset(pagination_parameters.first_item)
-        .limit(pagination_parameters.page_size)
-    ).all()
+    return page(query, OutboxMessage.id.desc(), pagination_parameters)
 
 
 @blp.get("/admin/outbox/<int:message_id>")
