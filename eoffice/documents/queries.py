@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, union
 from sqlalchemy.orm import selectinload
 
 from eoffice.accounts.models import Role, User
@@ -109,6 +109,44 @@ def waiting_for(user: User) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
+def waiting_candidates(user: User):
+    """A small superset of waiting_for(user), read from indexed columns about the user.
+
+    The default list joins on it, so the database starts from the user's few documents instead
+    of walking every document of the agency newest first.
+    """
+    current_member = (
+        select(Assignment.document_id)
+        .join(AssignmentMember, AssignmentMember.assignment_id == Assignment.id)
+        .where(Assignment.superseded_at.is_(None))
+    )
+    branches = [
+        select(Document.id).where(Document.current_reviewer_id == user.id),
+        current_member.where(AssignmentMember.user_id == user.id),
+        select(Recipient.document_id).where(Recipient.user_id == user.id),
+        select(Document.id).where(
+            Document.created_by_id == user.id, Document.status.in_([Status.DRAFT, Status.RETURNED])
+        ),
+    ]
+    if user.unit_id is not None:
+        branches.append(current_member.where(AssignmentMember.unit_id == user.unit_id))
+        branches.append(select(Recipient.document_id).where(Recipient.unit_id == user.unit_id))
+    if user.has_role(Role.CLERK):
+        branches.append(
+            select(Document.id).where(
+                Document.agency_id == user.agency_id,
+                Document.status.in_([Status.PENDING_REGISTRATION, Status.REGISTERED, Status.APPROVED]),
+            )
+        )
+    if user.has_role(Role.LEADER):
+        branches.append(
+            select(Document.id).where(
+                Document.directing_leader_id == user.id, Document.status == Status.AWAITING_DIRECTION
+            )
+        )
+    return union(*branches).subquery("waiting_candidates")
+
+
 def encode_cursor(document: Document) -> str:
     raw = json.dumps([document.created_at.isoformat(), document.id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -134,7 +172,8 @@ def list_documents(user: User, filters: dict[str, Any]) -> tuple[list[Document],
     query = select(Document).where(visible_documents(user))
     status = filters.get("status")
     if status is None:
-        query = query.where(waiting_for(user))
+        candidates = waiting_candidates(user)
+        query = query.join(candidates, candidates.c.id == Document.id).where(waiting_for(user))
     elif status != "all":
         query = query.where(Document.status.in_(status.split(",")))
     if "direction" in filters:
