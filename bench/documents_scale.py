@@ -275,7 +275,7 @@ def main() -> None:
             try:
                 if requests.get(f"{base}/healthz", timeout=1).ok:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
 
         def session_for(username: str) -> requests.Session:
