@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-import unicodedata
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from eoffice.accounts import operations
 from eoffice.accounts.models import Agency, User
+from eoffice.pdfgen import text_pdf
 
 DEMO_PASSWORD = "Demo@2026"
 
@@ -288,7 +288,7 @@ def load_demo_documents() -> bool:
 def _demo_pdf(subject: str, name: str):
     from eoffice.documents.operations import IncomingFile
 
-    return IncomingFile(name, io.BytesIO(minimal_pdf(subject, (name,))))
+    return IncomingFile(name, io.BytesIO(text_pdf(subject, [name])))
 
 
 def _committed(operation, *args, **kwargs):
@@ -394,34 +394,3 @@ def _advance_draft(document, state: str, people: dict[str, User]) -> None:
             _committed(operations.issue, document, clerk)
         elif reached == "recalled":
             _committed(operations.recall, document, clerk, reason="Phát hiện sai sót về thời gian tổ chức")
-
-
-def minimal_pdf(title: str, lines: tuple[str, ...] = ()) -> bytes:
-    """A small valid one-page PDF showing the title (Helvetica: diacritics folded to ASCII)."""
-
-    def ascii_text(text: str) -> str:
-        folded = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
-        printable = "".join(c for c in folded if " " <= c <= "~")
-        return printable.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    shown = [ascii_text(title), *(ascii_text(line) for line in lines)]
-    text_ops = "".join(f"({line}) Tj 0 -18 Td " for line in shown)
-    content = f"BT /F1 12 Tf 56 780 Td {text_ops}ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)

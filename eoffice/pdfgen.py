@@ -9,7 +9,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
 
 REGULAR = "SourceSans"
 BOLD = "SourceSans-Bold"
@@ -29,14 +29,19 @@ def escape(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def text_pdf(title: str, paragraphs: list[str] | tuple[str, ...] = ()) -> bytes:
-    """An A4 document with a bold title and paragraphs, its text searchable."""
+def text_pdf(
+    title: str, paragraphs: list[str] | tuple[str, ...] = (), *, page_per_paragraph: bool = False
+) -> bytes:
+    """An A4 document with a bold title and paragraphs (each on its own page if asked), text searchable."""
     register_fonts()
     body = ParagraphStyle("body", fontName=REGULAR, fontSize=12, leading=16, spaceAfter=6)
     heading = ParagraphStyle("heading", fontName=BOLD, fontSize=14, leading=18, alignment=1, spaceAfter=10)
     buffer = io.BytesIO()
     page = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=25 * mm, rightMargin=20 * mm, title=title)
     story = [Paragraph(escape(title), heading), Spacer(1, 4 * mm)]
-    story += [Paragraph(escape(text), body) for text in paragraphs]
+    for index, text in enumerate(paragraphs):
+        if page_per_paragraph and index:
+            story.append(PageBreak())
+        story.append(Paragraph(escape(text), body))
     page.build(story)
     return buffer.getvalue()

@@ -46,10 +46,10 @@ def pdf_file(name: str = "van-ban.pdf", title: str = "Văn bản"):
     """A small valid PDF, as a channel hands it to the document operations."""
     import io
 
-    from eoffice.demo import minimal_pdf
     from eoffice.documents.operations import IncomingFile
+    from eoffice.pdfgen import text_pdf
 
-    return IncomingFile(name, io.BytesIO(minimal_pdf(title)))
+    return IncomingFile(name, io.BytesIO(text_pdf(title)))
 
 
 def incoming_metadata(**overrides) -> dict:

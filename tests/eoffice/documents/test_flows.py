@@ -7,13 +7,13 @@ import json
 
 from sqlalchemy import select
 
-from eoffice.demo import minimal_pdf
 from eoffice.documents.models import Document
 from eoffice.extensions import db
 from eoffice.mail.models import OutboxMessage
+from eoffice.pdfgen import text_pdf
 from tests.factories import create_document, incoming_metadata, outgoing_metadata
 
-PDF = minimal_pdf("Công văn số 125/STC-NS")
+PDF = text_pdf("Công văn số 125/STC-NS")
 
 
 def upload_incoming(client, headers, metadata=None, files=None):

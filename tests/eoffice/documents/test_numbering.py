@@ -11,15 +11,15 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from eoffice.demo import minimal_pdf
 from eoffice.documents import numbering, operations
 from eoffice.documents.document_types import build_notation, number_and_notation
 from eoffice.documents.models import Document, NumberCounter
 from eoffice.extensions import db
+from eoffice.pdfgen import text_pdf
 from tests.factories import create_document, incoming_metadata, pdf_file
 
 THREADS = 24
-PDF = minimal_pdf("Văn bản đến")
+PDF = text_pdf("Văn bản đến")
 
 
 def concurrently(count: int, work):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 import json
 
-from eoffice.demo import minimal_pdf
 from eoffice.documents.models import Document
 from eoffice.extensions import db
+from eoffice.pdfgen import text_pdf
 from tests.eoffice.documents.conftest import snapshot
 from tests.factories import create_document, create_user, outgoing_metadata
 
@@ -20,7 +20,7 @@ def add_files(client, headers, document_id, *names, replace_main=False):
     return client.post(
         f"/api/v1/documents/{document_id}/files",
         data={
-            "files": [(io.BytesIO(minimal_pdf(name)), name) for name in names],
+            "files": [(io.BytesIO(text_pdf(name)), name) for name in names],
             "replace_main": "true" if replace_main else "false",
         },
         headers=headers,

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from eoffice.demo import minimal_pdf
+from eoffice.pdfgen import text_pdf
 from tests.eoffice.documents.conftest import snapshot
 from tests.factories import create_document, outgoing_metadata
 
@@ -185,7 +185,7 @@ def test_only_the_drafter_edits_a_draft_and_adds_files(client, people, as_user, 
     )
     files = client.post(
         f"/api/v1/documents/{document.id}/files",
-        data={"files": [(io.BytesIO(minimal_pdf("Phụ lục")), "phu-luc.pdf")]},
+        data={"files": [(io.BytesIO(text_pdf("Phụ lục")), "phu-luc.pdf")]},
         headers=headers,
         content_type="multipart/form-data",
     )
