@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     socketio.init_app(
         app,
         message_queue=settings.redis_url,
+        channel=settings.redis_channel,
         async_mode=settings.socketio_async_mode,
         cors_allowed_origins=[],
     )

@@ -190,6 +190,11 @@ class Settings:
     redis_url: str | None = _setting(
         None, _parse_redis_url, "Redis URL; when set, Socket.IO processes share rooms through it."
     )
+    redis_channel: str = _setting(
+        "eoffice-socketio",
+        _parse_str,
+        "Redis pub/sub channel of the Socket.IO message queue; deployments sharing one Redis use their own.",
+    )
     socketio_async_mode: str | None = _setting(
         None, _parse_choice("threading", "gevent", "eventlet"), "Socket.IO async mode; unset means detect."
     )

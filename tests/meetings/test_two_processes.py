@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def _free_port() -> int:
 
 
 def _start_server(
-    tmp_path: Path, name: str, database_url: str, redis_url: str
+    tmp_path: Path, name: str, database_url: str, redis_url: str, channel: str
 ) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {
@@ -53,6 +54,8 @@ def _start_server(
         "EOFFICE_JWT_KEYS": "test-1:" + "k" * 48,
         "EOFFICE_SOCKETIO_ASYNC_MODE": "threading",
         "EOFFICE_REDIS_URL": redis_url,
+        # Its own channel: other test runs on this machine share the Redis server.
+        "EOFFICE_REDIS_CHANNEL": channel,
         "EOFFICE_LOG_LEVEL": "WARNING",
     }
     log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
@@ -71,7 +74,8 @@ def _start_server(
 
 @pytest.fixture
 def two_servers(tmp_path, database_url, redis_url, app):
-    started = [_start_server(tmp_path, name, database_url, redis_url) for name in ("one", "two")]
+    channel = f"eoffice-test-{uuid.uuid4().hex}"
+    started = [_start_server(tmp_path, name, database_url, redis_url, channel) for name in ("one", "two")]
     yield [url for _, url in started]
     for process, _ in started:
         process.terminate()
