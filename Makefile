@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test serve bench bench-documents bench-meetings lint migrate clean
+.PHONY: run test serve bench bench-documents bench-meetings lint migrate clean web
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,19 @@ $(VENV)/.installed: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.runtime
+# The web client (frontend/): installed from package-lock.json, rebuilt when a source changes.
+WEB_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
+	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
+
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+
+frontend/dist/index.html: frontend/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd frontend && npm run build
+
+web: frontend/dist/index.html
+
+run: $(VENV)/.runtime frontend/dist/index.html
 	$(FLASK) db upgrade
 	$(FLASK) load-demo
 	$(BIN)/python wsgi.py
@@ -29,7 +41,9 @@ serve: $(VENV)/.runtime
 migrate: $(VENV)/.runtime
 	$(FLASK) db upgrade
 
-test: $(VENV)/.installed
+# Unit tests of the client (Vitest), then pytest, which includes the browser tests in tests/e2e/.
+test: $(VENV)/.installed frontend/dist/index.html
+	cd frontend && npm test
 	$(BIN)/pytest
 
 # Each benchmark prints its figures; PostgreSQL ones use EOFFICE_BENCH_DATABASE_URL or the local server.
@@ -48,8 +62,9 @@ bench/node_reference/node_modules: bench/node_reference/package-lock.json
 bench-meetings: $(VENV)/.installed bench/node_reference/node_modules
 	$(BIN)/python bench/meeting_fanout.py $(BENCH_ARGS)
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed frontend/node_modules/.package-lock.json
 	$(BIN)/ruff check .
+	cd frontend && npm run typecheck
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache frontend/node_modules frontend/dist test-artifacts

@@ -60,6 +60,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     api = JsonErrorApi(app, spec_kwargs={"security": [{"bearer": []}]})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     _register_blueprints(api)
+    from eoffice import web
+
+    web.init_app(app)
 
     from eoffice import cli
 

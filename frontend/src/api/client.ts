@@ -1,0 +1,320 @@
+// The API client: bearer tokens, one refresh at a time (across tabs too), JSON errors as ApiError.
+
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+}
+
+export interface StoredTokens {
+  accessToken: string;
+  refreshToken: string;
+  /** Epoch milliseconds after which the access token is no longer accepted. */
+  accessExpiresAt: number;
+}
+
+/** Where the tokens live between page loads (localStorage in the browser, a variable in tests). */
+export interface TokenStore {
+  load(): StoredTokens | null;
+  save(tokens: StoredTokens | null): void;
+}
+
+/** Runs fn while holding a lock shared by every tab of the site (navigator.locks in the browser). */
+export type SharedLock = <T>(fn: () => Promise<T>) => Promise<T>;
+
+export interface ApiErrorBody {
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: unknown;
+
+  constructor(status: number, body: ApiErrorBody) {
+    super(body.message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = body.code;
+    this.details = body.details ?? null;
+  }
+
+  /** Messages per field from a 422/400 answer: {"issued_date": "Not a valid date."}. */
+  fieldErrors(): Record<string, string> {
+    return flattenFieldErrors(this.details);
+  }
+}
+
+/** Flattens webargs' {location: {field: [messages]}} (or {field: [messages]}) into field → message. */
+export function flattenFieldErrors(details: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const locations = new Set(["json", "form", "query", "files", "headers"]);
+  const walk = (prefix: string, value: unknown): void => {
+    if (Array.isArray(value) && value.every((item) => typeof item === "string")) {
+      out[prefix || "_schema"] = value.join(" ");
+    } else if (typeof value === "string") {
+      out[prefix || "_schema"] = value;
+    } else if (Array.isArray(value)) {
+      value.forEach((item, index) => walk(`${prefix}[${index}]`, item));
+    } else if (value && typeof value === "object") {
+      for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
+        const isLocation = !prefix && locations.has(key) && inner !== null && typeof inner === "object";
+        walk(isLocation ? "" : prefix ? `${prefix}.${key}` : key, inner);
+      }
+    }
+  };
+  walk("", details);
+  return out;
+}
+
+/** Thrown when the session cannot be renewed: the user must log in again. */
+export class SessionEnded extends Error {
+  constructor() {
+    super("session ended");
+    this.name = "SessionEnded";
+  }
+}
+
+export type Query = Record<string, string | number | boolean | null | undefined>;
+
+export interface RequestOptions {
+  query?: Query;
+  json?: unknown;
+  body?: FormData | Blob;
+  /** "json" (default), "blob" for downloads, "none" for 204. */
+  expect?: "json" | "blob" | "none";
+  /** Send without a token (login, refresh). */
+  anonymous?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ApiClientOptions {
+  fetch: typeof fetch;
+  store: TokenStore;
+  lock: SharedLock;
+  now?: () => number;
+  baseUrl?: string;
+  /** Called once when the refresh token is refused: the app goes to the login page. */
+  onSessionEnded?: () => void;
+}
+
+// Renew a little before expiry so a request never leaves with a token about to lapse.
+export const REFRESH_MARGIN_MS = 30_000;
+
+export function toStored(pair: TokenPair, now: number): StoredTokens {
+  return {
+    accessToken: pair.access_token,
+    refreshToken: pair.refresh_token,
+    accessExpiresAt: now + pair.expires_in * 1000,
+  };
+}
+
+export function buildUrl(baseUrl: string, path: string, query?: Query): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== undefined && value !== null && value !== "") params.set(key, String(value));
+  }
+  const search = params.toString();
+  return `${baseUrl}${path}${search ? `?${search}` : ""}`;
+}
+
+export async function errorFromResponse(response: Response): Promise<ApiError> {
+  let body: ApiErrorBody = { code: "http_" + response.status, message: response.statusText || "request failed" };
+  try {
+    const parsed = await response.json();
+    if (parsed && typeof parsed === "object" && parsed.error) body = parsed.error;
+  } catch {
+    // Not JSON (a proxy's error page): keep the status text.
+  }
+  return new ApiError(response.status, body);
+}
+
+export class ApiClient {
+  private readonly options: Required<Omit<ApiClientOptions, "onSessionEnded">> &
+    Pick<ApiClientOptions, "onSessionEnded">;
+  private refreshing: Promise<StoredTokens> | null = null;
+
+  constructor(options: ApiClientOptions) {
+    this.options = { now: () => Date.now(), baseUrl: "", ...options };
+  }
+
+  get isLoggedIn(): boolean {
+    return this.options.store.load() !== null;
+  }
+
+  async login(username: string, password: string): Promise<void> {
+    const pair = await this.request<TokenPair>("POST", "/api/v1/auth/login", {
+      json: { username, password },
+      anonymous: true,
+    });
+    this.options.store.save(toStored(pair, this.options.now()));
+  }
+
+  async logout(): Promise<void> {
+    const tokens = this.options.store.load();
+    this.options.store.save(null);
+    if (!tokens) return;
+    try {
+      await this.request("POST", "/api/v1/auth/logout", {
+        json: { refresh_token: tokens.refreshToken },
+        anonymous: true,
+        expect: "none",
+      });
+    } catch {
+      // Already revoked or offline: the local session is gone either way.
+    }
+  }
+
+  /** A valid access token, renewed first when it is about to expire. */
+  async accessToken(): Promise<string> {
+    const tokens = this.options.store.load();
+    if (!tokens) throw new SessionEnded();
+    if (tokens.accessExpiresAt - REFRESH_MARGIN_MS > this.options.now()) return tokens.accessToken;
+    return (await this.refresh(tokens.accessToken)).accessToken;
+  }
+
+  /**
+   * Renew the pair. One refresh per tab at a time, and across tabs under a shared lock: the server
+   * treats a second use of a refresh token as theft and ends the session, so a tab that waited for
+   * the lock takes the pair another tab already obtained instead of refreshing again.
+   */
+  refresh(staleAccessToken: string): Promise<StoredTokens> {
+    if (!this.refreshing) {
+      this.refreshing = this.options
+        .lock(() => this.refreshUnderLock(staleAccessToken))
+        .finally(() => {
+          this.refreshing = null;
+        });
+    }
+    return this.refreshing;
+  }
+
+  private async refreshUnderLock(staleAccessToken: string): Promise<StoredTokens> {
+    const current = this.options.store.load();
+    if (!current) throw this.endSession();
+    if (current.accessToken !== staleAccessToken && current.accessExpiresAt - REFRESH_MARGIN_MS > this.options.now()) {
+      return current;
+    }
+    const response = await this.options.fetch(buildUrl(this.options.baseUrl, "/api/v1/auth/refresh"), {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ refresh_token: current.refreshToken }),
+    });
+    if (response.status === 401 || response.status === 403) throw this.endSession();
+    if (!response.ok) throw await errorFromResponse(response);
+    const renewed = toStored((await response.json()) as TokenPair, this.options.now());
+    this.options.store.save(renewed);
+    return renewed;
+  }
+
+  private endSession(): SessionEnded {
+    this.options.store.save(null);
+    this.options.onSessionEnded?.();
+    return new SessionEnded();
+  }
+
+  async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const send = async (token: string | null) => {
+      const headers: Record<string, string> = { Accept: "application/json" };
+      if (token) headers.Authorization = `Bearer ${token}`;
+      let body: BodyInit | undefined;
+      if (options.json !== undefined) {
+        headers["Content-Type"] = "application/json";
+        body = JSON.stringify(options.json);
+      } else if (options.body !== undefined) {
+        body = options.body;
+      }
+      return this.options.fetch(buildUrl(this.options.baseUrl, path, options.query), {
+        method,
+        headers,
+        body,
+        signal: options.signal,
+      });
+    };
+    let token = options.anonymous ? null : await this.accessToken();
+    let response = await send(token);
+    if (response.status === 401 && token) {
+      // Expired early (clock skew, key rotation): renew once and try again.
+      token = (await this.refresh(token)).accessToken;
+      response = await send(token);
+    }
+    if (!response.ok) throw await errorFromResponse(response);
+    if (options.expect === "none" || response.status === 204) return undefined as T;
+    if (options.expect === "blob") return (await response.blob()) as T;
+    return (await response.json()) as T;
+  }
+
+  get<T>(path: string, query?: Query): Promise<T> {
+    return this.request<T>("GET", path, { query });
+  }
+
+  post<T>(path: string, json?: unknown): Promise<T> {
+    return this.request<T>("POST", path, { json: json ?? {} });
+  }
+
+  patch<T>(path: string, json: unknown): Promise<T> {
+    return this.request<T>("PATCH", path, { json });
+  }
+
+  /** Multipart upload reporting progress (fetch cannot): XMLHttpRequest with the same token rules. */
+  async upload<T>(path: string, form: FormData, onProgress?: (fraction: number) => void): Promise<T> {
+    const attempt = (token: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const xhr = new XMLHttpRequest();
+        xhr.open("POST", buildUrl(this.options.baseUrl, path));
+        xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+        xhr.setRequestHeader("Accept", "application/json");
+        xhr.upload.onprogress = (event) => {
+          if (event.lengthComputable && onProgress) onProgress(event.loaded / event.total);
+        };
+        xhr.onload = () => resolve({ status: xhr.status, text: xhr.responseText });
+        xhr.onerror = () => reject(new ApiError(0, { code: "network_error", message: "network error" }));
+        xhr.send(form);
+      });
+    let token = await this.accessToken();
+    let result = await attempt(token);
+    if (result.status === 401) {
+      token = (await this.refresh(token)).accessToken;
+      result = await attempt(token);
+    }
+    const response = new Response(result.text || null, {
+      status: result.status,
+      headers: { "Content-Type": "application/json" },
+    });
+    if (!response.ok) throw await errorFromResponse(response);
+    return (await response.json()) as T;
+  }
+}
+
+export function localStorageStore(storage: Storage, key = "eoffice.session"): TokenStore {
+  return {
+    load() {
+      const raw = storage.getItem(key);
+      if (!raw) return null;
+      try {
+        const parsed = JSON.parse(raw) as StoredTokens;
+        return parsed.accessToken && parsed.refreshToken ? parsed : null;
+      } catch {
+        return null;
+      }
+    },
+    save(tokens) {
+      if (tokens) storage.setItem(key, JSON.stringify(tokens));
+      else storage.removeItem(key);
+    },
+  };
+}
+
+/** navigator.locks where the browser has it; otherwise a lock within this tab only. */
+export function browserLock(name = "eoffice-token-refresh"): SharedLock {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  if (locks) return (fn) => locks.request(name, fn) as ReturnType<typeof fn>;
+  let tail: Promise<unknown> = Promise.resolve();
+  return (fn) => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}

@@ -1,0 +1,17 @@
+// The one API client of the app, bound to the browser's fetch, localStorage and locks.
+import { ApiClient, browserLock, localStorageStore } from "./client";
+
+const sessionEndedListeners = new Set<() => void>();
+
+export const api = new ApiClient({
+  fetch: (...args) => window.fetch(...args),
+  store: localStorageStore(window.localStorage),
+  lock: browserLock(),
+  onSessionEnded: () => sessionEndedListeners.forEach((listener) => listener()),
+});
+
+export function onSessionEnded(listener: () => void): void {
+  sessionEndedListeners.add(listener);
+}
+
+export { ApiError, SessionEnded } from "./client";

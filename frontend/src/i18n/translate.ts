@@ -1,0 +1,22 @@
+// Message lookup with {name} parameters; the Vietnamese catalogue is the reference, English follows it.
+import { en } from "./en";
+import { vi } from "./vi";
+
+export type Locale = "vi" | "en";
+export type MessageKey = keyof typeof vi;
+export type Params = Record<string, string | number>;
+
+export const catalogues: Record<Locale, Record<MessageKey, string>> = { vi, en };
+export const LOCALES: Locale[] = ["vi", "en"];
+
+export function translate(locale: Locale, key: MessageKey, params?: Params): string {
+  const template = catalogues[locale][key] ?? catalogues.vi[key] ?? key;
+  if (!params) return template;
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in params ? String(params[name]) : whole,
+  );
+}
+
+export function isLocale(value: unknown): value is Locale {
+  return value === "vi" || value === "en";
+}

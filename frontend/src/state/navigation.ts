@@ -1,0 +1,24 @@
+// Which screens each role reaches from the menu; the router's guards use the same table.
+import type { Role } from "../api/types";
+import type { MessageKey } from "../i18n";
+
+export interface NavItem {
+  name: string;
+  path: string;
+  label: MessageKey;
+  /** Roles that see the entry; empty means everyone logged in. */
+  roles: Role[];
+}
+
+export const NAV_ITEMS: NavItem[] = [
+  { name: "home", path: "/", label: "nav.home", roles: [] },
+  { name: "meetings", path: "/meetings", label: "nav.meetings", roles: [] },
+];
+
+export function navigationFor(roles: readonly Role[], items: NavItem[] = NAV_ITEMS): NavItem[] {
+  return items.filter((item) => item.roles.length === 0 || item.roles.some((role) => roles.includes(role)));
+}
+
+export function mayOpen(roles: readonly Role[], allowed: readonly Role[] | undefined): boolean {
+  return !allowed || allowed.length === 0 || allowed.some((role) => roles.includes(role));
+}

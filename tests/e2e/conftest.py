@@ -1,0 +1,163 @@
+"""End-to-end fixtures: a real `python wsgi.py` with the demo data, and the system Chromium via Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import service_missing
+
+ROOT = Path(__file__).resolve().parents[2]
+DIST = ROOT / "frontend" / "dist"
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+DEMO_PASSWORD = "Demo@2026"
+# Playwright's own browser downloads are not used: the system Chromium, with no network chatter.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# A 10-inch tablet in landscape, the smallest screen the client is designed for.
+TABLET = {"width": 1280, "height": 800}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    def __init__(self, url: str, instance: Path):
+        self.url = url
+        self.instance = instance
+
+    def token(self, username: str) -> dict[str, str]:
+        response = requests.post(
+            f"{self.url}/api/v1/auth/login",
+            json={"username": username, "password": DEMO_PASSWORD},
+            timeout=10,
+        )
+        response.raise_for_status()
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    def get(self, path: str, username: str, **params) -> requests.Response:
+        return requests.get(f"{self.url}{path}", headers=self.token(username), params=params, timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Iterator[Server]:
+    """The server as `make run` starts it, on a free port, with its own instance folder and the demo data."""
+    if not (DIST / "index.html").is_file():
+        service_missing("the web client is not built: run `make test` (or `npm run build` in frontend/)")
+    instance = tmp_path_factory.mktemp("e2e-instance")
+    port = _free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("EOFFICE_")}
+    env.update(
+        EOFFICE_INSTANCE_PATH=str(instance),
+        EOFFICE_HOST="127.0.0.1",
+        EOFFICE_PORT=str(port),
+        EOFFICE_LOG_LEVEL="WARNING",
+        EOFFICE_SOCKETIO_ASYNC_MODE="threading",
+    )
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "load-demo"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    log = (instance / "server.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "wsgi.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(
+                f"the server did not start: {(instance / 'server.log').read_text(errors='replace')[-2000:]}"
+            )
+        time.sleep(0.2)
+    yield Server(url, instance)
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    log.close()
+
+
+def _chromium() -> str:
+    path = os.environ.get("EOFFICE_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        service_missing("Chromium not installed: apt-get install chromium")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser, server):
+    """new_page() -> a page in a fresh tablet-sized context (its own storage), Vietnamese, Vietnam time."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(
+            base_url=server.url, viewport=TABLET, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh"
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def screenshot():
+    """screenshot(page, name): saves test-artifacts/e2e/<name>.png for review."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+def log_in(page, username: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_test_id("current-user").wait_for()
