@@ -90,6 +90,7 @@ def _engine_options(settings: Settings) -> dict:
 
 def _register_blueprints(api: JsonErrorApi) -> None:
     from eoffice.accounts.api import blp as accounts_blp
+    from eoffice.accounts.api import directory_blp
     from eoffice.audit.api import blp as audit_blp
     from eoffice.auth.api import blp as auth_blp
     from eoffice.documents.api import blp as documents_blp
@@ -103,6 +104,7 @@ def _register_blueprints(api: JsonErrorApi) -> None:
         health_blp,
         auth_blp,
         accounts_blp,
+        directory_blp,
         audit_blp,
         storage_blp,
         mail_blp,

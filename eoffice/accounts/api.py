@@ -1,4 +1,4 @@
-"""Administration of agencies, units and users."""
+"""Administration of agencies, units and users; the directory of colleagues every member may read."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from eoffice.accounts.schemas import (
     AgencyCreateSchema,
     AgencySchema,
     AgencyUpdateSchema,
+    PeopleQuerySchema,
+    PersonSchema,
     UnitCreateSchema,
     UnitSchema,
     UnitUpdateSchema,
@@ -26,6 +28,11 @@ from eoffice.extensions import db
 from eoffice.listing import agency_scope, page
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Agencies, units and users")
+directory_blp = Blueprint(
+    "directory", __name__, url_prefix="/api/v1", description="Colleagues of one's own agency"
+)
+# A picker shows a page of names; narrowing by q finds anyone beyond it.
+DIRECTORY_LIMIT = 200
 
 
 def _get_or_404(model, key, label: str):
@@ -168,3 +175,23 @@ def update_user(body, user_id):
     operations.update_user(user, body, actor=actor)
     db.session.commit()
     return user
+
+
+@directory_blp.get("/people")
+@directory_blp.arguments(PeopleQuerySchema, location="query")
+@directory_blp.response(200, PersonSchema(many=True))
+@directory_blp.doc(
+    description="Active people of the caller's agency, by name: whom a document can go to (a leader for "
+    f"direction, handlers, reviewers). At most {DIRECTORY_LIMIT}; narrow with q."
+)
+@login_required
+def list_people(filters):
+    query = select(User).where(User.agency_id == current_user().agency_id, User.is_active.is_(True))
+    if "unit_id" in filters:
+        query = query.where(User.unit_id == filters["unit_id"])
+    if "role" in filters:
+        query = query.where(User.role_rows.any(UserRole.role == filters["role"]))
+    if filters.get("q"):
+        pattern = f"%{filters['q'].lower()}%"
+        query = query.where(or_(User.username.like(pattern), func.lower(User.full_name).like(pattern)))
+    return db.session.scalars(query.order_by(User.full_name, User.id).limit(DIRECTORY_LIMIT)).all()

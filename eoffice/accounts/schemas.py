@@ -105,3 +105,21 @@ class UserQuerySchema(ma.Schema):
     unit_id = ma.fields.Integer()
     role = ma.fields.String(validate=ma.validate.OneOf(ROLE_CHOICES))
     q = ma.fields.String(metadata={"description": "Part of the username or full name"})
+
+
+class PersonSchema(ma.Schema):
+    """A colleague as the directory shows them: enough to pick them, nothing more."""
+
+    id = ma.fields.Integer()
+    full_name = ma.fields.String()
+    unit_id = ma.fields.Integer(allow_none=True)
+    unit_name = ma.fields.Function(lambda user: user.unit.name if user.unit else None)
+    roles = ma.fields.List(ma.fields.String())
+
+
+class PeopleQuerySchema(ma.Schema):
+    role = ma.fields.String(validate=ma.validate.OneOf(ROLE_CHOICES))
+    unit_id = ma.fields.Integer()
+    q = ma.fields.String(
+        validate=ma.validate.Length(1, 100), metadata={"description": "Part of the full name or username"}
+    )

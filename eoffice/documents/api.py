@@ -16,6 +16,7 @@ from eoffice.api_base import ApiError, error_response
 from eoffice.auth.policy import Permission, authorize
 from eoffice.auth.session import current_user, login_required
 from eoffice.documents import operations, queries, workflow
+from eoffice.documents.document_types import DOCUMENT_TYPES
 from eoffice.documents.models import Document
 from eoffice.documents.operations.common import invalid, load
 from eoffice.documents.operations.files import MAX_FILES, IncomingFile, commit_or_discard
@@ -27,6 +28,7 @@ from eoffice.documents.schemas import (
     DocumentQuerySchema,
     DocumentSchema,
     DocumentSettingsSchema,
+    DocumentTypeSchema,
     EmptySchema,
     NoteSchema,
     OpinionSchema,
@@ -165,6 +167,14 @@ _MULTIPART_DOC = {
 def list_documents(filters):
     items, next_cursor = queries.list_documents(current_user(), filters)
     return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.get("/types")
+@blp.response(200, DocumentTypeSchema(many=True))
+@login_required
+def list_document_types():
+    """The Decree 30 types with their abbreviations, as the metadata's `document_type` takes them."""
+    return [{"code": code, "name": name} for code, name in DOCUMENT_TYPES.items()]
 
 
 @blp.post("/incoming")

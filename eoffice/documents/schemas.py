@@ -350,6 +350,11 @@ class DocumentSchema(DocumentSummarySchema):
     warnings = ma.fields.List(ma.fields.Nested(IntakeWarningSchema))
 
 
+class DocumentTypeSchema(ma.Schema):
+    code = ma.fields.String(metadata={"example": "QĐ"})
+    name = ma.fields.String(metadata={"example": "Quyết định"})
+
+
 class DocumentPageSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(DocumentSummarySchema))
     next_cursor = ma.fields.String(allow_none=True)

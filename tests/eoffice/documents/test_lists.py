@@ -144,3 +144,12 @@ def test_list_items_carry_what_a_register_row_shows(client, people, as_user):
     assert item["arrival_number"] == 1
     assert item["deadline"] == "2026-12-05"
     assert "trace" not in item
+
+
+def test_document_types_are_listed_with_their_decree_names(client, people, as_user):
+    response = client.get("/api/v1/documents/types", headers=as_user(people.clerk))
+    assert response.status_code == 200
+    types = {item["code"]: item["name"] for item in response.get_json()}
+    assert types["QĐ"] == "Quyết định"
+    assert types["CV"] == "Công văn"
+    assert len(types) == 29
