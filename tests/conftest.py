@@ -17,7 +17,7 @@ from eoffice import create_app
 from eoffice.config import Settings
 from eoffice.extensions import db
 
-pytest_plugins = ["tests.fixtures.s3", "tests.fixtures.smtp"]
+pytest_plugins = ["tests.fixtures.s3", "tests.fixtures.smtp", "tests.fixtures.axis"]
 
 REQUIRE_SERVICES = os.environ.get("EOFFICE_TEST_REQUIRE_SERVICES") == "1"
 TEST_PASSWORD = "Mật-khẩu-2026"
