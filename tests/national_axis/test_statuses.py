@@ -190,3 +190,13 @@ def test_a_package_posted_as_a_status_is_refused(party_a, party_b, delivered):
     body = signed_package(party_b.identity, from_id=party_b.agency, to_ids=[party_a.agency])
     problems = _problems(party_b.session.send_status(body))
     assert "root element must be Status" in problems["Status"]
+
+
+def test_a_notice_with_a_doctype_is_refused_before_parsing(party_a, party_b, delivered):
+    notice = _status(
+        party_b, original_sender_id=party_a.agency, document_id=delivered, from_id=party_b.agency, code="01"
+    )
+    hostile = notice.replace(b"?>", b'?><!DOCTYPE Status [<!ENTITY x SYSTEM "file:///etc/passwd">]>', 1)
+    problems = _problems(party_b.session.send_status(hostile))
+    assert "DOCTYPE" in problems["status"]
+    assert party_a.session.pending().json["messages"] == []
