@@ -106,6 +106,8 @@ def get_message(message_id: str):
 def ack_message(message_id: str):
     payload = request.get_json(silent=True) if request.content_length else None
     organ_id = payload.get("to") if isinstance(payload, dict) else None
+    if organ_id is not None and not isinstance(organ_id, str):
+        raise Problems([problem("to", "must be the OrganId of one addressee")])
     operations.ack(g.caller, message_id, organ_id)
     return jsonify({"message_id": message_id, "acked": True})
 

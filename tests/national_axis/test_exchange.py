@@ -90,6 +90,8 @@ def test_one_package_to_several_agencies_is_pending_and_acked_per_addressee(axis
     assert party_b.session.ack(message_id, to=party_b.agencies[1]).status == 200
     assert [m["to"] for m in party_b.session.pending().json["messages"]] == [party_b.agencies[0]]
     assert party_b.session.ack(message_id, to=party_a.agencies[1]).status == 403
+    wrong_type = party_b.session.call("POST", f"/api/v1/messages/{message_id}/ack", json={"to": 7})
+    assert wrong_type.status == 422 and wrong_type.problems[0]["field"] == "to"
     party_b.session.ack(message_id)
     assert party_b.session.pending().json["messages"] == []
     # A's own department still has it: acks are per addressee.
