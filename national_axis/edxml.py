@@ -17,7 +17,7 @@ from national_axis.xmlsafe import NS, q
 ORGAN_ID = re.compile(r"^[A-Z0-9]\d{2}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
 DOCUMENT_ID = re.compile(r"^(?P<organ>[^,]*),(?P<date>[^,]*),(?P<tail>.+)$")
 CONTENT_ID = re.compile(r"^cid:[A-Za-z0-9._-]{1,64}$")
-WHITESPACE = re.compile(rb"\s+")
+XML_WHITESPACE = b" \t\r\n"
 HEADER_PATH = q("edXMLEnvelope", "edXMLHeader")
 
 
@@ -225,7 +225,9 @@ def _check_attachments(root: etree._Element, check: Checker) -> None:
             check.add(f"{field}.ContentTransferEncoded", "is missing or empty")
             continue
         try:
-            binascii.a2b_base64(WHITESPACE.sub(b"", encoded.text.encode("ascii")), strict_mode=True)
+            binascii.a2b_base64(
+                encoded.text.encode("ascii").translate(None, XML_WHITESPACE), strict_mode=True
+            )
         except (binascii.Error, UnicodeEncodeError):
             check.add(f"{field}.ContentTransferEncoded", "is not standard base64")
     attachment_counts = Counter(attachment_ids)
