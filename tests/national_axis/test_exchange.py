@@ -8,8 +8,8 @@ from lxml import etree
 from national_axis import operations
 from national_axis.models import Delivery, Message
 from tests.fixtures.axis import AxisApi
-from tests.fixtures.edxml import NS, sign, signed_package
-from tests.national_axis.conftest import read_sample
+from tests.fixtures.edxml import NS, make_identity, sign, signed_package
+from tests.national_axis.conftest import read_sample, register_party
 
 
 def _count(app, model) -> int:
@@ -218,3 +218,13 @@ def test_sent_pages_newest_first_with_a_cursor(axis_app, party_a, party_b):
     assert edoc["edxml_document_id"] == f"{party_a.agency},2026/11/20,5/UBND-VX"
     assert party_b.session.sent().json == {"edocs": [], "next_cursor": None}
     assert party_a.session.sent(cursor="abc").status == 422
+
+
+def test_a_package_signed_under_an_expired_registered_certificate_is_refused(axis_app, axis_api, party_b):
+    expired = make_identity("Hết hạn", valid_days=-0.5)  # valid from yesterday until twelve hours ago
+    sender = register_party(axis_api, expired, "tỉnh Hết hạn", "H01")
+    reply = sender.session.send_edoc(signed_package(expired, from_id=sender.agency, to_ids=[party_b.agency]))
+    assert reply.status == 422
+    (problem,) = reply.problems
+    assert problem["field"] == "Signature" and "not usable" in problem["problem"]
+    assert party_b.session.pending().json["messages"] == []
