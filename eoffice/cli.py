@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(show_settings)
     app.cli.add_command(mail_worker)
     app.cli.add_command(document_reminders)
+    app.cli.add_command(axis_keygen)
 
 
 @click.command("create-admin")
@@ -108,3 +109,24 @@ def document_reminders():
     counts = queue_deadline_reminders(clock.now())
     db.session.commit()
     click.echo(f"reminders queued: {counts['near']} near the deadline, {counts['overdue']} past it")
+
+
+@click.command("axis-keygen")
+@click.option("--agency-id", required=True, help="The hosted agency, e.g. 000.00.00.H49")
+def axis_keygen(agency_id):
+    """Create the agency's axis signing key and self-signed certificate (never replaces a key)."""
+    from eoffice.accounts.models import Agency
+    from eoffice.axis.keys import certificate_path, generate_identity, key_path
+    from eoffice.runtime import settings
+
+    agency = db.session.get(Agency, agency_id)
+    if agency is None:
+        raise click.ClickException(f"no agency {agency_id} here")
+    folder = settings().effective_axis_key_dir
+    if key_path(folder, agency_id).exists():
+        raise click.ClickException(
+            f"{key_path(folder, agency_id)} exists already; remove it to make a new key"
+        )
+    generate_identity(folder, agency_id, agency.name)
+    click.echo(f"key: {key_path(folder, agency_id)}")
+    click.echo(f"certificate (register it with the axis): {certificate_path(folder, agency_id)}")

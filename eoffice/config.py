@@ -39,6 +39,19 @@ def _parse_int(minimum: int | None = None, maximum: int | None = None) -> Callab
     return parse
 
 
+def _parse_float(minimum: float, maximum: float) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            raise ValueError(f"expected a number, got {raw!r}") from None
+        if not minimum <= value <= maximum:
+            raise ValueError(f"must be from {minimum} to {maximum}, got {value}")
+        return value
+
+    return parse
+
+
 def _parse_bool(raw: str) -> bool:
     lowered = raw.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -92,6 +105,24 @@ def _parse_jwt_keys(raw: str) -> dict[str, str]:
             raise ValueError(f"key id {kid!r} appears twice")
         keys[kid] = secret
     return keys
+
+
+def _parse_axis_systems(raw: str) -> dict[str, tuple[str, str]]:
+    """`<agency id>=<system id>:<secret>[,…]`: the axis credentials of each hosted agency."""
+    from eoffice.accounts.models import AGENCY_ID_PATTERN
+
+    systems: dict[str, tuple[str, str]] = {}
+    for item in raw.split(","):
+        agency_id, sep, credentials = item.strip().partition("=")
+        system_id, colon, secret = credentials.partition(":")
+        if not sep or not colon or not system_id or not secret:
+            raise ValueError("expected <agency id>=<system id>:<secret> items separated by commas")
+        if not AGENCY_ID_PATTERN.fullmatch(agency_id):
+            raise ValueError(f"{agency_id!r} is not a 13-character agency identifier like 000.00.00.H49")
+        if agency_id in systems:
+            raise ValueError(f"agency {agency_id} appears twice")
+        systems[agency_id] = (system_id, secret)
+    return systems
 
 
 def _setting(default: Any, parse: Callable[[str], Any], doc: str) -> Any:
@@ -187,6 +218,45 @@ class Settings:
     mail_digest_hour: int = _setting(
         7, _parse_int(0, 23), "Hour (Vietnam time) the daily digest of non-urgent notices is sent."
     )
+    axis_url: str | None = _setting(
+        None,
+        _parse_url,
+        "Address of the national document axis; unset means axis sends wait in the outbox.",
+    )
+    axis_systems: dict[str, tuple[str, str]] | None = _setting(
+        None,
+        _parse_axis_systems,
+        "Axis credentials of each hosted agency: `<agency id>=<system id>:<secret>,…`.",
+    )
+    axis_key_dir: str | None = _setting(
+        None,
+        _parse_str,
+        "Folder of the agencies' signing keys `<agency id>.key.pem` and certificates `<agency id>.crt.pem` "
+        "(a certificate alone: another agency's, trusted to verify its packages); unset means instance/axis.",
+    )
+    axis_timeout: float = _setting(
+        30.0, _parse_float(0.1, 600), "Seconds before a call to the axis is abandoned."
+    )
+    axis_poll_interval: float = _setting(
+        5.0,
+        _parse_float(0.05, 3600),
+        "Seconds between looks at the axis for arriving documents and statuses.",
+    )
+    axis_max_package_bytes: int = _setting(
+        50 * 1024 * 1024, _parse_int(1024), "Largest edXML package sent or accepted, bytes."
+    )
+    axis_max_attempts: int = _setting(
+        20, _parse_int(1, 1000), "Send attempts before a temporarily failing axis send is given up."
+    )
+    axis_lease_seconds: int = _setting(
+        300, _parse_int(10, 3600), "How long a worker owns an axis send before another may retry it."
+    )
+    axis_retry_base_seconds: float = _setting(
+        10.0, _parse_float(0, 3600), "First retry delay of an axis send; doubles each attempt (with jitter)."
+    )
+    axis_retry_max_seconds: float = _setting(
+        3600.0, _parse_float(0, 86400), "Longest delay between two attempts of an axis send."
+    )
     redis_url: str | None = _setting(
         None, _parse_redis_url, "Redis URL; when set, Socket.IO processes share rooms through it."
     )
@@ -233,6 +303,10 @@ class Settings:
             problems.append(
                 "EOFFICE_S3_ENDPOINT is set: EOFFICE_S3_ACCESS_KEY and EOFFICE_S3_SECRET_KEY are needed"
             )
+        if self.axis_url and not self.axis_systems:
+            problems.append("EOFFICE_AXIS_URL is set: EOFFICE_AXIS_SYSTEMS must name the hosted agencies")
+        if self.axis_systems and not self.axis_url:
+            problems.append("EOFFICE_AXIS_SYSTEMS is set: EOFFICE_AXIS_URL is needed")
         if (self.smtp_username is None) != (self.smtp_password is None):
             problems.append("EOFFICE_SMTP_USERNAME and EOFFICE_SMTP_PASSWORD go together")
         try:
@@ -273,6 +347,10 @@ class Settings:
     @property
     def effective_storage_path(self) -> Path:
         return Path(self.storage_path).resolve() if self.storage_path else self.instance_dir / "storage"
+
+    @property
+    def effective_axis_key_dir(self) -> Path:
+        return Path(self.axis_key_dir).resolve() if self.axis_key_dir else self.instance_dir / "axis"
 
     def resolve_secrets(self) -> Settings:
         """Fill unset keys from instance/, generating and persisting them on first start."""

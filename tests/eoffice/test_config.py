@@ -273,3 +273,42 @@ def test_entry_point_stops_with_a_message_naming_a_misspelt_setting(tmp_path):
     assert "Traceback" not in result.stderr
     # Nothing was created with the default database in place of the intended one.
     assert not (tmp_path / "instance" / "eoffice.db").exists()
+
+
+def test_axis_settings_name_each_hosted_agency_with_its_credentials(tmp_path):
+    settings = Settings.from_env(
+        {
+            "EOFFICE_INSTANCE_PATH": str(tmp_path),
+            "EOFFICE_AXIS_URL": "https://axis.example.gov.vn/",
+            "EOFFICE_AXIS_SYSTEMS": "000.00.00.H49=sys-1:s3cr:et, 000.00.01.H49=sys-2:other",
+            "EOFFICE_AXIS_POLL_INTERVAL": "0.5",
+        }
+    )
+
+    assert settings.axis_url == "https://axis.example.gov.vn"
+    assert settings.axis_systems == {
+        "000.00.00.H49": ("sys-1", "s3cr:et"),
+        "000.00.01.H49": ("sys-2", "other"),
+    }
+    assert settings.axis_poll_interval == 0.5
+    assert settings.effective_axis_key_dir == tmp_path / "axis"
+
+
+@pytest.mark.parametrize(
+    ("environ", "problem"),
+    [
+        (
+            {"EOFFICE_AXIS_SYSTEMS": "H49=sys:secret", "EOFFICE_AXIS_URL": "http://a"},
+            "'H49' is not a 13-character",
+        ),
+        (
+            {"EOFFICE_AXIS_SYSTEMS": "000.00.00.H49=sys", "EOFFICE_AXIS_URL": "http://a"},
+            "<system id>:<secret>",
+        ),
+        ({"EOFFICE_AXIS_URL": "http://axis.local"}, "EOFFICE_AXIS_SYSTEMS must name the hosted agencies"),
+        ({"EOFFICE_AXIS_SYSTEMS": "000.00.00.H49=sys:secret"}, "EOFFICE_AXIS_URL is needed"),
+        ({"EOFFICE_AXIS_POLL_INTERVAL": "soon"}, "EOFFICE_AXIS_POLL_INTERVAL: expected a number"),
+    ],
+)
+def test_malformed_axis_settings_stop_start_up_naming_the_variable(environ, problem):
+    assert any(problem in text for text in problems_of(environ))

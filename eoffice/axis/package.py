@@ -1,0 +1,364 @@
+"""edXML packages (QCVN 102:2016 as docs/axis-protocol.md pins it): built from a document, read back.
+
+`EdocPackage` is the document as the package carries it; `build_package` signs it into bytes and
+`parse_package` turns arriving bytes back into it, refusing anything malformed with a
+PackageRefused that names the field.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from lxml import etree
+
+from eoffice.axis import mapping
+from eoffice.axis.keys import Identity
+from eoffice.axis.xmlsig import (
+    NS,
+    NSMAP,
+    PackageRefused,
+    add,
+    add_signature_placeholder,
+    nfc,
+    parse_untrusted,
+    q,
+    sign,
+    text_at,
+    verify,
+)
+from eoffice.documents.document_types import number_and_notation
+
+ORGAN_ID = re.compile(r"^[A-Z0-9]\d{2}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
+CONTENT_ID = re.compile(r"^cid:[A-Za-z0-9._-]{1,64}$")
+_WHITESPACE = re.compile(rb"\s+")
+HEADER_PATH = q("edXMLEnvelope", "edXMLHeader")
+MAIN_DESCRIPTION = "Văn bản chính"
+ATTACHMENT_DESCRIPTION = "Tài liệu kèm theo"
+
+
+@dataclass(frozen=True)
+class Organ:
+    organ_id: str
+    name: str
+    in_charge: str | None = None
+
+
+@dataclass(frozen=True)
+class PackageFile:
+    name: str
+    content_type: str
+    content: bytes
+    description: str = ""
+
+
+@dataclass
+class EdocPackage:
+    sender: Organ
+    recipients: list[Organ]
+    document_type: str
+    subject: str
+    issued_date: date
+    number: int | None
+    notation: str | None
+    files: list[PackageFile]
+    signer_name: str | None = None
+    signer_position: str | None = None
+    signer_competence: str | None = None
+    urgency: str = "normal"
+    due_date: date | None = None
+    page_count: int | None = None
+    place: str | None = None
+    to_places: list[str] = field(default_factory=list)
+    business_doc_type: int = 0
+    steering_type: int = 1
+    # (OrganId, moment) of each system the package passed, oldest first.
+    traces: list[tuple[str, datetime]] = field(default_factory=list)
+
+    @property
+    def code(self) -> str:
+        """`05/QĐ-UBND`, as Code carries it (number with its leading zero, then the notation)."""
+        return number_and_notation(self.number, self.notation) or ""
+
+    @property
+    def document_id(self) -> str:
+        """`<sender OrganId>,<yyyy/MM/dd>,<number>/<notation>`: the sender's identification of it."""
+        return f"{self.sender.organ_id},{mapping.format_date(self.issued_date)},{self.code}"
+
+
+def _add_optional(parent: etree._Element, name: str, value) -> None:
+    if value is not None and value != "":
+        add(parent, name, value)
+
+
+def _message_header(header: etree._Element, package: EdocPackage) -> None:
+    message = add(header, "MessageHeader")
+    sender = add(message, "From")
+    add(sender, "OrganId", package.sender.organ_id)
+    add(sender, "OrganizationInCharge", package.sender.in_charge or package.sender.name)
+    add(sender, "OrganName", package.sender.name)
+    for recipient in package.recipients:
+        to = add(message, "To")
+        add(to, "OrganId", recipient.organ_id)
+        add(to, "OrganName", recipient.name)
+    add(message, "DocumentId", package.document_id)
+    code = add(message, "Code")
+    add(code, "CodeNumber", f"{package.number:02d}" if package.number is not None else "")
+    add(code, "CodeNotation", package.notation or "")
+    promulgation = add(message, "PromulgationInfo")
+    _add_optional(promulgation, "Place", package.place)
+    add(promulgation, "PromulgationDate", mapping.format_date(package.issued_date))
+    kind = add(message, "DocumentType")
+    for name, value in mapping.document_type_fields(package.document_type).items():
+        add(kind, name, value)
+    add(message, "Subject", package.subject)
+    signer = add(message, "SignerInfo")
+    add(signer, "Competence", package.signer_competence or "")
+    add(signer, "Position", package.signer_position or "")
+    add(signer, "FullName", package.signer_name or "")
+    _add_optional(message, "DueDate", mapping.format_date(package.due_date))
+    if package.to_places:
+        places = add(message, "ToPlaces")
+        for place in package.to_places:
+            add(places, "Place", place)
+    other = add(message, "OtherInfo")
+    add(other, "Priority", mapping.priority(package.urgency))
+    _add_optional(other, "PageAmount", package.page_count)
+    if package.business_doc_type:
+        add(other, "BusinessDocType", package.business_doc_type)
+    add(message, "SteeringType", package.steering_type)
+
+
+def build_package(package: EdocPackage, identity: Identity) -> bytes:
+    """The signed edXML package: header, trace, manifest and the files in base64."""
+    root = etree.Element(f"{{{NS}}}edXML", nsmap=NSMAP)
+    envelope = add(root, "edXMLEnvelope")
+    header = add(envelope, "edXMLHeader")
+    _message_header(header, package)
+    traces = add(header, "TraceHeaderList")
+    for organ_id, moment in package.traces:
+        trace = add(traces, "TraceHeader")
+        add(trace, "OrganId", organ_id)
+        add(trace, "Timestamp", mapping.format_timestamp(moment))
+    add_signature_placeholder(header)
+    manifest = add(add(envelope, "edXMLBody"), "edXMLManifest")
+    encoded = add(root, "AttachmentEncoded")
+    for index, file in enumerate(package.files, start=1):
+        reference, attachment = add(manifest, "Reference"), add(encoded, "Attachment")
+        for element in (reference, attachment):
+            add(element, "ContentId", f"cid:{index}")
+            add(element, "ContentType", file.content_type)
+            add(element, "Description", file.description)
+            add(element, "AttachmentName", file.name)
+        add(attachment, "ContentTransferEncoded", base64.b64encode(file.content).decode("ascii"))
+    return sign(root, identity)
+
+
+def _organ_id(value: str | None, field_name: str) -> str:
+    if not value:
+        raise PackageRefused(field_name, "is required")
+    if not ORGAN_ID.match(value):
+        raise PackageRefused(field_name, f"{value!r} is not an agency identifier (like 000.00.00.H49)")
+    return value
+
+
+def _date(value: str | None, field_name: str, *, required: bool = False) -> date | None:
+    if not value:
+        if required:
+            raise PackageRefused(field_name, "is required")
+        return None
+    try:
+        return mapping.parse_date(value)
+    except ValueError:
+        raise PackageRefused(field_name, f"{value!r} is not a date yyyy/MM/dd") from None
+
+
+def _small_int(value: str | None, field_name: str, allowed: range) -> int | None:
+    if not value:
+        return None
+    if not re.fullmatch(r"\d{1,9}", value) or int(value) not in allowed:
+        raise PackageRefused(field_name, f"{value!r} is not a whole number from {allowed.start}")
+    return int(value)
+
+
+def _files(root: etree._Element) -> list[PackageFile]:
+    """The attachments in manifest order, each matched to its one Reference by ContentId."""
+    references = root.findall(q("edXMLEnvelope", "edXMLBody", "edXMLManifest", "Reference"))
+    attachments = root.findall(q("AttachmentEncoded", "Attachment"))
+    if not attachments:
+        raise PackageRefused("AttachmentEncoded", "at least one Attachment is required")
+    by_id: dict[str, etree._Element] = {}
+    for index, attachment in enumerate(attachments):
+        content_id = text_at(attachment, "ContentId") or ""
+        if not CONTENT_ID.match(content_id):
+            raise PackageRefused(f"Attachment[{index}].ContentId", f"{content_id!r} is not cid:<n>")
+        if content_id in by_id:
+            raise PackageRefused(f"Attachment[{index}].ContentId", f"{content_id} appears twice")
+        by_id[content_id] = attachment
+    manifest_ids = [text_at(reference, "ContentId") or "" for reference in references]
+    if sorted(manifest_ids) != sorted(by_id):
+        raise PackageRefused(
+            "edXMLManifest",
+            f"the references ({', '.join(manifest_ids) or 'none'}) do not match the attachments "
+            f"({', '.join(by_id)}) one to one",
+        )
+    files = []
+    for content_id, reference in zip(manifest_ids, references, strict=True):
+        attachment = by_id[content_id]
+        label = f"Attachment[{list(by_id).index(content_id)}]"
+        name = text_at(attachment, "AttachmentName") or text_at(reference, "AttachmentName")
+        if not name:
+            raise PackageRefused(f"{label}.AttachmentName", "is required")
+        encoded = attachment.find(q("ContentTransferEncoded"))
+        if encoded is None or not (encoded.text or "").strip():
+            raise PackageRefused(f"{label}.ContentTransferEncoded", "is missing or empty")
+        try:
+            content = binascii.a2b_base64(
+                _WHITESPACE.sub(b"", encoded.text.encode("ascii")), strict_mode=True
+            )
+        except (binascii.Error, UnicodeEncodeError):
+            raise PackageRefused(
+                f"{label}.ContentTransferEncoded",
+                "is not standard base64 (only A–Z a–z 0–9 + / = and blanks)",
+            ) from None
+        files.append(
+            PackageFile(
+                name=name,
+                content_type=text_at(attachment, "ContentType") or text_at(reference, "ContentType") or "",
+                content=content,
+                description=text_at(attachment, "Description") or text_at(reference, "Description") or "",
+            )
+        )
+    return files
+
+
+def _traces(header: etree._Element) -> list[tuple[str, datetime]]:
+    traces = []
+    for index, trace in enumerate(header.findall(q("TraceHeaderList", "TraceHeader"))):
+        organ_id = _organ_id(text_at(trace, "OrganId"), f"TraceHeader[{index}].OrganId")
+        stamp = text_at(trace, "Timestamp") or ""
+        try:
+            traces.append((organ_id, mapping.parse_timestamp(stamp)))
+        except ValueError:
+            raise PackageRefused(
+                f"TraceHeader[{index}].Timestamp", f"{stamp!r} is not yyyy/MM/dd HH:mm:ss"
+            ) from None
+    return traces
+
+
+def read_package(root: etree._Element) -> EdocPackage:
+    """The package's content from a parsed (and verified) tree."""
+    if root.tag != f"{{{NS}}}edXML":
+        raise PackageRefused("edXML", f"the root element must be edXML in namespace {NS}, not {root.tag}")
+    header = root.find(HEADER_PATH)
+    message = header.find(q("MessageHeader")) if header is not None else None
+    if message is None:
+        raise PackageRefused("MessageHeader", "edXMLEnvelope › edXMLHeader › MessageHeader is missing")
+    senders = message.findall(q("From"))
+    if len(senders) != 1:
+        raise PackageRefused("From", f"exactly one From expected, found {len(senders)}")
+    sender = Organ(
+        _organ_id(text_at(senders[0], "OrganId"), "From.OrganId"),
+        text_at(senders[0], "OrganName") or "",
+        text_at(senders[0], "OrganizationInCharge") or None,
+    )
+    recipients = [
+        Organ(_organ_id(text_at(to, "OrganId"), f"To[{index}].OrganId"), text_at(to, "OrganName") or "")
+        for index, to in enumerate(message.findall(q("To")))
+    ]
+    if not recipients:
+        raise PackageRefused("To", "at least one To is required")
+    number_text = text_at(message, "Code/CodeNumber")
+    if number_text and not re.fullmatch(r"\d{1,9}", number_text):
+        raise PackageRefused("Code.CodeNumber", f"{number_text!r} is not a number")
+    type_detail, type_name = (
+        text_at(message, "DocumentType/TypeDetail"),
+        text_at(message, "DocumentType/TypeName"),
+    )
+    document_type = mapping.document_type_code(type_detail, type_name)
+    if document_type is None:
+        raise PackageRefused(
+            "DocumentType", f"unknown document type (TypeDetail {type_detail!r}, TypeName {type_name!r})"
+        )
+    subject = text_at(message, "Subject")
+    if not subject:
+        raise PackageRefused("Subject", "is required")
+    urgency = mapping.urgency(text_at(message, "OtherInfo/Priority"))
+    if urgency is None:
+        raise PackageRefused("OtherInfo.Priority", f"{text_at(message, 'OtherInfo/Priority')!r} is not 0–4")
+    package = EdocPackage(
+        sender=sender,
+        recipients=recipients,
+        document_type=document_type,
+        subject=subject,
+        issued_date=_date(
+            text_at(message, "PromulgationInfo/PromulgationDate"),
+            "PromulgationInfo.PromulgationDate",
+            required=True,
+        ),
+        number=int(number_text) if number_text else None,
+        notation=text_at(message, "Code/CodeNotation") or None,
+        files=_files(root),
+        signer_name=text_at(message, "SignerInfo/FullName") or None,
+        signer_position=text_at(message, "SignerInfo/Position") or None,
+        signer_competence=text_at(message, "SignerInfo/Competence") or None,
+        urgency=urgency,
+        due_date=_date(text_at(message, "DueDate"), "DueDate"),
+        page_count=_small_int(
+            text_at(message, "OtherInfo/PageAmount"), "OtherInfo.PageAmount", range(1, 10**9)
+        ),
+        place=text_at(message, "PromulgationInfo/Place") or None,
+        to_places=[
+            nfc(p.text.strip()) for p in message.findall(q("ToPlaces", "Place")) if (p.text or "").strip()
+        ],
+        business_doc_type=_small_int(
+            text_at(message, "OtherInfo/BusinessDocType"), "OtherInfo.BusinessDocType", range(4)
+        )
+        or 0,
+        steering_type=_small_int(text_at(message, "SteeringType"), "SteeringType", range(1, 4)) or 1,
+        traces=_traces(header),
+    )
+    document_id = text_at(message, "DocumentId")
+    if not document_id:
+        raise PackageRefused("DocumentId", "is required")
+    if document_id != package.document_id:
+        raise PackageRefused(
+            "DocumentId",
+            f"{document_id!r} does not match From, PromulgationDate and Code ({package.document_id!r})",
+        )
+    return package
+
+
+def sender_of(root: etree._Element) -> str | None:
+    """From › OrganId as written, before the signature is checked: only to pick the certificate."""
+    return text_at(root.find(HEADER_PATH), "MessageHeader/From/OrganId")
+
+
+def parse_package(body: bytes, *, max_bytes: int, trusted_certificate) -> tuple[EdocPackage, str]:
+    """(the package, how its signature was verified) from arriving bytes, or PackageRefused.
+
+    trusted_certificate(organ_id) gives the certificate known here for a sender, or None.
+    """
+    root = parse_untrusted(body, what="package", max_bytes=max_bytes)
+    claimed = sender_of(root)
+    signed, verified_with = verify(
+        body, root, HEADER_PATH, "edXMLHeader", trusted_certificate(claimed) if claimed else None
+    )
+    package = read_package(signed)
+    if package.sender.organ_id != claimed:
+        raise PackageRefused("From.OrganId", "differs from what the signature covers")
+    return package, verified_with
+
+
+def document_id_in(body: bytes) -> str | None:
+    """The DocumentId as written in a refused package, to address the refusal; never parsed as XML."""
+    found = re.search(rb"<(?:[\w.-]+:)?DocumentId>([^<]{1,200})</(?:[\w.-]+:)?DocumentId>", body[:65536])
+    if not found:
+        return None
+    try:
+        return found.group(1).decode("utf-8").strip() or None
+    except UnicodeDecodeError:
+        return None

@@ -1,0 +1,32 @@
+"""Signing identities of two agencies, made once per run (RSA key generation is slow)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eoffice.axis.keys import Identity, generate_identity
+
+SENDER, RECIPIENT = "000.00.00.H49", "000.00.01.H49"
+
+
+@pytest.fixture(scope="session")
+def key_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("axis-keys")
+    generate_identity(folder, SENDER, "Ủy ban nhân dân tỉnh Quảng Nam")
+    generate_identity(folder, RECIPIENT, "Sở Nội vụ tỉnh Quảng Nam")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def sender_identity(key_dir) -> Identity:
+    from eoffice.axis.keys import load_identity
+
+    return load_identity(key_dir, SENDER)
+
+
+@pytest.fixture(scope="session")
+def stranger_identity(tmp_path_factory) -> Identity:
+    """A key nobody registered: what a forger would sign with."""
+    return generate_identity(tmp_path_factory.mktemp("stranger"), SENDER, "Giả mạo")
