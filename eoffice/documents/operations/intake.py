@@ -47,7 +47,9 @@ def probable_duplicates(
         Document.direction == Direction.INCOMING,
         Document.issuer_id == metadata["issuer_id"],
         Document.number == metadata["number"],
-        func.lower(Document.notation) == metadata["notation"].lower(),
+        # Lowered by the database on both sides: SQLite's lower() folds ASCII only, so a notation
+        # with Đ must not be compared with Python's Unicode lowering of it.
+        func.lower(Document.notation) == func.lower(metadata["notation"]),
     )
     if exclude_id is not None:
         query = query.where(Document.id != exclude_id)

@@ -118,6 +118,12 @@ def test_a_probable_duplicate_is_registered_with_a_warning(client, people, as_us
     assert detail["trace"][0]["details"]["probable_duplicates"] == [first["id"]]
 
 
+def test_a_duplicate_with_vietnamese_letters_in_the_notation_is_noticed(client, people, as_user):
+    first = upload(client, as_user(people.clerk), incoming_metadata(notation="SGDĐT-VP")).get_json()
+    again = upload(client, as_user(people.clerk), incoming_metadata(notation="SGDĐT-VP")).get_json()
+    assert [w["document_id"] for w in again["warnings"]] == [first["id"]]
+
+
 @pytest.mark.parametrize(
     "name, expected",
     [
