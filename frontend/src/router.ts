@@ -16,6 +16,40 @@ declare module "vue-router" {
 const routes: RouteRecordRaw[] = [
   { path: "/login", name: "login", component: LoginView, meta: { public: true } },
   { path: "/", name: "home", component: () => import("./views/HomeView.vue") },
+  {
+    path: "/documents/incoming/new",
+    name: "register",
+    component: () => import("./views/documents/RegisterIncomingView.vue"),
+    meta: { roles: ["clerk"] },
+  },
+  {
+    path: "/documents/pending",
+    name: "pending",
+    component: () => import("./views/documents/PendingView.vue"),
+    meta: { roles: ["clerk"] },
+  },
+  {
+    path: "/documents/registers",
+    name: "registers",
+    component: () => import("./views/documents/RegistersView.vue"),
+    meta: { roles: ["clerk", "leader", "admin"] },
+  },
+  { path: "/documents", name: "search", component: () => import("./views/documents/SearchView.vue") },
+  {
+    path: "/documents/outgoing/new",
+    name: "new-draft",
+    component: () => import("./views/documents/DraftView.vue"),
+    meta: { roles: ["clerk", "leader", "specialist"] },
+  },
+  { path: "/documents/:id(\\d+)/edit", name: "edit-draft", component: () => import("./views/documents/DraftView.vue") },
+  { path: "/documents/:id(\\d+)", name: "document", component: () => import("./views/documents/DocumentView.vue") },
+  { path: "/inbox", name: "inbox", component: () => import("./views/documents/InboxView.vue"), meta: { roles: ["leader"] } },
+  {
+    path: "/my-documents",
+    name: "my-documents",
+    component: () => import("./views/documents/MyDocumentsView.vue"),
+    meta: { roles: ["specialist"] },
+  },
   { path: "/meetings", name: "meetings", component: () => import("./views/MeetingsView.vue") },
   { path: "/:rest(.*)*", name: "not-found", component: () => import("./views/NotFoundView.vue") },
 ];

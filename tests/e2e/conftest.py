@@ -161,3 +161,8 @@ def log_in(page, username: str) -> None:
     page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
     page.get_by_test_id("current-user").wait_for()
+
+
+def open_menu(page, name: str) -> None:
+    """Follow an entry of the main menu (the home page repeats some as shortcuts)."""
+    page.get_by_role("navigation", name="Trình đơn").get_by_role("link", name=name, exact=True).click()

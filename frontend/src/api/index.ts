@@ -15,3 +15,7 @@ export function onSessionEnded(listener: () => void): void {
 }
 
 export { ApiError, SessionEnded } from "./client";
+
+import { documentsApi } from "./documents";
+
+export const documents = documentsApi(api);

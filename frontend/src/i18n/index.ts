@@ -22,3 +22,9 @@ export function t(key: MessageKey, params?: Params): string {
 }
 
 export type { Locale, MessageKey } from "./translate";
+
+/** A form message: a catalogue key in the current language, or the server's own words. */
+export function message(value: { key: MessageKey; params?: Params } | { text: string } | null | undefined): string {
+  if (!value) return "";
+  return "text" in value ? value.text : t(value.key, value.params);
+}

@@ -12,6 +12,13 @@ export interface NavItem {
 
 export const NAV_ITEMS: NavItem[] = [
   { name: "home", path: "/", label: "nav.home", roles: [] },
+  { name: "inbox", path: "/inbox", label: "nav.inbox", roles: ["leader"] },
+  { name: "my-documents", path: "/my-documents", label: "nav.myDocuments", roles: ["specialist"] },
+  { name: "register", path: "/documents/incoming/new", label: "nav.register", roles: ["clerk"] },
+  { name: "pending", path: "/documents/pending", label: "nav.pending", roles: ["clerk"] },
+  { name: "new-draft", path: "/documents/outgoing/new", label: "nav.newDraft", roles: ["specialist"] },
+  { name: "search", path: "/documents", label: "nav.search", roles: [] },
+  { name: "registers", path: "/documents/registers", label: "nav.registers", roles: ["clerk", "leader", "admin"] },
   { name: "meetings", path: "/meetings", label: "nav.meetings", roles: [] },
 ];
 

@@ -1,0 +1,65 @@
+// Field checks shared by the forms, and the API's per-field messages mapped onto form fields.
+import { ApiError } from "../api/client";
+import type { MessageKey } from "../i18n/translate";
+
+/** A message: a catalogue key with parameters (checked here), or the server's own text. */
+export type FieldMessage = { key: MessageKey; params?: Record<string, string | number> } | { text: string };
+export type FieldErrors<F extends string = string> = Partial<Record<F | "_form", FieldMessage>>;
+
+export const AGENCY_ID = /^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function required(value: string): FieldMessage | null {
+  return value.trim() ? null : { key: "form.required" };
+}
+
+export function maxLength(value: string, max: number): FieldMessage | null {
+  return value.trim().length > max ? { key: "form.tooLong", params: { max } } : null;
+}
+
+export function positiveInteger(value: string, optional = false): FieldMessage | null {
+  if (!value.trim()) return optional ? null : { key: "form.required" };
+  return /^\d+$/.test(value.trim()) && Number(value) >= 1 && Number(value) < 2 ** 31
+    ? null
+    : { key: "form.positiveInteger" };
+}
+
+export function isoDate(value: string, optional = false): FieldMessage | null {
+  if (!value) return optional ? null : { key: "form.required" };
+  return DATE.test(value) ? null : { key: "form.date" };
+}
+
+/** The first message of each field, from checks listed in order. */
+export function collect<F extends string>(checks: Record<F, (FieldMessage | null)[]>): FieldErrors<F> {
+  const errors: FieldErrors<F> = {};
+  for (const field of Object.keys(checks) as F[]) {
+    const first = checks[field].find((message) => message !== null);
+    if (first) errors[field] = first;
+  }
+  return errors;
+}
+
+export function hasErrors(errors: FieldErrors): boolean {
+  return Object.keys(errors).length > 0;
+}
+
+/**
+ * The server's 4xx as messages on the form's fields: "metadata.issued_date" → issued_date,
+ * "files[1]" → files; anything not on a known field goes to _form with the server's message.
+ */
+export function serverErrors<F extends string>(error: unknown, fields: readonly F[]): FieldErrors<F> {
+  if (!(error instanceof ApiError)) return {};
+  const out: FieldErrors<F> = {};
+  for (const [path, text] of Object.entries(error.fieldErrors())) {
+    const field = path.replace(/^metadata\./, "").replace(/\[\d+\]$/, "").split(".")[0] as F;
+    if (fields.includes(field) && !out[field]) out[field] = { text };
+  }
+  if (!hasErrors(out)) out._form = { text: error.message };
+  return out;
+}
+
+/** Trimmed text, or null when blank (optional fields are sent as null). */
+export function textOrNull(value: string): string | null {
+  const trimmed = value.trim();
+  return trimmed ? trimmed : null;
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { ApiError } from "../src/api/client";
+import { serverErrors } from "../src/state/forms";
+import { addFiles, makeMain, removeAt } from "../src/state/fileList";
+import { INCOMING_FIELDS, emptyIncoming, incomingMetadata, validateIncoming } from "../src/state/incomingForm";
+
+const filled = () => ({
+  ...emptyIncoming(),
+  issuer_id: "000.00.12.H49",
+  issuer_name: " Sở Tài chính tỉnh Quảng Nam ",
+  document_type: "CV",
+  number: "125",
+  notation: "STC-NS",
+  issued_date: "2026-11-20",
+  subject: "V/v hướng dẫn lập dự toán ngân sách năm 2027",
+});
+
+describe("incoming registration form", () => {
+  it("accepts a complete form and sends typed, trimmed metadata", () => {
+    expect(validateIncoming(filled(), 1)).toEqual({});
+    expect(incomingMetadata({ ...filled(), page_count: "3", signer_name: "  " })).toMatchObject({
+      issuer_name: "Sở Tài chính tỉnh Quảng Nam",
+      number: 125,
+      page_count: 3,
+      signer_name: null,
+      due_date: null,
+      urgency: "normal",
+    });
+  });
+
+  it("names each wrong field before anything is sent", () => {
+    const errors = validateIncoming(
+      { ...filled(), issuer_id: "H49", number: "12a", notation: "x".repeat(31), subject: "  ", page_count: "0" },
+      0,
+    );
+    expect(errors).toEqual({
+      issuer_id: { key: "form.agencyId" },
+      number: { key: "form.positiveInteger" },
+      notation: { key: "form.tooLong", params: { max: 30 } },
+      subject: { key: "form.required" },
+      page_count: { key: "form.positiveInteger" },
+      files: { key: "form.fileRequired" },
+    });
+  });
+
+  it("puts the server's messages on the fields they name", () => {
+    const error = new ApiError(422, {
+      code: "validation_error",
+      message: "metadata.issued_date: Not a valid date.; files[1]: the file is empty",
+      details: { form: { metadata: { issued_date: ["Not a valid date."] } }, files: { "files[1]": ["the file is empty"] } },
+    });
+    expect(serverErrors(error, INCOMING_FIELDS)).toEqual({
+      issued_date: { text: "Not a valid date." },
+      files: { text: "the file is empty" },
+    });
+  });
+
+  it("shows an error about no known field as a message on the form", () => {
+    const error = new ApiError(415, { code: "unsupported_media_type", message: "a.exe: type not accepted" });
+    expect(serverErrors(error, INCOMING_FIELDS)).toEqual({ _form: { text: "a.exe: type not accepted" } });
+  });
+});
+
+describe("picked files", () => {
+  const a = { name: "cv.pdf", size: 10, lastModified: 1 };
+  const b = { name: "phu-luc.pdf", size: 20, lastModified: 2 };
+  const c = { name: "bang.xlsx", size: 30, lastModified: 3 };
+
+  it("ignores a file dropped twice", () => {
+    expect(addFiles([a], [a, b, { ...a }])).toEqual([a, b]);
+  });
+
+  it("makes any file the main one and removes others", () => {
+    expect(makeMain([a, b, c], 2)).toEqual([c, a, b]);
+    expect(makeMain([a, b], 0)).toEqual([a, b]);
+    expect(removeAt([a, b, c], 1)).toEqual([a, c]);
+  });
+});

@@ -1,0 +1,173 @@
+"""A clerk registers an incoming document and submits it; the leader assigns it; the state is checked
+through the API; the specialist finds it among her documents. Screens are saved for review."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from eoffice.pdfgen import text_pdf
+from tests.e2e.conftest import log_in, open_menu
+
+SUBJECT = "V/v triển khai chuyển đổi số trong trường học năm 2027"
+SPECIALIST = "Lê Thị Thu Trang"
+LEADER = "Trần Văn Minh"
+
+
+@pytest.fixture
+def scanned_letter(tmp_path):
+    path = tmp_path / "cong-van-so-giao-duc.pdf"
+    path.write_bytes(
+        text_pdf("Công văn của Sở Giáo dục và Đào tạo", ["Về việc chuyển đổi số trong trường học."])
+    )
+    return path
+
+
+def _fill_incoming(page, number: str, files) -> None:
+    page.get_by_role("textbox", name="Cơ quan ban hành", exact=True).fill(
+        "Sở Giáo dục và Đào tạo tỉnh Quảng Nam"
+    )
+    page.get_by_label("Mã định danh cơ quan ban hành").fill("000.00.15.H49")
+    page.get_by_label("Loại văn bản").select_option("CV")
+    page.get_by_role("textbox", name="Số", exact=True).fill(number)
+    page.get_by_label("Ký hiệu").fill("SGDĐT-VP")
+    page.get_by_label("Ngày ban hành").fill("2026-11-18")
+    page.get_by_label("Trích yếu").fill(SUBJECT)
+    page.get_by_label("Độ khẩn").select_option("urgent")
+    page.locator("#in-files").set_input_files(files)
+
+
+def test_clerk_registers_and_leader_assigns(server, new_page, screenshot, scanned_letter):
+    clerk = new_page()
+    log_in(clerk, "vanthu")
+    open_menu(clerk, "Vào sổ văn bản đến")
+    clerk.get_by_role("heading", name="Vào sổ văn bản đến").wait_for()
+
+    # Nothing filled: every required field is named, nothing is sent.
+    clerk.get_by_role("button", name="Vào sổ", exact=True).click()
+    assert clerk.get_by_role("alert").first.inner_text() == "Vui lòng sửa các mục được đánh dấu."
+    assert clerk.locator("#in-subject").get_attribute("aria-invalid") == "true"
+    assert "Cần ít nhất một tệp" in clerk.locator("#in-files-error").inner_text()
+
+    _fill_incoming(clerk, "125", [str(scanned_letter)])
+    clerk.get_by_label("Mã định danh cơ quan ban hành").fill("H49")
+    clerk.get_by_role("button", name="Vào sổ", exact=True).click()
+    assert "13 ký tự" in clerk.locator("#in-issuer-id-error").inner_text()
+    clerk.get_by_label("Mã định danh cơ quan ban hành").fill("000.00.15.H49")
+    screenshot(clerk, "10-clerk-register-form")
+
+    clerk.get_by_role("button", name="Vào sổ", exact=True).click()
+    registered = clerk.get_by_test_id("registered")
+    registered.wait_for()
+    assert "Đã vào sổ văn bản đến số" in registered.inner_text()
+
+    # Submit to the leader from the same screen.
+    clerk.get_by_role("button", name="Trình lãnh đạo").click()
+    clerk.get_by_label("Lãnh đạo").select_option(label=f"{LEADER} — Văn phòng")
+    clerk.get_by_label("Ý kiến đề xuất").fill("Kính trình đồng chí cho ý kiến chỉ đạo.")
+    screenshot(clerk, "11-clerk-registered-submit")
+    clerk.get_by_role("button", name="Trình lãnh đạo").last.click()
+    clerk.wait_for_url("**/documents/*")
+    document_id = int(clerk.url.rsplit("/", 1)[1])
+    clerk.get_by_test_id("document-status").filter(has_text="Chờ chỉ đạo").wait_for()
+
+    leader = new_page()
+    log_in(leader, "lanhdao")
+    open_menu(leader, "Văn bản chờ xử lý")
+    row = leader.locator(f"tr[data-document-id='{document_id}']")
+    row.wait_for()
+    assert "Khẩn" in row.inner_text()
+    screenshot(leader, "20-leader-inbox")
+
+    row.get_by_role("button", name="Phân công xử lý").click()
+    dialog = leader.get_by_role("dialog")
+    dialog.get_by_label("Cán bộ", exact=True).select_option(label=f"{SPECIALIST} — Phòng Khoa giáo - Văn xã")
+    dialog.get_by_label("Phối hợp: Nguyễn Thị Hoa").check()
+    dialog.get_by_label("Để biết: Quản trị hệ thống").check()
+    deadline = (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date() + timedelta(days=7)).isoformat()
+    dialog.get_by_label("Hạn xử lý").fill(deadline)
+    dialog.get_by_label("Ý kiến chỉ đạo").fill("Giao Phòng KGVX chủ trì tham mưu, báo cáo trước hạn.")
+    screenshot(leader, "21-leader-assign-dialog")
+    dialog.get_by_role("button", name="Phân công", exact=True).click()
+    leader.get_by_test_id("notices").filter(has_text="Đã thực hiện: Phân công xử lý.").wait_for()
+    assert leader.locator(f"tr[data-document-id='{document_id}']").count() == 0
+
+    # What the browser did is what the server holds.
+    detail = server.get(f"/api/v1/documents/{document_id}", "lanhdao").json()
+    people = {person["full_name"]: person["id"] for person in server.get("/api/v1/people", "lanhdao").json()}
+    assert detail["status"] == "assigned"
+    assert detail["subject"] == SUBJECT
+    assert detail["urgency"] == "urgent"
+    assert detail["number_and_notation"] == "125/SGDĐT-VP"
+    assert detail["arrival_number"] is not None
+    assert [file["name"] for file in detail["files"]] == ["cong-van-so-giao-duc.pdf"]
+    assignment = detail["current_assignment"]
+    assert assignment["primary"]["user_id"] == people[SPECIALIST]
+    assert [member["user_id"] for member in assignment["co_handlers"]] == [people["Nguyễn Thị Hoa"]]
+    assert [member["user_id"] for member in assignment["informed"]] == [people["Quản trị hệ thống"]]
+    assert assignment["deadline"] == deadline
+    assert assignment["direction_text"] == "Giao Phòng KGVX chủ trì tham mưu, báo cáo trước hạn."
+    assert assignment["assigned_by_id"] == people[LEADER]
+    assert [entry["action"] for entry in detail["trace"]][-3:] == [
+        "register",
+        "submit_for_direction",
+        "assign",
+    ]
+
+    leader.goto(f"/documents/{document_id}")
+    leader.get_by_test_id("assignment").wait_for()
+    screenshot(leader, "22-document-assigned")
+
+    specialist = new_page()
+    log_in(specialist, "chuyenvien")
+    open_menu(specialist, "Văn bản của tôi")
+    specialist.locator(f"tr[data-document-id='{document_id}']").wait_for()
+    screenshot(specialist, "30-specialist-my-documents")
+
+
+def test_a_second_registration_of_the_same_letter_warns_of_a_duplicate(
+    server, new_page, screenshot, scanned_letter
+):
+    clerk = new_page()
+    log_in(clerk, "vanthu")
+    for _ in range(2):
+        clerk.goto("/documents/incoming/new")
+        _fill_incoming(clerk, "77", [str(scanned_letter)])
+        clerk.get_by_role("button", name="Vào sổ", exact=True).click()
+        clerk.get_by_test_id("registered").wait_for()
+    warning = clerk.get_by_test_id("duplicate-warning")
+    assert "Có thể trùng" in warning.inner_text()
+    screenshot(clerk, "12-clerk-duplicate-warning")
+    warning.get_by_role("link").click()
+    clerk.get_by_role("heading", name=SUBJECT).wait_for()
+
+
+def test_registers_search_and_pending_queue_screens(server, new_page, screenshot):
+    clerk = new_page()
+    log_in(clerk, "vanthu")
+    open_menu(clerk, "Sổ văn bản")
+    clerk.get_by_label("Kỳ").select_option("this_year")
+    with clerk.expect_download() as download:
+        clerk.get_by_role("button", name="Tải CSV").click()
+    assert download.value.suggested_filename.startswith("so-van-ban-den-")
+    content = download.value.path().read_bytes().decode("utf-8-sig")
+    lines = content.splitlines()
+    assert lines[0].startswith("Ngày đến,Số đến,Tác giả")
+    # The demo's incoming documents of this year are in it.
+    assert any("ngân sách" in line for line in lines[1:])
+    screenshot(clerk, "13-clerk-registers")
+
+    open_menu(clerk, "Văn bản chờ vào sổ")
+    clerk.get_by_role("heading", name="Văn bản chờ vào sổ").wait_for()
+    screenshot(clerk, "14-clerk-pending-queue")
+
+    open_menu(clerk, "Tra cứu văn bản")
+    clerk.get_by_label("Từ khóa").fill("ngan sach")
+    clerk.get_by_role("button", name="Tìm", exact=True).click()
+    clerk.wait_for_url("**/documents?q=ngan+sach")
+    clerk.locator("table.documents tbody tr").first.wait_for()
+    subjects = clerk.locator("table.documents tbody tr td:nth-child(2) a").all_inner_texts()
+    assert subjects and all("ngân sách" in subject.lower() for subject in subjects)
+    screenshot(clerk, "15-search")
