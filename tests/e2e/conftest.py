@@ -29,8 +29,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-# A 10-inch tablet in landscape, the smallest screen the client is designed for.
+# A 10-inch tablet, the smallest screen the client is designed for, in landscape and portrait.
 TABLET = {"width": 1280, "height": 800}
+TABLET_PORTRAIT = {"width": 800, "height": 1280}
 
 
 def _free_port() -> int:
@@ -55,6 +56,15 @@ class Server:
 
     def get(self, path: str, username: str, **params) -> requests.Response:
         return requests.get(f"{self.url}{path}", headers=self.token(username), params=params, timeout=10)
+
+    def post(self, path: str, username: str, **kwargs) -> dict:
+        response = requests.post(f"{self.url}{path}", headers=self.token(username), timeout=30, **kwargs)
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+    def person_id(self, full_name: str) -> int:
+        people = self.get("/api/v1/people", "vanthu", q=full_name).json()
+        return next(person["id"] for person in people if person["full_name"] == full_name)
 
 
 @pytest.fixture(scope="session")
@@ -129,9 +139,9 @@ def new_page(browser, server):
     """new_page() -> a page in a fresh tablet-sized context (its own storage), Vietnamese, Vietnam time."""
     contexts = []
 
-    def open_page():
+    def open_page(viewport: dict[str, int] = TABLET):
         context = browser.new_context(
-            base_url=server.url, viewport=TABLET, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh"
+            base_url=server.url, viewport=viewport, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh"
         )
         context.set_default_timeout(15_000)
         contexts.append(context)

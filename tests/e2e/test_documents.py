@@ -25,6 +25,18 @@ def scanned_letter(tmp_path):
     return path
 
 
+def _drop_file(page, name: str, content: bytes) -> None:
+    transfer = page.evaluate_handle(
+        """([name, bytes]) => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([new Uint8Array(bytes)], name, { type: "application/pdf" }));
+            return transfer;
+        }""",
+        [name, list(content)],
+    )
+    page.get_by_test_id("dropzone").dispatch_event("drop", {"dataTransfer": transfer})
+
+
 def _fill_incoming(page, number: str, files) -> None:
     page.get_by_role("textbox", name="Cơ quan ban hành", exact=True).fill(
         "Sở Giáo dục và Đào tạo tỉnh Quảng Nam"
@@ -36,7 +48,8 @@ def _fill_incoming(page, number: str, files) -> None:
     page.get_by_label("Ngày ban hành").fill("2026-11-18")
     page.get_by_label("Trích yếu").fill(SUBJECT)
     page.get_by_label("Độ khẩn").select_option("urgent")
-    page.locator("#in-files").set_input_files(files)
+    if files:
+        page.locator("#in-files").set_input_files(files)
 
 
 def test_clerk_registers_and_leader_assigns(server, new_page, screenshot, scanned_letter):
@@ -118,6 +131,19 @@ def test_clerk_registers_and_leader_assigns(server, new_page, screenshot, scanne
 
     leader.goto(f"/documents/{document_id}")
     leader.get_by_test_id("assignment").wait_for()
+    # The PDF is drawn in the page by the bundled pdf.js and its worker, with nothing fetched outside.
+    leader.get_by_role("button", name="Xem").click()
+    canvas = leader.get_by_role("img", name="cong-van-so-giao-duc.pdf")
+    canvas.wait_for()
+    leader.wait_for_function(
+        """() => {
+            const canvas = document.querySelector("canvas.pdf-canvas");
+            if (!canvas || !canvas.width) return false;
+            const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+            for (let i = 0; i < pixels.length; i += 4) if (pixels[i] < 100 && pixels[i + 3] > 0) return true;
+            return false;
+        }"""
+    )
     screenshot(leader, "22-document-assigned")
 
     specialist = new_page()
@@ -134,7 +160,10 @@ def test_a_second_registration_of_the_same_letter_warns_of_a_duplicate(
     log_in(clerk, "vanthu")
     for _ in range(2):
         clerk.goto("/documents/incoming/new")
-        _fill_incoming(clerk, "77", [str(scanned_letter)])
+        _fill_incoming(clerk, "77", [])
+        # The file arrives by drag and drop onto the drop zone.
+        _drop_file(clerk, scanned_letter.name, scanned_letter.read_bytes())
+        clerk.locator(".file-list").filter(has_text=scanned_letter.name).wait_for()
         clerk.get_by_role("button", name="Vào sổ", exact=True).click()
         clerk.get_by_test_id("registered").wait_for()
     warning = clerk.get_by_test_id("duplicate-warning")
@@ -162,6 +191,14 @@ def test_registers_search_and_pending_queue_screens(server, new_page, screenshot
     open_menu(clerk, "Văn bản chờ vào sổ")
     clerk.get_by_role("heading", name="Văn bản chờ vào sổ").wait_for()
     screenshot(clerk, "14-clerk-pending-queue")
+    row = clerk.locator("table.documents tbody tr").first
+    waiting_id = int(row.get_attribute("data-document-id"))
+    row.get_by_role("button", name="Vào sổ").click()
+    clerk.get_by_test_id("notices").filter(has_text="Đã vào sổ văn bản đến số").wait_for()
+    clerk.locator(f"tr[data-document-id='{waiting_id}']").wait_for(state="detached")
+    registered = server.get(f"/api/v1/documents/{waiting_id}", "vanthu").json()
+    assert registered["status"] == "registered"
+    assert registered["arrival_number"] is not None
 
     open_menu(clerk, "Tra cứu văn bản")
     clerk.get_by_label("Từ khóa").fill("ngan sach")

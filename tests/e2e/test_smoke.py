@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import TABLET_PORTRAIT, log_in
 
 
 def test_clerk_logs_in_and_sees_her_name_and_menu(new_page, screenshot):
@@ -42,3 +42,16 @@ def test_english_is_a_choice_and_a_reload_keeps_the_session(new_page):
     page.get_by_role("heading", name="Meetings").wait_for()
     assert page.evaluate("document.documentElement.lang") == "en"
     assert "Trần Văn Minh" in page.get_by_test_id("current-user").inner_text()
+
+
+def test_a_tablet_held_upright_gets_the_menu_behind_a_button_and_no_sideways_scrolling(new_page, screenshot):
+    page = new_page(TABLET_PORTRAIT)
+    log_in(page, "vanthu")
+    menu = page.get_by_role("navigation", name="Trình đơn")
+    assert not menu.get_by_role("link", name="Vào sổ văn bản đến").is_visible()
+    page.get_by_role("button", name="Trình đơn").click()
+    menu.get_by_role("link", name="Vào sổ văn bản đến").click()
+    page.get_by_role("heading", name="Vào sổ văn bản đến").wait_for()
+    page.wait_for_function("() => !document.querySelector('#main-nav.open')")
+    assert page.evaluate("document.documentElement.scrollWidth") <= TABLET_PORTRAIT["width"]
+    screenshot(page, "03-portrait-register-form")

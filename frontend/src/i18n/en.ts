@@ -264,4 +264,5 @@ export const en: Record<keyof typeof vi, string> = {
   "form.percent": "Enter a number from 0 to 100.",
   "detail.decision.cancelled": "Not needed",
   "draft.replaceMain": "The first file replaces the main document",
+  "form.example": "For example {value}",
 };

@@ -262,4 +262,5 @@ export const vi = {
   "form.percent": "Nhập một số từ 0 đến 100.",
   "detail.decision.cancelled": "Không cần nữa",
   "draft.replaceMain": "Tệp đầu tiên thay văn bản chính",
+  "form.example": "Ví dụ: {value}",
 } as const;
