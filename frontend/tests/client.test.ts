@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { ApiClient, ApiError, SessionEnded, buildUrl, flattenFieldErrors, type StoredTokens } from "../src/api/client";
+import { ApiClient, ApiError, SessionEnded, buildUrl, flattenFieldErrors, storageLock, type StoredTokens } from "../src/api/client";
 import { json, memoryStore, scriptedFetch, sharedLock } from "./fakes";
 
 const NOW = 1_800_000_000_000;
@@ -139,5 +139,44 @@ describe("helpers", () => {
     });
     expect(flattenFieldErrors({ json: { _schema: ["give exactly one"] } })).toEqual({ _schema: "give exactly one" });
     expect(flattenFieldErrors(null)).toEqual({});
+  });
+});
+
+describe("storageLock (plain-HTTP intranets have no navigator.locks)", () => {
+  function memoryStorage(): Storage {
+    const data = new Map<string, string>();
+    return {
+      get length() {
+        return data.size;
+      },
+      clear: () => data.clear(),
+      getItem: (key) => data.get(key) ?? null,
+      key: (index) => [...data.keys()][index] ?? null,
+      removeItem: (key) => void data.delete(key),
+      setItem: (key, value) => void data.set(key, value),
+    };
+  }
+
+  it("lets one tab at a time in, and two tabs sharing storage refresh once", async () => {
+    const storage = memoryStorage();
+    const options = { settleMs: 5, pollMs: 5 };
+    const server = rotatingServer();
+    const store = memoryStore(tokens("a1", "r1", 5_000));
+    const tabA = new ApiClient({ fetch: server.fetch, store, lock: storageLock(storage, "l", options), now: () => NOW });
+    const tabB = new ApiClient({ fetch: server.fetch, store, lock: storageLock(storage, "l", options), now: () => NOW });
+    await Promise.all([tabA.get("/a"), tabB.get("/b"), tabA.get("/c")]);
+    expect(server.calls.filter((call) => call.url.endsWith("/refresh"))).toHaveLength(1);
+    expect(storage.getItem("l")).toBeNull();
+  });
+
+  it("takes over a lease left by a closed tab once it expires", async () => {
+    const storage = memoryStorage();
+    let clock = 1_000;
+    storage.setItem("l", JSON.stringify({ id: "closed-tab", until: 5_000 }));
+    const lock = storageLock(storage, "l", { settleMs: 1, pollMs: 1, now: () => clock });
+    const entered = lock(async () => "in");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    clock = 6_000;
+    await expect(entered).resolves.toBe("in");
   });
 });

@@ -307,13 +307,58 @@ export function localStorageStore(storage: Storage, key = "eoffice.session"): To
   };
 }
 
-/** navigator.locks where the browser has it; otherwise a lock within this tab only. */
+/**
+ * navigator.locks where the browser has it. It exists only in secure contexts (HTTPS, localhost):
+ * an intranet server on plain HTTP gets a lease kept in localStorage instead.
+ */
 export function browserLock(name = "eoffice-token-refresh"): SharedLock {
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
   if (locks) return (fn) => locks.request(name, fn) as ReturnType<typeof fn>;
+  return storageLock(globalThis.localStorage, name);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A lock shared by the tabs through a lease in storage: write a claim, wait for other tabs' writes
+ * to land, and hold it only if the claim is still ours. A lease expires, so a tab closed while
+ * holding it does not block the others for long.
+ */
+export function storageLock(
+  storage: Storage,
+  key: string,
+  { leaseMs = 10_000, settleMs = 50, pollMs = 100, now = () => Date.now() } = {},
+): SharedLock {
   let tail: Promise<unknown> = Promise.resolve();
+  const read = (): { id: string; until: number } | null => {
+    try {
+      return JSON.parse(storage.getItem(key) ?? "null");
+    } catch {
+      return null;
+    }
+  };
+  const acquire = async (id: string) => {
+    for (;;) {
+      const held = read();
+      if (!held || held.until < now()) {
+        storage.setItem(key, JSON.stringify({ id, until: now() + leaseMs }));
+        await sleep(settleMs);
+        if (read()?.id === id) return;
+      } else {
+        await sleep(pollMs);
+      }
+    }
+  };
   return (fn) => {
-    const run = tail.then(fn, fn);
+    const run = tail.then(async () => {
+      const id = `${now()}-${Math.random()}`;
+      await acquire(id);
+      try {
+        return await fn();
+      } finally {
+        if (read()?.id === id) storage.removeItem(key);
+      }
+    });
     tail = run.catch(() => undefined);
     return run;
   };
