@@ -32,7 +32,7 @@ def test_wrong_password_is_said_plainly(new_page):
     assert page.get_by_role("alert").inner_text() == "Tên đăng nhập hoặc mật khẩu không đúng."
 
 
-def test_english_is_a_choice_and_a_reload_keeps_the_session(new_page):
+def test_english_is_a_choice_and_a_reload_keeps_the_session(new_page, screenshot):
     page = new_page()
     log_in(page, "lanhdao")
     page.get_by_label("Ngôn ngữ").select_option("en")
@@ -42,6 +42,10 @@ def test_english_is_a_choice_and_a_reload_keeps_the_session(new_page):
     page.get_by_role("heading", name="Meetings").wait_for()
     assert page.evaluate("document.documentElement.lang") == "en"
     assert "Trần Văn Minh" in page.get_by_test_id("current-user").inner_text()
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Awaiting my decision").click()
+    page.get_by_role("heading", name="Awaiting my decision").wait_for()
+    page.locator("table.documents tbody tr").first.wait_for()
+    screenshot(page, "04-leader-inbox-english")
 
 
 def test_a_tablet_held_upright_gets_the_menu_behind_a_button_and_no_sideways_scrolling(new_page, screenshot):
