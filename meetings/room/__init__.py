@@ -1,0 +1,62 @@
+"""The live room's rules: presentation, agenda position, check-in, speakers, votes, annotations.
+
+Every function reads and writes the database only (no process memory), so any server process
+can answer any client and a restart loses nothing. They flush; the caller commits, then
+broadcasts what they return. One module per part of the room; this package names them all.
+"""
+
+from meetings.room.annotations import MAX_ANNOTATION_SIZE, annotate, annotation_payload, visible_annotations
+from meetings.room.attendance import attendance_state, check_in, quorum_met
+from meetings.room.common import bad_input, load_meeting, not_found, require_in_progress, require_participant
+from meetings.room.presentation import (
+    designate_presenter,
+    go_to_agenda_item,
+    present,
+    presentation_state,
+)
+from meetings.room.speakers import (
+    end_floor,
+    end_speaking,
+    give_floor,
+    order_speakers,
+    request_floor,
+    speakers_state,
+    withdraw_request,
+)
+from meetings.room.state import room_state, visible_documents, visible_items
+from meetings.room.votes import cast_vote, close_open_votes, close_vote, open_vote, open_vote_of, vote_state
+
+__all__ = [
+    "MAX_ANNOTATION_SIZE",
+    "annotate",
+    "annotation_payload",
+    "attendance_state",
+    "bad_input",
+    "cast_vote",
+    "check_in",
+    "close_open_votes",
+    "close_vote",
+    "designate_presenter",
+    "end_floor",
+    "end_speaking",
+    "give_floor",
+    "go_to_agenda_item",
+    "load_meeting",
+    "not_found",
+    "open_vote",
+    "open_vote_of",
+    "order_speakers",
+    "present",
+    "presentation_state",
+    "quorum_met",
+    "request_floor",
+    "require_in_progress",
+    "require_participant",
+    "room_state",
+    "speakers_state",
+    "visible_annotations",
+    "visible_documents",
+    "visible_items",
+    "vote_state",
+    "withdraw_request",
+]

@@ -1,0 +1,66 @@
+"""Check-in and quorum."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from eoffice.accounts.models import User
+from eoffice.api_base import ApiError
+from eoffice.db import utcnow
+from eoffice.extensions import db
+from meetings import policy
+from meetings.models import VOTING_ROLES, AttendanceMode, Meeting, MeetingParticipant, MeetingStatus
+from meetings.room.common import bad_input, iso, require_participant
+
+
+def attendance_state(meeting: Meeting) -> dict[str, Any]:
+    # Who has checked in and one count, not every participant's row: this runs on every join.
+    checked_in = db.session.scalars(
+        select(MeetingParticipant)
+        .where(MeetingParticipant.meeting_id == meeting.id, MeetingParticipant.checked_in_at.is_not(None))
+        .order_by(MeetingParticipant.id)
+    ).all()
+    voting_total = db.session.scalar(
+        select(func.count())
+        .select_from(MeetingParticipant)
+        .where(MeetingParticipant.meeting_id == meeting.id, MeetingParticipant.role.in_(VOTING_ROLES))
+    )
+    present = sum(1 for p in checked_in if p.is_voting)
+    return {
+        "meeting_id": meeting.id,
+        "present": [
+            {
+                "user_id": p.user_id,
+                "role": p.role,
+                "mode": p.attendance_mode,
+                "checked_in_at": iso(p.checked_in_at),
+            }
+            for p in checked_in
+        ],
+        "voting_present": present,
+        "voting_total": voting_total,
+        "quorum_percent": meeting.quorum_percent,
+        "quorum_met": quorum_met(present, voting_total, meeting.quorum_percent),
+    }
+
+
+def quorum_met(present: int, total: int, percent: int) -> bool:
+    """More than `percent` % of the voting members are present (50: more than half)."""
+    return total > 0 and present * 100 > total * percent
+
+
+def check_in(meeting: Meeting, user: User, mode: str) -> dict[str, Any]:
+    participant = require_participant(meeting, user)
+    if participant is None:
+        raise policy.forbidden("the organiser is not a participant and does not check in")
+    if meeting.status not in (MeetingStatus.INVITED, MeetingStatus.IN_PROGRESS):
+        raise ApiError(409, "invalid_state", f"no check-in for a {meeting.status} meeting")
+    if mode not in (AttendanceMode.IN_PERSON, AttendanceMode.ONLINE):
+        raise bad_input("mode", "must be in_person or online")
+    participant.attendance_mode = mode
+    if participant.checked_in_at is None:
+        participant.checked_in_at = utcnow()
+    db.session.flush()
+    return attendance_state(meeting)

@@ -1,0 +1,112 @@
+"""Follow the presenter: the page on every screen, who may present, the current agenda item.
+
+`present` is the hot path: one UPDATE … RETURNING both authorises and moves every screen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import exists, func, or_, update
+
+from eoffice.accounts.models import User
+from eoffice.extensions import db
+from meetings import policy
+from meetings.models import (
+    AgendaItem,
+    Meeting,
+    MeetingDocument,
+    MeetingParticipant,
+    MeetingStatus,
+    ParticipantRole,
+)
+from meetings.room.common import bad_input, load_meeting, not_found, require_in_progress
+
+
+def present(meeting_id: int, user_id: int, document_id: int, page: int) -> dict[str, Any]:
+    may_present = or_(
+        Meeting.designated_presenter_id == user_id,
+        exists().where(
+            MeetingParticipant.meeting_id == meeting_id,
+            MeetingParticipant.user_id == user_id,
+            MeetingParticipant.role.in_([ParticipantRole.CHAIR, ParticipantRole.SECRETARY]),
+        ),
+    )
+    showable = exists().where(
+        MeetingDocument.id == document_id,
+        MeetingDocument.meeting_id == meeting_id,
+        func.coalesce(MeetingDocument.page_count, 1) >= page,
+        or_(
+            MeetingDocument.agenda_item_id.is_(None),
+            ~exists().where(AgendaItem.id == MeetingDocument.agenda_item_id, AgendaItem.is_confidential),
+        ),
+    )
+    seq = db.session.execute(
+        update(Meeting)
+        .where(Meeting.id == meeting_id, Meeting.status == MeetingStatus.IN_PROGRESS, may_present, showable)
+        .values(
+            presentation_seq=Meeting.presentation_seq + 1,
+            presentation_document_id=document_id,
+            presentation_page=page,
+            presentation_presenter_id=user_id,
+        )
+        .returning(Meeting.presentation_seq)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if seq is None:
+        _explain_refused_presentation(meeting_id, user_id, document_id, page)
+    return {
+        "meeting_id": meeting_id,
+        "document_id": document_id,
+        "page": page,
+        "seq": seq,
+        "presenter_id": user_id,
+    }
+
+
+def _explain_refused_presentation(meeting_id: int, user_id: int, document_id: int, page: int) -> None:
+    """Only reached when the UPDATE matched nothing: say why, always raising."""
+    meeting = load_meeting(meeting_id)
+    user = db.session.get(User, user_id)
+    policy.require(user is not None and policy.may_view(user, meeting), "not invited to this meeting")
+    require_in_progress(meeting)
+    policy.require(
+        policy.may_present(user, meeting), "only the chair, the secretary or the designated presenter"
+    )
+    document = db.session.get(MeetingDocument, document_id)
+    if document is None or document.meeting_id != meeting_id:
+        raise not_found(f"document {document_id} of meeting {meeting_id}")
+    if document.agenda_item is not None and document.agenda_item.is_confidential:
+        raise policy.forbidden("documents of a confidential item are not shown to the room")
+    raise bad_input("page", f"the document has {document.page_count or 1} page(s)")
+
+
+def presentation_state(meeting: Meeting) -> dict[str, Any]:
+    return {
+        "meeting_id": meeting.id,
+        "document_id": meeting.presentation_document_id,
+        "page": meeting.presentation_page,
+        "seq": meeting.presentation_seq,
+        "presenter_id": meeting.presentation_presenter_id,
+    }
+
+
+def designate_presenter(meeting: Meeting, actor: User, user_id: int | None) -> dict[str, Any]:
+    policy.require(
+        policy.may_chair(actor, meeting), "only the chair or the secretary designates the presenter"
+    )
+    if user_id is not None and meeting.participant(user_id) is None:
+        raise bad_input("user_id", f"user {user_id} is not a participant")
+    meeting.designated_presenter_id = user_id
+    db.session.flush()
+    return {"meeting_id": meeting.id, "user_id": user_id}
+
+
+def go_to_agenda_item(meeting: Meeting, actor: User, item_id: int) -> dict[str, Any]:
+    policy.require(policy.may_chair(actor, meeting), "only the chair or the secretary moves the agenda")
+    require_in_progress(meeting)
+    if not any(item.id == item_id for item in meeting.agenda_items):
+        raise not_found(f"agenda item {item_id} of meeting {meeting.id}")
+    meeting.current_agenda_item_id = item_id
+    db.session.flush()
+    return {"meeting_id": meeting.id, "agenda_item_id": item_id}
