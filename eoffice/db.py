@@ -47,7 +47,12 @@ class Base(DeclarativeBase):
 
 
 # Schema objects that migrations create outside the models (full-text search machinery).
-_UNMODELLED_PREFIXES = ("document_search_fts", "ix_document_search_body_tsv")
+_UNMODELLED_PREFIXES = (
+    "document_search_fts",
+    "ix_document_search_body_tsv",
+    "ix_document_search_agency_tsv",
+    "body_tsv",
+)
 
 
 def include_in_autogenerate(name: str | None, type_: str, parent_names) -> bool:

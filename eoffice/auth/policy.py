@@ -261,6 +261,16 @@ def visible_documents(user: User) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
+def visible_agency(user: User) -> str | None:
+    """The one agency holding every document visible_documents(user) admits; None when they span agencies.
+
+    Everyone but a platform admin sees documents of their own agency only: the people named on a
+    document always belong to its agency (documents.operations.common.name refuses anyone else).
+    Lists say it outright, so that the database walks one agency's documents instead of all.
+    """
+    return None if user.is_platform_admin else user.agency_id
+
+
 def can(user: User | None, permission: Permission, target: Any = None) -> bool:
     if user is None or not user.is_active:
         return False

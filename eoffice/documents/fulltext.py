@@ -29,10 +29,25 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 _PDFIUM = threading.Lock()
 
 
+class _MarkStripper(dict):
+    """A str.translate table: nonspacing marks (category Mn) to nothing, đ to d, anything else kept.
+
+    Filled as characters are first seen, so that folding a PDF's text (tens of thousands of
+    characters of a small alphabet) is one str.translate instead of a look-up per character.
+    """
+
+    def __missing__(self, code: int) -> int | None:
+        value = None if unicodedata.category(chr(code)) == "Mn" else code
+        self[code] = value
+        return value
+
+
+_STRIP_MARKS = _MarkStripper({ord("đ"): "d", ord("Đ"): "D"})
+
+
 def fold(value: str) -> str:
     """Lowercase, without diacritics, đ as d: what both the index and the queries are made of."""
-    decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
-    stripped = "".join(char for char in decomposed if unicodedata.category(char) != "Mn")
+    stripped = unicodedata.normalize("NFD", value).translate(_STRIP_MARKS)
     return " ".join(_TOKEN.findall(stripped.lower()))
 
 
@@ -68,6 +83,9 @@ def _extract(stream: BinaryIO) -> str:
     return "\n".join(parts)[:MAX_INDEXED_CHARS]
 
 
+# PostgreSQL keeps to_tsvector('simple', body) in this generated column (migration 0006).
+_BODY_TSV = literal_column("document_search.body_tsv")
+
 INDEXED_FIELDS = ("subject", "number", "notation", "issuer_name", "signer_name", "note")
 
 
@@ -76,6 +94,7 @@ def index_document(document: Document, new_file_texts: list[str] | tuple[str, ..
     if document.search is None:
         document.search = DocumentSearch(body="", file_text="")
     row = document.search
+    row.agency_id = document.agency_id
     added = fold(" ".join(new_file_texts))
     if added:
         row.file_text = (row.file_text + " " + added).strip()[:MAX_INDEXED_CHARS]
@@ -100,20 +119,28 @@ def _query_terms(query: str) -> list[str]:
     return fold(query).split()[:20]
 
 
-def matches(document_id_column, query: str) -> ColumnElement[bool] | None:
-    """A condition selecting the documents whose text contains every word of the query."""
+def _tsquery(terms: list[str]):
+    # Every word, the last one also as a prefix (a word typed halfway).
+    return func.to_tsquery(
+        "simple", " & ".join(f"{term}:*" if i == len(terms) - 1 else term for i, term in enumerate(terms))
+    )
+
+
+def matches(document_id_column, query: str, agency_id: str | None = None) -> ColumnElement[bool] | None:
+    """The documents (of the agency, if given) whose text contains every word of the query, from the index.
+
+    None when the query has no word. On PostgreSQL the GIN index over (agency_id, body_tsv) finds
+    them; the set is computed once (a materialised CTE), then the caller's conditions and order apply.
+    """
     terms = _query_terms(query)
     if not terms:
         return None
     if db.engine.dialect.name == "postgresql":
-        tsquery = func.to_tsquery(
-            "simple", " & ".join(f"{term}:*" if i == len(terms) - 1 else term for i, term in enumerate(terms))
-        )
-        return document_id_column.in_(
-            select(DocumentSearch.document_id).where(
-                func.to_tsvector(literal_column("'simple'::regconfig"), DocumentSearch.body).op("@@")(tsquery)
-            )
-        )
+        found = select(DocumentSearch.document_id).where(_BODY_TSV.op("@@")(_tsquery(terms)))
+        if agency_id is not None:
+            found = found.where(DocumentSearch.agency_id == agency_id)
+        matched = found.cte("text_matches").prefix_with("MATERIALIZED")
+        return document_id_column.in_(select(matched.c.document_id))
     # FTS5: each term quoted (no operator injection), the last one as a prefix.
     fts_query = " ".join(f'"{term}"' + ("*" if i == len(terms) - 1 else "") for i, term in enumerate(terms))
     return document_id_column.in_(
@@ -121,3 +148,20 @@ def matches(document_id_column, query: str) -> ColumnElement[bool] | None:
         .select_from(text("document_search_fts"))
         .where(text("document_search_fts MATCH :fts_query").bindparams(fts_query=fts_query))
     )
+
+
+def row_matches(document_id_column, query: str) -> ColumnElement[bool] | None:
+    """The same test as matches(), made row by row on the stored tsvector (PostgreSQL); None elsewhere.
+
+    For walking documents newest first and stopping at a page: when the words are common, a few
+    rows in a hundred match and the walk ends long before the index could have listed every match.
+    """
+    terms = _query_terms(query)
+    if not terms or db.engine.dialect.name != "postgresql":
+        return None
+    # A scalar subquery, so the database tests each row it reaches instead of joining all matches.
+    return (
+        select(_BODY_TSV.op("@@")(_tsquery(terms)))
+        .where(DocumentSearch.document_id == document_id_column)
+        .scalar_subquery()
+    ).is_(True)

@@ -105,6 +105,8 @@ class Document(Base):
         UniqueConstraint("agency_id", "source_reference", name="uq_documents_source_reference"),
         Index("ix_documents_agency_direction_status", "agency_id", "direction", "status"),
         Index("ix_documents_issuer_number", "issuer_id", "number"),
+        # An agency's documents newest first: lists and searches walk it and stop at the page.
+        Index("ix_documents_agency_id_created_at", "agency_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -343,6 +345,9 @@ class DocumentSearch(Base):
     __tablename__ = "document_search"
 
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    # The document's agency, copied here so that one index answers "these words in this agency"
+    # (PostgreSQL: a GIN over agency_id and the body's tsvector, kept in the column body_tsv).
+    agency_id: Mapped[str] = mapped_column(String(13))
     # What is searched: the metadata followed by file_text.
     body: Mapped[str] = mapped_column(Text, default="")
     # The folded text of the files so far, kept to rebuild body when the metadata changes.

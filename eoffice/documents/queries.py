@@ -8,11 +8,11 @@ import json
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, union
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, union
+from sqlalchemy.orm import aliased, selectinload
 
 from eoffice.accounts.models import Role, User
-from eoffice.auth.policy import visible_documents
+from eoffice.auth.policy import visible_agency, visible_documents
 from eoffice.documents import fulltext
 from eoffice.documents.clock import VIETNAM
 from eoffice.documents.models import (
@@ -167,9 +167,47 @@ def _start_of(day) -> datetime:
     return datetime.combine(day, time(0), VIETNAM).astimezone(UTC)
 
 
+def _page(query: Select, document: Any, count: int) -> list[Document]:
+    """The first `count` documents of the query, newest first (`document` is Document or an alias of it)."""
+    return list(
+        db.session.scalars(
+            query.options(selectinload(document.assignments))
+            .order_by(document.created_at.desc(), document.id.desc())
+            .limit(count)
+        )
+    )
+
+
+# A query for common words fills its page among this many newest documents in scope.
+RECENT_WINDOW = 2000
+
+
+def _search_page(query: Select, text: str, agency_id: str | None, count: int) -> list[Document]:
+    """Accent-insensitive full text over metadata and the text of PDF files, newest first.
+
+    Common words (a few documents in a hundred and more) fill the page among the newest documents:
+    they are walked newest first and each one's text is tested, which ends at the page. Rarer words
+    leave that page short; then the full-text index lists every match of the agency, few by then.
+    """
+    indexed = fulltext.matches(Document.id, text, agency_id)
+    if indexed is None:
+        return []
+    newest = query.order_by(Document.created_at.desc(), Document.id.desc()).limit(RECENT_WINDOW).subquery()
+    recent = aliased(Document, newest)
+    row_test = fulltext.row_matches(recent.id, text)
+    if row_test is not None:
+        rows = _page(select(recent).where(row_test), recent, count)
+        if len(rows) == count:
+            return rows
+    return _page(query.where(indexed), Document, count)
+
+
 def list_documents(user: User, filters: dict[str, Any]) -> tuple[list[Document], str | None]:
     """Newest first; one page of at most `limit` and the cursor of the next page, if any."""
     query = select(Document).where(visible_documents(user))
+    agency_id = visible_agency(user)
+    if agency_id is not None:
+        query = query.where(Document.agency_id == agency_id)
     status = filters.get("status")
     if status is None:
         candidates = waiting_candidates(user)
@@ -184,10 +222,6 @@ def list_documents(user: User, filters: dict[str, Any]) -> tuple[list[Document],
         query = query.where(Document.created_at >= _start_of(filters["from_"]))
     if "to" in filters:
         query = query.where(Document.created_at < _start_of(filters["to"] + timedelta(days=1)))
-    if filters.get("q"):
-        # Accent-insensitive full text over metadata and the text of PDF files.
-        condition = fulltext.matches(Document.id, filters["q"])
-        query = query.where(condition if condition is not None else false())
     if filters.get("cursor"):
         created_at, document_id = decode_cursor(filters["cursor"])
         query = query.where(
@@ -197,12 +231,9 @@ def list_documents(user: User, filters: dict[str, Any]) -> tuple[list[Document],
             )
         )
     limit = filters.get("limit", 20)
-    rows = list(
-        db.session.scalars(
-            query.options(selectinload(Document.assignments))
-            .order_by(Document.created_at.desc(), Document.id.desc())
-            .limit(limit + 1)
-        )
-    )
+    if filters.get("q"):
+        rows = _search_page(query, filters["q"], agency_id, limit + 1)
+    else:
+        rows = _page(query, Document, limit + 1)
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return rows[:limit], next_cursor

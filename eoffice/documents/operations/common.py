@@ -87,9 +87,14 @@ def step(
 
 
 def name(document: Document, user: User | None) -> DocumentParticipant | None:
-    """Name a person on the document: from now on they see it, and it keeps their read state."""
+    """Name a person on the document: from now on they see it, and it keeps their read state.
+
+    Only people of the document's agency: lists rely on it (auth.policy.visible_agency).
+    """
     if user is None:
         return None
+    if user.agency_id != document.agency_id:
+        raise ValueError(f"user {user.id} is not of agency {document.agency_id}, the document's")
     participant = document.participant(user.id)
     if participant is None:
         participant = DocumentParticipant(user_id=user.id, user=user, named_at=clock.now())

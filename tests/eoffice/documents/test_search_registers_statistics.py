@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from eoffice.documents import clock
 from eoffice.documents.fulltext import extract_pdf_text, fold
+from eoffice.documents.operations.common import name
 from eoffice.documents.tasks import queue_deadline_reminders
 from eoffice.extensions import db
 from eoffice.mail.models import OutboxMessage
@@ -88,6 +89,53 @@ def test_search_query_syntax_cannot_break_the_search(client, people, as_user):
             "/api/v1/documents", query_string={"q": query, "status": "all"}, headers=headers
         )
         assert response.status_code == 200, (query, response.get_json())
+
+
+@pytest.mark.parametrize("window", [2, 1000])
+def test_search_pages_are_newest_first_whether_the_newest_documents_hold_the_page_or_not(
+    client, people, as_user, monkeypatch, window
+):
+    # With a window of 1000 the walk over the newest documents fills the first page; with 2 it
+    # cannot, and the full-text index answers. Either way every match comes once, newest first.
+    monkeypatch.setattr("eoffice.documents.queries.RECENT_WINDOW", window)
+    subjects = ["Kế hoạch phòng chống bão năm 2027", "Báo cáo dự toán ngân sách"]
+    created = [
+        create_document(
+            "registered", clerk=people.clerk, metadata={"number": n + 1, "subject": subjects[n % 2]}
+        )
+        for n in range(9)
+    ]
+    headers = as_user(people.clerk)
+    seen, cursor = [], None
+    while True:
+        query = {"q": "phong chong bao", "status": "all", "limit": 2} | ({"cursor": cursor} if cursor else {})
+        body = client.get("/api/v1/documents", query_string=query, headers=headers).get_json()
+        seen += [item["id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [document.id for document in reversed(created[::2])]
+
+
+def test_a_platform_admin_searches_every_agency_except_confidential_documents(client, people, as_user):
+    def storm_plan(clerk, number, **metadata):
+        metadata = {"number": number, "subject": "Kế hoạch phòng chống bão", **metadata}
+        return create_document("registered", clerk=clerk, metadata=metadata)
+
+    home = storm_plan(people.clerk, 1)
+    other = storm_plan(people.outsider_clerk, 2)
+    storm_plan(people.outsider_clerk, 3, confidentiality="secret")
+    assert _search(client, as_user(people.platform_admin), "phong chong bao") == [other.id, home.id]
+    assert _search(client, as_user(people.clerk), "phong chong bao") == [home.id]
+    assert _search(client, as_user(people.outsider_leader), "phong chong bao") == [other.id]
+
+
+def test_only_people_of_the_documents_agency_are_ever_named_on_it(people):
+    # Lists and searches look at the caller's agency only (auth.policy.visible_agency).
+    document = create_document("registered", clerk=people.clerk)
+    with pytest.raises(ValueError, match="not of agency"):
+        name(document, people.outsider_clerk)
+    assert name(document, people.leader).user_id == people.leader.id
 
 
 def test_pdf_text_extraction_reads_the_text_layer_and_tolerates_broken_files():
