@@ -35,7 +35,11 @@ run: $(VENV)/.runtime frontend/dist/index.html
 	$(FLASK) load-demo
 	$(BIN)/python wsgi.py
 
+# The server (Socket.IO, web client and API; one sticky process) on EOFFICE_PORT, and the API workers
+# (several processes) on EOFFICE_API_PORT; stopping one stops both.
 serve: $(VENV)/.runtime
+	$(BIN)/gunicorn -c gunicorn_api.conf.py wsgi:app & api=$$!; \
+	trap 'kill $$api 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 migrate: $(VENV)/.runtime

@@ -2,9 +2,11 @@
 
 1. Seeds PostgreSQL with N documents (default 1,000,000) spread over 256 agencies and 8,192 users,
    with assignments, participants and searchable text, straight in SQL.
-2. Starts `gunicorn -c gunicorn.conf.py wsgi:app` (what `make serve` runs) on that database and
-   measures over HTTP: the first page of a specialist's default incoming list, of a clerk's list of
-   everything, and full-text queries (p50/p95 of sequential requests).
+2. Starts the server that answers /api/ in production on that database: the API workers of
+   `make serve` (`gunicorn -c gunicorn_api.conf.py wsgi:app`), or with `--server live` the single
+   Socket.IO process (`gunicorn -c gunicorn.conf.py wsgi:app`). Measures over HTTP: the first page of
+   a specialist's default incoming list, of a clerk's list of everything, and full-text queries of
+   common and of rare words, by a clerk and by a platform admin (p50/p95 of sequential requests).
 3. Registers incoming documents with a 1 MB PDF through the API from concurrent clients and prints
    documents/s.
 
@@ -21,6 +23,7 @@ import io
 import json
 import os
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -40,12 +43,46 @@ sys.path.insert(0, str(ROOT))
 AGENCIES = 256
 USERS_PER_AGENCY = 32  # 1 clerk, 2 leaders, 29 specialists
 PASSWORD = "bench-password"
-WORDS = (
-    "kế hoạch triển khai quyết định phê duyệt đề án phát triển kinh tế xã hội báo cáo tình hình thực hiện "
-    "nhiệm vụ công tác cải cách hành chính chuyển đổi số văn phòng điện tử phòng chống thiên tai lụt bão "
-    "ngân sách dự toán đầu tư công xây dựng nông thôn mới giáo dục y tế văn hóa du lịch an ninh trật tự "
-    "tuyển dụng công chức viên chức đào tạo bồi dưỡng thi đua khen thưởng môi trường tài nguyên đất đai"
-).split()
+
+
+def vocabulary() -> list[str]:
+    """The syllables of bench/vietnamese_subjects.txt, most frequent first (ties: first seen first)."""
+    counts: dict[str, int] = {}
+    for line in (ROOT / "bench" / "vietnamese_subjects.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            continue
+        for word in re.findall(r"[^\W\d_]+", line.lower().replace("v/v", "về việc")):
+            counts[word] = counts.get(word, 0) + 1
+    return sorted(counts, key=lambda word: -counts[word])
+
+
+# Subjects are drawn word by word with Zipf's law over these ranks (the word of rank r with a
+# weight of about 1/r), as words are in real text: a few words are in most subjects, most are rare.
+WORDS = vocabulary()
+# Query words: the 12 most frequent each occur in 13-50 % of the subjects; from rank 150 on, a word
+# occurs in under 1 % (0.5 % for the last).
+COMMON_WORDS = WORDS[:12]
+RARE_FROM_RANK = 150
+
+
+def search_queries(engine: sa.Engine, agency_id: str, count: int) -> tuple[list[str], list[str]]:
+    """(common, rare) two-word queries: two of the most frequent words; or a rare word with another word
+    of the same subject (an existing subject of the agency, so that the query finds something)."""
+    common = [" ".join(random.sample(COMMON_WORDS, 2)) for _ in range(count)]
+    rank = {word: index for index, word in enumerate(WORDS)}
+    with engine.connect() as db:
+        subjects = db.scalars(
+            sa.text("SELECT subject FROM documents WHERE agency_id = :agency ORDER BY random() LIMIT 2000"),
+            {"agency": agency_id},
+        ).all()
+    rare = []
+    for subject in subjects:
+        words = list(dict.fromkeys(subject.split()))
+        rarest = max(words, key=rank.__getitem__)
+        if rank[rarest] >= RARE_FROM_RANK and len(words) > 1:
+            other = random.choice([word for word in words if word != rarest])
+            rare.append(" ".join(random.sample([rarest, other], 2)))
+    return common, rare[:count]
 
 
 def seed(url: str, documents: int) -> None:
@@ -87,7 +124,15 @@ def seed(url: str, documents: int) -> None:
             {"per": USERS_PER_AGENCY},
         )
         db.execute(sa.text("SELECT setval('users_id_seq', (SELECT max(id) FROM users))"))
+        # One platform admin (a leader of agency 0 who also administers the platform): searches every agency.
+        db.execute(sa.text("UPDATE users SET is_platform_admin = true WHERE username = 'u0.2'"))
+        db.execute(
+            sa.text(
+                "INSERT INTO user_roles (user_id, role) SELECT id, 'admin' FROM users WHERE username = 'u0.2'"
+            )
+        )
         # Document i belongs to agency i % 256; its handler is specialist 3 + i % 29 of that agency.
+        db.execute(sa.text("SELECT setseed(0.2026)"))
         db.execute(
             sa.text("""
             INSERT INTO documents (id, agency_id, direction, status, version, channel, issuer_id, issuer_name,
@@ -106,7 +151,8 @@ def seed(url: str, documents: int) -> None:
                 CASE WHEN i % 3 = 0 THEN 'QĐ' ELSE 'CV' END, i / :agencies, 'STC-NS',
                 DATE '2024-01-01' + (i % 1000),
                 (SELECT string_agg(w, ' ') FROM (
-                    SELECT (CAST(:words AS text[]))[1 + ((i::bigint * 7919 + g * 104729) % :nwords)] w
+                    SELECT (CAST(:words AS text[]))[
+                        LEAST(:nwords, floor(power(:nwords + 1, random()))::int)] w
                     FROM generate_series(1, 8 + i % 5) g) s),
                 'normal', 'none', 'vi',
                 CASE WHEN i % 5 = 0 THEN NULL ELSE i / :agencies END,
@@ -174,9 +220,11 @@ def seed(url: str, documents: int) -> None:
         letters = sorted({char for word in WORDS for char in word.lower() if fold(char) != char})
         db.execute(
             sa.text("""
-            INSERT INTO document_search (document_id, body, file_text)
-            SELECT id, translate(lower(subject), :source, :target) || ' ' || lpad(number::text, 2, '0')
-                       || ' stc ns', ''
+            INSERT INTO document_search (document_id, agency_id, body, file_text)
+            SELECT id, agency_id,
+                   translate(lower(subject), :source, :target) || ' ' || lpad(number::text, 2, '0')
+                       || ' stc ns',
+                   ''
             FROM documents"""),
             {"source": "".join(letters), "target": "".join(fold(char) for char in letters)},
         )
@@ -232,6 +280,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--uploads", type=int, default=600)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--server",
+        choices=["api", "live"],
+        default="api",
+        help="api: the API workers (gunicorn_api.conf.py); live: the Socket.IO process (gunicorn.conf.py)",
+    )
+    parser.add_argument("--api-workers", type=int, help="EOFFICE_API_WORKERS for --server api")
     args = parser.parse_args()
 
     name = f"eoffice_bench_{uuid.uuid4().hex[:8]}"
@@ -246,6 +301,7 @@ def main() -> None:
         "EOFFICE_INSTANCE_PATH": str(workdir),
         "EOFFICE_DATABASE_URL": url,
         "EOFFICE_PORT": str(port),
+        "EOFFICE_API_PORT": str(port),
         "EOFFICE_HOST": "127.0.0.1",
         "EOFFICE_LOG_LEVEL": "WARNING",
         "EOFFICE_LOGIN_MAX_FAILURES": "1000",
@@ -263,8 +319,12 @@ def main() -> None:
         started = time.perf_counter()
         seed(url, args.documents)
         print(f"seeded {args.documents} documents in {time.perf_counter() - started:.0f} s")
+        config = "gunicorn_api.conf.py" if args.server == "api" else "gunicorn.conf.py"
+        if args.api_workers:
+            env["EOFFICE_API_WORKERS"] = str(args.api_workers)
+        print(f"server: gunicorn -c {config} (load average {os.getloadavg()[0]:.1f})")
         server = subprocess.Popen(
-            [str(bin_dir / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+            [str(bin_dir / "gunicorn"), "-c", config, "wsgi:app"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -286,16 +346,23 @@ def main() -> None:
             session.headers["Authorization"] = f"Bearer {token}"
             return session
 
-        specialist, clerk = session_for("u17.3"), session_for("u17.0")
+        specialist, clerk, admin_session = session_for("u17.3"), session_for("u17.0"), session_for("u0.2")
         documents_url = f"{base}/api/v1/documents"
         timed_gets(specialist, documents_url, [{"direction": "incoming"}] * 5)
         mine = [{"direction": "incoming"}] * args.requests
         everything = [{"direction": "incoming", "status": "all"}] * args.requests
-        queries = [{"q": " ".join(random.sample(WORDS, 2)), "status": "all"} for _ in range(args.requests)]
+        engine = sa.create_engine(url)
+        common, rare = search_queries(engine, "000.00.17.H49", args.requests)
+        engine.dispose()
+        common_params = [{"q": q, "status": "all"} for q in common]
+        rare_params = [{"q": q, "status": "all"} for q in rare]
         for label, session, params in [
             ("specialist, default incoming list, first page", specialist, mine),
             ("clerk, all incoming documents, first page", clerk, everything),
-            ("clerk, full-text search (2 words)", clerk, queries),
+            ("clerk, full-text, 2 common words", clerk, common_params),
+            ("clerk, full-text, a rare word and another", clerk, rare_params),
+            ("platform admin (all agencies), 2 common words", admin_session, common_params),
+            ("platform admin (all agencies), a rare word", admin_session, rare_params),
         ]:
             print(f"{label:48} {percentiles(timed_gets(session, documents_url, params))}")
 

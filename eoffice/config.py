@@ -135,6 +135,14 @@ class Settings:
 
     host: str = _setting("127.0.0.1", _parse_str, "Address the server listens on.")
     port: int = _setting(8000, _parse_int(1, 65535), "Port the server listens on.")
+    api_port: int = _setting(
+        8001,
+        _parse_int(1, 65535),
+        "Port of the API workers `make serve` starts beside the server (gunicorn_api.conf.py).",
+    )
+    api_workers: int | None = _setting(
+        None, _parse_int(1, 64), "Processes of the API workers; unset means two per CPU."
+    )
     instance_path: str = _setting(
         "instance", _parse_str, "Folder for the embedded database, files and generated keys."
     )

@@ -312,3 +312,16 @@ def test_axis_settings_name_each_hosted_agency_with_its_credentials(tmp_path):
 )
 def test_malformed_axis_settings_stop_start_up_naming_the_variable(environ, problem):
     assert any(problem in text for text in problems_of(environ))
+
+
+def test_api_workers_listen_on_their_own_port_with_the_configured_number_of_processes(monkeypatch):
+    import runpy
+
+    monkeypatch.setenv("EOFFICE_HOST", "0.0.0.0")
+    monkeypatch.setenv("EOFFICE_API_PORT", "9101")
+    monkeypatch.setenv("EOFFICE_API_WORKERS", "3")
+    config = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn_api.conf.py"))
+    assert (config["bind"], config["workers"], config["worker_class"]) == ("0.0.0.0:9101", 3, "gevent")
+    monkeypatch.delenv("EOFFICE_API_WORKERS")
+    config = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn_api.conf.py"))
+    assert config["workers"] == 2 * (os.cpu_count() or 1)

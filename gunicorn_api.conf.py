@@ -1,0 +1,26 @@
+"""API workers for `make serve`: the same application in several gevent processes, for /api/ traffic.
+
+The HTTP API keeps no state between requests, so any process may answer any request: a pool of
+processes uses every core (intake parses uploads, extracts PDF text and hashes files in Python).
+Socket.IO stays on the single sticky process of gunicorn.conf.py; a reverse proxy sends /api/
+here and everything else, /socket.io/ included, there (README, Production).
+Address and size come from EOFFICE_HOST / EOFFICE_API_PORT / EOFFICE_API_WORKERS.
+"""
+
+import os
+
+from eoffice.config import Settings
+
+_settings = Settings.from_env()
+
+bind = f"{_settings.host}:{_settings.api_port}"
+worker_class = "gevent"
+workers = _settings.api_workers or 2 * (os.cpu_count() or 1)
+worker_connections = 1000
+# Long uploads must not be killed as "hung" workers.
+timeout = 120
+graceful_timeout = 30
+keepalive = 5
+accesslog = "-"
+errorlog = "-"
+loglevel = _settings.log_level.lower()
