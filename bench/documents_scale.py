@@ -287,12 +287,19 @@ def main() -> None:
         help="api: the API workers (gunicorn_api.conf.py); live: the Socket.IO process (gunicorn.conf.py)",
     )
     parser.add_argument("--api-workers", type=int, help="EOFFICE_API_WORKERS for --server api")
+    parser.add_argument(
+        "--keep",
+        metavar="NAME",
+        help="seed database NAME once and keep it; later runs with the same NAME measure it again",
+    )
     args = parser.parse_args()
 
-    name = f"eoffice_bench_{uuid.uuid4().hex[:8]}"
+    name = args.keep or f"eoffice_bench_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(args.database_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+        if not exists:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = sa.engine.make_url(args.database_url).set(database=name).render_as_string(hide_password=False)
     workdir = Path(tempfile.mkdtemp(prefix="eoffice-docs-bench-"))
     port = free_port()
@@ -316,9 +323,12 @@ def main() -> None:
             check=True,
             capture_output=True,
         )
-        started = time.perf_counter()
-        seed(url, args.documents)
-        print(f"seeded {args.documents} documents in {time.perf_counter() - started:.0f} s")
+        if exists:
+            print(f"database {name} kept from an earlier run")
+        else:
+            started = time.perf_counter()
+            seed(url, args.documents)
+            print(f"seeded {args.documents} documents in {time.perf_counter() - started:.0f} s")
         config = "gunicorn_api.conf.py" if args.server == "api" else "gunicorn.conf.py"
         if args.api_workers:
             env["EOFFICE_API_WORKERS"] = str(args.api_workers)
@@ -410,8 +420,9 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        if not args.keep:
+            with admin.connect() as connection:
+                connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

@@ -191,7 +191,7 @@ def create_incoming():
     user = current_user()
     authorize(user, Permission.CREATE_INCOMING, user.agency_id)
     metadata, files = _multipart()
-    with commit_or_discard():
+    with commit_or_discard(keep_loaded=True):
         document, warnings = operations.register_upload(
             operations.InboundRecord(agency_id=user.agency_id, metadata=metadata, files=files), user
         )

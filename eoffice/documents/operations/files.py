@@ -137,11 +137,18 @@ def attach_files(
 
 
 @contextlib.contextmanager
-def commit_or_discard() -> Iterator[None]:
-    """Commit the session's work; on any failure roll back and delete the objects it stored."""
+def commit_or_discard(*, keep_loaded: bool = False) -> Iterator[None]:
+    """Commit the session's work; on any failure roll back and delete the objects it stored.
+
+    keep_loaded: what the session holds stays loaded after the commit instead of being read back
+    on first use; for answering with a document just created, whose rows are exactly what was written.
+    """
+    session = db.session()
+    expire_on_commit = session.expire_on_commit
     try:
         yield
-        db.session.commit()
+        session.expire_on_commit = expire_on_commit and not keep_loaded
+        session.commit()
     except BaseException:
         keys = list(_new_keys())
         db.session.rollback()
@@ -152,4 +159,5 @@ def commit_or_discard() -> Iterator[None]:
                 log.exception("could not remove object %s of a failed transaction", key)
         raise
     finally:
+        session.expire_on_commit = expire_on_commit
         _new_keys().clear()

@@ -72,6 +72,10 @@ def _accept(
         direction=Direction.INCOMING,
         channel=inbound.channel,
         source_reference=inbound.source_reference,
+        # None yet: said here, so that answering with the new document does not read them back.
+        assignments=[],
+        reviews=[],
+        recipients=[],
     )
     transition = workflow.check(document, action, actor)
     if db.session.get(Agency, inbound.agency_id) is None:

@@ -92,6 +92,17 @@ def test_registration_returns_the_document_with_arrival_number_date_and_files(cl
     assert download.status_code == 200 and download.data == ATTACHMENT
 
 
+def test_the_answer_to_a_registration_is_the_document_as_read_back(client, people, as_user):
+    # The answer is built from what the request wrote, without reading it back: it must agree.
+    headers = as_user(people.clerk)
+    upload(client, headers, incoming_metadata(number=1))
+    answer = upload(client, headers, incoming_metadata(number=1)).get_json()
+    assert answer["warnings"] and answer["trace"] and answer["participants"]
+    read_back = client.get(f"/api/v1/documents/{answer.pop('id')}", headers=headers).get_json()
+    read_back.pop("id")
+    assert {**answer, "warnings": []} == read_back
+
+
 def test_arrival_numbers_follow_the_order_of_registration(client, people, as_user):
     numbers = [
         upload(client, as_user(people.clerk), incoming_metadata(number=n)).get_json()["arrival_number"]
