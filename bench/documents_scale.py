@@ -77,9 +77,11 @@ def search_queries(engine: sa.Engine, agency_id: str, count: int) -> tuple[list[
         ).all()
     rare = []
     for subject in subjects:
-        words = list(dict.fromkeys(subject.split()))
+        words = [word for word in dict.fromkeys(subject.split()) if word in rank]
+        if not words:
+            continue  # a document registered by an earlier run of this benchmark
         rarest = max(words, key=rank.__getitem__)
-        if rank[rarest] >= RARE_FROM_RANK and len(words) > 1:
+        if len(words) > 1 and rank[rarest] >= RARE_FROM_RANK:
             other = random.choice([word for word in words if word != rarest])
             rare.append(" ".join(random.sample([rarest, other], 2)))
     return common, rare[:count]
