@@ -179,7 +179,7 @@ def _page(query: Select, document: Any, count: int) -> list[Document]:
 
 
 # A query for common words fills its page among this many newest documents in scope.
-RECENT_WINDOW = 2000
+RECENT_WINDOW = 1000
 
 
 def _search_page(query: Select, text: str, agency_id: str | None, count: int) -> list[Document]:
@@ -196,9 +196,15 @@ def _search_page(query: Select, text: str, agency_id: str | None, count: int) ->
     recent = aliased(Document, newest)
     row_test = fulltext.row_matches(recent.id, text)
     if row_test is not None:
-        rows = _page(select(recent).where(row_test), recent, count)
-        if len(rows) == count:
-            return rows
+        # Only the ids: when the page stays short they are thrown away.
+        ids = db.session.scalars(
+            select(recent.id)
+            .where(row_test)
+            .order_by(recent.created_at.desc(), recent.id.desc())
+            .limit(count)
+        ).all()
+        if len(ids) == count:
+            return _page(select(Document).where(Document.id.in_(ids)), Document, count)
     return _page(query.where(indexed), Document, count)
 
 
