@@ -7,9 +7,15 @@ here and everything else, /socket.io/ included, there (README, Production).
 Address and size come from EOFFICE_HOST / EOFFICE_API_PORT / EOFFICE_API_WORKERS.
 """
 
-import os
+# Patched before anything below imports ssl (the application's S3 and Redis clients do, through
+# eoffice): the forked workers inherit it instead of warning that ssl was imported unpatched.
+from gevent import monkey
 
-from eoffice.config import Settings
+monkey.patch_all()
+
+import os  # noqa: E402
+
+from eoffice.config import Settings  # noqa: E402
 
 _settings = Settings.from_env()
 

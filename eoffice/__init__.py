@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 from flask import Flask
@@ -69,11 +72,22 @@ def create_app(settings: Settings | None = None) -> Flask:
     cli.register(app)
 
     if settings.should_auto_migrate:
-        with app.app_context():
+        with app.app_context(), _migration_lock(settings.instance_dir):
             from flask_migrate import upgrade
 
             upgrade(directory=MIGRATIONS_DIR)
     return app
+
+
+@contextlib.contextmanager
+def _migration_lock(instance_dir: Path) -> Iterator[None]:
+    """One upgrade at a time: `make serve` starts several processes on the same instance at once."""
+    with open(instance_dir / "migrate.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _engine_options(settings: Settings) -> dict:

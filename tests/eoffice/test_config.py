@@ -314,14 +314,28 @@ def test_malformed_axis_settings_stop_start_up_naming_the_variable(environ, prob
     assert any(problem in text for text in problems_of(environ))
 
 
-def test_api_workers_listen_on_their_own_port_with_the_configured_number_of_processes(monkeypatch):
-    import runpy
+def test_api_workers_listen_on_their_own_port_with_the_configured_number_of_processes():
+    # In a child process: the configuration monkey-patches the standard library for gevent.
+    show = (
+        "import runpy; c = runpy.run_path('gunicorn_api.conf.py'); "
+        "print(c['bind'], c['workers'], c['worker_class'])"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EOFFICE_")}
 
-    monkeypatch.setenv("EOFFICE_HOST", "0.0.0.0")
-    monkeypatch.setenv("EOFFICE_API_PORT", "9101")
-    monkeypatch.setenv("EOFFICE_API_WORKERS", "3")
-    config = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn_api.conf.py"))
-    assert (config["bind"], config["workers"], config["worker_class"]) == ("0.0.0.0:9101", 3, "gevent")
-    monkeypatch.delenv("EOFFICE_API_WORKERS")
-    config = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn_api.conf.py"))
-    assert config["workers"] == 2 * (os.cpu_count() or 1)
+    def shown(**settings: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-c", show],
+            cwd=root,
+            env=env | settings,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout.strip()
+
+    assert (
+        shown(EOFFICE_HOST="0.0.0.0", EOFFICE_API_PORT="9101", EOFFICE_API_WORKERS="3")
+        == "0.0.0.0:9101 3 gevent"
+    )
+    assert shown() == f"127.0.0.1:8001 {2 * (os.cpu_count() or 1)} gevent"
