@@ -336,6 +336,8 @@ def test_api_workers_listen_on_their_own_port_with_the_configured_number_of_proc
 
     assert (
         shown(EOFFICE_HOST="0.0.0.0", EOFFICE_API_PORT="9101", EOFFICE_API_WORKERS="3")
-        == "0.0.0.0:9101 3 gevent"
+        == "0.0.0.0:9101 3 gunicorn.workers.ggevent.GeventPyWSGIWorker"
     )
-    assert shown() == f"127.0.0.1:8001 {2 * (os.cpu_count() or 1)} gevent"
+    assert (
+        shown() == f"127.0.0.1:8001 {2 * (os.cpu_count() or 1)} gunicorn.workers.ggevent.GeventPyWSGIWorker"
+    )
