@@ -113,6 +113,7 @@ def _register_blueprints(api: JsonErrorApi) -> None:
     from eoffice.mail.api import blp as mail_blp
     from eoffice.storage.api import blp as storage_blp
     from meetings.api import blp as meetings_blp
+    from meetings.minutes.api import blp as meeting_minutes_blp
 
     for blueprint in (
         health_blp,
@@ -125,6 +126,7 @@ def _register_blueprints(api: JsonErrorApi) -> None:
         documents_blp,
         document_reports_blp,
         meetings_blp,
+        meeting_minutes_blp,
     ):
         api.register_blueprint(blueprint)
 

@@ -1,7 +1,7 @@
 """The live room: the /meetings Socket.IO namespace (public contract in README.md, "Meetings").
 
 Each event authenticates through the token given at connect, validates its payload, calls one
-function of meetings.room, commits, and only then broadcasts. Every answer is an ack
+function of meetings.room (or meetings.minutes), commits, and only then broadcasts. Every answer is an ack
 {"ok": true, ...} or {"ok": false, "error": {"code", "message"}}; a refused event changes nothing.
 """
 
@@ -19,6 +19,7 @@ from eoffice.api_base import ApiError
 from eoffice.auth.session import user_from_token
 from eoffice.extensions import db
 from meetings import policy, room
+from meetings.minutes import operations as minutes
 
 NAMESPACE = "/meetings"
 log = logging.getLogger(__name__)
@@ -35,6 +36,11 @@ def private_room(meeting_id: int, user_id: int) -> str:
 
 def _error(code: str, message: str) -> dict[str, Any]:
     return {"ok": False, "error": {"code": code, "message": message}}
+
+
+def _refusal(exc: ApiError) -> dict[str, Any]:
+    # Some refusals carry what the device needs to recover (a stale minutes edit: the current section).
+    return {**_error(exc.code, exc.message), **getattr(exc, "ack_fields", {})}
 
 
 class Payload:
@@ -64,6 +70,23 @@ class Payload:
         if len(value) > max_length:
             raise room.bad_input(name, f"at most {max_length} characters")
         return value.strip()
+
+    def string(self, name: str, *, max_length: int) -> str | None:
+        """Text that may be empty (a section emptied on purpose); None when the field is absent."""
+        if name not in self.data:
+            return None
+        value = self.data[name]
+        if not isinstance(value, str):
+            raise room.bad_input(name, "must be a string")
+        if len(value) > max_length:
+            raise room.bad_input(name, f"at most {max_length} characters")
+        return value
+
+    def integer_or_null(self, name: str, meaning: str) -> int | None:
+        """A required key whose null has a meaning of its own (so a forgotten field is not taken for it)."""
+        if name not in self.data:
+            raise room.bad_input(name, f"is required (null for {meaning})")
+        return self.integer(name, optional=True)
 
     def boolean(self, name: str, default: bool = False) -> bool:
         value = self.data.get(name, default)
@@ -142,13 +165,13 @@ class MeetingNamespace(Namespace):
             return answer
         except ApiError as exc:
             db.session.rollback()
-            return _error(exc.code, exc.message)
+            return _refusal(exc)
         except SQLAlchemyError:
             db.session.rollback()
             log.exception("meeting room event failed")
             return _error("unavailable", "the database did not accept the change; try again")
 
-    def _broadcast(self, event: str, payload: dict[str, Any], to: str) -> None:
+    def _broadcast(self, event: str, payload: dict[str, Any], to: str | list[str]) -> None:
         # One emit to a room: python-socketio encodes the packet once for every recipient, and
         # the Redis message queue carries it to the other processes.
         self.server.emit(event, payload, to=to, namespace=self.namespace)
@@ -303,6 +326,34 @@ class MeetingNamespace(Namespace):
         answer = self._run(data, act)
         if answer.get("ok"):
             self._broadcast("annotation", outcome["payload"], outcome["room"])
+        return answer
+
+    def on_minutes_edit(self, data=None):
+        outcome: dict[str, Any] = {}
+
+        def act(payload: Payload):
+            meeting, user = self._meeting_and_user(payload)
+            item_id = payload.integer_or_null("agenda_item_id", "the general part")
+            based_on = payload.integer("version", minimum=0)
+            text = payload.string("text", max_length=minutes.MAX_TEXT)
+            conclusion = payload.string("conclusion", max_length=minutes.MAX_CONCLUSION)
+            if text is None and conclusion is None:
+                raise room.bad_input("text", "give text, conclusion or both")
+            section = minutes.edit_section(meeting, user, item_id, based_on, text, conclusion)
+            item = next((i for i in meeting.agenda_items if i.id == item_id), None)
+            audience = policy.item_audience(item)
+            # A confidential item's minutes go only to the devices of the people named on it.
+            outcome["to"] = (
+                meeting_room(meeting.id)
+                if audience is None
+                else [private_room(meeting.id, user_id) for user_id in sorted(audience)]
+            )
+            outcome["payload"] = section
+            return {"ok": True, "seq": section["seq"], "version": section["version"]}
+
+        answer = self._run(data, act)
+        if answer.get("ok"):
+            self._broadcast("minutes_section", outcome["payload"], outcome["to"])
         return answer
 
 

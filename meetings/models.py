@@ -1,4 +1,4 @@
-"""Meetings, their participants, agenda, documents, and the live room's state (all in the database)."""
+"""Meetings, their participants, agenda, documents, live room state and minutes (all in the database)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,17 @@ class SpeakerStatus(enum.StrEnum):
     SPEAKING = "speaking"
     DONE = "done"
     WITHDRAWN = "withdrawn"
+
+
+class MinutesStatus(enum.StrEnum):
+    DRAFT = "draft"  # the secretary writes (from the start of the meeting)
+    SUBMITTED = "submitted"  # with the chair, after the meeting; nobody edits
+    RETURNED = "returned"  # sent back by the chair with a comment; the secretary edits again
+    APPROVED = "approved"  # frozen, rendered to PDF, announced to the participants
+
+
+# The minutes change only in these statuses.
+MINUTES_EDITABLE = frozenset({MinutesStatus.DRAFT, MinutesStatus.RETURNED})
 
 
 class Meeting(Base):
@@ -278,3 +289,47 @@ class OpinionAnswer(Base):
     option: Mapped[str] = mapped_column(String(100))
     comment: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MeetingMinutes(Base):
+    """The minutes (biên bản) of a meeting: one row from the start of the meeting on."""
+
+    __tablename__ = "meeting_minutes"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default=MinutesStatus.DRAFT)
+    # Rises by one on every change (an edit of any section, a step of the status): events carry it.
+    # Its row is locked by each change, so the changes of one meeting's minutes never interleave.
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    return_comment: Mapped[str | None] = mapped_column(Text)
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    pdf_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    pdf_file: Mapped[StoredFile | None] = relationship()
+
+
+class MinutesSection(Base):
+    """The minutes of one agenda item (its text and conclusion), or the general part (no item).
+
+    `version` rises by one per edit: an edit names the version it was based on and is refused when
+    that is no longer the current one, so two devices never silently overwrite each other."""
+
+    __tablename__ = "meeting_minutes_sections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting_minutes.meeting_id", ondelete="CASCADE"), index=True
+    )
+    agenda_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meeting_agenda_items.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text, default="")
+    conclusion: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,4 +1,4 @@
-"""What to tell whom when a meeting is sent out, changed or cancelled (queued in the mail outbox)."""
+"""What to tell whom when a meeting is sent out, changed, cancelled or its minutes approved (mail outbox)."""
 
 from __future__ import annotations
 
@@ -45,4 +45,16 @@ def tell_participants(meeting: Meeting, kind: str, users: list[User], *, cancell
             link=f"/meetings/{meeting.id}",
             facts=_facts(meeting),
             calendar=event,
+        )
+
+
+def tell_minutes_approved(meeting: Meeting) -> None:
+    """Queue `meeting.minutes_ready` for every participant: the approved minutes are ready to read."""
+    for participant in meeting.participants:
+        notify(
+            participant.user,
+            "meeting.minutes_ready",
+            {"title": meeting.title},
+            link=f"/meetings/{meeting.id}/minutes",
+            facts=_facts(meeting),
         )

@@ -20,8 +20,10 @@ from meetings.models import (
     AgendaItemAccess,
     Meeting,
     MeetingDocument,
+    MeetingMinutes,
     MeetingParticipant,
     MeetingStatus,
+    MinutesStatus,
     OpinionAnswer,
     OpinionPoll,
     ParticipantRole,
@@ -180,6 +182,8 @@ def start(meeting: Meeting) -> Meeting:
     meeting.started_at = utcnow()
     if meeting.current_agenda_item_id is None and meeting.agenda_items:
         meeting.current_agenda_item_id = meeting.agenda_items[0].id
+    # The secretary writes the minutes from the first minute on.
+    db.session.add(MeetingMinutes(meeting_id=meeting.id, status=MinutesStatus.DRAFT, seq=0))
     db.session.flush()
     return meeting
 

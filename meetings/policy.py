@@ -1,4 +1,4 @@
-"""Every permission rule of meetings, in one place: who sees, manages, presents and votes."""
+"""Every permission rule of meetings, in one place: who sees, manages, presents, votes, writes minutes."""
 
 from __future__ import annotations
 
@@ -47,11 +47,17 @@ def may_vote(user: User, meeting: Meeting) -> bool:
     return participant is not None and participant.is_voting
 
 
-def may_see_item(user: User, item: AgendaItem | None) -> bool:
-    """A confidential item is for the people named on it (its creator and presenter are named)."""
+def item_audience(item: AgendaItem | None) -> set[int] | None:
+    """Who sees an item: None for everyone at the meeting; a confidential one's named people only
+    (its creator and presenter are named)."""
     if item is None or not item.is_confidential:
-        return True
-    return user.id in item.named_user_ids or user.id in (item.created_by_id, item.presenter_id)
+        return None
+    return {*item.named_user_ids, item.created_by_id, item.presenter_id} - {None}
+
+
+def may_see_item(user: User, item: AgendaItem | None) -> bool:
+    audience = item_audience(item)
+    return audience is None or user.id in audience
 
 
 def may_read_document(user: User, meeting: Meeting, document: MeetingDocument) -> bool:
@@ -63,6 +69,17 @@ def may_upload(user: User, meeting: Meeting, item: AgendaItem | None) -> bool:
     if not may_see_item(user, item):
         return False
     return may_manage(user, meeting) or (item is not None and item.presenter_id == user.id)
+
+
+def may_write_minutes(user: User, meeting: Meeting) -> bool:
+    """The secretary writes and submits the minutes; the chair does when no secretary was named."""
+    secretary_id = meeting.secretary_id
+    return user.id == (secretary_id if secretary_id is not None else meeting.chair_id)
+
+
+def may_approve_minutes(user: User, meeting: Meeting) -> bool:
+    """The chair approves the minutes, or returns them to the secretary."""
+    return meeting.chair_id is not None and user.id == meeting.chair_id
 
 
 def require(allowed: bool, message: str) -> None:

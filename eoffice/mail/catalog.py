@@ -105,12 +105,12 @@ NOTICES: dict[str, dict[str, dict[str, str]]] = {
     },
     "meeting.minutes_ready": {
         "vi": {
-            "subject": "Biên bản họp chờ duyệt: {title}",
-            "intro": "Biên bản cuộc họp sau đã sẵn sàng để anh/chị xem và duyệt.",
+            "subject": "Biên bản họp đã được duyệt: {title}",
+            "intro": "Biên bản cuộc họp sau đã được chủ trì duyệt; anh/chị xem và tải bản PDF trên hệ thống.",
         },
         "en": {
-            "subject": "Minutes ready for approval: {title}",
-            "intro": "The minutes of the following meeting are ready for your approval.",
+            "subject": "Minutes approved: {title}",
+            "intro": "The chair approved the minutes of the following meeting; read and download the PDF.",
         },
     },
     "digest": {

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from eoffice.accounts.models import User
 from eoffice.extensions import db
 from meetings import policy
+from meetings.minutes.queries import minutes_state
 from meetings.models import AgendaItem, Meeting, MeetingDocument
 from meetings.room.annotations import visible_annotations
 from meetings.room.attendance import attendance_state
@@ -64,4 +65,5 @@ def room_state(meeting: Meeting, user: User) -> dict[str, Any]:
         "speakers": speakers_state(meeting.id),
         "vote": vote_state(open_vote_of(meeting.id), user),
         "annotations": visible_annotations(meeting, user),
+        "minutes": minutes_state(meeting, user),
     }

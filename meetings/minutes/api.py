@@ -1,0 +1,90 @@
+"""The minutes over REST: read them, submit, return or approve them, download the approved PDF.
+
+A step of the status is also broadcast to the live room (`minutes_status`) once committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from eoffice.api_base import ApiError
+from eoffice.auth.session import current_user, login_required
+from eoffice.extensions import db, socketio
+from eoffice.storage.api import send_stored_file
+from meetings import policy, room
+from meetings.live import NAMESPACE, meeting_room
+from meetings.minutes import operations
+from meetings.minutes.document import minutes_record
+from meetings.minutes.schemas import MinutesReturnSchema, MinutesSchema, MinutesStatusSchema
+from meetings.models import Meeting
+
+log = logging.getLogger(__name__)
+
+blp = Blueprint("meeting_minutes", __name__, url_prefix="/api/v1/meetings", description="Minutes of meetings")
+
+
+def _viewable(meeting_id: int) -> Meeting:
+    meeting = room.load_meeting(meeting_id)
+    policy.require(policy.may_view(current_user(), meeting), "only invitees read the minutes")
+    return meeting
+
+
+def _announce(status: dict[str, Any]) -> dict[str, Any]:
+    """Commit, then tell the room (a device in it learns the new status without asking)."""
+    db.session.commit()
+    try:
+        socketio.emit("minutes_status", status, to=meeting_room(status["meeting_id"]), namespace=NAMESPACE)
+    except Exception:
+        # The step is committed and a device that joins again reads it: answer the step's success.
+        log.exception("minutes status not broadcast")
+    return status
+
+
+@blp.get("/<int:meeting_id>/minutes")
+@blp.response(200, MinutesSchema)
+@blp.doc(
+    description="404 until the meeting has started. Sections of confidential items only for their people."
+)
+@login_required
+def get_minutes(meeting_id):
+    record = minutes_record(_viewable(meeting_id), current_user())
+    if record is None:
+        raise ApiError(404, "not_found", "the meeting has not started: it has no minutes yet")
+    return record
+
+
+@blp.post("/<int:meeting_id>/minutes/submit")
+@blp.response(200, MinutesStatusSchema)
+@login_required
+def submit_minutes(meeting_id):
+    return _announce(operations.submit(room.load_meeting(meeting_id), current_user()))
+
+
+@blp.post("/<int:meeting_id>/minutes/return")
+@blp.arguments(MinutesReturnSchema)
+@blp.response(200, MinutesStatusSchema)
+@login_required
+def return_minutes(body, meeting_id):
+    meeting = room.load_meeting(meeting_id)
+    return _announce(operations.return_to_secretary(meeting, current_user(), body["comment"].strip()))
+
+
+@blp.post("/<int:meeting_id>/minutes/approve")
+@blp.response(200, MinutesStatusSchema)
+@login_required
+def approve_minutes(meeting_id):
+    return _announce(operations.approve(room.load_meeting(meeting_id), current_user()))
+
+
+@blp.get("/<int:meeting_id>/minutes/pdf")
+@blp.doc(responses={"200": {"description": "The approved minutes (PDF)"}, "206": {"description": "A range"}})
+@login_required
+def download_minutes(meeting_id):
+    meeting = _viewable(meeting_id)
+    minutes = operations.load_minutes(meeting)
+    if minutes.pdf_file is None:
+        raise ApiError(404, "not_found", f"the minutes are {minutes.status}: no approved PDF yet")
+    return send_stored_file(minutes.pdf_file)

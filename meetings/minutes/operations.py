@@ -1,0 +1,170 @@
+"""Changing the minutes: live edits by the secretary, then submit, return or approve.
+
+Each change first raises the minutes' `seq` in one UPDATE that also checks the status. That UPDATE
+locks the minutes row (PostgreSQL) or the database (SQLite) until the commit, so what follows
+reads the sections as the last committed change left them: a version check there cannot race.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select, update
+
+from eoffice.accounts.models import User
+from eoffice.api_base import ApiError
+from eoffice.db import utcnow
+from eoffice.extensions import db
+from eoffice.storage.operations import store_file
+from meetings import notifications, policy
+from meetings.minutes.document import minutes_pdf
+from meetings.minutes.queries import find_section, section_payload, status_payload
+from meetings.models import (
+    MINUTES_EDITABLE,
+    AgendaItem,
+    Meeting,
+    MeetingMinutes,
+    MeetingStatus,
+    MinutesSection,
+    MinutesStatus,
+)
+
+MAX_TEXT = 100_000
+MAX_CONCLUSION = 20_000
+
+_REFUSALS = {
+    MinutesStatus.DRAFT: "the minutes are still a draft",
+    MinutesStatus.SUBMITTED: "the minutes are with the chair; they change again only if returned",
+    MinutesStatus.RETURNED: "the minutes were returned to the secretary",
+    MinutesStatus.APPROVED: "the minutes are approved and frozen",
+}
+
+
+class StaleEdit(ApiError):
+    """An edit based on a version that is no longer the current one: refused, with the current section."""
+
+    def __init__(self, current: dict[str, Any]):
+        super().__init__(
+            409,
+            "stale_version",
+            f"the section changed meanwhile and is at version {current['version']}: "
+            "merge with it and send again based on that version",
+            current,
+        )
+        # What the live room adds to its ok:false answer, so the device can merge at once.
+        self.ack_fields = {"version": current["version"], "section": current}
+
+
+def _not_started() -> ApiError:
+    return ApiError(409, "invalid_state", "the meeting has not started: it has no minutes yet")
+
+
+def load_minutes(meeting: Meeting) -> MeetingMinutes:
+    minutes = db.session.scalar(
+        select(MeetingMinutes)
+        .where(MeetingMinutes.meeting_id == meeting.id)
+        .execution_options(populate_existing=True)
+    )
+    if minutes is None:
+        raise _not_started()
+    return minutes
+
+
+def _step(meeting: Meeting, allowed: Iterable[str], values: dict[str, Any]) -> MeetingMinutes:
+    """Raise seq (and set `values`) if the minutes are in an allowed status; refuse otherwise."""
+    seq = db.session.execute(
+        update(MeetingMinutes)
+        .where(MeetingMinutes.meeting_id == meeting.id, MeetingMinutes.status.in_(list(allowed)))
+        .values(seq=MeetingMinutes.seq + 1, **values)
+        .returning(MeetingMinutes.seq)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    minutes = load_minutes(meeting)
+    if seq is None:
+        raise ApiError(409, "invalid_state", _REFUSALS[minutes.status], {"status": minutes.status})
+    return minutes
+
+
+def _agenda_item(meeting: Meeting, user: User, agenda_item_id: int | None) -> AgendaItem | None:
+    if agenda_item_id is None:
+        return None
+    item = next((i for i in meeting.agenda_items if i.id == agenda_item_id), None)
+    if item is None or not policy.may_see_item(user, item):
+        raise ApiError(404, "not_found", f"agenda item {agenda_item_id} of meeting {meeting.id} not found")
+    return item
+
+
+def edit_section(
+    meeting: Meeting,
+    user: User,
+    agenda_item_id: int | None,
+    based_on: int,
+    text: str | None,
+    conclusion: str | None,
+) -> dict[str, Any]:
+    """Write a section's text and/or conclusion; `based_on` is the version the device last had."""
+    policy.require(policy.may_write_minutes(user, meeting), "only the secretary writes the minutes")
+    _agenda_item(meeting, user, agenda_item_id)
+    if meeting.status not in (MeetingStatus.IN_PROGRESS, MeetingStatus.CLOSED):
+        raise _not_started()
+    minutes = _step(meeting, MINUTES_EDITABLE, {})
+    section = find_section(meeting.id, agenda_item_id)
+    current = section.version if section is not None else 0
+    if based_on != current:
+        raise StaleEdit(section_payload(section, agenda_item_id))
+    if section is None:
+        section = MinutesSection(meeting_id=meeting.id, agenda_item_id=agenda_item_id, text="", conclusion="")
+        db.session.add(section)
+    if text is not None:
+        section.text = text
+    if conclusion is not None:
+        section.conclusion = conclusion
+    section.version = current + 1
+    section.updated_by_id = user.id
+    section.updated_at = utcnow()
+    db.session.flush()
+    return {"meeting_id": meeting.id, "seq": minutes.seq, **section_payload(section, agenda_item_id)}
+
+
+def submit(meeting: Meeting, user: User) -> dict[str, Any]:
+    policy.require(policy.may_write_minutes(user, meeting), "only the secretary submits the minutes")
+    if meeting.status != MeetingStatus.CLOSED:
+        raise ApiError(
+            409,
+            "invalid_state",
+            f"the minutes are submitted once the meeting is closed; it is {meeting.status}",
+        )
+    minutes = _step(
+        meeting,
+        MINUTES_EDITABLE,
+        {"status": MinutesStatus.SUBMITTED, "submitted_at": utcnow(), "submitted_by_id": user.id},
+    )
+    return status_payload(minutes)
+
+
+def return_to_secretary(meeting: Meeting, user: User, comment: str) -> dict[str, Any]:
+    policy.require(policy.may_approve_minutes(user, meeting), "only the chair returns the minutes")
+    minutes = _step(
+        meeting,
+        [MinutesStatus.SUBMITTED],
+        {"status": MinutesStatus.RETURNED, "return_comment": comment, "returned_at": utcnow()},
+    )
+    return status_payload(minutes)
+
+
+def approve(meeting: Meeting, user: User) -> dict[str, Any]:
+    """Freeze the minutes, store their PDF and tell every participant (all in this transaction)."""
+    policy.require(policy.may_approve_minutes(user, meeting), "only the chair approves the minutes")
+    minutes = _step(
+        meeting,
+        [MinutesStatus.SUBMITTED],
+        {"status": MinutesStatus.APPROVED, "approved_at": utcnow(), "approved_by_id": user.id},
+    )
+    pdf = minutes_pdf(meeting, minutes)
+    stored = store_file(io.BytesIO(pdf), f"Biên bản họp - {meeting.title}.pdf", uploaded_by=user)
+    minutes.pdf_file_id = stored.id
+    db.session.flush()
+    notifications.tell_minutes_approved(meeting)
+    return status_payload(minutes)

@@ -1,0 +1,59 @@
+"""Response and request schemas of the minutes REST API (the same shapes as the live room's events)."""
+
+import marshmallow as ma
+
+
+class MinutesStatusSchema(ma.Schema):
+    meeting_id = ma.fields.Integer()
+    seq = ma.fields.Integer(metadata={"description": "Rises by one on every change of the minutes"})
+    status = ma.fields.String(metadata={"description": "draft, submitted, returned or approved"})
+    submitted_at = ma.fields.String(allow_none=True)
+    submitted_by_id = ma.fields.Integer(allow_none=True)
+    return_comment = ma.fields.String(allow_none=True)
+    returned_at = ma.fields.String(allow_none=True)
+    approved_at = ma.fields.String(allow_none=True)
+    approved_by_id = ma.fields.Integer(allow_none=True)
+    pdf_available = ma.fields.Boolean()
+
+
+class MinutesSectionSchema(ma.Schema):
+    agenda_item_id = ma.fields.Integer(allow_none=True, metadata={"description": "null: the general part"})
+    text = ma.fields.String()
+    conclusion = ma.fields.String()
+    version = ma.fields.Integer(metadata={"description": "0 until first written; +1 per edit"})
+    updated_by_id = ma.fields.Integer(allow_none=True)
+    updated_at = ma.fields.String(allow_none=True)
+
+
+class MinutesVoteSchema(ma.Schema):
+    vote_id = ma.fields.Integer()
+    question = ma.fields.String()
+    options = ma.fields.List(ma.fields.String())
+    is_secret = ma.fields.Boolean()
+    closed_at = ma.fields.String(allow_none=True)
+    result = ma.fields.Dict(allow_none=True)
+
+
+class MinutesPersonSchema(ma.Schema):
+    user_id = ma.fields.Integer()
+    full_name = ma.fields.String()
+    role = ma.fields.String()
+    mode = ma.fields.String(allow_none=True)
+
+
+class MinutesAttendanceSchema(ma.Schema):
+    present = ma.fields.List(ma.fields.Nested(MinutesPersonSchema))
+    absent = ma.fields.List(ma.fields.Nested(MinutesPersonSchema))
+    voting_present = ma.fields.Integer()
+    voting_total = ma.fields.Integer()
+    quorum_met = ma.fields.Boolean()
+
+
+class MinutesSchema(MinutesStatusSchema):
+    sections = ma.fields.List(ma.fields.Nested(MinutesSectionSchema))
+    votes = ma.fields.List(ma.fields.Nested(MinutesVoteSchema))
+    attendance = ma.fields.Nested(MinutesAttendanceSchema)
+
+
+class MinutesReturnSchema(ma.Schema):
+    comment = ma.fields.String(required=True, validate=ma.validate.Length(1, 2000))
