@@ -19,7 +19,7 @@ from meetings.live import NAMESPACE, meeting_room
 from meetings.minutes import operations
 from meetings.minutes.document import minutes_record
 from meetings.minutes.schemas import MinutesReturnSchema, MinutesSchema, MinutesStatusSchema
-from meetings.models import Meeting
+from meetings.models import Meeting, MeetingMinutes
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +83,8 @@ def approve_minutes(meeting_id):
 @blp.doc(responses={"200": {"description": "The approved minutes (PDF)"}, "206": {"description": "A range"}})
 @login_required
 def download_minutes(meeting_id):
-    meeting = _viewable(meeting_id)
-    minutes = operations.load_minutes(meeting)
-    if minutes.pdf_file is None:
-        raise ApiError(404, "not_found", f"the minutes are {minutes.status}: no approved PDF yet")
+    minutes = db.session.get(MeetingMinutes, _viewable(meeting_id).id)
+    if minutes is None or minutes.pdf_file is None:
+        status = minutes.status if minutes else "not started"
+        raise ApiError(404, "not_found", f"the minutes are {status}: no approved PDF yet")
     return send_stored_file(minutes.pdf_file)

@@ -430,6 +430,10 @@ def test_minutes_are_read_by_invitees_only_and_exist_once_the_meeting_starts(cli
     waiting = build_room(client, people, start=False)
     early = client.get(f"/api/v1/meetings/{waiting.meeting_id}/minutes", headers=_headers(room, "thuky"))
     assert early.status_code == 404 and "not started" in early.get_json()["error"]["message"]
+    early_pdf = client.get(
+        f"/api/v1/meetings/{waiting.meeting_id}/minutes/pdf", headers=_headers(room, "thuky")
+    )
+    assert early_pdf.status_code == 404
 
 
 def test_an_approval_whose_pdf_cannot_be_stored_changes_nothing(client, room, monkeypatch):
