@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction
 from sqlalchemy.types import TypeDecorator
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -40,6 +40,18 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def savepoint(session: Session) -> SessionTransaction:
+    """session.begin_nested() that nests on SQLite too.
+
+    pysqlite opens no transaction before a SAVEPOINT (only before DML), so SQLite would take the
+    SAVEPOINT as the outermost transaction and its RELEASE would commit everything at once.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+    return session.begin_nested()
 
 
 class Base(DeclarativeBase):

@@ -73,6 +73,18 @@ TRANSITIONS: dict[tuple[Direction, Status | None, Action], Transition] = {
     (_IN, S.ASSIGNED, A.MARK_READ): _to(S.ASSIGNED, by=P.MARK_DOCUMENT_READ),
     (_IN, S.IN_PROGRESS, A.MARK_READ): _to(S.IN_PROGRESS, by=P.MARK_DOCUMENT_READ),
     (_IN, S.COMPLETED, A.MARK_READ): _to(S.COMPLETED, by=P.MARK_DOCUMENT_READ),
+    # The sender recalled it (by the national axis): withdrawn here too, whatever its handling reached.
+    **{
+        (_IN, state, A.RECALL): _to(S.RECALLED, by=None)
+        for state in (
+            S.PENDING_REGISTRATION,
+            S.REGISTERED,
+            S.AWAITING_DIRECTION,
+            S.ASSIGNED,
+            S.IN_PROGRESS,
+            S.COMPLETED,
+        )
+    },
     # Outgoing: draft, review levels, signature, issuance, recall and replacement.
     (_OUT, None, A.CREATE_DRAFT): _to(S.DRAFT, by=P.CREATE_OUTGOING),
     (_OUT, S.DRAFT, A.EDIT): _to(S.DRAFT, by=P.EDIT_DRAFT),

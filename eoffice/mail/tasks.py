@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-import random
 import threading
-import uuid
 from datetime import timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, select
 
+from eoffice import outbox
 from eoffice.db import utcnow
 from eoffice.extensions import db
 from eoffice.mail.models import MessageStatus, OutboxMessage
@@ -54,39 +53,13 @@ def compose(message: OutboxMessage) -> EmailMessage:
 
 
 def claim_due(limit: int) -> tuple[str, list[int]]:
-    """Lease up to `limit` due messages to this worker: (lease token, their ids), committed."""
-    now = utcnow()
-    token = uuid.uuid4().hex
-    due = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.status.in_([MessageStatus.PENDING, MessageStatus.SENDING]),
-            OutboxMessage.next_attempt_at <= now,
-            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
-        )
-        .order_by(OutboxMessage.is_urgent.desc(), OutboxMessage.id)
-        .limit(limit)
+    """Lease up to `limit` due messages to this worker (urgent first): (lease token, their ids), committed."""
+    return outbox.claim_due(
+        OutboxMessage,
+        limit,
+        settings().mail_lease_seconds,
+        order_by=[OutboxMessage.is_urgent.desc(), OutboxMessage.id],
     )
-    if db.engine.dialect.name == "postgresql":
-        # Two workers never wait on, nor take, each other's rows.
-        due = due.with_for_update(skip_locked=True)
-    claimed = (
-        db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(due.scalar_subquery()))
-            .values(
-                status=MessageStatus.SENDING,
-                lease_until=now + timedelta(seconds=settings().mail_lease_seconds),
-                lease_token=token,
-                attempts=OutboxMessage.attempts + 1,
-            )
-            .returning(OutboxMessage.id)
-        )
-        .scalars()
-        .all()
-    )
-    db.session.commit()
-    return token, sorted(claimed)
 
 
 def record_outcomes(token: str, outcomes: list[dict]) -> int:
@@ -116,9 +89,7 @@ def record_outcomes(token: str, outcomes: list[dict]) -> int:
 
 
 def retry_delay(attempts: int) -> float:
-    base = settings().mail_retry_base_seconds
-    delay = min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempts - 1))
-    return delay * random.uniform(0.8, 1.2)
+    return outbox.retry_delay(attempts, settings().mail_retry_base_seconds, MAX_BACKOFF_SECONDS)
 
 
 def attempt(message: OutboxMessage, transport: MailTransport) -> dict:

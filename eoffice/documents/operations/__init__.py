@@ -16,6 +16,7 @@ from eoffice.documents.operations.intake import (
     refuse,
     register,
     register_upload,
+    withdraw,
 )
 from eoffice.documents.operations.outgoing import (
     add_files,
@@ -55,4 +56,5 @@ __all__ = [
     "submit_for_direction",
     "update_draft",
     "update_settings",
+    "withdraw",
 ]

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from eoffice.accounts.models import Role, Unit, User
 from eoffice.api_base import ApiError, _describe_validation
-from eoffice.documents import clock, workflow
+from eoffice.documents import clock, events, workflow
 from eoffice.documents.models import Document, DocumentParticipant, Status, TraceEntry
 from eoffice.documents.workflow import Action, Transition
 from eoffice.extensions import db
@@ -76,7 +76,7 @@ def step(
 ) -> TraceEntry:
     """Move the document along a checked transition and write the step to the trace."""
     previous = workflow.enter(document, transition, target)
-    return record(
+    entry = record(
         document,
         actor,
         action,
@@ -84,6 +84,10 @@ def step(
         details={"from": previous and str(previous), "to": str(target), **(details or {})},
         system=system,
     )
+    events.publish(
+        events.StepTaken(document, str(action), actor, previous and str(previous), str(target), note)
+    )
+    return entry
 
 
 def name(document: Document, user: User | None) -> DocumentParticipant | None:

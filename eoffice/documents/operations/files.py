@@ -136,6 +136,27 @@ def attach_files(
     return added
 
 
+def _delete_objects(keys: list[str]) -> None:
+    for key in keys:
+        try:
+            storage().delete(key)
+        except StorageError:
+            log.exception("could not remove object %s of a failed transaction", key)
+
+
+@contextlib.contextmanager
+def objects_discarded_on_error() -> Iterator[None]:
+    """For a savepoint: if the block fails, delete the objects stored inside it (the rows roll back)."""
+    mark = len(_new_keys())
+    try:
+        yield
+    except BaseException:
+        keys = _new_keys()
+        _delete_objects(keys[mark:])
+        del keys[mark:]
+        raise
+
+
 @contextlib.contextmanager
 def commit_or_discard(*, keep_loaded: bool = False) -> Iterator[None]:
     """Commit the session's work; on any failure roll back and delete the objects it stored.
@@ -152,11 +173,7 @@ def commit_or_discard(*, keep_loaded: bool = False) -> Iterator[None]:
     except BaseException:
         keys = list(_new_keys())
         db.session.rollback()
-        for key in keys:
-            try:
-                storage().delete(key)
-            except StorageError:
-                log.exception("could not remove object %s of a failed transaction", key)
+        _delete_objects(keys)
         raise
     finally:
         session.expire_on_commit = expire_on_commit

@@ -13,12 +13,19 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from eoffice.accounts.models import Agency, User
+from eoffice.db import savepoint
 from eoffice.documents import clock, numbering, workflow
 from eoffice.documents.models import Channel, Direction, Document, Status, TraceEntry
 from eoffice.documents.operations.common import invalid, load, name, step
-from eoffice.documents.operations.files import IncomingFile, attach_files, check_files
+from eoffice.documents.operations.files import (
+    IncomingFile,
+    attach_files,
+    check_files,
+    objects_discarded_on_error,
+)
 from eoffice.documents.schemas import IncomingMetadataSchema
 from eoffice.documents.workflow import Action, Transition
 from eoffice.extensions import db
@@ -129,31 +136,45 @@ def receive_incoming(inbound: InboundRecord) -> tuple[Document, list[IntakeWarni
     Idempotent on the source reference: delivery is at-least-once, the same document arriving
     again returns the first one.
     """
-    if inbound.source_reference is not None:
-        existing = db.session.scalar(
-            select(Document).where(
-                Document.agency_id == inbound.agency_id, Document.source_reference == inbound.source_reference
-            )
-        )
-        if existing is not None:
-            return existing, []
+    existing = _received_before(inbound)
+    if existing is not None:
+        return existing, []
     document, transition, warnings = _accept(inbound, Action.RECEIVE, None)
-    _store_files(document, inbound, None)
     details = {"files": len(inbound.files), "channel": str(inbound.channel)}
     if warnings:
         details["probable_duplicates"] = [warning["document_id"] for warning in warnings]
-    step(
-        document,
-        transition,
-        Status.PENDING_REGISTRATION,
-        None,
-        Action.RECEIVE,
-        details=details,
-        system=str(inbound.channel),
-    )
-    db.session.add(document)
-    db.session.flush()
+    try:
+        # Two deliveries of one document racing: the second one's insert waits for the first and
+        # then hits the unique source reference; it rolls back to here and finds the first document.
+        with objects_discarded_on_error(), savepoint(db.session):
+            _store_files(document, inbound, None)
+            step(
+                document,
+                transition,
+                Status.PENDING_REGISTRATION,
+                None,
+                Action.RECEIVE,
+                details=details,
+                system=str(inbound.channel),
+            )
+            db.session.add(document)
+            db.session.flush()
+    except IntegrityError:
+        existing = _received_before(inbound)
+        if existing is None:
+            raise
+        return existing, []
     return document, warnings
+
+
+def _received_before(inbound: InboundRecord) -> Document | None:
+    if inbound.source_reference is None:
+        return None
+    return db.session.scalar(
+        select(Document).where(
+            Document.agency_id == inbound.agency_id, Document.source_reference == inbound.source_reference
+        )
+    )
 
 
 def register(document: Document, actor: User, *, note: str | None = None) -> Document:
@@ -175,4 +196,13 @@ def refuse(document: Document, actor: User, *, reason: str) -> Document:
     document.refusal_reason = reason
     name(document, actor)
     step(document, transition, Status.REFUSED, actor, Action.REFUSE, note=reason)
+    return document
+
+
+def withdraw(document: Document, *, reason: str, system: str) -> Document:
+    """The sender recalled it (national axis, status 13): withdrawn here, whatever its handling reached."""
+    transition = workflow.check(document, Action.RECALL, None)
+    document.recall_reason = reason
+    document.recalled_at = clock.now()
+    step(document, transition, Status.RECALLED, None, Action.RECALL, note=reason, system=system)
     return document

@@ -304,3 +304,54 @@ def test_an_arrival_by_the_axis_waits_for_a_clerk_and_arrives_once(app, people):
     assert [(e.action, e.actor_id, e.actor_name) for e in document.trace] == [
         ("receive", None, "Trục liên thông văn bản quốc gia")
     ]
+
+
+def test_two_deliveries_of_one_document_racing_make_one_document_and_the_second_finds_it(app, people):
+    """The second delivery passes its look-up before the first commits; its insert then waits for the
+    first and hits the unique source reference: it must answer with the first document, not fail."""
+    import threading
+    import time
+
+    def delivery():
+        return operations.InboundRecord(
+            agency_id=people.clerk.agency_id,
+            metadata=incoming_metadata(),
+            files=[pdf_file()],
+            channel=Channel.AXIS,
+            source_reference="000.00.12.H49,2026/11/20,125/STC-NS",
+        )
+
+    first_written, release = threading.Event(), threading.Event()
+    found: dict[str, int] = {}
+    failures: list[BaseException] = []
+
+    def receive(name: str, before=None, after=None):
+        try:
+            with app.app_context():
+                if before:
+                    before.wait(10)
+                with operations.commit_or_discard():
+                    document, _ = operations.receive_incoming(delivery())
+                    found[name] = document.id
+                    if after:
+                        after.set()
+                        release.wait(10)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            failures.append(exc)
+
+    threads = [
+        threading.Thread(target=receive, args=("first", None, first_written)),
+        threading.Thread(target=receive, args=("second", first_written, None)),
+    ]
+    for thread in threads:
+        thread.start()
+    first_written.wait(10)
+    time.sleep(1.5)  # the second delivery is now waiting on the first one's insert
+    release.set()
+    for thread in threads:
+        thread.join(30)
+
+    assert failures == []
+    assert found["first"] == found["second"]
+    assert count(Document) == 1
+    assert len(stored_objects(app)) == 1

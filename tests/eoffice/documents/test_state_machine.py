@@ -88,7 +88,11 @@ def act(client, headers, document_id, action, body):
 
 
 def test_the_table_covers_every_api_action_and_state():
-    api_transitions = {(d, s, a) for (d, s, a) in TRANSITIONS if a in ACTIONS and s is not None}
+    api_transitions = {
+        (d, s, a)
+        for (d, s, a), transition in TRANSITIONS.items()
+        if a in ACTIONS and s is not None and transition.permission is not None
+    }
     assert {
         (Direction.INCOMING if s in INCOMING_STATES else Direction.OUTGOING, s, a) for s, a, *_ in ALLOWED
     } == {(d, s, a) for (d, s, a) in api_transitions}
@@ -213,3 +217,14 @@ def test_allowed_actions_tell_each_reader_what_they_may_do(client, people, as_us
     assert set(actions_of(people.handler)) == {"record_progress", "complete", "add_opinion", "mark_read"}
     assert actions_of(people.leader) == ["reassign"]
     assert actions_of(people.clerk) == []
+
+
+def test_only_the_sender_recalls_an_incoming_document_not_a_person_here(client, people, as_user):
+    document = make("registered", people)
+    before = snapshot(document.id)
+
+    response = act(client, as_user(people.clerk), document.id, "recall", {"reason": "Thu hồi"})
+
+    assert response.status_code == 403, response.get_json()
+    assert "taken by the system" in response.get_json()["error"]["message"]
+    assert snapshot(document.id) == before
