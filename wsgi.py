@@ -19,10 +19,17 @@ if __name__ == "__main__":
     from eoffice.runtime import settings
 
     with app.app_context():
-        host, port = settings().host, settings().port
-    # The single-machine default delivers (or keeps) mail and sends deadline reminders from this process.
+        host, port, axis_url = settings().host, settings().port, settings().axis_url
+    # The single-machine default delivers (or keeps) mail, sends deadline reminders and, when the
+    # national axis is configured, exchanges documents with it from this process.
     threading.Thread(
         target=run_worker, args=(app, threading.Event()), daemon=True, name="mail-worker"
     ).start()
     threading.Thread(target=run_reminders_hourly, args=(app, threading.Event()), daemon=True).start()
+    if axis_url:
+        from eoffice.axis.tasks import run_worker as run_axis_worker
+
+        threading.Thread(
+            target=run_axis_worker, args=(app, threading.Event()), daemon=True, name="axis-worker"
+        ).start()
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)

@@ -70,6 +70,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     from eoffice import cli
 
     cli.register(app)
+    from eoffice.axis.outbound import follow_document_steps
+    from eoffice.documents import events
+
+    events.subscribe(follow_document_steps)
 
     if settings.should_auto_migrate:
         with app.app_context(), _migration_lock(settings.instance_dir):

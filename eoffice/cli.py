@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(mail_worker)
     app.cli.add_command(document_reminders)
     app.cli.add_command(axis_keygen)
+    app.cli.add_command(axis_worker)
 
 
 @click.command("create-admin")
@@ -88,6 +89,36 @@ def mail_worker(poll_interval, batch_size, exit_when_idle):
 
     from eoffice.mail.tasks import run_worker
 
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    run_worker(
+        current_app._get_current_object(),
+        stop,
+        poll_interval=poll_interval,
+        batch_size=batch_size,
+        exit_when_idle=exit_when_idle,
+    )
+
+
+@click.command("axis-worker")
+@click.option("--poll-interval", type=float, default=None, help="Seconds between looks at the axis when idle")
+@click.option("--batch-size", default=20, show_default=True, help="Messages sent and taken per pass")
+@click.option("--exit-when-idle", is_flag=True, help="Stop once nothing moved (for scripts and benchmarks)")
+def axis_worker(poll_interval, batch_size, exit_when_idle):
+    """Send packages and status notices to the national axis and take what arrived for our agencies."""
+    import signal
+    import threading
+
+    from flask import current_app
+
+    from eoffice.axis.tasks import run_worker
+    from eoffice.runtime import settings
+
+    if not settings().axis_url:
+        raise click.ClickException(
+            "the axis is not configured: set EOFFICE_AXIS_URL and EOFFICE_AXIS_SYSTEMS"
+        )
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

@@ -3,6 +3,7 @@
 import eoffice.accounts.models
 import eoffice.audit.models
 import eoffice.auth.models
+import eoffice.axis.models
 import eoffice.documents.models
 import eoffice.mail.models
 import eoffice.storage.models  # noqa: F401

@@ -95,6 +95,8 @@ class DeliveryStatus(enum.StrEnum):
     PENDING = "pending"  # not issued yet
     DELIVERED = "delivered"  # internal: visible to the recipient from issuance on
     QUEUED = "queued"  # external: waiting for the national axis connector
+    SENT = "sent"  # external: accepted by the national axis
+    FAILED = "failed"  # external: the axis refused it, or sending was given up
 
 
 class Document(Base):
@@ -318,6 +320,11 @@ class Recipient(Base):
     agency_name: Mapped[str | None] = mapped_column(String(200))
     delivery_status: Mapped[str] = mapped_column(String(12), default=DeliveryStatus.PENDING)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # External: the latest status the receiving agency reported (01 arrived, 02 refused, 03 accepted…),
+    # with its description (the reason of a refusal) and its time; or why sending failed.
+    status_code: Mapped[str | None] = mapped_column(String(2))
+    status_description: Mapped[str | None] = mapped_column(Text)
+    status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
     user: Mapped[User | None] = relationship(lazy="joined")

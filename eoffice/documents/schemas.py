@@ -255,8 +255,19 @@ class DocumentRecipientSchema(ma.Schema):
     user_name = _name_of("user")
     agency_id = ma.fields.String(allow_none=True)
     agency_name = ma.fields.String(allow_none=True)
-    delivery_status = ma.fields.String()
+    delivery_status = ma.fields.String(
+        metadata={"description": "pending, delivered (internal), queued, sent or failed (another agency)"}
+    )
     delivered_at = ma.fields.DateTime(allow_none=True)
+    status_code = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Latest status from the receiving agency: 01 arrived, 02 refused, 03 accepted, "
+            "04 assigned, 05 in progress, 06 completed, 15 recall agreed, 16 recall refused"
+        },
+    )
+    status_description = ma.fields.String(allow_none=True)
+    status_at = ma.fields.DateTime(allow_none=True)
 
 
 class DocumentParticipantSchema(ma.Schema):

@@ -30,3 +30,7 @@ def sender_identity(key_dir) -> Identity:
 def stranger_identity(tmp_path_factory) -> Identity:
     """A key nobody registered: what a forger would sign with."""
     return generate_identity(tmp_path_factory.mktemp("stranger"), SENDER, "Giả mạo")
+
+
+# The small province of the document tests: an agency with its people, another one beside it.
+from tests.eoffice.documents.conftest import as_user, people, test_password_hash  # noqa: E402, F401

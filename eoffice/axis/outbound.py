@@ -1,0 +1,252 @@
+"""What goes to the axis and when: recorded as the document moves, built and signed when it is sent.
+
+`follow_document_steps` subscribes to the documents' steps: issuing to another agency queues a
+package per external recipient, recalling it queues status 13 to each; a document that arrived by
+the axis tells its sender 01 on arrival, 03 registered, 02 refused, 04 assigned, 05 in progress,
+06 completed and 15 when its recall is agreed. Every send is an AxisSend row in the step's own
+transaction: nothing goes out for a step that rolled back, nothing is lost when the axis is down.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from eoffice.accounts.models import Agency
+from eoffice.axis import mapping, notices
+from eoffice.axis.models import AxisSend, SendKind
+from eoffice.axis.package import ATTACHMENT_DESCRIPTION, MAIN_DESCRIPTION, EdocPackage, Organ, PackageFile
+from eoffice.documents import clock
+from eoffice.documents.document_types import number_and_notation
+from eoffice.documents.events import StepTaken
+from eoffice.documents.models import (
+    Channel,
+    DeliveryStatus,
+    Direction,
+    Document,
+    FileRole,
+    Recipient,
+    RecipientKind,
+    Status,
+)
+from eoffice.documents.workflow import Action
+from eoffice.extensions import db
+from eoffice.runtime import storage
+
+# The status a received document's step reports to its sender.
+STATUS_OF_STEP = {
+    Action.RECEIVE: notices.ARRIVED,
+    Action.REGISTER: notices.ACCEPTED,
+    Action.REFUSE: notices.REFUSED,
+    Action.ASSIGN: notices.ASSIGNED,
+    Action.REASSIGN: notices.ASSIGNED,
+    Action.RECORD_PROGRESS: notices.IN_PROGRESS,
+    Action.COMPLETE: notices.COMPLETED,
+    Action.RECALL: notices.RECALL_AGREED,
+}
+DESCRIPTIONS = {
+    notices.ARRIVED: "Đã nhận văn bản",
+    notices.REFUSED: "Từ chối tiếp nhận: {note}",
+    notices.ACCEPTED: "Đã vào sổ văn bản đến",
+    notices.ASSIGNED: "Đã giao xử lý",
+    notices.IN_PROGRESS: "Đang xử lý",
+    notices.COMPLETED: "Đã hoàn thành xử lý",
+    notices.RECALL_REQUESTED: "Đề nghị thu hồi văn bản: {note}",
+    notices.RECALL_AGREED: "Đồng ý thu hồi: văn bản đã được rút khỏi hệ thống",
+    notices.RECALL_REFUSED: "Không thu hồi được: {note}",
+}
+
+
+def outgoing_document_id(document: Document) -> str:
+    """Our DocumentId of an issued document: `<agency>,<yyyy/MM/dd>,<number>/<notation>`."""
+    code = number_and_notation(document.number, document.notation) or ""
+    return f"{document.agency_id},{mapping.format_date(document.issued_date)},{code}"
+
+
+def thread_of_received(agency_id: str, document_id: str) -> str:
+    return f"in|{agency_id}|{document_id}"
+
+
+def thread_of_sent(document: Document, organ_id: str) -> str:
+    return f"out|{document.id}|{organ_id}"
+
+
+def describe(code: str, note: str | None = None) -> str:
+    return DESCRIPTIONS[code].format(note=note or "")
+
+
+def follow_document_steps(event: StepTaken) -> None:
+    document = event.document
+    if document.direction == Direction.INCOMING:
+        if document.channel != Channel.AXIS or not document.source_reference:
+            return
+        code = STATUS_OF_STEP.get(event.action)
+        if code is None or (code == notices.IN_PROGRESS and event.previous == Status.IN_PROGRESS):
+            return
+        queue_reply(document, code, note=event.note, actor=event.actor)
+    elif event.action == Action.ISSUE:
+        for recipient in document.recipients:
+            if recipient.kind == RecipientKind.EXTERNAL:
+                queue_package(document, recipient)
+    elif event.action == Action.RECALL:
+        for recipient in document.recipients:
+            if (
+                recipient.kind == RecipientKind.EXTERNAL
+                and recipient.delivery_status != DeliveryStatus.FAILED
+            ):
+                queue_recall(document, recipient, event.note or "")
+
+
+def queue_package(document: Document, recipient: Recipient) -> AxisSend:
+    send = AxisSend(
+        kind=SendKind.EDOC,
+        agency_id=document.agency_id,
+        to_organ_id=recipient.agency_id,
+        thread=thread_of_sent(document, recipient.agency_id),
+        document=document,
+        recipient=recipient,
+        event_at=clock.now(),
+    )
+    db.session.add(send)
+    return send
+
+
+def queue_recall(document: Document, recipient: Recipient, reason: str) -> AxisSend:
+    send = AxisSend(
+        kind=SendKind.STATUS,
+        agency_id=document.agency_id,
+        to_organ_id=recipient.agency_id,
+        thread=thread_of_sent(document, recipient.agency_id),
+        document=document,
+        edxml_document_id=outgoing_document_id(document),
+        original_sender_id=document.agency_id,
+        reference_code=number_and_notation(document.number, document.notation),
+        promulgation_date=document.issued_date,
+        status_code=notices.RECALL_REQUESTED,
+        description=describe(notices.RECALL_REQUESTED, reason),
+        event_at=clock.now(),
+    )
+    db.session.add(send)
+    return send
+
+
+def queue_reply(document: Document, code: str, *, note: str | None = None, actor=None) -> AxisSend:
+    """A status notice about a document that arrived by the axis, to its sender."""
+    send = queue_notice(
+        agency_id=document.agency_id,
+        sender_id=document.issuer_id,
+        document_id=document.source_reference,
+        code=code,
+        description=None if code == notices.ACCEPTED else describe(code, note),
+        reference_code=number_and_notation(document.number, document.notation),
+        promulgation_date=document.issued_date,
+    )
+    send.document = document
+    if actor is not None:
+        send.staff_name = actor.full_name
+        send.staff_department = actor.unit.name if actor.unit else None
+    return send
+
+
+def queue_notice(
+    *,
+    agency_id: str,
+    sender_id: str,
+    document_id: str,
+    code: str,
+    description: str | None,
+    reference_code: str | None = None,
+    promulgation_date=None,
+) -> AxisSend:
+    """A status notice from one of our agencies to the original sender of a package."""
+    send = AxisSend(
+        kind=SendKind.STATUS,
+        agency_id=agency_id,
+        to_organ_id=sender_id,
+        thread=thread_of_received(agency_id, document_id),
+        edxml_document_id=document_id,
+        original_sender_id=sender_id,
+        reference_code=reference_code,
+        promulgation_date=promulgation_date,
+        status_code=code,
+        description=description,
+        event_at=clock.now(),
+    )
+    db.session.add(send)
+    return send
+
+
+def _file_bytes(stored_file) -> bytes:
+    return b"".join(storage().open(stored_file.key))
+
+
+def package_of(send: AxisSend) -> EdocPackage:
+    """The package of an issued document for one external recipient, its files read from the store."""
+    document, recipient = send.document, send.recipient
+    agency = db.session.get(Agency, document.agency_id)
+    parent = db.session.get(Agency, agency.parent_id) if agency.parent_id else None
+    links = sorted(document.files, key=lambda link: (link.role != FileRole.MAIN, link.position, link.id))
+    return EdocPackage(
+        sender=Organ(agency.id, agency.name, parent.name if parent else None),
+        recipients=[Organ(recipient.agency_id, recipient.agency_name or recipient.agency_id)],
+        document_type=document.document_type,
+        subject=document.subject,
+        issued_date=document.issued_date,
+        number=document.number,
+        notation=document.notation,
+        files=[
+            PackageFile(
+                link.stored_file.name,
+                link.stored_file.content_type,
+                _file_bytes(link.stored_file),
+                MAIN_DESCRIPTION if link.role == FileRole.MAIN else ATTACHMENT_DESCRIPTION,
+            )
+            for link in links
+        ],
+        signer_name=document.signer_name,
+        signer_position=document.signer_position,
+        urgency=document.urgency,
+        due_date=document.due_date,
+        page_count=document.page_count,
+        to_places=[
+            r.agency_name or r.agency_id for r in document.recipients if r.kind == RecipientKind.EXTERNAL
+        ],
+        traces=[(agency.id, document.issued_at or send.event_at)],
+    )
+
+
+def notice_of(send: AxisSend) -> notices.StatusNotice:
+    agency = db.session.get(Agency, send.agency_id)
+    description = send.description
+    if description is None:
+        number = send.document.arrival_number if send.document else None
+        description = describe(send.status_code) + (f" số {number}" if number else "")
+    return notices.StatusNotice(
+        original_sender_id=send.original_sender_id,
+        code=send.reference_code or "",
+        promulgation_date=send.promulgation_date,
+        document_id=send.edxml_document_id,
+        from_id=send.agency_id,
+        from_name=agency.name if agency else send.agency_id,
+        # A recall names the recipient; a recipient's notice goes to the original sender.
+        to_id=send.to_organ_id,
+        status_code=send.status_code,
+        description=description,
+        timestamp=send.event_at,
+        staff_department=send.staff_department,
+        staff_name=send.staff_name,
+    )
+
+
+def sent_package(agency_id: str, document_id: str, recipient_id: str) -> AxisSend | None:
+    """Our package with that DocumentId to that agency, as the axis accepted it."""
+    return db.session.scalar(
+        select(AxisSend)
+        .where(
+            AxisSend.kind == SendKind.EDOC,
+            AxisSend.agency_id == agency_id,
+            AxisSend.edxml_document_id == document_id,
+            AxisSend.to_organ_id == recipient_id,
+        )
+        .order_by(AxisSend.id.desc())
+        .limit(1)
+    )

@@ -1,0 +1,316 @@
+"""Two agencies hosted here exchange a document through the mock axis, a real HTTP server on loopback.
+
+The worker's passes are run by the test (run_pass), so each step is seen as it happens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy import inspect as sa_inspect
+
+from eoffice.accounts.models import User
+from eoffice.axis import inbound
+from eoffice.axis.client import TemporaryFailure
+from eoffice.axis.connector import Connector
+from eoffice.axis.delivery import send_due
+from eoffice.axis.models import AxisReceipt, AxisSend
+from eoffice.axis.tasks import run_pass
+from eoffice.documents import operations
+from eoffice.documents.models import Document
+from eoffice.extensions import db
+from eoffice.runtime import settings, storage
+from tests.eoffice.axis.conftest import RECIPIENT, SENDER
+from tests.factories import create_document
+
+# The second agency of the document tests is the recipient: its own system on the axis.
+OTHER = {"agency_id": RECIPIENT, "agency_name": "Sở Nội vụ tỉnh Quảng Nam"}
+
+
+@pytest.fixture
+def connector(app, axis_server, key_dir):
+    api = axis_server.api()
+    systems = {
+        agency_id: api.register_system(f"Văn phòng điện tử {agency_id}", [(agency_id, name)], certificate)
+        for agency_id, name, certificate in [
+            (SENDER, "Ủy ban nhân dân tỉnh Quảng Nam", (key_dir / f"{SENDER}.crt.pem").read_text()),
+            (RECIPIENT, "Sở Nội vụ tỉnh Quảng Nam", (key_dir / f"{RECIPIENT}.crt.pem").read_text()),
+        ]
+    }
+    connector = Connector(
+        settings().replace(
+            axis_url=axis_server.url,
+            axis_systems={agency: (s.system_id, s.secret) for agency, s in systems.items()},
+            axis_key_dir=str(key_dir),
+            axis_timeout=10.0,
+            axis_retry_base_seconds=0.0,
+        )
+    )
+    yield connector
+    connector.close()
+
+
+def exchange(connector: Connector, *, quiet_passes: int = 2, limit: int = 50) -> None:
+    """Run worker passes until nothing moves any more."""
+    quiet = 0
+    for _ in range(limit):
+        quiet = quiet + 1 if run_pass(connector, 20) == 0 else 0
+        if quiet >= quiet_passes:
+            return
+    raise AssertionError("the exchange did not settle")
+
+
+def issued_to_other(people) -> tuple[int, str]:
+    """(id, DocumentId) of an outgoing document issued to the other agency. The worker's passes end
+    the session: tests keep ids, not rows."""
+    document = create_document(
+        "issued",
+        clerk=people.clerk,
+        drafter=people.handler,
+        reviewers=[people.reviewer],
+        signer=people.leader,
+        metadata={"recipients": [OTHER], "subject": "Về việc rà soát biên chế năm 2027", "urgency": "urgent"},
+    )
+    return document.id, f"{SENDER},{document.issued_date:%Y/%m/%d},01/QĐ-UBND"
+
+
+def key(row) -> int:
+    """The id of a row, also after the worker's passes ended the test's session (and detached it)."""
+    return sa_inspect(row).identity[0]
+
+
+def person(user: User) -> User:
+    return db.session.get(User, key(user))
+
+
+def act(step, document_id: str, user: User, **body) -> None:
+    """A step on the received copy, by a person of the receiving agency, committed."""
+    with operations.commit_or_discard():
+        step(received_copy(document_id), person(user), **body)
+
+
+def received_copy(source_reference: str) -> Document | None:
+    db.session.expire_all()
+    return db.session.scalar(
+        select(Document).where(Document.agency_id == RECIPIENT, Document.source_reference == source_reference)
+    )
+
+
+def status_of(document_id: int) -> tuple:
+    db.session.expire_all()
+    recipient = db.session.get(Document, document_id).recipients[0]
+    return recipient.delivery_status, recipient.status_code, recipient.status_description
+
+
+def file_hashes(document: Document) -> list[str]:
+    return [
+        hashlib.sha256(b"".join(storage().open(link.stored_file.key))).hexdigest() for link in document.files
+    ]
+
+
+def axis_statuses(document_id: int) -> list[str]:
+    db.session.expire_all()
+    document = db.session.get(Document, document_id)
+    return [entry.details["status_code"] for entry in document.trace if entry.action == "axis_status"]
+
+
+def test_an_issued_document_arrives_once_waiting_for_the_clerk_and_every_step_goes_back(connector, people):
+    sent_id, document_id = issued_to_other(people)
+
+    exchange(connector)
+
+    copy = received_copy(document_id)
+    assert copy is not None and copy.status == "pending_registration"
+    assert (copy.issuer_id, copy.issuer_name, copy.document_type, copy.number, copy.notation) == (
+        SENDER,
+        "Ủy ban nhân dân tỉnh Quảng Nam",
+        "QĐ",
+        1,
+        "QĐ-UBND",
+    )
+    assert (copy.subject, copy.urgency, copy.issued_date, copy.channel) == (
+        "Về việc rà soát biên chế năm 2027",
+        "urgent",
+        db.session.get(Document, sent_id).issued_date,
+        "axis",
+    )
+    assert file_hashes(copy) == file_hashes(db.session.get(Document, sent_id))
+    assert status_of(sent_id) == ("sent", "01", "Đã nhận văn bản")
+
+    clerk, leader = people.outsider_clerk, people.outsider_leader
+    act(operations.register, document_id, clerk)
+    exchange(connector)
+    assert status_of(sent_id) == ("sent", "03", "Đã vào sổ văn bản đến số 1")
+
+    act(operations.submit_for_direction, document_id, clerk, leader_id=key(leader))
+    act(operations.assign, document_id, leader, primary_user_id=key(clerk))
+    exchange(connector)
+    assert status_of(sent_id)[1] == "04"
+    act(operations.record_progress, document_id, clerk, note="Đang rà soát")
+    act(operations.complete, document_id, clerk, result_note="Đã báo cáo")
+    exchange(connector)
+
+    assert status_of(sent_id) == ("sent", "06", "Đã hoàn thành xử lý")
+    assert axis_statuses(sent_id) == ["01", "03", "04", "05", "06"]
+    assert (
+        db.session.scalar(select(func.count()).select_from(Document).where(Document.agency_id == RECIPIENT))
+        == 1
+    )
+    assert db.session.scalars(select(AxisSend.status)).all() == ["sent"] * 6
+
+
+def test_a_refusal_reaches_the_sender_with_its_reason(connector, people):
+    sent_id, document_id = issued_to_other(people)
+    exchange(connector)
+
+    with operations.commit_or_discard():
+        operations.refuse(
+            received_copy(document_id), person(people.outsider_clerk), reason="Văn bản gửi nhầm cơ quan"
+        )
+    exchange(connector)
+
+    assert status_of(sent_id) == ("sent", "02", "Từ chối tiếp nhận: Văn bản gửi nhầm cơ quan")
+
+
+def test_a_recall_withdraws_the_copy_and_the_recipient_agrees(connector, people):
+    sent_id, document_id = issued_to_other(people)
+    exchange(connector)
+
+    with operations.commit_or_discard():
+        operations.recall(db.session.get(Document, sent_id), person(people.clerk), reason="Sai sót số liệu")
+    exchange(connector)
+
+    copy = received_copy(document_id)
+    assert (copy.status, copy.recall_reason) == ("recalled", "Đề nghị thu hồi văn bản: Sai sót số liệu")
+    assert status_of(sent_id)[1] == "15"
+    assert axis_statuses(sent_id) == ["01", "15"]
+
+
+def test_a_message_whose_acknowledgement_was_lost_is_taken_once(connector, people, monkeypatch):
+    sent_id, _document_id = issued_to_other(people)
+    real_ack = type(connector.client_for(RECIPIENT)).ack
+    lost: list[str] = []
+
+    def ack_lost_once(client, message_id, to):
+        if to == RECIPIENT and message_id not in lost:
+            lost.append(message_id)
+            raise TemporaryFailure("connection reset while acknowledging")
+        return real_ack(client, message_id, to)
+
+    monkeypatch.setattr(type(connector.client_for(RECIPIENT)), "ack", ack_lost_once)
+
+    exchange(connector)
+
+    assert len(lost) == 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(Document).where(Document.agency_id == RECIPIENT))
+        == 1
+    )
+    receipts = db.session.scalars(select(AxisReceipt).where(AxisReceipt.agency_id == RECIPIENT)).all()
+    assert [(r.message_id, r.outcome) for r in receipts] == [(lost[0], "imported")]
+    assert axis_statuses(sent_id) == ["01"]
+
+
+def test_a_package_the_intake_refuses_is_answered_with_02_naming_the_problem(connector, people, axis_server):
+    from tests.fixtures.edxml import make_identity, signed_package
+
+    stranger = make_identity()
+    system = axis_server.api().register_system(
+        "Hệ thống khác", [("000.00.00.H97", "UBND tỉnh Mẫu")], stranger.certificate_pem
+    )
+    session = axis_server.api().connect(system)
+    too_long = "x" * 40
+    reply = session.send_edoc(
+        signed_package(stranger, from_id="000.00.00.H97", to_ids=[RECIPIENT], notation=too_long)
+    )
+    assert reply.status == 202, reply.content
+
+    exchange(connector)
+
+    assert (
+        db.session.scalar(select(func.count()).select_from(Document).where(Document.agency_id == RECIPIENT))
+        == 0
+    )
+    [receipt] = db.session.scalars(select(AxisReceipt)).all()
+    assert (receipt.outcome, receipt.edxml_document_id) == (
+        "refused",
+        f"000.00.00.H97,2026/11/20,1234/{too_long}",
+    )
+    assert "metadata.notation" in receipt.detail
+    [notice_id] = session.pending_ids()
+    notice = session.get_message(notice_id).content.decode()
+    assert "<edXML:StatusCode>02</edXML:StatusCode>" in notice
+    assert "Từ chối tiếp nhận: metadata.notation" in notice
+
+
+def test_without_credentials_for_the_agency_a_send_waits_and_is_retried(connector, people):
+    issued_to_other(people)
+    stranded = Connector(
+        connector.settings.replace(axis_systems={RECIPIENT: connector.settings.axis_systems[RECIPIENT]})
+    )
+    try:
+        run_pass(stranded, 20)
+    finally:
+        stranded.close()
+
+    db.session.expire_all()
+    [send] = db.session.scalars(select(AxisSend)).all()
+    assert (send.status, send.attempts) == ("pending", 1)
+    assert "has no axis credentials" in send.last_error
+
+    exchange(connector)
+    assert db.session.scalars(select(AxisSend.status)).all() == ["sent", "sent"]
+
+
+def test_refused_before_it_is_read_oversized_packages_are_answered_with_02(connector, people, axis_server):
+    """Only what the axis lets through reaches us; our own limit still refuses a larger package."""
+    sent_id, document_id = issued_to_other(people)
+    small = Connector(connector.settings.replace(axis_max_package_bytes=2048))
+    try:
+        send_due(connector, 20)
+        inbound.receive_pending(small, 20)
+        exchange(connector)
+    finally:
+        small.close()
+
+    assert received_copy(document_id) is None
+    delivery, code, description = status_of(sent_id)
+    assert (delivery, code) == ("sent", "02")
+    assert "larger than the limit of 2048 bytes" in description
+
+
+def test_a_recall_made_before_the_package_left_follows_it(connector, people):
+    sent_id, document_id = issued_to_other(people)
+    with operations.commit_or_discard():
+        operations.recall(db.session.get(Document, sent_id), person(people.clerk), reason="Nhầm nơi nhận")
+
+    exchange(connector)
+
+    assert received_copy(document_id).status == "recalled"
+    assert axis_statuses(sent_id) == ["01", "15"]
+
+
+def test_a_package_the_axis_refuses_fails_with_the_axis_reason(connector, people):
+    document = create_document(
+        "issued",
+        clerk=people.clerk,
+        drafter=people.handler,
+        reviewers=[people.reviewer],
+        signer=people.leader,
+        metadata={"recipients": [{"agency_id": "000.00.12.H49", "agency_name": "Sở Tài chính"}]},
+    )
+    document_id = document.id
+
+    exchange(connector)
+
+    db.session.expire_all()
+    recipient = db.session.get(Document, document_id).recipients[0]
+    assert recipient.delivery_status == "failed"
+    assert "422" in recipient.status_description
+    assert (
+        "To[0].OrganId: 000.00.12.H49 is not an agency connected to the axis" in recipient.status_description
+    )
+    [send] = db.session.scalars(select(AxisSend)).all()
+    assert (send.status, send.attempts) == ("failed", 1)
