@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test serve bench bench-documents bench-meetings bench-axis lint migrate clean web
+.PHONY: run test serve bench bench-documents bench-meetings bench-axis bench-axis-exchange lint migrate clean web
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ bench-documents: $(VENV)/.installed
 # Signed packages with 1 MB attachments through the mock national axis (python -m national_axis).
 bench-axis: $(VENV)/.installed
 	$(BIN)/python bench/axis_mock.py $(BENCH_ARGS)
+
+# Documents with 1 MB attachments from one e-office to another through the mock national axis.
+bench-axis-exchange: $(VENV)/.installed
+	$(BIN)/python bench/axis_exchange.py $(BENCH_ARGS)
 
 # Live room fan-out against a bare Node socket.io server (needs Node 18+ and npm).
 bench/node_reference/node_modules: bench/node_reference/package-lock.json
