@@ -84,8 +84,11 @@ class AxisClient:
                 "POST", "/api/v1/token", json={"system_id": self.system_id, "secret": self._secret}
             )
             if response.status_code != 200:
-                message, details = _error_of(response)
-                raise Refused(response.status_code, f"token refused: {message}", details)
+                # Wrong credentials are the deployment's to fix, not the message's: sends wait for it.
+                message, _ = _error_of(response)
+                raise TemporaryFailure(
+                    f"the axis refused the credentials of system {self.system_id}: {message}"
+                )
             body = response.json()
             self._token = body["access_token"]
             lifetime = float(body.get("expires_in") or 60)

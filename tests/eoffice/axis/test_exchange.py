@@ -314,3 +314,18 @@ def test_a_package_the_axis_refuses_fails_with_the_axis_reason(connector, people
     )
     [send] = db.session.scalars(select(AxisSend)).all()
     assert (send.status, send.attempts) == ("failed", 1)
+
+
+def test_wrong_credentials_make_sends_wait_not_fail(connector, people):
+    issued_to_other(people)
+    (system_id, _secret) = connector.settings.axis_systems[SENDER]
+    wrong = Connector(connector.settings.replace(axis_systems={SENDER: (system_id, "not-the-secret")}))
+    try:
+        run_pass(wrong, 20)
+    finally:
+        wrong.close()
+
+    db.session.expire_all()
+    [send] = db.session.scalars(select(AxisSend)).all()
+    assert send.status == "pending"
+    assert "refused the credentials of system" in send.last_error

@@ -195,6 +195,9 @@ def test_a_document_goes_from_agency_a_to_agency_b_and_every_status_comes_back(t
     sent_id = issue(a, "V/v rà soát biên chế năm 2027 của các cơ quan, đơn vị", pdf)
 
     [arrived] = wait_for("the document at B", lambda: waiting_at_b(b, b_clerk), servers=agencies)
+    # It is in what B's clerk has to act on.
+    to_act_on = b_clerk.get(f"{b.url}/api/v1/documents", timeout=30).json()["items"]
+    assert [item["id"] for item in to_act_on] == [arrived["id"]]
     copy = document(b, b_clerk, arrived["id"])
     assert (copy["status"], copy["channel"], copy["issuer_id"], copy["issuer_name"]) == (
         "pending_registration",
