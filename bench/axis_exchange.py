@@ -99,6 +99,20 @@ def approved_draft(a: AgencyServer, sessions: dict, index: int, pdf: bytes) -> i
     return document_id
 
 
+def span(database_url: str, query: str) -> str:
+    """The rate of one worker's stage from its own database: count over first → last."""
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            first, last, count = connection.execute(sa.text(query)).one()
+    finally:
+        engine.dispose()
+    if isinstance(first, str):
+        first, last = datetime.fromisoformat(first), datetime.fromisoformat(last)
+    seconds = (last - first).total_seconds()
+    return f"{count} in {seconds:.2f} s ({(count - 1) / seconds:.2f}/s)" if seconds > 0 else f"{count}"
+
+
 def parse_time(text: str) -> float:
     return datetime.fromisoformat(text).timestamp()
 
@@ -200,6 +214,11 @@ def run(args, workdir: Path, axis: AxisServer) -> None:
             f"max {latencies[-1]:.2f} s"
         )
         print(f"all '01 arrived' back at A {acknowledged:.2f} s after the first issuance")
+        sent = span(
+            urls["a"], "SELECT min(sent_at), max(sent_at), count(*) FROM axis_sends WHERE kind = 'edoc'"
+        )
+        taken = span(urls["b"], "SELECT min(received_at), max(received_at), count(*) FROM axis_receipts")
+        print(f"stages: A's worker posted {sent}; B's worker took {taken}")
         print(f"database: {'PostgreSQL' if args.database_url else 'SQLite'}, one per agency")
     finally:
         for server in servers:
