@@ -102,6 +102,10 @@ def create_meeting(body):
 @blp.get("")
 @blp.arguments(MeetingQuerySchema, location="query")
 @blp.response(200, MeetingSchema(many=True))
+@blp.doc(
+    description="The caller's meetings (organised or invited to), newest first, at most 500. "
+    "`from`/`to` (instants with an offset) keep those overlapping the period [from, to)."
+)
 @login_required
 def list_my_meetings(query):
     user = current_user()
@@ -112,6 +116,10 @@ def list_my_meetings(query):
     statement = select(Meeting).where(mine).order_by(Meeting.starts_at.desc(), Meeting.id.desc())
     if "status" in query:
         statement = statement.where(Meeting.status == query["status"])
+    if "from_" in query:
+        statement = statement.where(Meeting.ends_at > query["from_"])
+    if "to" in query:
+        statement = statement.where(Meeting.starts_at < query["to"])
     return db.session.scalars(statement.limit(500)).all()
 
 

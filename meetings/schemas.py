@@ -54,6 +54,15 @@ class MeetingUpdateSchema(ma.Schema):
 
 class MeetingQuerySchema(ma.Schema):
     status = ma.fields.String(validate=ma.validate.OneOf([s.value for s in MeetingStatus]))
+    # A calendar's period: meetings that overlap [from, to), instants with their offset (Vietnam
+    # midnight is 17:00 UTC the day before, which only the client knows it wants).
+    from_ = ma.fields.AwareDateTime(data_key="from")
+    to = ma.fields.AwareDateTime()
+
+    @ma.validates_schema
+    def check_period(self, data, **kwargs):
+        if "from_" in data and "to" in data and data["to"] <= data["from_"]:
+            raise ma.ValidationError("must be after from", "to")
 
 
 class ParticipantSchema(ma.Schema):

@@ -262,3 +262,41 @@ def test_each_delegate_answers_a_written_opinion_poll_once_before_the_deadline(c
         headers=login("thuky"),
     )
     assert past.status_code == 422 and "deadline" in past.get_json()["error"]["message"]
+
+
+def test_the_list_keeps_the_meetings_overlapping_a_calendar_period(client, login, people):
+    # A calendar day in Vietnam runs from 17:00 UTC the day before: a meeting at 06:30 on
+    # 2 December (Vietnam) is on the 2nd although it is still the 1st in UTC.
+    early = _create(
+        client, login, people, starts_at="2026-12-02T06:30:00+07:00", ends_at="2026-12-02T07:30:00+07:00"
+    ).get_json()["id"]
+    previous_evening = _create(
+        client, login, people, starts_at="2026-12-01T22:00:00+07:00", ends_at="2026-12-01T23:59:00+07:00"
+    ).get_json()["id"]
+    overnight = _create(
+        client, login, people, starts_at="2026-12-01T23:00:00+07:00", ends_at="2026-12-02T01:00:00+07:00"
+    ).get_json()["id"]
+    next_day = _create(
+        client, login, people, starts_at="2026-12-03T00:00:00+07:00", ends_at="2026-12-03T02:00:00+07:00"
+    ).get_json()["id"]
+    headers = login("daibieu1")
+    day = {"from": "2026-12-02T00:00:00+07:00", "to": "2026-12-03T00:00:00+07:00"}
+    listed = client.get("/api/v1/meetings", query_string=day, headers=headers).get_json()
+    assert sorted(m["id"] for m in listed) == sorted([early, overnight])
+    assert previous_evening not in [m["id"] for m in listed] and next_day not in [m["id"] for m in listed]
+    later = client.get("/api/v1/meetings", query_string={"from": "2026-12-02T12:00:00Z"}, headers=headers)
+    assert [m["id"] for m in later.get_json()] == [next_day]
+    outsider = client.get("/api/v1/meetings", query_string=day, headers=login("nguoingoai"))
+    assert outsider.get_json() == []
+
+
+def test_a_malformed_calendar_period_is_refused_naming_the_field(client, login, people):
+    headers = login("daibieu1")
+    naive = client.get("/api/v1/meetings", query_string={"from": "2026-12-02T00:00:00"}, headers=headers)
+    assert naive.status_code == 422 and "from" in naive.get_json()["error"]["message"]
+    backwards = client.get(
+        "/api/v1/meetings",
+        query_string={"from": "2026-12-03T00:00:00+07:00", "to": "2026-12-02T00:00:00+07:00"},
+        headers=headers,
+    )
+    assert backwards.status_code == 422 and "to" in backwards.get_json()["error"]["message"]
