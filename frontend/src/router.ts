@@ -51,6 +51,12 @@ const routes: RouteRecordRaw[] = [
     meta: { roles: ["specialist"] },
   },
   { path: "/meetings", name: "meetings", component: () => import("./views/MeetingsView.vue") },
+  // The live meeting room (its own chunk; pdf.js and socket.io-client load with it).
+  {
+    path: "/meetings/:id(\\d+)/room",
+    name: "meeting-room",
+    component: () => import("./views/meetings/MeetingRoomView.vue"),
+  },
   { path: "/:rest(.*)*", name: "not-found", component: () => import("./views/NotFoundView.vue") },
 ];
 

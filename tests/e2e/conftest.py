@@ -67,55 +67,90 @@ class Server:
         return next(person["id"] for person in people if person["full_name"] == full_name)
 
 
+class ServerProcess(Server):
+    """`python wsgi.py` on one instance folder and port; stop() and start() again keep both (restart())."""
+
+    def __init__(self, instance: Path, port: int):
+        super().__init__(f"http://127.0.0.1:{port}", instance)
+        self.env = {key: value for key, value in os.environ.items() if not key.startswith("EOFFICE_")}
+        self.env.update(
+            EOFFICE_INSTANCE_PATH=str(instance),
+            EOFFICE_HOST="127.0.0.1",
+            EOFFICE_PORT=str(port),
+            EOFFICE_LOG_LEVEL="WARNING",
+            EOFFICE_SOCKETIO_ASYNC_MODE="threading",
+        )
+        self.process: subprocess.Popen | None = None
+
+    def load_demo(self) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "load-demo"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+
+    def start(self) -> None:
+        with (self.instance / "server.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "wsgi.py"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.process.kill()
+                pytest.fail(
+                    "the server did not start: "
+                    f"{(self.instance / 'server.log').read_text(errors='replace')[-2000:]}"
+                )
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+def _server_with_demo(tmp_path_factory, name: str) -> ServerProcess:
+    if not (DIST / "index.html").is_file():
+        service_missing("the web client is not built: run `make test` (or `npm run build` in frontend/)")
+    process = ServerProcess(tmp_path_factory.mktemp(name), _free_port())
+    process.load_demo()
+    process.start()
+    return process
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Iterator[Server]:
     """The server as `make run` starts it, on a free port, with its own instance folder and the demo data."""
-    if not (DIST / "index.html").is_file():
-        service_missing("the web client is not built: run `make test` (or `npm run build` in frontend/)")
-    instance = tmp_path_factory.mktemp("e2e-instance")
-    port = _free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("EOFFICE_")}
-    env.update(
-        EOFFICE_INSTANCE_PATH=str(instance),
-        EOFFICE_HOST="127.0.0.1",
-        EOFFICE_PORT=str(port),
-        EOFFICE_LOG_LEVEL="WARNING",
-        EOFFICE_SOCKETIO_ASYNC_MODE="threading",
-    )
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "load-demo"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    log = (instance / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "wsgi.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(
-                f"the server did not start: {(instance / 'server.log').read_text(errors='replace')[-2000:]}"
-            )
-        time.sleep(0.2)
-    yield Server(url, instance)
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.close()
+    process = _server_with_demo(tmp_path_factory, "e2e-instance")
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def restartable_server(tmp_path_factory) -> Iterator[ServerProcess]:
+    """A server of its own for one test module, which may stop and start it (same folder, same port)."""
+    process = _server_with_demo(tmp_path_factory, "e2e-restartable")
+    yield process
+    process.stop()
 
 
 def _chromium() -> str:

@@ -1,0 +1,300 @@
+// The live room's wire: the /meetings Socket.IO namespace (contract in README.md, "Meetings") and the
+// few REST calls the room needs (participants' names, document bytes).
+import type { ApiClient } from "./client";
+
+export interface Presentation {
+  meeting_id: number;
+  document_id: number | null;
+  page: number | null;
+  seq: number;
+  presenter_id: number | null;
+}
+
+export interface RoomDocument {
+  id: number;
+  name: string;
+  page_count: number | null;
+  agenda_item_id: number | null;
+}
+
+export interface AgendaItem {
+  id: number;
+  position: number;
+  title: string;
+  presenter_id: number | null;
+  starts_at: string | null;
+  ends_at: string | null;
+  is_confidential: boolean;
+}
+
+export interface Attendee {
+  user_id: number;
+  role: string;
+  mode: "in_person" | "online" | null;
+  checked_in_at: string | null;
+}
+
+export interface AttendanceState {
+  meeting_id: number;
+  present: Attendee[];
+  voting_present: number;
+  voting_total: number;
+  quorum_percent: number;
+  quorum_met: boolean;
+}
+
+export interface SpeakersState {
+  meeting_id: number;
+  queue: { user_id: number; requested_at: string | null }[];
+  current: { user_id: number; started_at: string | null } | null;
+}
+
+export interface VoteResult {
+  counts: Record<string, number>;
+  votes_cast: number;
+  present: number;
+  eligible: number;
+  quorum_met: boolean;
+  passed: boolean;
+}
+
+export interface VoteState {
+  meeting_id: number;
+  vote_id: number;
+  question: string;
+  options: string[];
+  is_secret: boolean;
+  is_open: boolean;
+  votes_cast: number;
+  has_voted?: boolean;
+  result?: VoteResult;
+}
+
+export interface VoteCount {
+  meeting_id: number;
+  vote_id: number;
+  votes_cast: number;
+}
+
+export interface Annotation {
+  meeting_id: number;
+  id: number;
+  document_id: number;
+  page: number;
+  author_id: number;
+  shared: boolean;
+  data: Record<string, unknown>;
+  created_at: string | null;
+}
+
+export interface MinutesVote {
+  vote_id: number;
+  question: string;
+  options: string[];
+  is_secret: boolean;
+  closed_at: string | null;
+  result: VoteResult | null;
+}
+
+export interface RoomJoinState {
+  meeting: {
+    id: number;
+    title: string;
+    status: string;
+    chair_id: number | null;
+    secretary_id: number | null;
+    designated_presenter_id: number | null;
+    my_role: string;
+  };
+  presentation: Presentation;
+  agenda: { current_item_id: number | null; items: AgendaItem[] };
+  documents: RoomDocument[];
+  attendance: AttendanceState;
+  speakers: SpeakersState;
+  vote: VoteState | null;
+  annotations: Annotation[];
+  minutes: { votes?: MinutesVote[] } | null;
+}
+
+export interface Participant {
+  user_id: number;
+  role: string;
+  full_name: string | null;
+}
+
+export interface MeetingSummary {
+  id: number;
+  title: string;
+  status: string;
+  location: string;
+  starts_at: string;
+  participants: Participant[];
+}
+
+export type Ack<T = Record<string, unknown>> =
+  | ({ ok: true } & T)
+  | { ok: false; error: { code: string; message: string } };
+
+/** The part of socket.io-client's Socket the room uses (a fake in tests). */
+export interface RoomSocket {
+  readonly connected: boolean;
+  readonly active: boolean;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  emit(event: string, ...args: any[]): unknown;
+  connect(): unknown;
+  disconnect(): unknown;
+}
+
+/**
+ * connecting: first connection; live: joined and current; reconnecting: lost, trying again (the banner);
+ * refused: the server will not let this device in (not invited, meeting gone, session ended).
+ */
+export type ConnectionStatus = "connecting" | "live" | "reconnecting" | "refused";
+
+export interface RoomHandlers {
+  state(state: RoomJoinState): void;
+  status(status: ConnectionStatus, error?: { code: string; message: string }): void;
+  event(name: RoomEventName, payload: any): void;
+}
+
+/** Broadcasts of the room that change what a device shows. */
+export const ROOM_EVENTS = [
+  "presentation",
+  "presenter",
+  "agenda",
+  "attendance",
+  "speakers",
+  "vote_opened",
+  "vote_count",
+  "vote_closed",
+  "annotation",
+] as const;
+export type RoomEventName = (typeof ROOM_EVENTS)[number];
+
+const AUTH_CODES = new Set(["unauthorized", "token_expired", "invalid_token"]);
+export const ACK_TIMEOUT_MS = 10_000;
+
+/**
+ * One device's presence in one meeting room. Every (re)connection joins again and the join answer
+ * replaces the device's state: that is how it catches up after a lost connection or a server restart.
+ */
+export class RoomConnection {
+  private everJoined = false;
+  private closed = false;
+
+  constructor(
+    private readonly socket: RoomSocket,
+    readonly meetingId: number,
+    private readonly handlers: RoomHandlers,
+    /** Renew the access token after the server refused it at connect (the next connect asks again). */
+    private readonly renewToken: () => Promise<void> = async () => undefined,
+  ) {
+    socket.on("connect", () => void this.join());
+    socket.on("disconnect", (reason: string) => {
+      if (this.closed) return;
+      this.handlers.status(this.everJoined ? "reconnecting" : "connecting");
+      // The server closed the connection on purpose: socket.io will not retry by itself.
+      if (reason === "io server disconnect") socket.connect();
+    });
+    socket.on("connect_error", (error: Error & { data?: { code?: string; message?: string } }) => {
+      if (this.closed) return;
+      if (socket.active) {
+        // A transport error (server down or restarting): socket.io retries with backoff.
+        this.handlers.status(this.everJoined ? "reconnecting" : "connecting");
+        return;
+      }
+      const code = error.data?.code ?? "";
+      if (AUTH_CODES.has(code)) {
+        this.handlers.status(this.everJoined ? "reconnecting" : "connecting");
+        this.renewToken().then(
+          () => socket.connect(),
+          () => this.handlers.status("refused", { code: "session_ended", message: "session ended" }),
+        );
+      } else {
+        this.handlers.status("refused", { code: code || "refused", message: error.data?.message ?? error.message });
+      }
+    });
+    for (const name of ROOM_EVENTS) {
+      socket.on(name, (payload: { meeting_id?: number }) => {
+        if (payload && payload.meeting_id !== undefined && payload.meeting_id !== this.meetingId) return;
+        this.handlers.event(name, payload);
+      });
+    }
+    if (socket.connected) void this.join();
+  }
+
+  private async join(): Promise<void> {
+    const answer = await this.call<{ state: RoomJoinState }>("join", {});
+    if (this.closed) return;
+    if (answer.ok) {
+      this.everJoined = true;
+      this.handlers.state(answer.state);
+      this.handlers.status("live");
+    } else if (answer.error.code === "timeout" || answer.error.code === "unavailable") {
+      // Connected but the server could not answer: leave it to the next reconnection.
+      this.handlers.status(this.everJoined ? "reconnecting" : "connecting");
+      this.socket.disconnect();
+      this.socket.connect();
+    } else {
+      this.handlers.status("refused", answer.error);
+    }
+  }
+
+  /** Send one event of the room (meeting_id added) and wait for the server's ack. */
+  call<T = Record<string, unknown>>(event: string, payload: Record<string, unknown>): Promise<Ack<T>> {
+    return new Promise((resolve) => {
+      if (!this.socket.connected) {
+        resolve({ ok: false, error: { code: "offline", message: "not connected" } });
+        return;
+      }
+      const timer = setTimeout(
+        () => resolve({ ok: false, error: { code: "timeout", message: "no answer from the server" } }),
+        ACK_TIMEOUT_MS,
+      );
+      this.socket.emit(event, { meeting_id: this.meetingId, ...payload }, (answer: Ack<T>) => {
+        clearTimeout(timer);
+        resolve(answer);
+      });
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.socket.connected) this.socket.emit("leave", { meeting_id: this.meetingId }, () => undefined);
+    this.socket.disconnect();
+  }
+}
+
+/**
+ * Open the room's socket (socket.io-client is loaded with the room only). The token is asked for at every
+ * (re)connection, so a reconnect after the access token was renewed carries the new one.
+ */
+export async function openRoom(api: ApiClient, meetingId: number, handlers: RoomHandlers): Promise<RoomConnection> {
+  const { io } = await import("socket.io-client");
+  let lastToken = "";
+  const socket = io("/meetings", {
+    transports: ["websocket", "polling"],
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 3000,
+    auth: (send) => {
+      api.accessToken().then(
+        (token) => {
+          lastToken = token;
+          send({ token });
+        },
+        () => send({}),
+      );
+    },
+  });
+  return new RoomConnection(socket as unknown as RoomSocket, meetingId, handlers, async () => {
+    await api.refresh(lastToken);
+  });
+}
+
+export function roomApi(api: ApiClient) {
+  return {
+    meeting: (meetingId: number) => api.get<MeetingSummary>(`/api/v1/meetings/${meetingId}`),
+    documentContent: (meetingId: number, documentId: number) =>
+      api.request<Blob>("GET", `/api/v1/meetings/${meetingId}/documents/${documentId}/content`, { expect: "blob" }),
+  };
+}

@@ -1,0 +1,267 @@
+// The live room as one device sees it: the server's join state, kept current by its events, plus what
+// this device shows (the presented page, or a page the user browsed to). Pure functions over a plain
+// object, so the view stays thin and the rules are tested without a browser.
+import type {
+  Annotation,
+  AttendanceState,
+  Presentation,
+  RoomDocument,
+  RoomJoinState,
+  SpeakersState,
+  VoteCount,
+  VoteResult,
+  VoteState,
+} from "../api/room";
+
+/** A page of a document: what the presenter shows, or what this device looks at. */
+export interface PageRef {
+  documentId: number;
+  page: number;
+}
+
+export interface ClosedVote {
+  voteId: number;
+  question: string;
+  options: string[];
+  isSecret: boolean;
+  result: VoteResult;
+}
+
+export interface RoomModel {
+  /** Null until the first join answer arrived. */
+  joined: RoomJoinState | null;
+  presentation: Presentation | null;
+  attendance: AttendanceState | null;
+  speakers: SpeakersState | null;
+  vote: VoteState | null;
+  /** The last closed vote with its result (kept after the vote is no longer open). */
+  lastResult: ClosedVote | null;
+  annotations: Annotation[];
+  /** True while the device shows what the presenter shows. */
+  following: boolean;
+  /** The page shown while browsing away (ignored while following). */
+  browsing: PageRef | null;
+}
+
+export function emptyRoom(): RoomModel {
+  return {
+    joined: null,
+    presentation: null,
+    attendance: null,
+    speakers: null,
+    vote: null,
+    lastResult: null,
+    annotations: [],
+    following: true,
+    browsing: null,
+  };
+}
+
+function closedFromMinutes(state: RoomJoinState): ClosedVote | null {
+  const votes = state.minutes?.votes ?? [];
+  const last = votes[votes.length - 1];
+  if (!last || !last.result) return null;
+  return {
+    voteId: last.vote_id,
+    question: last.question,
+    options: last.options,
+    isSecret: last.is_secret,
+    result: last.result,
+  };
+}
+
+/**
+ * A join answer (first join or after a reconnect) replaces everything the server knows. What only this
+ * device knows stays: whether it follows the presenter and the page it browsed to (if still there).
+ */
+export function applyJoin(model: RoomModel, state: RoomJoinState): RoomModel {
+  const browsing =
+    model.browsing && state.documents.some((d) => d.id === model.browsing?.documentId) ? model.browsing : null;
+  return {
+    joined: state,
+    presentation: state.presentation,
+    attendance: state.attendance,
+    speakers: state.speakers,
+    vote: state.vote,
+    lastResult: closedFromMinutes(state) ?? model.lastResult,
+    annotations: [...state.annotations],
+    following: model.following || browsing === null,
+    browsing,
+  };
+}
+
+/** The presenter turned a page: applied only when newer than what the device holds. */
+export function applyPresentation(model: RoomModel, presentation: Presentation): RoomModel {
+  if (model.presentation && presentation.seq <= model.presentation.seq) return model;
+  return { ...model, presentation };
+}
+
+export function presentedPage(model: RoomModel): PageRef | null {
+  const p = model.presentation;
+  if (!p || p.document_id === null || p.page === null) return null;
+  return { documentId: p.document_id, page: p.page };
+}
+
+export function documents(model: RoomModel): RoomDocument[] {
+  return model.joined?.documents ?? [];
+}
+
+export function pageCount(model: RoomModel, documentId: number): number {
+  return documents(model).find((d) => d.id === documentId)?.page_count ?? 1;
+}
+
+/**
+ * What this device shows: the presented page while following, else the page browsed to. Before anything
+ * is presented, the first page of the first document.
+ */
+export function shownPage(model: RoomModel): PageRef | null {
+  if (!model.following && model.browsing) return model.browsing;
+  const presented = presentedPage(model);
+  if (presented) return presented;
+  const first = documents(model)[0];
+  return first ? { documentId: first.id, page: 1 } : null;
+}
+
+/** Turn the shown page by delta (swipe, arrow key): leaves the presenter when the page changes. */
+export function browseBy(model: RoomModel, delta: number): RoomModel {
+  const shown = shownPage(model);
+  if (!shown) return model;
+  const page = Math.min(Math.max(1, shown.page + delta), pageCount(model, shown.documentId));
+  if (page === shown.page) return model;
+  return browseTo(model, { documentId: shown.documentId, page });
+}
+
+/** Show a chosen page. Choosing the presented page itself is following again. */
+export function browseTo(model: RoomModel, target: PageRef): RoomModel {
+  const presented = presentedPage(model);
+  if (presented && presented.documentId === target.documentId && presented.page === target.page) {
+    return follow(model);
+  }
+  return { ...model, following: false, browsing: target };
+}
+
+/** "Follow presenter": back to whatever the presenter shows now. */
+export function follow(model: RoomModel): RoomModel {
+  return { ...model, following: true, browsing: null };
+}
+
+/** Browsing away and the presenter has moved on (or shows something else than this device). */
+export function isAway(model: RoomModel): boolean {
+  if (model.following) return false;
+  const presented = presentedPage(model);
+  const shown = shownPage(model);
+  return !!presented && !!shown && (presented.documentId !== shown.documentId || presented.page !== shown.page);
+}
+
+export function applyAttendance(model: RoomModel, attendance: AttendanceState): RoomModel {
+  return { ...model, attendance };
+}
+
+export function applySpeakers(model: RoomModel, speakers: SpeakersState): RoomModel {
+  return { ...model, speakers };
+}
+
+export function applyVoteOpened(model: RoomModel, vote: VoteState): RoomModel {
+  return { ...model, vote: { ...vote, has_voted: vote.has_voted ?? false } };
+}
+
+/** A live count: only for the open vote, and never going back (events may arrive out of order). */
+export function applyVoteCount(model: RoomModel, count: VoteCount): RoomModel {
+  const vote = model.vote;
+  if (!vote || vote.vote_id !== count.vote_id || !vote.is_open) return model;
+  if (count.votes_cast <= vote.votes_cast) return model;
+  return { ...model, vote: { ...vote, votes_cast: count.votes_cast } };
+}
+
+/** This device's own vote went through (the ack). */
+export function markVoted(model: RoomModel, voteId: number, votesCast?: number): RoomModel {
+  const vote = model.vote;
+  if (!vote || vote.vote_id !== voteId) return model;
+  const cast = Math.max(vote.votes_cast, votesCast ?? 0);
+  return { ...model, vote: { ...vote, has_voted: true, votes_cast: cast } };
+}
+
+export function applyVoteClosed(model: RoomModel, closed: VoteState): RoomModel {
+  if (!closed.result) return model;
+  const lastResult: ClosedVote = {
+    voteId: closed.vote_id,
+    question: closed.question,
+    options: closed.options,
+    isSecret: closed.is_secret,
+    result: closed.result,
+  };
+  const vote = model.vote && model.vote.vote_id === closed.vote_id ? null : model.vote;
+  return { ...model, vote, lastResult };
+}
+
+export function applyAnnotation(model: RoomModel, annotation: Annotation): RoomModel {
+  if (model.annotations.some((a) => a.id === annotation.id)) return model;
+  return { ...model, annotations: [...model.annotations, annotation] };
+}
+
+/** The text of a note annotation ({"kind": "note", "text"}); other annotation kinds are not notes. */
+export function noteText(annotation: Annotation): string | null {
+  const data = annotation.data as { kind?: unknown; text?: unknown };
+  return data.kind === "note" && typeof data.text === "string" ? data.text : null;
+}
+
+/**
+ * My private note on one page: the latest one I wrote there (each save is a new annotation, the last
+ * one wins). Shared annotations and other people's never count.
+ */
+export function myNote(model: RoomModel, userId: number, at: PageRef): string {
+  let text = "";
+  for (const a of model.annotations) {
+    if (a.author_id !== userId || a.shared || a.document_id !== at.documentId || a.page !== at.page) continue;
+    const note = noteText(a);
+    if (note !== null) text = note;
+  }
+  return text;
+}
+
+/** Pages of a document on which I have a note (not emptied). */
+export function pagesWithNotes(model: RoomModel, userId: number, documentId: number): number[] {
+  const pages = new Set<number>();
+  for (const a of model.annotations) {
+    if (a.author_id === userId && !a.shared && a.document_id === documentId) pages.add(a.page);
+  }
+  return [...pages].filter((page) => myNote(model, userId, { documentId, page }) !== "").sort((x, y) => x - y);
+}
+
+/** Seconds the current speaker has had the floor, at `now` (epoch ms). */
+export function speakingSeconds(speakers: SpeakersState | null, now: number): number | null {
+  const started = speakers?.current?.started_at;
+  if (!started) return null;
+  return Math.max(0, Math.floor((now - Date.parse(started)) / 1000));
+}
+
+export function formatTimer(seconds: number): string {
+  const m = Math.floor(seconds / 60);
+  const s = seconds % 60;
+  return `${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
+}
+
+/** Where the user stands in the queue of speakers (1-based), null when not waiting. */
+export function queuePosition(speakers: SpeakersState | null, userId: number): number | null {
+  const index = speakers?.queue.findIndex((entry) => entry.user_id === userId) ?? -1;
+  return index >= 0 ? index + 1 : null;
+}
+
+export function isCheckedIn(model: RoomModel, userId: number): boolean {
+  return !!model.attendance?.present.some((p) => p.user_id === userId);
+}
+
+/** Chair or secretary: the controls of the room (the server has the last word on every action). */
+export function mayChair(model: RoomModel, userId: number): boolean {
+  const meeting = model.joined?.meeting;
+  return !!meeting && (meeting.chair_id === userId || meeting.secretary_id === userId);
+}
+
+export function mayPresent(model: RoomModel, userId: number): boolean {
+  return mayChair(model, userId) || model.joined?.meeting.designated_presenter_id === userId;
+}
+
+export function mayVote(model: RoomModel): boolean {
+  const role = model.joined?.meeting.my_role;
+  return role === "chair" || role === "delegate";
+}
