@@ -45,15 +45,10 @@ confidentiality_field = ma.fields.String(validate=ma.validate.OneOf([c.value for
 positive_int = ma.validate.Range(min=1, max=MAX_INT)
 
 
-class IncomingMetadataSchema(ma.Schema):
-    """The metadata contract of an incoming document, shared by clerk uploads, the axis and e-mail."""
+class _SharedMetadataSchema(ma.Schema):
+    """What incoming and outgoing documents describe alike (the public metadata names)."""
 
-    issuer_id = ma.fields.String(required=True, validate=agency_id_field.validate)
-    issuer_name = _text(200, required=True)
     document_type = DocumentTypeField(required=True)
-    number = ma.fields.Integer(required=True, strict=True, validate=positive_int)
-    notation = _text(30, required=True)
-    issued_date = ma.fields.Date(required=True)
     subject = _text(500, required=True)
     signer_name = _text(200, allow_none=True, load_default=None)
     signer_position = _text(200, allow_none=True, load_default=None)
@@ -65,6 +60,16 @@ class IncomingMetadataSchema(ma.Schema):
     page_count = ma.fields.Integer(allow_none=True, load_default=None, strict=True, validate=positive_int)
     language = ma.fields.String(load_default="vi", validate=ma.validate.Length(2, 10))
     note = _text(2000, allow_none=True, load_default=None)
+
+
+class IncomingMetadataSchema(_SharedMetadataSchema):
+    """The metadata contract of an incoming document, shared by clerk uploads, the axis and e-mail."""
+
+    issuer_id = ma.fields.String(required=True, validate=agency_id_field.validate)
+    issuer_name = _text(200, required=True)
+    number = ma.fields.Integer(required=True, strict=True, validate=positive_int)
+    notation = _text(30, required=True)
+    issued_date = ma.fields.Date(required=True)
 
 
 class RecipientInputSchema(ma.Schema):
@@ -84,21 +89,9 @@ class RecipientInputSchema(ma.Schema):
             raise ma.ValidationError("required with agency_id", "agency_name")
 
 
-class OutgoingMetadataSchema(ma.Schema):
+class OutgoingMetadataSchema(_SharedMetadataSchema):
     """A draft's metadata: the number, notation and issued date are the system's, at issuance."""
 
-    document_type = DocumentTypeField(required=True)
-    subject = _text(500, required=True)
-    signer_name = _text(200, allow_none=True, load_default=None)
-    signer_position = _text(200, allow_none=True, load_default=None)
-    urgency = ma.fields.String(load_default=Urgency.NORMAL.value, validate=urgency_field.validate)
-    confidentiality = ma.fields.String(
-        load_default=Confidentiality.NONE.value, validate=confidentiality_field.validate
-    )
-    due_date = ma.fields.Date(allow_none=True, load_default=None)
-    page_count = ma.fields.Integer(allow_none=True, load_default=None, strict=True, validate=positive_int)
-    language = ma.fields.String(load_default="vi", validate=ma.validate.Length(2, 10))
-    note = _text(2000, allow_none=True, load_default=None)
     is_legal_normative = ma.fields.Boolean(load_default=False)
     drafting_unit_id = ma.fields.Integer(allow_none=True, load_default=None, strict=True)
     replaces_id = ma.fields.Integer(allow_none=True, load_default=None, strict=True)

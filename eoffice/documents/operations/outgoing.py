@@ -356,7 +356,6 @@ def issue(document: Document, actor: User, *, note: str | None = None) -> Docume
     entry = step(document, transition, Status.ISSUED, actor, Action.ISSUE, note=note)
     if original is not None:
         step(original, replace, Status.REPLACED, actor, Action.REPLACE, details={"replaced_by": document.id})
-    notifications.issued(document)
     # Last, after every other row: the counter stays locked only until the commit.
     db.session.flush()
     local_day = clock.vietnam_date(moment)
@@ -376,6 +375,8 @@ def issue(document: Document, actor: User, *, note: str | None = None) -> Docume
         "issued_date": local_day.isoformat(),
         **({"replaces_id": original.id} if original is not None else {}),
     }
+    # After numbering, so that the notice names the number and notation it was issued under.
+    notifications.issued(document)
     return document
 
 

@@ -166,6 +166,12 @@ def test_full_outgoing_flow_issues_a_numbered_document(client, people, as_user):
     ]
     assert outbox_for(people.handler) == ["document.returned", "document.approved", "document.issued"]
     assert "document.issued" in outbox_for(people.co_handler)  # member of the recipient unit KT
+    issued_notice = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.recipient_id == people.handler.id, OutboxMessage.kind == "document.issued"
+        )
+    ).one()
+    assert "01/QĐ-UBND" in issued_notice.text_body  # the notice names the number it was issued under
     assert outbox_for(people.leader) == ["document.awaiting_signature"]
 
 
