@@ -150,7 +150,10 @@ class Document(Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     result_note: Mapped[str | None] = mapped_column(Text)
-    reply_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
+    # Indexed, like every reference to documents: deleting a document looks up who points at it.
+    reply_document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="SET NULL"), index=True
+    )
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Outgoing: drafting, review, issuance.
@@ -166,7 +169,9 @@ class Document(Base):
     signer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
+    replaces_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="SET NULL"), index=True
+    )
     recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recall_reason: Mapped[str | None] = mapped_column(Text)
 
