@@ -17,5 +17,7 @@ export function onSessionEnded(listener: () => void): void {
 export { ApiError, SessionEnded } from "./client";
 
 import { documentsApi } from "./documents";
+import { meetingsApi } from "./meetings";
 
 export const documents = documentsApi(api);
+export const meetings = meetingsApi(api);

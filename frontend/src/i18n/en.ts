@@ -1,7 +1,9 @@
 // English: every key of the Vietnamese catalogue (the type checker enforces it).
+import { meetingsEn } from "./meetings.en";
 import type { vi } from "./vi";
 
 export const en: Record<keyof typeof vi, string> = {
+  ...meetingsEn,
   "app.title": "E-office",
   "app.skipToContent": "Skip to main content",
   "app.language": "Language",

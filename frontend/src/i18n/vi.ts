@@ -1,5 +1,8 @@
 // Vietnamese, the interface's default language and the reference catalogue.
+import { meetingsVi } from "./meetings.vi";
+
 export const vi = {
+  ...meetingsVi,
   "app.title": "Văn phòng điện tử",
   "app.skipToContent": "Bỏ qua, đến nội dung chính",
   "app.language": "Ngôn ngữ",

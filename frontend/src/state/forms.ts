@@ -45,13 +45,13 @@ export function hasErrors(errors: FieldErrors): boolean {
 
 /**
  * The server's 4xx as messages on the form's fields: "metadata.issued_date" → issued_date,
- * "files[1]" → files; anything not on a known field goes to _form with the server's message.
+ * "files[1]" → files, "participants[0].user_id" → participants; anything not on a known field goes to _form with the server's message.
  */
 export function serverErrors<F extends string>(error: unknown, fields: readonly F[]): FieldErrors<F> {
   if (!(error instanceof ApiError)) return {};
   const out: FieldErrors<F> = {};
   for (const [path, text] of Object.entries(error.fieldErrors())) {
-    const field = path.replace(/^metadata\./, "").replace(/\[\d+\]$/, "").split(".")[0] as F;
+    const field = path.replace(/^metadata\./, "").split(".")[0].replace(/\[\d+\]$/, "") as F;
     if (fields.includes(field) && !out[field]) out[field] = { text };
   }
   if (!hasErrors(out)) out._form = { text: error.message };
