@@ -50,7 +50,19 @@ const routes: RouteRecordRaw[] = [
     component: () => import("./views/documents/MyDocumentsView.vue"),
     meta: { roles: ["specialist"] },
   },
-  { path: "/meetings", name: "meetings", component: () => import("./views/MeetingsView.vue") },
+  { path: "/meetings", name: "meetings", component: () => import("./views/meetings/MeetingsView.vue") },
+  {
+    path: "/meetings/new",
+    name: "new-meeting",
+    component: () => import("./views/meetings/MeetingFormView.vue"),
+    meta: { roles: ["clerk", "leader", "admin"] },
+  },
+  { path: "/meetings/:id(\\d+)", name: "meeting", component: () => import("./views/meetings/MeetingView.vue") },
+  {
+    path: "/meetings/:id(\\d+)/edit",
+    name: "edit-meeting",
+    component: () => import("./views/meetings/MeetingFormView.vue"),
+  },
   // The live meeting room (its own chunk; pdf.js and socket.io-client load with it).
   {
     path: "/meetings/:id(\\d+)/room",

@@ -1,0 +1,173 @@
+"""Meetings in the browser: an organiser creates a meeting with two delegates, an agenda item and a PDF
+and invites; a delegate on a tablet finds it in the calendar (Vietnam day) and opens the document;
+someone not invited sees nothing of it, in the browser or through the API."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from eoffice.pdfgen import text_pdf
+from tests.e2e.conftest import TABLET, TABLET_PORTRAIT, log_in, open_menu
+
+DESKTOP = {"width": 1440, "height": 900}
+AGENDA_BOOK = text_pdf(
+    "Dự thảo Kế hoạch chuyển đổi số năm 2027",
+    ["Mục tiêu.", "Nhiệm vụ và giải pháp.", "Tổ chức thực hiện."],
+    page_per_paragraph=True,
+)
+
+
+def _today_in_vietnam() -> str:
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
+
+
+def _create_invite(page, server, title: str, day: str) -> int:
+    """The organiser's part, through the screens; returns the meeting id."""
+    log_in(page, "vanthu")
+    open_menu(page, "Họp không giấy")
+    page.get_by_test_id("new-meeting").click()
+
+    # Nothing filled: the form names what is missing before anything is sent.
+    page.get_by_role("button", name="Tạo cuộc họp").click()
+    assert "Không được để trống" in page.locator("#mf-title-error").inner_text()
+    assert page.locator("#mf-chair-error").is_visible()
+
+    page.get_by_label("Tên cuộc họp").fill(title)
+    # 06:30 in Vietnam is 23:30 UTC the day before: the calendar must still put it on `day`.
+    page.get_by_label("Bắt đầu").fill(f"{day}T06:30")
+    page.get_by_label("Kết thúc").fill(f"{day}T08:00")
+    page.get_by_label("Địa điểm").fill("Phòng họp số 2, trụ sở UBND tỉnh")
+    # A link the browser accepts but the server refuses (no domain): its message lands on the field.
+    page.get_by_label("Đường dẫn họp trực tuyến").fill("http://phonghop")
+    page.locator("#mf-chair").select_option(str(server.person_id("Trần Văn Minh")))
+    for name in ("Lê Thị Thu Trang", "Quản trị hệ thống"):
+        page.locator("#mf-person").select_option(str(server.person_id(name)))
+        page.get_by_role("button", name="Thêm vào thành phần").click()
+    assert page.get_by_test_id("chosen-participants").locator("li").count() == 2
+    page.get_by_role("button", name="Tạo cuộc họp").click()
+    link_error = page.locator("#mf-link-error")
+    link_error.wait_for()
+    assert "URL" in link_error.inner_text() or "url" in link_error.inner_text().lower()
+    assert page.url.endswith("/meetings/new")
+
+    page.get_by_label("Đường dẫn họp trực tuyến").fill("https://hop.quangnam.gov.vn/phong-2")
+    page.get_by_role("button", name="Tạo cuộc họp").click()
+    page.wait_for_url(re.compile(r"/meetings/\d+$"))
+    meeting_id = int(page.url.rsplit("/", 1)[1])
+    page.get_by_test_id("meeting-status").filter(has_text="Dự thảo").wait_for()
+
+    page.get_by_role("textbox", name="Nội dung", exact=True).fill(
+        "Cho ý kiến dự thảo Kế hoạch chuyển đổi số năm 2027"
+    )
+    page.get_by_label("Người trình bày").select_option(str(server.person_id("Lê Thị Thu Trang")))
+    page.get_by_label("Từ (giờ)").fill("06:30")
+    page.get_by_label("Đến (giờ)").fill("07:15")
+    page.get_by_role("button", name="Thêm nội dung", exact=True).click()
+    item = page.locator("li.agenda-item").first
+    item.wait_for()
+    assert "Trình bày: Lê Thị Thu Trang" in item.inner_text() and "06:30–07:15" in item.inner_text()
+
+    item.get_by_text("Thêm tài liệu").click()
+    item.locator("input[type=file]").set_input_files(
+        {"name": "Du thao ke hoach CDS 2027.pdf", "mimeType": "application/pdf", "buffer": AGENDA_BOOK}
+    )
+    item.get_by_role("button", name="Tải lên").click()
+    item.locator("[data-document-id]").filter(has_text="3 trang").wait_for()
+
+    page.get_by_role("button", name="Gửi giấy mời").click()
+    page.get_by_test_id("meeting-status").filter(has_text="Đã mời").wait_for()
+    return meeting_id
+
+
+def test_organiser_creates_and_invites_a_delegate_finds_it_and_an_outsider_does_not(
+    server, new_page, screenshot
+):
+    title = "Họp thẩm định Kế hoạch chuyển đổi số năm 2027"
+    day = _today_in_vietnam()
+    organiser = new_page(DESKTOP)
+    meeting_id = _create_invite(organiser, server, title, day)
+    screenshot(organiser, "40-meeting-page-organiser")
+
+    # The server holds what the screens showed.
+    meeting = server.get(f"/api/v1/meetings/{meeting_id}", "vanthu").json()
+    assert meeting["status"] == "invited" and meeting["title"] == title
+    assert (
+        datetime.fromisoformat(meeting["starts_at"])
+        .astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+        .strftime("%Y-%m-%d %H:%M")
+        == f"{day} 06:30"
+    )
+    assert meeting["online_link"] == "https://hop.quangnam.gov.vn/phong-2"
+    roles = {p["full_name"]: p["role"] for p in meeting["participants"]}
+    assert roles == {
+        "Trần Văn Minh": "chair",
+        "Lê Thị Thu Trang": "delegate",
+        "Quản trị hệ thống": "delegate",
+    }
+    [item] = meeting["agenda"]
+    [document] = meeting["documents"]
+    assert item["presenter_id"] == server.person_id("Lê Thị Thu Trang")
+    assert document["agenda_item_id"] == item["id"] and document["page_count"] == 3
+
+    # A delegate on a tablet (landscape: the week grid) finds it on today's Vietnam day.
+    delegate = new_page(TABLET)
+    log_in(delegate, "chuyenvien")
+    open_menu(delegate, "Họp không giấy")
+    delegate.get_by_test_id("calendar-week").wait_for()
+    card = delegate.locator(f"[data-date='{day}'] [data-meeting-id='{meeting_id}']")
+    card.wait_for()
+    assert "06:30–08:00" in card.inner_text() and "Đã mời" in card.inner_text()
+    screenshot(delegate, "41-meetings-calendar-week-tablet")
+
+    delegate.get_by_role("button", name="Tháng", exact=True).click()
+    delegate.locator(
+        f"[data-testid=calendar-month] [data-date='{day}'] [data-meeting-id='{meeting_id}']"
+    ).wait_for()
+    screenshot(delegate, "42-meetings-calendar-month")
+
+    card = delegate.locator(f"[data-date='{day}'] [data-meeting-id='{meeting_id}']")
+    card.click()
+    delegate.get_by_role("heading", name=title).wait_for()
+    room = delegate.get_by_test_id("enter-room")
+    assert room.get_attribute("href") == f"/meetings/{meeting_id}/room"
+    # A delegate runs nothing: no steps of the state machine, no uploads, no agenda form.
+    assert delegate.locator("[data-action]").count() == 0
+    assert delegate.get_by_role("button", name="Thêm nội dung", exact=True).count() == 0
+    assert "Chủ trì" in delegate.locator("aside.people").inner_text()
+    delegate.get_by_role("button", name="Xem Du thao ke hoach CDS 2027.pdf").click()
+    preview = delegate.get_by_test_id("document-preview")
+    preview.locator("canvas").wait_for()
+    delegate.wait_for_function(
+        "() => { const c = document.querySelector('[data-testid=document-preview] canvas');"
+        " return c && c.width > 0 && getComputedStyle(c).display !== 'none'; }"
+    )
+    assert "Trang 1/3" in preview.inner_text()
+    screenshot(delegate, "43-meeting-document-preview-tablet")
+    delegate.keyboard.press("Escape")
+    assert delegate.get_by_test_id("document-preview").count() == 0
+
+    # Upright, the tablet lists the month's meetings by day instead of a grid.
+    upright = new_page(TABLET_PORTRAIT)
+    log_in(upright, "quantri")
+    upright.goto("/meetings")
+    upright.get_by_test_id("calendar-list").locator(f"[data-meeting-id='{meeting_id}']").wait_for()
+    assert upright.evaluate("document.documentElement.scrollWidth") <= TABLET_PORTRAIT["width"]
+    screenshot(upright, "44-meetings-list-tablet-portrait")
+
+    # Someone not invited: not in their calendar, the page refuses, and so does the API.
+    outsider = new_page(TABLET)
+    log_in(outsider, "chuyenvien.snv")
+    open_menu(outsider, "Họp không giấy")
+    outsider.get_by_test_id("calendar-week").wait_for()
+    assert outsider.locator(f"[data-meeting-id='{meeting_id}']").count() == 0
+    outsider.goto(f"/meetings/{meeting_id}")
+    outsider.get_by_test_id("meeting-forbidden").wait_for()
+    assert title not in outsider.content()
+    assert server.get(f"/api/v1/meetings/{meeting_id}", "chuyenvien.snv").status_code == 403
+    listed = server.get("/api/v1/meetings", "chuyenvien.snv").json()
+    assert meeting_id not in [m["id"] for m in listed]
+    content = f"/api/v1/meetings/{meeting_id}/documents/{document['id']}/content"
+    assert server.get(content, "chuyenvien.snv").status_code == 403
+    assert server.get(content, "chuyenvien").status_code == 200
