@@ -5,8 +5,10 @@ someone not invited sees nothing of it, in the browser or through the API."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+import requests
 
 from eoffice.pdfgen import text_pdf
 from tests.e2e.conftest import TABLET, TABLET_PORTRAIT, log_in, open_menu
@@ -171,3 +173,92 @@ def test_organiser_creates_and_invites_a_delegate_finds_it_and_an_outsider_does_
     content = f"/api/v1/meetings/{meeting_id}/documents/{document['id']}/content"
     assert server.get(content, "chuyenvien.snv").status_code == 403
     assert server.get(content, "chuyenvien").status_code == 200
+
+
+def test_a_written_opinion_poll_is_answered_once_and_a_confidential_item_shows_only_to_its_people(
+    server, new_page, screenshot
+):
+    tomorrow = (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(days=1)).date().isoformat()
+    specialist_id = server.person_id("Lê Thị Thu Trang")
+    meeting = server.post(
+        "/api/v1/meetings",
+        "vanthu",
+        json={
+            "title": "Lấy ý kiến Quy chế làm việc (sửa đổi)",
+            "starts_at": f"{tomorrow}T14:00:00+07:00",
+            "ends_at": f"{tomorrow}T16:00:00+07:00",
+            "location": "Phòng họp số 3",
+            "chair_id": server.person_id("Trần Văn Minh"),
+            "participants": [
+                {"user_id": specialist_id, "role": "delegate"},
+                {"user_id": server.person_id("Quản trị hệ thống"), "role": "delegate"},
+            ],
+        },
+    )
+    meeting_id = meeting["id"]
+    secret_title = "Nhân sự dự kiến bổ nhiệm (mật)"
+    server.post(
+        f"/api/v1/meetings/{meeting_id}/agenda",
+        "vanthu",
+        json={"title": secret_title, "is_confidential": True, "named_user_ids": [specialist_id]},
+    )
+    server.post(f"/api/v1/meetings/{meeting_id}/agenda", "vanthu", json={"title": "Quy chế làm việc"})
+    server.post(f"/api/v1/meetings/{meeting_id}/invite", "vanthu")
+
+    # The organiser opens a poll from the meeting page; a deadline already past is refused first.
+    organiser = new_page(DESKTOP)
+    log_in(organiser, "vanthu")
+    organiser.goto(f"/meetings/{meeting_id}")
+    organiser.get_by_role("button", name="Tạo phiếu lấy ý kiến").click()
+    organiser.get_by_label("Nội dung xin ý kiến").fill("Thông qua dự thảo Quy chế làm việc (sửa đổi)?")
+    organiser.get_by_label("Hạn trả lời").fill("2020-01-01T08:00")
+    organiser.get_by_role("button", name="Gửi phiếu lấy ý kiến").click()
+    assert "tương lai" in organiser.locator("#poll-deadline-error").inner_text()
+    organiser.get_by_label("Hạn trả lời").fill(f"{tomorrow}T17:00")
+    organiser.get_by_role("button", name="Gửi phiếu lấy ý kiến").click()
+    organiser.locator("[data-poll-id]").wait_for()
+    [poll] = server.get(f"/api/v1/meetings/{meeting_id}/opinions", "vanthu").json()
+    assert poll["options"] == ["Đồng ý", "Không đồng ý", "Ý kiến khác"]
+
+    # The delegate named on the confidential item sees it, and answers the poll once.
+    delegate = new_page(TABLET)
+    log_in(delegate, "chuyenvien")
+    delegate.goto(f"/meetings/{meeting_id}")
+    delegate.locator("li.agenda-item").filter(has_text=secret_title).wait_for()
+    card = delegate.locator(f"[data-poll-id='{poll['id']}']")
+    card.get_by_label("Đồng ý", exact=True).check()
+    card.get_by_label("Ý kiến khác (không bắt buộc)").fill("Đề nghị bổ sung điều khoản chuyển tiếp.")
+    card.get_by_role("button", name="Gửi ý kiến").click()
+    card.get_by_test_id("my-answer").filter(has_text="Đồng ý").wait_for()
+    assert card.get_by_role("button", name="Gửi ý kiến").count() == 0
+    assert "1/3 người đã trả lời" in card.inner_text() and "1 (100%)" in card.inner_text()
+    screenshot(delegate, "45-meeting-opinion-poll-tablet")
+
+    answered = server.get(f"/api/v1/meetings/{meeting_id}/opinions/{poll['id']}", "chuyenvien").json()
+    assert answered["my_answer"]["option"] == "Đồng ý" and answered["results"]["Đồng ý"] == 1
+    again = requests.post(
+        f"{server.url}/api/v1/meetings/{meeting_id}/opinions/{poll['id']}/answers",
+        headers=server.token("chuyenvien"),
+        json={"option": "Không đồng ý"},
+        timeout=10,
+    )
+    assert again.status_code == 409
+    # Those who run the meeting see who answered what; the organiser's page shows it after a reload.
+    organiser.reload()
+    organiser.get_by_text("Ý kiến của từng người").click()
+    assert "Lê Thị Thu Trang: Đồng ý" in organiser.locator(f"[data-poll-id='{poll['id']}']").inner_text()
+
+    # The other delegate is not named on the confidential item: neither the page nor the API show it.
+    other = new_page(TABLET)
+    log_in(other, "quantri")
+    other.goto(f"/meetings/{meeting_id}")
+    other.locator("li.agenda-item").filter(has_text="Quy chế làm việc").wait_for()
+    assert secret_title not in other.content()
+    assert other.locator("li.agenda-item").count() == 1
+    titles = [
+        item["title"] for item in server.get(f"/api/v1/meetings/{meeting_id}", "quantri").json()["agenda"]
+    ]
+    assert titles == ["Quy chế làm việc"]
+    assert (
+        other.locator(f"[data-poll-id='{poll['id']}']").get_by_role("button", name="Gửi ý kiến").is_visible()
+    )
