@@ -113,6 +113,19 @@ def test_organiser_creates_and_invites_a_delegate_finds_it_and_an_outsider_does_
     assert item["presenter_id"] == server.person_id("Lê Thị Thu Trang")
     assert document["agenda_item_id"] == item["id"] and document["page_count"] == 3
 
+    # The organiser changes the place: the form comes back filled in Vietnam time, the change is sent.
+    organiser.get_by_role("link", name="Sửa thông tin").click()
+    assert organiser.get_by_label("Tên cuộc họp").input_value() == title
+    assert organiser.get_by_label("Bắt đầu").input_value() == f"{day}T06:30"
+    organiser.get_by_label("Địa điểm").fill("Hội trường tầng 3, trụ sở UBND tỉnh")
+    organiser.get_by_role("button", name="Lưu", exact=True).click()
+    organiser.wait_for_url(f"**/meetings/{meeting_id}")
+    organiser.get_by_text("Hội trường tầng 3, trụ sở UBND tỉnh").wait_for()
+    changed = server.get(f"/api/v1/meetings/{meeting_id}", "vanthu").json()
+    assert changed["location"] == "Hội trường tầng 3, trụ sở UBND tỉnh"
+    assert changed["calendar_sequence"] == meeting["calendar_sequence"] + 1
+    assert changed["participants"] == meeting["participants"] and changed["starts_at"] == meeting["starts_at"]
+
     # A delegate on a tablet (landscape: the week grid) finds it on today's Vietnam day.
     delegate = new_page(TABLET)
     log_in(delegate, "chuyenvien")
@@ -149,6 +162,10 @@ def test_organiser_creates_and_invites_a_delegate_finds_it_and_an_outsider_does_
     screenshot(delegate, "43-meeting-document-preview-tablet")
     delegate.keyboard.press("Escape")
     assert delegate.get_by_test_id("document-preview").count() == 0
+
+    delegate.goto(f"/meetings/{meeting_id}/edit")
+    delegate.get_by_text("Bạn không sửa được cuộc họp này").wait_for()
+    assert delegate.get_by_role("button", name="Lưu", exact=True).count() == 0
 
     # Upright, the tablet lists the month's meetings by day instead of a grid.
     upright = new_page(TABLET_PORTRAIT)

@@ -32,6 +32,7 @@ export const meetingsEn: Record<keyof typeof meetingsVi, string> = {
   "meeting.created": "Meeting created (draft). Add the agenda and documents, then send the invitations.",
   "meeting.saved": "Meeting changes saved.",
   "meeting.edit": "Edit details",
+  "meeting.notEditable": "You cannot change this meeting (only its organiser, chair or secretary, and only before it is over).",
   "meeting.editTitle": "Edit the meeting",
   "meeting.section.what": "Subject, time and place",
   "meeting.section.who": "Participants",

@@ -30,6 +30,7 @@ export const meetingsVi = {
   "meeting.created": "Đã tạo cuộc họp (dự thảo). Thêm chương trình, tài liệu rồi gửi giấy mời.",
   "meeting.saved": "Đã lưu thay đổi của cuộc họp.",
   "meeting.edit": "Sửa thông tin",
+  "meeting.notEditable": "Bạn không sửa được cuộc họp này (chỉ người tổ chức, chủ trì, thư ký; và khi cuộc họp chưa kết thúc).",
   "meeting.editTitle": "Sửa thông tin cuộc họp",
   "meeting.section.what": "Nội dung, thời gian, địa điểm",
   "meeting.section.who": "Thành phần tham dự",
