@@ -62,6 +62,16 @@ def _meeting_in_progress(server) -> tuple[int, int]:
         files={"file": ("Kế hoạch đầu tư công.pdf", book, "application/pdf")},
     )
     assert document["page_count"] == PAGES
+    annex = text_pdf(
+        "Phụ lục: danh mục dự án",
+        ["Danh mục dự án khởi công mới.", "Danh mục chuyển tiếp."],
+        page_per_paragraph=True,
+    )
+    server.post(
+        f"/api/v1/meetings/{meeting['id']}/documents",
+        "vanthu",
+        files={"file": ("Phụ lục dự án.pdf", annex, "application/pdf")},
+    )
     server.post(f"/api/v1/meetings/{meeting['id']}/invite", "vanthu")
     server.post(f"/api/v1/meetings/{meeting['id']}/start", "vanthu")
     return meeting["id"], document["id"]
@@ -141,8 +151,12 @@ def _room_javascript_gzipped(urls: list[str]) -> int:
     return total
 
 
-def _measure_room_load(page, url: str, presented_page: int) -> tuple[float, int]:
-    """Open the room on a throttled tablet: ms to the presented page drawn, and its scripts' gz size."""
+def _measure_room_load(page, url: str, presented_page: int, *, cached_shell: bool) -> tuple[float, int]:
+    """Open the room on a throttled tablet: ms to the presented page drawn, and its scripts' gz size.
+
+    cached_shell: the tablet has used the app before (its shared bundles are in the browser cache, the
+    room's own are not); otherwise nothing is cached.
+    """
     scripts: list[str] = []
     page.on(
         "response",
@@ -152,7 +166,7 @@ def _measure_room_load(page, url: str, presented_page: int) -> tuple[float, int]
     )
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
-    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": not cached_shell})
     cdp.send("Network.emulateNetworkConditions", TABLET_4G)
     cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
     try:
@@ -160,6 +174,9 @@ def _measure_room_load(page, url: str, presented_page: int) -> tuple[float, int]
         _wait_shows(page, presented_page, timeout=60)
         rendered = page.evaluate(
             "() => performance.getEntriesByName('room:presented-page-rendered')[0]?.startTime ?? null"
+        )
+        steps = page.evaluate(
+            "() => performance.getEntriesByType('mark').map(e => `${e.name} ${Math.round(e.startTime)}`)"
         )
     finally:
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
@@ -170,6 +187,7 @@ def _measure_room_load(page, url: str, presented_page: int) -> tuple[float, int]
         cdp.send("Network.setCacheDisabled", {"cacheDisabled": False})
         cdp.detach()
     assert rendered is not None, "the room never marked the presented page as drawn"
+    print(f"\n  steps (ms from navigation): {', '.join(steps)}", end="")
     return rendered, _room_javascript_gzipped(scripts)
 
 
@@ -201,16 +219,17 @@ def test_the_room_keeps_tablets_on_the_presented_page_through_browsing_a_restart
     chair.get_by_role("button", name="Trình chiếu trang", exact=True).click()
     chair.get_by_test_id("following").wait_for()
 
-    load_ms, room_js_gz = _measure_room_load(tablet, room, 1)
-    print(
-        f"\nroom load on a tablet profile (4G {TABLET_4G['latency']} ms RTT, "
-        f"{TABLET_4G['downloadThroughput'] * 8 / 1e6:.0f} Mbit/s, CPU x{CPU_SLOWDOWN}, cache disabled): "
-        f"{load_ms:.0f} ms from navigation to the presented page drawn"
+    profile = (
+        f"4G {TABLET_4G['latency']} ms RTT, {TABLET_4G['downloadThroughput'] * 8 / 1e6:.0f} Mbit/s, "
+        f"CPU x{CPU_SLOWDOWN}"
     )
+    warm_ms, room_js_gz = _measure_room_load(tablet, room, 1, cached_shell=True)
+    cold_ms, _ = _measure_room_load(portrait, room, 1, cached_shell=False)
+    print(f"\nroom load on a tablet profile ({profile}), navigation to the presented page drawn:")
+    print(f"  app used before (shared bundles cached, the room's not): {warm_ms:.0f} ms")
+    print(f"  first visit (nothing cached): {cold_ms:.0f} ms")
     print(f"room JavaScript loaded, gzipped (without pdf.js's worker): {room_js_gz / 1024:.1f} kB")
-    assert load_ms < 30_000  # sanity only; the figure above is the measurement
-    portrait.goto(room)
-    _wait_shows(portrait, 1)
+    assert warm_ms < 30_000 and cold_ms < 30_000  # sanity only; the figures above are the measurement
 
     for page in (chair, tablet, portrait):
         page.get_by_role("button", name="Có mặt tại phòng họp").click()
@@ -267,6 +286,26 @@ def test_the_room_keeps_tablets_on_the_presented_page_through_browsing_a_restart
         page.get_by_test_id("connection-banner").wait_for(state="detached")
         assert page.evaluate("() => window.__sameWindow === true"), "the page was reloaded"
 
+    # The floor: a delegate asks, the chair gives it, the timer runs on the tablet.
+    tablet.get_by_role("button", name="Đăng ký phát biểu").click()
+    chair.get_by_test_id("speaker-queue").filter(has_text="Lê Thị Thu Trang").wait_for()
+    chair.get_by_role("button", name="Mời Lê Thị Thu Trang phát biểu").click()
+    tablet.get_by_test_id("current-speaker").filter(has_text="Đang phát biểu: Lê Thị Thu Trang").wait_for()
+    tablet.get_by_role("timer").wait_for()
+
+    # A private note on page 5: its author sees it, another delegate does not.
+    tablet.get_by_label("Ghi chú cho trang 5 (chỉ bạn xem được)").fill("Hỏi về nguồn vốn dự phòng.")
+    tablet.get_by_role("button", name="Lưu ghi chú").click()
+    tablet.get_by_role("button", name="Xem trang 5").wait_for()
+    assert portrait.get_by_label("Ghi chú cho trang 5 (chỉ bạn xem được)").input_value() == ""
+
+    # Another document: the chair chooses it and every screen changes to its first page.
+    chair.get_by_label("Tài liệu trình chiếu").select_option(label="Phụ lục dự án.pdf")
+    for page in (tablet, portrait):
+        page.get_by_test_id("room-stage").filter(has_text="Phụ lục dự án.pdf").wait_for()
+        _wait_shows(page, 1)
+    screenshot(tablet, "65-meeting-room-tablet-speaker-and-notes")
+
     # A vote: opened by the chair, cast from both tablets, the result on all three screens.
     chair.get_by_test_id("connection-banner").wait_for(state="detached")
     chair.get_by_label("Nội dung biểu quyết").fill("Thông qua kế hoạch đầu tư công năm 2027")
@@ -281,5 +320,5 @@ def test_the_room_keeps_tablets_on_the_presented_page_through_browsing_a_restart
         outcome = page.get_by_test_id("vote-result")
         outcome.filter(has_text="Tán thành: 2 phiếu").wait_for()
         assert "Thông qua" in outcome.get_by_test_id("vote-outcome").inner_text()
-    screenshot(chair, "65-meeting-room-vote-result-chair")
-    screenshot(portrait, "66-meeting-room-vote-result-tablet-portrait")
+    screenshot(chair, "66-meeting-room-vote-result-chair")
+    screenshot(portrait, "67-meeting-room-vote-result-tablet-portrait")

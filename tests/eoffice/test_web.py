@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 
 
@@ -30,6 +32,25 @@ def test_hashed_bundles_are_served_and_cached_for_good(client, dist):
     assert response.data == b"console.log(1)"
     assert "immutable" in response.headers["Cache-Control"]
     assert client.get("/favicon.svg").data == b"<svg/>"
+
+
+def test_a_bundle_goes_gzipped_to_browsers_that_take_it(client, dist):
+    source = b"export const pages = 5;" * 200
+    (dist / "assets" / "room-abc123.mjs").write_bytes(source)
+    (dist / "assets" / "room-abc123.mjs.gz").write_bytes(gzip.compress(source))
+
+    zipped = client.get("/assets/room-abc123.mjs", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert zipped.status_code == 200
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert zipped.mimetype == "text/javascript"
+    assert "Accept-Encoding" in zipped.headers["Vary"] and "immutable" in zipped.headers["Cache-Control"]
+    assert gzip.decompress(zipped.data) == source
+
+    plain = client.get("/assets/room-abc123.mjs", headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers and plain.data == source
+    # A bundle without a twin is sent as it is, also to a browser that takes gzip.
+    alone = client.get("/assets/index-abc123.js", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in alone.headers and alone.data == b"console.log(1)"
 
 
 @pytest.mark.parametrize("path", ["/assets/index-old999.js", "/missing.css"])

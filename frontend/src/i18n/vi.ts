@@ -268,7 +268,7 @@ export const vi = {
   "room.connecting": "Đang kết nối phòng họp…",
   "room.reconnecting": "Mất kết nối với máy chủ. Đang kết nối lại…",
   "room.refused": "Không vào được phòng họp: {message}",
-  "room.live": "Đang kết nối",
+  "room.live": "Đã kết nối",
   "room.stage": "Tài liệu đang trình chiếu",
   "room.stageHelp": "Vuốt hoặc dùng phím mũi tên để xem trang khác.",
   "room.noDocument": "Chưa có tài liệu nào được trình chiếu.",
