@@ -265,7 +265,7 @@ export const en: Record<keyof typeof vi, string> = {
   // The live meeting room (views/meetings/MeetingRoomView.vue, components/room/).
   "room.title": "Live meeting room",
   "room.open": "Enter the meeting room",
-  "room.back": "Back to meetings",
+  "room.back": "Back to the meeting page",
   "room.connecting": "Connecting to the meeting room…",
   "room.reconnecting": "Connection lost. Reconnecting…",
   "room.refused": "Cannot enter the meeting room: {message}",

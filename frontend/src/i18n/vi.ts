@@ -264,7 +264,7 @@ export const vi = {
   // The live meeting room (views/meetings/MeetingRoomView.vue, components/room/).
   "room.title": "Phòng họp trực tuyến",
   "room.open": "Vào phòng họp",
-  "room.back": "Về danh sách cuộc họp",
+  "room.back": "Về trang cuộc họp",
   "room.connecting": "Đang kết nối phòng họp…",
   "room.reconnecting": "Mất kết nối với máy chủ. Đang kết nối lại…",
   "room.refused": "Không vào được phòng họp: {message}",
