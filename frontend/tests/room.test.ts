@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Annotation, RoomJoinState, RoomSocket, SpeakersState, VoteState } from "../src/api/room";
-import { RoomConnection } from "../src/api/room";
+import { RoomConnection, tokenExpiry } from "../src/api/room";
 import * as room from "../src/state/room";
 
 const ME = 7;
@@ -220,6 +220,41 @@ describe("RoomConnection", () => {
 
     socket.fire("connect_error", Object.assign(new Error("refused"), { data: { code: "forbidden", message: "no" } }));
     expect(statuses.at(-1)).toBe("refused");
+  });
+
+  it("reconnects with a renewed token without showing the connection as lost, and catches up", async () => {
+    const socket = new FakeSocket();
+    const statuses: string[] = [];
+    const states: RoomJoinState[] = [];
+    let connects = 0;
+    socket.connect = () => {
+      connects++;
+    };
+    const connection = new RoomConnection(socket, 1, {
+      state: (state) => states.push(state),
+      status: (s) => statuses.push(s),
+      event: () => undefined,
+    });
+    socket.answers.push(() => ({ ok: true, state: joinState() }));
+    socket.fire("connect");
+    await flush();
+    connection.reauthenticate();
+    expect(connects).toBe(1);
+    socket.fire("disconnect", "io client disconnect");
+    socket.answers.push(() => ({ ok: true, state: joinState({ presentation: presentation(4, 8) }) }));
+    socket.fire("connect");
+    await flush();
+    expect(statuses).toEqual(["live", "live"]);
+    expect(states.at(-1)?.presentation.seq).toBe(8);
+    // A later loss of the connection is reported again.
+    socket.fire("disconnect", "transport close");
+    expect(statuses.at(-1)).toBe("reconnecting");
+  });
+
+  it("reads the expiry of an access token", () => {
+    const part = (value: object) => btoa(JSON.stringify(value)).replace(/=+$/, "");
+    expect(tokenExpiry(`${part({ alg: "HS256" })}.${part({ exp: 1_800_000_000, sub: "7" })}.sig`)).toBe(1_800_000_000_000);
+    expect(tokenExpiry("not-a-token")).toBeNull();
   });
 
   it("a refused join is reported, and actions while offline are refused without sending", async () => {

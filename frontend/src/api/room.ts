@@ -1,6 +1,6 @@
 // The live room's wire: the /meetings Socket.IO namespace (contract in README.md, "Meetings") and the
 // few REST calls the room needs (participants' names, document bytes).
-import type { ApiClient } from "./client";
+import { REFRESH_MARGIN_MS, type ApiClient } from "./client";
 
 export interface Presentation {
   meeting_id: number;
@@ -181,6 +181,9 @@ export const ACK_TIMEOUT_MS = 10_000;
 export class RoomConnection {
   private everJoined = false;
   private closed = false;
+  /** A reconnection we asked for (a new token): not a lost connection, so no banner. */
+  private renewing = false;
+  private readonly closeHooks: (() => void)[] = [];
 
   constructor(
     private readonly socket: RoomSocket,
@@ -191,13 +194,14 @@ export class RoomConnection {
   ) {
     socket.on("connect", () => void this.join());
     socket.on("disconnect", (reason: string) => {
-      if (this.closed) return;
+      if (this.closed || this.renewing) return;
       this.handlers.status(this.everJoined ? "reconnecting" : "connecting");
       // The server closed the connection on purpose: socket.io will not retry by itself.
       if (reason === "io server disconnect") socket.connect();
     });
     socket.on("connect_error", (error: Error & { data?: { code?: string; message?: string } }) => {
       if (this.closed) return;
+      this.renewing = false;
       if (socket.active) {
         // A transport error (server down or restarting): socket.io retries with backoff.
         this.handlers.status(this.everJoined ? "reconnecting" : "connecting");
@@ -226,6 +230,7 @@ export class RoomConnection {
   private async join(): Promise<void> {
     const answer = await this.call<{ state: RoomJoinState }>("join", {});
     if (this.closed) return;
+    this.renewing = false;
     if (answer.ok) {
       this.everJoined = true;
       this.handlers.state(answer.state);
@@ -258,8 +263,24 @@ export class RoomConnection {
     });
   }
 
+  /**
+   * Connect again with a renewed token (the server checks the token at connect only): the device stays
+   * "live" meanwhile and the join answer brings it up to date, as after any reconnection.
+   */
+  reauthenticate(): void {
+    if (this.closed || !this.socket.connected) return;
+    this.renewing = true;
+    this.socket.disconnect();
+    this.socket.connect();
+  }
+
+  onClose(hook: () => void): void {
+    this.closeHooks.push(hook);
+  }
+
   close(): void {
     this.closed = true;
+    this.closeHooks.forEach((hook) => hook());
     if (this.socket.connected) this.socket.emit("leave", { meeting_id: this.meetingId }, () => undefined);
     this.socket.disconnect();
   }
@@ -269,9 +290,40 @@ export class RoomConnection {
  * Open the room's socket (socket.io-client is loaded with the room only). The token is asked for at every
  * (re)connection, so a reconnect after the access token was renewed carries the new one.
  */
+/** Epoch ms at which a JWT expires (its `exp`), null when it cannot be read. */
+export function tokenExpiry(token: string): number | null {
+  try {
+    const payload = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const exp = JSON.parse(atob(payload)).exp;
+    return typeof exp === "number" ? exp * 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Open the room's socket (socket.io-client is loaded with the room only). The token is asked for at every
+ * (re)connection, so a reconnect carries the current one; and when the token the socket connected with
+ * is about to expire, the API client renews it and the socket reconnects with the new one (an ended
+ * session then ends the room too, through the client's session-ended path).
+ */
 export async function openRoom(api: ApiClient, meetingId: number, handlers: RoomHandlers): Promise<RoomConnection> {
   const { io } = await import("socket.io-client");
   let lastToken = "";
+  let renewal: ReturnType<typeof setTimeout> | undefined;
+  let connection: RoomConnection | null = null;
+  const scheduleRenewal = (token: string) => {
+    clearTimeout(renewal);
+    const expiry = tokenExpiry(token);
+    if (expiry === null) return;
+    const delay = Math.max(5_000, expiry - Date.now() - REFRESH_MARGIN_MS / 2);
+    renewal = setTimeout(() => {
+      api.accessToken().then(
+        () => connection?.reauthenticate(),
+        () => undefined,
+      );
+    }, delay);
+  };
   const socket = io("/meetings", {
     transports: ["websocket", "polling"],
     reconnectionDelay: 500,
@@ -280,15 +332,18 @@ export async function openRoom(api: ApiClient, meetingId: number, handlers: Room
       api.accessToken().then(
         (token) => {
           lastToken = token;
+          scheduleRenewal(token);
           send({ token });
         },
         () => send({}),
       );
     },
   });
-  return new RoomConnection(socket as unknown as RoomSocket, meetingId, handlers, async () => {
+  connection = new RoomConnection(socket as unknown as RoomSocket, meetingId, handlers, async () => {
     await api.refresh(lastToken);
   });
+  connection.onClose(() => clearTimeout(renewal));
+  return connection;
 }
 
 export function roomApi(api: ApiClient) {
