@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from eoffice import socketio_fanout
 from eoffice.api_base import JsonErrorApi
 from eoffice.config import Settings
 from eoffice.extensions import db, migrate, socketio
@@ -51,11 +52,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     socketio.init_app(
         app,
-        message_queue=settings.redis_url,
-        channel=settings.redis_channel,
+        # Rooms shared through Redis when it is configured; broadcasts framed once (socketio_fanout).
+        client_manager=socketio_fanout.client_manager(settings.redis_url, settings.redis_channel),
         async_mode=settings.socketio_async_mode,
         cors_allowed_origins=[],
     )
+    app.wsgi_app = socketio_fanout.WebSocketOutboxMiddleware(app.wsgi_app)
     import meetings.live
 
     meetings.live.init_app(socketio)

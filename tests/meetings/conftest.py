@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import io
+import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+import requests
 import socketio
 from pypdf import PdfWriter
 from werkzeug.serving import make_server
@@ -14,6 +22,7 @@ from werkzeug.serving import make_server
 from tests.factories import create_agency, create_user
 
 NAMESPACE = "/meetings"
+ROOT = Path(__file__).resolve().parents[2]
 STARTS = "2026-12-01T08:00:00+07:00"
 ENDS = "2026-12-01T11:30:00+07:00"
 
@@ -195,3 +204,61 @@ def live_server_for(app):
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server_process(
+    tmp_path: Path, name: str, database_url: str, *, server: str, **settings: str
+) -> tuple[subprocess.Popen, str]:
+    """The e-office server as its own process on the test's database: (process, URL).
+
+    server="gunicorn" is the production server (gunicorn.conf.py: one gevent WebSocket worker);
+    server="wsgi" is `python wsgi.py` with the threading Socket.IO server.
+    """
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("EOFFICE_")},
+        "EOFFICE_HOST": "127.0.0.1",
+        "EOFFICE_PORT": str(port),
+        "EOFFICE_INSTANCE_PATH": str(tmp_path / name),
+        "EOFFICE_DATABASE_URL": database_url,
+        "EOFFICE_AUTO_MIGRATE": "false",
+        "EOFFICE_SECRET_KEY": "test-secret-" + "x" * 40,
+        "EOFFICE_JWT_KEYS": "test-1:" + "k" * 48,
+        "EOFFICE_LOG_LEVEL": "WARNING",
+        **settings,
+    }
+    if server == "gunicorn":
+        command = [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"]
+    else:
+        env["EOFFICE_SOCKETIO_ASYNC_MODE"] = "threading"
+        command = [sys.executable, "wsgi.py"]
+    log_path = tmp_path / f"{name}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if requests.get(f"{url}/healthz", timeout=5).status_code < 500:
+                return process, url
+        except requests.RequestException:  # not listening yet, or still starting on a busy machine
+            time.sleep(0.2)
+    process.kill()
+    process.wait()
+    pytest.fail(f"server {name} did not start: {log_path.read_text()[-2000:]}")
+
+
+def stop_server_process(process: subprocess.Popen) -> None:
+    # gunicorn's quick shutdown (SIGINT) does not wait 30 s for the clients still connected.
+    process.send_signal(signal.SIGINT if "gunicorn" in str(process.args[0]) else signal.SIGTERM)
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from pathlib import Path
 
 import pytest
 import redis
-import requests
 
 from tests.conftest import service_missing
-from tests.meetings.conftest import build_room
+from tests.meetings.conftest import build_room, start_server_process, stop_server_process
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGES = 30
 
 
@@ -33,54 +26,25 @@ def redis_url():
     return url
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _start_server(
-    tmp_path: Path, name: str, database_url: str, redis_url: str, channel: str
-) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("EOFFICE_")},
-        "EOFFICE_HOST": "127.0.0.1",
-        "EOFFICE_PORT": str(port),
-        "EOFFICE_INSTANCE_PATH": str(tmp_path / name),
-        "EOFFICE_DATABASE_URL": database_url,
-        "EOFFICE_AUTO_MIGRATE": "false",
-        "EOFFICE_SECRET_KEY": "test-secret-" + "x" * 40,
-        "EOFFICE_JWT_KEYS": "test-1:" + "k" * 48,
-        "EOFFICE_SOCKETIO_ASYNC_MODE": "threading",
-        "EOFFICE_REDIS_URL": redis_url,
-        # Its own channel: other test runs on this machine share the Redis server.
-        "EOFFICE_REDIS_CHANNEL": channel,
-        "EOFFICE_LOG_LEVEL": "WARNING",
-    }
-    log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{url}/healthz", timeout=1).status_code < 500:
-                return process, url
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    process.kill()
-    pytest.fail(f"server {name} did not start: {(tmp_path / f'{name}.log').read_text()[-2000:]}")
-
-
-@pytest.fixture
-def two_servers(tmp_path, database_url, redis_url, app):
+@pytest.fixture(params=["wsgi", "gunicorn"])
+def two_servers(request, tmp_path, database_url, redis_url, app):
+    """Two processes sharing one Redis channel: `python wsgi.py` (threading) or the production gunicorn."""
     channel = f"eoffice-test-{uuid.uuid4().hex}"
-    started = [_start_server(tmp_path, name, database_url, redis_url, channel) for name in ("one", "two")]
+    started = [
+        start_server_process(
+            tmp_path,
+            name,
+            database_url,
+            server=request.param,
+            EOFFICE_REDIS_URL=redis_url,
+            # Its own channel: other test runs on this machine share the Redis server.
+            EOFFICE_REDIS_CHANNEL=channel,
+        )
+        for name in ("one", "two")
+    ]
     yield [url for _, url in started]
     for process, _ in started:
-        process.terminate()
-    for process, _ in started:
-        process.wait(10)
+        stop_server_process(process)
 
 
 def test_clients_split_across_two_processes_get_every_event_in_order(client, people, devices, two_servers):
