@@ -35,11 +35,13 @@ run: $(VENV)/.runtime frontend/dist/index.html
 	$(FLASK) load-demo
 	$(BIN)/python wsgi.py
 
-# The server (Socket.IO, web client and API; one sticky process) on EOFFICE_PORT, and the API workers
-# (several processes) on EOFFICE_API_PORT; stopping one stops both.
+# The server (Socket.IO, web client and API; one sticky process) on EOFFICE_PORT, the API workers
+# (several processes) on EOFFICE_API_PORT, and the worker that indexes the text of uploaded PDFs at a
+# lower priority than the requests; stopping one stops them all.
 serve: $(VENV)/.runtime
 	$(BIN)/gunicorn -c gunicorn_api.conf.py wsgi:app & api=$$!; \
-	trap 'kill $$api 2>/dev/null' EXIT INT TERM; \
+	nice -n 10 $(FLASK) document-text-worker & text=$$!; \
+	trap 'kill $$api $$text 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 migrate: $(VENV)/.runtime

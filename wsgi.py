@@ -20,12 +20,20 @@ if __name__ == "__main__":
 
     with app.app_context():
         host, port, axis_url = settings().host, settings().port, settings().axis_url
-    # The single-machine default delivers (or keeps) mail, sends deadline reminders and, when the
-    # national axis is configured, exchanges documents with it from this process.
+        text_inline = settings().extracts_text_inline
+    # The single-machine default delivers (or keeps) mail, sends deadline reminders, indexes PDF text
+    # when that is done in the background and, when the national axis is configured, exchanges
+    # documents with it from this process.
     threading.Thread(
         target=run_worker, args=(app, threading.Event()), daemon=True, name="mail-worker"
     ).start()
     threading.Thread(target=run_reminders_hourly, args=(app, threading.Event()), daemon=True).start()
+    if not text_inline:
+        from eoffice.documents.tasks import run_text_worker
+
+        threading.Thread(
+            target=run_text_worker, args=(app, threading.Event()), daemon=True, name="text-worker"
+        ).start()
     if axis_url:
         from eoffice.axis.tasks import run_worker as run_axis_worker
 

@@ -247,7 +247,13 @@ def remove_registered(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as db:
         db.execute(sa.text("SET LOCAL session_replication_role = replica"))
-        for table in ("document_files", "document_participants", "document_trace", "document_search"):
+        for table in (
+            "document_files",
+            "document_participants",
+            "document_trace",
+            "document_search",
+            "document_text_extractions",
+        ):
             db.execute(sa.text(f"DELETE FROM {table} WHERE document_id IN ({registered})"))
         db.execute(
             sa.text("DELETE FROM stored_files WHERE id NOT IN (SELECT stored_file_id FROM document_files)")
@@ -325,24 +331,62 @@ def cpu_seconds(processes: list[psutil.Process]) -> float:
 
 
 class CpuMeter:
-    """CPU seconds spent by the server's processes, PostgreSQL's, this load generator and the whole machine.
+    """CPU seconds spent by named process trees (the server, the text worker), all of PostgreSQL's
+    processes, this load generator and the whole machine.
 
     PostgreSQL's are all its processes (the server's pooled connections live through the run);
     the machine's includes whatever else runs, so that a busy neighbour shows.
     """
 
-    def __init__(self, server_pid: int):
-        self._server = psutil.Process(server_pid)
+    def __init__(self, roots: dict[str, int]):
+        self._roots = {name: psutil.Process(pid) for name, pid in roots.items()}
 
     def sample(self) -> dict[str, float]:
         postgres = [p for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "postmaster")]
         machine = psutil.cpu_times()
         return {
-            "server": cpu_seconds([self._server, *self._server.children(recursive=True)]),
+            **{
+                name: cpu_seconds([root, *root.children(recursive=True)])
+                for name, root in self._roots.items()
+            },
             "PostgreSQL": cpu_seconds(postgres),
             "load generator": cpu_seconds([psutil.Process()]),
             "machine": machine.user + machine.nice + machine.system + machine.irq + machine.softirq,
         }
+
+
+class IndexingWatch:
+    """When the text of each registered document's PDF became searchable: the queue of the text
+    worker (document_text_extractions) is read every 50 ms, and a document gone from it is indexed."""
+
+    def __init__(self, url: str):
+        self._engine = sa.create_engine(url)
+        self.answered: dict[int, float] = {}  # document id: when its 201 came
+        self.indexed: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        with self._engine.connect() as db:
+            while not self._stop.wait(0.05):
+                asked = time.perf_counter()
+                queued = set(db.scalars(sa.text("SELECT document_id FROM document_text_extractions")))
+                db.rollback()
+                for document_id, answered in list(self.answered.items()):
+                    if answered < asked and document_id not in queued and document_id not in self.indexed:
+                        self.indexed[document_id] = asked
+
+    def wait_for_all(self, timeout: float) -> bool:
+        deadline = time.perf_counter() + timeout
+        while len(self.indexed) < len(self.answered) and time.perf_counter() < deadline:
+            time.sleep(0.05)
+        return len(self.indexed) == len(self.answered)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._engine.dispose()
 
 
 def registration_body(index: int, pdf: bytes, boundary: str) -> list[bytes]:
@@ -371,9 +415,17 @@ def registration_body(index: int, pdf: bytes, boundary: str) -> list[bytes]:
 
 
 def register_documents(
-    port: int, authorization: str, pdfs: list[bytes], indexes: list[int], clients: int
+    port: int,
+    authorization: str,
+    pdfs: list[bytes],
+    indexes: list[int],
+    clients: int,
+    answered: dict[int, float] | None = None,
 ) -> list[int]:
-    """Register one document per index from `clients` threads, each on its own kept-alive connection."""
+    """Register one document per index from `clients` threads, each on its own kept-alive connection.
+
+    The arrival numbers given; `answered`, if given, gets each document's id and when its 201 came.
+    """
     boundary = uuid.uuid4().hex
     pending = iter(indexes)
     lock = threading.Lock()
@@ -404,8 +456,11 @@ def register_documents(
                 if response.status != 201:
                     failures.append(f"{response.status}: {answer[:300]!r}")
                     return
+                document = json.loads(answer)
                 with lock:
-                    numbers.append(json.loads(answer)["arrival_number"])
+                    numbers.append(document["arrival_number"])
+                    if answered is not None:
+                        answered[document["id"]] = time.perf_counter()
         finally:
             connection.close()
 
@@ -419,15 +474,22 @@ def register_documents(
     return numbers
 
 
-def measure_registration(port: int, authorization: str, uploads: int, clients: int, server_pid: int) -> None:
+def measure_registration(
+    url: str, port: int, authorization: str, uploads: int, clients: int, processes: dict[str, int]
+) -> None:
     pdfs = [one_megabyte_pdf(i) for i in range(8)]
     # A first round, not counted, opens the server's database connections and warms its caches.
     warm_up_indexes = list(range(uploads, uploads + 2 * clients))
     warm_up = register_documents(port, authorization, pdfs, warm_up_indexes, clients)
-    meter = CpuMeter(server_pid)
+    background = "text worker" in processes
+    watch = IndexingWatch(url) if background else None
+    meter = CpuMeter(processes)
     before = meter.sample()
     started = time.perf_counter()
-    numbers = register_documents(port, authorization, pdfs, list(range(uploads)), clients)
+    indexes = list(range(uploads))
+    numbers = register_documents(
+        port, authorization, pdfs, indexes, clients, watch.answered if watch else None
+    )
     elapsed = time.perf_counter() - started
     after = meter.sample()
     every = sorted(warm_up + numbers)
@@ -436,12 +498,33 @@ def measure_registration(port: int, authorization: str, uploads: int, clients: i
         f"registration with a 1 MB PDF, {clients} clients: {len(numbers) / elapsed:.0f} documents/s "
         f"({len(numbers)} in {elapsed:.1f} s; arrival numbers consecutive: {consecutive})"
     )
-    spent = {name: after[name] - before[name] for name in before}
+
+    def cpu_line(spent: dict[str, float], seconds: float) -> str:
+        return (
+            ", ".join(f"{name} {spent[name] / len(numbers) * 1000:.1f} ms" for name in spent)
+            + f"; the machine was busy {spent['machine'] / seconds:.2f} of {psutil.cpu_count()} cores"
+        )
+
+    print("  CPU per document: " + cpu_line({name: after[name] - before[name] for name in before}, elapsed))
+    if watch is None:
+        return
+    finished = time.perf_counter()
+    complete = watch.wait_for_all(timeout=600)
+    drained = time.perf_counter()
+    watch.close()
+    lags = sorted(watch.indexed[document_id] - watch.answered[document_id] for document_id in watch.indexed)
+    p95 = lags[max(0, int(len(lags) * 0.95) - 1)]
     print(
-        "  CPU per document: "
-        + ", ".join(f"{name} {spent[name] / len(numbers) * 1000:.1f} ms" for name in spent)
-        + f"; the machine was busy {spent['machine'] / elapsed:.2f} of {psutil.cpu_count()} cores"
+        f"  PDF text searchable after the 201: p50 {statistics.median(lags):.1f} s, p95 {p95:.1f} s, "
+        f"max {lags[-1]:.1f} s; every text indexed {drained - finished:.1f} s after the last registration"
+        + ("" if complete else f" (gave up: {len(watch.answered) - len(watch.indexed)} still queued)")
     )
+    total = meter.sample()
+    print(
+        "  CPU per document until then: "
+        + cpu_line({name: total[name] - before[name] for name in before}, drained - started)
+    )
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -468,6 +551,13 @@ def main() -> None:
     )
     parser.add_argument("--api-workers", type=int, help="EOFFICE_API_WORKERS for --server api")
     parser.add_argument(
+        "--text-extraction",
+        choices=["background", "inline"],
+        default="background",
+        help="EOFFICE_TEXT_EXTRACTION: background (the default on PostgreSQL) runs "
+        "`flask document-text-worker` beside the server at nice 10, as `make serve` does",
+    )
+    parser.add_argument(
         "--keep",
         metavar="NAME",
         help="seed database NAME once and keep it; later runs with the same NAME measure it again",
@@ -492,9 +582,10 @@ def main() -> None:
         "EOFFICE_HOST": "127.0.0.1",
         "EOFFICE_LOG_LEVEL": "WARNING",
         "EOFFICE_LOGIN_MAX_FAILURES": "1000",
+        "EOFFICE_TEXT_EXTRACTION": args.text_extraction,
     }
     bin_dir = Path(sys.executable).parent
-    server = None
+    server = text_worker = None
     try:
         subprocess.run(
             [str(bin_dir / "flask"), "--app", "wsgi", "db", "upgrade"],
@@ -520,6 +611,16 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        processes = {"server": server.pid}
+        if args.text_extraction == "background":
+            text_worker = subprocess.Popen(
+                ["nice", "-n", "10", str(bin_dir / "flask"), "--app", "wsgi", "document-text-worker"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            processes["text worker"] = text_worker.pid
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
@@ -543,15 +644,18 @@ def main() -> None:
         if "registration" in args.only:
             load = os.getloadavg()[0]
             print(f"registration (load average {load:.1f}; the load generator shares the machine's cores)")
-            measure_registration(port, clerk.headers["Authorization"], args.uploads, args.clients, server.pid)
+            authorization = clerk.headers["Authorization"]
+            measure_registration(url, port, authorization, args.uploads, args.clients, processes)
     finally:
-        if server is not None:
-            server.terminate()
+        for process in (server, text_worker):
+            if process is None:
+                continue
+            process.terminate()
             try:
-                server.wait(timeout=10)
+                process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+                process.kill()
+                process.wait()
         if args.keep:
             remove_registered(url)
         else:

@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(show_settings)
     app.cli.add_command(mail_worker)
     app.cli.add_command(document_reminders)
+    app.cli.add_command(document_text_worker)
     app.cli.add_command(axis_keygen)
     app.cli.add_command(axis_worker)
 
@@ -123,6 +124,33 @@ def axis_worker(poll_interval, batch_size, exit_when_idle):
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     run_worker(
+        current_app._get_current_object(),
+        stop,
+        poll_interval=poll_interval,
+        batch_size=batch_size,
+        exit_when_idle=exit_when_idle,
+    )
+
+
+@click.command("document-text-worker")
+@click.option(
+    "--poll-interval", default=0.5, show_default=True, help="Seconds between looks at an empty queue"
+)
+@click.option("--batch-size", default=10, show_default=True, help="PDFs indexed per transaction")
+@click.option("--exit-when-idle", is_flag=True, help="Stop once the queue is empty (for scripts and tests)")
+def document_text_worker(poll_interval, batch_size, exit_when_idle):
+    """Put the text of uploaded PDFs into search (EOFFICE_TEXT_EXTRACTION=background)."""
+    import signal
+    import threading
+
+    from flask import current_app
+
+    from eoffice.documents.tasks import run_text_worker
+
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    run_text_worker(
         current_app._get_current_object(),
         stop,
         poll_interval=poll_interval,

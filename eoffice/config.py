@@ -178,6 +178,13 @@ class Settings:
         512 * 1024 * 1024, _parse_int(1), "Largest accepted file, bytes (413 beyond)."
     )
     max_json_size: int = _setting(1024 * 1024, _parse_int(1024), "Largest accepted JSON body, bytes.")
+    text_extraction: str | None = _setting(
+        None,
+        _parse_choice("inline", "background"),
+        "When the text of PDF files reaches search: inline (before the upload is answered) or "
+        "background (queued, indexed by `flask document-text-worker`); unset means inline on SQLite, "
+        "background otherwise.",
+    )
     download_link_ttl: int = _setting(300, _parse_int(10, 7 * 86400), "Validity of download links, seconds.")
     storage_path: str | None = _setting(
         None, _parse_str, "Folder of the local-disk object store; unset means instance/storage."
@@ -351,6 +358,12 @@ class Settings:
     @property
     def should_auto_migrate(self) -> bool:
         return self.is_embedded_database if self.auto_migrate is None else self.auto_migrate
+
+    @property
+    def extracts_text_inline(self) -> bool:
+        if self.text_extraction is None:
+            return self.is_embedded_database
+        return self.text_extraction == "inline"
 
     @property
     def effective_storage_path(self) -> Path:

@@ -103,6 +103,22 @@ def index_document(document: Document, new_file_texts: list[str] | tuple[str, ..
     row.body = (fold(" ".join(field for field in fields if field)) + " " + row.file_text).strip()
 
 
+def lock_search_row(session: Session, document_id: int) -> DocumentSearch | None:
+    """The document's search row read again, locked until the commit (PostgreSQL).
+
+    The text worker adds a PDF's text while a clerk may be changing the metadata: each rebuilds
+    body under this lock from the other's committed part, so neither writes over the other's.
+    """
+    query = (
+        select(DocumentSearch)
+        .where(DocumentSearch.document_id == document_id)
+        .execution_options(populate_existing=True)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
 @event.listens_for(Session, "before_flush")
 def _reindex_changed_documents(session: Session, _context, _instances) -> None:
     # Whatever operation changed a document's metadata (registration, issuance, an edit),
@@ -110,8 +126,10 @@ def _reindex_changed_documents(session: Session, _context, _instances) -> None:
     for instance in list(session.new) + list(session.dirty):
         if not isinstance(instance, Document):
             continue
-        state = inspect(instance)
-        if instance in session.new or any(state.attrs[name].history.has_changes() for name in INDEXED_FIELDS):
+        if instance in session.new:
+            index_document(instance)
+        elif any(inspect(instance).attrs[name].history.has_changes() for name in INDEXED_FIELDS):
+            lock_search_row(session, instance.id)
             index_document(instance)
 
 

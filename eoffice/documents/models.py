@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from eoffice.accounts.models import Agency, Unit, User
 from eoffice.db import Base, UTCDateTime, utcnow
@@ -198,6 +198,10 @@ class Document(Base):
     recipients: Mapped[list[Recipient]] = relationship(cascade="all, delete-orphan", order_by="Recipient.id")
     trace: Mapped[list[TraceEntry]] = relationship(cascade="all, delete-orphan", order_by="TraceEntry.id")
     search: Mapped[DocumentSearch | None] = relationship(cascade="all, delete-orphan")
+    # Its PDFs whose text is still to be indexed (background extraction): added here, never loaded.
+    text_extractions: WriteOnlyMapped[TextExtraction] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def is_confidential(self) -> bool:
@@ -364,6 +368,20 @@ class DocumentSearch(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     # The folded text of the files so far, kept to rebuild body when the metadata changes.
     file_text: Mapped[str] = mapped_column(Text, default="")
+
+
+class TextExtraction(Base):
+    """A PDF of a document whose text is not in the search index yet: queued by an upload when text is
+    extracted in the background (EOFFICE_TEXT_EXTRACTION), removed by the worker that indexed it."""
+
+    __tablename__ = "document_text_extractions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    stored_file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    stored_file: Mapped[StoredFile] = relationship()
 
 
 class NumberCounter(Base):

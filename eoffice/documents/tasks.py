@@ -1,7 +1,8 @@
-"""Scheduled work of the document flow: reminders before and after handling deadlines."""
+"""Background work of the document flow: reminders of handling deadlines, the text of PDFs for search."""
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 from datetime import datetime, timedelta
@@ -11,8 +12,11 @@ from sqlalchemy.orm import selectinload
 
 from eoffice.documents import clock, notifications
 from eoffice.documents.clock import vietnam_date
-from eoffice.documents.models import Assignment, Document, Status
+from eoffice.documents.fulltext import extract_pdf_text, index_document, lock_search_row
+from eoffice.documents.models import Assignment, Document, Status, TextExtraction
 from eoffice.extensions import db
+from eoffice.runtime import storage
+from eoffice.storage.backend import ObjectNotFound
 
 log = logging.getLogger(__name__)
 
@@ -68,3 +72,61 @@ def run_reminders_hourly(app, stop: threading.Event) -> None:
             finally:
                 db.session.remove()
         stop.wait(3600)
+
+
+def index_queued_texts(limit: int = 10) -> int:
+    """Extract and index the text of up to `limit` queued PDFs, oldest first, and commit; how many were done.
+
+    Several workers may run: on PostgreSQL each takes rows the others have not locked. A worker
+    that dies leaves its rows queued (its transaction rolls back) for the next one.
+    """
+    query = select(TextExtraction).order_by(TextExtraction.id).limit(limit)
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=TextExtraction)
+    queued = db.session.scalars(query).all()
+    # Every text read before anything is written: on SQLite the first write locks the database.
+    texts = [_pdf_text(item.stored_file.key) for item in queued]
+    for item, text in zip(queued, texts, strict=True):
+        lock_search_row(db.session(), item.document_id)
+        index_document(db.session.get(Document, item.document_id, populate_existing=True), [text])
+        db.session.delete(item)
+    db.session.commit()
+    return len(queued)
+
+
+def _pdf_text(key: str) -> str:
+    try:
+        content = b"".join(storage().open(key))
+    except ObjectNotFound:
+        log.warning("queued PDF %s is missing from the store; indexed without its text", key)
+        return ""
+    try:
+        return extract_pdf_text(io.BytesIO(content))
+    except Exception:  # noqa: BLE001 - a PDF that cannot be read must not hold up the queue behind it
+        log.exception("no text extracted from %s", key)
+        return ""
+
+
+def run_text_worker(
+    app,
+    stop: threading.Event,
+    *,
+    poll_interval: float = 0.5,
+    batch_size: int = 10,
+    exit_when_idle: bool = False,
+) -> None:
+    """Index queued PDF text until stopped (EOFFICE_TEXT_EXTRACTION=background)."""
+    with app.app_context():
+        while not stop.is_set():
+            try:
+                done = index_queued_texts(batch_size)
+            except Exception:  # noqa: BLE001 - the worker outlives a database or store hiccup
+                log.exception("text worker pass failed")
+                db.session.rollback()
+                done = 0
+            finally:
+                db.session.remove()
+            if done == 0:
+                if exit_when_idle:
+                    return
+                stop.wait(poll_interval)

@@ -12,7 +12,7 @@ from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
 from eoffice.documents import clock
 from eoffice.documents.fulltext import extract_pdf_text, index_document
-from eoffice.documents.models import Document, DocumentFile, FileRole
+from eoffice.documents.models import Document, DocumentFile, FileRole, TextExtraction
 from eoffice.documents.operations.common import invalid
 from eoffice.extensions import db
 from eoffice.runtime import settings, storage
@@ -50,6 +50,8 @@ class IncomingFile:
 
     name: str | None
     stream: BinaryIO
+    # What its bytes say it is, once check_files has looked.
+    content_type: str | None = None
 
 
 def is_accepted(content_type: str) -> bool:
@@ -66,10 +68,11 @@ def _measure(stream: BinaryIO) -> tuple[int, bytes]:
 
 
 def _is_pdf(file: IncomingFile) -> bool:
-    file.stream.seek(0)
-    head = file.stream.read(SNIFF_BYTES)
-    file.stream.seek(0)
-    return sniff_content_type(head) == "application/pdf"
+    if file.content_type is None:
+        file.stream.seek(0)
+        file.content_type = sniff_content_type(file.stream.read(SNIFF_BYTES))
+        file.stream.seek(0)
+    return file.content_type == "application/pdf"
 
 
 def check_files(files: list[IncomingFile], field: str = "files") -> None:
@@ -90,7 +93,7 @@ def check_files(files: list[IncomingFile], field: str = "files") -> None:
                 f"{label}: the file {shown!r} is larger than the limit of {limit} bytes",
                 {"field": label, "max_size": limit},
             )
-        content_type = sniff_content_type(head)
+        content_type = file.content_type = sniff_content_type(head)
         if not is_accepted(content_type):
             raise ApiError(
                 415,
@@ -115,14 +118,17 @@ def attach_files(
     # The main file sits at position 0, attachments follow in the order they were added.
     position = max((link.position for link in document.files if link.role == FileRole.ATTACHMENT), default=0)
     added = []
-    # Text of the PDFs, for search, read before anything is written: on SQLite the first insert
-    # takes the database's write lock until the commit.
-    texts = [extract_pdf_text(file.stream) for file in files if _is_pdf(file)]
+    # Text of the PDFs, for search: read here, before anything is written (on SQLite the first
+    # insert takes the database's write lock until the commit), or queued for the text worker.
+    inline = settings().extracts_text_inline
+    texts = [extract_pdf_text(file.stream) for file in files if inline and _is_pdf(file)]
     for file in files:
         file.stream.seek(0)
         stored = store_file(file.stream, file.name, uploaded_by=uploader)
         _new_keys().append(stored.key)
         stored.agency_id = document.agency_id
+        if not inline and _is_pdf(file):
+            document.text_extractions.add(TextExtraction(stored_file=stored, created_at=clock.now()))
         if has_main:
             position += 1
             link = DocumentFile(stored_file=stored, role=FileRole.ATTACHMENT, position=position)

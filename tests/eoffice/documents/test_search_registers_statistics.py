@@ -13,7 +13,7 @@ from sqlalchemy import select
 from eoffice.documents import clock
 from eoffice.documents.fulltext import extract_pdf_text, fold
 from eoffice.documents.operations.common import name
-from eoffice.documents.tasks import queue_deadline_reminders
+from eoffice.documents.tasks import index_queued_texts, queue_deadline_reminders
 from eoffice.extensions import db
 from eoffice.mail.models import OutboxMessage
 from eoffice.pdfgen import text_pdf
@@ -28,6 +28,9 @@ def _register(client, headers, metadata, pdf: bytes, name="van-ban.pdf"):
         content_type="multipart/form-data",
     )
     assert response.status_code == 201, response.get_json()
+    # On PostgreSQL the text of PDFs is indexed in the background (test_text_extraction.py): here,
+    # by the worker's step, run as soon as the upload is answered.
+    index_queued_texts()
     return response.get_json()
 
 
