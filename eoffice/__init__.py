@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from eoffice import socketio_fanout
-from eoffice.api_base import JsonErrorApi
+from eoffice.api_base import ApiRequest, JsonErrorApi
 from eoffice.config import Settings
 from eoffice.extensions import db, migrate, socketio
 
@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.request_class = ApiRequest
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.effective_database_url,

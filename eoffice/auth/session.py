@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable
 
 from flask import g, request
+from sqlalchemy.orm import joinedload
 
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
@@ -24,7 +25,8 @@ def user_from_token(token: str) -> User:
         user_id = decode_access_token(token)
     except InvalidToken as exc:
         raise _unauthorized(f"invalid access token: {exc}") from exc
-    user = db.session.get(User, user_id)
+    # The roles in the same statement: every request checks them.
+    user = db.session.get(User, user_id, options=[joinedload(User.role_rows)])
     if user is None or not user.is_active:
         raise _unauthorized("account disabled or removed")
     return user

@@ -33,7 +33,14 @@ def new_object_key() -> str:
     return f"{now:%Y/%m}/{uuid.uuid4().hex}"
 
 
-def store_file(stream: BinaryIO, name: str | None, *, uploaded_by: User | None) -> StoredFile:
+def store_file(
+    stream: BinaryIO, name: str | None, *, uploaded_by: User | None, flush: bool = True
+) -> StoredFile:
+    """Put the stream in the object store and add its row.
+
+    flush=False leaves the row to the caller's next flush, for a caller that removes the object
+    itself if the transaction fails (documents: files.commit_or_discard).
+    """
     key = new_object_key()
     max_size = settings().max_upload_size
     try:
@@ -57,6 +64,8 @@ def store_file(stream: BinaryIO, name: str | None, *, uploaded_by: User | None) 
         agency_id=uploaded_by.agency_id if uploaded_by else None,
     )
     db.session.add(row)
+    if not flush:
+        return row
     try:
         db.session.flush()
     except Exception:

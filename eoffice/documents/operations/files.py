@@ -124,7 +124,7 @@ def attach_files(
     texts = [extract_pdf_text(file.stream) for file in files if inline and _is_pdf(file)]
     for file in files:
         file.stream.seek(0)
-        stored = store_file(file.stream, file.name, uploaded_by=uploader)
+        stored = store_file(file.stream, file.name, uploaded_by=uploader, flush=False)
         _new_keys().append(stored.key)
         stored.agency_id = document.agency_id
         if not inline and _is_pdf(file):

@@ -85,7 +85,9 @@ def _accept(
         recipients=[],
     )
     transition = workflow.check(document, action, actor)
-    if db.session.get(Agency, inbound.agency_id) is None:
+    # A clerk's own agency exists (users.agency_id references it); the axis and e-mail name one.
+    own_agency = actor is not None and actor.agency_id == inbound.agency_id
+    if not own_agency and db.session.get(Agency, inbound.agency_id) is None:
         raise invalid("agency_id", f"unknown agency {inbound.agency_id}")
     metadata = load(IncomingMetadataSchema(), inbound.metadata, location="form", prefix="metadata")
     if not inbound.files:
