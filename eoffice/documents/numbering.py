@@ -8,9 +8,13 @@ number as late as they can, after files are stored and rows are written, to hold
 
 from __future__ import annotations
 
-from sqlalchemy.dialects import postgresql, sqlite
+from datetime import date, datetime
 
-from eoffice.documents.models import Confidentiality, Document, NumberCounter
+from sqlalchemy import text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
+
+from eoffice.documents.models import Confidentiality, Document, NumberCounter, TraceEntry
 from eoffice.extensions import db
 
 ARRIVAL_SERIES = "arrival"
@@ -44,3 +48,69 @@ def take_number(agency_id: str, year: int, series: str) -> int:
     )
     db.session.flush()
     return db.session.execute(statement).scalar_one()
+
+
+# The counter, the document and its trace entry in one statement: the counter row is locked from
+# here until the commit, and the commit has nothing left to write.
+_NUMBER_ARRIVAL = text("""
+WITH taken AS (
+    INSERT INTO number_counters (agency_id, year, series, last_number)
+    VALUES (:agency_id, :year, :series, 1)
+    ON CONFLICT (agency_id, year, series) DO UPDATE SET last_number = number_counters.last_number + 1
+    RETURNING last_number
+), numbered AS (
+    UPDATE documents
+    SET arrival_number = taken.last_number, arrival_year = :year, arrival_date = :day,
+        version = documents.version + 1, updated_at = :now
+    FROM taken
+    WHERE documents.id = :document_id
+    RETURNING documents.version
+)
+UPDATE document_trace
+SET details = CAST(
+    CAST(details AS jsonb)
+    || jsonb_build_object('arrival_number', taken.last_number, 'arrival_date', CAST(:day_text AS text))
+    AS json)
+FROM taken, numbered
+WHERE document_trace.id = :entry_id
+RETURNING taken.last_number, numbered.version
+""")
+
+
+def number_arrival(document: Document, entry: TraceEntry, day: date, now: datetime) -> int:
+    """Give a registered document the next arrival number of its agency and year, also in its trace entry.
+
+    Called last, after every row of the registration is written (flushed here): the counter stays
+    locked only until the commit.
+    """
+    db.session.flush()
+    details = {"arrival_number": None, "arrival_date": day.isoformat()}
+    if db.session.get_bind().dialect.name != "postgresql":
+        number = details["arrival_number"] = take_number(document.agency_id, day.year, ARRIVAL_SERIES)
+        document.arrival_number, document.arrival_year, document.arrival_date = number, day.year, day
+        entry.details = {**entry.details, **details}
+        return number
+    number, version = db.session.execute(
+        _NUMBER_ARRIVAL,
+        {
+            "agency_id": document.agency_id,
+            "year": day.year,
+            "series": ARRIVAL_SERIES,
+            "day": day,
+            "day_text": day.isoformat(),
+            "now": now,
+            "document_id": document.id,
+            "entry_id": entry.id,
+        },
+    ).one()
+    details["arrival_number"] = number
+    for attribute, value in (
+        ("arrival_number", number),
+        ("arrival_year", day.year),
+        ("arrival_date", day),
+        ("version", version),
+        ("updated_at", now),
+    ):
+        set_committed_value(document, attribute, value)
+    set_committed_value(entry, "details", {**entry.details, **details})
+    return number

@@ -105,13 +105,7 @@ def _store_files(document: Document, inbound: InboundRecord, uploader: User | No
 
 def _number_arrival(document: Document, moment: datetime, entry: TraceEntry) -> None:
     """Taken last, after every row is written: the counter stays locked only until the commit."""
-    db.session.flush()
-    local_day = clock.vietnam_date(moment)
-    number = numbering.take_number(document.agency_id, local_day.year, numbering.ARRIVAL_SERIES)
-    document.arrival_number = number
-    document.arrival_year = local_day.year
-    document.arrival_date = local_day
-    entry.details = {**entry.details, "arrival_number": number, "arrival_date": local_day.isoformat()}
+    numbering.number_arrival(document, entry, clock.vietnam_date(moment), clock.now())
 
 
 def register_upload(inbound: InboundRecord, actor: User) -> tuple[Document, list[IntakeWarning]]:

@@ -252,7 +252,7 @@ def test_a_failure_after_the_files_were_stored_removes_them_again(app, client, p
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("eoffice.documents.numbering.take_number", broken)
+    monkeypatch.setattr("eoffice.documents.numbering.number_arrival", broken)
     headers = as_user(people.clerk)
     with pytest.raises(RuntimeError, match="database went away"):
         upload(client, headers, files=[(io.BytesIO(PDF), "a.pdf"), (io.BytesIO(ATTACHMENT), "b.pdf")])

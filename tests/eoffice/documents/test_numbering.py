@@ -63,16 +63,15 @@ def test_arrival_numbers_are_consecutive_under_concurrent_registration(live_serv
 
 
 def test_registrations_that_fail_after_numbering_leave_no_gap(live_server, people, login, monkeypatch):
-    real_take_number = numbering.take_number
+    real_number_arrival = numbering.number_arrival
 
-    def fails_for_some(agency_id, year, series):
-        number = real_take_number(agency_id, year, series)
-        [document] = [row for row in db.session.identity_map.values() if isinstance(row, Document)]
+    def fails_for_some(document, entry, day, now):
+        number = real_number_arrival(document, entry, day, now)
         if "HỎNG" in document.subject:
             raise RuntimeError("the transaction fails after it took a number")
         return number
 
-    monkeypatch.setattr(numbering, "take_number", fails_for_some)
+    monkeypatch.setattr(numbering, "number_arrival", fails_for_some)
     headers = login(people.clerk.username)
 
     responses = concurrently(
@@ -253,13 +252,13 @@ def test_a_failed_issuance_does_not_consume_a_number(people, monkeypatch):
 
 
 def test_a_failed_registration_does_not_consume_a_number(app, people, monkeypatch):
-    real_take_number = numbering.take_number
+    real_number_arrival = numbering.number_arrival
 
     def take_then_fail(*args):
-        real_take_number(*args)
+        real_number_arrival(*args)
         raise RuntimeError("the server stops after numbering")
 
-    monkeypatch.setattr(numbering, "take_number", take_then_fail)
+    monkeypatch.setattr(numbering, "number_arrival", take_then_fail)
     record = operations.InboundRecord(
         agency_id=people.clerk.agency_id, metadata=incoming_metadata(), files=[pdf_file()]
     )
