@@ -273,7 +273,9 @@ def test_through_an_axis_failing_30_percent_and_restarting_every_document_and_st
         body = document(a, a_clerk, document_id)
         assert statuses_in_trace(body) == STEPS, body["trace"]
         assert [e["action"] for e in body["trace"]].count("axis_sent") == 1
-    # The faults were real: sends on both sides needed several attempts.
-    for server in agencies:
-        attempts, sends = attempts_and_sends(server)
-        assert attempts > sends, (server.agency_id, attempts, sends)
+    # The faults were real: sends needed more attempts than there were sends. Counted over both
+    # sides together: A makes only DOCUMENTS sends, which all get through at the first try about
+    # a quarter of the time at a 30 % fault rate; with B's status notices there are ~6 × DOCUMENTS.
+    counts = [attempts_and_sends(server) for server in agencies]
+    attempts, sends = (sum(column) for column in zip(*counts))
+    assert attempts > sends, counts
