@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../src/api/client";
 import {
+  agendaFields,
   agendaItemBody,
   agendaServerErrors,
   emptyAgendaItem,
@@ -9,6 +10,7 @@ import {
   meetingBody,
   meetingFields,
   meetingServerErrors,
+  neighbourPosition,
   pollBody,
   validateAgendaItem,
   validateMeeting,
@@ -174,5 +176,44 @@ describe("opinion poll form", () => {
     expect(validatePoll({ question: "?", options: "A\nA", deadline: "2026-12-05T17:00" }, now).options).toEqual({ key: "form.pollOptionsDiffer" });
     // 06:59 on 1 December in Vietnam is 23:59 UTC on 30 November: already past at 00:00 UTC.
     expect(validatePoll({ question: "?", options: "A\nB", deadline: "2026-12-01T06:59" }, now).deadline).toEqual({ key: "form.future" });
+  });
+});
+
+describe("changing agenda items", () => {
+  const item = {
+    id: 7,
+    position: 2,
+    title: "Báo cáo",
+    presenter_id: 4,
+    starts_at: "2026-12-01T23:30:00Z",
+    ends_at: "2026-12-02T00:15:00Z",
+    is_confidential: true,
+    named_user_ids: [4, 5],
+  };
+
+  it("fills the form back with the slot in Vietnam time", () => {
+    expect(agendaFields(item)).toEqual({
+      title: "Báo cáo",
+      presenter_id: 4,
+      starts_at: "06:30",
+      ends_at: "07:15",
+      is_confidential: true,
+      named_user_ids: [4, 5],
+    });
+    expect(agendaFields({ ...item, starts_at: null, ends_at: null }).starts_at).toBe("");
+  });
+
+  it("moves an item past its visible neighbour, skipping positions of items the user does not see", () => {
+    // Position 3 is a confidential item this user does not see.
+    const visible = [
+      { id: 1, position: 1 },
+      { id: 2, position: 2 },
+      { id: 4, position: 4 },
+    ];
+    expect(neighbourPosition(visible, 2, 1)).toBe(4);
+    expect(neighbourPosition(visible, 4, -1)).toBe(2);
+    expect(neighbourPosition(visible, 1, -1)).toBeNull();
+    expect(neighbourPosition(visible, 4, 1)).toBeNull();
+    expect(neighbourPosition(visible, 99, 1)).toBeNull();
   });
 });

@@ -222,10 +222,30 @@ def test_a_written_opinion_poll_is_answered_once_and_a_confidential_item_shows_o
     server.post(f"/api/v1/meetings/{meeting_id}/agenda", "vanthu", json={"title": "Quy chế làm việc"})
     server.post(f"/api/v1/meetings/{meeting_id}/invite", "vanthu")
 
-    # The organiser opens a poll from the meeting page; a deadline already past is refused first.
     organiser = new_page(DESKTOP)
     log_in(organiser, "vanthu")
     organiser.goto(f"/meetings/{meeting_id}")
+
+    # The organiser puts the public item first and gives it a presenter and a slot.
+    organiser.get_by_role("button", name="Đưa Quy chế làm việc lên trước").click()
+    organiser.locator("li.agenda-item").first.filter(has_text="Quy chế làm việc").wait_for()
+    assert organiser.get_by_role("button", name="Đưa Quy chế làm việc lên trước").is_disabled()
+    organiser.get_by_role("button", name="Sửa nội dung Quy chế làm việc").click()
+    editing = organiser.locator("li.agenda-item").first.locator("form")
+    editing.get_by_label("Người trình bày").select_option(str(specialist_id))
+    editing.get_by_label("Từ (giờ)").fill("14:00")
+    editing.get_by_label("Đến (giờ)").fill("14:45")
+    editing.get_by_role("button", name="Lưu", exact=True).click()
+    organiser.locator("li.agenda-item").first.filter(has_text="14:00–14:45").wait_for()
+    agenda = server.get(f"/api/v1/meetings/{meeting_id}", "vanthu").json()["agenda"]
+    assert [(item["position"], item["title"]) for item in agenda] == [
+        (1, "Quy chế làm việc"),
+        (2, secret_title),
+    ]
+    assert agenda[0]["presenter_id"] == specialist_id
+    assert agenda[0]["starts_at"].startswith(f"{tomorrow}T07:00:00")  # 14:00 in Vietnam, stored in UTC
+
+    # The organiser opens a poll from the meeting page; a deadline already past is refused first.
     organiser.get_by_role("button", name="Tạo phiếu lấy ý kiến").click()
     organiser.get_by_label("Nội dung xin ý kiến").fill("Thông qua dự thảo Quy chế làm việc (sửa đổi)?")
     organiser.get_by_label("Hạn trả lời").fill("2020-01-01T08:00")
@@ -269,7 +289,7 @@ def test_a_written_opinion_poll_is_answered_once_and_a_confidential_item_shows_o
     other = new_page(TABLET)
     log_in(other, "quantri")
     other.goto(f"/meetings/{meeting_id}")
-    other.locator("li.agenda-item").filter(has_text="Quy chế làm việc").wait_for()
+    other.locator("li.agenda-item").filter(has_text="Trình bày: Lê Thị Thu Trang").wait_for()
     assert secret_title not in other.content()
     assert other.locator("li.agenda-item").count() == 1
     titles = [

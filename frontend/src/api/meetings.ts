@@ -142,6 +142,9 @@ export function meetingsApi(client: ApiClient) {
     addAgendaItem(id: number, body: AgendaItemBody): Promise<AgendaItem> {
       return client.post<AgendaItem>(`${base}/${id}/agenda`, body);
     },
+    updateAgendaItem(id: number, itemId: number, body: Partial<AgendaItemBody>): Promise<AgendaItem> {
+      return client.patch<AgendaItem>(`${base}/${id}/agenda/${itemId}`, body);
+    },
     uploadDocument(
       id: number,
       file: File,

@@ -1,6 +1,6 @@
 // The forms of meetings (meeting, agenda item, opinion poll): fields, the server's checks done first,
 // the bodies sent, and the API's messages placed on the fields.
-import type { AgendaItemBody, InvitedRole, Meeting, MeetingBody, OpinionPollBody } from "../api/meetings";
+import type { AgendaItem, AgendaItemBody, InvitedRole, Meeting, MeetingBody, OpinionPollBody } from "../api/meetings";
 import { VIETNAM_OFFSET, vietnamDate, vietnamTime } from "./calendar";
 import { collect, maxLength, required, serverErrors, textOrNull, type FieldErrors, type FieldMessage } from "./forms";
 
@@ -173,6 +173,30 @@ export const AGENDA_FIELDS: AgendaField[] = ["title", "presenter_id", "starts_at
 
 export function emptyAgendaItem(): AgendaFields {
   return { title: "", presenter_id: null, starts_at: "", ends_at: "", is_confidential: false, named_user_ids: [] };
+}
+
+/** The form filled from a stored item, to change it (its time slot in Vietnam time). */
+export function agendaFields(item: AgendaItem): AgendaFields {
+  return {
+    title: item.title,
+    presenter_id: item.presenter_id,
+    starts_at: item.starts_at ? vietnamTime(item.starts_at) : "",
+    ends_at: item.ends_at ? vietnamTime(item.ends_at) : "",
+    is_confidential: item.is_confidential,
+    named_user_ids: [...item.named_user_ids],
+  };
+}
+
+/**
+ * The position to send to move an item one place up (-1) or down (+1) among the items the user sees:
+ * the neighbour's own position (the server renumbers around it; confidential items the user does not
+ * see keep their places). Null at either end.
+ */
+export function neighbourPosition(items: readonly Pick<AgendaItem, "id" | "position">[], itemId: number, step: -1 | 1): number | null {
+  const ordered = [...items].sort((a, b) => a.position - b.position);
+  const index = ordered.findIndex((item) => item.id === itemId);
+  const neighbour = index < 0 ? undefined : ordered[index + step];
+  return neighbour ? neighbour.position : null;
 }
 
 function time(value: string): FieldMessage | null {
