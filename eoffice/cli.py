@@ -75,6 +75,19 @@ def show_settings():
         click.echo(f"{name}={'' if default is None else default}\t{doc}")
 
 
+def _run_until_signalled(run_worker, **options) -> None:
+    """Run a worker loop in this process until SIGINT or SIGTERM asks it to stop."""
+    import signal
+    import threading
+
+    from flask import current_app
+
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    run_worker(current_app._get_current_object(), stop, **options)
+
+
 @click.command("mail-worker")
 @click.option(
     "--poll-interval", default=1.0, show_default=True, help="Seconds between looks at an empty outbox"
@@ -83,22 +96,10 @@ def show_settings():
 @click.option("--exit-when-idle", is_flag=True, help="Stop once nothing is due (for scripts and benchmarks)")
 def mail_worker(poll_interval, batch_size, exit_when_idle):
     """Deliver the mail outbox: SMTP when EOFFICE_SMTP_HOST is set, else keep mail in the local outbox."""
-    import signal
-    import threading
-
-    from flask import current_app
-
     from eoffice.mail.tasks import run_worker
 
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    run_worker(
-        current_app._get_current_object(),
-        stop,
-        poll_interval=poll_interval,
-        batch_size=batch_size,
-        exit_when_idle=exit_when_idle,
+    _run_until_signalled(
+        run_worker, poll_interval=poll_interval, batch_size=batch_size, exit_when_idle=exit_when_idle
     )
 
 
@@ -108,11 +109,6 @@ def mail_worker(poll_interval, batch_size, exit_when_idle):
 @click.option("--exit-when-idle", is_flag=True, help="Stop once nothing moved (for scripts and benchmarks)")
 def axis_worker(poll_interval, batch_size, exit_when_idle):
     """Send packages and status notices to the national axis and take what arrived for our agencies."""
-    import signal
-    import threading
-
-    from flask import current_app
-
     from eoffice.axis.tasks import run_worker
     from eoffice.runtime import settings
 
@@ -120,15 +116,8 @@ def axis_worker(poll_interval, batch_size, exit_when_idle):
         raise click.ClickException(
             "the axis is not configured: set EOFFICE_AXIS_URL and EOFFICE_AXIS_SYSTEMS"
         )
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    run_worker(
-        current_app._get_current_object(),
-        stop,
-        poll_interval=poll_interval,
-        batch_size=batch_size,
-        exit_when_idle=exit_when_idle,
+    _run_until_signalled(
+        run_worker, poll_interval=poll_interval, batch_size=batch_size, exit_when_idle=exit_when_idle
     )
 
 
@@ -140,22 +129,10 @@ def axis_worker(poll_interval, batch_size, exit_when_idle):
 @click.option("--exit-when-idle", is_flag=True, help="Stop once the queue is empty (for scripts and tests)")
 def document_text_worker(poll_interval, batch_size, exit_when_idle):
     """Put the text of uploaded PDFs into search (EOFFICE_TEXT_EXTRACTION=background)."""
-    import signal
-    import threading
-
-    from flask import current_app
-
     from eoffice.documents.tasks import run_text_worker
 
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    run_text_worker(
-        current_app._get_current_object(),
-        stop,
-        poll_interval=poll_interval,
-        batch_size=batch_size,
-        exit_when_idle=exit_when_idle,
+    _run_until_signalled(
+        run_text_worker, poll_interval=poll_interval, batch_size=batch_size, exit_when_idle=exit_when_idle
     )
 
 

@@ -9,15 +9,19 @@ runs out. Outcomes are recorded only where the row still carries the worker's le
 
 from __future__ import annotations
 
+import logging
 import random
+import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from sqlalchemy import ColumnElement, or_, select, update
 
 from eoffice.db import utcnow
 from eoffice.extensions import db
+
+log = logging.getLogger(__name__)
 
 PENDING = "pending"
 SENDING = "sending"
@@ -72,3 +76,31 @@ def retry_delay(attempts: int, base: float, cap: float) -> float:
     so that rows failing together do not come back together."""
     delay = min(cap, base * 2 ** max(0, attempts - 1))
     return delay * random.uniform(0.8, 1.2)
+
+
+def poll_until_stopped(
+    stop: threading.Event,
+    one_pass: Callable[[], int],
+    *,
+    name: str,
+    poll_interval: float,
+    exit_when_idle: bool = False,
+) -> None:
+    """A worker's loop: pass after pass while there is work, a pause when a pass found none.
+
+    A pass that fails (a database or network hiccup) is logged and rolled back, and counts as idle;
+    every pass ends with a fresh session. Runs inside an application context.
+    """
+    while not stop.is_set():
+        try:
+            done = one_pass()
+        except Exception:  # noqa: BLE001 - the worker outlives a hiccup
+            log.exception("%s pass failed", name)
+            db.session.rollback()
+            done = 0
+        finally:
+            db.session.remove()
+        if done == 0:
+            if exit_when_idle:
+                return
+            stop.wait(poll_interval)

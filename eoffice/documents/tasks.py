@@ -15,6 +15,7 @@ from eoffice.documents.clock import vietnam_date
 from eoffice.documents.fulltext import extract_pdf_text, index_document, lock_search_row
 from eoffice.documents.models import Assignment, Document, Status, TextExtraction
 from eoffice.extensions import db
+from eoffice.outbox import poll_until_stopped
 from eoffice.runtime import storage
 from eoffice.storage.backend import ObjectNotFound
 
@@ -117,16 +118,10 @@ def run_text_worker(
 ) -> None:
     """Index queued PDF text until stopped (EOFFICE_TEXT_EXTRACTION=background)."""
     with app.app_context():
-        while not stop.is_set():
-            try:
-                done = index_queued_texts(batch_size)
-            except Exception:  # noqa: BLE001 - the worker outlives a database or store hiccup
-                log.exception("text worker pass failed")
-                db.session.rollback()
-                done = 0
-            finally:
-                db.session.remove()
-            if done == 0:
-                if exit_when_idle:
-                    return
-                stop.wait(poll_interval)
+        poll_until_stopped(
+            stop,
+            lambda: index_queued_texts(batch_size),
+            name="text worker",
+            poll_interval=poll_interval,
+            exit_when_idle=exit_when_idle,
+        )

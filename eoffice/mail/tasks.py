@@ -140,18 +140,12 @@ def run_worker(
     with app.app_context():
         transport = build_transport(settings())
         try:
-            while not stop.is_set():
-                try:
-                    tried = process_due(transport, batch_size)
-                except Exception:  # noqa: BLE001 - the worker outlives a database hiccup
-                    log.exception("mail worker pass failed")
-                    db.session.rollback()
-                    tried = 0
-                finally:
-                    db.session.remove()
-                if tried == 0:
-                    if exit_when_idle:
-                        return
-                    stop.wait(poll_interval)
+            outbox.poll_until_stopped(
+                stop,
+                lambda: process_due(transport, batch_size),
+                name="mail worker",
+                poll_interval=poll_interval,
+                exit_when_idle=exit_when_idle,
+            )
         finally:
             transport.close()
