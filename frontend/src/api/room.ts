@@ -1,6 +1,7 @@
 // The live room's wire: the /meetings Socket.IO namespace (contract in README.md, "Meetings") and the
 // few REST calls the room needs (participants' names, document bytes).
 import { REFRESH_MARGIN_MS, type ApiClient } from "./client";
+import type { AgendaItem as MeetingAgendaItem } from "./meetings";
 
 export interface Presentation {
   meeting_id: number;
@@ -17,15 +18,8 @@ export interface RoomDocument {
   agenda_item_id: number | null;
 }
 
-export interface AgendaItem {
-  id: number;
-  position: number;
-  title: string;
-  presenter_id: number | null;
-  starts_at: string | null;
-  ends_at: string | null;
-  is_confidential: boolean;
-}
+/** An agenda item as the room's state gives it: the meeting page's, without who is named on it. */
+export type AgendaItem = Omit<MeetingAgendaItem, "named_user_ids">;
 
 export interface Attendee {
   user_id: number;
