@@ -212,6 +212,11 @@ class Document(Base):
         current = [assignment for assignment in self.assignments if assignment.superseded_at is None]
         return current[-1] if current else None
 
+    @property
+    def deadline(self) -> date | None:
+        assignment = self.current_assignment
+        return assignment.deadline if assignment else None
+
     def participant(self, user_id: int) -> DocumentParticipant | None:
         return next((row for row in self.participants if row.user_id == user_id), None)
 

@@ -8,8 +8,8 @@ import json
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, union
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import ColumnElement, Row, Select, and_, exists, or_, select, union
+from sqlalchemy.orm import aliased
 
 from eoffice.accounts.models import Role, User
 from eoffice.auth.policy import visible_agency, visible_documents
@@ -147,7 +147,7 @@ def waiting_candidates(user: User):
     return union(*branches).subquery("waiting_candidates")
 
 
-def encode_cursor(document: Document) -> str:
+def encode_cursor(document: Document | Row) -> str:
     raw = json.dumps([document.created_at.isoformat(), document.id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -167,12 +167,43 @@ def _start_of(day) -> datetime:
     return datetime.combine(day, time(0), VIETNAM).astimezone(UTC)
 
 
-def _page(query: Select, document: Any, count: int) -> list[Document]:
-    """The first `count` documents of the query, newest first (`document` is Document or an alias of it)."""
+# What a list item shows (schemas.DocumentSummarySchema): read in the page's one statement, instead of
+# loading whole documents and then their assignments, handlers and handlers' roles in three more.
+_SUMMARY_COLUMNS = (
+    Document.id,
+    Document.agency_id,
+    Document.direction,
+    Document.status,
+    Document.issuer_id,
+    Document.issuer_name,
+    Document.document_type,
+    Document.number,
+    Document.notation,
+    Document.issued_date,
+    Document.subject,
+    Document.urgency,
+    Document.confidentiality,
+    Document.due_date,
+    Document.arrival_number,
+    Document.arrival_date,
+    Document.created_at,
+    # The deadline of the current assignment (Document.current_assignment: the newest not superseded).
+    select(Assignment.deadline)
+    .where(Assignment.document_id == Document.id, Assignment.superseded_at.is_(None))
+    .order_by(Assignment.id.desc())
+    .limit(1)
+    .correlate(Document)
+    .scalar_subquery()
+    .label("deadline"),
+)
+
+
+def _page(query: Select, count: int) -> list[Row]:
+    """The list items of the first `count` documents of the query (a select of Document), newest first."""
     return list(
-        db.session.scalars(
-            query.options(selectinload(document.assignments))
-            .order_by(document.created_at.desc(), document.id.desc())
+        db.session.execute(
+            query.with_only_columns(*_SUMMARY_COLUMNS)
+            .order_by(Document.created_at.desc(), Document.id.desc())
             .limit(count)
         )
     )
@@ -182,7 +213,7 @@ def _page(query: Select, document: Any, count: int) -> list[Document]:
 RECENT_WINDOW = 1000
 
 
-def _search_page(query: Select, text: str, agency_id: str | None, count: int) -> list[Document]:
+def _search_page(query: Select, text: str, agency_id: str | None, count: int) -> list[Row]:
     """Accent-insensitive full text over metadata and the text of PDF files, newest first.
 
     Common words (a few documents in a hundred and more) fill the page among the newest documents:
@@ -204,11 +235,11 @@ def _search_page(query: Select, text: str, agency_id: str | None, count: int) ->
             .limit(count)
         ).all()
         if len(ids) == count:
-            return _page(select(Document).where(Document.id.in_(ids)), Document, count)
-    return _page(query.where(indexed), Document, count)
+            return _page(select(Document).where(Document.id.in_(ids)), count)
+    return _page(query.where(indexed), count)
 
 
-def list_documents(user: User, filters: dict[str, Any]) -> tuple[list[Document], str | None]:
+def list_documents(user: User, filters: dict[str, Any]) -> tuple[list[Row], str | None]:
     """Newest first; one page of at most `limit` and the cursor of the next page, if any."""
     query = select(Document).where(visible_documents(user))
     agency_id = visible_agency(user)
@@ -240,6 +271,6 @@ def list_documents(user: User, filters: dict[str, Any]) -> tuple[list[Document],
     if filters.get("q"):
         rows = _search_page(query, filters["q"], agency_id, limit + 1)
     else:
-        rows = _page(query, Document, limit + 1)
+        rows = _page(query, limit + 1)
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return rows[:limit], next_cursor

@@ -305,14 +305,8 @@ class DocumentSummarySchema(ma.Schema):
     due_date = ma.fields.Date(allow_none=True)
     arrival_number = ma.fields.Integer(allow_none=True)
     arrival_date = ma.fields.Date(allow_none=True)
-    deadline = ma.fields.Function(
-        lambda doc: (
-            doc.current_assignment.deadline.isoformat()
-            if doc.current_assignment and doc.current_assignment.deadline
-            else None
-        ),
-        metadata={"type": "string", "format": "date"},
-    )
+    # The current assignment's deadline: Document.deadline, or a list query's column of that name.
+    deadline = ma.fields.Date(dump_only=True)
     created_at = ma.fields.DateTime()
 
 

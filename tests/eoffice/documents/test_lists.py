@@ -146,6 +146,26 @@ def test_list_items_carry_what_a_register_row_shows(client, people, as_user):
     assert "trace" not in item
 
 
+def test_list_items_show_the_deadline_of_the_current_direction_after_a_reassignment(client, people, as_user):
+    document = create_document(
+        "in_progress",
+        clerk=people.clerk,
+        leader=people.leader,
+        handler=people.handler,
+        assignment={"primary_user_id": people.handler.id, "deadline": datetime(2026, 12, 5).date()},
+    )
+    reassigned = client.post(
+        f"/api/v1/documents/{document.id}/actions/reassign",
+        json={"primary_user_id": people.colleague.id, "deadline": "2026-12-20"},
+        headers=as_user(people.leader),
+    )
+    assert reassigned.status_code == 200, reassigned.get_json()
+
+    [item] = client.get("/api/v1/documents", headers=as_user(people.colleague)).get_json()["items"]
+    assert item["id"] == document.id
+    assert item["deadline"] == reassigned.get_json()["deadline"] == "2026-12-20"
+
+
 def test_document_types_are_listed_with_their_decree_names(client, people, as_user):
     response = client.get("/api/v1/documents/types", headers=as_user(people.clerk))
     assert response.status_code == 200
