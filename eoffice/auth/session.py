@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable
 
 from flask import g, request
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from eoffice.accounts.models import User
@@ -20,13 +21,16 @@ def _unauthorized(message: str) -> ApiError:
     )
 
 
+# The roles in the same statement (every request checks them); built once, as every request runs it.
+_USER_WITH_ROLES = select(User).options(joinedload(User.role_rows)).where(User.id == bindparam("id"))
+
+
 def user_from_token(token: str) -> User:
     try:
         user_id = decode_access_token(token)
     except InvalidToken as exc:
         raise _unauthorized(f"invalid access token: {exc}") from exc
-    # The roles in the same statement: every request checks them.
-    user = db.session.get(User, user_id, options=[joinedload(User.role_rows)])
+    user = db.session.execute(_USER_WITH_ROLES, {"id": user_id}).unique().scalar_one_or_none()
     if user is None or not user.is_active:
         raise _unauthorized("account disabled or removed")
     return user
