@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, func, select
+from sqlalchemy import String, bindparam, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from eoffice.accounts.models import Agency, User
@@ -29,6 +29,7 @@ from eoffice.documents.operations.files import (
 from eoffice.documents.schemas import IncomingMetadataSchema
 from eoffice.documents.workflow import Action, Transition
 from eoffice.extensions import db
+from eoffice.insert_now import insert_now
 
 IntakeWarning = dict[str, Any]
 # Schemas hold no state between loads: one instance serves every arrival.
@@ -141,9 +142,26 @@ def register_upload(inbound: InboundRecord, actor: User) -> tuple[Document, list
     if warnings:
         details["probable_duplicates"] = [warning["document_id"] for warning in warnings]
     entry = step(document, transition, Status.REGISTERED, actor, Action.REGISTER, details=details)
-    db.session.add(document)
+    _write_new(document)
     _number_arrival(document, moment, entry)
     return document, warnings
+
+
+def _write_new(document: Document) -> None:
+    """The rows of a document just built, written as plain INSERTs (eoffice.insert_now): a clerk's
+    registration is the hottest write of the system, and the ORM's flush took a third of its CPU."""
+    insert_now(
+        db.session,
+        [
+            document,
+            *(link.stored_file for link in document.files),
+            *document.files,
+            *document.participants,
+            *([document.search] if document.search is not None else []),
+            *inspect(document).attrs.text_extractions.history.added,
+            *document.trace,
+        ],
+    )
 
 
 def receive_incoming(inbound: InboundRecord) -> tuple[Document, list[IntakeWarning]]:
