@@ -277,5 +277,5 @@ def test_through_an_axis_failing_30_percent_and_restarting_every_document_and_st
     # sides together: A makes only DOCUMENTS sends, which all get through at the first try about
     # a quarter of the time at a 30 % fault rate; with B's status notices there are ~6 × DOCUMENTS.
     counts = [attempts_and_sends(server) for server in agencies]
-    attempts, sends = (sum(column) for column in zip(*counts))
+    attempts, sends = (sum(column) for column in zip(*counts, strict=True))
     assert attempts > sends, counts
