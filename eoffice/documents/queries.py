@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, exists, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, union
 from sqlalchemy.orm import aliased
 
 from eoffice.accounts.models import Role, User
@@ -147,8 +147,9 @@ def waiting_candidates(user: User):
     return union(*branches).subquery("waiting_candidates")
 
 
-def encode_cursor(document: Document | Row) -> str:
-    raw = json.dumps([document.created_at.isoformat(), document.id]).encode()
+def encode_cursor(item: dict[str, Any]) -> str:
+    """The cursor of the page after a list item."""
+    raw = json.dumps([item["created_at"].isoformat(), item["id"]]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -198,22 +199,25 @@ _SUMMARY_COLUMNS = (
 )
 
 
-def _page(query: Select, count: int) -> list[Row]:
-    """The list items of the first `count` documents of the query (a select of Document), newest first."""
-    return list(
-        db.session.execute(
-            query.with_only_columns(*_SUMMARY_COLUMNS)
-            .order_by(Document.created_at.desc(), Document.id.desc())
-            .limit(count)
-        )
+def _page(query: Select, count: int) -> list[dict[str, Any]]:
+    """The list items of the first `count` documents of the query (a select of Document), newest first.
+
+    Plain dicts: marshmallow reads a field of one with a look-up, where a Row costs it a caught TypeError
+    (it tries `row["id"]` before `row.id`), twice the time of the page's serialisation.
+    """
+    rows = db.session.execute(
+        query.with_only_columns(*_SUMMARY_COLUMNS)
+        .order_by(Document.created_at.desc(), Document.id.desc())
+        .limit(count)
     )
+    return [dict(row) for row in rows.mappings()]
 
 
 # A query for common words fills its page among this many newest documents in scope.
 RECENT_WINDOW = 1000
 
 
-def _search_page(query: Select, text: str, agency_id: str | None, count: int) -> list[Row]:
+def _search_page(query: Select, text: str, agency_id: str | None, count: int) -> list[dict[str, Any]]:
     """Accent-insensitive full text over metadata and the text of PDF files, newest first.
 
     Common words (a few documents in a hundred and more) fill the page among the newest documents:
@@ -239,7 +243,7 @@ def _search_page(query: Select, text: str, agency_id: str | None, count: int) ->
     return _page(query.where(indexed), count)
 
 
-def list_documents(user: User, filters: dict[str, Any]) -> tuple[list[Row], str | None]:
+def list_documents(user: User, filters: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
     """Newest first; one page of at most `limit` and the cursor of the next page, if any."""
     query = select(Document).where(visible_documents(user))
     agency_id = visible_agency(user)

@@ -296,7 +296,11 @@ class DocumentSummarySchema(ma.Schema):
     number = ma.fields.Integer(allow_none=True)
     notation = ma.fields.String(allow_none=True)
     number_and_notation = ma.fields.Function(
-        lambda doc: number_and_notation(doc.number, doc.notation), metadata={"example": "15/QĐ-UBND"}
+        # Of a document, or of a list item (a dict: queries.list_documents).
+        lambda doc: number_and_notation(
+            ma.utils.get_value(doc, "number"), ma.utils.get_value(doc, "notation")
+        ),
+        metadata={"example": "15/QĐ-UBND"},
     )
     issued_date = ma.fields.Date(allow_none=True)
     subject = ma.fields.String()
@@ -305,7 +309,7 @@ class DocumentSummarySchema(ma.Schema):
     due_date = ma.fields.Date(allow_none=True)
     arrival_number = ma.fields.Integer(allow_none=True)
     arrival_date = ma.fields.Date(allow_none=True)
-    # The current assignment's deadline: Document.deadline, or a list query's column of that name.
+    # The current assignment's deadline: Document.deadline, or a list item's (queries.list_documents).
     deadline = ma.fields.Date(dump_only=True)
     created_at = ma.fields.DateTime()
 
