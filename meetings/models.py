@@ -125,6 +125,22 @@ class Meeting(Base):
         return self.user_with_role(ParticipantRole.SECRETARY)
 
 
+class MeetingRoomVersion(Base):
+    """How many changes the room state of a meeting has seen, apart from the meeting's own row.
+
+    Database triggers (migration 0011) raise it on every insert, update and delete of the rows the
+    join state is built from (participants, agenda, documents, speakers, votes, shared annotations,
+    minutes), in the same transaction, whichever process or path makes the change: a process may
+    keep the part of the state every participant shares while this number has not moved.
+    """
+
+    __tablename__ = "meeting_room_versions"
+
+    # No foreign key: the triggers of rows deleted with their meeting run after the meeting is gone.
+    meeting_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class MeetingParticipant(Base):
     __tablename__ = "meeting_participants"
     __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
