@@ -125,6 +125,8 @@ class MeetingNamespace(Namespace):
         super().__init__(namespace)
         # sid -> user id: connection bookkeeping of this process only; room state is in the database.
         self.users: dict[str, int] = {}
+        # What every participant's join state shares, kept while the database says it is current.
+        self.room_states = room.RoomStates()
 
     # Connection
 
@@ -186,11 +188,11 @@ class MeetingNamespace(Namespace):
         from flask import request
 
         def act(payload: Payload):
-            meeting, user = self._meeting_and_user(payload)
-            policy.require(policy.may_view(user, meeting), "not invited to this meeting")
-            state = room.room_state(meeting, user)
-            self.server.enter_room(request.sid, meeting_room(meeting.id), namespace=self.namespace)
-            self.server.enter_room(request.sid, private_room(meeting.id, user.id), namespace=self.namespace)
+            meeting_id = payload.integer("meeting_id")
+            user_id = self.users.get(request.sid)
+            state = room.join_state(meeting_id, user_id, self.room_states)
+            self.server.enter_room(request.sid, meeting_room(meeting_id), namespace=self.namespace)
+            self.server.enter_room(request.sid, private_room(meeting_id, user_id), namespace=self.namespace)
             return {"ok": True, "state": state}
 
         return self._run(data, act)

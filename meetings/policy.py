@@ -55,9 +55,12 @@ def item_audience(item: AgendaItem | None) -> set[int] | None:
     return {*item.named_user_ids, item.created_by_id, item.presenter_id} - {None}
 
 
+def in_audience(user_id: int, audience: set[int] | None) -> bool:
+    return audience is None or user_id in audience
+
+
 def may_see_item(user: User, item: AgendaItem | None) -> bool:
-    audience = item_audience(item)
-    return audience is None or user.id in audience
+    return in_audience(user.id, item_audience(item))
 
 
 def may_read_document(user: User, meeting: Meeting, document: MeetingDocument) -> bool:

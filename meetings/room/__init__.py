@@ -5,7 +5,7 @@ can answer any client and a restart loses nothing. They flush; the caller commit
 broadcasts what they return. One module per part of the room; this package names them all.
 """
 
-from meetings.room.annotations import MAX_ANNOTATION_SIZE, annotate, annotation_payload, visible_annotations
+from meetings.room.annotations import MAX_ANNOTATION_SIZE, annotate, annotation_payload
 from meetings.room.attendance import attendance_state, check_in, quorum_met
 from meetings.room.common import bad_input, load_meeting, not_found, require_in_progress, require_participant
 from meetings.room.presentation import (
@@ -23,11 +23,12 @@ from meetings.room.speakers import (
     speakers_state,
     withdraw_request,
 )
-from meetings.room.state import room_state, visible_documents, visible_items
+from meetings.room.state import RoomStates, join_state, visible_documents, visible_items
 from meetings.room.votes import cast_vote, close_open_votes, close_vote, open_vote, open_vote_of, vote_state
 
 __all__ = [
     "MAX_ANNOTATION_SIZE",
+    "RoomStates",
     "annotate",
     "annotation_payload",
     "attendance_state",
@@ -41,6 +42,7 @@ __all__ = [
     "end_speaking",
     "give_floor",
     "go_to_agenda_item",
+    "join_state",
     "load_meeting",
     "not_found",
     "open_vote",
@@ -52,9 +54,7 @@ __all__ = [
     "request_floor",
     "require_in_progress",
     "require_participant",
-    "room_state",
     "speakers_state",
-    "visible_annotations",
     "visible_documents",
     "visible_items",
     "vote_state",

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import or_, select
-
 from eoffice.accounts.models import User
 from eoffice.extensions import db
 from meetings import policy
@@ -54,14 +52,3 @@ def annotate(
     db.session.add(row)
     db.session.flush()
     return annotation_payload(row)
-
-
-def visible_annotations(meeting: Meeting, user: User) -> list[dict[str, Any]]:
-    rows = db.session.scalars(
-        select(Annotation)
-        .where(
-            Annotation.meeting_id == meeting.id, or_(Annotation.is_shared, Annotation.author_id == user.id)
-        )
-        .order_by(Annotation.id)
-    )
-    return [annotation_payload(row) for row in rows]

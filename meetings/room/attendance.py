@@ -16,33 +16,47 @@ from meetings.room.common import bad_input, iso, require_participant
 
 
 def attendance_state(meeting: Meeting) -> dict[str, Any]:
-    # Who has checked in and one count, not every participant's row: this runs on every join.
+    # Who has checked in and one count, not every participant's row.
     checked_in = db.session.scalars(
         select(MeetingParticipant)
         .where(MeetingParticipant.meeting_id == meeting.id, MeetingParticipant.checked_in_at.is_not(None))
         .order_by(MeetingParticipant.id)
     ).all()
-    voting_total = db.session.scalar(
+    return attendance_payload(
+        meeting,
+        [present_entry(p) for p in checked_in],
+        sum(1 for p in checked_in if p.is_voting),
+        voting_total(meeting.id),
+    )
+
+
+def voting_total(meeting_id: int) -> int:
+    return db.session.scalar(
         select(func.count())
         .select_from(MeetingParticipant)
-        .where(MeetingParticipant.meeting_id == meeting.id, MeetingParticipant.role.in_(VOTING_ROLES))
+        .where(MeetingParticipant.meeting_id == meeting_id, MeetingParticipant.role.in_(VOTING_ROLES))
     )
-    present = sum(1 for p in checked_in if p.is_voting)
+
+
+def present_entry(participant: MeetingParticipant) -> dict[str, Any]:
+    return {
+        "user_id": participant.user_id,
+        "role": participant.role,
+        "mode": participant.attendance_mode,
+        "checked_in_at": iso(participant.checked_in_at),
+    }
+
+
+def attendance_payload(
+    meeting: Meeting, present: list[dict[str, Any]], voting_present: int, voting_total: int
+) -> dict[str, Any]:
     return {
         "meeting_id": meeting.id,
-        "present": [
-            {
-                "user_id": p.user_id,
-                "role": p.role,
-                "mode": p.attendance_mode,
-                "checked_in_at": iso(p.checked_in_at),
-            }
-            for p in checked_in
-        ],
-        "voting_present": present,
+        "present": present,
+        "voting_present": voting_present,
         "voting_total": voting_total,
         "quorum_percent": meeting.quorum_percent,
-        "quorum_met": quorum_met(present, voting_total, meeting.quorum_percent),
+        "quorum_met": quorum_met(voting_present, voting_total, meeting.quorum_percent),
     }
 
 

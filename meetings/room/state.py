@@ -1,22 +1,49 @@
-"""The whole state of the room as one user sees it, sent on join (and so on every reconnect)."""
+"""The whole state of the room as one user sees it, sent on join (and so on every reconnect).
+
+After a server restart a whole hall joins at once, so a join must cost the same however many
+others have joined. One statement reads the meeting row, the joining user's place in it, the
+open vote's count and the meeting's room version (MeetingRoomVersion). What every participant
+shares (agenda, documents, attendance, speakers, the open vote, shared annotations, minutes) is
+read once per version, kept by the process (RoomStates) and narrowed to what the user may see.
+Database triggers raise the version with every change to those rows, in the change's own
+transaction and whichever process makes it, so a kept part is never older than the version a join
+has read. The meeting's own row (status, presentation, current item) is read by every join.
+"""
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, and_, bindparam, exists, func, or_, select
 
 from eoffice.accounts.models import User
+from eoffice.api_base import ApiError
 from eoffice.extensions import db
 from meetings import policy
-from meetings.minutes.queries import minutes_state
-from meetings.models import AgendaItem, Meeting, MeetingDocument
-from meetings.room.annotations import visible_annotations
-from meetings.room.attendance import attendance_state
-from meetings.room.common import iso
+from meetings.minutes.queries import closed_votes, section_payload, status_payload
+from meetings.models import (
+    AgendaItem,
+    Annotation,
+    Meeting,
+    MeetingDocument,
+    MeetingMinutes,
+    MeetingParticipant,
+    MeetingRoomVersion,
+    MinutesSection,
+    ParticipantRole,
+    Vote,
+    VoteCast,
+)
+from meetings.room.annotations import annotation_payload
+from meetings.room.attendance import attendance_payload, present_entry, voting_total
+from meetings.room.common import iso, not_found
 from meetings.room.presentation import presentation_state
 from meetings.room.speakers import speakers_state
-from meetings.room.votes import open_vote_of, vote_state
+from meetings.room.votes import open_vote_of, vote_head, vote_payload
+
+Audience = set[int] | None
 
 
 def visible_items(meeting: Meeting, user: User) -> list[AgendaItem]:
@@ -30,40 +57,227 @@ def visible_documents(meeting: Meeting, user: User) -> list[MeetingDocument]:
     return [d for d in documents if policy.may_read_document(user, meeting, d)]
 
 
-def room_state(meeting: Meeting, user: User) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SharedRoom:
+    """The part of the join state that is the same for every participant, as of `version` or later.
+
+    Shared by every join that uses it: nothing here is ever changed after it is built."""
+
+    version: int
+    chair_id: int | None
+    secretary_id: int | None
+    items: list[tuple[Audience, dict[str, Any]]]
+    documents: list[tuple[Audience, dict[str, Any]]]
+    present: list[dict[str, Any]]
+    voting_present: int
+    voting_total: int
+    speakers: dict[str, Any]
+    open_vote: dict[str, Any] | None
+    shared_annotations: list[dict[str, Any]]
+    minutes: dict[str, Any] | None
+    # Every section of the minutes by agenda item (None: the general part), written or not.
+    sections: dict[int | None, dict[str, Any]]
+    closed_votes: list[dict[str, Any]]
+
+
+def read_shared_room(meeting_id: int, version: int) -> SharedRoom:
+    participants = (
+        db.session.execute(
+            select(MeetingParticipant)
+            .where(
+                MeetingParticipant.meeting_id == meeting_id,
+                or_(
+                    MeetingParticipant.checked_in_at.is_not(None),
+                    MeetingParticipant.role.in_([ParticipantRole.CHAIR, ParticipantRole.SECRETARY]),
+                ),
+            )
+            .order_by(MeetingParticipant.id)
+        )
+        .scalars()
+        .all()
+    )
+    checked_in = [p for p in participants if p.checked_in_at is not None]
+    items = db.session.scalars(
+        select(AgendaItem).where(AgendaItem.meeting_id == meeting_id).order_by(AgendaItem.position)
+    ).all()
+    audiences = {item.id: policy.item_audience(item) for item in items}
+    documents = db.session.scalars(
+        select(MeetingDocument).where(MeetingDocument.meeting_id == meeting_id).order_by(MeetingDocument.id)
+    )
+    vote = open_vote_of(meeting_id)
+    annotations = db.session.scalars(
+        select(Annotation)
+        .where(Annotation.meeting_id == meeting_id, Annotation.is_shared)
+        .order_by(Annotation.id)
+    )
+    minutes = db.session.get(MeetingMinutes, meeting_id)
+    sections: dict[int | None, dict[str, Any]] = {}
+    if minutes is not None:
+        written = {
+            section.agenda_item_id: section
+            for section in db.session.scalars(
+                select(MinutesSection).where(MinutesSection.meeting_id == meeting_id)
+            )
+        }
+        sections = {key: section_payload(written.get(key), key) for key in [None, *audiences]}
+    return SharedRoom(
+        version=version,
+        chair_id=next((p.user_id for p in participants if p.role == ParticipantRole.CHAIR), None),
+        secretary_id=next((p.user_id for p in participants if p.role == ParticipantRole.SECRETARY), None),
+        items=[(audiences[item.id], _item_payload(item)) for item in items],
+        documents=[
+            (
+                audiences[d.agenda_item_id]
+                if d.agenda_item_id in audiences
+                else policy.item_audience(d.agenda_item),
+                {"id": d.id, "name": d.name, "page_count": d.page_count, "agenda_item_id": d.agenda_item_id},
+            )
+            for d in documents
+        ],
+        present=[present_entry(p) for p in checked_in],
+        voting_present=sum(1 for p in checked_in if p.is_voting),
+        voting_total=voting_total(meeting_id),
+        speakers=speakers_state(meeting_id),
+        open_vote=vote_head(vote) if vote is not None else None,
+        shared_annotations=[annotation_payload(row) for row in annotations],
+        minutes=status_payload(minutes) if minutes is not None else None,
+        sections=sections,
+        closed_votes=closed_votes(meeting_id) if minutes is not None else [],
+    )
+
+
+def _item_payload(item: AgendaItem) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "position": item.position,
+        "title": item.title,
+        "presenter_id": item.presenter_id,
+        "starts_at": iso(item.starts_at),
+        "ends_at": iso(item.ends_at),
+        "is_confidential": item.is_confidential,
+    }
+
+
+class RoomStates:
+    """The newest shared part of each meeting's room this process has read (a few dozen meetings)."""
+
+    def __init__(self, size: int = 64):
+        self._size = size
+        self._kept: dict[int, SharedRoom] = {}
+        self._reading: dict[int, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def shared(self, meeting_id: int, version: int) -> SharedRoom:
+        kept = self._kept.get(meeting_id)
+        # A part read after the join's statement may be newer than its version: newer is as good.
+        if kept is not None and kept.version >= version:
+            return kept
+        with self._guard:
+            reading = self._reading.setdefault(meeting_id, threading.Lock())
+        # A hall joining at once after a restart: one join reads, the others wait for what it read.
+        with reading:
+            kept = self._kept.get(meeting_id)
+            if kept is not None and kept.version >= version:
+                return kept
+            kept = read_shared_room(meeting_id, version)
+            with self._guard:
+                self._kept.pop(meeting_id, None)
+                self._kept[meeting_id] = kept
+                while len(self._kept) > self._size:
+                    oldest = next(iter(self._kept))
+                    del self._kept[oldest]
+                    self._reading.pop(oldest, None)
+            return kept
+
+
+def _join_statement():
+    """Built once: a join runs it with its meeting and user ids, no expression built per join."""
+    meeting_id, user_id = bindparam("meeting_id", type_=Integer), bindparam("user_id", type_=Integer)
+    open_vote_casts = (
+        select(VoteCast.user_id)
+        .join(Vote, Vote.id == VoteCast.vote_id)
+        .where(Vote.meeting_id == meeting_id, Vote.is_open)
+    )
+    return (
+        select(
+            Meeting,
+            User.is_active,
+            MeetingParticipant.role,
+            func.coalesce(MeetingRoomVersion.version, 0),
+            open_vote_casts.with_only_columns(func.count()).scalar_subquery(),
+            exists(open_vote_casts.where(VoteCast.user_id == user_id)),
+            exists().where(
+                Annotation.meeting_id == meeting_id, Annotation.author_id == user_id, ~Annotation.is_shared
+            ),
+        )
+        .select_from(Meeting)
+        .outerjoin(User, User.id == user_id)
+        .outerjoin(
+            MeetingParticipant,
+            and_(MeetingParticipant.meeting_id == Meeting.id, MeetingParticipant.user_id == user_id),
+        )
+        .outerjoin(MeetingRoomVersion, MeetingRoomVersion.meeting_id == Meeting.id)
+        .where(Meeting.id == meeting_id)
+    )
+
+
+_JOIN_STATEMENT = _join_statement()
+
+
+def join_state(meeting_id: int, user_id: int | None, states: RoomStates) -> dict[str, Any]:
+    """The room as this user sees it; refused (ApiError) for a missing meeting, user or invitation."""
+    row = db.session.execute(_JOIN_STATEMENT, {"meeting_id": meeting_id, "user_id": user_id}).one_or_none()
+    if row is None:
+        raise not_found(f"meeting {meeting_id}")
+    meeting, is_active, role, version, votes_cast, has_voted, has_private_annotations = row
+    if not is_active:
+        raise ApiError(401, "unauthorized", "account disabled or removed")
+    policy.require(meeting.organiser_id == user_id or role is not None, "not invited to this meeting")
+    shared = states.shared(meeting.id, version)
+    items = [payload for audience, payload in shared.items if policy.in_audience(user_id, audience)]
+    annotations = shared.shared_annotations
+    if has_private_annotations:
+        annotations = sorted(
+            [*annotations, *_private_annotations(meeting.id, user_id)], key=lambda a: a["id"]
+        )
+    minutes = None
+    if shared.minutes is not None:
+        minutes = {
+            **shared.minutes,
+            "sections": [shared.sections[None], *(shared.sections[item["id"]] for item in items)],
+            "votes": shared.closed_votes,
+        }
     return {
         "meeting": {
             "id": meeting.id,
             "title": meeting.title,
             "status": meeting.status,
-            "chair_id": meeting.chair_id,
-            "secretary_id": meeting.secretary_id,
+            "chair_id": shared.chair_id,
+            "secretary_id": shared.secretary_id,
             "designated_presenter_id": meeting.designated_presenter_id,
-            "my_role": meeting.participant(user.id).role if meeting.participant(user.id) else "organiser",
+            "my_role": role or "organiser",
         },
         "presentation": presentation_state(meeting),
-        "agenda": {
-            "current_item_id": meeting.current_agenda_item_id,
-            "items": [
-                {
-                    "id": item.id,
-                    "position": item.position,
-                    "title": item.title,
-                    "presenter_id": item.presenter_id,
-                    "starts_at": iso(item.starts_at),
-                    "ends_at": iso(item.ends_at),
-                    "is_confidential": item.is_confidential,
-                }
-                for item in visible_items(meeting, user)
-            ],
-        },
+        "agenda": {"current_item_id": meeting.current_agenda_item_id, "items": items},
         "documents": [
-            {"id": d.id, "name": d.name, "page_count": d.page_count, "agenda_item_id": d.agenda_item_id}
-            for d in visible_documents(meeting, user)
+            payload for audience, payload in shared.documents if policy.in_audience(user_id, audience)
         ],
-        "attendance": attendance_state(meeting),
-        "speakers": speakers_state(meeting.id),
-        "vote": vote_state(open_vote_of(meeting.id), user),
-        "annotations": visible_annotations(meeting, user),
-        "minutes": minutes_state(meeting, user),
+        "attendance": attendance_payload(meeting, shared.present, shared.voting_present, shared.voting_total),
+        "speakers": shared.speakers,
+        "vote": (
+            vote_payload(shared.open_vote, votes_cast, has_voted, None)
+            if shared.open_vote is not None
+            else None
+        ),
+        "annotations": annotations,
+        "minutes": minutes,
     }
+
+
+def _private_annotations(meeting_id: int, user_id: int) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        select(Annotation).where(
+            Annotation.meeting_id == meeting_id, Annotation.author_id == user_id, ~Annotation.is_shared
+        )
+    )
+    return [annotation_payload(row) for row in rows]

@@ -32,24 +32,38 @@ def _votes_cast(vote_id: int) -> int:
 def vote_state(vote: Vote | None, user: User | None = None) -> dict[str, Any] | None:
     if vote is None:
         return None
-    state = {
+    has_voted = None
+    if user is not None:
+        has_voted = (
+            db.session.scalar(
+                select(VoteCast.user_id).where(VoteCast.vote_id == vote.id, VoteCast.user_id == user.id)
+            )
+            is not None
+        )
+    return vote_payload(vote_head(vote), _votes_cast(vote.id), has_voted, vote.result)
+
+
+def vote_head(vote: Vote) -> dict[str, Any]:
+    """What a vote's state says before its count: the same for everyone while it is open."""
+    return {
         "meeting_id": vote.meeting_id,
         "vote_id": vote.id,
         "question": vote.question,
         "options": vote.options,
         "is_secret": vote.is_secret,
         "is_open": vote.is_open,
-        "votes_cast": _votes_cast(vote.id),
     }
-    if user is not None:
-        state["has_voted"] = (
-            db.session.scalar(
-                select(VoteCast.user_id).where(VoteCast.vote_id == vote.id, VoteCast.user_id == user.id)
-            )
-            is not None
-        )
-    if vote.result is not None:
-        state["result"] = vote.result
+
+
+def vote_payload(
+    head: dict[str, Any], votes_cast: int, has_voted: bool | None, result: dict[str, Any] | None
+) -> dict[str, Any]:
+    """has_voted only for a state sent to one user (None leaves it out)."""
+    state = {**head, "votes_cast": votes_cast}
+    if has_voted is not None:
+        state["has_voted"] = has_voted
+    if result is not None:
+        state["result"] = result
     return state
 
 

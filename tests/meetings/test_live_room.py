@@ -6,13 +6,13 @@ import time
 
 import pytest
 import socketio
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from eoffice import create_app
 from eoffice.extensions import db
 from meetings.models import Meeting, SpeakerRequest, VoteCast, VoteTally
 from tests.conftest import make_settings
-from tests.meetings.conftest import build_room, live_server_for
+from tests.meetings.conftest import build_room, live_server_for, start_server_process, stop_server_process
 
 
 @pytest.fixture
@@ -317,6 +317,68 @@ def test_a_device_that_reconnects_gets_the_current_state_by_joining_again(live_s
     assert state["vote"]["vote_id"] == vote_id and state["vote"]["has_voted"] is False
     chair.call("present", {"meeting_id": room.meeting_id, "document_id": room.document_id, "page": 4})
     assert back.wait_for("presentation", 1)[0]["seq"] == 3
+
+
+def test_a_join_on_one_process_shows_what_another_process_changed_since(
+    tmp_path, database_url, live_server, devices, room, people
+):
+    # The production server keeps what every join shares; this test process is "another process".
+    process, other = start_server_process(tmp_path, "other", database_url, server="gunicorn")
+    try:
+        delegate = devices(other, room.tokens["daibieu1"])
+        before = delegate.call("join", {"meeting_id": room.meeting_id})["state"]
+        assert before["attendance"]["present"] == [] and before["speakers"]["queue"] == []
+        assert before["annotations"] == [] and before["vote"] is None
+        assert before["minutes"]["sections"][0]["text"] == ""
+
+        chair = devices(live_server, room.tokens["chutich"])
+        assert chair.call("check_in", {"meeting_id": room.meeting_id})["ok"]
+        assert devices(live_server, room.tokens["daibieu2"]).call(
+            "speak_request", {"meeting_id": room.meeting_id}
+        )["ok"]
+        shared = {"meeting_id": room.meeting_id, "document_id": room.document_id, "page": 1, "shared": True}
+        assert chair.call("annotate", {**shared, "data": {"line": [0, 0, 1, 1]}})["ok"]
+        vote_id = _open_vote(chair, room.meeting_id, secret=False)
+        secretary = devices(live_server, room.tokens["thuky"])
+        edit = {"meeting_id": room.meeting_id, "agenda_item_id": None, "version": 0, "text": "Khai mạc"}
+        assert secretary.call("minutes_edit", edit)["ok"]
+
+        for device in (delegate, devices(other, room.tokens["daibieu3"])):
+            after = device.call("join", {"meeting_id": room.meeting_id})["state"]
+            assert [p["user_id"] for p in after["attendance"]["present"]] == [people.chair.id]
+            assert after["attendance"]["voting_present"] == 1
+            assert [q["user_id"] for q in after["speakers"]["queue"]] == [people.delegates[1].id]
+            assert [a["data"] for a in after["annotations"]] == [{"line": [0, 0, 1, 1]}]
+            assert after["vote"]["vote_id"] == vote_id and after["vote"]["votes_cast"] == 0
+            assert after["minutes"]["sections"][0]["text"] == "Khai mạc"
+    finally:
+        stop_server_process(process)
+
+
+def test_a_join_costs_the_same_few_statements_however_many_have_joined(app, live_server, devices, room):
+    usernames = ["chutich", "thuky", "daibieu1", "daibieu2", "daibieu3", "khachmoi"]
+    tablets = [devices(live_server, room.tokens[username]) for username in usernames]
+    for tablet in tablets:
+        assert tablet.call("check_in", {"meeting_id": room.meeting_id})["ok"]
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        per_join = []
+        for tablet in tablets:
+            before = len(statements)
+            state = tablet.call("join", {"meeting_id": room.meeting_id})["state"]
+            assert len(state["attendance"]["present"]) == len(usernames)
+            per_join.append(len(statements) - before)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    # The first join after the check-ins reads what everyone shares; every other join reads one row.
+    assert per_join[0] > 1 and per_join[1:] == [1] * (len(usernames) - 1), per_join
 
 
 def test_a_restarted_server_on_the_same_database_keeps_the_room(
