@@ -210,7 +210,8 @@ def _page(query: Select, count: int) -> list[dict[str, Any]]:
         .order_by(Document.created_at.desc(), Document.id.desc())
         .limit(count)
     )
-    return [dict(row) for row in rows.mappings()]
+    keys = tuple(rows.keys())
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 # A query for common words fills its page among this many newest documents in scope.
