@@ -223,6 +223,9 @@ class MeetingNamespace(Namespace):
             user_id = self.users.get(request.sid)
             if user_id is None:
                 raise ApiError(401, "unauthorized", "not connected")
+            # One statement that commits by itself: no BEGIN and COMMIT round trips before the
+            # whole room waits for the page.
+            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             presentation = room.present(meeting_id, user_id, document_id, page)
             db.session.commit()
         except ApiError as exc:
