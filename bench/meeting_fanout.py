@@ -456,10 +456,13 @@ def print_outcome(outcome: Outcome) -> None:
 
 def print_summary(rows: list[tuple[int, Outcome, Outcome | None]], events: int) -> None:
     print()
-    print(f"Summary (K={events} page turns; latencies in ms; ratio = ours / reference, all-clients p99)")
+    print(
+        f"Summary (K={events} page turns; join: seconds until all N joined; latencies in ms;"
+        " ratio = ours / reference, all-clients p99)"
+    )
     header = (
-        f"{'N':>5}  {'server':<15} {'deliv p50':>9} {'deliv p99':>9} {'all p50':>8} {'all p99':>8}"
-        f" {'lost':>6} {'peak RSS':>9} {'CPU s':>6}  {'ratio':>6}"
+        f"{'N':>5}  {'server':<15} {'join s':>6} {'deliv p50':>9} {'deliv p99':>9}"
+        f" {'all p50':>8} {'all p99':>8} {'lost':>6} {'peak RSS':>9} {'CPU s':>6}  {'ratio':>6}"
     )
     print(header)
     print("-" * len(header))
@@ -471,7 +474,8 @@ def print_summary(rows: list[tuple[int, Outcome, Outcome | None]], events: int) 
             if outcome is ours and reference is not None:
                 ratio = f"{ours.p('all_clients_ms', 99) / reference.p('all_clients_ms', 99):5.2f}x"
             print(
-                f"{clients:>5}  {outcome.server:<15} {outcome.p('delivery_ms', 50):9.1f}"
+                f"{clients:>5}  {outcome.server:<15} {outcome.result['join_seconds']:6.1f}"
+                f" {outcome.p('delivery_ms', 50):9.1f}"
                 f" {outcome.p('delivery_ms', 99):9.1f} {outcome.p('all_clients_ms', 50):8.1f}"
                 f" {outcome.p('all_clients_ms', 99):8.1f} {outcome.lost:>6}"
                 f" {outcome.peak_rss_total / MiB:7.1f}Mi {outcome.server_cpu_present:6.1f}  {ratio:>6}"
