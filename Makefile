@@ -40,7 +40,7 @@ run: $(VENV)/.runtime frontend/dist/index.html
 # lower priority than the requests; stopping one stops them all.
 serve: $(VENV)/.runtime
 	$(BIN)/gunicorn -c gunicorn_api.conf.py wsgi:app & api=$$!; \
-	nice -n 10 $(FLASK) document-text-worker & text=$$!; \
+	nice -n 19 $(FLASK) document-text-worker & text=$$!; \
 	trap 'kill $$api $$text 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 

@@ -559,7 +559,7 @@ def main() -> None:
         choices=["background", "inline"],
         default="background",
         help="EOFFICE_TEXT_EXTRACTION: background (the default on PostgreSQL) runs "
-        "`flask document-text-worker` beside the server at nice 10, as `make serve` does",
+        "`flask document-text-worker` beside the server at nice 19, as `make serve` does",
     )
     parser.add_argument(
         "--keep",
@@ -618,7 +618,7 @@ def main() -> None:
         processes = {"server": server.pid}
         if args.text_extraction == "background":
             text_worker = subprocess.Popen(
-                ["nice", "-n", "10", str(bin_dir / "flask"), "--app", "wsgi", "document-text-worker"],
+                ["nice", "-n", "19", str(bin_dir / "flask"), "--app", "wsgi", "document-text-worker"],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,
