@@ -120,6 +120,35 @@ def test_search_pages_are_newest_first_whether_the_newest_documents_hold_the_pag
     assert seen == [document.id for document in reversed(created[::2])]
 
 
+@pytest.mark.parametrize("windows", [(1000, 10_000), (2, 1000), (2, 3), (1, 1)])
+def test_a_platform_admins_search_pages_are_newest_first_over_every_agency_whichever_window_holds_them(
+    client, people, as_user, monkeypatch, windows
+):
+    # Across agencies the walk goes on to a wider window when the first one held some matches but not a
+    # page; the windows here make the first, the wider one, or the index answer each page.
+    monkeypatch.setattr("eoffice.documents.queries.RECENT_WINDOW", windows[0])
+    monkeypatch.setattr("eoffice.documents.queries.WIDE_RECENT_WINDOW", windows[1])
+    subjects = ["Kế hoạch phòng chống bão năm 2027", "Báo cáo dự toán ngân sách", "Tờ trình dự toán"]
+    created = [
+        create_document(
+            "registered",
+            clerk=(people.clerk, people.outsider_clerk)[n % 2],
+            metadata={"number": n + 1, "subject": subjects[n % 3]},
+        )
+        for n in range(13)
+    ]
+    headers = as_user(people.platform_admin)
+    seen, cursor = [], None
+    while True:
+        query = {"q": "phong chong bao", "status": "all", "limit": 2} | ({"cursor": cursor} if cursor else {})
+        body = client.get("/api/v1/documents", query_string=query, headers=headers).get_json()
+        seen += [item["id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [document.id for document in reversed(created[::3])]
+
+
 def test_a_platform_admin_searches_every_agency_except_confidential_documents(client, people, as_user):
     def storm_plan(clerk, number, **metadata):
         metadata = {"number": number, "subject": "Kế hoạch phòng chống bão", **metadata}
