@@ -65,21 +65,25 @@ def _postgresql_triggers():
         f"IF meeting IS NOT NULL THEN {RAISE.format(meeting='meeting')}; END IF; "
         "RETURN NULL; END $$"
     )
-    every_change = "AFTER INSERT OR UPDATE OR DELETE ON {table} FOR EACH ROW"
+    # Deferred to the commit: raised at once, the version row would stay locked from a transaction's
+    # first change to its commit, and two changes crossing (the chair gives the floor — ends one
+    # speech, then updates the request — while that delegate withdraws the request) deadlocked on
+    # it. Taken last, at the commit, it is held for the commit alone and no cycle can form.
+    deferred = "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
     for table in (*ROOM_TABLES, 'meeting_agenda_item_access'):
         op.execute(
-            f"CREATE TRIGGER {table}_room_version {every_change.format(table=table)} "
-            "EXECUTE FUNCTION meeting_room_changed()"
+            f"CREATE CONSTRAINT TRIGGER {table}_room_version AFTER INSERT OR UPDATE OR DELETE ON {table} "
+            f"{deferred} EXECUTE FUNCTION meeting_room_changed()"
         )
     # A new meeting starts above any version a reused id may have left behind.
     op.execute(
-        "CREATE TRIGGER meetings_room_version AFTER INSERT ON meetings FOR EACH ROW "
+        f"CREATE CONSTRAINT TRIGGER meetings_room_version AFTER INSERT ON meetings {deferred} "
         "EXECUTE FUNCTION meeting_room_changed()"
     )
     for action, condition in ANNOTATION_CONDITIONS.items():
         op.execute(
-            f"CREATE TRIGGER meeting_annotations_room_{action.lower()} AFTER {action} ON meeting_annotations "
-            f"FOR EACH ROW WHEN ({condition}) EXECUTE FUNCTION meeting_room_changed()"
+            f"CREATE CONSTRAINT TRIGGER meeting_annotations_room_{action.lower()} AFTER {action} "
+            f"ON meeting_annotations {deferred} WHEN ({condition}) EXECUTE FUNCTION meeting_room_changed()"
         )
 
 

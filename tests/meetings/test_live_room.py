@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 import socketio
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
+from sqlalchemy.exc import DBAPIError
 
 from eoffice import create_app
 from eoffice.extensions import db
@@ -410,3 +412,39 @@ def test_a_restarted_server_on_the_same_database_keeps_the_room(
         chair.close()
     finally:
         next(second, None)
+
+
+def test_two_changes_crossing_in_one_meeting_both_commit(app, room, people):
+    """The chair gives the floor (ends one speech, then updates the next request) while that delegate
+    withdraws it: both touch room rows in opposite order. The room version is raised at each commit,
+    so neither waits for it while holding a row the other needs, and no deadlock kills either change."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time")
+    meeting = {"m": room.meeting_id}
+    version = text("SELECT version FROM meeting_room_versions WHERE meeting_id = :m")
+    touch = text("UPDATE meeting_participants SET role = role WHERE meeting_id = :m AND user_id = :u")
+    first, second = people.delegates[0].id, people.delegates[1].id
+    with db.engine.connect() as chair, db.engine.connect() as delegate:
+        before = chair.scalar(version, meeting)
+        chair.rollback()
+        chair.execute(touch, {**meeting, "u": first})
+        outcome = {}
+
+        def withdraw():
+            try:
+                delegate.execute(touch, {**meeting, "u": second})
+                delegate.commit()
+                outcome["delegate"] = "committed"
+            except DBAPIError as exc:  # the deadlock detector's victim
+                outcome["delegate"] = repr(exc)
+                delegate.rollback()
+
+        thread = threading.Thread(target=withdraw)
+        thread.start()
+        time.sleep(0.3)
+        # Waits for the delegate's row until the delegate commits.
+        chair.execute(touch, {**meeting, "u": second})
+        chair.commit()
+        thread.join(timeout=10)
+        assert outcome == {"delegate": "committed"}
+        assert chair.scalar(version, meeting) == before + 3
