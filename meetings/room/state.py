@@ -204,6 +204,7 @@ def _join_statement():
             User.is_active,
             MeetingParticipant.role,
             func.coalesce(MeetingRoomVersion.version, 0),
+            select(Vote.id).where(Vote.meeting_id == meeting_id, Vote.is_open).limit(1).scalar_subquery(),
             open_vote_casts.with_only_columns(func.count()).scalar_subquery(),
             exists(open_vote_casts.where(VoteCast.user_id == user_id)),
             exists().where(
@@ -229,7 +230,7 @@ def join_state(meeting_id: int, user_id: int | None, states: RoomStates) -> dict
     row = db.session.execute(_JOIN_STATEMENT, {"meeting_id": meeting_id, "user_id": user_id}).one_or_none()
     if row is None:
         raise not_found(f"meeting {meeting_id}")
-    meeting, is_active, role, version, votes_cast, has_voted, has_private_annotations = row
+    meeting, is_active, role, version, open_vote_id, votes_cast, has_voted, has_private_annotations = row
     if not is_active:
         raise ApiError(401, "unauthorized", "account disabled or removed")
     policy.require(meeting.organiser_id == user_id or role is not None, "not invited to this meeting")
@@ -264,14 +265,27 @@ def join_state(meeting_id: int, user_id: int | None, states: RoomStates) -> dict
         ],
         "attendance": attendance_payload(meeting, shared.present, shared.voting_present, shared.voting_total),
         "speakers": shared.speakers,
-        "vote": (
-            vote_payload(shared.open_vote, votes_cast, has_voted, None)
-            if shared.open_vote is not None
-            else None
-        ),
+        "vote": _open_vote(shared.open_vote, open_vote_id, votes_cast, has_voted, user_id),
         "annotations": annotations,
         "minutes": minutes,
     }
+
+
+def _open_vote(
+    head: dict[str, Any] | None, open_vote_id: int | None, votes_cast: int, has_voted: bool, user_id: int
+) -> dict[str, Any] | None:
+    """The open vote of the shared part, with this user's count and whether they voted.
+
+    The shared part may have been read after the join's statement (newer is as good); if a vote
+    closed or opened in between, the statement's count belongs to another vote: count this one.
+    """
+    if head is None:
+        return None
+    if head["vote_id"] != open_vote_id:
+        casts = select(VoteCast.user_id).where(VoteCast.vote_id == head["vote_id"])
+        votes_cast = db.session.scalar(casts.with_only_columns(func.count()))
+        has_voted = db.session.scalar(select(exists(casts.where(VoteCast.user_id == user_id))))
+    return vote_payload(head, votes_cast, has_voted, None)
 
 
 def _private_annotations(meeting_id: int, user_id: int) -> list[dict[str, Any]]:

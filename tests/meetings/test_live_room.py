@@ -448,3 +448,49 @@ def test_two_changes_crossing_in_one_meeting_both_commit(app, room, people):
         thread.join(timeout=10)
         assert outcome == {"delegate": "committed"}
         assert chair.scalar(version, meeting) == before + 3
+
+
+def test_a_join_counts_the_vote_its_shared_part_shows(app, room, people):
+    """The shared part may be read just after the join's own statement: if the chair closed one vote
+    and opened another in between, the joining tablet gets the new vote's count and may vote in it."""
+    from dataclasses import replace
+
+    from meetings.models import Vote
+    from meetings.room.state import RoomStates, join_state
+    from meetings.room.votes import vote_head
+
+    delegate = people.delegates[0]
+    first = Vote(
+        meeting_id=room.meeting_id,
+        question="Thông qua?",
+        options=["Có", "Không"],
+        opened_by_id=people.chair.id,
+    )
+    later = Vote(
+        meeting_id=room.meeting_id,
+        question="Thông qua lần hai?",
+        options=["Có", "Không"],
+        opened_by_id=people.chair.id,
+        is_open=False,
+    )
+    db.session.add_all([first, later])
+    db.session.flush()
+    db.session.add(VoteCast(vote_id=first.id, user_id=delegate.id, option="Có"))
+    db.session.commit()
+
+    class ReadAfterTheSwitch(RoomStates):
+        def shared(self, meeting_id, version):
+            # What a read after the switch holds: the second vote open (its head), newer than the statement.
+            kept = super().shared(meeting_id, version)
+            return replace(kept, version=version + 2, open_vote={**vote_head(later), "is_open": True})
+
+    state = join_state(room.meeting_id, delegate.id, ReadAfterTheSwitch())
+    assert state["vote"]["vote_id"] == later.id
+    assert (state["vote"]["votes_cast"], state["vote"]["has_voted"]) == (0, False)
+    # Without a switch the statement's own count stands.
+    state = join_state(room.meeting_id, delegate.id, RoomStates())
+    assert (state["vote"]["vote_id"], state["vote"]["votes_cast"], state["vote"]["has_voted"]) == (
+        first.id,
+        1,
+        True,
+    )
