@@ -108,7 +108,9 @@ def insert_now(session: Session, objects: Sequence[object]) -> None:
     written (Python-side defaults applied), nothing of them is left to flush, and the session knows
     them as if it had loaded them. Only the objects given are written: the rows of collections,
     write-only ones included, must be among them. Objects added to the session but not flushed yet
-    are taken back first. Columns with server-side defaults are not supported.
+    are taken back first. Columns with server-side defaults are not supported, and on PostgreSQL an
+    attribute set to None explicitly is written as SQL NULL (a column default does not replace it,
+    and a JSON column gets NULL, not JSON null): set such attributes to their value or leave them unset.
     """
     for instance in objects:
         if inspect(instance).pending:
