@@ -17,7 +17,6 @@ from sqlalchemy import (
     Column,
     Connection,
     Insert,
-    Integer,
     Select,
     Table,
     TextClause,
@@ -73,10 +72,8 @@ def _plan(mapper: Mapper) -> _Plan:
                 for local, remote in relationship.local_remote_pairs
             ]
             children.append((relationship.key, relationship.lazy in ("write_only", "dynamic"), pairs))
-    key = mapper.primary_key
-    serial = None
-    if len(key) == 1 and isinstance(key[0].type, Integer) and key[0].autoincrement in (True, "auto"):
-        serial = by_column[key[0]]
+    # The column the database numbers (not a key that is also a foreign key, as document_search's).
+    serial = by_column[table.autoincrement_column] if table.autoincrement_column is not None else None
     plan = _PLANS[mapper] = _Plan(
         table=table,
         attributes=[(by_column[column], column) for column in table.columns],

@@ -59,16 +59,13 @@ _DUPLICATES = (
         # Lowered by the database on both sides: SQLite's lower() folds ASCII only, so a notation
         # with Đ must not be compared with Python's Unicode lowering of it.
         func.lower(Document.notation) == func.lower(bindparam("notation", type_=String)),
-        Document.id != bindparam("exclude_id"),
     )
     .order_by(Document.id)
     .limit(10)
 )
 
 
-def probable_duplicates(
-    agency_id: str, metadata: dict[str, Any], exclude_id: int | None = None
-) -> list[IntakeWarning]:
+def probable_duplicates(agency_id: str, metadata: dict[str, Any]) -> list[IntakeWarning]:
     """Incoming documents of the agency with the same issuer, number and notation."""
     found = db.session.scalars(
         _DUPLICATES,
@@ -77,8 +74,6 @@ def probable_duplicates(
             "issuer_id": metadata["issuer_id"],
             "number": metadata["number"],
             "notation": metadata["notation"],
-            # Ids start at 1: 0 excludes nothing.
-            "exclude_id": exclude_id or 0,
         },
     )
     return [

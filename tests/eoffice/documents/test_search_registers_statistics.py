@@ -42,6 +42,22 @@ def _search(client, headers, query, **params):
     return [item["id"] for item in response.get_json()["items"]]
 
 
+def _every_page(client, headers, query, limit=2):
+    """The ids of every page of a search, following the cursor to the end."""
+    seen, cursor = [], None
+    while True:
+        params = {"limit": limit} | ({"cursor": cursor} if cursor else {})
+        response = client.get(
+            "/api/v1/documents", query_string={"q": query, "status": "all", **params}, headers=headers
+        )
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        seen += [item["id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return seen
+
+
 def test_folding_removes_vietnamese_diacritics_and_d_stroke():
     assert fold("Quyết định số 15/QĐ-UBND về Đề án") == "quyet dinh so 15 qd ubnd ve de an"
 
@@ -108,15 +124,7 @@ def test_search_pages_are_newest_first_whether_the_newest_documents_hold_the_pag
         )
         for n in range(9)
     ]
-    headers = as_user(people.clerk)
-    seen, cursor = [], None
-    while True:
-        query = {"q": "phong chong bao", "status": "all", "limit": 2} | ({"cursor": cursor} if cursor else {})
-        body = client.get("/api/v1/documents", query_string=query, headers=headers).get_json()
-        seen += [item["id"] for item in body["items"]]
-        cursor = body["next_cursor"]
-        if cursor is None:
-            break
+    seen = _every_page(client, as_user(people.clerk), "phong chong bao")
     assert seen == [document.id for document in reversed(created[::2])]
 
 
@@ -137,15 +145,7 @@ def test_a_platform_admins_search_pages_are_newest_first_over_every_agency_which
         )
         for n in range(13)
     ]
-    headers = as_user(people.platform_admin)
-    seen, cursor = [], None
-    while True:
-        query = {"q": "phong chong bao", "status": "all", "limit": 2} | ({"cursor": cursor} if cursor else {})
-        body = client.get("/api/v1/documents", query_string=query, headers=headers).get_json()
-        seen += [item["id"] for item in body["items"]]
-        cursor = body["next_cursor"]
-        if cursor is None:
-            break
+    seen = _every_page(client, as_user(people.platform_admin), "phong chong bao")
     assert seen == [document.id for document in reversed(created[::3])]
 
 
