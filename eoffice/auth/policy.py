@@ -239,14 +239,20 @@ def visible_documents(user: User) -> ColumnElement[bool]:
     )
     same_agency = Document.agency_id == user.agency_id
     not_confidential = Document.confidentiality == Confidentiality.NONE
-    clauses = [named]
+    # PostgreSQL tries the alternatives in the order written and stops at the first that holds: the
+    # tests of the document's own columns come first, so that "named on it" (an index probe, ~3 µs) is
+    # asked only of the documents they refuse, and the units last. Named first, it cost a platform admin's
+    # search a third of its time: it was asked of each of the thousands of matches of a rare word.
+    sees_agency = any(user.has_role(role) for role in (Role.CLERK, Role.LEADER, Role.ADMIN))
+    clauses = []
     if user.has_role(Role.CLERK):
         clauses.append(and_(same_agency, ~not_confidential, Document.status.in_(_CLERK_STAGES)))
     if user.is_platform_admin:
         clauses.append(not_confidential)
-    elif any(user.has_role(role) for role in (Role.CLERK, Role.LEADER, Role.ADMIN)):
+    elif sees_agency:
         clauses.append(and_(same_agency, not_confidential))
-    elif user.unit_id is not None:
+    clauses.append(named)
+    if not user.is_platform_admin and not sees_agency and user.unit_id is not None:
         handling_unit = exists().where(
             Assignment.document_id == Document.id,
             AssignmentMember.assignment_id == Assignment.id,
