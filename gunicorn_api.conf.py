@@ -32,3 +32,11 @@ keepalive = 5
 accesslog = "-"
 errorlog = "-"
 loglevel = _settings.log_level.lower()
+
+
+def post_worker_init(worker):
+    # Once the worker has loaded the application: full garbage collections then scan only what requests
+    # left instead of every module and mapper (eoffice.process).
+    from eoffice.process import freeze_startup_objects
+
+    freeze_startup_objects()

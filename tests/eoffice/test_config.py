@@ -341,3 +341,31 @@ def test_api_workers_listen_on_their_own_port_with_the_configured_number_of_proc
     assert (
         shown() == f"127.0.0.1:8001 {2 * (os.cpu_count() or 1)} gunicorn.workers.ggevent.GeventPyWSGIWorker"
     )
+
+
+@pytest.mark.parametrize(
+    ("config", "thresholds"), [("gunicorn_api.conf.py", "700"), ("gunicorn.conf.py", "50000")]
+)
+def test_server_workers_take_the_loaded_application_out_of_garbage_collection(tmp_path, config, thresholds):
+    # In a child process, as a worker does: gunicorn's own settings read the file (a hook it does not
+    # know by that name would be dropped without a word), the application is loaded, then the hook runs.
+    run = (
+        "import gc, runpy; from gunicorn.config import Config; "
+        f"settings = runpy.run_path({config!r}); config = Config(); "
+        "[config.set(k, v) for k, v in settings.items() if k in config.settings]; "
+        "import wsgi; config.post_worker_init(None); "
+        "print(gc.get_freeze_count() > 50_000, any(o is wsgi.app for o in gc.get_objects()), "
+        "gc.get_threshold()[0])"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EOFFICE_")}
+    result = subprocess.run(
+        [sys.executable, "-c", run],
+        cwd=root,
+        env=env | {"EOFFICE_INSTANCE_PATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    # Frozen: the application is no longer among the objects a collection scans.
+    assert result.stdout.split() == ["True", "False", thresholds]
