@@ -29,6 +29,7 @@ class ApiRequest(Request):
     ) -> IO[bytes]:
         return SpooledTemporaryFile(max_size=UPLOAD_MEMORY_SIZE, mode="rb+")
 
+
 ERROR_CODES = {
     400: "bad_request",
     401: "unauthorized",
