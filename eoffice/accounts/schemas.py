@@ -112,12 +112,17 @@ class PersonSchema(ma.Schema):
 
     id = ma.fields.Integer()
     full_name = ma.fields.String()
+    agency_id = ma.fields.String()
     unit_id = ma.fields.Integer(allow_none=True)
     unit_name = ma.fields.Function(lambda user: user.unit.name if user.unit else None)
     roles = ma.fields.List(ma.fields.String())
 
 
 class PeopleQuerySchema(ma.Schema):
+    agency_id = ma.fields.String(
+        validate=ma.validate.Length(1, 13),
+        metadata={"description": "Another agency's people (a meeting's delegates); the caller's by default"},
+    )
     role = ma.fields.String(validate=ma.validate.OneOf(ROLE_CHOICES))
     unit_id = ma.fields.Integer()
     q = ma.fields.String(

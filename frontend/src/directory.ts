@@ -1,11 +1,14 @@
-// People, units and document types of the agency, fetched once per page load for the pickers.
+// People, units and document types of the agency, fetched once per page load for the pickers; the
+// agencies and another agency's people (a meeting's delegates) as they are first asked for.
 import { documents } from "./api";
-import type { DocumentType, Person, Unit } from "./api/types";
+import type { Agency, DocumentType, Person, Unit } from "./api/types";
 import { session } from "./state/session";
 
 let people: Promise<Person[]> | null = null;
 let units: Promise<Unit[]> | null = null;
 let types: Promise<DocumentType[]> | null = null;
+let agencies: Promise<Agency[]> | null = null;
+const elsewhere = new Map<string, Promise<Person[]>>();
 
 function remembered<T>(get: () => Promise<T>, keep: (p: Promise<T> | null) => void): Promise<T> {
   const promise = get();
@@ -17,6 +20,21 @@ function remembered<T>(get: () => Promise<T>, keep: (p: Promise<T> | null) => vo
 
 export function allPeople(): Promise<Person[]> {
   return people ?? remembered(() => documents.people(), (p) => (people = p));
+}
+
+// The people of any agency: the caller's own come from allPeople().
+export function peopleOf(agencyId: string): Promise<Person[]> {
+  if (agencyId === session.user?.agency_id) return allPeople();
+  const known = elsewhere.get(agencyId);
+  if (known) return known;
+  return remembered(
+    () => documents.people({ agency_id: agencyId }),
+    (p) => (p ? elsewhere.set(agencyId, p) : elsewhere.delete(agencyId)),
+  );
+}
+
+export function allAgencies(): Promise<Agency[]> {
+  return agencies ?? remembered(() => documents.agencies(), (p) => (agencies = p));
 }
 
 export function agencyUnits(): Promise<Unit[]> {

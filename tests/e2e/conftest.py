@@ -62,8 +62,9 @@ class Server:
         assert response.status_code in (200, 201), response.text
         return response.json()
 
-    def person_id(self, full_name: str) -> int:
-        people = self.get("/api/v1/people", "vanthu", q=full_name).json()
+    def person_id(self, full_name: str, agency_id: str | None = None) -> int:
+        filters = {"q": full_name} | ({"agency_id": agency_id} if agency_id else {})
+        people = self.get("/api/v1/people", "vanthu", **filters).json()
         return next(person["id"] for person in people if person["full_name"] == full_name)
 
 

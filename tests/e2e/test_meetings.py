@@ -21,11 +21,19 @@ AGENDA_BOOK = text_pdf(
 )
 
 
+SNV = "000.00.01.H49"  # Sở Nội vụ in the demo data
+
+
+def _offered(page) -> list[int]:
+    values = page.locator("#mf-person option").evaluate_all("options => options.map(o => o.value)")
+    return [int(value) for value in values if value.isdigit()]
+
+
 def _today_in_vietnam() -> str:
     return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
 
 
-def _create_invite(page, server, title: str, day: str) -> int:
+def _create_invite(page, server, title: str, day: str, screenshot=None) -> int:
     """The organiser's part, through the screens; returns the meeting id."""
     log_in(page, "vanthu")
     open_menu(page, "Họp không giấy")
@@ -47,7 +55,18 @@ def _create_invite(page, server, title: str, day: str) -> int:
     for name in ("Lê Thị Thu Trang", "Quản trị hệ thống"):
         page.locator("#mf-person").select_option(str(server.person_id(name)))
         page.get_by_role("button", name="Thêm vào thành phần").click()
-    assert page.get_by_test_id("chosen-participants").locator("li").count() == 2
+    # A delegate of another agency: the picker offers that agency's people once it is chosen.
+    page.get_by_label("Cơ quan").select_option(SNV)
+    snv_leader = server.person_id("Đặng Văn Hùng", SNV)
+    page.locator(f"#mf-person option[value='{snv_leader}']").wait_for(state="attached")
+    assert server.person_id("Lê Thị Thu Trang") not in _offered(page)
+    page.locator("#mf-person").select_option(str(snv_leader))
+    page.get_by_role("button", name="Thêm vào thành phần").click()
+    chosen = page.get_by_test_id("chosen-participants")
+    assert chosen.locator("li").count() == 3
+    assert "Đặng Văn Hùng (SNV)" in chosen.locator(f"li[data-user-id='{snv_leader}']").inner_text()
+    if screenshot:
+        screenshot(page, "39-meeting-form-delegates-of-two-agencies")
     page.get_by_role("button", name="Tạo cuộc họp").click()
     link_error = page.locator("#mf-link-error")
     link_error.wait_for()
@@ -89,7 +108,7 @@ def test_organiser_creates_and_invites_a_delegate_finds_it_and_an_outsider_does_
     title = "Họp thẩm định Kế hoạch chuyển đổi số năm 2027"
     day = _today_in_vietnam()
     organiser = new_page(DESKTOP)
-    meeting_id = _create_invite(organiser, server, title, day)
+    meeting_id = _create_invite(organiser, server, title, day, screenshot)
     screenshot(organiser, "40-meeting-page-organiser")
 
     # The server holds what the screens showed.
@@ -107,7 +126,10 @@ def test_organiser_creates_and_invites_a_delegate_finds_it_and_an_outsider_does_
         "Trần Văn Minh": "chair",
         "Lê Thị Thu Trang": "delegate",
         "Quản trị hệ thống": "delegate",
+        "Đặng Văn Hùng": "delegate",
     }
+    # Invited from another agency, he finds it too.
+    assert meeting_id in [m["id"] for m in server.get("/api/v1/meetings", "lanhdao.snv").json()]
     [item] = meeting["agenda"]
     [document] = meeting["documents"]
     assert item["presenter_id"] == server.person_id("Lê Thị Thu Trang")

@@ -1,6 +1,7 @@
-// The documents API (eoffice/documents/api.py, reports_api.py) and the people directory.
+// The documents API (eoffice/documents/api.py, reports_api.py), the people directory and the agencies.
 import type { ApiClient, Query } from "./client";
 import type {
+  Agency,
   DocumentAction,
   DocumentDetail,
   DocumentPage,
@@ -59,8 +60,11 @@ export function documentsApi(client: ApiClient) {
     types(): Promise<DocumentType[]> {
       return client.get<DocumentType[]>("/api/v1/documents/types");
     },
-    people(filters: { role?: Role; q?: string; unit_id?: number } = {}): Promise<Person[]> {
+    people(filters: { role?: Role; q?: string; unit_id?: number; agency_id?: string } = {}): Promise<Person[]> {
       return client.get<Person[]>("/api/v1/people", filters);
+    },
+    agencies(): Promise<Agency[]> {
+      return client.get<Agency[]>("/api/v1/admin/agencies");
     },
     units(agencyId: string): Promise<Unit[]> {
       return client.get<Unit[]>(`/api/v1/admin/agencies/${encodeURIComponent(agencyId)}/units`);

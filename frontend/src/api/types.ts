@@ -177,9 +177,17 @@ export interface DocumentPage {
 export interface Person {
   id: number;
   full_name: string;
+  agency_id: string;
   unit_id: number | null;
   unit_name: string | null;
   roles: Role[];
+}
+
+export interface Agency {
+  id: string;
+  name: string;
+  abbreviation: string | null;
+  parent_id: string | null;
 }
 
 export interface Unit {

@@ -49,6 +49,7 @@ export const meetingsEn: Record<keyof typeof meetingsVi, string> = {
   "meeting.organiser": "Organiser",
   "meeting.choosePerson": "— Choose a person —",
   "meeting.noSecretary": "No secretary",
+  "meeting.agency": "Agency",
   "meeting.person": "Participant",
   "meeting.role": "Role",
   "meeting.roleOf": "Role of {name}",

@@ -47,6 +47,7 @@ export const meetingsVi = {
   "meeting.organiser": "Người tổ chức",
   "meeting.choosePerson": "— Chọn người —",
   "meeting.noSecretary": "Không có thư ký",
+  "meeting.agency": "Cơ quan",
   "meeting.person": "Người tham dự",
   "meeting.role": "Vai trò",
   "meeting.roleOf": "Vai trò của {name}",
