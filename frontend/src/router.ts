@@ -11,6 +11,8 @@ declare module "vue-router" {
   interface RouteMeta {
     public?: boolean;
     roles?: Role[];
+    // The screen takes the whole width; the menu opens over it (components/AppLayout.vue).
+    focus?: boolean;
   }
 }
 
@@ -69,6 +71,8 @@ const routes: RouteRecordRaw[] = [
   {
     path: "/meetings/:id(\\d+)/room",
     name: "meeting-room",
+    // The document gets the screen's width: the menu opens over the room instead of beside it.
+    meta: { focus: true },
     component: () => {
       pdfWorker();
       void import("./components/PdfPreview.vue");

@@ -249,6 +249,14 @@ def test_the_room_keeps_tablets_on_the_presented_page_through_browsing_a_restart
     screenshot(chair, "60-meeting-room-chair-desktop")
     screenshot(tablet, "61-meeting-room-tablet")
     screenshot(portrait, "62-meeting-room-tablet-portrait")
+    # The room has the landscape tablet's whole width: the menu opens over it from its button.
+    menu = tablet.get_by_role("navigation", name="Trình đơn")
+    assert tablet.locator("main").bounding_box()["x"] == 0 and not menu.is_visible()
+    tablet.get_by_role("button", name="Trình đơn").click()
+    menu.get_by_role("link", name="Họp không giấy").wait_for()
+    tablet.get_by_role("button", name="Trình đơn").click()
+    menu.wait_for(state="hidden")
+    _wait_shows(tablet, 3)
 
     # A delegate swipes ahead; the chair goes back a page: the delegate's view is not yanked.
     _swipe_left(tablet)
