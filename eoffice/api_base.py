@@ -67,6 +67,11 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+def invalid(field: str, message: str, location: str = "json") -> ApiError:
+    """422 naming the field, in the shape webargs gives to schema errors."""
+    return ApiError(422, "validation_error", f"{field}: {message}", {location: {field: [message]}})
+
+
 def error_response(status: int, code: str, message: str, details: Any = None, headers=None):
     response = jsonify({"error": {"code": code, "message": message, "details": details}})
     response.status_code = status

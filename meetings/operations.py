@@ -10,7 +10,7 @@ from pypdf.errors import PyPdfError
 from sqlalchemy import select
 
 from eoffice.accounts.models import User
-from eoffice.api_base import ApiError
+from eoffice.api_base import ApiError, invalid
 from eoffice.db import utcnow
 from eoffice.extensions import db
 from eoffice.storage.operations import store_file
@@ -37,10 +37,6 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "cancel": (frozenset({MeetingStatus.DRAFT, MeetingStatus.INVITED}), MeetingStatus.CANCELLED),
 }
 EDITABLE = frozenset({MeetingStatus.DRAFT, MeetingStatus.INVITED, MeetingStatus.IN_PROGRESS})
-
-
-def invalid(field: str, message: str) -> ApiError:
-    return ApiError(422, "validation_error", f"{field}: {message}", {"json": {field: [message]}})
 
 
 def _transition(meeting: Meeting, action: str) -> None:

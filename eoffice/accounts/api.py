@@ -21,7 +21,7 @@ from eoffice.accounts.schemas import (
     UserSchema,
     UserUpdateSchema,
 )
-from eoffice.api_base import ApiError
+from eoffice.api_base import ApiError, invalid
 from eoffice.auth.policy import Permission, authorize
 from eoffice.auth.session import current_user, login_required
 from eoffice.documents.fulltext import fold
@@ -190,8 +190,7 @@ def update_user(body, user_id):
 def list_people(filters):
     agency_id = filters.get("agency_id", current_user().agency_id)
     if "agency_id" in filters and db.session.get(Agency, agency_id) is None:
-        message = f"no agency {agency_id}"
-        raise ApiError(422, "validation_error", f"agency_id: {message}", {"query": {"agency_id": [message]}})
+        raise invalid("agency_id", f"unknown agency {agency_id}", "query")
     query = select(User).where(User.agency_id == agency_id, User.is_active.is_(True))
     if "unit_id" in filters:
         query = query.where(User.unit_id == filters["unit_id"])

@@ -8,13 +8,9 @@ from sqlalchemy import select
 
 from eoffice.accounts.models import Agency, Unit, User, UserRole, is_valid_agency_id
 from eoffice.accounts.passwords import hash_password
-from eoffice.api_base import ApiError
+from eoffice.api_base import ApiError, invalid
 from eoffice.audit.operations import record_event
 from eoffice.extensions import db
-
-
-def _invalid(field: str, message: str) -> ApiError:
-    return ApiError(422, "validation_error", f"{field}: {message}", {"json": {field: [message]}})
 
 
 def create_agency(
@@ -26,11 +22,11 @@ def create_agency(
     actor: User | None = None,
 ) -> Agency:
     if not is_valid_agency_id(agency_id):
-        raise _invalid("id", "must be a 13-character agency identifier like 000.00.00.H49")
+        raise invalid("id", "must be a 13-character agency identifier like 000.00.00.H49")
     if db.session.get(Agency, agency_id) is not None:
         raise ApiError(409, "conflict", f"agency {agency_id} already exists")
     if parent_id is not None and db.session.get(Agency, parent_id) is None:
-        raise _invalid("parent_id", f"unknown agency {parent_id}")
+        raise invalid("parent_id", f"unknown agency {parent_id}")
     agency = Agency(id=agency_id, name=name, abbreviation=abbreviation, parent_id=parent_id)
     db.session.add(agency)
     db.session.flush()
@@ -84,7 +80,7 @@ def _check_unit(unit_id: int | None, agency_id: str) -> None:
         return
     unit = db.session.get(Unit, unit_id)
     if unit is None or unit.agency_id != agency_id:
-        raise _invalid("unit_id", f"no unit {unit_id} in agency {agency_id}")
+        raise invalid("unit_id", f"no unit {unit_id} in agency {agency_id}")
 
 
 def create_user(
@@ -102,7 +98,7 @@ def create_user(
 ) -> User:
     username = username.strip().lower()
     if db.session.get(Agency, agency_id) is None:
-        raise _invalid("agency_id", f"unknown agency {agency_id}")
+        raise invalid("agency_id", f"unknown agency {agency_id}")
     _check_unit(unit_id, agency_id)
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ApiError(409, "conflict", f"username {username!r} is taken")

@@ -8,7 +8,7 @@ import marshmallow as ma
 from sqlalchemy import select
 
 from eoffice.accounts.models import Role, Unit, User
-from eoffice.api_base import ApiError, _describe_validation
+from eoffice.api_base import ApiError, _describe_validation, invalid
 from eoffice.documents import clock, events, workflow
 from eoffice.documents.models import Document, DocumentParticipant, Status, TraceEntry
 from eoffice.documents.workflow import Action, Transition
@@ -18,11 +18,6 @@ SYSTEM_NAMES = {
     "axis": "Trục liên thông văn bản quốc gia",
     "email": "Thư điện tử",
 }
-
-
-def invalid(field: str, message: str, location: str = "json") -> ApiError:
-    """422 naming the field, in the shape webargs gives to schema errors."""
-    return ApiError(422, "validation_error", f"{field}: {message}", {location: {field: [message]}})
 
 
 def load(

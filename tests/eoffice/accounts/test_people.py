@@ -109,7 +109,7 @@ def test_another_agencys_people_are_listed_when_asked_for_by_its_identifier(clie
 
 def test_an_unknown_agency_is_refused_naming_it(client, login, people):
     headers = login("vanthu")
-    for agency_id, text in [("000.00.99.H49", "no agency 000.00.99.H49"), ("", "agency_id")]:
+    for agency_id, text in [("000.00.99.H49", "unknown agency 000.00.99.H49"), ("", "agency_id")]:
         response = client.get("/api/v1/people", query_string={"agency_id": agency_id}, headers=headers)
         assert response.status_code == 422
         assert text in response.get_json()["error"]["message"]
