@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from eoffice.documents import events
 
     events.subscribe(follow_document_steps)
+    _register_file_owners()
 
     if settings.should_auto_migrate:
         with app.app_context(), _migration_lock(settings.instance_dir):
@@ -107,6 +108,16 @@ def _engine_options(settings: Settings) -> dict:
         "max_overflow": 20,
         "connect_args": {"connect_timeout": 5},
     }
+
+
+def _register_file_owners() -> None:
+    """The features whose rules decide who reads the files they own (eoffice.storage.access)."""
+    from eoffice.auth.policy import document_file_readable
+    from eoffice.storage import access
+    from meetings import policy as meeting_policy
+
+    access.register_owner(document_file_readable)
+    access.register_owner(meeting_policy.may_read_file)
 
 
 def _register_blueprints(api: JsonErrorApi) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from eoffice.accounts.models import Role, User
 from eoffice.api_base import ApiError
-from meetings.models import AgendaItem, Meeting, MeetingDocument
+from eoffice.extensions import db
+from eoffice.storage.models import StoredFile
+from meetings.models import AgendaItem, Meeting, MeetingDocument, MeetingMinutes
 
 # Roles that may organise a meeting for their agency.
 ORGANISER_ROLES = (Role.CLERK, Role.LEADER, Role.ADMIN)
@@ -66,6 +70,21 @@ def may_see_item(user: User, item: AgendaItem | None) -> bool:
 def may_read_document(user: User, meeting: Meeting, document: MeetingDocument) -> bool:
     """Invitees (and the organiser) only; a confidential item's documents only for its named people."""
     return may_view(user, meeting) and may_see_item(user, document.agenda_item)
+
+
+def may_read_file(user: User, stored: StoredFile) -> bool | None:
+    """A meeting's papers and its approved minutes' PDF (eoffice.storage.access): None for other files.
+
+    The minutes' PDF holds no confidential item (minutes.document), so every invitee reads it.
+    """
+    documents = db.session.scalars(select(MeetingDocument).where(MeetingDocument.file_id == stored.id)).all()
+    minutes = db.session.scalars(select(MeetingMinutes).where(MeetingMinutes.pdf_file_id == stored.id)).all()
+    if not documents and not minutes:
+        return None
+    return any(
+        may_read_document(user, db.session.get(Meeting, document.meeting_id), document)
+        for document in documents
+    ) or any(may_view(user, db.session.get(Meeting, row.meeting_id)) for row in minutes)
 
 
 def may_upload(user: User, meeting: Meeting, item: AgendaItem | None) -> bool:

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 
 from eoffice.accounts.models import Role, User
 from eoffice.api_base import ApiError
@@ -17,12 +17,16 @@ from eoffice.documents.models import (
     DeliveryStatus,
     Direction,
     Document,
+    DocumentFile,
     DocumentParticipant,
     HandlingRole,
     Recipient,
     RecipientKind,
     Status,
 )
+from eoffice.extensions import db
+from eoffice.storage.access import may_read_file
+from eoffice.storage.models import StoredFile
 
 
 class Permission(enum.StrEnum):
@@ -76,9 +80,7 @@ _RULES: dict[Permission, Callable[[User, Any], bool]] = {
     Permission.READ_AUDIT: lambda user, agency_id: _is_agency_admin(user, _agency_of(agency_id)),
     Permission.MANAGE_OUTBOX: lambda user, agency_id: _is_agency_admin(user, _agency_of(agency_id)),
     Permission.UPLOAD_FILE: lambda user, target: user.is_active,
-    Permission.READ_FILE: lambda user, stored_file: (
-        stored_file.uploaded_by_id == user.id or _is_agency_admin(user, stored_file.agency_id)
-    ),
+    Permission.READ_FILE: lambda user, stored_file: may_read_file(user, stored_file),
 }
 
 
@@ -122,6 +124,16 @@ def _can_view_document(user: User, document: Document) -> bool:
     if user.has_role(Role.CLERK) or user.has_role(Role.LEADER):
         return True
     return user.unit_id is not None and user.unit_id in _units_reached(document)
+
+
+def document_file_readable(user: User, stored: StoredFile) -> bool | None:
+    """The files of documents (storage.access): readable by whoever may view one of their documents."""
+    documents = db.session.scalars(
+        select(Document).join(DocumentFile).where(DocumentFile.stored_file_id == stored.id)
+    ).all()
+    if not documents:
+        return None
+    return any(_can_view_document(user, document) for document in documents)
 
 
 def _is_primary_handler(user: User, document: Document) -> bool:
@@ -222,12 +234,15 @@ _RULES.update(
 )
 
 # Permissions a platform admin does not pass by default: documents belong to the people named on
-# them, and acting on one takes a role in its agency.
-_DECIDED_BY_RULE_ONLY = frozenset(p for p in Permission if p.value.startswith("documents.")) - {
-    Permission.MANAGE_DOCUMENT_SETTINGS,
-    Permission.PRINT_REGISTERS,
-    Permission.VIEW_DOCUMENT_STATISTICS,
-}
+# them, and acting on one takes a role in its agency; a file is read by who may read what owns it.
+_DECIDED_BY_RULE_ONLY = (
+    frozenset(p for p in Permission if p.value.startswith("documents."))
+    - {
+        Permission.MANAGE_DOCUMENT_SETTINGS,
+        Permission.PRINT_REGISTERS,
+        Permission.VIEW_DOCUMENT_STATISTICS,
+    }
+) | {Permission.READ_FILE}
 
 
 def visible_documents(user: User) -> ColumnElement[bool]:

@@ -10,6 +10,7 @@ from eoffice.extensions import db
 from eoffice.mail.models import OutboxMessage
 from eoffice.storage.models import StoredFile
 from meetings.models import Meeting, MeetingDocument
+from tests.factories import create_user
 from tests.meetings.conftest import make_pdf, meeting_body, upload
 
 
@@ -203,6 +204,38 @@ def test_a_confidential_item_and_its_documents_are_only_for_the_people_named_on_
     seen_by_chair = client.get(f"/api/v1/meetings/{meeting_id}", headers=login("chutich")).get_json()
     assert [i["id"] for i in seen_by_chair["agenda"]] == [item_id]
     assert upload(client, login("thuky"), meeting_id, make_pdf(1), agenda_item_id=item_id).status_code == 404
+
+
+def test_a_meeting_document_is_read_through_every_file_path_exactly_by_who_may_read_it(
+    client, login, people
+):
+    create_user("quantri", roles=["admin"], is_platform_admin=True)
+    create_user("quantri.ubnd", roles=["admin"])
+    meeting_id = _create(client, login, people).get_json()["id"]
+    organiser = login("vanthu")
+    secret_item = client.post(
+        f"/api/v1/meetings/{meeting_id}/agenda",
+        json={"title": "Công tác cán bộ", "is_confidential": True, "named_user_ids": [people.chair.id]},
+        headers=organiser,
+    ).get_json()["id"]
+    public = upload(client, organiser, meeting_id, make_pdf(1)).get_json()["file_id"]
+    secret = upload(client, organiser, meeting_id, make_pdf(2), agenda_item_id=secret_item).get_json()["file_id"]
+    readers = {
+        public: {"vanthu", "chutich", "thuky", "daibieu1", "daibieu2", "khachmoi"},
+        secret: {"vanthu", "chutich"},
+    }
+    # Administrators of the platform and of the agency are not invited: they read neither.
+    for username in ("vanthu", "chutich", "daibieu1", "khachmoi", "nguoingoai", "quantri", "quantri.ubnd"):
+        headers = login(username)
+        for file_id, allowed in readers.items():
+            expected = 200 if username in allowed else 403
+            for method, path in (
+                ("get", f"/api/v1/files/{file_id}"),
+                ("get", f"/api/v1/files/{file_id}/content"),
+                ("post", f"/api/v1/files/{file_id}/link"),
+            ):
+                response = getattr(client, method)(path, headers=headers)
+                assert response.status_code == expected, (username, path, response.get_json())
 
 
 def test_agenda_items_keep_their_order_and_accept_an_insert_position(client, login, people):

@@ -361,6 +361,10 @@ def test_the_chair_approves_submitted_minutes_into_a_frozen_pdf_and_a_notice_for
     minutes = _minutes_row()
     stored = db.session.get(StoredFile, minutes.pdf_file_id)
     data = b"".join(storage().open(stored.key))
+    # Every invitee reads the approved PDF through the file paths too; nobody else does.
+    file_url = f"/api/v1/files/{stored.id}/content"
+    assert client.get(file_url, headers=_headers(room, "daibieu1")).data == data
+    assert client.get(file_url, headers=_headers(room, "nguoingoai")).status_code == 403
     assert data.startswith(b"%PDF-") and stored.content_type == "application/pdf"
     text = _pdf_text(data)
     for expected in (

@@ -140,6 +140,14 @@ def test_reading_a_document_its_files_and_finding_it_in_lists(client, people, as
         assert detail.status_code == expected, (name, detail.get_json())
         download = client.get(f"/api/v1/documents/{document.id}/files/{file_id}", headers=headers)
         assert download.status_code == expected, name
+        # The same bytes through the generic file paths: who may read the document, exactly.
+        for method, path in (
+            ("get", f"/api/v1/files/{file_id}"),
+            ("get", f"/api/v1/files/{file_id}/content"),
+            ("post", f"/api/v1/files/{file_id}/link"),
+        ):
+            response = getattr(client, method)(path, headers=headers)
+            assert response.status_code == expected, (name, path)
         listed = client.get("/api/v1/documents?status=all&limit=100", headers=headers).get_json()["items"]
         assert (document.id in [item["id"] for item in listed]) == (name in allowed), name
 

@@ -1,0 +1,38 @@
+"""Who may read a stored file: the feature that owns the file decides, never the file's row alone.
+
+A file belongs to a document, to a meeting's papers or to approved minutes, and whoever may read
+that thing may read its bytes, through every path that serves them (`/api/v1/files/<id>`, its
+content, a signed link, a presigned URL). Being an administrator is not enough: confidential
+documents and confidential agenda items stay with their named people. Each feature registers a
+rule at start-up (eoffice never imports meetings); a file no feature owns is a fresh upload,
+read by its uploader and the administrators of its agency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from eoffice.accounts.models import Role, User
+from eoffice.storage.models import StoredFile
+
+# (user, file) -> None when the feature does not own the file, else whether the user may read it.
+FileOwnerRule = Callable[[User, StoredFile], bool | None]
+
+_owner_rules: list[FileOwnerRule] = []
+
+
+def register_owner(rule: FileOwnerRule) -> None:
+    """Called once per feature when the application is built; a second call with the same rule is a no-op."""
+    if rule not in _owner_rules:
+        _owner_rules.append(rule)
+
+
+def may_read_file(user: User, stored: StoredFile) -> bool:
+    # A file not yet written to the database has no owner but its uploader.
+    decisions = [rule(user, stored) for rule in _owner_rules] if stored.id is not None else []
+    owned = [decision for decision in decisions if decision is not None]
+    if owned:
+        return any(owned)
+    return stored.uploaded_by_id == user.id or (
+        user.has_role(Role.ADMIN) and stored.agency_id is not None and user.agency_id == stored.agency_id
+    )
