@@ -9,8 +9,7 @@ from sqlalchemy import or_, select
 from eoffice.api_base import ApiError
 from eoffice.auth.session import current_user, login_required
 from eoffice.extensions import db
-from eoffice.runtime import settings
-from eoffice.storage.api import MULTIPART_OVERHEAD, send_stored_file
+from eoffice.storage.api import send_stored_file, upload_limits
 from meetings import operations, policy, room
 from meetings.models import (
     AgendaItem,
@@ -203,6 +202,7 @@ def list_documents(meeting_id):
 
 
 @blp.post("/<int:meeting_id>/documents")
+@upload_limits
 @blp.arguments(DocumentUploadFormSchema, location="form")
 @blp.response(201, MeetingDocumentSchema)
 @blp.doc(
@@ -217,7 +217,6 @@ def upload_document(form, meeting_id):
     policy.require(
         policy.may_upload(user, meeting, item), "only the organiser, chair, secretary or the item's presenter"
     )
-    request.max_content_length = settings().max_upload_size + MULTIPART_OVERHEAD
     part = request.files.get("file")
     if part is None:
         raise ApiError(

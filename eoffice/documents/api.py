@@ -41,8 +41,7 @@ from eoffice.documents.schemas import (
 )
 from eoffice.documents.workflow import Action
 from eoffice.extensions import db
-from eoffice.runtime import settings
-from eoffice.storage.api import MULTIPART_OVERHEAD, send_stored_file
+from eoffice.storage.api import apply_upload_limits, send_stored_file
 
 blp = Blueprint(
     "documents",
@@ -114,8 +113,7 @@ def _multipart_files(what: str) -> list[IncomingFile]:
     """The `files` parts of a multipart request (spooled by Werkzeug, nothing stored yet)."""
     if request.mimetype != "multipart/form-data":
         raise ApiError(415, "unsupported_media_type", f"send multipart/form-data with {what}")
-    request.max_content_length = settings().max_upload_size * MAX_FILES + MULTIPART_OVERHEAD
-    request.max_form_memory_size = settings().max_json_size
+    apply_upload_limits(MAX_FILES)
     return [IncomingFile(part.filename, part.stream) for part in request.files.getlist("files")]
 
 

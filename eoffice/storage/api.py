@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Response, request
 from flask_smorest import Blueprint
@@ -26,6 +29,31 @@ blp = Blueprint("files", __name__, url_prefix="/api/v1/files", description="Stor
 
 # Room for multipart boundaries and part headers around the largest allowed file.
 MULTIPART_OVERHEAD = 64 * 1024
+# Werkzeug's multipart parser reads 64 KiB at a time and refuses any read that, with the bytes it
+# still holds back (a possible boundary after a CR or LF), passes the form memory limit, even inside
+# a file part: a limit of 64 KiB refused most binary files. Form fields may use this much at least.
+FORM_MEMORY_FLOOR = 2 * 64 * 1024
+
+
+def apply_upload_limits(max_files: int = 1) -> None:
+    """The body limits of a multipart upload, set before anything reads the body.
+
+    A file part may reach EOFFICE_MAX_UPLOAD_SIZE; the other (text) parts stay under the JSON limit.
+    """
+    request.max_content_length = settings().max_upload_size * max_files + MULTIPART_OVERHEAD
+    request.max_form_memory_size = max(settings().max_json_size, FORM_MEMORY_FLOOR)
+
+
+def upload_limits(view: Callable[..., Any]) -> Callable[..., Any]:
+    """For a route whose form is parsed by a schema before the view runs (under the app's JSON limit
+    otherwise): place it right under the route decorator."""
+
+    @functools.wraps(view)
+    def limited(*args: Any, **kwargs: Any) -> Any:
+        apply_upload_limits()
+        return view(*args, **kwargs)
+
+    return limited
 
 
 @blp.post("")
@@ -42,8 +70,7 @@ def upload(query):
     authorize(user, Permission.UPLOAD_FILE)
     limit = settings().max_upload_size
     if request.mimetype == "multipart/form-data":
-        request.max_content_length = limit + MULTIPART_OVERHEAD
-        request.max_form_memory_size = MULTIPART_OVERHEAD
+        apply_upload_limits()
         part = request.files.get("file")
         if part is None:
             raise ApiError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -219,7 +220,8 @@ def test_a_meeting_document_is_read_through_every_file_path_exactly_by_who_may_r
         headers=organiser,
     ).get_json()["id"]
     public = upload(client, organiser, meeting_id, make_pdf(1)).get_json()["file_id"]
-    secret = upload(client, organiser, meeting_id, make_pdf(2), agenda_item_id=secret_item).get_json()["file_id"]
+    secret = upload(client, organiser, meeting_id, make_pdf(2), agenda_item_id=secret_item)
+    secret = secret.get_json()["file_id"]
     readers = {
         public: {"vanthu", "chutich", "thuky", "daibieu1", "daibieu2", "khachmoi"},
         secret: {"vanthu", "chutich"},
@@ -236,6 +238,22 @@ def test_a_meeting_document_is_read_through_every_file_path_exactly_by_who_may_r
             ):
                 response = getattr(client, method)(path, headers=headers)
                 assert response.status_code == expected, (username, path, response.get_json())
+
+
+def test_a_2_mb_pdf_is_a_meeting_document_and_one_over_the_upload_limit_is_413(app, client, login, people):
+    # The form was parsed under the application's 1 MiB JSON limit before the upload limit was set.
+    meeting_id = _create(client, login, people).get_json()["id"]
+    organiser = login("vanthu")
+    pdf = make_pdf(2) + b"%" + bytes(2 * 1024 * 1024)
+    response = upload(client, organiser, meeting_id, pdf)
+    assert response.status_code == 201, response.get_json()
+    stored = db.session.get(StoredFile, response.get_json()["file_id"])
+    assert stored.size == len(pdf) and response.get_json()["page_count"] == 2
+    extension = app.extensions["eoffice"]
+    extension["settings"] = dataclasses.replace(extension["settings"], max_upload_size=1024 * 1024)
+    refused = upload(client, organiser, meeting_id, pdf)
+    assert refused.status_code == 413 and refused.get_json()["error"]["code"] == "payload_too_large"
+    assert _count(MeetingDocument) == 1
 
 
 def test_agenda_items_keep_their_order_and_accept_an_insert_position(client, login, people):
