@@ -207,9 +207,7 @@ def test_a_confidential_item_and_its_documents_are_only_for_the_people_named_on_
     assert upload(client, login("thuky"), meeting_id, make_pdf(1), agenda_item_id=item_id).status_code == 404
 
 
-def test_a_meeting_document_is_read_through_every_file_path_exactly_by_who_may_read_it(
-    client, login, people
-):
+def test_a_meeting_document_is_read_through_every_file_path_exactly_by_who_may_read_it(client, login, people):
     create_user("quantri", roles=["admin"], is_platform_admin=True)
     create_user("quantri.ubnd", roles=["admin"])
     meeting_id = _create(client, login, people).get_json()["id"]
