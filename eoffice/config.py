@@ -83,6 +83,15 @@ def _parse_url(raw: str) -> str:
     return raw.rstrip("/")
 
 
+def _parse_endpoint_url(raw: str) -> str:
+    """scheme://host[:port] and nothing after it: an S3 endpoint has no path."""
+    if not re.fullmatch(r"https?://[^/\s?#]+/?", raw):
+        raise ValueError(
+            "must be http:// or https:// and host[:port] only, like https://files.example.gov.vn"
+        )
+    return raw.rstrip("/")
+
+
 def _parse_choice(*choices: str) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         if raw not in choices:
@@ -197,6 +206,12 @@ class Settings:
     s3_bucket: str = _setting("eoffice", _parse_str, "S3 bucket, created at start-up if missing.")
     s3_secure: bool = _setting(True, _parse_bool, "Use HTTPS to reach S3.")
     s3_region: str = _setting("us-east-1", _parse_str, "S3 region.")
+    s3_public_endpoint: str | None = _setting(
+        None,
+        _parse_endpoint_url,
+        "`https://host[:port]` users' browsers reach the store at, used only in download links the store "
+        "signs; unset means the links name EOFFICE_S3_ENDPOINT.",
+    )
     public_url: str | None = _setting(
         None,
         _parse_url,

@@ -17,6 +17,7 @@ def build_storage(settings: Settings) -> StorageBackend:
             bucket=settings.s3_bucket,
             secure=settings.s3_secure,
             region=settings.s3_region,
+            public_endpoint=settings.s3_public_endpoint,
         )
     from eoffice.storage.local import LocalDiskStorage
 

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import BinaryIO
+from urllib.parse import urlsplit
 
 import urllib3
 from minio import Minio
@@ -108,6 +109,7 @@ class S3Storage(StorageBackend):
         bucket: str,
         secure: bool = True,
         region: str = "us-east-1",
+        public_endpoint: str | None = None,
     ):
         self._endpoint = endpoint
         self._bucket = bucket
@@ -126,6 +128,19 @@ class S3Storage(StorageBackend):
 
         self._client = client(_DATA_TIMEOUT, _DATA_RETRIES)
         self._probe = client(_PROBE_TIMEOUT, _PROBE_RETRIES)
+        # Browsers cannot reach the store under its internal name (minio:9000). The signature covers
+        # the Host header, so links are signed by a client of the public name; it never connects,
+        # since with the region given presigning needs no request.
+        self._signer = self._client
+        if public_endpoint:
+            public = urlsplit(public_endpoint)
+            self._signer = Minio(
+                public.netloc,
+                access_key=access_key,
+                secret_key=secret_key,
+                secure=public.scheme == "https",
+                region=region,
+            )
         self._bucket_ready = False
         try:
             self._ensure_bucket(self._probe)
@@ -207,7 +222,7 @@ class S3Storage(StorageBackend):
 
     def presigned_url(self, key: str, expires_in: int, filename: str) -> str | None:
         with self._store_errors():
-            return self._client.presigned_get_object(
+            return self._signer.presigned_get_object(
                 self._bucket,
                 key,
                 expires=timedelta(seconds=expires_in),
