@@ -233,7 +233,10 @@ class Settings:
     )
     smtp_timeout: int = _setting(20, _parse_int(1, 600), "Seconds before an SMTP conversation is abandoned.")
     mail_max_attempts: int = _setting(
-        8, _parse_int(1, 100), "Delivery attempts before a temporarily failing message is given up."
+        8,
+        _parse_int(1, 100),
+        "Attempts the SMTP server answers 4xx before a message is given up; an unreachable server "
+        "spends none (the message waits for it).",
     )
     mail_lease_seconds: int = _setting(
         120,
