@@ -206,6 +206,12 @@ class Settings:
     s3_bucket: str = _setting("eoffice", _parse_str, "S3 bucket, created at start-up if missing.")
     s3_secure: bool = _setting(True, _parse_bool, "Use HTTPS to reach S3.")
     s3_region: str = _setting("us-east-1", _parse_str, "S3 region.")
+    s3_timeout: float = _setting(
+        30.0,
+        _parse_float(0.1, 600),
+        "Seconds an object-store request waits to connect, and then for each piece of the answer; a "
+        "store that does not answer in time is not asked again (503 storage_unavailable).",
+    )
     s3_public_endpoint: str | None = _setting(
         None,
         _parse_endpoint_url,
@@ -298,8 +304,16 @@ class Settings:
         _parse_str,
         "Redis pub/sub channel of the Socket.IO message queue; deployments sharing one Redis use their own.",
     )
+    redis_timeout: float = _setting(
+        5.0,
+        _parse_float(0.1, 600),
+        "Seconds a Redis call waits to connect and for an answer (publishing, /readyz).",
+    )
     socketio_async_mode: str | None = _setting(
-        None, _parse_choice("threading", "gevent", "eventlet"), "Socket.IO async mode; unset means detect."
+        None,
+        _parse_choice("threading", "gevent", "eventlet"),
+        "Socket.IO async mode; unset means gevent in a process gevent has patched (the gunicorn "
+        "servers of `make serve`), threading otherwise (`python wsgi.py`).",
     )
     log_level: str = _setting("INFO", _parse_choice("DEBUG", "INFO", "WARNING", "ERROR"), "Logging level.")
 

@@ -18,6 +18,7 @@ def build_storage(settings: Settings) -> StorageBackend:
             secure=settings.s3_secure,
             region=settings.s3_region,
             public_endpoint=settings.s3_public_endpoint,
+            timeout=settings.s3_timeout,
         )
     from eoffice.storage.local import LocalDiskStorage
 
