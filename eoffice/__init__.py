@@ -54,7 +54,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     socketio.init_app(
         app,
         # Rooms shared through Redis when it is configured; broadcasts framed once (socketio_fanout).
-        client_manager=socketio_fanout.client_manager(settings.redis_url, settings.redis_channel),
+        client_manager=socketio_fanout.client_manager(
+            settings.redis_url, settings.redis_channel, settings.redis_timeout
+        ),
         async_mode=_socketio_async_mode(settings),
         cors_allowed_origins=[],
     )
