@@ -54,8 +54,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     socketio.init_app(
         app,
         # Rooms shared through Redis when it is configured; broadcasts framed once (socketio_fanout).
-        client_manager=socketio_fanout.client_manager(settings.redis_url, settings.redis_channel),
-        async_mode=settings.socketio_async_mode,
+        client_manager=socketio_fanout.client_manager(
+            settings.redis_url, settings.redis_channel, settings.redis_timeout
+        ),
+        async_mode=_socketio_async_mode(settings),
         cors_allowed_origins=[],
     )
     app.wsgi_app = socketio_fanout.WebSocketOutboxMiddleware(app.wsgi_app)
@@ -85,6 +87,17 @@ def create_app(settings: Settings | None = None) -> Flask:
 
             upgrade(directory=MIGRATIONS_DIR)
     return app
+
+
+def _socketio_async_mode(settings: Settings) -> str:
+    if settings.socketio_async_mode:
+        return settings.socketio_async_mode
+    from gevent import monkey
+
+    # Socket.IO would pick gevent whenever it is installed. Without gevent's patches every socket
+    # call blocks the one thread all requests share: one upload waiting on a frozen object store
+    # froze the whole `python wsgi.py` server. Unpatched, a thread per request keeps the rest going.
+    return "gevent" if monkey.is_module_patched("socket") else "threading"
 
 
 @contextlib.contextmanager

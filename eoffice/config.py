@@ -83,6 +83,15 @@ def _parse_url(raw: str) -> str:
     return raw.rstrip("/")
 
 
+def _parse_endpoint_url(raw: str) -> str:
+    """scheme://host[:port] and nothing after it: an S3 endpoint has no path."""
+    if not re.fullmatch(r"https?://[^/\s?#]+/?", raw):
+        raise ValueError(
+            "must be http:// or https:// and host[:port] only, like https://files.example.gov.vn"
+        )
+    return raw.rstrip("/")
+
+
 def _parse_choice(*choices: str) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         if raw not in choices:
@@ -197,6 +206,18 @@ class Settings:
     s3_bucket: str = _setting("eoffice", _parse_str, "S3 bucket, created at start-up if missing.")
     s3_secure: bool = _setting(True, _parse_bool, "Use HTTPS to reach S3.")
     s3_region: str = _setting("us-east-1", _parse_str, "S3 region.")
+    s3_timeout: float = _setting(
+        30.0,
+        _parse_float(0.1, 600),
+        "Seconds an object-store request waits to connect, and then for each piece of the answer; a "
+        "store that does not answer in time is not asked again (503 storage_unavailable).",
+    )
+    s3_public_endpoint: str | None = _setting(
+        None,
+        _parse_endpoint_url,
+        "`https://host[:port]` users' browsers reach the store at, used only in download links the store "
+        "signs; unset means the links name EOFFICE_S3_ENDPOINT.",
+    )
     public_url: str | None = _setting(
         None,
         _parse_url,
@@ -218,7 +239,10 @@ class Settings:
     )
     smtp_timeout: int = _setting(20, _parse_int(1, 600), "Seconds before an SMTP conversation is abandoned.")
     mail_max_attempts: int = _setting(
-        8, _parse_int(1, 100), "Delivery attempts before a temporarily failing message is given up."
+        8,
+        _parse_int(1, 100),
+        "Attempts the SMTP server answers 4xx before a message is given up; an unreachable server "
+        "spends none (the message waits for it).",
     )
     mail_lease_seconds: int = _setting(
         120,
@@ -280,8 +304,16 @@ class Settings:
         _parse_str,
         "Redis pub/sub channel of the Socket.IO message queue; deployments sharing one Redis use their own.",
     )
+    redis_timeout: float = _setting(
+        5.0,
+        _parse_float(0.1, 600),
+        "Seconds a Redis call waits to connect and for an answer (publishing, /readyz).",
+    )
     socketio_async_mode: str | None = _setting(
-        None, _parse_choice("threading", "gevent", "eventlet"), "Socket.IO async mode; unset means detect."
+        None,
+        _parse_choice("threading", "gevent", "eventlet"),
+        "Socket.IO async mode; unset means gevent in a process gevent has patched (the gunicorn "
+        "servers of `make serve`), threading otherwise (`python wsgi.py`).",
     )
     log_level: str = _setting("INFO", _parse_choice("DEBUG", "INFO", "WARNING", "ERROR"), "Logging level.")
 

@@ -26,8 +26,8 @@ def _check_database() -> None:
     db.session.execute(text("SELECT 1"))
 
 
-def _check_redis(url: str) -> None:
-    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+def _check_redis(url: str, timeout: float) -> None:
+    client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
     try:
         client.ping()
     finally:
@@ -38,9 +38,9 @@ def _check_redis(url: str) -> None:
 @blp.doc(security=[])
 def readyz():
     checks = {"database": _check_database, "object_store": storage().check}
-    redis_url = settings().redis_url
+    redis_url, redis_timeout = settings().redis_url, settings().redis_timeout
     if redis_url:
-        checks["redis"] = lambda: _check_redis(redis_url)
+        checks["redis"] = lambda: _check_redis(redis_url, redis_timeout)
     results: dict[str, str] = {}
     for name, check in checks.items():
         try:

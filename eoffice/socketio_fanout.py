@@ -217,7 +217,10 @@ class FanoutRedisManager(socketio.RedisManager, FanoutManager):
     """Across processes through Redis; each process delivers what it hears like FanoutManager."""
 
 
-def client_manager(redis_url: str | None, channel: str) -> socketio.Manager:
+def client_manager(redis_url: str | None, channel: str, timeout: float) -> socketio.Manager:
     if redis_url:
-        return FanoutRedisManager(redis_url, channel=channel)
+        # Publishing (inside a request) waits at most the timeout for a hung Redis; redis-py reads the
+        # subscription without it, so quiet spells do not end in errors.
+        options = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
+        return FanoutRedisManager(redis_url, channel=channel, redis_options=options)
     return FanoutManager()

@@ -16,7 +16,13 @@ from eoffice.db import utcnow
 from eoffice.extensions import db
 from eoffice.mail.models import MessageStatus, OutboxMessage
 from eoffice.mail.operations import queue_digests
-from eoffice.mail.transport import MailTransport, PermanentFailure, TemporaryFailure, build_transport
+from eoffice.mail.transport import (
+    MailTransport,
+    PermanentFailure,
+    ServerUnavailable,
+    TemporaryFailure,
+    build_transport,
+)
 from eoffice.runtime import settings
 
 log = logging.getLogger(__name__)
@@ -66,7 +72,8 @@ def record_outcomes(token: str, outcomes: list[dict]) -> int:
     """Record what happened to each message, but only for those this worker still leases.
 
     One statement and one commit for the whole batch; a crash before it means the batch is
-    sent again after the lease, with the same Message-IDs (at-least-once).
+    sent again after the lease, with the same Message-IDs (at-least-once). An outcome's
+    `b_uncounted` (1 when the server was unreachable) takes back the attempt its claim counted.
     """
     if not outcomes:
         return 0
@@ -79,11 +86,12 @@ def record_outcomes(token: str, outcomes: list[dict]) -> int:
             sent_at=bindparam("b_sent_at"),
             last_error=bindparam("b_last_error"),
             next_attempt_at=bindparam("b_next_attempt_at"),
+            attempts=table.c.attempts - bindparam("b_uncounted"),
             lease_until=None,
             lease_token=None,
         )
     )
-    result = db.session.execute(statement, outcomes)
+    result = db.session.execute(statement, [{"b_uncounted": 0} | outcome for outcome in outcomes])
     db.session.commit()
     return result.rowcount
 
@@ -92,14 +100,23 @@ def retry_delay(attempts: int) -> float:
     return outbox.retry_delay(attempts, settings().mail_retry_base_seconds, MAX_BACKOFF_SECONDS)
 
 
+def outage_delay(message: OutboxMessage) -> float:
+    """While the server is unreachable a message waits about as long again as it has waited so far:
+    the doubling of retry_delay (same base, cap and jitter), counted by its age instead of attempts."""
+    age = (utcnow() - message.created_at).total_seconds()
+    return outbox.retry_delay(1, max(settings().mail_retry_base_seconds, age), MAX_BACKOFF_SECONDS)
+
+
 def attempt(message: OutboxMessage, transport: MailTransport) -> dict:
-    """Send one leased message; the outcome to record for it."""
+    """Send one leased message; the outcome to record for it. Raises ServerUnavailable."""
     outcome = {"b_id": message.id, "b_sent_at": None, "b_next_attempt_at": message.next_attempt_at}
     try:
         transport.send(compose(message))
     except PermanentFailure as exc:
         log.warning("message %s refused permanently: %s", message.id, exc)
         return outcome | {"b_status": MessageStatus.FAILED.value, "b_last_error": str(exc)[:2000]}
+    except ServerUnavailable:
+        raise
     except TemporaryFailure as exc:
         if message.attempts >= settings().mail_max_attempts:
             reason = f"gave up after {message.attempts} attempts: {exc}"
@@ -111,6 +128,34 @@ def attempt(message: OutboxMessage, transport: MailTransport) -> dict:
             "b_next_attempt_at": utcnow() + timedelta(seconds=retry_delay(message.attempts)),
         }
     return outcome | {"b_status": transport.delivered_status, "b_sent_at": utcnow(), "b_last_error": None}
+
+
+def _waiting_for_server(message: OutboxMessage, outage: ServerUnavailable) -> dict:
+    return {
+        "b_id": message.id,
+        "b_status": MessageStatus.PENDING.value,
+        "b_sent_at": None,
+        "b_last_error": f"mail server unavailable: {outage}"[:2000],
+        "b_next_attempt_at": utcnow() + timedelta(seconds=outage_delay(message)),
+        "b_uncounted": 1,
+    }
+
+
+def deliver(messages: list[OutboxMessage], transport: MailTransport) -> list[dict]:
+    """The outcome of each message; once the server is unreachable the rest of the batch waits
+    untried, since each would spend EOFFICE_SMTP_TIMEOUT finding the same, past the batch's lease."""
+    outcomes: list[dict] = []
+    outage: ServerUnavailable | None = None
+    for message in messages:
+        if outage is None:
+            try:
+                outcomes.append(attempt(message, transport))
+                continue
+            except ServerUnavailable as exc:
+                log.warning("mail server unavailable, %d messages wait: %s", len(messages), exc)
+                outage = exc
+        outcomes.append(_waiting_for_server(message, outage))
+    return outcomes
 
 
 def process_due(transport: MailTransport, batch_size: int = 50) -> int:
@@ -125,7 +170,7 @@ def process_due(transport: MailTransport, batch_size: int = 50) -> int:
     messages = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)
     ).all()
-    record_outcomes(token, [attempt(message, transport) for message in messages])
+    record_outcomes(token, deliver(list(messages), transport))
     return len(claimed)
 
 

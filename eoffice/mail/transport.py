@@ -12,7 +12,15 @@ from eoffice.config import Settings
 
 
 class TemporaryFailure(Exception):
-    """Worth retrying later: the server is down, busy, or answered 4xx."""
+    """Worth retrying later: the server answered 4xx for this message."""
+
+
+class ServerUnavailable(TemporaryFailure):
+    """The server could not be reached, dropped the conversation or would not let us in.
+
+    No fault of the message being sent: it waits for the server however long that takes, and
+    the attempts after which a message is given up are not spent on it.
+    """
 
 
 class PermanentFailure(Exception):
@@ -30,8 +38,22 @@ class MailTransport(abc.ABC):
         pass
 
 
+# RFC 5321 §3.8: the server is shutting the conversation down, whatever the message.
+_SERVICE_NOT_AVAILABLE = 421
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    return f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}".strip()
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{type(exc).__name__}: {_reply(exc.smtp_code, exc.smtp_error)}"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _classify(code: int, text: bytes | str) -> Exception:
-    reason = f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}".strip()
+    reason = _reply(code, text)
     return PermanentFailure(reason) if 500 <= code < 600 else TemporaryFailure(reason)
 
 
@@ -49,31 +71,39 @@ class SmtpTransport(MailTransport):
             connection = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
         else:
             connection = smtplib.SMTP(host, port, timeout=timeout)
+        try:
             if config.smtp_security == "starttls":
                 connection.starttls(context=ssl.create_default_context())
-        if config.smtp_username:
-            connection.login(config.smtp_username, config.smtp_password or "")
+            if config.smtp_username:
+                connection.login(config.smtp_username, config.smtp_password or "")
+        except BaseException:
+            connection.close()
+            raise
         return connection
 
     def send(self, message: EmailMessage) -> None:
-        try:
-            if self._connection is None:
+        if self._connection is None:
+            try:
                 self._connection = self._connect()
+            except (smtplib.SMTPException, OSError) as exc:
+                # Refused, timed out, unknown host, a bad greeting, TLS or password: the server's
+                # or the deployment's fault, the same for every message.
+                raise ServerUnavailable(_describe(exc)) from exc
+        try:
             refused = self._connection.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             self.close()
             code, text = next(iter(exc.recipients.values()))
             raise _classify(code, text) from exc
-        except smtplib.SMTPAuthenticationError as exc:
-            # A wrong password is the deployment's fault, not the message's: keep retrying.
-            self.close()
-            raise TemporaryFailure(f"authentication failed: {exc.smtp_code} {exc.smtp_error!r}") from exc
         except smtplib.SMTPResponseException as exc:
             self.close()
+            if exc.smtp_code == _SERVICE_NOT_AVAILABLE:
+                raise ServerUnavailable(_describe(exc)) from exc
             raise _classify(exc.smtp_code, exc.smtp_error) from exc
         except (smtplib.SMTPException, OSError) as exc:
+            # Disconnected, reset or timed out mid-conversation.
             self.close()
-            raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
+            raise ServerUnavailable(_describe(exc)) from exc
         if refused:
             code, text = next(iter(refused.values()))
             raise _classify(code, text)

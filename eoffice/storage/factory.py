@@ -17,6 +17,8 @@ def build_storage(settings: Settings) -> StorageBackend:
             bucket=settings.s3_bucket,
             secure=settings.s3_secure,
             region=settings.s3_region,
+            public_endpoint=settings.s3_public_endpoint,
+            timeout=settings.s3_timeout,
         )
     from eoffice.storage.local import LocalDiskStorage
 

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import BinaryIO
+from urllib.parse import urlsplit
 
 import urllib3
 from minio import Minio
@@ -34,12 +35,22 @@ PART_SIZE = 16 * 1024 * 1024
 # stream raises (ObjectTooLarge, a client that hangs up), and hold more parts in memory.
 _PARALLEL_UPLOADS = 1
 
-_DATA_TIMEOUT = urllib3.Timeout(connect=5.0, read=120.0)
-_DATA_RETRIES = urllib3.Retry(total=3, backoff_factor=0.2, status_forcelist=(500, 502, 503, 504))
+
+class _RetryUnlessTimedOut(urllib3.Retry):
+    """urllib3's retries, except after a time-out: a store that did not answer in time is not asked
+    again, or a frozen store would hold the request for several time-outs."""
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if isinstance(error, urllib3.exceptions.TimeoutError):
+            raise error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+_DATA_RETRIES = _RetryUnlessTimedOut(total=3, backoff_factor=0.2, status_forcelist=(500, 502, 503, 504))
 # /readyz and start-up must answer quickly when the store is down, not after the SDK's
 # default five retries with five-minute timeouts.
 _PROBE_TIMEOUT = urllib3.Timeout(connect=1.0, read=2.0)
-_PROBE_RETRIES = urllib3.Retry(total=1, backoff_factor=0)
+_PROBE_RETRIES = _RetryUnlessTimedOut(total=1, backoff_factor=0)
 
 
 def _read_full(stream: MeasuringReader, size: int) -> bytes:
@@ -108,6 +119,8 @@ class S3Storage(StorageBackend):
         bucket: str,
         secure: bool = True,
         region: str = "us-east-1",
+        public_endpoint: str | None = None,
+        timeout: float = 30.0,
     ):
         self._endpoint = endpoint
         self._bucket = bucket
@@ -124,8 +137,21 @@ class S3Storage(StorageBackend):
                 http_client=urllib3.PoolManager(timeout=timeout, retries=retries, maxsize=10),
             )
 
-        self._client = client(_DATA_TIMEOUT, _DATA_RETRIES)
+        self._client = client(urllib3.Timeout(connect=timeout, read=timeout), _DATA_RETRIES)
         self._probe = client(_PROBE_TIMEOUT, _PROBE_RETRIES)
+        # Browsers cannot reach the store under its internal name (minio:9000). The signature covers
+        # the Host header, so links are signed by a client of the public name; it never connects,
+        # since with the region given presigning needs no request.
+        self._signer = self._client
+        if public_endpoint:
+            public = urlsplit(public_endpoint)
+            self._signer = Minio(
+                public.netloc,
+                access_key=access_key,
+                secret_key=secret_key,
+                secure=public.scheme == "https",
+                region=region,
+            )
         self._bucket_ready = False
         try:
             self._ensure_bucket(self._probe)
@@ -207,7 +233,7 @@ class S3Storage(StorageBackend):
 
     def presigned_url(self, key: str, expires_in: int, filename: str) -> str | None:
         with self._store_errors():
-            return self._client.presigned_get_object(
+            return self._signer.presigned_get_object(
                 self._bucket,
                 key,
                 expires=timedelta(seconds=expires_in),

@@ -112,6 +112,8 @@ def test_values_are_parsed_into_their_types():
         ("EOFFICE_PROXY_COUNT", "-1", "at least 0"),
         ("EOFFICE_AUTO_MIGRATE", "maybe", "expected true/false"),
         ("EOFFICE_S3_SECURE", "", "expected true/false"),
+        ("EOFFICE_S3_PUBLIC_ENDPOINT", "files.example.gov.vn", "must be http:// or https://"),
+        ("EOFFICE_S3_PUBLIC_ENDPOINT", "https://files.example.gov.vn/eoffice", "host[:port] only"),
         ("EOFFICE_DATABASE_URL", "mysql://db.example/eoffice", "sqlite:// or postgresql://"),
         ("EOFFICE_DATABASE_URL", "/var/lib/eoffice.db", "sqlite:// or postgresql://"),
         ("EOFFICE_DATABASE_URL", "postgresql+asyncpg://db.example/eoffice", "sqlite:// or postgresql://"),

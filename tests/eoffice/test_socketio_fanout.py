@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import threading
+import uuid
+from urllib.parse import urlsplit
 
 import gevent
 import gevent.socket
 import pytest
+import redis
 from geventwebsocket.websocket import Header, WebSocket
 
 from eoffice import socketio_fanout
 from eoffice.socketio_fanout import WebSocketOutbox, text_frame
+from tests.conftest import service_missing
+from tests.fixtures.freezable_proxy import FreezableProxy
 
 
 def small_socketpair() -> tuple[gevent.socket.socket, gevent.socket.socket]:
@@ -98,3 +105,55 @@ def test_only_gevent_websocket_connections_get_an_outbox():
         raw_write = None
 
     assert WebSocketOutbox.attach(ThreadedWebSocket()) is None
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("EOFFICE_TEST_REDIS_URL")
+    if not url:
+        service_missing("Redis not configured: set EOFFICE_TEST_REDIS_URL")
+    return url
+
+
+@pytest.fixture
+def frozen_redis(redis_url):
+    """The test Redis behind a proxy that is frozen: connections accepted, nothing answered."""
+    parts = urlsplit(redis_url)
+    proxy = FreezableProxy(parts.hostname, parts.port or 6379)
+    proxy.freeze()
+    yield f"redis://127.0.0.1:{proxy.port}{parts.path}"
+    proxy.close()
+
+
+def test_a_broadcast_to_a_frozen_redis_gives_up_instead_of_holding_the_request(frozen_redis):
+    manager = socketio_fanout.client_manager(frozen_redis, "eoffice-test-frozen", timeout=0.2)
+    publishing = threading.Thread(target=manager._publish, args=({"method": "emit"},), daemon=True)
+    publishing.start()
+    publishing.join(30)
+    assert not publishing.is_alive()
+
+
+def test_the_subscription_outlives_quiet_spells_longer_than_the_redis_timeout(redis_url):
+    channel = f"eoffice-test-{uuid.uuid4().hex}"
+    manager = socketio_fanout.client_manager(redis_url, channel, timeout=0.2)
+    manager._redis_connect()
+    manager.pubsub.subscribe(channel)
+    heard: list[bytes] = []
+    arrived = threading.Event()
+
+    def listen():
+        for message in manager.pubsub.listen():
+            heard.append(message["data"])
+            arrived.set()
+            return
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    # Quiet for five times the timeout, then one message.
+    threading.Event().wait(1.0)
+    publisher = redis.Redis.from_url(redis_url)
+    publisher.publish(channel, b"after the quiet spell")
+    publisher.close()
+    assert arrived.wait(30)
+    assert heard == [b"after the quiet spell"]
+    manager.pubsub.close()

@@ -218,7 +218,7 @@ def start_server_process(
     """The e-office server as its own process on the test's database: (process, URL).
 
     server="gunicorn" is the production server (gunicorn.conf.py: one gevent WebSocket worker);
-    server="wsgi" is `python wsgi.py` with the threading Socket.IO server.
+    server="wsgi" is `python wsgi.py` as `make run` starts it (its Socket.IO server: threading).
     """
     port = _free_port()
     env = {
@@ -236,7 +236,6 @@ def start_server_process(
     if server == "gunicorn":
         command = [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"]
     else:
-        env["EOFFICE_SOCKETIO_ASYNC_MODE"] = "threading"
         command = [sys.executable, "wsgi.py"]
     log_path = tmp_path / f"{name}.log"
     with log_path.open("wb") as log:

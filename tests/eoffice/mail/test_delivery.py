@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from eoffice.db import utcnow
 from eoffice.extensions import db
@@ -210,15 +211,102 @@ def test_temporary_failures_past_the_limit_give_up(smtp_server, leader):
     assert smtp_server.messages == []
 
 
-def test_an_unreachable_server_is_a_temporary_failure(leader, app):
+def test_an_unreachable_server_is_a_temporary_failure_that_spends_no_attempt(leader, app):
     app.extensions["eoffice"]["settings"] = settings().replace(smtp_port=1)
     queued = _assigned(leader)
     db.session.commit()
     transport = build_transport(settings())
     process_due(transport)
     stored = db.session.get(OutboxMessage, queued.id)
-    assert stored.status == MessageStatus.PENDING and stored.attempts == 1
-    assert "Connection" in stored.last_error or "refused" in stored.last_error.lower()
+    assert stored.status == MessageStatus.PENDING and stored.attempts == 0
+    assert stored.last_error.startswith("mail server unavailable: ConnectionRefusedError")
+
+
+@pytest.fixture
+def slammed_door():
+    """A loopback port that accepts SMTP connections and closes them at once; counts them."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted = []
+
+    def serve():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(connection)
+            connection.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield listener.getsockname()[1], accepted
+    listener.close()
+
+
+def _make_all_due():
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == MessageStatus.PENDING)
+        .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+    )
+    db.session.commit()
+
+
+def test_messages_outlive_a_mail_server_outage_longer_than_their_attempts_and_all_arrive(
+    smtp_server, agency, app, slammed_door
+):
+    port, accepted = slammed_door
+    users = [create_user(f"chuyenvien{index}") for index in range(12)]
+    refused = create_user("nghihuu", full_name="Người đã nghỉ hưu")
+    smtp_server.handler.refused_addresses.add(refused.email)
+    queued = [_assigned(user) for user in [*users, refused]]
+    db.session.commit()
+    up = settings()
+    app.extensions["eoffice"]["settings"] = up.replace(smtp_port=port, mail_retry_base_seconds=600)
+    down = build_transport(settings())
+
+    # Three times the attempt limit (EOFFICE_MAIL_MAX_ATTEMPTS=3 here) of passes, the clock driven
+    # past each retry time instead of waited for.
+    passes = 3 * up.mail_max_attempts
+    for _ in range(passes):
+        assert process_due(down, batch_size=5) == 5
+        assert process_due(down, batch_size=5) == 5
+        assert process_due(down, batch_size=5) == 3
+        _make_all_due()
+    down.close()
+
+    rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert {(row.status, row.attempts) for row in rows} == {(MessageStatus.PENDING, 0)}
+    assert all(row.last_error.startswith("mail server unavailable: SMTPServerDisconnected") for row in rows)
+    # The first message of each batch found the server down; the rest of the batch waited untried.
+    assert len(accepted) == 3 * passes
+
+    app.extensions["eoffice"]["settings"] = up
+    _deliver_all()
+
+    by_id = {row.id: row for row in db.session.scalars(select(OutboxMessage))}
+    assert {by_id[m.id].status for m in queued[:-1]} == {MessageStatus.SENT}
+    assert sorted(m["To"].addresses[0].addr_spec for m in smtp_server.messages) == sorted(
+        user.email for user in users
+    )
+    # What the server refused still fails at once, with its reason.
+    rejected = by_id[queued[-1].id]
+    assert rejected.status == MessageStatus.FAILED and rejected.attempts == 1
+    assert rejected.last_error.startswith("550")
+
+
+def test_during_an_outage_retries_space_out_with_the_messages_age_up_to_an_hour(leader, app):
+    app.extensions["eoffice"]["settings"] = settings().replace(smtp_port=1, mail_retry_base_seconds=30)
+    queued = _assigned(leader)
+    queued.created_at = utcnow() - timedelta(minutes=20)
+    old = _assigned(leader)
+    old.created_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    transport = build_transport(settings())
+    process_due(transport)
+    now = utcnow()
+    assert timedelta(minutes=15) < db.session.get(OutboxMessage, queued.id).next_attempt_at - now
+    assert db.session.get(OutboxMessage, queued.id).next_attempt_at - now < timedelta(minutes=25)
+    assert db.session.get(OutboxMessage, old.id).next_attempt_at - now < timedelta(hours=1, minutes=13)
 
 
 def test_a_message_leased_by_a_dead_worker_is_sent_after_the_lease_with_the_same_message_id(
