@@ -48,7 +48,9 @@ def decode_access_token(token: str) -> int:
         raise InvalidToken("malformed token") from exc
     if header.get("alg") not in ALLOWED_ALGORITHMS:
         raise InvalidToken("token algorithm not allowed")
-    key = config.jwt_keys.get(header.get("kid") or "")
+    kid = header.get("kid")
+    # Only a string names a key: a list or an object in the header is not a key id (nor hashable).
+    key = config.jwt_keys.get(kid) if isinstance(kid, str) else None
     if key is None:
         raise InvalidToken("unknown signing key")
     try:
@@ -58,7 +60,14 @@ def decode_access_token(token: str) -> int:
             algorithms=ALLOWED_ALGORITHMS,
             audience=config.jwt_audience,
             issuer=config.jwt_issuer,
-            options={"require_exp": True, "require_iat": True, "require_sub": True},
+            # python-jose checks `aud` only when the token has one: a token without it must not pass.
+            options={
+                "require_aud": True,
+                "require_iss": True,
+                "require_exp": True,
+                "require_iat": True,
+                "require_sub": True,
+            },
         )
     except JOSEError as exc:
         raise InvalidToken(str(exc) or "invalid token") from exc

@@ -99,8 +99,20 @@ def test_an_expired_token_is_refused(client, user):
     assert "expired" in response.get_json()["error"]["message"].lower()
 
 
-def test_a_token_without_expiry_is_refused(client, user):
-    assert _me(client, _sign(_claims(user.id, exp=None))).status_code == 401
+@pytest.mark.parametrize("claim", ["exp", "aud", "iss"])
+def test_a_token_without_a_required_claim_is_refused(client, user, claim):
+    response = _me(client, _sign(_claims(user.id, **{claim: None})))
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize("kid", [7, ["test-1"], {"id": "test-1"}, None])
+def test_a_token_whose_kid_is_not_a_string_is_refused(client, user, kid):
+    header = _b64({"alg": "HS256", "typ": "JWT", "kid": kid})
+    _, payload, signature = _sign(_claims(user.id)).split(".")
+    response = _me(client, f"{header}.{payload}.{signature}")
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
 
 
 def test_a_refresh_token_cannot_be_used_as_an_access_token(client, user):
