@@ -173,6 +173,71 @@ def test_admin_cannot_lock_themselves_out(client, login, province):
     assert db.session.get(User, me.id).roles == ["admin"]
 
 
+def _user_named(username):
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"password": "mật khẩu của kẻ chiếm quyền"},
+        {"roles": ["clerk"]},
+        {"is_active": False},
+        {"is_platform_admin": False},
+        {"full_name": "Ai đó"},
+        {"email": "attacker@example.com"},
+    ],
+)
+def test_an_agency_admin_cannot_change_a_platform_admin_of_their_agency(client, login, province, changes):
+    root = _user_named("root")
+    before = (root.password_hash, root.roles, root.is_active, root.full_name, root.email)
+    response = client.patch(f"/api/v1/admin/users/{root.id}", json=changes, headers=login("admin.ubnd"))
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "forbidden"
+    root = _user_named("root")
+    assert (root.password_hash, root.roles, root.is_active, root.full_name, root.email) == before
+    # The takeover of the finding: his password unchanged, the agency admin cannot log in as him.
+    assert client.get("/api/v1/me", headers=login("root")).get_json()["is_platform_admin"] is True
+
+
+def test_a_platform_admin_manages_another_platform_admin(client, login, province):
+    create_user("root2", roles=["admin"], is_platform_admin=True)
+    second = _user_named("root2")
+    response = client.patch(
+        f"/api/v1/admin/users/{second.id}", json={"full_name": "Quản trị 2"}, headers=login("root")
+    )
+    assert response.status_code == 200
+    assert _user_named("root2").full_name == "Quản trị 2"
+
+
+def test_a_platform_admin_demoting_himself_is_refused_when_he_is_the_last(client, login, province):
+    root = _user_named("root")
+    response = client.patch(
+        f"/api/v1/admin/users/{root.id}", json={"is_platform_admin": False}, headers=login("root")
+    )
+    assert response.status_code == 409
+    assert "last active platform admin" in response.get_json()["error"]["message"]
+    assert _user_named("root").is_platform_admin
+
+
+def test_a_platform_admin_can_be_demoted_while_another_remains_and_it_is_audited(client, login, province):
+    create_user("root2", roles=["admin"], is_platform_admin=True)
+    root = _user_named("root")
+    headers = login("root2")
+    demoted = client.patch(
+        f"/api/v1/admin/users/{root.id}", json={"is_platform_admin": False}, headers=headers
+    )
+    assert demoted.status_code == 200 and demoted.get_json()["is_platform_admin"] is False
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.event == "user.platform_admin_changed"))
+    assert (event.actor_username, event.target_id, event.details) == ("root2", str(root.id), {"to": False})
+    # root2 is now the last one: demoting or deactivating himself is refused.
+    root2 = _user_named("root2")
+    for changes in ({"is_platform_admin": False}, {"is_active": False}):
+        assert (
+            client.patch(f"/api/v1/admin/users/{root2.id}", json=changes, headers=headers).status_code == 409
+        )
+
+
 def test_user_list_is_scoped_to_the_admins_agency_and_paginated(client, login, province):
     response = client.get("/api/v1/admin/users?page_size=2", headers=login("admin.ubnd"))
     assert response.status_code == 200
