@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from jose import jwt
@@ -21,7 +22,13 @@ class InvalidToken(Exception):
     pass
 
 
-def issue_access_token(user_id: int) -> tuple[str, int]:
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: int
+    session_id: str
+
+
+def issue_access_token(user_id: int, session_id: str) -> tuple[str, int]:
     config = settings()
     kid, key = next(iter(config.jwt_keys.items()))
     now = utcnow()
@@ -29,6 +36,7 @@ def issue_access_token(user_id: int) -> tuple[str, int]:
         "iss": config.jwt_issuer,
         "aud": config.jwt_audience,
         "sub": str(user_id),
+        "sid": session_id,
         "iat": int(now.timestamp()),
         "nbf": int(now.timestamp()),
         "exp": int((now + timedelta(seconds=config.access_token_ttl)).timestamp()),
@@ -39,8 +47,8 @@ def issue_access_token(user_id: int) -> tuple[str, int]:
     return token, config.access_token_ttl
 
 
-def decode_access_token(token: str) -> int:
-    """The user id the token was issued to; InvalidToken for anything not exactly right."""
+def decode_access_token(token: str) -> AccessClaims:
+    """The user and session the token was issued to; InvalidToken for anything not exactly right."""
     config = settings()
     try:
         header = jwt.get_unverified_header(token)
@@ -74,9 +82,13 @@ def decode_access_token(token: str) -> int:
     if claims.get("typ") != "access":
         raise InvalidToken("not an access token")
     try:
-        return int(claims["sub"])
+        user_id = int(claims["sub"])
     except (TypeError, ValueError) as exc:
         raise InvalidToken("malformed subject") from exc
+    session_id = claims.get("sid")
+    if not isinstance(session_id, str) or not session_id:
+        raise InvalidToken("no session")
+    return AccessClaims(user_id, session_id)
 
 
 def new_refresh_secret() -> tuple[str, str]:

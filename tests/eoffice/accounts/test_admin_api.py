@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from eoffice.accounts.models import Agency, Unit, User
 from eoffice.audit.models import AuditEvent
 from eoffice.extensions import db
+from tests.conftest import TEST_PASSWORD
 from tests.factories import create_agency, create_user
 
 OTHER_AGENCY = "000.00.01.H49"
@@ -157,6 +158,52 @@ def test_deactivated_user_loses_access(client, login, province):
         == 200
     )
     assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def _sessions_of(client, username, count=2):
+    pairs = []
+    for _ in range(count):
+        response = client.post("/api/v1/auth/login", json={"username": username, "password": TEST_PASSWORD})
+        pairs.append(response.get_json())
+    return pairs
+
+
+def _still_works(client, pair) -> tuple[int, int]:
+    """(status of /me with the access token, status of a refresh with the refresh token)."""
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {pair['access_token']}"})
+    refreshed = client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    return me.status_code, refreshed.status_code
+
+
+def test_a_password_reset_by_an_admin_ends_every_session_of_the_user(client, login, province):
+    clerk = _user_named("clerk.ubnd")
+    sessions = _sessions_of(client, "clerk.ubnd")
+    response = client.patch(
+        f"/api/v1/admin/users/{clerk.id}", json={"password": "mật khẩu mới dài"}, headers=login("admin.ubnd")
+    )
+    assert response.status_code == 200
+    assert [_still_works(client, pair) for pair in sessions] == [(401, 401), (401, 401)]
+    assert client.get("/api/v1/me", headers=login("clerk.ubnd", "mật khẩu mới dài")).status_code == 200
+
+
+def test_deactivating_then_reactivating_a_user_leaves_no_earlier_session_working(client, login, province):
+    clerk = _user_named("clerk.ubnd")
+    sessions = _sessions_of(client, "clerk.ubnd")
+    admin = login("admin.ubnd")
+    for active in (False, True):
+        response = client.patch(f"/api/v1/admin/users/{clerk.id}", json={"is_active": active}, headers=admin)
+        assert response.status_code == 200
+    assert [_still_works(client, pair) for pair in sessions] == [(401, 401), (401, 401)]
+    assert client.get("/api/v1/me", headers=login("clerk.ubnd")).status_code == 200
+
+
+def test_other_changes_to_a_user_keep_their_sessions(client, login, province):
+    clerk = _user_named("clerk.ubnd")
+    [pair] = _sessions_of(client, "clerk.ubnd", count=1)
+    client.patch(
+        f"/api/v1/admin/users/{clerk.id}", json={"full_name": "Nguyễn Văn Tư"}, headers=login("admin.ubnd")
+    )
+    assert _still_works(client, pair) == (200, 200)
 
 
 def test_admin_cannot_lock_themselves_out(client, login, province):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from jose import jwt
 from sqlalchemy import func, select
 
 from eoffice.audit.models import AuditEvent
-from eoffice.auth.models import LoginFailure, RefreshToken
+from eoffice.auth.models import AuthSession, LoginFailure, RefreshToken
 from eoffice.db import utcnow
 from eoffice.extensions import db
 from tests.conftest import TEST_PASSWORD
@@ -148,6 +149,41 @@ def test_logout_revokes_the_refresh_token(client, clerk):
     )
     assert db.session.scalar(select(func.count()).where(RefreshToken.revoked_at.is_(None))) == 0
     assert len(_events("auth.logout")) == 1
+
+
+def _me_status(client, pair) -> int:
+    return client.get("/api/v1/me", headers={"Authorization": f"Bearer {pair['access_token']}"}).status_code
+
+
+def test_logout_refuses_the_access_token_of_that_session_at_once(client, clerk):
+    ended = _login(client).get_json()
+    other = _login(client).get_json()
+    assert (
+        client.post("/api/v1/auth/logout", json={"refresh_token": ended["refresh_token"]}).status_code == 204
+    )
+
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {ended['access_token']}"})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+    assert _me_status(client, other) == 200
+
+
+def test_reuse_of_a_refresh_token_refuses_every_access_token_of_the_session(client, clerk):
+    first = _login(client).get_json()
+    second = client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}).get_json()
+    assert _me_status(client, second) == 200
+
+    client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+
+    assert _me_status(client, first) == 401
+    assert _me_status(client, second) == 401
+
+
+def test_access_tokens_name_their_session(client, clerk):
+    pair = _login(client).get_json()
+    session = db.session.scalar(select(AuthSession))
+    assert jwt.get_unverified_claims(pair["access_token"])["sid"] == session.id
+    assert session.user_id == clerk.id and session.revoked_at is None
 
 
 class TestThrottling:
