@@ -44,3 +44,13 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(64), index=True)
     address: Mapped[str] = mapped_column(String(45), index=True)
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class KnownLoginAddress(Base):
+    """An address an account logged in from: others' failures do not slow that account there."""
+
+    __tablename__ = "known_login_addresses"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(45), primary_key=True)
+    last_login_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -74,7 +74,7 @@ def log_in(username: str, password: str, address: str) -> TokenPair:
             details={"reason": "inactive" if user and not user.is_active else "bad_credentials"},
         )
         raise LoginFailed()
-    throttle.clear_failures(username)
+    throttle.record_success(username, address)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     record_event("auth.login_succeeded", actor=user, address=address)
