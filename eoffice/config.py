@@ -174,14 +174,30 @@ class Settings:
         14 * 86400, _parse_int(60, 365 * 86400), "Refresh token lifetime, seconds."
     )
     login_max_failures: int = _setting(
-        5, _parse_int(1), "Failed logins of one account within the window before it is throttled."
+        5,
+        _parse_int(1),
+        "Failed logins of one account within the window before its next attempts wait: from the "
+        "failing address always, from others only if the account never logged in from them.",
     )
     login_max_failures_per_address: int = _setting(
-        20, _parse_int(1), "Failed logins from one address within the window before it is throttled."
+        20,
+        _parse_int(1),
+        "Failed logins from one address within the window before its next attempts wait, except for "
+        "accounts that logged in from it before (the colleagues behind a shared proxy).",
     )
-    login_failure_window: int = _setting(900, _parse_int(1), "Throttling window, seconds.")
+    login_max_delay: int = _setting(
+        60,
+        _parse_int(1, 3600),
+        "Longest wait before the next login attempt, seconds: it starts at 1 and doubles with each failure.",
+    )
+    login_failure_window: int = _setting(
+        900, _parse_int(1), "Failed logins older than this, seconds, no longer count."
+    )
     proxy_count: int = _setting(
-        0, _parse_int(0, 5), "Reverse proxies in front of the server whose X-Forwarded-For is trusted."
+        0,
+        _parse_int(0, 5),
+        "Reverse proxies in front of the server that append the client's address to X-Forwarded-For "
+        "(1 behind the nginx example); logins are throttled per address, so it must be right.",
     )
     max_upload_size: int = _setting(
         512 * 1024 * 1024, _parse_int(1), "Largest accepted file, bytes (413 beyond)."

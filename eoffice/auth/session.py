@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
+from eoffice.auth.models import AuthSession
 from eoffice.auth.tokens import InvalidToken, decode_access_token
 from eoffice.extensions import db
 
@@ -21,19 +22,26 @@ def _unauthorized(message: str) -> ApiError:
     )
 
 
-# The roles in the same statement (every request checks them); built once, as every request runs it.
-_USER_WITH_ROLES = select(User).options(joinedload(User.role_rows)).where(User.id == bindparam("id"))
+# The session, its user and his roles in one statement: every request runs it, so it is built once.
+_SESSION_WITH_USER = (
+    select(AuthSession)
+    .options(joinedload(AuthSession.user).joinedload(User.role_rows))
+    .where(AuthSession.id == bindparam("id"))
+)
 
 
 def user_from_token(token: str) -> User:
+    """The active user of a live session; 401 once the session ended, even before the token expires."""
     try:
-        user_id = decode_access_token(token)
+        claims = decode_access_token(token)
     except InvalidToken as exc:
         raise _unauthorized(f"invalid access token: {exc}") from exc
-    user = db.session.execute(_USER_WITH_ROLES, {"id": user_id}).unique().scalar_one_or_none()
-    if user is None or not user.is_active:
+    session = db.session.execute(_SESSION_WITH_USER, {"id": claims.session_id}).unique().scalar_one_or_none()
+    if session is None or session.user_id != claims.user_id or session.revoked_at is not None:
+        raise _unauthorized("session ended; log in again")
+    if not session.user.is_active:
         raise _unauthorized("account disabled or removed")
-    return user
+    return session.user
 
 
 def current_user() -> User:
