@@ -210,6 +210,25 @@ class Settings:
         "background (queued, indexed by `flask document-text-worker`); unset means inline on SQLite, "
         "background otherwise.",
     )
+    parser_max_memory: int = _setting(
+        512 * 1024 * 1024,
+        _parse_int(64 * 1024 * 1024),
+        "Memory (address space, bytes) of the child process that reads an untrusted file (a PDF's text "
+        "or pages); a file that needs more is kept without its text.",
+    )
+    parser_timeout: float = _setting(
+        30.0,
+        _parse_float(0.5, 3600),
+        "Seconds (wall clock, and of CPU) the child reading an untrusted file may take before it is killed.",
+    )
+    parser_max_pages: int = _setting(
+        2000,
+        _parse_int(1),
+        "Pages of a PDF whose text is read for search; a meeting document with more is refused.",
+    )
+    parser_max_output: int = _setting(
+        1024 * 1024, _parse_int(1024), "Text taken from one file for search, bytes of UTF-8 at most."
+    )
     download_link_ttl: int = _setting(300, _parse_int(10, 7 * 86400), "Validity of download links, seconds.")
     storage_path: str | None = _setting(
         None, _parse_str, "Folder of the local-disk object store; unset means instance/storage."

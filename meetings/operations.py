@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any, BinaryIO
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 from sqlalchemy import select
 
 from eoffice.accounts.models import User
@@ -14,6 +12,7 @@ from eoffice.api_base import ApiError, invalid
 from eoffice.db import utcnow
 from eoffice.extensions import db
 from eoffice.storage.operations import store_file
+from eoffice.untrusted import Failure, pdf_page_count
 from meetings import notifications
 from meetings.models import (
     AgendaItem,
@@ -252,18 +251,22 @@ def update_agenda_item(meeting: Meeting, item: AgendaItem, data: dict[str, Any])
 
 
 def count_pdf_pages(stream: BinaryIO) -> int | None:
-    """Pages of a PDF read from a seekable stream (rewound afterwards); None when it is not a PDF."""
+    """Pages of a PDF read from a seekable stream (rewound afterwards); None when it is not a PDF.
+
+    Read in a bounded child process (eoffice.untrusted): a PDF it cannot read within the limits is
+    refused with a 422 naming the file, as an unreadable one is, since the live room could not show it.
+    """
     start = stream.tell()
     is_pdf = stream.read(5) == b"%PDF-"
     stream.seek(start)
     if not is_pdf:
         return None
-    try:
-        pages = len(PdfReader(stream).pages)
-    except (PyPdfError, ValueError, KeyError, OSError) as exc:
-        raise invalid("file", f"not a readable PDF: {exc}") from exc
-    finally:
-        stream.seek(start)
+    parsed = pdf_page_count(stream)
+    if parsed.failure == Failure.UNREADABLE:
+        raise invalid("file", f"not a readable PDF: {parsed.reason}")
+    if parsed.failure is not None:
+        raise invalid("file", f"the PDF cannot be read within the server's limits: {parsed.reason}")
+    pages = int(parsed.output)
     if pages < 1:
         raise invalid("file", "the PDF has no pages")
     return pages

@@ -1,0 +1,150 @@
+"""Parsers of untrusted files, run in a child process bounded in memory, CPU and wall time, and output.
+
+A PDF of a few hundred kilobytes can inflate to gigabytes inside a parser; in the server's own process
+that took the server down. Here each parse is a child (eoffice/untrusted_child.py) that sets its own
+limits before it reads the file, and that the server kills when it overstays; a file over the limits
+gives a Parsed naming the reason instead of an exception. Works with threads and under gevent (whose
+monkey-patched subprocess waits without blocking the other greenlets).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, BinaryIO
+
+from eoffice.runtime import settings
+
+if TYPE_CHECKING:
+    from eoffice.config import Settings
+
+log = logging.getLogger(__name__)
+
+CHILD = str(Path(__file__).with_name("untrusted_child.py"))
+
+
+class Failure(StrEnum):
+    TOO_LARGE = "too_large"
+    TIMED_OUT = "timed_out"
+    UNREADABLE = "unreadable"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one parse may use: address space (bytes), seconds (wall and CPU), pages, output bytes."""
+
+    max_memory: int
+    timeout: float
+    max_pages: int
+    max_output: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        return cls(
+            max_memory=settings.parser_max_memory,
+            timeout=settings.parser_timeout,
+            max_pages=settings.parser_max_pages,
+            max_output=settings.parser_max_output,
+        )
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What a parser gave: its output, or why there is none (failure and a sentence saying why)."""
+
+    output: str = ""
+    failure: Failure | None = None
+    reason: str = ""
+
+
+def run_parser(task: str, source: BinaryIO | Iterable[bytes], limits: Limits) -> Parsed:
+    """Run one task of untrusted_child.py (pdf_text, pdf_pages) over a file given as a stream or chunks."""
+    with (
+        tempfile.TemporaryFile() as given,
+        tempfile.TemporaryFile() as output,
+        tempfile.TemporaryFile() as errors,
+    ):
+        if hasattr(source, "read"):
+            start = source.tell()
+            shutil.copyfileobj(source, given, 1024 * 1024)
+            source.seek(start)
+        else:
+            for chunk in source:
+                given.write(chunk)
+        given.seek(0)
+        command = [
+            sys.executable,
+            # Isolated: no user site, no environment variables, no current folder on the path.
+            "-I",
+            CHILD,
+            task,
+            str(limits.max_memory),
+            str(math.ceil(limits.timeout)),
+            str(limits.max_pages),
+            str(limits.max_output),
+        ]
+        child = subprocess.Popen(command, stdin=given, stdout=output, stderr=errors, close_fds=True)
+        try:
+            returncode = child.wait(timeout=limits.timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+            return Parsed(failure=Failure.TIMED_OUT, reason=f"not finished within {limits.timeout:g} s")
+        if returncode != 0:
+            return _died(task, returncode, limits, errors)
+        output.seek(0)
+        # The child writes at most max_output bytes and a line; more is not read whatever it wrote.
+        status, _, payload = output.read(limits.max_output + 4096).partition(b"\n")
+    text = payload.decode("utf-8", "replace")
+    if status == b"ok":
+        return Parsed(output=text)
+    try:
+        return Parsed(failure=Failure(status.decode("ascii")), reason=text)
+    except (UnicodeDecodeError, ValueError):
+        return Parsed(failure=Failure.UNREADABLE, reason=f"the parser answered {status[:40]!r}")
+
+
+def _died(task: str, returncode: int, limits: Limits, errors: IO[bytes]) -> Parsed:
+    if returncode == -signal.SIGXCPU:
+        return Parsed(
+            failure=Failure.TIMED_OUT, reason=f"used more than {math.ceil(limits.timeout)} s of CPU time"
+        )
+    if returncode == -signal.SIGXFSZ:
+        return Parsed(failure=Failure.TOO_LARGE, reason=f"output over the limit of {limits.max_output} bytes")
+    if returncode in (-signal.SIGABRT, -signal.SIGKILL):
+        # PDFium aborts when an allocation fails (with RLIMIT_AS set, at the memory limit); the kernel's
+        # out-of-memory killer sends SIGKILL.
+        return Parsed(
+            failure=Failure.TOO_LARGE,
+            reason=f"needed more than the memory limit of {limits.max_memory} bytes",
+        )
+    if returncode < 0:
+        return Parsed(
+            failure=Failure.UNREADABLE, reason=f"the parser crashed ({signal.Signals(-returncode).name})"
+        )
+    errors.seek(0, 2)
+    errors.seek(max(0, errors.tell() - 2000))
+    log.error("parser %s exited with %s: %s", task, returncode, errors.read().decode("utf-8", "replace"))
+    return Parsed(failure=Failure.UNREADABLE, reason=f"the parser failed (exit status {returncode})")
+
+
+def pdf_text(source: BinaryIO | Iterable[bytes], limits: Limits | None = None) -> Parsed:
+    """The text layer of a PDF ("" for a scan), of at most max_pages pages and max_output bytes.
+
+    Limits default to the application's settings (EOFFICE_PARSER_*).
+    """
+    return run_parser("pdf_text", source, limits or Limits.of(settings()))
+
+
+def pdf_page_count(source: BinaryIO | Iterable[bytes], limits: Limits | None = None) -> Parsed:
+    """The number of pages of a PDF, as digits; too_large beyond max_pages."""
+    return run_parser("pdf_pages", source, limits or Limits.of(settings()))

@@ -1,0 +1,84 @@
+"""The child process of eoffice.untrusted: limits itself, then parses one untrusted file from its stdin.
+
+Run as a script (`python -I eoffice/untrusted_child.py <task> <memory> <cpu seconds> <pages> <output>`),
+never imported by the server: it needs nothing of eoffice, so that a call costs one interpreter and
+one import of the parser. The file arrives on stdin (a regular file, so PDFium seeks in it instead of
+getting a copy in memory); stdout gets one line naming the outcome (ok, too_large, unreadable), then
+the text or the reason, never more than the output limit.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+
+
+def limit_self(max_memory: int, cpu_seconds: int, max_output: int) -> None:
+    """Set before the input is touched: over them the kernel refuses memory or ends the process."""
+    resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
+    # SIGXCPU ends the process at the soft limit; the hard one kills it if SIGXCPU were ignored.
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    # The outcome line and its reason fit in the margin; past it SIGXFSZ ends the process.
+    resource.setrlimit(resource.RLIMIT_FSIZE, (max_output + 4096, max_output + 4096))
+    # A parser aborting over its memory limit must not write a core file of that size.
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def pdf_text(document, max_pages: int, max_output: int) -> str:
+    """The text of the first max_pages pages, cut at max_output bytes of UTF-8."""
+    parts: list[str] = []
+    size = 0
+    for index in range(min(len(document), max_pages)):
+        page = document[index]
+        text_page = page.get_textpage()
+        chunk = text_page.get_text_range()
+        text_page.close()
+        page.close()
+        parts.append(chunk)
+        size += len(chunk.encode("utf-8")) + 1
+        if size >= max_output:
+            break
+    return "\n".join(parts).encode("utf-8")[:max_output].decode("utf-8", "ignore")
+
+
+def pdf_pages(document, max_pages: int) -> str:
+    pages = len(document)
+    if pages > max_pages:
+        raise OverLimit(f"the PDF has {pages} pages, more than the limit of {max_pages}")
+    return str(pages)
+
+
+class OverLimit(Exception):
+    """The file is readable but larger than a limit the parser checks itself (pages)."""
+
+
+def main(argv: list[str]) -> int:
+    task, max_memory, cpu_seconds, max_pages, max_output = argv[0], *map(int, argv[1:5])
+    limit_self(max_memory, cpu_seconds, max_output)
+    out = sys.stdout.buffer
+    try:
+        import pypdfium2
+
+        try:
+            document = pypdfium2.PdfDocument(sys.stdin.buffer)
+        except pypdfium2.PdfiumError as exc:
+            out.write(b"unreadable\n" + str(exc).encode("utf-8")[:1000])
+            return 0
+        if task == "pdf_text":
+            result = pdf_text(document, max_pages, max_output)
+        elif task == "pdf_pages":
+            result = pdf_pages(document, max_pages)
+        else:
+            out.write(b"unreadable\nunknown task " + task.encode("utf-8")[:100])
+            return 0
+    except OverLimit as exc:
+        out.write(b"too_large\n" + str(exc).encode("utf-8"))
+    except MemoryError:
+        out.write(b"too_large\n" + f"needed more than the memory limit of {max_memory} bytes".encode())
+    else:
+        out.write(b"ok\n" + result.encode("utf-8"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
