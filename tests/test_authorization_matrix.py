@@ -87,15 +87,14 @@ class Probe:
 class Entry:
     """How to ask a route about a target, and whether the rules let the caller through.
 
-    `rule(user, target)` answers from the permission rules; `mutating` routes are checked to change
-    nothing when they refuse (and the world is restored after any change); `listed(user, target, body)`
-    checks that a list shows exactly what the rules let the caller see.
+    `rule(user, target)` answers from the permission rules; `listed(user, target, body)` checks that a
+    list shows exactly what the rules let the caller see. Every probe, reading or writing, is checked
+    to change nothing when it is refused, and the world is restored after any change.
     """
 
     kinds: tuple[str, ...]
     probe: Callable[[Target, User | None], Probe]
     rule: Callable[[User, Target], bool]
-    mutating: bool = False
     listed: Callable[[User, Target, Any], None] | None = None
 
 
@@ -197,6 +196,12 @@ def _shows_visible_agenda(user: User, t: Target, body: Any) -> None:
     assert _ids(body["documents"]) == _expected_documents(user, meeting), "documents shown"
 
 
+def _shows_visible_minutes(user: User, t: Target, body: Any) -> None:
+    meeting = _meeting(t)
+    items = {i.id for i in meeting.agenda_items if meeting_policy.may_see_item(user, i)}
+    assert {s["agenda_item_id"] for s in body["sections"]} - {None} == items, "minutes sections shown"
+
+
 def _lists_readable_meeting_documents(user: User, t: Target, body: Any) -> None:
     assert _ids(body) == _expected_documents(user, _meeting(t)), "meeting documents listed"
 
@@ -247,7 +252,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
         ("caller",), _get("/api/v1/me/notification-preferences"), _anyone
     ),
     ("PUT", "/api/v1/me/notification-preferences"): Entry(
-        ("caller",), _send("PUT", "/api/v1/me/notification-preferences", json={"modes": {}}), _anyone, True
+        ("caller",), _send("PUT", "/api/v1/me/notification-preferences", json={"modes": {}}), _anyone
     ),
     # Agencies, units, users: the directory is open to members, its administration to administrators.
     ("GET", "/api/v1/people"): Entry(("agency",), _get("/api/v1/people?agency_id={t.agency_id}"), _anyone),
@@ -256,7 +261,6 @@ MATRIX: dict[tuple[str, str], Entry] = {
         ("caller",),
         _send("POST", "/api/v1/admin/agencies", json={"id": "000.00.09.H49", "name": "Cơ quan mới"}),
         _permits(P.CREATE_AGENCY, lambda t: None),
-        True,
     ),
     ("GET", "/api/v1/admin/agencies/<agency_id>"): Entry(
         ("agency",), _get("/api/v1/admin/agencies/{t.agency_id}"), _anyone
@@ -265,7 +269,6 @@ MATRIX: dict[tuple[str, str], Entry] = {
         ("agency",),
         _send("PATCH", "/api/v1/admin/agencies/{t.agency_id}", json={"name": "Tên mới"}),
         lambda user, t: can(user, P.UPDATE_AGENCY, db.session.get(Agency, t.agency_id)),
-        True,
     ),
     ("GET", "/api/v1/admin/agencies/<agency_id>/units"): Entry(
         ("agency",), _get("/api/v1/admin/agencies/{t.agency_id}/units"), _anyone
@@ -274,13 +277,11 @@ MATRIX: dict[tuple[str, str], Entry] = {
         ("agency",),
         _send("POST", "/api/v1/admin/agencies/{t.agency_id}/units", json={"name": "Phòng mới"}),
         _permits(P.MANAGE_UNITS),
-        True,
     ),
     ("PATCH", "/api/v1/admin/units/<int:unit_id>"): Entry(
         ("agency",),
         _send("PATCH", "/api/v1/admin/units/{t.unit_id}", json={"name": "Phòng đổi tên"}),
         _permits(P.MANAGE_UNITS),
-        True,
     ),
     ("GET", "/api/v1/admin/users"): Entry(
         ("agency",), _get("/api/v1/admin/users?agency_id={t.agency_id}"), _permits(P.VIEW_USERS)
@@ -291,7 +292,6 @@ MATRIX: dict[tuple[str, str], Entry] = {
             "POST", "/api/v1/admin/users", {"json": {**NEW_USER, "agency_id": t.agency_id}}
         ),
         _permits(P.MANAGE_USERS),
-        True,
     ),
     ("GET", "/api/v1/admin/users/<int:user_id>"): Entry(
         ("agency",),
@@ -302,7 +302,6 @@ MATRIX: dict[tuple[str, str], Entry] = {
         ("agency",),
         _send("PATCH", "/api/v1/admin/users/{t.user_id}", json={"full_name": "Tên Đổi"}),
         _permits(P.MANAGE_USERS, lambda t: db.session.get(User, t.user_id)),
-        True,
     ),
     ("GET", "/api/v1/admin/audit-events"): Entry(
         ("agency",), _get("/api/v1/admin/audit-events?agency_id={t.agency_id}"), _permits(P.READ_AUDIT)
@@ -318,13 +317,11 @@ MATRIX: dict[tuple[str, str], Entry] = {
         ("agency",),
         _send("POST", "/api/v1/admin/outbox/{t.message_id}/retry"),
         _permits(P.MANAGE_OUTBOX),
-        True,
     ),
     ("POST", "/api/v1/admin/outbox/<int:message_id>/cancel"): Entry(
         ("agency",),
         _send("POST", "/api/v1/admin/outbox/{t.message_id}/cancel"),
         _permits(P.MANAGE_OUTBOX),
-        True,
     ),
     # Documents.
     ("GET", "/api/v1/documents"): Entry(
@@ -335,13 +332,11 @@ MATRIX: dict[tuple[str, str], Entry] = {
         ("caller",),
         _send("POST", "/api/v1/documents/incoming", json={}),
         _on_own_agency(P.CREATE_INCOMING),
-        True,
     ),
     ("POST", "/api/v1/documents/outgoing"): Entry(
         ("caller",),
         _send("POST", "/api/v1/documents/outgoing", json={}),
         _on_own_agency(P.CREATE_OUTGOING),
-        True,
     ),
     ("GET", "/api/v1/documents/<int:document_id>"): Entry(
         DOCUMENTS, _get("/api/v1/documents/{t.document_id}"), _permits(P.VIEW_DOCUMENT, _document)
@@ -350,19 +345,16 @@ MATRIX: dict[tuple[str, str], Entry] = {
         tuple(f"{kind}@edit" for kind in DOCUMENTS),
         _send("PATCH", "/api/v1/documents/{t.document_id}", json={"subject": "Trích yếu mới"}),
         _takes_action,
-        True,
     ),
     ("POST", "/api/v1/documents/<int:document_id>/files"): Entry(
         tuple(f"{kind}@edit" for kind in DOCUMENTS),
         _multipart("POST", "/api/v1/documents/{t.document_id}/files", lambda t: {"replace_main": "false"}),
         _takes_action,
-        True,
     ),
     ("POST", "/api/v1/documents/<int:document_id>/actions/<action>"): Entry(
         tuple(f"{kind}@{action}" for kind in DOCUMENTS for action in ACTIONS),
         _send("POST", "/api/v1/documents/{t.document_id}/actions/{t.action}", json={}),
         _takes_action,
-        True,
     ),
     ("GET", "/api/v1/documents/<int:document_id>/files/<int:file_id>"): Entry(
         DOCUMENTS,
@@ -378,7 +370,6 @@ MATRIX: dict[tuple[str, str], Entry] = {
         ("agency",),
         _send("PUT", "/api/v1/documents/settings/{t.agency_id}", json={"review_levels": 2}),
         _permits(P.MANAGE_DOCUMENT_SETTINGS),
-        True,
     ),
     ("GET", "/api/v1/documents/registers/<direction>"): Entry(
         ("agency",),
@@ -420,7 +411,6 @@ MATRIX: dict[tuple[str, str], Entry] = {
             },
         ),
         lambda user, t: meeting_policy.may_organise(user),
-        True,
     ),
     ("GET", "/api/v1/meetings"): Entry(
         ("caller",), _get("/api/v1/meetings"), _anyone, listed=_lists_visible_meetings
@@ -435,14 +425,12 @@ MATRIX: dict[tuple[str, str], Entry] = {
         ("meeting",),
         _send("PATCH", "/api/v1/meetings/{t.meeting_id}", json={"location": "Phòng họp số 2"}),
         _meeting_rule(meeting_policy.may_manage),
-        True,
     ),
     **{
         ("POST", f"/api/v1/meetings/<int:meeting_id>/{step}"): Entry(
             ("meeting",),
             _send("POST", f"/api/v1/meetings/{{t.meeting_id}}/{step}"),
             _meeting_rule(meeting_policy.may_manage),
-            True,
         )
         for step in ("invite", "start", "close", "cancel")
     },
@@ -450,7 +438,6 @@ MATRIX: dict[tuple[str, str], Entry] = {
         ("meeting",),
         _send("POST", "/api/v1/meetings/{t.meeting_id}/agenda", json={"title": "Mục mới"}),
         _meeting_rule(meeting_policy.may_manage),
-        True,
     ),
     ("PATCH", "/api/v1/meetings/<int:meeting_id>/agenda/<int:item_id>"): Entry(
         AGENDA,
@@ -458,7 +445,6 @@ MATRIX: dict[tuple[str, str], Entry] = {
         lambda user, t: (
             meeting_policy.may_manage(user, _meeting(t)) and meeting_policy.may_see_item(user, _item(t))
         ),
-        True,
     ),
     ("GET", "/api/v1/meetings/<int:meeting_id>/documents"): Entry(
         ("meeting",),
@@ -472,7 +458,6 @@ MATRIX: dict[tuple[str, str], Entry] = {
             "POST", "/api/v1/meetings/{t.meeting_id}/documents", lambda t: {"agenda_item_id": str(t.item_id)}
         ),
         _uploads_to_item,
-        True,
     ),
     ("GET", "/api/v1/meetings/<int:meeting_id>/documents/<int:document_id>"): Entry(
         MEETING_DOCUMENTS,
@@ -485,25 +470,25 @@ MATRIX: dict[tuple[str, str], Entry] = {
         _reads_meeting_document,
     ),
     ("GET", "/api/v1/meetings/<int:meeting_id>/minutes"): Entry(
-        ("meeting",), _get("/api/v1/meetings/{t.meeting_id}/minutes"), _meeting_rule(meeting_policy.may_view)
+        ("meeting",),
+        _get("/api/v1/meetings/{t.meeting_id}/minutes"),
+        _meeting_rule(meeting_policy.may_view),
+        listed=_shows_visible_minutes,
     ),
     ("POST", "/api/v1/meetings/<int:meeting_id>/minutes/submit"): Entry(
         ("meeting",),
         _send("POST", "/api/v1/meetings/{t.meeting_id}/minutes/submit"),
         _meeting_rule(meeting_policy.may_write_minutes),
-        True,
     ),
     ("POST", "/api/v1/meetings/<int:meeting_id>/minutes/return"): Entry(
         ("meeting",),
         _send("POST", "/api/v1/meetings/{t.meeting_id}/minutes/return", json={"comment": "Đề nghị sửa"}),
         _meeting_rule(meeting_policy.may_approve_minutes),
-        True,
     ),
     ("POST", "/api/v1/meetings/<int:meeting_id>/minutes/approve"): Entry(
         ("meeting",),
         _send("POST", "/api/v1/meetings/{t.meeting_id}/minutes/approve"),
         _meeting_rule(meeting_policy.may_approve_minutes),
-        True,
     ),
     ("GET", "/api/v1/meetings/<int:meeting_id>/minutes/pdf"): Entry(
         ("meeting",),
@@ -518,7 +503,6 @@ MATRIX: dict[tuple[str, str], Entry] = {
             json={"question": "Ý kiến về dự thảo?", "deadline": "2027-01-15T17:00:00+07:00"},
         ),
         _meeting_rule(meeting_policy.may_manage),
-        True,
     ),
     ("GET", "/api/v1/meetings/<int:meeting_id>/opinions"): Entry(
         ("meeting",), _get("/api/v1/meetings/{t.meeting_id}/opinions"), _meeting_rule(meeting_policy.may_view)
@@ -534,7 +518,6 @@ MATRIX: dict[tuple[str, str], Entry] = {
             "POST", "/api/v1/meetings/{t.meeting_id}/opinions/{t.poll_id}/answers", json={"option": "Đồng ý"}
         ),
         _meeting_rule(lambda user, m: meeting_policy.may_view(user, m) and meeting_policy.may_vote(user, m)),
-        True,
     ),
 }
 
@@ -764,12 +747,10 @@ def _probe(
             entry.listed(user, target, body)
         except AssertionError as error:
             problem = f"LEAK or loss in a list ({error}), {where}"
-    if entry.mutating or problem:
-        changed = fingerprint() != world.baseline
-        if changed:
-            world.restore()
-            if not allowed:
-                problem = problem or f"refused but wrote to the database, {where}"
+    if fingerprint() != world.baseline:
+        world.restore()
+        if not allowed:
+            problem = problem or f"refused but wrote to the database, {where}"
     return problem
 
 
