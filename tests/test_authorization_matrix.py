@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.test import TestResponse
 
 from eoffice import create_app
 from eoffice.accounts.models import Agency, User
@@ -72,7 +73,7 @@ class Target:
             raise AttributeError(name) from None
 
     def __str__(self) -> str:
-        extra = f" {self.ids['action']}" if "action" in self.ids else ""
+        extra = f" {self.ids['variant']}" if "variant" in self.ids else ""
         return f"{self.side} {self.kind}{extra}"
 
 
@@ -87,7 +88,7 @@ class Probe:
 class Entry:
     """How to ask a route about a target, and whether the rules let the caller through.
 
-    `rule(user, target)` answers from the permission rules; `listed(user, target, body)` checks that a
+    `rule(user, target)` answers from the permission rules; `listed(user, target, response)` checks that a
     list shows exactly what the rules let the caller see. Every probe, reading or writing, is checked
     to change nothing when it is refused, and the world is restored after any change.
     """
@@ -95,7 +96,7 @@ class Entry:
     kinds: tuple[str, ...]
     probe: Callable[[Target, User | None], Probe]
     rule: Callable[[User, Target], bool]
-    listed: Callable[[User, Target, Any], None] | None = None
+    listed: Callable[[User, Target, TestResponse], None] | None = None
 
 
 # Loading what a target names, fresh from the database (the world is restored between probes).
@@ -136,7 +137,7 @@ def _takes_action(user: User, t: Target) -> bool:
     if not can(user, P.VIEW_DOCUMENT, document):
         return False
     transition = workflow.TRANSITIONS.get(
-        (Direction(document.direction), Status(document.status), Action(t.action))
+        (Direction(document.direction), Status(document.status), Action(t.variant))
     )
     return transition is None or (
         transition.permission is not None and can(user, transition.permission, document)
@@ -173,13 +174,21 @@ def _ids(items: list[dict]) -> set[int]:
     return {item["id"] for item in items}
 
 
-def _lists_visible_documents(user: User, t: Target, body: Any) -> None:
-    world_documents = db.session.scalars(sa.select(Document)).all()
-    expected = {d.id for d in world_documents if can(user, P.VIEW_DOCUMENT, d)}
-    assert _ids(body["items"]) == expected, "documents listed"
+def _lists_visible_documents(user: User, t: Target, response: TestResponse) -> None:
+    """All of them with status=all; a search or the caller's waiting list holds no other."""
+    visible = {d.id for d in db.session.scalars(sa.select(Document)) if can(user, P.VIEW_DOCUMENT, d)}
+    listed = _ids(response.get_json()["items"])
+    assert listed == visible if t.variant == "status=all" else listed <= visible, "documents listed"
 
 
-def _lists_visible_meetings(user: User, t: Target, body: Any) -> None:
+def _lists_visible_register_rows(user: User, t: Target, response: TestResponse) -> None:
+    secret = db.session.get(Document, t.secret_document_id)
+    shown = secret.subject in response.get_data(as_text=True)
+    assert shown == (t.variant == "incoming" and can(user, P.VIEW_DOCUMENT, secret)), "register rows"
+
+
+def _lists_visible_meetings(user: User, t: Target, response: TestResponse) -> None:
+    body = response.get_json()
     meetings = db.session.scalars(sa.select(Meeting)).all()
     assert _ids(body) == {m.id for m in meetings if meeting_policy.may_view(user, m)}, "meetings listed"
 
@@ -189,20 +198,23 @@ def _expected_documents(user: User, meeting: Meeting) -> set[int]:
     return {d.id for d in documents if meeting_policy.may_read_document(user, meeting, d)}
 
 
-def _shows_visible_agenda(user: User, t: Target, body: Any) -> None:
+def _shows_visible_agenda(user: User, t: Target, response: TestResponse) -> None:
+    body = response.get_json()
     meeting = _meeting(t)
     items = {i.id for i in meeting.agenda_items if meeting_policy.may_see_item(user, i)}
     assert _ids(body["agenda"]) == items, "agenda items shown"
     assert _ids(body["documents"]) == _expected_documents(user, meeting), "documents shown"
 
 
-def _shows_visible_minutes(user: User, t: Target, body: Any) -> None:
+def _shows_visible_minutes(user: User, t: Target, response: TestResponse) -> None:
+    body = response.get_json()
     meeting = _meeting(t)
     items = {i.id for i in meeting.agenda_items if meeting_policy.may_see_item(user, i)}
     assert {s["agenda_item_id"] for s in body["sections"]} - {None} == items, "minutes sections shown"
 
 
-def _lists_readable_meeting_documents(user: User, t: Target, body: Any) -> None:
+def _lists_readable_meeting_documents(user: User, t: Target, response: TestResponse) -> None:
+    body = response.get_json()
     assert _ids(body) == _expected_documents(user, _meeting(t)), "meeting documents listed"
 
 
@@ -325,7 +337,10 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ),
     # Documents.
     ("GET", "/api/v1/documents"): Entry(
-        ("caller",), _get("/api/v1/documents?status=all&limit=100"), _anyone, listed=_lists_visible_documents
+        ("caller@status=all", "caller@status=all&q=nhân sự", "caller@direction=incoming"),
+        _get("/api/v1/documents?limit=100&{t.variant}"),
+        _anyone,
+        listed=_lists_visible_documents,
     ),
     ("GET", "/api/v1/documents/types"): Entry(("caller",), _get("/api/v1/documents/types"), _anyone),
     ("POST", "/api/v1/documents/incoming"): Entry(
@@ -353,7 +368,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ),
     ("POST", "/api/v1/documents/<int:document_id>/actions/<action>"): Entry(
         tuple(f"{kind}@{action}" for kind in DOCUMENTS for action in ACTIONS),
-        _send("POST", "/api/v1/documents/{t.document_id}/actions/{t.action}", json={}),
+        _send("POST", "/api/v1/documents/{t.document_id}/actions/{t.variant}", json={}),
         _takes_action,
     ),
     ("GET", "/api/v1/documents/<int:document_id>/files/<int:file_id>"): Entry(
@@ -372,9 +387,10 @@ MATRIX: dict[tuple[str, str], Entry] = {
         _permits(P.MANAGE_DOCUMENT_SETTINGS),
     ),
     ("GET", "/api/v1/documents/registers/<direction>"): Entry(
-        ("agency",),
-        _get(f"/api/v1/documents/registers/incoming?{PERIOD}&format=csv&agency_id={{t.agency_id}}"),
+        ("agency@incoming", "agency@outgoing"),
+        _get(f"/api/v1/documents/registers/{{t.variant}}?{PERIOD}&format=csv&agency_id={{t.agency_id}}"),
         _permits(P.PRINT_REGISTERS),
+        listed=_lists_visible_register_rows,
     ),
     ("GET", "/api/v1/documents/statistics"): Entry(
         ("agency",),
@@ -536,9 +552,9 @@ class World:
 
     def of(self, kind: str) -> list[Target]:
         """The targets of a kind; `document:open@assign` is the open document asked to be assigned."""
-        base, _, action = kind.partition("@")
+        base, _, variant = kind.partition("@")
         found = self.targets[base]
-        return [replace(t, ids={**t.ids, "action": action}) for t in found] if action else found
+        return [replace(t, ids={**t.ids, "variant": variant}) for t in found] if variant else found
 
     def restore(self) -> None:
         """Back to the world as built: a probe that changed something leaves nothing for the next."""
@@ -579,7 +595,7 @@ def _build_side(client, side: str) -> tuple[dict[str, Target], dict[str, User]]:
         clerk=clerk,
         leader=leader,
         handler=staff,
-        metadata={"number": 12, "confidentiality": "secret"},
+        metadata={"number": 12, "confidentiality": "secret", "subject": f"Về công tác nhân sự {side}"},
     )
     draft = create_document("draft", drafter=specialist)
     plain = storage_operations.store_file(io.BytesIO(make_pdf(1)), "ghi-chu.pdf", uploaded_by=specialist)
@@ -636,7 +652,13 @@ def _build_side(client, side: str) -> tuple[dict[str, Target], dict[str, User]]:
         return document.files[0].stored_file_id
 
     targets = {
-        "agency": target("agency", unit_id=unit_id, user_id=specialist.id, message_id=message.id),
+        "agency": target(
+            "agency",
+            unit_id=unit_id,
+            user_id=specialist.id,
+            message_id=message.id,
+            secret_document_id=secret_doc.id,
+        ),
         "document:open": target("document:open", document_id=open_doc.id, file_id=main_file(open_doc)),
         "document:confidential": target(
             "document:confidential", document_id=secret_doc.id, file_id=main_file(secret_doc)
@@ -744,7 +766,7 @@ def _probe(
         problem = f"LEAK: answered what the rules refuse, {where}"
     elif allowed and entry.listed is not None and user is not None:
         try:
-            entry.listed(user, target, body)
+            entry.listed(user, target, response)
         except AssertionError as error:
             problem = f"LEAK or loss in a list ({error}), {where}"
     if fingerprint() != world.baseline:
