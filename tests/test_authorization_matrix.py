@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -213,6 +214,14 @@ def _shows_visible_minutes(user: User, t: Target, response: TestResponse) -> Non
     assert {s["agenda_item_id"] for s in body["sections"]} - {None} == items, "minutes sections shown"
 
 
+def _shows_answers_to_managers(user: User, t: Target, response: TestResponse) -> None:
+    """Who answered what is for those who run the meeting; a delegate sees the totals."""
+    body = response.get_json()
+    polls = body if isinstance(body, list) else [body]
+    shown = {bool(poll["answers"]) for poll in polls}
+    assert shown == {meeting_policy.may_manage(user, _meeting(t))}, "answers of each person shown"
+
+
 def _lists_readable_meeting_documents(user: User, t: Target, response: TestResponse) -> None:
     body = response.get_json()
     assert _ids(body) == _expected_documents(user, _meeting(t)), "meeting documents listed"
@@ -236,6 +245,8 @@ def _multipart(
 
 
 PERIOD = "from=2026-01-01&to=2026-12-31"
+# Opinion polls take answers until their deadline, which must lie ahead when the world is built.
+DEADLINE = (datetime.now(UTC) + timedelta(days=60)).isoformat()
 NEW_USER = {"username": "nguoimoi", "password": TEST_PASSWORD, "full_name": "Người Mới"}
 DOCUMENTS = ("document:open", "document:confidential", "document:draft")
 FILES = (
@@ -516,17 +527,21 @@ MATRIX: dict[tuple[str, str], Entry] = {
         _send(
             "POST",
             "/api/v1/meetings/{t.meeting_id}/opinions",
-            json={"question": "Ý kiến về dự thảo?", "deadline": "2027-01-15T17:00:00+07:00"},
+            json={"question": "Ý kiến về dự thảo?", "deadline": DEADLINE},
         ),
         _meeting_rule(meeting_policy.may_manage),
     ),
     ("GET", "/api/v1/meetings/<int:meeting_id>/opinions"): Entry(
-        ("meeting",), _get("/api/v1/meetings/{t.meeting_id}/opinions"), _meeting_rule(meeting_policy.may_view)
+        ("meeting",),
+        _get("/api/v1/meetings/{t.meeting_id}/opinions"),
+        _meeting_rule(meeting_policy.may_view),
+        listed=_shows_answers_to_managers,
     ),
     ("GET", "/api/v1/meetings/<int:meeting_id>/opinions/<int:poll_id>"): Entry(
         ("poll",),
         _get("/api/v1/meetings/{t.meeting_id}/opinions/{t.poll_id}"),
         _meeting_rule(meeting_policy.may_view),
+        listed=_shows_answers_to_managers,
     ),
     ("POST", "/api/v1/meetings/<int:meeting_id>/opinions/<int:poll_id>/answers"): Entry(
         ("poll",),
@@ -631,10 +646,16 @@ def _build_side(client, side: str) -> tuple[dict[str, Target], dict[str, User]]:
         assert client.post(f"/api/v1/meetings/{meeting_id}/{step}", headers=organiser).status_code == 200
     poll = client.post(
         f"/api/v1/meetings/{meeting_id}/opinions",
-        json={"question": "Thống nhất nội dung?", "deadline": "2027-01-15T17:00:00+07:00"},
+        json={"question": "Thống nhất nội dung?", "deadline": DEADLINE},
         headers=organiser,
     )
     assert poll.status_code == 201, poll.get_json()
+    answer = client.post(
+        f"/api/v1/meetings/{meeting_id}/opinions/{poll.get_json()['id']}/answers",
+        json={"option": "Đồng ý"},
+        headers=_headers(client, specialist.username),
+    )
+    assert answer.status_code == 201, answer.get_json()
     assert client.post(f"/api/v1/meetings/{meeting_id}/close", headers=organiser).status_code == 200
     assert client.post(f"/api/v1/meetings/{meeting_id}/minutes/submit", headers=secretary).status_code == 200
     assert client.post(f"/api/v1/meetings/{meeting_id}/minutes/approve", headers=chair).status_code == 200
