@@ -838,3 +838,33 @@ def test_each_role_gets_from_the_route_what_the_permission_rules_allow(world_app
     count, problems = _run(world_app, world, [key], [c for c in CALLERS if c != "anonymous"])
     assert count > 0
     assert not problems, f"{len(problems)} of {count} probes:\n" + "\n".join(problems)
+
+
+def test_nested_routes_never_serve_a_child_of_another_parent(world_app, world):
+    """The caller may read the parent: a child of another parent named under it is not found there."""
+    client = world_app[0].test_client()
+    own, other = (
+        {t.kind: t for found in world.targets.values() for t in found if t.side == side} for side in SIDES
+    )
+    meeting, foreign = own["meeting"].meeting_id, other["meeting_document:ordinary"]
+    probes = [
+        (
+            "GET",
+            f"/api/v1/documents/{own['document:open'].document_id}/files/{own['file:draft'].file_id}",
+            {},
+        ),
+        ("GET", f"/api/v1/meetings/{meeting}/documents/{foreign.meeting_document_id}", {}),
+        ("GET", f"/api/v1/meetings/{meeting}/documents/{foreign.meeting_document_id}/content", {}),
+        ("GET", f"/api/v1/meetings/{meeting}/opinions/{other['poll'].poll_id}", {}),
+        ("PATCH", f"/api/v1/meetings/{meeting}/agenda/{foreign.item_id}", {"json": {"title": "Đổi tên"}}),
+        (
+            "POST",
+            f"/api/v1/meetings/{meeting}/documents",
+            {"data": {"agenda_item_id": str(foreign.item_id)}, "content_type": "multipart/form-data"},
+        ),
+    ]
+    for method, path, kwargs in probes:
+        response = client.open(path, method=method, headers=world.headers["clerk"], **kwargs)
+        assert response.status_code == 404, (method, path, response.get_json())
+        assert response.get_json()["error"]["code"] == "not_found"
+    assert fingerprint() == world.baseline
