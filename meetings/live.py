@@ -34,6 +34,13 @@ def private_room(meeting_id: int, user_id: int) -> str:
     return f"meeting:{meeting_id}:user:{user_id}"
 
 
+def audience_rooms(meeting_id: int, audience: set[int] | None) -> str | list[str]:
+    """Where an event for an audience goes: the whole room (None), or the devices of the people named."""
+    if audience is None:
+        return meeting_room(meeting_id)
+    return [private_room(meeting_id, user_id) for user_id in sorted(audience)]
+
+
 def _error(code: str, message: str) -> dict[str, Any]:
     return {"ok": False, "error": {"code": code, "message": message}}
 
@@ -310,28 +317,37 @@ class MeetingNamespace(Namespace):
             data, "vote_closed", lambda m, u, p: room.close_vote(m, u, p.integer("vote_id"))
         )
 
-    def on_annotate(self, data=None):
+    def _to_audience(self, data, event: str, change: Callable[[Any, User, Payload], tuple[dict, set | None]]):
+        """Load meeting and user, change, commit, then tell the change's audience (see audience_rooms)."""
         outcome: dict[str, Any] = {}
 
         def act(payload: Payload):
             meeting, user = self._meeting_and_user(payload)
-            shared = payload.boolean("shared")
-            annotation = room.annotate(
-                meeting,
-                user,
-                payload.integer("document_id"),
-                payload.integer("page"),
-                payload.mapping("data"),
-                shared,
-            )
-            outcome["payload"] = annotation
-            outcome["room"] = meeting_room(meeting.id) if shared else private_room(meeting.id, user.id)
-            return {"ok": True, "annotation": annotation}
+            outcome["payload"], audience = change(meeting, user, payload)
+            outcome["to"] = audience_rooms(meeting.id, audience)
+            return {"ok": True, event: outcome["payload"]}
 
         answer = self._run(data, act)
         if answer.get("ok"):
-            self._broadcast("annotation", outcome["payload"], outcome["room"])
+            self._broadcast(event, outcome["payload"], outcome["to"])
         return answer
+
+    def on_annotate(self, data=None):
+        # A private annotation's audience is its author: every device of theirs in the meeting.
+        return self._to_audience(
+            data,
+            "annotation",
+            lambda m, u, p: room.annotate(
+                m, u, p.integer("document_id"), p.integer("page"), p.mapping("data"), p.boolean("shared")
+            ),
+        )
+
+    def on_annotation_delete(self, data=None):
+        return self._to_audience(
+            data,
+            "annotation_deleted",
+            lambda m, u, p: room.delete_annotation(m, u, p.integer("annotation_id")),
+        )
 
     def on_minutes_edit(self, data=None):
         outcome: dict[str, Any] = {}
@@ -346,13 +362,8 @@ class MeetingNamespace(Namespace):
                 raise room.bad_input("text", "give text, conclusion or both")
             section = minutes.edit_section(meeting, user, item_id, based_on, text, conclusion)
             item = next((i for i in meeting.agenda_items if i.id == item_id), None)
-            audience = policy.item_audience(item)
             # A confidential item's minutes go only to the devices of the people named on it.
-            outcome["to"] = (
-                meeting_room(meeting.id)
-                if audience is None
-                else [private_room(meeting.id, user_id) for user_id in sorted(audience)]
-            )
+            outcome["to"] = audience_rooms(meeting.id, policy.item_audience(item))
             outcome["payload"] = section
             return {"ok": True, "seq": section["seq"], "version": section["version"]}
 

@@ -138,6 +138,11 @@ def build_room(client, people: People, *, start: bool = True) -> Room:
 
 
 @pytest.fixture
+def room(client, people) -> Room:
+    return build_room(client, people)
+
+
+@pytest.fixture
 def live_server(app):
     """The app (with its Socket.IO server) on a real threaded HTTP server on a free port."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
