@@ -135,7 +135,7 @@ def get_meeting(meeting_id):
 @blp.response(200, MeetingDetailSchema)
 @login_required
 def update_meeting(body, meeting_id):
-    meeting = operations.update_meeting(_managed(meeting_id), body)
+    meeting = operations.update_meeting(_managed(meeting_id), body, current_user())
     db.session.commit()
     return _detail(meeting)
 
