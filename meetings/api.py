@@ -11,7 +11,7 @@ from eoffice.auth.session import current_user, login_required
 from eoffice.extensions import db
 from eoffice.runtime import settings
 from eoffice.storage.api import MULTIPART_OVERHEAD, send_stored_file
-from meetings import operations, policy, room
+from meetings import live, operations, policy, room
 from meetings.models import (
     AgendaItem,
     Meeting,
@@ -135,8 +135,11 @@ def get_meeting(meeting_id):
 @blp.response(200, MeetingDetailSchema)
 @login_required
 def update_meeting(body, meeting_id):
-    meeting = operations.update_meeting(_managed(meeting_id), body, current_user())
+    meeting = _managed(meeting_id)
+    invited = {p.user_id for p in meeting.participants}
+    operations.update_meeting(meeting, body, current_user())
     db.session.commit()
+    live.remove_from_meeting(meeting.id, sorted(invited - {p.user_id for p in meeting.participants}))
     return _detail(meeting)
 
 

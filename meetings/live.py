@@ -14,11 +14,15 @@ from typing import Any
 from flask_socketio import Namespace
 from sqlalchemy.exc import SQLAlchemyError
 
+from eoffice.accounts import events as account_events
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
 from eoffice.auth.session import user_from_token
-from eoffice.extensions import db
+from eoffice.config import Settings
+from eoffice.extensions import db, socketio
+from eoffice.socketio_fanout import FAREWELL
 from meetings import policy, room
+from meetings.flood import EventLimiter, Verdict
 from meetings.minutes import operations as minutes
 
 NAMESPACE = "/meetings"
@@ -34,6 +38,11 @@ def private_room(meeting_id: int, user_id: int) -> str:
     return f"meeting:{meeting_id}:user:{user_id}"
 
 
+def user_room(user_id: int) -> str:
+    """Every connection of one user, whatever meetings it joined."""
+    return f"user:{user_id}"
+
+
 def audience_rooms(meeting_id: int, audience: set[int] | None) -> str | list[str]:
     """Where an event for an audience goes: the whole room (None), or the devices of the people named."""
     if audience is None:
@@ -43,6 +52,33 @@ def audience_rooms(meeting_id: int, audience: set[int] | None) -> str | list[str
 
 def _error(code: str, message: str) -> dict[str, Any]:
     return {"ok": False, "error": {"code": code, "message": message}}
+
+
+_RATE_LIMITED = _error("rate_limited", "too many events from this connection; slow down")
+
+
+def say_farewell(to: str | list[str], code: str, message: str) -> None:
+    """End the connections in a room, in every process: they get `farewell {code, message}` first.
+
+    Called after the change that ends them has committed; a failure is logged, the change stands."""
+    try:
+        socketio.emit(FAREWELL, {"code": code, "message": message}, to=to, namespace=NAMESPACE)
+    except Exception:  # noqa: BLE001 - the committed change stands; the message queue may be down
+        log.exception("connections not ended")
+
+
+def remove_from_meeting(meeting_id: int, user_ids: list[int]) -> None:
+    """The devices of people no longer invited leave the room at once (and cannot join again)."""
+    if user_ids:
+        say_farewell(
+            [private_room(meeting_id, user_id) for user_id in user_ids],
+            "forbidden",
+            "you are no longer invited to this meeting",
+        )
+
+
+def _end_connections_of_disabled(user_id: int) -> None:
+    say_farewell(user_room(user_id), "unauthorized", "account disabled")
 
 
 def _refusal(exc: ApiError) -> dict[str, Any]:
@@ -128,12 +164,29 @@ class Payload:
 
 
 class MeetingNamespace(Namespace):
-    def __init__(self, namespace: str = NAMESPACE):
+    def __init__(self, limiter: EventLimiter, namespace: str = NAMESPACE):
         super().__init__(namespace)
         # sid -> user id: connection bookkeeping of this process only; room state is in the database.
         self.users: dict[str, int] = {}
         # What every participant's join state shares, kept while the database says it is current.
         self.room_states = room.RoomStates()
+        self.limiter = limiter
+
+    def trigger_event(self, event, *args):
+        # Before any handler, application context or database: a refused burst costs little.
+        if event not in ("connect", "disconnect") and args:
+            verdict = self.limiter.admit(args[0])
+            if verdict is Verdict.FLOODING:
+                log.warning("a connection flooded the meeting room; disconnected")
+                self.server.emit(
+                    FAREWELL,
+                    {"code": "rate_limited", "message": "too many events; disconnected"},
+                    to=args[0],
+                    namespace=self.namespace,
+                )
+            if verdict is not Verdict.ADMITTED:
+                return _RATE_LIMITED
+        return super().trigger_event(event, *args)
 
     # Connection
 
@@ -148,12 +201,14 @@ class MeetingNamespace(Namespace):
         except ApiError as exc:
             raise ConnectionRefusedError({"code": exc.code, "message": exc.message}) from None
         self.users[request.sid] = user.id
+        self.server.enter_room(request.sid, user_room(user.id), namespace=self.namespace)
         return True
 
     def on_disconnect(self, reason=None):
         from flask import request
 
         self.users.pop(request.sid, None)
+        self.limiter.forget(request.sid)
 
     # Helpers
 
@@ -373,6 +428,8 @@ class MeetingNamespace(Namespace):
         return answer
 
 
-def init_app(socketio) -> None:
+def init_app(server, settings: Settings) -> None:
     """Register the namespace on the server socketio.init_app just built (one per application)."""
-    socketio.on_namespace(MeetingNamespace(NAMESPACE))
+    limiter = EventLimiter(settings.room_event_rate, settings.room_event_burst, settings.room_flood_limit)
+    server.on_namespace(MeetingNamespace(limiter, NAMESPACE))
+    account_events.on_deactivated(_end_connections_of_disabled)

@@ -84,6 +84,8 @@ def _apply_roles(meeting: Meeting, roles: dict[int, str]) -> tuple[list[User], l
         if participant.user_id not in roles:
             removed.append(participant.user)
             meeting.participants.remove(participant)
+            if meeting.designated_presenter_id == participant.user_id:
+                meeting.designated_presenter_id = None
         else:
             participant.role = roles[participant.user_id]
     present = {p.user_id for p in meeting.participants}

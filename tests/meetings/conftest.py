@@ -160,6 +160,8 @@ class Device:
         self.received = threading.Condition()
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("*", self._record, namespace=NAMESPACE)
+        self.disconnected = threading.Event()
+        self.sio.on("disconnect", lambda *reason: self.disconnected.set(), namespace=NAMESPACE)
         auth = {"token": token} if token is not None else {}
         self.sio.connect(url, namespaces=[NAMESPACE], transports=["websocket"], auth=auth, wait_timeout=10)
 
