@@ -6,23 +6,14 @@ from sqlalchemy import select
 
 from eoffice.extensions import db
 from meetings.models import Annotation
-from tests.meetings.conftest import make_pdf, upload
+from tests.meetings.conftest import add_confidential_item, make_pdf, upload
 
 
 def _confidential_document(client, room, people) -> int:
     """A document of a confidential item named to the secretary and the first delegate."""
+    item_id = add_confidential_item(client, room, [people.secretary.id, people.delegates[0].id])
     organiser = {"Authorization": f"Bearer {room.tokens['vanthu']}"}
-    item = client.post(
-        f"/api/v1/meetings/{room.meeting_id}/agenda",
-        json={
-            "title": "Công tác cán bộ",
-            "is_confidential": True,
-            "named_user_ids": [people.secretary.id, people.delegates[0].id],
-        },
-        headers=organiser,
-    )
-    assert item.status_code == 201, item.get_json()
-    document = upload(client, organiser, room.meeting_id, make_pdf(2), agenda_item_id=item.get_json()["id"])
+    document = upload(client, organiser, room.meeting_id, make_pdf(2), agenda_item_id=item_id)
     assert document.status_code == 201, document.get_json()
     return document.get_json()["id"]
 
