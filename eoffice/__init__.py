@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.wsgi_app = socketio_fanout.WebSocketOutboxMiddleware(app.wsgi_app)
     import meetings.live
 
-    meetings.live.init_app(socketio)
+    meetings.live.init_app(socketio, settings)
     # One Api per application: it holds that application's OpenAPI document.
     api = JsonErrorApi(app, spec_kwargs={"security": [{"bearer": []}]})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})

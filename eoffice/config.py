@@ -344,6 +344,17 @@ class Settings:
         _parse_float(0.1, 600),
         "Seconds a Redis call waits to connect and for an answer (publishing, /readyz).",
     )
+    room_event_rate: float = _setting(
+        20.0, _parse_float(0.1, 10000), "Live room events a connection may send per second, sustained."
+    )
+    room_event_burst: int = _setting(
+        40, _parse_int(1, 100000), "Live room events a connection may send at once before the rate applies."
+    )
+    room_flood_limit: int = _setting(
+        200,
+        _parse_int(1, 1000000),
+        "Live room events refused (rate_limited) before a connection that does not calm down is cut off.",
+    )
     socketio_async_mode: str | None = _setting(
         None,
         _parse_choice("threading", "gevent", "eventlet"),

@@ -13,7 +13,7 @@ from eoffice.db import utcnow
 from eoffice.extensions import db
 from eoffice.storage.operations import store_file
 from eoffice.untrusted import Failure, pdf_page_count
-from meetings import notifications
+from meetings import notifications, policy
 from meetings.models import (
     AgendaItem,
     AgendaItemAccess,
@@ -83,6 +83,8 @@ def _apply_roles(meeting: Meeting, roles: dict[int, str]) -> tuple[list[User], l
         if participant.user_id not in roles:
             removed.append(participant.user)
             meeting.participants.remove(participant)
+            if meeting.designated_presenter_id == participant.user_id:
+                meeting.designated_presenter_id = None
         else:
             participant.role = roles[participant.user_id]
     present = {p.user_id for p in meeting.participants}
@@ -116,9 +118,12 @@ def create_meeting(organiser: User, data: dict[str, Any]) -> Meeting:
     return meeting
 
 
-def update_meeting(meeting: Meeting, data: dict[str, Any]) -> Meeting:
+def update_meeting(meeting: Meeting, data: dict[str, Any], actor: User) -> Meeting:
     if meeting.status not in EDITABLE:
         raise ApiError(409, "invalid_state", f"a {meeting.status} meeting cannot be changed")
+    # A form sent back whole repeats the chair and secretary: only a different one is a change.
+    if any(name in data and data[name] != getattr(meeting, name) for name in ("chair_id", "secretary_id")):
+        policy.check_chair_and_secretary_change(actor, meeting)
     starts = data.get("starts_at", meeting.starts_at)
     ends = data.get("ends_at", meeting.ends_at)
     if ends <= starts:

@@ -187,3 +187,54 @@ class OpinionPollSchema(ma.Schema):
     eligible = ma.fields.Integer()
     my_answer = ma.fields.Nested(OpinionAnswerSchema, allow_none=True)
     answers = ma.fields.List(ma.fields.Nested(OpinionAnswerSchema))
+
+
+# What a tablet draws or writes on a page: {"kind": "note", "text": …} from the room's note field,
+# and marks such as {"highlight": [x1, y1, x2, y2]} or a stroke's points [[x, y], …]. Every annotation
+# is sent again in each join of its audience, so its shape is bounded: objects and lists nest at
+# most ANNOTATION_MAX_DEPTH deep (the data object is the first level).
+ANNOTATION_MAX_DEPTH = 4
+ANNOTATION_MAX_KEYS = 50
+ANNOTATION_MAX_KEY_LENGTH = 64
+
+
+class AnnotationValue(ma.fields.Field):
+    """A JSON value of an annotation's data, walked without recursion: no depth exhausts the stack."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        problem = annotation_shape_problem(value, depth=2)
+        if problem is not None:
+            raise ma.ValidationError(problem)
+        return value
+
+
+def annotation_shape_problem(value, *, depth: int = 1) -> str | None:
+    """Why a value (at `depth`) breaks the annotation shape; None when it fits."""
+    pending = [(value, depth)]
+    while pending:
+        value, depth = pending.pop()
+        if value is None or isinstance(value, bool | int | float | str):
+            continue
+        if not isinstance(value, dict | list):
+            return "values must be JSON text, numbers, booleans, null, lists or objects"
+        if depth > ANNOTATION_MAX_DEPTH:
+            return f"objects and lists nest at most {ANNOTATION_MAX_DEPTH} levels deep"
+        if isinstance(value, dict):
+            if len(value) > ANNOTATION_MAX_KEYS:
+                return f"an object has at most {ANNOTATION_MAX_KEYS} keys"
+            if any(not isinstance(k, str) or not 0 < len(k) <= ANNOTATION_MAX_KEY_LENGTH for k in value):
+                return f"keys are non-empty strings of at most {ANNOTATION_MAX_KEY_LENGTH} characters"
+            value = list(value.values())
+        pending.extend((item, depth + 1) for item in value)
+    return None
+
+
+class AnnotationDataSchema(ma.Schema):
+    """The `data` of an annotate event (its size is bounded apart, in bytes of JSON)."""
+
+    data = ma.fields.Dict(
+        required=True,
+        keys=ma.fields.String(validate=ma.validate.Length(1, ANNOTATION_MAX_KEY_LENGTH)),
+        values=AnnotationValue(),
+        validate=ma.validate.Length(max=ANNOTATION_MAX_KEYS),
+    )

@@ -17,11 +17,6 @@ from tests.conftest import make_settings
 from tests.meetings.conftest import build_room, live_server_for, start_server_process, stop_server_process
 
 
-@pytest.fixture
-def room(client, people):
-    return build_room(client, people)
-
-
 def _refresh():
     db.session.rollback()
 

@@ -21,7 +21,7 @@ from eoffice.storage.models import StoredFile
 from meetings.minutes.operations import MAX_TEXT
 from meetings.models import MeetingMinutes, MinutesSection
 from tests.conftest import make_settings
-from tests.meetings.conftest import build_room, live_server_for
+from tests.meetings.conftest import add_confidential_item, build_room, live_server_for
 
 GENERAL = "Đồng chí Chủ tịch khai mạc, thông qua chương trình.\nCác đại biểu thống nhất."
 REPORT = "Đồng chí Daibieu1 trình bày báo cáo kinh tế - xã hội tháng 11.\nTăng trưởng đạt 7,2%."
@@ -238,17 +238,7 @@ def test_bad_minutes_edits_answer_ok_false_and_change_nothing(client, live_serve
 
 
 def test_a_confidential_items_minutes_reach_only_its_named_people(client, live_server, devices, room, people):
-    item = client.post(
-        f"/api/v1/meetings/{room.meeting_id}/agenda",
-        json={
-            "title": "Công tác cán bộ",
-            "is_confidential": True,
-            "named_user_ids": [people.secretary.id, people.delegates[1].id],
-        },
-        headers=_headers(room, "vanthu"),
-    )
-    assert item.status_code == 201, item.get_json()
-    secret_id = item.get_json()["id"]
+    secret_id = add_confidential_item(client, room, [people.secretary.id, people.delegates[1].id])
     secretary, named, other, chair = _joined(
         live_server, devices, room, "thuky", "daibieu2", "daibieu1", "chutich"
     )
