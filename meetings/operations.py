@@ -260,7 +260,8 @@ def count_pdf_pages(stream: BinaryIO) -> int | None:
         return None
     try:
         pages = len(PdfReader(stream).pages)
-    except (PyPdfError, ValueError, KeyError, OSError) as exc:
+    # NotImplementedError: an encryption pypdf cannot open (`/Encrypt` with an unknown `/V`).
+    except (PyPdfError, ValueError, KeyError, OSError, NotImplementedError) as exc:
         raise invalid("file", f"not a readable PDF: {exc}") from exc
     finally:
         stream.seek(start)
