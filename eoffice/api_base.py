@@ -257,8 +257,8 @@ class JsonErrorApi(Api):
         if isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated:
             log.warning("database unavailable: %s", error)
             return error_response(503, "database_unavailable", "the database is unavailable; try again")
-        log.error("database error", exc_info=error)
-        return error_response(500, "internal_error", "internal error")
+        # Any other database error is a defect: on to Flask's 500 (logged by handle_http_exception).
+        raise error
 
     def handle_api_error(self, error: ApiError):
         return error_response(error.status, error.code, error.message, error.details, error.headers)
