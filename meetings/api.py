@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask import request
-from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 
-from eoffice.api_base import ApiError
+from eoffice.api_base import ApiError, Blueprint
 from eoffice.auth.session import current_user, login_required
 from eoffice.extensions import db
 from eoffice.storage.api import send_stored_file, upload_limits

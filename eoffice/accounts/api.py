@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from sqlalchemy import func, or_, select
 
 from eoffice.accounts import events, operations
@@ -21,7 +20,7 @@ from eoffice.accounts.schemas import (
     UserSchema,
     UserUpdateSchema,
 )
-from eoffice.api_base import ApiError, invalid
+from eoffice.api_base import ApiError, Blueprint, invalid
 from eoffice.auth.policy import Permission, authorize
 from eoffice.auth.session import current_user, login_required
 from eoffice.documents.fulltext import fold

@@ -64,6 +64,8 @@ def test_annotation_data_out_of_shape_is_refused_by_name_and_nothing_is_stored(l
         {"stroke": [[[[1, 2]]]]},
         {f"k{i}": 1 for i in range(51)},
         {"": "no name"},
+        {"kind": "note", "text": "nul\x00"},
+        {"kind\x00": "note"},
         "a note",
     ):
         answer = delegate.call("annotate", {**note, "data": data})

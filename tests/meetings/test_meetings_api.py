@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import io
+import re
 from datetime import UTC, datetime, timedelta
+from unittest.mock import ANY
 
+from pypdf import PdfReader, PdfWriter
 from sqlalchemy import func, select
 
 from eoffice.extensions import db
@@ -169,6 +173,20 @@ def test_a_broken_pdf_or_a_missing_file_is_refused_and_nothing_is_stored(client,
         content_type="multipart/form-data",
     )
     assert missing.status_code in (404, 422)
+    assert _count(StoredFile) == 0 and _count(MeetingDocument) == 0
+
+
+def test_a_pdf_encrypted_in_a_way_pypdf_cannot_open_is_422_naming_file(client, login, people):
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(2))))
+    writer.encrypt("", "chu-so-huu", algorithm="RC4-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    # The encryption dictionary names a version no reader implements: pypdf raises NotImplementedError.
+    encrypted = re.sub(rb"/V \d", b"/V 9", buffer.getvalue(), count=1)
+    meeting_id = _create(client, login, people).get_json()["id"]
+    refused = upload(client, login("vanthu"), meeting_id, encrypted)
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["details"] == {"json": {"file": [ANY]}}
     assert _count(StoredFile) == 0 and _count(MeetingDocument) == 0
 
 
