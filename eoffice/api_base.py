@@ -145,8 +145,10 @@ def _bound(field: ma.fields.Field) -> None:
         field.truthy, field.falsy = _Exactly(True), _Exactly(False)
     elif isinstance(field, ma.fields.List):
         _bound(field.inner)
-    elif isinstance(field, ma.fields.Dict) and field.value_field is not None:
-        _bound(field.value_field)
+    elif isinstance(field, ma.fields.Dict):
+        for inner in (field.key_field, field.value_field):
+            if inner is not None:
+                _bound(inner)
 
 
 class ApiParser(FlaskParser):
