@@ -229,6 +229,13 @@ class Settings:
     parser_max_output: int = _setting(
         1024 * 1024, _parse_int(1024), "Text taken from one file for search, bytes of UTF-8 at most."
     )
+    parser_concurrency: int = _setting(
+        2,
+        _parse_int(1, 64),
+        "Children reading untrusted files at once in one server process; a parse waits for a free one "
+        "(at most EOFFICE_PARSER_TIMEOUT), so that a burst of hostile uploads cannot multiply the "
+        "memory limit.",
+    )
     download_link_ttl: int = _setting(300, _parse_int(10, 7 * 86400), "Validity of download links, seconds.")
     storage_path: str | None = _setting(
         None, _parse_str, "Folder of the local-disk object store; unset means instance/storage."

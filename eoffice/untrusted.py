@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -46,6 +47,7 @@ class Limits:
     timeout: float
     max_pages: int
     max_output: int
+    concurrency: int = 2
 
     @classmethod
     def of(cls, settings: Settings) -> Limits:
@@ -54,6 +56,7 @@ class Limits:
             timeout=settings.parser_timeout,
             max_pages=settings.parser_max_pages,
             max_output=settings.parser_max_output,
+            concurrency=settings.parser_concurrency,
         )
 
 
@@ -66,8 +69,36 @@ class Parsed:
     reason: str = ""
 
 
+# Children running at once in this process, per configured concurrency (one setting per process in
+# practice); threading's semaphore is gevent's once gevent has patched the process.
+_SLOTS: dict[int, threading.BoundedSemaphore] = {}
+_SLOTS_LOCK = threading.Lock()
+
+
+def _slots(concurrency: int) -> threading.BoundedSemaphore:
+    with _SLOTS_LOCK:
+        return _SLOTS.setdefault(concurrency, threading.BoundedSemaphore(concurrency))
+
+
 def run_parser(task: str, source: BinaryIO | Iterable[bytes], limits: Limits) -> Parsed:
-    """Run one task of untrusted_child.py (pdf_text, pdf_pages) over a file given as a stream or chunks."""
+    """Run one task of untrusted_child.py (pdf_text, pdf_pages) over a file given as a stream or chunks.
+
+    At most limits.concurrency children run at once; a parse that finds no free one within the
+    timeout is refused as timed out rather than queued without end.
+    """
+    slots = _slots(limits.concurrency)
+    if not slots.acquire(timeout=limits.timeout):
+        return Parsed(
+            failure=Failure.TIMED_OUT,
+            reason=f"the server was busy reading other files for {limits.timeout:g} s",
+        )
+    try:
+        return _run_child(task, source, limits)
+    finally:
+        slots.release()
+
+
+def _run_child(task: str, source: BinaryIO | Iterable[bytes], limits: Limits) -> Parsed:
     with (
         tempfile.TemporaryFile() as given,
         tempfile.TemporaryFile() as output,
@@ -92,13 +123,17 @@ def run_parser(task: str, source: BinaryIO | Iterable[bytes], limits: Limits) ->
             str(limits.max_pages),
             str(limits.max_output),
         ]
-        child = subprocess.Popen(command, stdin=given, stdout=output, stderr=errors, close_fds=True)
+        # No environment: the child reads hostile files and needs none of the server's secrets.
+        child = subprocess.Popen(command, stdin=given, stdout=output, stderr=errors, close_fds=True, env={})
         try:
             returncode = child.wait(timeout=limits.timeout)
         except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
             return Parsed(failure=Failure.TIMED_OUT, reason=f"not finished within {limits.timeout:g} s")
+        finally:
+            # Whatever ended the wait (the timeout, a greenlet killed, an exception), no child outlives it.
+            if child.poll() is None:
+                child.kill()
+                child.wait()
         if returncode != 0:
             return _died(task, returncode, limits, errors)
         output.seek(0)

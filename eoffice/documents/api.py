@@ -126,6 +126,8 @@ def _multipart() -> tuple[Any, list[IncomingFile]]:
         metadata = json.loads(raw)
     except ValueError as exc:
         raise invalid("metadata", f"not valid JSON: {exc}", "form") from exc
+    except RecursionError as exc:
+        raise invalid("metadata", "not valid JSON: nested too deeply", "form") from exc
     return metadata, files
 
 

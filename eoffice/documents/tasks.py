@@ -17,7 +17,7 @@ from eoffice.documents.operations.files import note_text_not_extracted
 from eoffice.extensions import db
 from eoffice.outbox import poll_until_stopped
 from eoffice.runtime import storage
-from eoffice.storage.backend import ObjectNotFound
+from eoffice.storage.backend import ObjectNotFound, StorageError
 from eoffice.untrusted import Parsed, pdf_text
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,9 @@ def _pdf_text(key: str) -> Parsed:
         return pdf_text(storage().open(key))
     except ObjectNotFound:
         log.warning("queued PDF %s is missing from the store; indexed without its text", key)
+    except StorageError:
+        # The store is down, not the PDF at fault: the batch stays queued for the next round.
+        raise
     except Exception:  # noqa: BLE001 - a PDF that cannot be read must not hold up the queue behind it
         log.exception("no text extracted from %s", key)
     return Parsed()

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from eoffice.extensions import db
+from eoffice.pdfgen import text_pdf
 from eoffice.runtime import storage
 from eoffice.storage.backend import StorageError
 from eoffice.storage.models import StoredFile
@@ -54,6 +55,16 @@ def test_a_route_reading_json_itself_refuses_json_nested_thousands_deep(client, 
         "/api/v1/documents/outgoing", data=body, content_type="application/json", headers=login("vanthu")
     )
     _error(response, 400, "bad_request")
+
+
+def test_multipart_metadata_nested_thousands_deep_is_422_naming_it(client, people, login):
+    response = client.post(
+        "/api/v1/documents/incoming",
+        data={"metadata": "[" * 5000 + "]" * 5000, "files": [(io.BytesIO(text_pdf("Văn bản")), "a.pdf")]},
+        headers=login("vanthu"),
+        content_type="multipart/form-data",
+    )
+    assert "metadata" in _error(response, 422)["message"]
 
 
 def test_signed_link_with_a_non_ascii_signature_is_refused(client):

@@ -58,7 +58,7 @@ def _user(roles=(), agency=HOME, platform=False, active=True, user_id=1):
             _user(["admin"], user_id=8),
             Permission.READ_FILE,
             StoredFile(uploaded_by_id=7, agency_id=HOME),
-            True,
+            False,
         ),
         (
             _user(["admin"], user_id=8, agency=OTHER),

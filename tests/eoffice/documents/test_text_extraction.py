@@ -14,6 +14,7 @@ from eoffice.documents.tasks import index_queued_texts
 from eoffice.extensions import db
 from eoffice.pdfgen import text_pdf
 from eoffice.runtime import settings, storage
+from eoffice.storage.backend import StorageError
 from eoffice.storage.models import StoredFile
 from tests.factories import incoming_metadata, outgoing_metadata
 from tests.fixtures.hostile_pdfs import MB, PeakRss, inflating_pdf
@@ -187,3 +188,31 @@ def test_a_pdf_bomb_is_registered_without_its_text_and_its_trace_says_why(client
     assert _search(client, headers, "to trinh kem tep qua kho") == [document["id"]]
     assert _search(client, headers, "bang ke kinh phi") == [document["id"]]
     assert _queued() == 0
+
+
+def test_an_object_store_outage_keeps_the_queued_pdfs_for_the_next_round(client, people, as_user, monkeypatch):
+    headers = as_user(people.clerk)
+    document = _register(
+        client,
+        headers,
+        incoming_metadata(subject="Báo cáo chờ đọc", number=3),
+        [(io.BytesIO(text_pdf("Chờ", ["Nội dung chờ kho lưu trữ"])), "c.pdf")],
+    )
+    if settings().extracts_text_inline:
+        return
+    backend = storage()
+
+    def store_down(*args, **kwargs):
+        raise StorageError("connection refused")
+
+    monkeypatch.setattr(backend, "open", store_down)
+    with pytest.raises(StorageError):
+        index_queued_texts()
+    db.session.rollback()
+    # Not the PDF's fault: still queued, no "text not extracted" in its trace.
+    assert _queued() == 1
+    trace = client.get(f"/api/v1/documents/{document['id']}", headers=headers).get_json()["trace"]
+    assert "text_not_extracted" not in [entry["action"] for entry in trace]
+    monkeypatch.undo()
+    assert index_queued_texts() == 1
+    assert _search(client, headers, "noi dung cho kho") == [document["id"]]
