@@ -190,7 +190,9 @@ def test_a_pdf_bomb_is_registered_without_its_text_and_its_trace_says_why(client
     assert _queued() == 0
 
 
-def test_an_object_store_outage_keeps_the_queued_pdfs_for_the_next_round(client, people, as_user, monkeypatch):
+def test_an_object_store_outage_keeps_the_queued_pdfs_for_the_next_round(
+    client, people, as_user, monkeypatch
+):
     headers = as_user(people.clerk)
     document = _register(
         client,
