@@ -3,9 +3,10 @@
 Three counts of the recent failures each allow some, then make the next attempt wait from the latest
 failure they count: 1 second, doubling with each further failure, up to EOFFICE_LOGIN_MAX_DELAY.
 - the account from this address: always;
-- the account from any address, and this address for any account: except when the account has
-  logged in from this address before. Failures elsewhere, or of others behind the same proxy, so
-  never keep an owner out of the address he works from, and nothing locks anyone out for long.
+- the account from any address (only for an address that failed on the account itself), and this
+  address for any account: except when the account has logged in from this address before.
+  Failures elsewhere, or of others behind the same proxy, so never keep an owner out of the address
+  he works from nor out of a new device, and nothing locks anyone out for long.
 """
 
 from __future__ import annotations
@@ -60,7 +61,10 @@ def ensure_not_throttled(username: str, address: str) -> None:
         (_delay(from_address, config.login_max_failures_per_address), address_last),
     ]
     if any(delay for delay, _ in wider) and not _is_known(username, address):
-        waits += wider
+        # The account-wide count holds back only an address that failed on this account itself: else
+        # one wrong password a minute from anywhere kept the owner out of every new device (and a
+        # spread-out guesser still gets one try per address before the account-wide wait).
+        waits += wider if pair else wider[1:]
     remaining = max(
         ((last + timedelta(seconds=delay) - now).total_seconds() for delay, last in waits if delay),
         default=0,
