@@ -1,4 +1,5 @@
-"""Who keeps a live room connection: floods are refused then cut off; the removed and the disabled leave."""
+"""Who keeps a live room connection: floods are refused then cut off; the removed, the disabled and
+the connections of an ended session leave."""
 
 from __future__ import annotations
 
@@ -12,8 +13,15 @@ from eoffice.api_base import ApiError
 from eoffice.extensions import db
 from meetings import room as room_rules
 from meetings.flood import EventLimiter, Verdict
+from tests.conftest import TEST_PASSWORD
 from tests.factories import create_user
 from tests.meetings.conftest import NAMESPACE, token_of
+
+
+def _log_in(client, username: str) -> dict:
+    response = client.post("/api/v1/auth/login", json={"username": username, "password": TEST_PASSWORD})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
 
 
 def test_the_limiter_admits_a_burst_then_the_rate_and_calls_a_long_run_of_refusals_a_flood():
@@ -123,3 +131,63 @@ def test_a_disabled_designated_presenter_is_cut_off_and_cannot_present(
     with pytest.raises(ApiError) as refused:
         room_rules.present(room.meeting_id, people.delegates[0].id, room.document_id, 2)
     assert refused.value.code == "unauthorized"
+
+
+def _present(chair, room, page: int) -> None:
+    assert chair.call(
+        "present", {"meeting_id": room.meeting_id, "document_id": room.document_id, "page": page}
+    )["ok"]
+
+
+def test_a_logout_ends_the_live_connections_of_that_session_and_no_other(client, live_server, devices, room):
+    ended, other = _log_in(client, "daibieu1"), _log_in(client, "daibieu1")
+    chair = devices(live_server, room.tokens["chutich"])
+    leaving, staying = (
+        devices(live_server, ended["access_token"]),
+        devices(live_server, other["access_token"]),
+    )
+    for device in (chair, leaving, staying):
+        assert device.call("join", {"meeting_id": room.meeting_id})["ok"]
+    response = client.post("/api/v1/auth/logout", json={"refresh_token": ended["refresh_token"]})
+    assert response.status_code == 204
+    assert leaving.disconnected.wait(15)
+    assert leaving.of("farewell") == [{"code": "unauthorized", "message": "logged out"}]
+    _present(chair, room, 2)
+    assert staying.wait_for("presentation", 1)[0]["page"] == 2
+    assert leaving.of("presentation") == []
+    assert staying.sio.connected and staying.of("farewell") == []
+
+
+def test_a_reused_refresh_token_ends_the_live_connections_of_its_session(client, live_server, devices, room):
+    pair = _log_in(client, "daibieu1")
+    device = devices(live_server, pair["access_token"])
+    assert device.call("join", {"meeting_id": room.meeting_id})["ok"]
+    assert (
+        client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}).status_code == 200
+    )
+    reused = client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert reused.status_code == 401
+    assert device.disconnected.wait(15)
+    assert device.of("farewell")[0]["code"] == "unauthorized"
+
+
+def test_a_password_reset_by_an_admin_ends_every_live_connection_of_the_user(
+    client, live_server, devices, room, people
+):
+    create_user("quantri", roles=["admin"])
+    db.session.commit()
+    chair = devices(live_server, room.tokens["chutich"])
+    tablet, laptop = (devices(live_server, _log_in(client, "daibieu1")["access_token"]) for _ in range(2))
+    for device in (chair, tablet, laptop):
+        assert device.call("join", {"meeting_id": room.meeting_id})["ok"]
+    response = client.patch(
+        f"/api/v1/admin/users/{people.delegates[0].id}",
+        json={"password": "mật khẩu mới dài hơn"},
+        headers={"Authorization": f"Bearer {token_of(client, 'quantri')}"},
+    )
+    assert response.status_code == 200, response.get_json()
+    for device in (tablet, laptop):
+        assert device.disconnected.wait(15)
+        assert device.of("farewell") == [{"code": "unauthorized", "message": "password reset; log in again"}]
+    _present(chair, room, 3)
+    assert chair.sio.connected and chair.of("farewell") == []
