@@ -60,7 +60,7 @@ def _error(code: str, message: str) -> dict[str, Any]:
     return {"ok": False, "error": {"code": code, "message": message}}
 
 
-_RATE_LIMITED = _error("rate_limited", "too many events from this connection; slow down")
+_RATE_LIMITED = _error("rate_limited", "too many events from this connection or user; slow down")
 
 
 def say_farewell(to: str | list[str], code: str, message: str) -> None:
@@ -106,13 +106,27 @@ class MeetingNamespace(Namespace):
     def trigger_event(self, event, *args):
         # Before any handler, application context or database: a refused burst costs little.
         if event not in ("connect", "disconnect") and args:
-            verdict = self.limiter.admit(args[0])
+            user_id = self.users.get(args[0])
+            verdict = self.limiter.admit(args[0], user_id)
             if verdict is Verdict.FLOODING:
                 log.warning("a connection flooded the meeting room; disconnected")
                 self.server.emit(
                     FAREWELL,
                     {"code": "rate_limited", "message": "too many events; disconnected"},
                     to=args[0],
+                    namespace=self.namespace,
+                )
+            elif verdict is Verdict.USER_FLOODING:
+                log.warning(
+                    "user %s flooded the meeting room from several connections; disconnected", user_id
+                )
+                self.server.emit(
+                    FAREWELL,
+                    {
+                        "code": "rate_limited",
+                        "message": "too many events from your connections; disconnected",
+                    },
+                    to=user_room(user_id),
                     namespace=self.namespace,
                 )
             if verdict is not Verdict.ADMITTED:
@@ -364,6 +378,11 @@ class MeetingNamespace(Namespace):
 
 def init_app(server, settings: Settings) -> None:
     """Register the namespace on the server socketio.init_app just built (one per application)."""
-    limiter = EventLimiter(settings.room_event_rate, settings.room_event_burst, settings.room_flood_limit)
+    limiter = EventLimiter(
+        settings.room_event_rate,
+        settings.room_event_burst,
+        settings.room_flood_limit,
+        settings.room_user_event_factor,
+    )
     server.on_namespace(MeetingNamespace(limiter, NAMESPACE))
     account_events.on_sessions_ended(_end_connections_of_sessions)
