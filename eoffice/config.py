@@ -352,7 +352,7 @@ class Settings:
         "Seconds a Redis call waits to connect and for an answer (publishing, /readyz).",
     )
     room_event_rate: float = _setting(
-        20.0, _parse_float(0.1, 10000), "Live room events a connection may send per second, sustained."
+        20.0, _parse_float(0.001, 10000), "Live room events a connection may send per second, sustained."
     )
     room_event_burst: int = _setting(
         40, _parse_int(1, 100000), "Live room events a connection may send at once before the rate applies."
@@ -361,6 +361,12 @@ class Settings:
         200,
         _parse_int(1, 1000000),
         "Live room events refused (rate_limited) before a connection that does not calm down is cut off.",
+    )
+    room_user_event_factor: float = _setting(
+        3.0,
+        _parse_float(1, 100),
+        "All live room connections of one user together may send this many times one connection's "
+        "rate, burst and flood limit (a few devices each).",
     )
     socketio_async_mode: str | None = _setting(
         None,

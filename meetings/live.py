@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from eoffice.accounts import events as account_events
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
-from eoffice.auth.session import user_from_token
+from eoffice.auth.session import live_session, session_from_token
 from eoffice.config import Settings
 from eoffice.extensions import db, socketio
 from eoffice.socketio_fanout import FAREWELL
@@ -44,6 +44,11 @@ def user_room(user_id: int) -> str:
     return f"user:{user_id}"
 
 
+def session_room(session_id: str) -> str:
+    """Every connection made with one login session: they end when it ends."""
+    return f"session:{session_id}"
+
+
 def audience_rooms(meeting_id: int, audience: set[int] | None) -> str | list[str]:
     """Where an event for an audience goes: the whole room (None), or the devices of the people named."""
     if audience is None:
@@ -55,7 +60,7 @@ def _error(code: str, message: str) -> dict[str, Any]:
     return {"ok": False, "error": {"code": code, "message": message}}
 
 
-_RATE_LIMITED = _error("rate_limited", "too many events from this connection; slow down")
+_RATE_LIMITED = _error("rate_limited", "too many events from this connection or user; slow down")
 
 
 def say_farewell(to: str | list[str], code: str, message: str) -> None:
@@ -78,8 +83,8 @@ def remove_from_meeting(meeting_id: int, user_ids: list[int]) -> None:
         )
 
 
-def _end_connections_of_disabled(user_id: int) -> None:
-    say_farewell(user_room(user_id), "unauthorized", "account disabled")
+def _end_connections_of_sessions(session_ids: list[str], reason: str) -> None:
+    say_farewell([session_room(session_id) for session_id in session_ids], "unauthorized", reason)
 
 
 def _refusal(exc: ApiError) -> dict[str, Any]:
@@ -90,8 +95,10 @@ def _refusal(exc: ApiError) -> dict[str, Any]:
 class MeetingNamespace(Namespace):
     def __init__(self, limiter: EventLimiter, namespace: str = NAMESPACE):
         super().__init__(namespace)
-        # sid -> user id: connection bookkeeping of this process only; room state is in the database.
+        # sid -> user id, and sid -> the login session it connected with: connection bookkeeping of
+        # this process only; room state is in the database.
         self.users: dict[str, int] = {}
+        self.sessions: dict[str, str] = {}
         # What every participant's join state shares, kept while the database says it is current.
         self.room_states = room.RoomStates()
         self.limiter = limiter
@@ -99,13 +106,27 @@ class MeetingNamespace(Namespace):
     def trigger_event(self, event, *args):
         # Before any handler, application context or database: a refused burst costs little.
         if event not in ("connect", "disconnect") and args:
-            verdict = self.limiter.admit(args[0])
+            user_id = self.users.get(args[0])
+            verdict = self.limiter.admit(args[0], user_id)
             if verdict is Verdict.FLOODING:
                 log.warning("a connection flooded the meeting room; disconnected")
                 self.server.emit(
                     FAREWELL,
                     {"code": "rate_limited", "message": "too many events; disconnected"},
                     to=args[0],
+                    namespace=self.namespace,
+                )
+            elif verdict is Verdict.USER_FLOODING:
+                log.warning(
+                    "user %s flooded the meeting room from several connections; disconnected", user_id
+                )
+                self.server.emit(
+                    FAREWELL,
+                    {
+                        "code": "rate_limited",
+                        "message": "too many events from your connections; disconnected",
+                    },
+                    to=user_room(user_id),
                     namespace=self.namespace,
                 )
             if verdict is not Verdict.ADMITTED:
@@ -121,17 +142,20 @@ class MeetingNamespace(Namespace):
         if not isinstance(token, str) or not token:
             raise ConnectionRefusedError({"code": "unauthorized", "message": "auth.token is required"})
         try:
-            user = user_from_token(token)
+            session = session_from_token(token)
         except ApiError as exc:
             raise ConnectionRefusedError({"code": exc.code, "message": exc.message}) from None
-        self.users[request.sid] = user.id
-        self.server.enter_room(request.sid, user_room(user.id), namespace=self.namespace)
+        self.users[request.sid] = session.user_id
+        self.sessions[request.sid] = session.id
+        self.server.enter_room(request.sid, user_room(session.user_id), namespace=self.namespace)
+        self.server.enter_room(request.sid, session_room(session.id), namespace=self.namespace)
         return True
 
     def on_disconnect(self, reason=None):
         from flask import request
 
         self.users.pop(request.sid, None)
+        self.sessions.pop(request.sid, None)
         self.limiter.forget(request.sid)
 
     # Helpers
@@ -139,11 +163,11 @@ class MeetingNamespace(Namespace):
     def _user(self) -> User:
         from flask import request
 
-        user_id = self.users.get(request.sid)
-        user = db.session.get(User, user_id) if user_id is not None else None
-        if user is None or not user.is_active:
-            raise ApiError(401, "unauthorized", "account disabled or removed")
-        return user
+        user_id, session_id = self.users.get(request.sid), self.sessions.get(request.sid)
+        if user_id is None or session_id is None:
+            raise ApiError(401, "unauthorized", "not connected")
+        # The session too, not only the account: a change racing the farewell of an ended session is refused.
+        return live_session(session_id, user_id).user
 
     def _run(self, data: Any, action: Callable[[Payload], dict[str, Any]]) -> dict[str, Any]:
         """Validate, act, commit: the ack; anything refused is rolled back and explained."""
@@ -354,6 +378,11 @@ class MeetingNamespace(Namespace):
 
 def init_app(server, settings: Settings) -> None:
     """Register the namespace on the server socketio.init_app just built (one per application)."""
-    limiter = EventLimiter(settings.room_event_rate, settings.room_event_burst, settings.room_flood_limit)
+    limiter = EventLimiter(
+        settings.room_event_rate,
+        settings.room_event_burst,
+        settings.room_flood_limit,
+        settings.room_user_event_factor,
+    )
     server.on_namespace(MeetingNamespace(limiter, NAMESPACE))
-    account_events.on_deactivated(_end_connections_of_disabled)
+    account_events.on_sessions_ended(_end_connections_of_sessions)

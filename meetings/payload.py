@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from eoffice.api_base import DB_INT_MAX, NUL_MESSAGE
 from meetings.room.common import bad_input
+
+
+def _refuse_nul(name: str, value: str) -> None:
+    # PostgreSQL text cannot hold NUL: refused here as every request schema refuses it.
+    if "\x00" in value:
+        raise bad_input(name, NUL_MESSAGE)
 
 
 class Payload:
@@ -25,6 +32,10 @@ class Payload:
             raise bad_input(name, "must be an integer")
         if value < minimum:
             raise bad_input(name, f"must be at least {minimum}")
+        # Every id and count is the database's `integer`: a larger one is no row (SQLite's driver
+        # would raise OverflowError at 2**63, before any answer).
+        if value > DB_INT_MAX:
+            raise bad_input(name, f"must be at most {DB_INT_MAX}")
         return value
 
     def text(self, name: str, *, max_length: int = 500) -> str:
@@ -33,6 +44,7 @@ class Payload:
             raise bad_input(name, "must be a non-empty string")
         if len(value) > max_length:
             raise bad_input(name, f"at most {max_length} characters")
+        _refuse_nul(name, value)
         return value.strip()
 
     def string(self, name: str, *, max_length: int) -> str | None:
@@ -44,6 +56,7 @@ class Payload:
             raise bad_input(name, "must be a string")
         if len(value) > max_length:
             raise bad_input(name, f"at most {max_length} characters")
+        _refuse_nul(name, value)
         return value
 
     def integer_or_null(self, name: str, meaning: str) -> int | None:
@@ -60,8 +73,10 @@ class Payload:
 
     def integers(self, name: str) -> list[int]:
         value = self.data.get(name)
-        if not isinstance(value, list) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
-            raise bad_input(name, "must be a list of integers")
+        if not isinstance(value, list) or any(
+            isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= DB_INT_MAX for v in value
+        ):
+            raise bad_input(name, f"must be a list of integers from 1 to {DB_INT_MAX}")
         return value
 
     def options(self, name: str) -> list[str]:
@@ -72,6 +87,8 @@ class Payload:
             or any(not isinstance(v, str) or not v.strip() or len(v) > 100 for v in value)
         ):
             raise bad_input(name, "must be 2 to 20 non-empty strings of at most 100 characters")
+        for option in value:
+            _refuse_nul(name, option)
         cleaned = [v.strip() for v in value]
         if len(set(cleaned)) != len(cleaned):
             raise bad_input(name, "options must differ")

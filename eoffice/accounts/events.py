@@ -1,4 +1,4 @@
-"""Changes to accounts that other features follow (the live meeting room ends a disabled user's connections).
+"""Changes to accounts that other features follow (the live room ends the connections of ended sessions).
 
 Published once the change has committed; accounts know nothing of their subscribers.
 """
@@ -8,16 +8,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-Subscriber = Callable[[int], Any]
-_on_deactivated: list[Subscriber] = []
+# subscriber(session_ids, reason): the reason is a message for whoever held those sessions.
+Subscriber = Callable[[list[str], str], Any]
+_on_sessions_ended: list[Subscriber] = []
 
 
-def on_deactivated(subscriber: Subscriber) -> None:
-    """subscriber(user_id) runs after each committed deactivation of an account."""
-    if subscriber not in _on_deactivated:
-        _on_deactivated.append(subscriber)
+def on_sessions_ended(subscriber: Subscriber) -> None:
+    """subscriber(session_ids, reason) runs after each commit that ended sessions: a logout, a reused
+    refresh token, a password reset, a disabled account."""
+    if subscriber not in _on_sessions_ended:
+        _on_sessions_ended.append(subscriber)
 
 
-def deactivated(user_id: int) -> None:
-    for subscriber in list(_on_deactivated):
-        subscriber(user_id)
+def sessions_ended(session_ids: list[str], reason: str) -> None:
+    for subscriber in list(_on_sessions_ended):
+        subscriber(session_ids, reason)

@@ -194,6 +194,9 @@ def update_user(user: User, changes: dict[str, Any], *, actor: User) -> User:
     for name, value in changes.items():
         setattr(user, name, value)
     if ends_sessions:
-        end_all_sessions(user.id)
+        # A reactivation finds no live session to end: the deactivation ended them.
+        end_all_sessions(
+            user.id, "account disabled" if not user.is_active else "password reset; log in again"
+        )
     db.session.flush()
     return user

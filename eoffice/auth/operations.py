@@ -6,8 +6,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
 
+from eoffice.accounts import events
 from eoffice.accounts.models import User
 from eoffice.accounts.passwords import hash_password, needs_rehash, verify_password
 from eoffice.api_base import ApiError
@@ -96,7 +98,7 @@ def refresh_tokens(refresh_token: str, address: str) -> TokenPair:
     user = db.session.get(User, row.user_id)
     if row.revoked_at is not None:
         # A rotated token came back: someone holds a copy. End the whole session.
-        end_session(row.family_id)
+        end_session(row.family_id, "session ended: its refresh token was used twice; log in again")
         record_event("auth.refresh_reused", actor=user, address=address, details={"family": row.family_id})
         raise _invalid_refresh()
     session = db.session.get(AuthSession, row.family_id)
@@ -117,24 +119,42 @@ def refresh_tokens(refresh_token: str, address: str) -> TokenPair:
     return pair
 
 
-def _end_sessions(session_condition, token_condition) -> None:
+# Sessions ended in the session's transaction, announced (events.sessions_ended) once it commits.
+_ENDED = "eoffice.ended_sessions"
+
+
+def _end_sessions(session_condition, token_condition, reason: str) -> None:
     now = utcnow()
-    db.session.execute(
-        update(AuthSession).where(session_condition, AuthSession.revoked_at.is_(None)).values(revoked_at=now)
-    )
+    live = AuthSession.revoked_at.is_(None)
+    ended = list(db.session.scalars(select(AuthSession.id).where(session_condition, live)))
+    db.session.execute(update(AuthSession).where(session_condition, live).values(revoked_at=now))
     db.session.execute(
         update(RefreshToken).where(token_condition, RefreshToken.revoked_at.is_(None)).values(revoked_at=now)
     )
+    if ended:
+        db.session.info.setdefault(_ENDED, []).append((ended, reason))
 
 
-def end_session(session_id: str) -> None:
+@event.listens_for(Session, "after_commit")
+def _announce_ended_sessions(session: Session) -> None:
+    # Live connections of those sessions end only once the end is durable, in every process.
+    for session_ids, reason in session.info.pop(_ENDED, []):
+        events.sessions_ended(session_ids, reason)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_ended_sessions(session: Session) -> None:
+    session.info.pop(_ENDED, None)
+
+
+def end_session(session_id: str, reason: str) -> None:
     """Its refresh tokens and the access tokens issued with them stop working at once."""
-    _end_sessions(AuthSession.id == session_id, RefreshToken.family_id == session_id)
+    _end_sessions(AuthSession.id == session_id, RefreshToken.family_id == session_id, reason)
 
 
-def end_all_sessions(user_id: int) -> None:
+def end_all_sessions(user_id: int, reason: str) -> None:
     """Every session of the user ends: after a password reset or a change of his active flag."""
-    _end_sessions(AuthSession.user_id == user_id, RefreshToken.user_id == user_id)
+    _end_sessions(AuthSession.user_id == user_id, RefreshToken.user_id == user_id, reason)
 
 
 def log_out(refresh_token: str, address: str) -> None:
@@ -143,6 +163,6 @@ def log_out(refresh_token: str, address: str) -> None:
     )
     if row is None or row.revoked_at is not None:
         raise _invalid_refresh()
-    end_session(row.family_id)
+    end_session(row.family_id, "logged out")
     record_event("auth.logout", actor=db.session.get(User, row.user_id), address=address)
     db.session.flush()

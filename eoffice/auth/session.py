@@ -30,18 +30,28 @@ _SESSION_WITH_USER = (
 )
 
 
-def user_from_token(token: str) -> User:
-    """The active user of a live session; 401 once the session ended, even before the token expires."""
+def live_session(session_id: str, user_id: int) -> AuthSession:
+    """The session, with its active user; 401 once the session ended or the account was disabled."""
+    session = db.session.execute(_SESSION_WITH_USER, {"id": session_id}).unique().scalar_one_or_none()
+    if session is None or session.user_id != user_id or session.revoked_at is not None:
+        raise _unauthorized("session ended; log in again")
+    if not session.user.is_active:
+        raise _unauthorized("account disabled or removed")
+    return session
+
+
+def session_from_token(token: str) -> AuthSession:
+    """The live session an access token was issued in; 401 once it ended, even before the token expires."""
     try:
         claims = decode_access_token(token)
     except InvalidToken as exc:
         raise _unauthorized(f"invalid access token: {exc}") from exc
-    session = db.session.execute(_SESSION_WITH_USER, {"id": claims.session_id}).unique().scalar_one_or_none()
-    if session is None or session.user_id != claims.user_id or session.revoked_at is not None:
-        raise _unauthorized("session ended; log in again")
-    if not session.user.is_active:
-        raise _unauthorized("account disabled or removed")
-    return session.user
+    return live_session(claims.session_id, claims.user_id)
+
+
+def user_from_token(token: str) -> User:
+    """The active user of a live session; 401 once the session ended, even before the token expires."""
+    return session_from_token(token).user
 
 
 def current_user() -> User:

@@ -7,12 +7,12 @@ import time
 
 import pytest
 import socketio
-from sqlalchemy import event, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from eoffice import create_app
 from eoffice.extensions import db
-from meetings.models import Meeting, SpeakerRequest, VoteCast, VoteTally
+from meetings.models import Meeting, MinutesSection, SpeakerRequest, Vote, VoteCast, VoteTally
 from tests.conftest import make_settings
 from tests.meetings.conftest import build_room, live_server_for, start_server_process, stop_server_process
 
@@ -143,6 +143,41 @@ def test_bad_presentation_input_answers_ok_false_and_changes_nothing(live_server
     time.sleep(0.3)
     assert watcher.of("presentation") == []
     _refresh()
+    assert db.session.get(Meeting, room.meeting_id).presentation_seq == 0
+
+
+def test_nul_text_and_ids_past_the_database_integer_are_refused_by_name_and_store_nothing(
+    live_server, devices, room, people
+):
+    chair, secretary = (devices(live_server, room.tokens[name]) for name in ("chutich", "thuky"))
+    for device in (chair, secretary):
+        assert device.call("join", {"meeting_id": room.meeting_id})["ok"]
+    meeting = {"meeting_id": room.meeting_id}
+    vote = {**meeting, "question": "Thông qua báo cáo?", "options": ["Đồng ý", "Không đồng ý"]}
+    edit = {**meeting, "agenda_item_id": room.item_id, "version": 0, "text": "Nội dung"}
+    too_big = 2**63
+    cases = [
+        (chair, "vote_open", {**vote, "question": "Thông qua\x00báo cáo?"}, "question"),
+        (chair, "vote_open", {**vote, "options": ["Đồng ý", "Không\x00đồng ý"]}, "options"),
+        (chair, "vote_open", {**vote, "meeting_id": too_big}, "meeting_id"),
+        (chair, "vote_cast", {**meeting, "vote_id": too_big, "option": "Đồng ý"}, "vote_id"),
+        (chair, "vote_cast", {**meeting, "vote_id": 1, "option": "Đồng\x00ý"}, "option"),
+        (secretary, "minutes_edit", {**edit, "text": "Nội\x00dung"}, "text"),
+        (secretary, "minutes_edit", {**edit, "conclusion": "Kết\x00luận"}, "conclusion"),
+        (secretary, "minutes_edit", {**edit, "agenda_item_id": too_big}, "agenda_item_id"),
+        (secretary, "minutes_edit", {**edit, "version": too_big}, "version"),
+        (secretary, "speak_request", {"meeting_id": too_big}, "meeting_id"),
+        (chair, "give_floor", {**meeting, "user_id": too_big}, "user_id"),
+        (chair, "speakers_order", {**meeting, "user_ids": [people.secretary.id, too_big]}, "user_ids"),
+        (chair, "present", {**meeting, "document_id": room.document_id, "page": too_big}, "page"),
+    ]
+    for device, name, payload, field in cases:
+        answer = device.call(name, payload)
+        assert answer["ok"] is False and answer["error"]["code"] == "validation_error", (name, answer)
+        assert answer["error"]["message"].startswith(f"{field}:"), (name, answer)
+    _refresh()
+    for model in (Vote, MinutesSection, SpeakerRequest):
+        assert db.session.scalar(select(func.count()).select_from(model)) == 0, model
     assert db.session.get(Meeting, room.meeting_id).presentation_seq == 0
 
 
