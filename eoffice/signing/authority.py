@@ -1,0 +1,209 @@
+"""The demo certification authority ("CA chuyên dùng thử nghiệm"): certificates and a CRL, in one folder.
+
+`make run` creates it under instance/signing/ca and issues a personal certificate to each demo
+leader and a seal certificate to each demo agency, as PKCS#12 files in the key folder. It stands
+in for the Government's specialised CA: an operator with real certificates installs that CA's
+root as a trust root instead, and never runs this.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+CA_NAME = "CA chuyên dùng thử nghiệm"
+CA_CERTIFICATE = "ca.crt.pem"
+CA_KEY = "ca.key.pem"
+CRL_FILE = "ca.crl"
+# Where the server publishes the CRL (eoffice/signing/api.py); certificates name it.
+CRL_PATH = "/api/v1/signatures/ca.crl"
+CRL_VALIDITY = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Authority:
+    folder: Path
+    key: rsa.RSAPrivateKey
+    certificate: x509.Certificate
+
+    @property
+    def crl_path(self) -> Path:
+        return self.folder / CRL_FILE
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    # O_EXCL: a CA key is never replaced by accident; every certificate it issued depends on it.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+
+
+def create_authority(folder: Path, *, days: int = 10 * 365) -> Authority:
+    """A self-signed root with an empty CRL; refuses to overwrite an existing one."""
+    folder.mkdir(parents=True, exist_ok=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, CA_NAME),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Văn phòng điện tử (thử nghiệm)"),
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+        ]
+    )
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    _write_private(
+        folder / CA_KEY,
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+    )
+    (folder / CA_CERTIFICATE).write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    authority = Authority(folder, key, certificate)
+    publish_crl(authority, [])
+    return authority
+
+
+def load_authority(folder: Path) -> Authority | None:
+    if not (folder / CA_KEY).is_file():
+        return None
+    key = serialization.load_pem_private_key((folder / CA_KEY).read_bytes(), password=None)
+    certificate = x509.load_pem_x509_certificate((folder / CA_CERTIFICATE).read_bytes())
+    return Authority(folder, key, certificate)
+
+
+def issue_certificate(
+    authority: Authority,
+    *,
+    common_name: str,
+    organization: str,
+    crl_url: str,
+    key: rsa.RSAPrivateKey | None = None,
+    days: int = 2 * 365,
+    not_before: datetime | None = None,
+) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    """A signing certificate (non-repudiation) for a person or an agency's seal."""
+    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    start = not_before or datetime.now(UTC) - timedelta(minutes=5)
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization[:64]),
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+        ]
+    )
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(authority.certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+        .add_extension(
+            x509.CRLDistributionPoints(
+                [x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)]
+            ),
+            critical=False,
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.key.public_key()), critical=False
+        )
+        .sign(authority.key, hashes.SHA256())
+    )
+    return key, certificate
+
+
+def pkcs12_bytes(
+    key: rsa.RSAPrivateKey, certificate: x509.Certificate, authority: Authority, password: str
+) -> bytes:
+    return pkcs12.serialize_key_and_certificates(
+        None,
+        key,
+        certificate,
+        [authority.certificate],
+        serialization.BestAvailableEncryption(password.encode()),
+    )
+
+
+def revoked_serials(authority: Authority) -> list[tuple[int, datetime]]:
+    crl = x509.load_der_x509_crl(authority.crl_path.read_bytes())
+    return [(entry.serial_number, entry.revocation_date_utc) for entry in crl]
+
+
+def publish_crl(authority: Authority, revoked: list[tuple[int, datetime]]) -> None:
+    """Write a fresh CRL listing `revoked` (serial, date); written whole, then renamed over the old."""
+    now = datetime.now(UTC)
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(authority.certificate.subject)
+        .last_update(now - timedelta(minutes=5))
+        .next_update(now + CRL_VALIDITY)
+        .add_extension(x509.CRLNumber(int(now.timestamp() * 1000)), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.key.public_key()), critical=False
+        )
+    )
+    for serial, moment in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(moment).build()
+        )
+    crl = builder.sign(authority.key, hashes.SHA256())
+    partial = authority.crl_path.with_suffix(".crl.partial")
+    partial.write_bytes(crl.public_bytes(serialization.Encoding.DER))
+    partial.replace(authority.crl_path)
+
+
+def revoke(authority: Authority, certificate: x509.Certificate) -> None:
+    revoked = revoked_serials(authority)
+    if all(serial != certificate.serial_number for serial, _ in revoked):
+        revoked.append((certificate.serial_number, datetime.now(UTC)))
+    publish_crl(authority, revoked)

@@ -1,0 +1,212 @@
+"""Signatures on real PDFs: what we issue validates with pyHanko and with poppler's pdfsig, and
+every tampering the issue names is reported."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+
+import pytest
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.generic import pdf_name
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from eoffice.pdfgen import text_pdf
+from eoffice.signing import authority, pdf
+from eoffice.signing.keys import Pkcs11KeyStore, SigningRefused
+from eoffice.signing.verify import NotAPdf, validate_signatures
+from tests.conftest import service_missing
+from tests.eoffice.signing.conftest import AGENCY, SIGNER, now
+from tests.fixtures.signing import shared_key
+
+DRAFT = text_pdf("Quyết định", ["Về việc ban hành quy chế làm việc", "Trần Văn Minh"])
+
+
+def signed_by_signer(instance, content: bytes = DRAFT) -> bytes:
+    with instance.keys.open_signer(SIGNER, None) as key:
+        return pdf.sign_as_signer(content, key, instance.context(), signer_name="Trần Văn Minh", moment=now())
+
+
+def issued(instance) -> bytes:
+    with instance.keys.open_signer(AGENCY, None) as key:
+        return pdf.seal_issued(
+            signed_by_signer(instance),
+            key,
+            instance.context(),
+            agency_name="Ủy ban nhân dân tỉnh Quảng Nam",
+            number_and_notation="15/QĐ-UBND",
+            issued_date="02/12/2026",
+            moment=now(),
+        )
+
+
+def pdfsig(content: bytes, tmp_path) -> str:
+    if not shutil.which("pdfsig"):
+        service_missing("pdfsig is not installed (apt-get install poppler-utils)")
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(content)
+    return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
+
+
+def field_values(content: bytes) -> dict[str, str]:
+    reader = PdfFileReader(io.BytesIO(content))
+    return {
+        str(ref.get_object()["/T"]): str(ref.get_object().get("/V", ""))
+        for ref in reader.root["/AcroForm"]["/Fields"]
+        if ref.get_object().get("/FT") == "/Tx"
+    }
+
+
+def test_an_issued_document_carries_both_signatures_valid_for_pyhanko(instance):
+    content = issued(instance)
+
+    signer, agency = validate_signatures(content, instance.settings)
+    assert (signer["signer_name"], signer["organization"]) == (
+        "Trần Văn Minh",
+        "Ủy ban nhân dân tỉnh Quảng Nam",
+    )
+    assert signer["intact"] and signer["trusted"] and signer["revocation"] == "good"
+    # Issuance filled the number and date and added the agency's signature: form filling, allowed.
+    assert signer["modification"] == "form_filling"
+    assert not signer["covers_whole_document"]
+    assert agency["signer_name"] == "Ủy ban nhân dân tỉnh Quảng Nam"
+    assert agency["intact"] and agency["trusted"] and agency["revocation"] == "good"
+    assert agency["modification"] == "none" and agency["covers_whole_document"]
+    assert agency["problems"] == []
+    assert field_values(content) == {
+        "so_ky_hieu": "Số: 15/QĐ-UBND",
+        "ngay_ban_hanh": "Ngày ban hành: 02/12/2026",
+    }
+
+
+def test_an_issued_document_validates_with_pdfsig_both_signatures_valid(instance, tmp_path):
+    report = pdfsig(issued(instance), tmp_path)
+
+    assert report.count("Signature Validation: Signature is Valid.") == 2, report
+    assert "Trần Văn Minh" in report and "Ủy ban nhân dân tỉnh Quảng Nam" in report
+
+
+def test_a_byte_changed_inside_the_signed_range_breaks_the_signature(instance):
+    content = signed_by_signer(instance)
+    # The producer string lies in the first revision, inside the signed byte range.
+    position = content.index(b"ReportLab")
+    tampered = content[:position] + b"X" + content[position + 1 :]
+
+    (signature,) = validate_signatures(tampered, instance.settings)
+    assert not signature["intact"]
+    assert signature["problems"]
+
+
+def test_a_page_appended_after_signing_is_reported_as_a_change_not_allowed(instance):
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed_by_signer(instance)))
+    stream = writer.add_object(generic.StreamObject(stream_data=b"BT /F1 24 Tf 72 720 Td (Them) Tj ET"))
+    page = generic.DictionaryObject(
+        {
+            pdf_name("/Type"): pdf_name("/Page"),
+            pdf_name("/MediaBox"): generic.ArrayObject(generic.NumberObject(v) for v in (0, 0, 595, 842)),
+            pdf_name("/Contents"): stream,
+            pdf_name("/Resources"): generic.DictionaryObject(),
+        }
+    )
+    writer.insert_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+
+    (signature,) = validate_signatures(out.getvalue(), instance.settings)
+    assert signature["intact"]
+    assert signature["modification"] == "other"
+    assert not signature["covers_whole_document"]
+    assert any("sửa sau khi ký" in problem for problem in signature["problems"])
+
+
+def test_a_signature_copied_onto_another_pdf_does_not_validate(instance):
+    original = signed_by_signer(instance)
+    other = signed_by_signer(instance, text_pdf("Quyết định", ["Một nội dung khác hẳn"]))
+    contents = re.compile(rb"/Contents <([0-9a-fA-F]+)>")
+    stolen = contents.search(original).group(1)
+    slot = contents.search(other)
+    assert len(slot.group(1)) == len(stolen)
+    forged = other[: slot.start(1)] + stolen + other[slot.end(1) :]
+
+    (signature,) = validate_signatures(forged, instance.settings)
+    assert not signature["intact"]
+
+
+def test_a_revoked_certificate_is_reported_revoked(instance):
+    content = signed_by_signer(instance)
+    certificate = instance.keys._load(SIGNER, None).signing_cert
+    from cryptography import x509
+
+    authority.revoke(instance.ca, x509.load_der_x509_certificate(certificate.dump()))
+
+    (signature,) = validate_signatures(content, instance.settings)
+    assert signature["revocation"] == "revoked"
+    assert not signature["trusted"]
+
+
+def test_a_revoked_certificate_signs_nothing(instance):
+    from cryptography import x509
+
+    certificate = instance.keys._load(SIGNER, None).signing_cert
+    authority.revoke(instance.ca, x509.load_der_x509_certificate(certificate.dump()))
+
+    with pytest.raises(pdf.CertificateRefused) as refused:
+        signed_by_signer(instance)
+    assert refused.value.code == "signing_certificate_revoked"
+
+
+def test_an_expired_certificate_signs_nothing(instance):
+    from datetime import timedelta
+
+    instance.issue(SIGNER, "Trần Văn Minh", "UBND", not_before=now() - timedelta(days=10), days=2)
+
+    with pytest.raises(pdf.CertificateRefused) as refused:
+        signed_by_signer(instance)
+    assert refused.value.code == "signing_certificate_expired"
+
+
+def test_a_wrong_pin_unlocks_nothing(instance):
+    with pytest.raises(SigningRefused) as refused, instance.keys.open_signer(SIGNER, "sai-mã-pin"):
+        pass
+    assert refused.value.code == "signing_pin_invalid"
+
+
+def test_an_unsigned_pdf_has_no_signatures_and_other_bytes_are_not_a_pdf(instance):
+    assert validate_signatures(DRAFT, instance.settings) == []
+    with pytest.raises(NotAPdf):
+        validate_signatures(b"PK\x03\x04 not a pdf", instance.settings)
+
+
+def test_an_encrypted_pdf_is_refused_before_signing(instance):
+    import pypdf
+
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(DRAFT)))
+    writer.encrypt("mật-khẩu")
+    encrypted = io.BytesIO()
+    writer.write(encrypted)
+
+    with pytest.raises(pdf.PdfRefused, match="encrypted"):
+        signed_by_signer(instance, encrypted.getvalue())
+
+
+def test_a_key_in_a_softhsm2_token_signs(instance, softhsm_token, tmp_path):
+    key = shared_key()
+    certificate = instance.issue("person-token", "Trần Văn Minh", "Ủy ban nhân dân tỉnh Quảng Nam")
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    softhsm_token.import_key("person-lanhdao", key, certificate.public_bytes(Encoding.PEM), tmp_path)
+    store = Pkcs11KeyStore(softhsm_token.module, softhsm_token.label, None)
+
+    with store.open_signer("person-lanhdao", softhsm_token.pin) as signer:
+        content = pdf.sign_as_signer(
+            DRAFT, signer, instance.context(), signer_name="Trần Văn Minh", moment=now()
+        )
+    (signature,) = validate_signatures(content, instance.settings)
+    assert signature["intact"] and signature["trusted"] and signature["revocation"] == "good"
+
+    with pytest.raises(SigningRefused) as refused, store.open_signer("person-lanhdao", "000000"):
+        pass
+    assert refused.value.code == "signing_pin_invalid"
