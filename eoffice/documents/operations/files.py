@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from eoffice.documents.models import Document, DocumentFile, FileRole, TextExtra
 from eoffice.documents.operations.common import invalid
 from eoffice.extensions import db
 from eoffice.runtime import settings, storage
+from eoffice.signing import operations as signing
 from eoffice.storage.backend import SNIFF_BYTES, StorageError, sniff_content_type
 from eoffice.storage.operations import clean_file_name, store_file
 
@@ -127,6 +129,8 @@ def attach_files(
         stored = store_file(file.stream, file.name, uploaded_by=uploader, flush=False)
         _new_keys().append(stored.key)
         stored.agency_id = document.agency_id
+        if _is_pdf(file):
+            signing.queue_check(stored)
         if not inline and _is_pdf(file):
             document.text_extractions.add(TextExtraction(stored_file=stored, created_at=clock.now()))
         if has_main:
@@ -140,6 +144,26 @@ def attach_files(
         added.append(link)
     index_document(document, texts)
     return added
+
+
+def read_content(link: DocumentFile) -> bytes:
+    try:
+        return b"".join(storage().open(link.stored_file.key))
+    except StorageError as exc:
+        raise ApiError(503, "storage_unavailable", "the object store is unavailable; try again") from exc
+
+
+def replace_content(link: DocumentFile, content: bytes, actor: User | None) -> None:
+    """The file now holds these bytes (a signed version): a new object under the same name.
+
+    The earlier object stays, for the record; its signature check, if any, stays with it.
+    """
+    previous = link.stored_file
+    stored = store_file(io.BytesIO(content), previous.name, uploaded_by=actor, flush=False)
+    _new_keys().append(stored.key)
+    stored.agency_id = previous.agency_id
+    signing.queue_check(stored)
+    link.stored_file = stored
 
 
 def _delete_objects(keys: list[str]) -> None:

@@ -1,0 +1,47 @@
+"""The signature check tool (any PDF a user uploads) and the demo CA's certificate revocation list."""
+
+from __future__ import annotations
+
+from flask import Response, request
+from flask_smorest import Blueprint
+
+from eoffice.api_base import ApiError
+from eoffice.auth.session import login_required
+from eoffice.runtime import settings
+from eoffice.signing import authority, trust
+from eoffice.signing.schemas import VerificationSchema
+from eoffice.signing.verify import NotAPdf, validate_signatures
+from eoffice.storage.api import apply_upload_limits
+
+blp = Blueprint("signatures", __name__, url_prefix="/api/v1/signatures", description="Digital signatures")
+
+
+@blp.post("/verify")
+@blp.response(200, VerificationSchema)
+@blp.doc(description="multipart/form-data with a `file` part: every signature of the PDF, validated now.")
+@login_required
+def verify():
+    apply_upload_limits()
+    part = request.files.get("file")
+    if part is None:
+        raise ApiError(
+            422,
+            "validation_error",
+            "file: a multipart part named 'file' is required",
+            {"files": {"file": ["Missing data for required field."]}},
+        )
+    try:
+        return {"signatures": validate_signatures(part.stream.read(), settings())}
+    except NotAPdf as exc:
+        raise ApiError(422, "not_a_pdf", f"file: {exc}", {"field": "file"}) from exc
+
+
+@blp.get("/ca.crl")
+@blp.doc(security=[], responses={"200": {"description": "The demo CA's CRL (DER)"}})
+def revocation_list():
+    path = trust.demo_ca_dir(settings()) / authority.CRL_FILE
+    if not path.is_file():
+        raise ApiError(404, "not_found", "this server runs no certification authority")
+    return Response(
+        path.read_bytes(), mimetype="application/pkix-crl", headers={"Cache-Control": "max-age=300"}
+    )

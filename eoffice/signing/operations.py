@@ -1,0 +1,128 @@
+"""Signing acts on the files of documents, the queue of signature checks, and the demo certificates."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import datetime
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from eoffice.accounts.models import Agency, User
+from eoffice.api_base import ApiError
+from eoffice.config import Settings
+from eoffice.extensions import db
+from eoffice.runtime import settings
+from eoffice.signing import authority, pdf, trust
+from eoffice.signing.keys import SigningRefused, agency_label, key_store, person_label
+from eoffice.signing.models import SignatureCheck
+from eoffice.storage.models import StoredFile
+
+PDF = "application/pdf"
+
+
+@contextlib.contextmanager
+def _refusals_as_api_errors(label: str, field: str) -> Iterator[None]:
+    """Every reason a signature cannot be made, as the 4xx that names it; nothing has been written yet."""
+    try:
+        yield
+    except (SigningRefused, pdf.CertificateRefused) as exc:
+        raise ApiError(409, exc.code, exc.message, {"owner": label}) from exc
+    except pdf.PdfRefused as exc:
+        raise ApiError(422, "pdf_not_signable", f"{field}: {exc}", {"field": field}) from exc
+
+
+def sign_as_signer(content: bytes, signer: User, pin: str | None, moment: datetime, field: str) -> bytes:
+    """The signer's certification signature on a draft's main PDF."""
+    label = person_label(signer.username)
+    with _refusals_as_api_errors(label, field), key_store(settings()).open_signer(label, pin) as key:
+        return pdf.sign_as_signer(
+            content, key, trust.validation_context(settings()), signer_name=signer.full_name, moment=moment
+        )
+
+
+def seal_as_agency(
+    content: bytes,
+    agency: Agency,
+    pin: str | None,
+    moment: datetime,
+    field: str,
+    *,
+    number_and_notation: str,
+    issued_date: str | None,
+) -> bytes:
+    """The agency's signature: into the main PDF's prepared field (issued_date given), or on an attachment."""
+    label = agency_label(agency.id)
+    with _refusals_as_api_errors(label, field), key_store(settings()).open_signer(label, pin) as key:
+        context = trust.validation_context(settings())
+        if issued_date is None:
+            return pdf.seal_attachment(
+                content,
+                key,
+                context,
+                agency_name=agency.name,
+                number_and_notation=number_and_notation,
+                moment=moment,
+            )
+        return pdf.seal_issued(
+            content,
+            key,
+            context,
+            agency_name=agency.name,
+            number_and_notation=number_and_notation,
+            issued_date=issued_date,
+            moment=moment,
+        )
+
+
+def queue_check(stored: StoredFile) -> None:
+    """A PDF's signatures are validated once, by the signature worker, after the commit."""
+    if stored.content_type == PDF:
+        db.session.add(SignatureCheck(stored_file=stored))
+
+
+def ensure_demo_authority(config: Settings) -> authority.Authority:
+    folder = trust.demo_ca_dir(config)
+    return authority.load_authority(folder) or authority.create_authority(folder)
+
+
+def _write_key(
+    config: Settings, ca: authority.Authority, label: str, common_name: str, organization: str, key
+) -> None:
+    key, certificate = authority.issue_certificate(
+        ca,
+        common_name=common_name,
+        organization=organization,
+        crl_url=config.effective_public_url + authority.CRL_PATH,
+        key=key,
+    )
+    folder = config.effective_signing_key_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{label}.p12").write_bytes(authority.pkcs12_bytes(key, certificate, ca, config.signing_pin))
+
+
+def issue_demo_certificates(
+    config: Settings,
+    *,
+    people: list[User] = (),
+    agencies: list[Agency] = (),
+    key: rsa.RSAPrivateKey | None = None,
+) -> int:
+    """Personal certificates for people and seal certificates for agencies that have none; how many.
+
+    key: one key for all of them (tests, where generating RSA keys would cost more than the test).
+    """
+    ca = ensure_demo_authority(config)
+    issued = 0
+    for person in people:
+        label = person_label(person.username)
+        if not (config.effective_signing_key_dir / f"{label}.p12").is_file():
+            agency = db.session.get(Agency, person.agency_id)
+            _write_key(config, ca, label, person.full_name, agency.name if agency else "", key)
+            issued += 1
+    for agency in agencies:
+        label = agency_label(agency.id)
+        if not (config.effective_signing_key_dir / f"{label}.p12").is_file():
+            _write_key(config, ca, label, agency.name, agency.name, key)
+            issued += 1
+    return issued

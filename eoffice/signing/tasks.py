@@ -1,0 +1,76 @@
+"""Background work of signatures: validating each stored PDF once, after the commit that stored it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy import select
+
+from eoffice.db import utcnow
+from eoffice.extensions import db
+from eoffice.outbox import poll_until_stopped
+from eoffice.runtime import settings, storage
+from eoffice.signing.models import SignatureCheck
+from eoffice.signing.verify import NotAPdf, validate_signatures
+from eoffice.storage.backend import ObjectNotFound
+
+log = logging.getLogger(__name__)
+
+
+def check_queued_signatures(limit: int = 10) -> int:
+    """Validate the signatures of up to `limit` queued PDFs, oldest first, and commit; how many were done.
+
+    On PostgreSQL several workers share the queue (each takes rows the others have not locked).
+    """
+    query = (
+        select(SignatureCheck)
+        .where(SignatureCheck.checked_at.is_(None))
+        .order_by(SignatureCheck.created_at, SignatureCheck.stored_file_id)
+        .limit(limit)
+    )
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=SignatureCheck)
+    queued = db.session.scalars(query).all()
+    # Everything read and validated before anything is written: on SQLite the first write locks.
+    outcomes = [_validate_stored(check.stored_file.key) for check in queued]
+    for check, (signatures, error) in zip(queued, outcomes, strict=True):
+        check.signatures = signatures
+        check.error = error
+        check.checked_at = utcnow()
+    db.session.commit()
+    return len(queued)
+
+
+def _validate_stored(key: str) -> tuple[list[dict] | None, str | None]:
+    try:
+        content = b"".join(storage().open(key))
+    except ObjectNotFound:
+        log.warning("queued PDF %s is missing from the store; its signatures are not checked", key)
+        return None, "the file is missing from the store"
+    try:
+        return validate_signatures(content, settings()), None
+    except NotAPdf as exc:
+        return None, str(exc)[:500]
+    except Exception:  # noqa: BLE001 - one PDF that breaks the validator must not hold up the queue
+        log.exception("the signatures of %s could not be validated", key)
+        return None, "the signatures could not be validated"
+
+
+def run_signature_worker(
+    app,
+    stop: threading.Event,
+    *,
+    poll_interval: float = 0.5,
+    batch_size: int = 10,
+    exit_when_idle: bool = False,
+) -> None:
+    """Validate queued PDFs until stopped."""
+    with app.app_context():
+        poll_until_stopped(
+            stop,
+            lambda: check_queued_signatures(batch_size),
+            name="signature worker",
+            poll_interval=poll_interval,
+            exit_when_idle=exit_when_idle,
+        )
