@@ -141,13 +141,11 @@ def _text_field(writer: IncrementalPdfFileWriter, name: str, page: int, box: tup
         page_obj[pdf_name("/Annots")] = generic.ArrayObject([ref])
         writer.update_container(page_obj)
     else:
-        annotations.get_object().append(ref)
-        writer.update_container(annotations if isinstance(annotations, generic.ArrayObject) else page_obj)
-    form = writer.root["/AcroForm"]
-    form["/Fields"].append(ref)
-    writer.update_container(
-        form["/Fields"] if isinstance(form.raw_get("/Fields"), generic.IndirectObject) else form
-    )
+        annotations.append(ref)
+        writer.update_container(annotations)
+    fields_array = writer.root["/AcroForm"]["/Fields"]
+    fields_array.append(ref)
+    writer.update_container(fields_array)
 
 
 def _fill_text_field(writer: IncrementalPdfFileWriter, name: str, value: str) -> None:

@@ -30,10 +30,10 @@ def signed_by_signer(instance, content: bytes = DRAFT) -> bytes:
         return pdf.sign_as_signer(content, key, instance.context(), signer_name="Trần Văn Minh", moment=now())
 
 
-def issued(instance) -> bytes:
+def issued(instance, content: bytes = DRAFT) -> bytes:
     with instance.keys.open_signer(AGENCY, None) as key:
         return pdf.seal_issued(
-            signed_by_signer(instance),
+            signed_by_signer(instance, content),
             key,
             instance.context(),
             agency_name="Ủy ban nhân dân tỉnh Quảng Nam",
@@ -87,6 +87,23 @@ def test_an_issued_document_validates_with_pdfsig_both_signatures_valid(instance
 
     assert report.count("Signature Validation: Signature is Valid.") == 2, report
     assert "Trần Văn Minh" in report and "Ủy ban nhân dân tỉnh Quảng Nam" in report
+
+
+def test_a_multi_page_document_is_signed_on_its_last_page_and_numbered_on_its_first(instance):
+    content = issued(
+        instance, text_pdf("Quyết định", ["Điều 1", "Điều 2", "Điều 3"], page_per_paragraph=True)
+    )
+
+    signer, agency = validate_signatures(content, instance.settings)
+    assert (signer["intact"], signer["modification"]) == (True, "form_filling")
+    assert (agency["intact"], agency["modification"]) == (True, "none")
+    reader = PdfFileReader(io.BytesIO(content))
+    kids = reader.root["/Pages"].raw_get("/Kids")
+    first, last = kids.raw_get(0).idnum, kids.raw_get(len(kids) - 1).idnum
+    fields = [ref.get_object() for ref in reader.root["/AcroForm"]["/Fields"]]
+    pages = {str(field["/T"]): field.raw_get("/P").idnum for field in fields}
+    assert pages["so_ky_hieu"] == pages["ngay_ban_hanh"] == first
+    assert pages["chu_ky_nguoi_ky"] == pages["chu_ky_co_quan"] == last != first
 
 
 def test_a_byte_changed_inside_the_signed_range_breaks_the_signature(instance):
