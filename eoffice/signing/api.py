@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response
 from flask_smorest import Blueprint
 
 from eoffice.api_base import ApiError
@@ -11,7 +11,7 @@ from eoffice.runtime import settings
 from eoffice.signing import authority, trust
 from eoffice.signing.schemas import VerificationSchema
 from eoffice.signing.verify import NotAPdf, validate_signatures
-from eoffice.storage.api import apply_upload_limits
+from eoffice.storage.api import apply_upload_limits, file_part
 
 blp = Blueprint("signatures", __name__, url_prefix="/api/v1/signatures", description="Digital signatures")
 
@@ -22,16 +22,8 @@ blp = Blueprint("signatures", __name__, url_prefix="/api/v1/signatures", descrip
 @login_required
 def verify():
     apply_upload_limits()
-    part = request.files.get("file")
-    if part is None:
-        raise ApiError(
-            422,
-            "validation_error",
-            "file: a multipart part named 'file' is required",
-            {"files": {"file": ["Missing data for required field."]}},
-        )
     try:
-        return {"signatures": validate_signatures(part.stream.read(), settings())}
+        return {"signatures": validate_signatures(file_part().stream.read(), settings())}
     except NotAPdf as exc:
         raise ApiError(422, "not_a_pdf", f"file: {exc}", {"field": "file"}) from exc
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-import threading
 
 from sqlalchemy import select
 
 from eoffice.db import utcnow
 from eoffice.extensions import db
-from eoffice.outbox import poll_until_stopped
+from eoffice.outbox import queue_worker
 from eoffice.runtime import settings, storage
 from eoffice.signing.models import SignatureCheck
 from eoffice.signing.verify import NotAPdf, validate_signatures
@@ -57,20 +56,5 @@ def _validate_stored(key: str) -> tuple[list[dict] | None, str | None]:
         return None, "the signatures could not be validated"
 
 
-def run_signature_worker(
-    app,
-    stop: threading.Event,
-    *,
-    poll_interval: float = 0.5,
-    batch_size: int = 10,
-    exit_when_idle: bool = False,
-) -> None:
-    """Validate queued PDFs until stopped."""
-    with app.app_context():
-        poll_until_stopped(
-            stop,
-            lambda: check_queued_signatures(batch_size),
-            name="signature worker",
-            poll_interval=poll_interval,
-            exit_when_idle=exit_when_idle,
-        )
+# Validates queued PDFs until stopped.
+run_signature_worker = queue_worker(check_queued_signatures, "signature worker")
