@@ -83,6 +83,35 @@ def _extract(stream: BinaryIO) -> str:
     return "\n".join(parts)[:MAX_INDEXED_CHARS]
 
 
+def locate_text(content: bytes, page_index: int, text: str) -> tuple[float, float, float, float] | None:
+    """The box (left, bottom, right, top, in points) of the last place `text` is printed on a page."""
+    import pypdfium2
+
+    with _PDFIUM:
+        try:
+            document = pypdfium2.PdfDocument(content)
+        except pypdfium2.PdfiumError:
+            return None
+        try:
+            text_page = document[page_index % len(document)].get_textpage()
+            searcher = text_page.search(text, match_case=True)
+            found = last = searcher.get_next()
+            while found is not None:
+                last, found = found, searcher.get_next()
+            if last is None:
+                return None
+            first_char, count = last
+            boxes = [text_page.get_charbox(first_char + offset) for offset in range(count)]
+            return (
+                min(box[0] for box in boxes),
+                min(box[1] for box in boxes),
+                max(box[2] for box in boxes),
+                max(box[3] for box in boxes),
+            )
+        finally:
+            document.close()
+
+
 # PostgreSQL keeps to_tsvector('simple', body) in this generated column (migration 0006).
 _BODY_TSV = literal_column("document_search.body_tsv")
 

@@ -25,6 +25,7 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import ExpiredError, PathError, RevokedError, ValidationError
 
 from eoffice.documents.clock import VIETNAM
+from eoffice.documents.fulltext import locate_text
 from eoffice.pdfgen import stamp_pdf
 
 NUMBER_FIELD = "so_ky_hieu"
@@ -102,10 +103,17 @@ def _page_size(writer: IncrementalPdfFileWriter, index: int) -> tuple[float, flo
     return right - left, top - bottom, count
 
 
-def default_signer_placement(writer: IncrementalPdfFileWriter) -> Placement:
-    """Bottom right of the last page, above the margin."""
-    width, _, count = _page_size(writer, -1)
+def signer_placement(writer: IncrementalPdfFileWriter, content: bytes, signer_name: str) -> Placement:
+    """Above the signer's printed name on the last page, as on paper; else the bottom right of that page."""
+    width, height, count = _page_size(writer, -1)
     w, h = SIGNATURE_SIZE
+    name = locate_text(content, count - 1, signer_name)
+    if name is not None:
+        centre = (name[0] + name[2]) / 2
+        # Room on the left for the seal, which reaches two thirds of its width past the signature.
+        x = min(max(centre - w / 2, SEAL_SIZE[0] - w / 3 + 5 * MM), width - w)
+        y = min(name[3] + 1 * MM, height - h)
+        return Placement(count - 1, (x, y, x + w, y + h))
     x = width - MARGIN - w
     return Placement(count - 1, (x, MARGIN + 10 * MM, x + w, MARGIN + 10 * MM + h))
 
@@ -221,7 +229,7 @@ def sign_as_signer(
 ) -> bytes:
     """The competent person's PAdES B-LT certification signature, with the fields issuance fills."""
     writer = _open(content)
-    placement = default_signer_placement(writer)
+    placement = signer_placement(writer, content, signer_name)
     seal = seal_placement(placement)
     new_field = fields.SigFieldSpec(SIGNER_FIELD, on_page=placement.page, box=placement.box)
     fields.append_signature_field(writer, new_field)

@@ -14,6 +14,7 @@ from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from eoffice.documents.fulltext import locate_text
 from eoffice.pdfgen import text_pdf
 from eoffice.signing import authority, pdf
 from eoffice.signing.keys import Pkcs11KeyStore, SigningRefused
@@ -104,6 +105,29 @@ def test_a_multi_page_document_is_signed_on_its_last_page_and_numbered_on_its_fi
     pages = {str(field["/T"]): field.raw_get("/P").idnum for field in fields}
     assert pages["so_ky_hieu"] == pages["ngay_ban_hanh"] == first
     assert pages["chu_ky_nguoi_ky"] == pages["chu_ky_co_quan"] == last != first
+
+
+def signature_rect(content: bytes, name: str) -> list[float]:
+    reader = PdfFileReader(io.BytesIO(content))
+    field = next(
+        ref.get_object() for ref in reader.root["/AcroForm"]["/Fields"] if ref.get_object()["/T"] == name
+    )
+    return [float(v) for v in field["/Rect"]]
+
+
+def test_the_signature_sits_above_the_signers_printed_name_else_at_the_bottom_right(instance):
+    name = locate_text(DRAFT, 0, "Trần Văn Minh")
+    left, bottom, right, top = signature_rect(signed_by_signer(instance), "chu_ky_nguoi_ky")
+    assert bottom >= name[3] and bottom - name[3] < 20
+    assert left < name[0] and right > name[2]
+    seal_left, _, seal_right, _ = signature_rect(signed_by_signer(instance), "chu_ky_co_quan")
+    # The seal covers the left third of the signature, and stays on the page.
+    assert 0 < seal_left < left < seal_right < right
+    assert abs((seal_right - left) - (right - left) / 3) < 1
+
+    nameless = text_pdf("Quyết định", ["Không có tên người ký"])
+    left, bottom, right, _ = signature_rect(signed_by_signer(instance, nameless), "chu_ky_nguoi_ky")
+    assert right > 595 - 80 and bottom < 100
 
 
 def test_a_byte_changed_inside_the_signed_range_breaks_the_signature(instance):
