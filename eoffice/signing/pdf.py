@@ -27,6 +27,7 @@ from pyhanko_certvalidator.errors import ExpiredError, PathError, RevokedError, 
 from eoffice.documents.clock import VIETNAM
 from eoffice.documents.fulltext import locate_text
 from eoffice.pdfgen import stamp_pdf
+from eoffice.signing.threads import off_the_event_loop
 
 NUMBER_FIELD = "so_ky_hieu"
 DATE_FIELD = "ngay_ban_hanh"
@@ -224,6 +225,7 @@ def _field_box(writer: IncrementalPdfFileWriter, name: str) -> tuple[float, floa
     raise PdfRefused(f"the signed PDF has no field {name} for issuance to fill")
 
 
+@off_the_event_loop
 def sign_as_signer(
     content: bytes, signer: signers.Signer, context: ValidationContext, *, signer_name: str, moment: datetime
 ) -> bytes:
@@ -243,6 +245,7 @@ def sign_as_signer(
     return _sign(writer, signer, context, metadata, style)
 
 
+@off_the_event_loop
 def seal_issued(
     content: bytes,
     signer: signers.Signer,
@@ -261,6 +264,7 @@ def seal_issued(
     return _sign(writer, signer, context, _metadata(AGENCY_FIELD, context), style)
 
 
+@off_the_event_loop
 def seal_attachment(
     content: bytes,
     signer: signers.Signer,

@@ -22,6 +22,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from eoffice.config import Settings
 from eoffice.signing import trust
+from eoffice.signing.threads import off_the_event_loop
 
 
 class NotAPdf(Exception):
@@ -105,6 +106,7 @@ def _problems(status: PdfSignatureStatus, modification: str, revocation: str, wh
     return problems
 
 
+@off_the_event_loop
 def validate_signatures(content: bytes, settings: Settings) -> list[dict[str, Any]]:
     """One entry per signature, in the order they were made; [] for an unsigned PDF; NotAPdf otherwise."""
     if content[:1024].find(b"%PDF-") < 0:

@@ -7,6 +7,8 @@ import io
 import re
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from pyhanko.pdf_utils import generic
@@ -251,3 +253,57 @@ def test_a_key_in_a_softhsm2_token_signs(instance, softhsm_token, tmp_path):
     with pytest.raises(SigningRefused) as refused, store.open_signer("person-lanhdao", "000000"):
         pass
     assert refused.value.code == "signing_pin_invalid"
+
+
+GEVENT_WORKER = """
+from gevent import monkey
+
+monkey.patch_all()
+import sys
+from datetime import UTC, datetime
+
+import gevent
+
+from eoffice.config import Settings
+from eoffice.pdfgen import text_pdf
+from eoffice.signing import pdf, trust
+from eoffice.signing.keys import Pkcs12KeyStore
+from eoffice.signing.verify import validate_signatures
+
+settings = Settings.from_env(
+    {"EOFFICE_INSTANCE_PATH": sys.argv[1], "EOFFICE_SIGNING_PIN": sys.argv[2],
+     "EOFFICE_SIGNING_FETCH_REVOCATION": "false"}
+)
+keys = Pkcs12KeyStore(settings.effective_signing_key_dir, settings.signing_pin)
+
+
+def sign_and_check(index):
+    with keys.open_signer("person-lanhdao", None) as key:
+        signed = pdf.sign_as_signer(
+            text_pdf(f"Văn bản {index}"), key, trust.validation_context(settings),
+            signer_name="Trần Văn Minh", moment=datetime.now(UTC),
+        )
+    return validate_signatures(signed, settings)[0]["revocation"]
+
+
+print(" ".join(job.get() for job in [gevent.spawn(sign_and_check, i) for i in range(4)]))
+"""
+
+
+def test_signatures_made_at_once_in_one_gevent_worker_all_succeed(instance):
+    # `make serve` runs requests as greenlets of one OS thread; pyHanko's asyncio loops must not meet.
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            GEVENT_WORKER,
+            str(instance.settings.instance_dir),
+            instance.settings.signing_pin,
+        ],
+        cwd=Path(__file__).resolve().parents[3],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.stdout.split() == ["good"] * 4, result.stderr[-3000:]
