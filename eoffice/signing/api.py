@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, request
 from flask_smorest import Blueprint
 
 from eoffice.api_base import ApiError
@@ -37,3 +37,19 @@ def revocation_list():
     return Response(
         path.read_bytes(), mimetype="application/pkix-crl", headers={"Cache-Control": "max-age=300"}
     )
+
+
+@blp.post("/ocsp")
+@blp.doc(
+    security=[],
+    description="OCSP (RFC 6960) for the demo CA's certificates: an application/ocsp-request body.",
+    responses={"200": {"description": "application/ocsp-response"}},
+)
+def ocsp():
+    ca = authority.load_authority(trust.demo_ca_dir(settings()))
+    if ca is None:
+        raise ApiError(404, "not_found", "this server runs no certification authority")
+    # An OCSP request is a few hundred bytes; anything much larger is not one.
+    request.max_content_length = 16 * 1024
+    answer = authority.ocsp_response(ca, request.get_data())
+    return Response(answer, mimetype="application/ocsp-response", headers={"Cache-Control": "no-store"})

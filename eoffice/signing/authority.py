@@ -17,14 +17,19 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 CA_NAME = "CA chuyên dùng thử nghiệm"
 CA_CERTIFICATE = "ca.crt.pem"
 CA_KEY = "ca.key.pem"
 CRL_FILE = "ca.crl"
-# Where the server publishes the CRL (eoffice/signing/api.py); certificates name it.
+# Serial numbers of every certificate issued here, one per line (hex): OCSP answers "unknown" otherwise.
+ISSUED_FILE = "issued.txt"
+# Where the server publishes the CRL and answers OCSP (eoffice/signing/api.py); certificates name both.
 CRL_PATH = "/api/v1/signatures/ca.crl"
+OCSP_PATH = "/api/v1/signatures/ocsp"
+OCSP_VALIDITY = timedelta(hours=1)
 CRL_VALIDITY = timedelta(days=7)
 
 
@@ -111,12 +116,15 @@ def issue_certificate(
     *,
     common_name: str,
     organization: str,
-    crl_url: str,
+    public_url: str,
     key: rsa.RSAPrivateKey | None = None,
     days: int = 2 * 365,
     not_before: datetime | None = None,
 ) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
-    """A signing certificate (non-repudiation) for a person or an agency's seal."""
+    """A signing certificate (non-repudiation) for a person or an agency's seal.
+
+    public_url: where this server is reached; the certificate names its CRL and OCSP addresses there.
+    """
     key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
     start = not_before or datetime.now(UTC) - timedelta(minutes=5)
     subject = x509.Name(
@@ -139,7 +147,22 @@ def issue_certificate(
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
         .add_extension(
             x509.CRLDistributionPoints(
-                [x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)]
+                [
+                    x509.DistributionPoint(
+                        [x509.UniformResourceIdentifier(public_url + CRL_PATH)], None, None, None
+                    )
+                ]
+            ),
+            critical=False,
+        )
+        .add_extension(
+            x509.AuthorityInformationAccess(
+                [
+                    x509.AccessDescription(
+                        AuthorityInformationAccessOID.OCSP,
+                        x509.UniformResourceIdentifier(public_url + OCSP_PATH),
+                    )
+                ]
             ),
             critical=False,
         )
@@ -148,6 +171,8 @@ def issue_certificate(
         )
         .sign(authority.key, hashes.SHA256())
     )
+    with (authority.folder / ISSUED_FILE).open("a") as issued:
+        issued.write(f"{certificate.serial_number:x}\n")
     return key, certificate
 
 
@@ -196,3 +221,61 @@ def revoke(authority: Authority, certificate: x509.Certificate) -> None:
     if all(serial != certificate.serial_number for serial, _ in revoked):
         revoked.append((certificate.serial_number, datetime.now(UTC)))
     publish_crl(authority, revoked)
+
+
+def ocsp_response(authority: Authority, request_der: bytes) -> bytes:
+    """The OCSP answer (RFC 6960, signed by the CA itself) for a request about one certificate.
+
+    good: issued here and not on the CRL; revoked: on the CRL; unknown: not issued by this CA.
+    """
+    try:
+        request = ocsp.load_der_ocsp_request(request_der)
+    except ValueError:
+        return ocsp.OCSPResponseBuilder.build_unsuccessful(
+            ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+        ).public_bytes(serialization.Encoding.DER)
+    now = datetime.now(UTC)
+    revoked = dict(revoked_serials(authority))
+    ours = _name_and_key_hashes(authority, request.hash_algorithm) == (
+        request.issuer_name_hash,
+        request.issuer_key_hash,
+    )
+    if not ours or request.serial_number not in _issued_serials(authority):
+        status, revoked_at = ocsp.OCSPCertStatus.UNKNOWN, None
+    elif request.serial_number in revoked:
+        status, revoked_at = ocsp.OCSPCertStatus.REVOKED, revoked[request.serial_number]
+    else:
+        status, revoked_at = ocsp.OCSPCertStatus.GOOD, None
+    builder = (
+        ocsp.OCSPResponseBuilder()
+        .add_response_by_hash(
+            request.issuer_name_hash,
+            request.issuer_key_hash,
+            request.serial_number,
+            request.hash_algorithm,
+            status,
+            now - timedelta(minutes=5),
+            now + OCSP_VALIDITY,
+            revoked_at,
+            x509.ReasonFlags.unspecified if revoked_at else None,
+        )
+        .responder_id(ocsp.OCSPResponderEncoding.HASH, authority.certificate)
+    )
+    return builder.sign(authority.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+def _issued_serials(authority: Authority) -> set[int]:
+    path = authority.folder / ISSUED_FILE
+    return {int(line, 16) for line in path.read_text().split()} if path.is_file() else set()
+
+
+def _name_and_key_hashes(authority: Authority, algorithm: hashes.HashAlgorithm) -> tuple[bytes, bytes]:
+    """What an OCSP request names its issuer by: hashes of the CA's subject and of its public key."""
+    name = hashes.Hash(algorithm)
+    name.update(authority.certificate.subject.public_bytes())
+    public_key = authority.certificate.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.PKCS1
+    )
+    key = hashes.Hash(algorithm)
+    key.update(public_key)
+    return name.finalize(), key.finalize()

@@ -93,7 +93,7 @@ def _write_key(
         ca,
         common_name=common_name,
         organization=organization,
-        crl_url=config.effective_public_url + authority.CRL_PATH,
+        public_url=config.effective_public_url,
         key=key,
     )
     folder = config.effective_signing_key_dir

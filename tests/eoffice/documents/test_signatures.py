@@ -6,6 +6,9 @@ from __future__ import annotations
 import io
 
 import pypdf
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509 import ocsp
 
 from eoffice.documents.models import Document, FileRole
 from eoffice.documents.operations import IncomingFile
@@ -189,7 +192,20 @@ def test_the_verify_tool_reports_the_signatures_of_any_pdf(client, people, as_us
     )
 
 
-def test_the_server_publishes_the_demo_cas_revocation_list(client):
+def test_the_server_publishes_the_demo_cas_revocation_list_and_answers_ocsp(client, people):
     response = client.get("/api/v1/signatures/ca.crl")
     assert response.status_code == 200
     assert response.mimetype == "application/pkix-crl"
+
+    signer = pkcs12.load_key_and_certificates(
+        key_file(person_label(people.leader.username)).read_bytes(), settings().signing_pin.encode()
+    )
+    request = ocsp.OCSPRequestBuilder().add_certificate(signer[1], signer[2][0], hashes.SHA256()).build()
+    answer = client.post(
+        "/api/v1/signatures/ocsp",
+        data=request.public_bytes(serialization.Encoding.DER),
+        content_type="application/ocsp-request",
+    )
+    assert answer.status_code == 200
+    assert answer.mimetype == "application/ocsp-response"
+    assert ocsp.load_der_ocsp_response(answer.data).certificate_status == ocsp.OCSPCertStatus.GOOD

@@ -30,7 +30,7 @@ class Instance:
             self.ca,
             common_name=common_name,
             organization=organization,
-            crl_url="http://127.0.0.1:9/api/v1/signatures/ca.crl",
+            public_url="http://127.0.0.1:9",
             key=shared_key(),
             **options,
         )

@@ -11,6 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509 import ocsp
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -18,7 +23,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from eoffice.documents.fulltext import locate_text
 from eoffice.pdfgen import text_pdf
-from eoffice.signing import authority, pdf
+from eoffice.signing import authority, pdf, trust
 from eoffice.signing.keys import Pkcs11KeyStore, SigningRefused
 from eoffice.signing.verify import NotAPdf, validate_signatures
 from tests.conftest import service_missing
@@ -181,8 +186,6 @@ def test_a_signature_copied_onto_another_pdf_does_not_validate(instance):
 def test_a_revoked_certificate_is_reported_revoked(instance):
     content = signed_by_signer(instance)
     certificate = instance.keys._load(SIGNER, None).signing_cert
-    from cryptography import x509
-
     authority.revoke(instance.ca, x509.load_der_x509_certificate(certificate.dump()))
 
     (signature,) = validate_signatures(content, instance.settings)
@@ -191,8 +194,6 @@ def test_a_revoked_certificate_is_reported_revoked(instance):
 
 
 def test_a_revoked_certificate_signs_nothing(instance):
-    from cryptography import x509
-
     certificate = instance.keys._load(SIGNER, None).signing_cert
     authority.revoke(instance.ca, x509.load_der_x509_certificate(certificate.dump()))
 
@@ -307,3 +308,55 @@ def test_signatures_made_at_once_in_one_gevent_worker_all_succeed(instance):
         check=False,
     )
     assert result.stdout.split() == ["good"] * 4, result.stderr[-3000:]
+
+
+def ocsp_status(instance, certificate) -> ocsp.OCSPCertStatus:
+    request = (
+        ocsp.OCSPRequestBuilder()
+        .add_certificate(certificate, instance.ca.certificate, hashes.SHA256())
+        .build()
+        .public_bytes(Encoding.DER)
+    )
+    answer = ocsp.load_der_ocsp_response(authority.ocsp_response(instance.ca, request))
+    assert answer.response_status == ocsp.OCSPResponseStatus.SUCCESSFUL
+    # Signed by the CA itself.
+    instance.ca.certificate.public_key().verify(
+        answer.signature, answer.tbs_response_bytes, padding.PKCS1v15(), answer.signature_hash_algorithm
+    )
+    return answer.certificate_status
+
+
+def test_the_ocsp_responder_answers_good_revoked_and_unknown(instance):
+    certificate = instance.issue("person-ocsp", "Trần Văn Minh", "Ủy ban nhân dân tỉnh Quảng Nam")
+    assert ocsp_status(instance, certificate) == ocsp.OCSPCertStatus.GOOD
+
+    authority.revoke(instance.ca, certificate)
+    assert ocsp_status(instance, certificate) == ocsp.OCSPCertStatus.REVOKED
+
+    # Same issuer name and key, but a serial this CA never recorded issuing: not "good".
+    elsewhere = instance.ca.folder.parent / "elsewhere"
+    elsewhere.mkdir()
+    _, forged = authority.issue_certificate(
+        authority.Authority(elsewhere, instance.ca.key, instance.ca.certificate),
+        common_name="Không rõ",
+        organization="Không rõ",
+        public_url="http://127.0.0.1:9",
+    )
+    assert ocsp_status(instance, forged) == ocsp.OCSPCertStatus.UNKNOWN
+
+
+def test_pyhanko_accepts_the_ocsp_answer_as_revocation_information(instance):
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    content = signed_by_signer(instance)
+    certificate = x509.load_der_x509_certificate(instance.keys._load(SIGNER, None).signing_cert.dump())
+    request = ocsp.OCSPRequestBuilder().add_certificate(certificate, instance.ca.certificate, hashes.SHA1())
+    answer = authority.ocsp_response(instance.ca, request.build().public_bytes(Encoding.DER))
+    # Only the OCSP answer: no CRL, nothing fetched, and revocation information is required.
+    context = ValidationContext(
+        trust_roots=trust.trust_roots(instance.settings), ocsps=[answer], revocation_mode="hard-fail"
+    )
+
+    status = validate_pdf_signature(PdfFileReader(io.BytesIO(content)).embedded_signatures[0], context)
+    assert status.trusted and status.revocation_details is None
