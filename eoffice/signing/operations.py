@@ -75,6 +75,37 @@ def seal_as_agency(
         )
 
 
+def sign_minutes(content: bytes, chair: User, agency: Agency, moment: datetime) -> bytes:
+    """Approved minutes: the chair's signature, then the agency's (PINs from EOFFICE_SIGNING_PIN)."""
+    field = "minutes"
+    chair_label, agency_label_ = person_label(chair.username), agency_label(agency.id)
+    with (
+        _refusals_as_api_errors(chair_label, field),
+        key_store(settings()).open_signer(chair_label, None) as key,
+    ):
+        content = pdf.sign_as_signer(
+            content,
+            key,
+            trust.validation_context(settings()),
+            signer_name=chair.full_name,
+            moment=moment,
+            numbered=False,
+        )
+    with (
+        _refusals_as_api_errors(agency_label_, field),
+        key_store(settings()).open_signer(agency_label_, None) as key,
+    ):
+        return pdf.seal_issued(
+            content,
+            key,
+            trust.validation_context(settings()),
+            agency_name=agency.name,
+            number_and_notation=None,
+            issued_date=None,
+            moment=moment,
+        )
+
+
 def queue_check(stored: StoredFile) -> None:
     """A PDF's signatures are validated once, by the signature worker, after the commit."""
     if stored.content_type == PDF:

@@ -227,9 +227,18 @@ def _field_box(writer: IncrementalPdfFileWriter, name: str) -> tuple[float, floa
 
 @off_the_event_loop
 def sign_as_signer(
-    content: bytes, signer: signers.Signer, context: ValidationContext, *, signer_name: str, moment: datetime
+    content: bytes,
+    signer: signers.Signer,
+    context: ValidationContext,
+    *,
+    signer_name: str,
+    moment: datetime,
+    numbered: bool = True,
 ) -> bytes:
-    """The competent person's PAdES B-LT certification signature, with the fields issuance fills."""
+    """The competent person's PAdES B-LT certification signature, with the fields the agency fills.
+
+    numbered: the document gets its number and date later (outgoing documents), in fields made now.
+    """
     writer = _open(content)
     placement = signer_placement(writer, content, signer_name)
     seal = seal_placement(placement)
@@ -237,9 +246,10 @@ def sign_as_signer(
     fields.append_signature_field(writer, new_field)
     # After the signer's field: the seal is drawn over the signature it overlaps.
     fields.append_signature_field(writer, fields.SigFieldSpec(AGENCY_FIELD, on_page=seal.page, box=seal.box))
-    _, height, _ = _page_size(writer, 0)
-    _text_field(writer, NUMBER_FIELD, 0, (MARGIN, height - 18 * MM, MARGIN + 70 * MM, height - 12 * MM))
-    _text_field(writer, DATE_FIELD, 0, (MARGIN, height - 25 * MM, MARGIN + 70 * MM, height - 19 * MM))
+    if numbered:
+        _, height, _ = _page_size(writer, 0)
+        _text_field(writer, NUMBER_FIELD, 0, (MARGIN, height - 18 * MM, MARGIN + 70 * MM, height - 12 * MM))
+        _text_field(writer, DATE_FIELD, 0, (MARGIN, height - 25 * MM, MARGIN + 70 * MM, height - 19 * MM))
     style = _style([f"Ký bởi: {signer_name}", f"Thời gian: {vietnam_time(moment)}"], placement.box)
     metadata = _metadata(SIGNER_FIELD, context, certify=True, docmdp_permissions=fields.MDPPerm.FILL_FORMS)
     return _sign(writer, signer, context, metadata, style)
@@ -252,14 +262,16 @@ def seal_issued(
     context: ValidationContext,
     *,
     agency_name: str,
-    number_and_notation: str,
-    issued_date: str,
+    number_and_notation: str | None,
+    issued_date: str | None,
     moment: datetime,
 ) -> bytes:
-    """At issuance: fill the number and date, then the agency's signature in its prepared field."""
+    """The agency's signature in the field the signer's signature prepared, after the number and date
+    when the document has them."""
     writer = _open(content)
-    _fill_text_field(writer, NUMBER_FIELD, f"Số: {number_and_notation}")
-    _fill_text_field(writer, DATE_FIELD, f"Ngày ban hành: {issued_date}")
+    if number_and_notation is not None:
+        _fill_text_field(writer, NUMBER_FIELD, f"Số: {number_and_notation}")
+        _fill_text_field(writer, DATE_FIELD, f"Ngày ban hành: {issued_date}")
     style = _style([agency_name, vietnam_time(moment)], _field_box(writer, AGENCY_FIELD), border=2)
     return _sign(writer, signer, context, _metadata(AGENCY_FIELD, context), style)
 
