@@ -82,9 +82,7 @@ class Pkcs11KeyStore(KeyStore):
         criteria = TokenCriteria(label=self.token_label) if self.token_label else None
         try:
             session = open_pkcs11_session(self.module, token_criteria=criteria, user_pin=pin)
-        except pkcs11.exceptions.PinIncorrect as exc:
-            raise SigningRefused("signing_pin_invalid", "the PIN of the signing token is wrong") from exc
-        except pkcs11.exceptions.PinLenRange as exc:
+        except (pkcs11.exceptions.PinIncorrect, pkcs11.exceptions.PinLenRange) as exc:
             raise SigningRefused("signing_pin_invalid", "the PIN of the signing token is wrong") from exc
         except (pkcs11.exceptions.PKCS11Error, OSError, RuntimeError) as exc:
             raise SigningRefused(

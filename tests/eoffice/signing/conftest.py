@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 
 from eoffice.config import Settings
 from eoffice.signing import authority, trust
@@ -40,6 +41,11 @@ class Instance:
             authority.pkcs12_bytes(key, certificate, self.ca, self.settings.signing_pin)
         )
         return certificate
+
+    def certificate(self, label: str) -> x509.Certificate:
+        """The certificate of a key in the store, as the cryptography package reads it."""
+        with self.keys.open_signer(label, None) as key:
+            return x509.load_der_x509_certificate(key.signing_cert.dump())
 
     def context(self):
         return trust.validation_context(self.settings)

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -185,8 +184,7 @@ def test_a_signature_copied_onto_another_pdf_does_not_validate(instance):
 
 def test_a_revoked_certificate_is_reported_revoked(instance):
     content = signed_by_signer(instance)
-    certificate = instance.keys._load(SIGNER, None).signing_cert
-    authority.revoke(instance.ca, x509.load_der_x509_certificate(certificate.dump()))
+    authority.revoke(instance.ca, instance.certificate(SIGNER))
 
     (signature,) = validate_signatures(content, instance.settings)
     assert signature["revocation"] == "revoked"
@@ -194,8 +192,7 @@ def test_a_revoked_certificate_is_reported_revoked(instance):
 
 
 def test_a_revoked_certificate_signs_nothing(instance):
-    certificate = instance.keys._load(SIGNER, None).signing_cert
-    authority.revoke(instance.ca, x509.load_der_x509_certificate(certificate.dump()))
+    authority.revoke(instance.ca, instance.certificate(SIGNER))
 
     with pytest.raises(pdf.CertificateRefused) as refused:
         signed_by_signer(instance)
@@ -350,7 +347,7 @@ def test_pyhanko_accepts_the_ocsp_answer_as_revocation_information(instance):
     from pyhanko_certvalidator import ValidationContext
 
     content = signed_by_signer(instance)
-    certificate = x509.load_der_x509_certificate(instance.keys._load(SIGNER, None).signing_cert.dump())
+    certificate = instance.certificate(SIGNER)
     request = ocsp.OCSPRequestBuilder().add_certificate(certificate, instance.ca.certificate, hashes.SHA1())
     answer = authority.ocsp_response(instance.ca, request.build().public_bytes(Encoding.DER))
     # Only the OCSP answer: no CRL, nothing fetched, and revocation information is required.
