@@ -32,12 +32,19 @@ def _refusals_as_api_errors(label: str, field: str) -> Iterator[None]:
         raise ApiError(422, "pdf_not_signable", f"{field}: {exc}", {"field": field}) from exc
 
 
-def sign_as_signer(content: bytes, signer: User, pin: str | None, moment: datetime, field: str) -> bytes:
-    """The signer's certification signature on a draft's main PDF."""
+def sign_as_signer(
+    content: bytes, signer: User, pin: str | None, moment: datetime, field: str, *, numbered: bool = True
+) -> bytes:
+    """The signer's certification signature (a draft's main PDF, approved minutes)."""
     label = person_label(signer.username)
     with _refusals_as_api_errors(label, field), key_store(settings()).open_signer(label, pin) as key:
         return pdf.sign_as_signer(
-            content, key, trust.validation_context(settings()), signer_name=signer.full_name, moment=moment
+            content,
+            key,
+            trust.validation_context(settings()),
+            signer_name=signer.full_name,
+            moment=moment,
+            numbered=numbered,
         )
 
 
@@ -48,14 +55,15 @@ def seal_as_agency(
     moment: datetime,
     field: str,
     *,
-    number_and_notation: str,
+    number_and_notation: str | None,
     issued_date: str | None,
+    attachment: bool = False,
 ) -> bytes:
-    """The agency's signature: into the main PDF's prepared field (issued_date given), or on an attachment."""
+    """The agency's signature: into the field the signer's signature prepared, or alone on an attachment."""
     label = agency_label(agency.id)
     with _refusals_as_api_errors(label, field), key_store(settings()).open_signer(label, pin) as key:
         context = trust.validation_context(settings())
-        if issued_date is None:
+        if attachment:
             return pdf.seal_attachment(
                 content,
                 key,
@@ -77,33 +85,8 @@ def seal_as_agency(
 
 def sign_minutes(content: bytes, chair: User, agency: Agency, moment: datetime) -> bytes:
     """Approved minutes: the chair's signature, then the agency's (PINs from EOFFICE_SIGNING_PIN)."""
-    field = "minutes"
-    chair_label, agency_label_ = person_label(chair.username), agency_label(agency.id)
-    with (
-        _refusals_as_api_errors(chair_label, field),
-        key_store(settings()).open_signer(chair_label, None) as key,
-    ):
-        content = pdf.sign_as_signer(
-            content,
-            key,
-            trust.validation_context(settings()),
-            signer_name=chair.full_name,
-            moment=moment,
-            numbered=False,
-        )
-    with (
-        _refusals_as_api_errors(agency_label_, field),
-        key_store(settings()).open_signer(agency_label_, None) as key,
-    ):
-        return pdf.seal_issued(
-            content,
-            key,
-            trust.validation_context(settings()),
-            agency_name=agency.name,
-            number_and_notation=None,
-            issued_date=None,
-            moment=moment,
-        )
+    signed = sign_as_signer(content, chair, None, moment, "minutes", numbered=False)
+    return seal_as_agency(signed, agency, None, moment, "minutes", number_and_notation=None, issued_date=None)
 
 
 def queue_check(stored: StoredFile) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from eoffice.accounts.models import Agency, Role, User
@@ -282,14 +283,14 @@ def _main_file(document: Document) -> DocumentFile:
     return link
 
 
-def _sign_main_file(document: Document, signer: User, pin: str | None, moment) -> None:
+def _sign_main_file(document: Document, signer: User, pin: str | None, moment: datetime) -> None:
     """The signer's signature on the main PDF, made before anything of the approval is written."""
     link = _main_file(document)
     signed = signing.sign_as_signer(read_content(link), signer, pin, moment, "files[0]")
     replace_content(link, signed, signer)
 
 
-def _seal_files(document: Document, actor: User, pin: str | None, moment) -> None:
+def _seal_files(document: Document, actor: User, pin: str | None, moment: datetime) -> None:
     """The agency's signature at issuance: into the signed main PDF, and alone on each PDF attachment."""
     shown = number_and_notation(document.number, document.notation)
     for index, link in enumerate(sorted(document.files, key=lambda link: link.position)):
@@ -303,7 +304,8 @@ def _seal_files(document: Document, actor: User, pin: str | None, moment) -> Non
             moment,
             f"files[{index}]",
             number_and_notation=shown,
-            issued_date=document.issued_date.strftime("%d/%m/%Y") if main else None,
+            issued_date=document.issued_date.strftime("%d/%m/%Y"),
+            attachment=not main,
         )
         replace_content(link, sealed, actor)
 
