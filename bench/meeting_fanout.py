@@ -286,10 +286,16 @@ class Bench:
             db.engine.dispose()
 
     def tokens_for(self, user_ids: list[int]) -> list[str]:
-        from eoffice.auth.tokens import issue_access_token
+        from eoffice.accounts.models import User
+        from eoffice.auth.operations import start_session
+        from eoffice.extensions import db
 
         with self.app.app_context():
-            return [issue_access_token(user_id)[0] for user_id in user_ids]
+            # An access token names a live session: one per delegate, as their logins would open.
+            tokens = [start_session(db.session.get(User, user_id)).access_token for user_id in user_ids]
+            db.session.commit()
+            db.engine.dispose()
+            return tokens
 
     # Our server.
 

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from eoffice import socketio_fanout
-from eoffice.api_base import ApiRequest, JsonErrorApi
+from eoffice.api_base import ApiRequest, JsonErrorApi, install_converters
 from eoffice.config import Settings
 from eoffice.extensions import db, migrate, socketio
 
@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app = Flask(__name__, instance_path=str(settings.instance_dir))
     app.request_class = ApiRequest
+    install_converters(app)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.effective_database_url,
@@ -63,11 +64,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.wsgi_app = socketio_fanout.WebSocketOutboxMiddleware(app.wsgi_app)
     import meetings.live
 
-    meetings.live.init_app(socketio)
+    meetings.live.init_app(socketio, settings)
     # One Api per application: it holds that application's OpenAPI document.
     api = JsonErrorApi(app, spec_kwargs={"security": [{"bearer": []}]})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     _register_blueprints(api)
+    from eoffice.auth.session import authenticate_first
+
+    app.before_request(authenticate_first)
     from eoffice import web
 
     web.init_app(app)

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import datetime
+import json
 import logging
 from tempfile import SpooledTemporaryFile
 from typing import IO, Any
 
+import flask_smorest
 import marshmallow as ma
-from flask import Request, jsonify
+from flask import Flask, Request, jsonify
 from flask_smorest import Api
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from webargs.core import missing
+from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.routing import IntegerConverter, UnicodeConverter
+
+from eoffice.storage.backend import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +28,25 @@ log = logging.getLogger(__name__)
 UPLOAD_MEMORY_SIZE = 2 * 1024 * 1024
 
 
+# PostgreSQL's `integer`, the type of every id and count column: a larger number is refused as input
+# instead of failing in the database ("out of range") or in SQLite's driver (OverflowError).
+DB_INT_MAX = 2**31 - 1
+# Dates a client may send: Python's date arithmetic (a day before or after, a time zone's offset)
+# and the database's timestamps must still hold them.
+EARLIEST_DATE = datetime.date(1000, 1, 1)
+LATEST_DATE = datetime.date(9998, 12, 31)
+# PostgreSQL text cannot hold NUL: a string with one failed inside the database.
+NUL_MESSAGE = "must not contain NUL characters"
+
+
 class ApiRequest(Request):
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            # json.loads recurses once per level: a body nested thousands deep is bad input, not a crash.
+            raise BadRequest("Failed to decode JSON object: nested too deeply") from None
+
     def _get_file_stream(
         self,
         total_content_length: int | None,
@@ -65,6 +92,105 @@ class ApiError(Exception):
         self.message = message
         self.details = details
         self.headers = headers or {}
+
+
+class _Exactly:
+    """A Boolean field's truthy or falsy set holding one bool only: 1 == True, so {True} would take 1."""
+
+    def __init__(self, value: bool):
+        self.value = value
+
+    def __contains__(self, item: object) -> bool:
+        return item is self.value
+
+    def __bool__(self) -> bool:
+        return True
+
+
+class ApiSchema(ma.Schema):
+    """Every request schema: what the database and Python can hold is checked at the door.
+
+    Integers within the database's `integer`, dates within EARLIEST_DATE..LATEST_DATE, no NUL in a
+    string, booleans only true and false; each refusal is a 422 naming the field.
+    """
+
+    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
+        _bound(field_obj)
+
+
+def _refuse_nul(value: str) -> None:
+    if "\x00" in value:
+        raise ma.ValidationError(NUL_MESSAGE)
+
+
+def _within_dates(value: datetime.date) -> None:
+    # A datetime's own calendar day: converting it first could itself overflow.
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ma.ValidationError(f"must be between {EARLIEST_DATE} and {LATEST_DATE}")
+
+
+def _bound(field: ma.fields.Field) -> None:
+    if field.dump_only:
+        return
+    if isinstance(field, ma.fields.Integer):
+        # A field that states its own upper bound (a Unix time, never stored) keeps it.
+        if not any(isinstance(v, ma.validate.Range) and v.max is not None for v in field.validators):
+            field.validators.append(ma.validate.Range(-DB_INT_MAX, DB_INT_MAX))
+    elif isinstance(field, ma.fields.DateTime | ma.fields.Date):
+        field.validators.append(_within_dates)
+    elif isinstance(field, ma.fields.String):
+        field.validators.append(_refuse_nul)
+    elif isinstance(field, ma.fields.Boolean):
+        field.truthy, field.falsy = _Exactly(True), _Exactly(False)
+    elif isinstance(field, ma.fields.List):
+        _bound(field.inner)
+    elif isinstance(field, ma.fields.Dict):
+        for inner in (field.key_field, field.value_field):
+            if inner is not None:
+                _bound(inner)
+
+
+class ApiParser(FlaskParser):
+    def load_json(self, req: Request, schema: ma.Schema) -> Any:
+        data = super().load_json(req, schema)
+        # A PATCH or PUT with no body changes nothing; it is a client's mistake, not a success.
+        if data is missing and req.method in ("PATCH", "PUT"):
+            raise ma.ValidationError("a JSON body is required")
+        return data
+
+    def _raw_load_json(self, req: Request) -> Any:
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            # A non-empty doc: webargs takes an empty one for a missing body.
+            raise json.JSONDecodeError("nested too deeply", "[", 0) from None
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's blueprint, parsing JSON bodies with ApiParser."""
+
+    ARGUMENTS_PARSER = ApiParser()
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in a route: an id past the database's integer is no such resource (404)."""
+
+    def __init__(self, map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", DB_INT_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+class NulFreeConverter(UnicodeConverter):
+    """A string segment of a route, which never matches a NUL (404), as no key holds one."""
+
+    def __init__(self, map, *args: Any, **kwargs: Any) -> None:
+        super().__init__(map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00]")
+
+
+def install_converters(app: Flask) -> None:
+    app.url_map.converters.update(int=BoundedIntConverter, default=NulFreeConverter, string=NulFreeConverter)
 
 
 def invalid(field: str, message: str, location: str = "json") -> ApiError:
@@ -117,6 +243,24 @@ class JsonErrorApi(Api):
     def _register_error_handlers(self):
         self._app.register_error_handler(HTTPException, self.handle_http_exception)
         self._app.register_error_handler(ApiError, self.handle_api_error)
+        self._app.register_error_handler(StorageError, self.handle_storage_error)
+        self._app.register_error_handler(DBAPIError, self.handle_database_error)
+
+    def handle_storage_error(self, error: StorageError):
+        # Wherever the store fails (a download streams from it, a listing asks it), the client may retry.
+        log.warning("object store unavailable: %s", error)
+        return error_response(503, "storage_unavailable", "the object store is unavailable; try again")
+
+    def handle_database_error(self, error: DBAPIError):
+        from eoffice.extensions import db
+
+        # Whatever the request wrote is rolled back with the failed transaction.
+        db.session.rollback()
+        if isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated:
+            log.warning("database unavailable: %s", error)
+            return error_response(503, "database_unavailable", "the database is unavailable; try again")
+        # Any other database error is a defect: on to Flask's 500 (logged by handle_http_exception).
+        raise error
 
     def handle_api_error(self, error: ApiError):
         return error_response(error.status, error.code, error.message, error.details, error.headers)

@@ -174,14 +174,30 @@ class Settings:
         14 * 86400, _parse_int(60, 365 * 86400), "Refresh token lifetime, seconds."
     )
     login_max_failures: int = _setting(
-        5, _parse_int(1), "Failed logins of one account within the window before it is throttled."
+        5,
+        _parse_int(1),
+        "Failed logins of one account within the window before its next attempts wait: from the "
+        "failing address always, from others only if the account never logged in from them.",
     )
     login_max_failures_per_address: int = _setting(
-        20, _parse_int(1), "Failed logins from one address within the window before it is throttled."
+        20,
+        _parse_int(1),
+        "Failed logins from one address within the window before its next attempts wait, except for "
+        "accounts that logged in from it before (the colleagues behind a shared proxy).",
     )
-    login_failure_window: int = _setting(900, _parse_int(1), "Throttling window, seconds.")
+    login_max_delay: int = _setting(
+        60,
+        _parse_int(1, 3600),
+        "Longest wait before the next login attempt, seconds: it starts at 1 and doubles with each failure.",
+    )
+    login_failure_window: int = _setting(
+        900, _parse_int(1), "Failed logins older than this, seconds, no longer count."
+    )
     proxy_count: int = _setting(
-        0, _parse_int(0, 5), "Reverse proxies in front of the server whose X-Forwarded-For is trusted."
+        0,
+        _parse_int(0, 5),
+        "Reverse proxies in front of the server that append the client's address to X-Forwarded-For "
+        "(1 behind the nginx example); logins are throttled per address, so it must be right.",
     )
     max_upload_size: int = _setting(
         512 * 1024 * 1024, _parse_int(1), "Largest accepted file, bytes (413 beyond)."
@@ -193,6 +209,32 @@ class Settings:
         "When the text of PDF files reaches search: inline (before the upload is answered) or "
         "background (queued, indexed by `flask document-text-worker`); unset means inline on SQLite, "
         "background otherwise.",
+    )
+    parser_max_memory: int = _setting(
+        512 * 1024 * 1024,
+        _parse_int(64 * 1024 * 1024),
+        "Memory (address space, bytes) of the child process that reads an untrusted file (a PDF's text "
+        "or pages); a file that needs more is kept without its text.",
+    )
+    parser_timeout: float = _setting(
+        30.0,
+        _parse_float(0.5, 3600),
+        "Seconds (wall clock, and of CPU) the child reading an untrusted file may take before it is killed.",
+    )
+    parser_max_pages: int = _setting(
+        2000,
+        _parse_int(1),
+        "Pages of a PDF whose text is read for search; a meeting document with more is refused.",
+    )
+    parser_max_output: int = _setting(
+        1024 * 1024, _parse_int(1024), "Text taken from one file for search, bytes of UTF-8 at most."
+    )
+    parser_concurrency: int = _setting(
+        2,
+        _parse_int(1, 64),
+        "Children reading untrusted files at once in one server process; a parse waits for a free one "
+        "(at most EOFFICE_PARSER_TIMEOUT), so that a burst of hostile uploads cannot multiply the "
+        "memory limit.",
     )
     download_link_ttl: int = _setting(300, _parse_int(10, 7 * 86400), "Validity of download links, seconds.")
     storage_path: str | None = _setting(
@@ -340,6 +382,17 @@ class Settings:
         5.0,
         _parse_float(0.1, 600),
         "Seconds a Redis call waits to connect and for an answer (publishing, /readyz).",
+    )
+    room_event_rate: float = _setting(
+        20.0, _parse_float(0.1, 10000), "Live room events a connection may send per second, sustained."
+    )
+    room_event_burst: int = _setting(
+        40, _parse_int(1, 100000), "Live room events a connection may send at once before the rate applies."
+    )
+    room_flood_limit: int = _setting(
+        200,
+        _parse_int(1, 1000000),
+        "Live room events refused (rate_limited) before a connection that does not calm down is cut off.",
     )
     socketio_async_mode: str | None = _setting(
         None,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
+import marshmallow as ma
 import redis
-from flask_smorest import Blueprint
 from sqlalchemy import text
 
-from eoffice.api_base import error_response
+from eoffice.api_base import ApiSchema, Blueprint, ErrorSchema, error_response
 from eoffice.extensions import db
 from eoffice.runtime import settings, storage
 
@@ -16,8 +16,23 @@ log = logging.getLogger(__name__)
 blp = Blueprint("health", __name__, description="Health probes")
 
 
+class LivenessSchema(ApiSchema):
+    status = ma.fields.String(required=True, metadata={"description": "Always `ok`"})
+
+
+class ReadinessSchema(ApiSchema):
+    status = ma.fields.String(required=True, metadata={"description": "Always `ready`"})
+    checks = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(),
+        required=True,
+        metadata={"description": "Each part checked (database, object_store, redis) and its state"},
+    )
+
+
 @blp.get("/healthz")
 @blp.doc(security=[])
+@blp.response(200, LivenessSchema)
 def healthz():
     return {"status": "ok"}
 
@@ -36,6 +51,10 @@ def _check_redis(url: str, timeout: float) -> None:
 
 @blp.get("/readyz")
 @blp.doc(security=[])
+@blp.response(200, ReadinessSchema)
+@blp.alt_response(
+    503, schema=ErrorSchema, description="A part is unreachable: `details` holds each part's state"
+)
 def readyz():
     checks = {"database": _check_database, "object_store": storage().check}
     redis_url, redis_timeout = settings().redis_url, settings().redis_timeout

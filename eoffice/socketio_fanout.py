@@ -154,11 +154,19 @@ def text_frame(text: str) -> bytes:
     return header + payload
 
 
+# An event after which the server ends each recipient's connection (a participant removed, an account
+# disabled, a client flooding): emitted to a room, it reaches every process through the message queue,
+# and each process disconnects the recipients it holds, right after the event itself.
+FAREWELL = "farewell"
+
+
 class FanoutManager(socketio.Manager):
     """The in-process client manager, writing each broadcast's frame straight to the recipients."""
 
     def emit(self, event, data, namespace, room=None, skip_sid=None, callback=None, to=None, **kwargs):
         room = to or room
+        if event == FAREWELL:
+            return self._say_farewell(data, namespace, room)
         if callback is not None or namespace not in self.rooms:
             return super().emit(
                 event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs
@@ -182,6 +190,13 @@ class FanoutManager(socketio.Manager):
             frame,
             (eio_sid for sid, eio_sid in self.get_participants(namespace, room) if sid not in skipped),
         )
+
+    def _say_farewell(self, data, namespace, room) -> None:
+        sids = [sid for sid, _ in self.get_participants(namespace, room)]
+        # Through Engine.IO's queue, as the disconnection that follows: the event goes out first.
+        socketio.Manager.emit(self, FAREWELL, data, namespace, room=room)
+        for sid in sids:
+            self.server.disconnect(sid, namespace, ignore_queue=True)
 
     def _deliver(self, message: eio_packet.Packet, frame: bytes, eio_sids) -> None:
         eio = self.server.eio

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask import request
-from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 
-from eoffice.api_base import ApiError
+from eoffice.api_base import ApiError, Blueprint
 from eoffice.auth.session import current_user, login_required
 from eoffice.extensions import db
 from eoffice.storage.api import send_stored_file, upload_limits
-from meetings import operations, policy, room
+from meetings import live, operations, policy, room
 from meetings.models import (
     AgendaItem,
     Meeting,
@@ -134,8 +133,11 @@ def get_meeting(meeting_id):
 @blp.response(200, MeetingDetailSchema)
 @login_required
 def update_meeting(body, meeting_id):
-    meeting = operations.update_meeting(_managed(meeting_id), body)
+    meeting = _managed(meeting_id)
+    invited = {p.user_id for p in meeting.participants}
+    operations.update_meeting(meeting, body, current_user())
     db.session.commit()
+    live.remove_from_meeting(meeting.id, sorted(invited - {p.user_id for p in meeting.participants}))
     return _detail(meeting)
 
 

@@ -14,12 +14,17 @@ from typing import Any
 from flask_socketio import Namespace
 from sqlalchemy.exc import SQLAlchemyError
 
+from eoffice.accounts import events as account_events
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
 from eoffice.auth.session import user_from_token
-from eoffice.extensions import db
+from eoffice.config import Settings
+from eoffice.extensions import db, socketio
+from eoffice.socketio_fanout import FAREWELL
 from meetings import policy, room
+from meetings.flood import EventLimiter, Verdict
 from meetings.minutes import operations as minutes
+from meetings.payload import Payload
 
 NAMESPACE = "/meetings"
 log = logging.getLogger(__name__)
@@ -34,8 +39,47 @@ def private_room(meeting_id: int, user_id: int) -> str:
     return f"meeting:{meeting_id}:user:{user_id}"
 
 
+def user_room(user_id: int) -> str:
+    """Every connection of one user, whatever meetings it joined."""
+    return f"user:{user_id}"
+
+
+def audience_rooms(meeting_id: int, audience: set[int] | None) -> str | list[str]:
+    """Where an event for an audience goes: the whole room (None), or the devices of the people named."""
+    if audience is None:
+        return meeting_room(meeting_id)
+    return [private_room(meeting_id, user_id) for user_id in sorted(audience)]
+
+
 def _error(code: str, message: str) -> dict[str, Any]:
     return {"ok": False, "error": {"code": code, "message": message}}
+
+
+_RATE_LIMITED = _error("rate_limited", "too many events from this connection; slow down")
+
+
+def say_farewell(to: str | list[str], code: str, message: str) -> None:
+    """End the connections in a room, in every process: they get `farewell {code, message}` first.
+
+    Called after the change that ends them has committed; a failure is logged, the change stands."""
+    try:
+        socketio.emit(FAREWELL, {"code": code, "message": message}, to=to, namespace=NAMESPACE)
+    except Exception:  # noqa: BLE001 - the committed change stands; the message queue may be down
+        log.exception("connections not ended")
+
+
+def remove_from_meeting(meeting_id: int, user_ids: list[int]) -> None:
+    """The devices of people no longer invited leave the room at once (and cannot join again)."""
+    if user_ids:
+        say_farewell(
+            [private_room(meeting_id, user_id) for user_id in user_ids],
+            "forbidden",
+            "you are no longer invited to this meeting",
+        )
+
+
+def _end_connections_of_disabled(user_id: int) -> None:
+    say_farewell(user_room(user_id), "unauthorized", "account disabled")
 
 
 def _refusal(exc: ApiError) -> dict[str, Any]:
@@ -43,90 +87,30 @@ def _refusal(exc: ApiError) -> dict[str, Any]:
     return {**_error(exc.code, exc.message), **getattr(exc, "ack_fields", {})}
 
 
-class Payload:
-    """Typed access to an event's payload; a missing or mistyped field is refused by name."""
-
-    def __init__(self, data: Any):
-        if not isinstance(data, dict):
-            raise room.bad_input("payload", "must be an object")
-        self.data = data
-
-    def integer(self, name: str, *, minimum: int = 1, optional: bool = False) -> int | None:
-        value = self.data.get(name)
-        if value is None and optional:
-            return None
-        if value is None:
-            raise room.bad_input(name, "is required")
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise room.bad_input(name, "must be an integer")
-        if value < minimum:
-            raise room.bad_input(name, f"must be at least {minimum}")
-        return value
-
-    def text(self, name: str, *, max_length: int = 500) -> str:
-        value = self.data.get(name)
-        if not isinstance(value, str) or not value.strip():
-            raise room.bad_input(name, "must be a non-empty string")
-        if len(value) > max_length:
-            raise room.bad_input(name, f"at most {max_length} characters")
-        return value.strip()
-
-    def string(self, name: str, *, max_length: int) -> str | None:
-        """Text that may be empty (a section emptied on purpose); None when the field is absent."""
-        if name not in self.data:
-            return None
-        value = self.data[name]
-        if not isinstance(value, str):
-            raise room.bad_input(name, "must be a string")
-        if len(value) > max_length:
-            raise room.bad_input(name, f"at most {max_length} characters")
-        return value
-
-    def integer_or_null(self, name: str, meaning: str) -> int | None:
-        """A required key whose null has a meaning of its own (so a forgotten field is not taken for it)."""
-        if name not in self.data:
-            raise room.bad_input(name, f"is required (null for {meaning})")
-        return self.integer(name, optional=True)
-
-    def boolean(self, name: str, default: bool = False) -> bool:
-        value = self.data.get(name, default)
-        if not isinstance(value, bool):
-            raise room.bad_input(name, "must be true or false")
-        return value
-
-    def integers(self, name: str) -> list[int]:
-        value = self.data.get(name)
-        if not isinstance(value, list) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
-            raise room.bad_input(name, "must be a list of integers")
-        return value
-
-    def options(self, name: str) -> list[str]:
-        value = self.data.get(name, ["Tán thành", "Không tán thành", "Không biểu quyết"])
-        if (
-            not isinstance(value, list)
-            or not 2 <= len(value) <= 20
-            or any(not isinstance(v, str) or not v.strip() or len(v) > 100 for v in value)
-        ):
-            raise room.bad_input(name, "must be 2 to 20 non-empty strings of at most 100 characters")
-        cleaned = [v.strip() for v in value]
-        if len(set(cleaned)) != len(cleaned):
-            raise room.bad_input(name, "options must differ")
-        return cleaned
-
-    def mapping(self, name: str) -> dict[str, Any]:
-        value = self.data.get(name)
-        if not isinstance(value, dict):
-            raise room.bad_input(name, "must be an object")
-        return value
-
-
 class MeetingNamespace(Namespace):
-    def __init__(self, namespace: str = NAMESPACE):
+    def __init__(self, limiter: EventLimiter, namespace: str = NAMESPACE):
         super().__init__(namespace)
         # sid -> user id: connection bookkeeping of this process only; room state is in the database.
         self.users: dict[str, int] = {}
         # What every participant's join state shares, kept while the database says it is current.
         self.room_states = room.RoomStates()
+        self.limiter = limiter
+
+    def trigger_event(self, event, *args):
+        # Before any handler, application context or database: a refused burst costs little.
+        if event not in ("connect", "disconnect") and args:
+            verdict = self.limiter.admit(args[0])
+            if verdict is Verdict.FLOODING:
+                log.warning("a connection flooded the meeting room; disconnected")
+                self.server.emit(
+                    FAREWELL,
+                    {"code": "rate_limited", "message": "too many events; disconnected"},
+                    to=args[0],
+                    namespace=self.namespace,
+                )
+            if verdict is not Verdict.ADMITTED:
+                return _RATE_LIMITED
+        return super().trigger_event(event, *args)
 
     # Connection
 
@@ -141,12 +125,14 @@ class MeetingNamespace(Namespace):
         except ApiError as exc:
             raise ConnectionRefusedError({"code": exc.code, "message": exc.message}) from None
         self.users[request.sid] = user.id
+        self.server.enter_room(request.sid, user_room(user.id), namespace=self.namespace)
         return True
 
     def on_disconnect(self, reason=None):
         from flask import request
 
         self.users.pop(request.sid, None)
+        self.limiter.forget(request.sid)
 
     # Helpers
 
@@ -310,28 +296,37 @@ class MeetingNamespace(Namespace):
             data, "vote_closed", lambda m, u, p: room.close_vote(m, u, p.integer("vote_id"))
         )
 
-    def on_annotate(self, data=None):
+    def _to_audience(self, data, event: str, change: Callable[[Any, User, Payload], tuple[dict, set | None]]):
+        """Load meeting and user, change, commit, then tell the change's audience (see audience_rooms)."""
         outcome: dict[str, Any] = {}
 
         def act(payload: Payload):
             meeting, user = self._meeting_and_user(payload)
-            shared = payload.boolean("shared")
-            annotation = room.annotate(
-                meeting,
-                user,
-                payload.integer("document_id"),
-                payload.integer("page"),
-                payload.mapping("data"),
-                shared,
-            )
-            outcome["payload"] = annotation
-            outcome["room"] = meeting_room(meeting.id) if shared else private_room(meeting.id, user.id)
-            return {"ok": True, "annotation": annotation}
+            outcome["payload"], audience = change(meeting, user, payload)
+            outcome["to"] = audience_rooms(meeting.id, audience)
+            return {"ok": True, event: outcome["payload"]}
 
         answer = self._run(data, act)
         if answer.get("ok"):
-            self._broadcast("annotation", outcome["payload"], outcome["room"])
+            self._broadcast(event, outcome["payload"], outcome["to"])
         return answer
+
+    def on_annotate(self, data=None):
+        # A private annotation's audience is its author: every device of theirs in the meeting.
+        return self._to_audience(
+            data,
+            "annotation",
+            lambda m, u, p: room.annotate(
+                m, u, p.integer("document_id"), p.integer("page"), p.mapping("data"), p.boolean("shared")
+            ),
+        )
+
+    def on_annotation_delete(self, data=None):
+        return self._to_audience(
+            data,
+            "annotation_deleted",
+            lambda m, u, p: room.delete_annotation(m, u, p.integer("annotation_id")),
+        )
 
     def on_minutes_edit(self, data=None):
         outcome: dict[str, Any] = {}
@@ -346,13 +341,8 @@ class MeetingNamespace(Namespace):
                 raise room.bad_input("text", "give text, conclusion or both")
             section = minutes.edit_section(meeting, user, item_id, based_on, text, conclusion)
             item = next((i for i in meeting.agenda_items if i.id == item_id), None)
-            audience = policy.item_audience(item)
             # A confidential item's minutes go only to the devices of the people named on it.
-            outcome["to"] = (
-                meeting_room(meeting.id)
-                if audience is None
-                else [private_room(meeting.id, user_id) for user_id in sorted(audience)]
-            )
+            outcome["to"] = audience_rooms(meeting.id, policy.item_audience(item))
             outcome["payload"] = section
             return {"ok": True, "seq": section["seq"], "version": section["version"]}
 
@@ -362,6 +352,8 @@ class MeetingNamespace(Namespace):
         return answer
 
 
-def init_app(socketio) -> None:
+def init_app(server, settings: Settings) -> None:
     """Register the namespace on the server socketio.init_app just built (one per application)."""
-    socketio.on_namespace(MeetingNamespace(NAMESPACE))
+    limiter = EventLimiter(settings.room_event_rate, settings.room_event_burst, settings.room_flood_limit)
+    server.on_namespace(MeetingNamespace(limiter, NAMESPACE))
+    account_events.on_deactivated(_end_connections_of_disabled)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any, BinaryIO
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 from sqlalchemy import select
 
 from eoffice.accounts.models import User
@@ -14,7 +12,8 @@ from eoffice.api_base import ApiError, invalid
 from eoffice.db import utcnow
 from eoffice.extensions import db
 from eoffice.storage.operations import store_file
-from meetings import notifications
+from eoffice.untrusted import Failure, pdf_page_count
+from meetings import notifications, policy
 from meetings.models import (
     AgendaItem,
     AgendaItemAccess,
@@ -84,6 +83,8 @@ def _apply_roles(meeting: Meeting, roles: dict[int, str]) -> tuple[list[User], l
         if participant.user_id not in roles:
             removed.append(participant.user)
             meeting.participants.remove(participant)
+            if meeting.designated_presenter_id == participant.user_id:
+                meeting.designated_presenter_id = None
         else:
             participant.role = roles[participant.user_id]
     present = {p.user_id for p in meeting.participants}
@@ -117,9 +118,12 @@ def create_meeting(organiser: User, data: dict[str, Any]) -> Meeting:
     return meeting
 
 
-def update_meeting(meeting: Meeting, data: dict[str, Any]) -> Meeting:
+def update_meeting(meeting: Meeting, data: dict[str, Any], actor: User) -> Meeting:
     if meeting.status not in EDITABLE:
         raise ApiError(409, "invalid_state", f"a {meeting.status} meeting cannot be changed")
+    # A form sent back whole repeats the chair and secretary: only a different one is a change.
+    if any(name in data and data[name] != getattr(meeting, name) for name in ("chair_id", "secretary_id")):
+        policy.check_chair_and_secretary_change(actor, meeting)
     starts = data.get("starts_at", meeting.starts_at)
     ends = data.get("ends_at", meeting.ends_at)
     if ends <= starts:
@@ -252,18 +256,22 @@ def update_agenda_item(meeting: Meeting, item: AgendaItem, data: dict[str, Any])
 
 
 def count_pdf_pages(stream: BinaryIO) -> int | None:
-    """Pages of a PDF read from a seekable stream (rewound afterwards); None when it is not a PDF."""
+    """Pages of a PDF read from a seekable stream (rewound afterwards); None when it is not a PDF.
+
+    Read in a bounded child process (eoffice.untrusted): a PDF it cannot read within the limits is
+    refused with a 422 naming the file, as an unreadable one is, since the live room could not show it.
+    """
     start = stream.tell()
     is_pdf = stream.read(5) == b"%PDF-"
     stream.seek(start)
     if not is_pdf:
         return None
-    try:
-        pages = len(PdfReader(stream).pages)
-    except (PyPdfError, ValueError, KeyError, OSError) as exc:
-        raise invalid("file", f"not a readable PDF: {exc}") from exc
-    finally:
-        stream.seek(start)
+    parsed = pdf_page_count(stream)
+    if parsed.failure == Failure.UNREADABLE:
+        raise invalid("file", f"not a readable PDF: {parsed.reason}")
+    if parsed.failure is not None:
+        raise invalid("file", f"the PDF cannot be read within the server's limits: {parsed.reason}")
+    pages = int(parsed.output)
     if pages < 1:
         raise invalid("file", "the PDF has no pages")
     return pages

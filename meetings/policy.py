@@ -8,7 +8,7 @@ from eoffice.accounts.models import Role, User
 from eoffice.api_base import ApiError
 from eoffice.extensions import db
 from eoffice.storage.models import StoredFile
-from meetings.models import AgendaItem, Meeting, MeetingDocument, MeetingMinutes
+from meetings.models import AgendaItem, Meeting, MeetingDocument, MeetingMinutes, MeetingStatus
 
 # Roles that may organise a meeting for their agency.
 ORGANISER_ROLES = (Role.CLERK, Role.LEADER, Role.ADMIN)
@@ -33,6 +33,32 @@ def may_view(user: User, meeting: Meeting) -> bool:
 def may_manage(user: User, meeting: Meeting) -> bool:
     """Organiser, chair or secretary: edit, invite, start, close, distribute documents."""
     return user.id in (meeting.organiser_id, meeting.chair_id, meeting.secretary_id)
+
+
+# The chair and the secretary are named in the convening decision, before the meeting: once it has
+# started, who chaired and who kept the minutes is a fact the minutes record and the chair approves.
+CHAIR_AND_SECRETARY_CHANGEABLE = frozenset({MeetingStatus.DRAFT, MeetingStatus.INVITED})
+
+
+def may_name_chair_and_secretary(user: User, meeting: Meeting) -> bool:
+    """Whoever convenes the meeting names its chair and secretary: its organiser. Not the chair or the
+    secretary themselves (each could take the other's place, and so approve the minutes they wrote)."""
+    return user.is_active and user.id == meeting.organiser_id
+
+
+def check_chair_and_secretary_change(user: User, meeting: Meeting) -> None:
+    """Raises 403 for anyone but the organiser, 409 once the meeting has started."""
+    require(
+        may_name_chair_and_secretary(user, meeting),
+        "only the organiser names the chair and the secretary",
+    )
+    if meeting.status not in CHAIR_AND_SECRETARY_CHANGEABLE:
+        raise ApiError(
+            409,
+            "invalid_state",
+            f"the chair and the secretary cannot change once the meeting is {meeting.status}",
+            {"status": meeting.status},
+        )
 
 
 def may_chair(user: User, meeting: Meeting) -> bool:

@@ -1,7 +1,10 @@
 """Request and response schemas of meetings, agenda items, documents and opinion polls."""
 
+import math
+
 import marshmallow as ma
 
+from eoffice.api_base import ApiSchema
 from meetings.models import MeetingStatus
 
 INVITED_ROLES = ["delegate", "guest"]
@@ -13,12 +16,12 @@ def _ends_after_starts(data: dict, *, partial: bool = False) -> None:
         raise ma.ValidationError("must be after starts_at", "ends_at")
 
 
-class ParticipantInSchema(ma.Schema):
+class ParticipantInSchema(ApiSchema):
     user_id = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(INVITED_ROLES))
 
 
-class MeetingCreateSchema(ma.Schema):
+class MeetingCreateSchema(ApiSchema):
     title = ma.fields.String(required=True, validate=ma.validate.Length(1, 300))
     starts_at = ma.fields.AwareDateTime(required=True)
     ends_at = ma.fields.AwareDateTime(required=True)
@@ -36,7 +39,7 @@ class MeetingCreateSchema(ma.Schema):
         _ends_after_starts(data)
 
 
-class MeetingUpdateSchema(ma.Schema):
+class MeetingUpdateSchema(ApiSchema):
     title = ma.fields.String(validate=ma.validate.Length(1, 300))
     starts_at = ma.fields.AwareDateTime()
     ends_at = ma.fields.AwareDateTime()
@@ -52,7 +55,7 @@ class MeetingUpdateSchema(ma.Schema):
         _ends_after_starts(data)
 
 
-class MeetingQuerySchema(ma.Schema):
+class MeetingQuerySchema(ApiSchema):
     status = ma.fields.String(validate=ma.validate.OneOf([s.value for s in MeetingStatus]))
     # A calendar's period: meetings that overlap [from, to), instants with their offset (Vietnam
     # midnight is 17:00 UTC the day before, which only the client knows it wants).
@@ -65,7 +68,7 @@ class MeetingQuerySchema(ma.Schema):
             raise ma.ValidationError("must be after from", "to")
 
 
-class ParticipantSchema(ma.Schema):
+class ParticipantSchema(ApiSchema):
     user_id = ma.fields.Integer()
     role = ma.fields.String()
     full_name = ma.fields.Function(lambda p: p.user.full_name if getattr(p, "user", None) else None)
@@ -73,7 +76,7 @@ class ParticipantSchema(ma.Schema):
     checked_in_at = ma.fields.DateTime(allow_none=True)
 
 
-class AgendaItemSchema(ma.Schema):
+class AgendaItemSchema(ApiSchema):
     id = ma.fields.Integer()
     position = ma.fields.Integer()
     title = ma.fields.String()
@@ -84,7 +87,7 @@ class AgendaItemSchema(ma.Schema):
     named_user_ids = ma.fields.List(ma.fields.Integer())
 
 
-class MeetingDocumentSchema(ma.Schema):
+class MeetingDocumentSchema(ApiSchema):
     id = ma.fields.Integer()
     meeting_id = ma.fields.Integer()
     agenda_item_id = ma.fields.Integer(allow_none=True)
@@ -96,7 +99,7 @@ class MeetingDocumentSchema(ma.Schema):
     created_at = ma.fields.DateTime()
 
 
-class MeetingSchema(ma.Schema):
+class MeetingSchema(ApiSchema):
     id = ma.fields.Integer()
     agency_id = ma.fields.String()
     title = ma.fields.String()
@@ -119,7 +122,7 @@ class MeetingDetailSchema(MeetingSchema):
     documents = ma.fields.List(ma.fields.Nested(MeetingDocumentSchema))
 
 
-class AgendaItemCreateSchema(ma.Schema):
+class AgendaItemCreateSchema(ApiSchema):
     title = ma.fields.String(required=True, validate=ma.validate.Length(1, 300))
     presenter_id = ma.fields.Integer(load_default=None, allow_none=True, strict=True)
     starts_at = ma.fields.AwareDateTime(load_default=None, allow_none=True)
@@ -135,7 +138,7 @@ class AgendaItemCreateSchema(ma.Schema):
         _ends_after_starts(data)
 
 
-class AgendaItemUpdateSchema(ma.Schema):
+class AgendaItemUpdateSchema(ApiSchema):
     title = ma.fields.String(validate=ma.validate.Length(1, 300))
     presenter_id = ma.fields.Integer(allow_none=True, strict=True)
     starts_at = ma.fields.AwareDateTime(allow_none=True)
@@ -149,11 +152,11 @@ class AgendaItemUpdateSchema(ma.Schema):
         _ends_after_starts(data)
 
 
-class DocumentUploadFormSchema(ma.Schema):
+class DocumentUploadFormSchema(ApiSchema):
     agenda_item_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1))
 
 
-class OpinionPollCreateSchema(ma.Schema):
+class OpinionPollCreateSchema(ApiSchema):
     question = ma.fields.String(required=True, validate=ma.validate.Length(1, 1000))
     options = ma.fields.List(
         ma.fields.String(validate=ma.validate.Length(1, 100)),
@@ -163,19 +166,19 @@ class OpinionPollCreateSchema(ma.Schema):
     deadline = ma.fields.AwareDateTime(required=True)
 
 
-class OpinionAnswerCreateSchema(ma.Schema):
+class OpinionAnswerCreateSchema(ApiSchema):
     option = ma.fields.String(required=True, validate=ma.validate.Length(1, 100))
     comment = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=4000))
 
 
-class OpinionAnswerSchema(ma.Schema):
+class OpinionAnswerSchema(ApiSchema):
     user_id = ma.fields.Integer()
     option = ma.fields.String()
     comment = ma.fields.String(allow_none=True)
     answered_at = ma.fields.DateTime()
 
 
-class OpinionPollSchema(ma.Schema):
+class OpinionPollSchema(ApiSchema):
     id = ma.fields.Integer()
     meeting_id = ma.fields.Integer()
     question = ma.fields.String()
@@ -187,3 +190,61 @@ class OpinionPollSchema(ma.Schema):
     eligible = ma.fields.Integer()
     my_answer = ma.fields.Nested(OpinionAnswerSchema, allow_none=True)
     answers = ma.fields.List(ma.fields.Nested(OpinionAnswerSchema))
+
+
+# What a tablet draws or writes on a page: {"kind": "note", "text": …} from the room's note field,
+# and marks such as {"highlight": [x1, y1, x2, y2]} or a stroke's points [[x, y], …]. Every annotation
+# is sent again in each join of its audience, so its shape is bounded: objects and lists nest at
+# most ANNOTATION_MAX_DEPTH deep (the data object is the first level).
+ANNOTATION_MAX_DEPTH = 4
+ANNOTATION_MAX_KEYS = 50
+ANNOTATION_MAX_KEY_LENGTH = 64
+
+
+class AnnotationValue(ma.fields.Field):
+    """A JSON value of an annotation's data, walked without recursion: no depth exhausts the stack."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        problem = annotation_shape_problem(value, depth=2)
+        if problem is not None:
+            raise ma.ValidationError(problem)
+        return value
+
+
+def annotation_shape_problem(value, *, depth: int = 1) -> str | None:
+    """Why a value (at `depth`) breaks the annotation shape; None when it fits."""
+    pending = [(value, depth)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str) and "\x00" in value:
+            return "text must not contain NUL characters"
+        if isinstance(value, float) and not math.isfinite(value):
+            return "numbers must be finite"
+        if value is None or isinstance(value, bool | int | float | str):
+            continue
+        if not isinstance(value, dict | list):
+            return "values must be JSON text, numbers, booleans, null, lists or objects"
+        if depth > ANNOTATION_MAX_DEPTH:
+            return f"objects and lists nest at most {ANNOTATION_MAX_DEPTH} levels deep"
+        if isinstance(value, dict):
+            if len(value) > ANNOTATION_MAX_KEYS:
+                return f"an object has at most {ANNOTATION_MAX_KEYS} keys"
+            if any(
+                not isinstance(k, str) or not 0 < len(k) <= ANNOTATION_MAX_KEY_LENGTH or "\x00" in k
+                for k in value
+            ):
+                return f"keys are non-empty strings of at most {ANNOTATION_MAX_KEY_LENGTH} characters"
+            value = list(value.values())
+        pending.extend((item, depth + 1) for item in value)
+    return None
+
+
+class AnnotationDataSchema(ApiSchema):
+    """The `data` of an annotate event (its size is bounded apart, in bytes of JSON)."""
+
+    data = ma.fields.Dict(
+        required=True,
+        keys=ma.fields.String(validate=ma.validate.Length(1, ANNOTATION_MAX_KEY_LENGTH)),
+        values=AnnotationValue(),
+        validate=ma.validate.Length(max=ANNOTATION_MAX_KEYS),
+    )

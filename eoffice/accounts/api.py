@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from sqlalchemy import func, or_, select
 
-from eoffice.accounts import operations
+from eoffice.accounts import events, operations
 from eoffice.accounts.models import Agency, Unit, User, UserRole
 from eoffice.accounts.schemas import (
     AgencyCreateSchema,
@@ -21,7 +20,7 @@ from eoffice.accounts.schemas import (
     UserSchema,
     UserUpdateSchema,
 )
-from eoffice.api_base import ApiError, invalid
+from eoffice.api_base import ApiError, Blueprint, invalid
 from eoffice.auth.policy import Permission, authorize
 from eoffice.auth.session import current_user, login_required
 from eoffice.documents.fulltext import fold
@@ -173,8 +172,11 @@ def update_user(body, user_id):
         body.get("is_active") is False or "admin" not in body.get("roles", ["admin"])
     ):
         raise ApiError(409, "conflict", "an administrator cannot disable or demote their own account")
+    was_active = user.is_active
     operations.update_user(user, body, actor=actor)
     db.session.commit()
+    if was_active and not user.is_active:
+        events.deactivated(user.id)
     return user
 
 

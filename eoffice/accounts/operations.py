@@ -10,6 +10,7 @@ from eoffice.accounts.models import Agency, Unit, User, UserRole, is_valid_agenc
 from eoffice.accounts.passwords import hash_password
 from eoffice.api_base import ApiError, invalid
 from eoffice.audit.operations import record_event
+from eoffice.auth.operations import end_all_sessions
 from eoffice.extensions import db
 
 
@@ -126,8 +127,30 @@ def create_user(
     return user
 
 
+def _ensure_another_platform_admin_remains(user: User, changes: dict[str, Any]) -> None:
+    """409 when the change would leave no active platform admin: nobody could then create agencies."""
+    leaves = changes.get("is_platform_admin") is False or changes.get("is_active") is False
+    if not (user.is_platform_admin and user.is_active and leaves):
+        return
+    # Locked on PostgreSQL: two platform admins demoting each other at once must not both pass.
+    others = db.session.scalars(
+        select(User.id)
+        .where(User.is_platform_admin.is_(True), User.is_active.is_(True), User.id != user.id)
+        .with_for_update()
+    ).all()
+    if not others:
+        raise ApiError(
+            409,
+            "conflict",
+            "the last active platform admin cannot be demoted or deactivated; make another one first",
+        )
+
+
 def update_user(user: User, changes: dict[str, Any], *, actor: User) -> User:
     changes = dict(changes)
+    _ensure_another_platform_admin_remains(user, changes)
+    # Whoever held the old password, or a session from before a deactivation, is out at once.
+    ends_sessions = "password" in changes or changes.get("is_active", user.is_active) != user.is_active
     if "unit_id" in changes:
         _check_unit(changes["unit_id"], user.agency_id)
     if "password" in changes:
@@ -170,5 +193,7 @@ def update_user(user: User, changes: dict[str, Any], *, actor: User) -> User:
         )
     for name, value in changes.items():
         setattr(user, name, value)
+    if ends_sessions:
+        end_all_sessions(user.id)
     db.session.flush()
     return user

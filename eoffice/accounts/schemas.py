@@ -3,6 +3,7 @@
 import marshmallow as ma
 
 from eoffice.accounts.models import AGENCY_ID_PATTERN, Role
+from eoffice.api_base import ApiSchema
 
 ROLE_CHOICES = [role.value for role in Role]
 
@@ -19,7 +20,7 @@ username_validator = ma.validate.Regexp(
 password_validator = ma.validate.Length(min=8, max=1024, error="must be 8 to 1024 characters")
 
 
-class AgencySchema(ma.Schema):
+class AgencySchema(ApiSchema):
     id = ma.fields.String()
     name = ma.fields.String()
     abbreviation = ma.fields.String(allow_none=True)
@@ -27,7 +28,7 @@ class AgencySchema(ma.Schema):
     created_at = ma.fields.DateTime()
 
 
-class AgencyCreateSchema(ma.Schema):
+class AgencyCreateSchema(ApiSchema):
     id = agency_id_field
     name = ma.fields.String(required=True, validate=ma.validate.Length(1, 200))
     abbreviation = ma.fields.String(load_default=None, validate=ma.validate.Length(1, 20))
@@ -36,29 +37,29 @@ class AgencyCreateSchema(ma.Schema):
     )
 
 
-class AgencyUpdateSchema(ma.Schema):
+class AgencyUpdateSchema(ApiSchema):
     name = ma.fields.String(validate=ma.validate.Length(1, 200))
     abbreviation = ma.fields.String(allow_none=True, validate=ma.validate.Length(1, 20))
 
 
-class UnitSchema(ma.Schema):
+class UnitSchema(ApiSchema):
     id = ma.fields.Integer()
     agency_id = ma.fields.String()
     name = ma.fields.String()
     abbreviation = ma.fields.String(allow_none=True)
 
 
-class UnitCreateSchema(ma.Schema):
+class UnitCreateSchema(ApiSchema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(1, 200))
     abbreviation = ma.fields.String(load_default=None, validate=ma.validate.Length(1, 20))
 
 
-class UnitUpdateSchema(ma.Schema):
+class UnitUpdateSchema(ApiSchema):
     name = ma.fields.String(validate=ma.validate.Length(1, 200))
     abbreviation = ma.fields.String(allow_none=True, validate=ma.validate.Length(1, 20))
 
 
-class UserSchema(ma.Schema):
+class UserSchema(ApiSchema):
     id = ma.fields.Integer()
     username = ma.fields.String()
     full_name = ma.fields.String()
@@ -77,7 +78,7 @@ class MeSchema(UserSchema):
     unit_name = ma.fields.Function(lambda user: user.unit.name if user.unit else None)
 
 
-class UserCreateSchema(ma.Schema):
+class UserCreateSchema(ApiSchema):
     username = ma.fields.String(required=True, validate=username_validator)
     password = ma.fields.String(required=True, load_only=True, validate=password_validator)
     full_name = ma.fields.String(required=True, validate=ma.validate.Length(1, 200))
@@ -89,7 +90,7 @@ class UserCreateSchema(ma.Schema):
     is_platform_admin = ma.fields.Boolean(load_default=False)
 
 
-class UserUpdateSchema(ma.Schema):
+class UserUpdateSchema(ApiSchema):
     password = ma.fields.String(load_only=True, validate=password_validator)
     full_name = ma.fields.String(validate=ma.validate.Length(1, 200))
     email = ma.fields.Email(allow_none=True)
@@ -100,14 +101,14 @@ class UserUpdateSchema(ma.Schema):
     is_platform_admin = ma.fields.Boolean()
 
 
-class UserQuerySchema(ma.Schema):
+class UserQuerySchema(ApiSchema):
     agency_id = ma.fields.String()
     unit_id = ma.fields.Integer()
     role = ma.fields.String(validate=ma.validate.OneOf(ROLE_CHOICES))
     q = ma.fields.String(metadata={"description": "Part of the username or full name"})
 
 
-class PersonSchema(ma.Schema):
+class PersonSchema(ApiSchema):
     """A colleague as the directory shows them: enough to pick them, nothing more."""
 
     id = ma.fields.Integer()
@@ -118,7 +119,7 @@ class PersonSchema(ma.Schema):
     roles = ma.fields.List(ma.fields.String())
 
 
-class PeopleQuerySchema(ma.Schema):
+class PeopleQuerySchema(ApiSchema):
     agency_id = ma.fields.String(
         validate=ma.validate.Length(1, 13),
         metadata={"description": "Another agency's people (a meeting's delegates); the caller's by default"},

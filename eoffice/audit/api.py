@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from eoffice.api_base import ApiSchema, Blueprint
 from eoffice.audit.models import AuditEvent
 from eoffice.auth.policy import Permission
 from eoffice.auth.session import login_required
@@ -14,7 +14,7 @@ from eoffice.listing import agency_scope, page
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/admin", description="Audit log")
 
 
-class AuditEventSchema(ma.Schema):
+class AuditEventSchema(ApiSchema):
     id = ma.fields.Integer()
     occurred_at = ma.fields.DateTime()
     event = ma.fields.String()
@@ -27,7 +27,7 @@ class AuditEventSchema(ma.Schema):
     details = ma.fields.Dict()
 
 
-class AuditQuerySchema(ma.Schema):
+class AuditQuerySchema(ApiSchema):
     event = ma.fields.String()
     actor_id = ma.fields.Integer()
     agency_id = ma.fields.String()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from eoffice.accounts.schemas import MeSchema
-from eoffice.api_base import ApiError
+from eoffice.api_base import ApiError, Blueprint
 from eoffice.auth import operations
 from eoffice.auth.schemas import LoginSchema, RefreshTokenSchema, TokenPairSchema
 from eoffice.auth.session import client_address, current_user, login_required

@@ -1,4 +1,4 @@
-"""Logging in, rotating refresh tokens and logging out."""
+"""Logging in, rotating refresh tokens, logging out and ending sessions."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from eoffice.accounts.passwords import hash_password, needs_rehash, verify_passw
 from eoffice.api_base import ApiError
 from eoffice.audit.operations import record_event
 from eoffice.auth import throttle
-from eoffice.auth.models import RefreshToken
+from eoffice.auth.models import AuthSession, RefreshToken
 from eoffice.auth.tokens import hash_refresh_secret, issue_access_token, new_refresh_secret
 from eoffice.db import utcnow
 from eoffice.extensions import db
@@ -33,18 +33,27 @@ class LoginFailed(ApiError):
         super().__init__(401, "invalid_credentials", "wrong username or password")
 
 
-def _issue_pair(user: User, family_id: str) -> TokenPair:
-    access, expires_in = issue_access_token(user.id)
+def _issue_pair(user: User, session_id: str) -> TokenPair:
+    access, expires_in = issue_access_token(user.id, session_id)
     refresh, refresh_hash = new_refresh_secret()
     db.session.add(
         RefreshToken(
             user_id=user.id,
-            family_id=family_id,
+            family_id=session_id,
             token_hash=refresh_hash,
             expires_at=utcnow() + timedelta(seconds=settings().refresh_token_ttl),
         )
     )
     return TokenPair(access, refresh, expires_in)
+
+
+def start_session(user: User) -> TokenPair:
+    """A new session of the user and its first token pair."""
+    session = AuthSession(id=uuid.uuid4().hex, user_id=user.id)
+    db.session.add(session)
+    # The session row first: its refresh token refers to it.
+    db.session.flush()
+    return _issue_pair(user, session.id)
 
 
 def log_in(username: str, password: str, address: str) -> TokenPair:
@@ -65,11 +74,11 @@ def log_in(username: str, password: str, address: str) -> TokenPair:
             details={"reason": "inactive" if user and not user.is_active else "bad_credentials"},
         )
         raise LoginFailed()
-    throttle.clear_failures(username)
+    throttle.record_success(username, address)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     record_event("auth.login_succeeded", actor=user, address=address)
-    pair = _issue_pair(user, uuid.uuid4().hex)
+    pair = start_session(user)
     db.session.flush()
     return pair
 
@@ -87,10 +96,12 @@ def refresh_tokens(refresh_token: str, address: str) -> TokenPair:
     user = db.session.get(User, row.user_id)
     if row.revoked_at is not None:
         # A rotated token came back: someone holds a copy. End the whole session.
-        _revoke_family(row.family_id)
+        end_session(row.family_id)
         record_event("auth.refresh_reused", actor=user, address=address, details={"family": row.family_id})
         raise _invalid_refresh()
-    if row.expires_at <= utcnow() or user is None or not user.is_active:
+    session = db.session.get(AuthSession, row.family_id)
+    # The session is asked too: a rotation racing the end of the session adds a token it did not revoke.
+    if row.expires_at <= utcnow() or user is None or not user.is_active or session.revoked_at is not None:
         raise _invalid_refresh()
     # Compare-and-set: of two concurrent refreshes with one token, only one rotates it.
     rotated = db.session.execute(
@@ -106,12 +117,24 @@ def refresh_tokens(refresh_token: str, address: str) -> TokenPair:
     return pair
 
 
-def _revoke_family(family_id: str) -> None:
+def _end_sessions(session_condition, token_condition) -> None:
+    now = utcnow()
     db.session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
+        update(AuthSession).where(session_condition, AuthSession.revoked_at.is_(None)).values(revoked_at=now)
     )
+    db.session.execute(
+        update(RefreshToken).where(token_condition, RefreshToken.revoked_at.is_(None)).values(revoked_at=now)
+    )
+
+
+def end_session(session_id: str) -> None:
+    """Its refresh tokens and the access tokens issued with them stop working at once."""
+    _end_sessions(AuthSession.id == session_id, RefreshToken.family_id == session_id)
+
+
+def end_all_sessions(user_id: int) -> None:
+    """Every session of the user ends: after a password reset or a change of his active flag."""
+    _end_sessions(AuthSession.user_id == user_id, RefreshToken.user_id == user_id)
 
 
 def log_out(refresh_token: str, address: str) -> None:
@@ -120,6 +143,6 @@ def log_out(refresh_token: str, address: str) -> None:
     )
     if row is None or row.revoked_at is not None:
         raise _invalid_refresh()
-    _revoke_family(row.family_id)
+    end_session(row.family_id)
     record_event("auth.logout", actor=db.session.get(User, row.user_id), address=address)
     db.session.flush()

@@ -75,7 +75,11 @@ _RULES: dict[Permission, Callable[[User, Any], bool]] = {
     Permission.UPDATE_AGENCY: lambda user, agency: _is_agency_admin(user, getattr(agency, "id", None)),
     Permission.MANAGE_UNITS: lambda user, agency_id: _is_agency_admin(user, _agency_of(agency_id)),
     Permission.VIEW_USERS: lambda user, target: _is_agency_admin(user, _agency_of(target)),
-    Permission.MANAGE_USERS: lambda user, target: _is_agency_admin(user, _agency_of(target)),
+    # A platform admin's account is managed by platform admins only: an admin of his agency who could
+    # set his password could log in as him and make himself platform admin.
+    Permission.MANAGE_USERS: lambda user, target: (
+        _is_agency_admin(user, _agency_of(target)) and not getattr(target, "is_platform_admin", False)
+    ),
     Permission.GRANT_PLATFORM_ADMIN: lambda user, target: False,
     Permission.READ_AUDIT: lambda user, agency_id: _is_agency_admin(user, _agency_of(agency_id)),
     Permission.MANAGE_OUTBOX: lambda user, agency_id: _is_agency_admin(user, _agency_of(agency_id)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from jose import jwt
@@ -21,7 +22,13 @@ class InvalidToken(Exception):
     pass
 
 
-def issue_access_token(user_id: int) -> tuple[str, int]:
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: int
+    session_id: str
+
+
+def issue_access_token(user_id: int, session_id: str) -> tuple[str, int]:
     config = settings()
     kid, key = next(iter(config.jwt_keys.items()))
     now = utcnow()
@@ -29,6 +36,7 @@ def issue_access_token(user_id: int) -> tuple[str, int]:
         "iss": config.jwt_issuer,
         "aud": config.jwt_audience,
         "sub": str(user_id),
+        "sid": session_id,
         "iat": int(now.timestamp()),
         "nbf": int(now.timestamp()),
         "exp": int((now + timedelta(seconds=config.access_token_ttl)).timestamp()),
@@ -39,8 +47,8 @@ def issue_access_token(user_id: int) -> tuple[str, int]:
     return token, config.access_token_ttl
 
 
-def decode_access_token(token: str) -> int:
-    """The user id the token was issued to; InvalidToken for anything not exactly right."""
+def decode_access_token(token: str) -> AccessClaims:
+    """The user and session the token was issued to; InvalidToken for anything not exactly right."""
     config = settings()
     try:
         header = jwt.get_unverified_header(token)
@@ -48,7 +56,9 @@ def decode_access_token(token: str) -> int:
         raise InvalidToken("malformed token") from exc
     if header.get("alg") not in ALLOWED_ALGORITHMS:
         raise InvalidToken("token algorithm not allowed")
-    key = config.jwt_keys.get(header.get("kid") or "")
+    kid = header.get("kid")
+    # Only a string names a key: a list or an object in the header is not a key id (nor hashable).
+    key = config.jwt_keys.get(kid) if isinstance(kid, str) else None
     if key is None:
         raise InvalidToken("unknown signing key")
     try:
@@ -58,16 +68,27 @@ def decode_access_token(token: str) -> int:
             algorithms=ALLOWED_ALGORITHMS,
             audience=config.jwt_audience,
             issuer=config.jwt_issuer,
-            options={"require_exp": True, "require_iat": True, "require_sub": True},
+            # python-jose checks `aud` only when the token has one: a token without it must not pass.
+            options={
+                "require_aud": True,
+                "require_iss": True,
+                "require_exp": True,
+                "require_iat": True,
+                "require_sub": True,
+            },
         )
     except JOSEError as exc:
         raise InvalidToken(str(exc) or "invalid token") from exc
     if claims.get("typ") != "access":
         raise InvalidToken("not an access token")
     try:
-        return int(claims["sub"])
+        user_id = int(claims["sub"])
     except (TypeError, ValueError) as exc:
         raise InvalidToken("malformed subject") from exc
+    session_id = claims.get("sid")
+    if not isinstance(session_id, str) or not session_id:
+        raise InvalidToken("no session")
+    return AccessClaims(user_id, session_id)
 
 
 def new_refresh_secret() -> tuple[str, str]:

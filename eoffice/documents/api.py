@@ -8,11 +8,10 @@ from typing import Any
 
 import marshmallow as ma
 from flask import request
-from flask_smorest import Blueprint
 from sqlalchemy.orm.exc import StaleDataError
 
 from eoffice.accounts.models import Agency, User
-from eoffice.api_base import ApiError, error_response
+from eoffice.api_base import ApiError, Blueprint, error_response
 from eoffice.auth.policy import Permission, authorize
 from eoffice.auth.session import current_user, login_required
 from eoffice.documents import operations, queries, workflow
@@ -128,6 +127,8 @@ def _multipart() -> tuple[Any, list[IncomingFile]]:
         metadata = json.loads(raw)
     except ValueError as exc:
         raise invalid("metadata", f"not valid JSON: {exc}", "form") from exc
+    except RecursionError as exc:
+        raise invalid("metadata", "not valid JSON: nested too deeply", "form") from exc
     return metadata, files
 
 

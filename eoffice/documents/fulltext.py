@@ -7,11 +7,8 @@ query typed without diacritics finds the Vietnamese text.
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 import unicodedata
-from typing import BinaryIO
 
 from sqlalchemy import ColumnElement, event, func, inspect, literal_column, select, text
 from sqlalchemy.orm import Session
@@ -20,13 +17,9 @@ from eoffice.documents.document_types import number_and_notation
 from eoffice.documents.models import Document, DocumentSearch
 from eoffice.extensions import db
 
-log = logging.getLogger(__name__)
-
 # Indexing stops here: a register of a thousand pages does not need every word to be found.
 MAX_INDEXED_CHARS = 200_000
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-# PDFium is not thread-safe: concurrent use from two threads corrupts its heap.
-_PDFIUM = threading.Lock()
 
 
 class _MarkStripper(dict):
@@ -49,67 +42,6 @@ def fold(value: str) -> str:
     """Lowercase, without diacritics, đ as d: what both the index and the queries are made of."""
     stripped = unicodedata.normalize("NFD", value).translate(_STRIP_MARKS)
     return " ".join(_TOKEN.findall(stripped.lower()))
-
-
-def extract_pdf_text(stream: BinaryIO) -> str:
-    """The text layer of a PDF, or "" when it has none or cannot be read (a scan, a damaged file)."""
-    with _PDFIUM:
-        return _extract(stream)
-
-
-def _extract(stream: BinaryIO) -> str:
-    import pypdfium2
-
-    try:
-        document = pypdfium2.PdfDocument(stream)
-    except pypdfium2.PdfiumError as exc:
-        log.info("no text extracted: %s", exc)
-        return ""
-    parts: list[str] = []
-    size = 0
-    try:
-        for index in range(len(document)):
-            page = document[index]
-            text_page = page.get_textpage()
-            chunk = text_page.get_text_range()
-            text_page.close()
-            page.close()
-            parts.append(chunk)
-            size += len(chunk)
-            if size >= MAX_INDEXED_CHARS:
-                break
-    finally:
-        document.close()
-    return "\n".join(parts)[:MAX_INDEXED_CHARS]
-
-
-def locate_text(content: bytes, page_index: int, text: str) -> tuple[float, float, float, float] | None:
-    """The box (left, bottom, right, top, in points) of the last place `text` is printed on a page."""
-    import pypdfium2
-
-    with _PDFIUM:
-        try:
-            document = pypdfium2.PdfDocument(content)
-        except pypdfium2.PdfiumError:
-            return None
-        try:
-            text_page = document[page_index % len(document)].get_textpage()
-            searcher = text_page.search(text, match_case=True)
-            found = last = searcher.get_next()
-            while found is not None:
-                last, found = found, searcher.get_next()
-            if last is None:
-                return None
-            first_char, count = last
-            boxes = [text_page.get_charbox(first_char + offset) for offset in range(count)]
-            return (
-                min(box[0] for box in boxes),
-                min(box[1] for box in boxes),
-                max(box[2] for box in boxes),
-                max(box[3] for box in boxes),
-            )
-        finally:
-            document.close()
 
 
 # PostgreSQL keeps to_tsvector('simple', body) in this generated column (migration 0006).

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, union
 from sqlalchemy.orm import aliased
 
 from eoffice.accounts.models import Role, User
+from eoffice.api_base import DB_INT_MAX, EARLIEST_DATE, LATEST_DATE
 from eoffice.auth.policy import visible_agency, visible_documents
 from eoffice.documents import fulltext
 from eoffice.documents.clock import VIETNAM
@@ -159,9 +160,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         moment = datetime.fromisoformat(created_at)
         if moment.tzinfo is None or not isinstance(document_id, int):
             raise ValueError("incomplete cursor")
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        if not EARLIEST_DATE <= moment.date() <= LATEST_DATE or not 0 < document_id <= DB_INT_MAX:
+            raise ValueError("a cursor out of what this server gives out")
+        moment = moment.astimezone(UTC)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError) as exc:
         raise invalid("cursor", "not a cursor this server gave out", "query") from exc
-    return moment.astimezone(UTC), document_id
+    return moment, document_id
 
 
 def _start_of(day) -> datetime:

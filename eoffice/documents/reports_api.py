@@ -6,10 +6,9 @@ from datetime import datetime, time, timedelta
 
 import marshmallow as ma
 from flask import Response
-from flask_smorest import Blueprint
 
 from eoffice.accounts.models import Agency
-from eoffice.api_base import ApiError
+from eoffice.api_base import ApiError, ApiSchema, Blueprint
 from eoffice.auth.policy import Permission, authorize
 from eoffice.auth.session import current_user, login_required
 from eoffice.documents import clock, registers, statistics
@@ -25,7 +24,7 @@ blp = Blueprint(
 MAX_PERIOD_DAYS = 3 * 366
 
 
-class PeriodSchema(ma.Schema):
+class PeriodSchema(ApiSchema):
     from_ = ma.fields.Date(
         data_key="from", required=True, metadata={"description": "First day (Vietnam time)"}
     )
@@ -45,7 +44,7 @@ class RegisterQuerySchema(PeriodSchema):
     format = ma.fields.String(load_default="pdf", validate=ma.validate.OneOf(["pdf", "csv"]))
 
 
-class UnitStatisticsSchema(ma.Schema):
+class UnitStatisticsSchema(ApiSchema):
     unit_id = ma.fields.Integer(allow_none=True)
     unit_name = ma.fields.String()
     on_time = ma.fields.Integer()
@@ -55,7 +54,7 @@ class UnitStatisticsSchema(ma.Schema):
     total = ma.fields.Integer()
 
 
-class StatisticsSchema(ma.Schema):
+class StatisticsSchema(ApiSchema):
     agency_id = ma.fields.String()
     units = ma.fields.List(ma.fields.Nested(UnitStatisticsSchema))
 

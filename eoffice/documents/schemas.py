@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from eoffice.accounts.models import AGENCY_ID_PATTERN
+from eoffice.api_base import ApiSchema
 from eoffice.documents.document_types import DOCUMENT_TYPES, normalize_type, number_and_notation
 from eoffice.documents.models import Confidentiality, Direction, Status, Urgency
 
@@ -45,7 +46,7 @@ confidentiality_field = ma.fields.String(validate=ma.validate.OneOf([c.value for
 positive_int = ma.validate.Range(min=1, max=MAX_INT)
 
 
-class _SharedMetadataSchema(ma.Schema):
+class _SharedMetadataSchema(ApiSchema):
     """What incoming and outgoing documents describe alike (the public metadata names)."""
 
     document_type = DocumentTypeField(required=True)
@@ -72,7 +73,7 @@ class IncomingMetadataSchema(_SharedMetadataSchema):
     issued_date = ma.fields.Date(required=True)
 
 
-class RecipientInputSchema(ma.Schema):
+class RecipientInputSchema(ApiSchema):
     """One of: a unit or a person of the agency, or another agency by its identifier and name."""
 
     unit_id = ma.fields.Integer(strict=True)
@@ -108,15 +109,15 @@ class OutgoingUpdateSchema(OutgoingMetadataSchema):
 # Bodies of POST /documents/<id>/actions/<action>.
 
 
-class EmptySchema(ma.Schema):
+class EmptySchema(ApiSchema):
     """An action without input."""
 
 
-class NoteSchema(ma.Schema):
+class NoteSchema(ApiSchema):
     note = _text(2000, allow_none=True, load_default=None)
 
 
-class RefuseSchema(ma.Schema):
+class RefuseSchema(ApiSchema):
     reason = _text(2000, required=True)
 
 
@@ -124,7 +125,7 @@ class SubmitForDirectionSchema(NoteSchema):
     leader_id = ma.fields.Integer(required=True, strict=True)
 
 
-class AssignSchema(ma.Schema):
+class AssignSchema(ApiSchema):
     primary_user_id = ma.fields.Integer(strict=True, allow_none=True, load_default=None)
     primary_unit_id = ma.fields.Integer(strict=True, allow_none=True, load_default=None)
     co_handler_ids = ma.fields.List(ma.fields.Integer(strict=True), load_default=list)
@@ -140,18 +141,18 @@ class AssignSchema(ma.Schema):
             )
 
 
-class ProgressSchema(ma.Schema):
+class ProgressSchema(ApiSchema):
     note = _text(2000, required=True)
     percent = ma.fields.Integer(
         strict=True, allow_none=True, load_default=None, validate=ma.validate.Range(0, 100)
     )
 
 
-class OpinionSchema(ma.Schema):
+class OpinionSchema(ApiSchema):
     note = _text(2000, required=True)
 
 
-class CompleteSchema(ma.Schema):
+class CompleteSchema(ApiSchema):
     result_note = _text(2000, required=True)
     reply_document_id = ma.fields.Integer(strict=True, allow_none=True, load_default=None)
 
@@ -163,7 +164,7 @@ class SubmitSchema(NoteSchema):
     signer_id = ma.fields.Integer(required=True, strict=True)
 
 
-class CommentSchema(ma.Schema):
+class CommentSchema(ApiSchema):
     comment = _text(2000, allow_none=True, load_default=None)
 
 
@@ -181,15 +182,15 @@ class IssueSchema(NoteSchema):
     )
 
 
-class ReturnSchema(ma.Schema):
+class ReturnSchema(ApiSchema):
     comment = _text(2000, required=True)
 
 
-class RecallSchema(ma.Schema):
+class RecallSchema(ApiSchema):
     reason = _text(2000, required=True)
 
 
-class DocumentSettingsSchema(ma.Schema):
+class DocumentSettingsSchema(ApiSchema):
     agency_id = ma.fields.String(dump_only=True)
     review_levels = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(1, 10))
 
@@ -197,7 +198,7 @@ class DocumentSettingsSchema(ma.Schema):
 # Responses.
 
 
-class DocumentFileSchema(ma.Schema):
+class DocumentFileSchema(ApiSchema):
     id = ma.fields.Integer(attribute="stored_file.id")
     name = ma.fields.String(attribute="stored_file.name")
     size = ma.fields.Integer(attribute="stored_file.size")
@@ -231,14 +232,14 @@ def _name_of(attribute: str):
     return ma.fields.Function(get)
 
 
-class AssignmentMemberSchema(ma.Schema):
+class AssignmentMemberSchema(ApiSchema):
     user_id = ma.fields.Integer(allow_none=True)
     user_name = _name_of("user")
     unit_id = ma.fields.Integer(allow_none=True)
     unit_name = _name_of("unit")
 
 
-class DocumentAssignmentSchema(ma.Schema):
+class DocumentAssignmentSchema(ApiSchema):
     id = ma.fields.Integer()
     assigned_by_id = ma.fields.Integer(allow_none=True)
     assigned_by_name = _name_of("assigned_by")
@@ -256,7 +257,7 @@ class DocumentAssignmentSchema(ma.Schema):
     )
 
 
-class DocumentReviewSchema(ma.Schema):
+class DocumentReviewSchema(ApiSchema):
     round = ma.fields.Integer()
     level = ma.fields.Integer()
     kind = ma.fields.String()
@@ -267,7 +268,7 @@ class DocumentReviewSchema(ma.Schema):
     decided_at = ma.fields.DateTime(allow_none=True)
 
 
-class DocumentRecipientSchema(ma.Schema):
+class DocumentRecipientSchema(ApiSchema):
     id = ma.fields.Integer()
     kind = ma.fields.String()
     unit_id = ma.fields.Integer(allow_none=True)
@@ -291,14 +292,14 @@ class DocumentRecipientSchema(ma.Schema):
     status_at = ma.fields.DateTime(allow_none=True)
 
 
-class DocumentParticipantSchema(ma.Schema):
+class DocumentParticipantSchema(ApiSchema):
     user_id = ma.fields.Integer()
     user_name = _name_of("user")
     named_at = ma.fields.DateTime()
     read_at = ma.fields.DateTime(allow_none=True)
 
 
-class DocumentTraceEntrySchema(ma.Schema):
+class DocumentTraceEntrySchema(ApiSchema):
     actor_id = ma.fields.Integer(allow_none=True)
     actor_name = ma.fields.String()
     action = ma.fields.String()
@@ -307,13 +308,13 @@ class DocumentTraceEntrySchema(ma.Schema):
     created_at = ma.fields.DateTime()
 
 
-class IntakeWarningSchema(ma.Schema):
+class IntakeWarningSchema(ApiSchema):
     code = ma.fields.String()
     document_id = ma.fields.Integer()
     message = ma.fields.String()
 
 
-class DocumentSummarySchema(ma.Schema):
+class DocumentSummarySchema(ApiSchema):
     id = ma.fields.Integer()
     agency_id = ma.fields.String()
     direction = ma.fields.String(metadata={"enum": [d.value for d in Direction]})
@@ -338,7 +339,7 @@ class DocumentSummarySchema(ma.Schema):
     arrival_number = ma.fields.Integer(allow_none=True)
     arrival_date = ma.fields.Date(allow_none=True)
     # The current assignment's deadline: Document.deadline, or a list item's (queries.list_documents).
-    deadline = ma.fields.Date(dump_only=True)
+    deadline = ma.fields.Date(dump_only=True, allow_none=True)
     created_at = ma.fields.DateTime()
 
 
@@ -380,17 +381,17 @@ class DocumentSchema(DocumentSummarySchema):
     warnings = ma.fields.List(ma.fields.Nested(IntakeWarningSchema))
 
 
-class DocumentTypeSchema(ma.Schema):
+class DocumentTypeSchema(ApiSchema):
     code = ma.fields.String(metadata={"example": "QĐ"})
     name = ma.fields.String(metadata={"example": "Quyết định"})
 
 
-class DocumentPageSchema(ma.Schema):
+class DocumentPageSchema(ApiSchema):
     items = ma.fields.List(ma.fields.Nested(DocumentSummarySchema))
     next_cursor = ma.fields.String(allow_none=True)
 
 
-class DocumentQuerySchema(ma.Schema):
+class DocumentQuerySchema(ApiSchema):
     direction = ma.fields.String(validate=ma.validate.OneOf([d.value for d in Direction]))
     status = ma.fields.String(
         metadata={

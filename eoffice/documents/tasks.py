@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import threading
 from datetime import datetime, timedelta
@@ -12,12 +11,14 @@ from sqlalchemy.orm import selectinload
 
 from eoffice.documents import clock, notifications
 from eoffice.documents.clock import vietnam_date
-from eoffice.documents.fulltext import extract_pdf_text, index_document, lock_search_row
+from eoffice.documents.fulltext import index_document, lock_search_row
 from eoffice.documents.models import Assignment, Document, Status, TextExtraction
+from eoffice.documents.operations.files import note_text_not_extracted
 from eoffice.extensions import db
 from eoffice.outbox import queue_worker
 from eoffice.runtime import storage
-from eoffice.storage.backend import ObjectNotFound
+from eoffice.storage.backend import ObjectNotFound, StorageError
+from eoffice.untrusted import Parsed, pdf_text
 
 log = logging.getLogger(__name__)
 
@@ -89,23 +90,27 @@ def index_queued_texts(limit: int = 10) -> int:
     texts = [_pdf_text(item.stored_file.key) for item in queued]
     for item, text in zip(queued, texts, strict=True):
         lock_search_row(db.session(), item.document_id)
-        index_document(db.session.get(Document, item.document_id, populate_existing=True), [text])
+        document = db.session.get(Document, item.document_id, populate_existing=True)
+        index_document(document, [text.output])
+        if text.failure is not None:
+            note_text_not_extracted(document, item.stored_file.name, text)
         db.session.delete(item)
     db.session.commit()
     return len(queued)
 
 
-def _pdf_text(key: str) -> str:
+def _pdf_text(key: str) -> Parsed:
     try:
-        content = b"".join(storage().open(key))
+        # Streamed from the store to the parser's child process, never whole in this one's memory.
+        return pdf_text(storage().open(key))
     except ObjectNotFound:
         log.warning("queued PDF %s is missing from the store; indexed without its text", key)
-        return ""
-    try:
-        return extract_pdf_text(io.BytesIO(content))
+    except StorageError:
+        # The store is down, not the PDF at fault: the batch stays queued for the next round.
+        raise
     except Exception:  # noqa: BLE001 - a PDF that cannot be read must not hold up the queue behind it
         log.exception("no text extracted from %s", key)
-        return ""
+    return Parsed()
 
 
 # Indexes queued PDF text until stopped (EOFFICE_TEXT_EXTRACTION=background).

@@ -2,10 +2,11 @@
 
 import marshmallow as ma
 
+from eoffice.api_base import ApiSchema
 from eoffice.mail.models import DeliveryMode, MessageStatus
 
 
-class OutboxMessageSchema(ma.Schema):
+class OutboxMessageSchema(ApiSchema):
     id = ma.fields.Integer()
     kind = ma.fields.String()
     recipient_id = ma.fields.Integer(allow_none=True)
@@ -28,12 +29,12 @@ class OutboxMessageDetailSchema(OutboxMessageSchema):
     calendar = ma.fields.String(allow_none=True)
 
 
-class OutboxQuerySchema(ma.Schema):
+class OutboxQuerySchema(ApiSchema):
     status = ma.fields.String(validate=ma.validate.OneOf([status.value for status in MessageStatus]))
     agency_id = ma.fields.String()
 
 
-class PreferencesSchema(ma.Schema):
+class PreferencesSchema(ApiSchema):
     modes = ma.fields.Dict(
         keys=ma.fields.String(),
         values=ma.fields.String(validate=ma.validate.OneOf([mode.value for mode in DeliveryMode])),

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask import Response, request
-from flask_smorest import Blueprint
 
-from eoffice.api_base import ApiError
+from eoffice.api_base import ApiError, Blueprint
 from eoffice.auth.session import login_required
 from eoffice.runtime import settings
 from eoffice.signing import authority, trust
+from eoffice.signing.operations import SignaturesUnchecked, check_signatures
 from eoffice.signing.schemas import VerificationSchema
-from eoffice.signing.verify import NotAPdf, validate_signatures
 from eoffice.storage.api import apply_upload_limits, file_part
 
 blp = Blueprint("signatures", __name__, url_prefix="/api/v1/signatures", description="Digital signatures")
@@ -23,9 +22,13 @@ blp = Blueprint("signatures", __name__, url_prefix="/api/v1/signatures", descrip
 def verify():
     apply_upload_limits()
     try:
-        return {"signatures": validate_signatures(file_part().stream.read(), settings())}
-    except NotAPdf as exc:
-        raise ApiError(422, "not_a_pdf", f"file: {exc}", {"field": "file"}) from exc
+        return {"signatures": check_signatures(file_part().stream.read(), settings())}
+    except SignaturesUnchecked as exc:
+        # Not a PDF (unreadable), or over the limits of the child that read it (too_large, timed_out).
+        code = "not_a_pdf" if exc.failure == "unreadable" else "pdf_not_checkable"
+        raise ApiError(
+            422, code, f"file: {exc.failure}: {exc.reason}", {"field": "file", "reason": str(exc.failure)}
+        ) from exc
 
 
 @blp.get("/ca.crl")

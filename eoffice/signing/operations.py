@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import io
+import json
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -17,6 +22,7 @@ from eoffice.signing import authority, pdf, trust
 from eoffice.signing.keys import SigningRefused, agency_label, key_store, person_label
 from eoffice.signing.models import SignatureCheck
 from eoffice.storage.models import StoredFile
+from eoffice.untrusted import Limits, Parsed, pdf_page_count, pdf_text_box, run_parser
 
 PDF = "application/pdf"
 
@@ -32,17 +38,32 @@ def _refusals_as_api_errors(label: str, field: str) -> Iterator[None]:
         raise ApiError(422, "pdf_not_signable", f"{field}: {exc}", {"field": field}) from exc
 
 
+def _read_safely(parsed: Parsed, field: str) -> str:
+    """What the bounded child found in a PDF about to be signed; a PDF it could not read within its limits
+    is not handed to pyHanko in the server's process (a decompression bomb would take the server down)."""
+    if parsed.failure is not None:
+        raise ApiError(
+            422,
+            "pdf_not_signable",
+            f"{field}: the PDF cannot be signed: {parsed.failure} ({parsed.reason})",
+            {"field": field, "reason": str(parsed.failure)},
+        )
+    return parsed.output
+
+
 def sign_as_signer(
     content: bytes, signer: User, pin: str | None, moment: datetime, field: str, *, numbered: bool = True
 ) -> bytes:
     """The signer's certification signature (a draft's main PDF, approved minutes)."""
     label = person_label(signer.username)
+    box = _read_safely(pdf_text_box(io.BytesIO(content), -1, signer.full_name), field)
     with _refusals_as_api_errors(label, field), key_store(settings()).open_signer(label, pin) as key:
         return pdf.sign_as_signer(
             content,
             key,
             trust.validation_context(settings()),
             signer_name=signer.full_name,
+            name_box=tuple(float(value) for value in box.split()) if box else None,
             moment=moment,
             numbered=numbered,
         )
@@ -61,6 +82,7 @@ def seal_as_agency(
 ) -> bytes:
     """The agency's signature: into the field the signer's signature prepared, or alone on an attachment."""
     label = agency_label(agency.id)
+    _read_safely(pdf_page_count(io.BytesIO(content)), field)
     with _refusals_as_api_errors(label, field), key_store(settings()).open_signer(label, pin) as key:
         context = trust.validation_context(settings())
         if attachment:
@@ -87,6 +109,32 @@ def sign_minutes(content: bytes, chair: User, agency: Agency, moment: datetime) 
     """Approved minutes: the chair's signature, then the agency's (PINs from EOFFICE_SIGNING_PIN)."""
     signed = sign_as_signer(content, chair, None, moment, "minutes", numbered=False)
     return seal_as_agency(signed, agency, None, moment, "minutes", number_and_notation=None, issued_date=None)
+
+
+class SignaturesUnchecked(Exception):
+    """The bounded child gave no answer about a PDF's signatures: failure and reason say why."""
+
+    def __init__(self, parsed: Parsed):
+        super().__init__(parsed.reason)
+        self.failure = parsed.failure
+        self.reason = parsed.reason
+
+
+def check_signatures(content: bytes, config: Settings) -> list[dict[str, Any]]:
+    """Every signature of an untrusted PDF, validated in the bounded child (eoffice.signing.verify)."""
+    given = {
+        "trust_roots": [base64.b64encode(root.dump()).decode() for root in trust.trust_roots(config)],
+        "crls": [base64.b64encode(crl).decode() for crl in trust.local_crls(config)],
+        "fetch_revocation": config.signing_fetch_revocation,
+    }
+    # A file rather than the command line: a bundle of trust roots can outgrow an argument's size limit.
+    with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as trust_file:
+        json.dump(given, trust_file)
+        trust_file.flush()
+        parsed = run_parser("pdf_signatures", io.BytesIO(content), Limits.of(config), [trust_file.name])
+    if parsed.failure is not None:
+        raise SignaturesUnchecked(parsed)
+    return json.loads(parsed.output)
 
 
 def queue_check(stored: StoredFile) -> None:

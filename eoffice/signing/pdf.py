@@ -25,7 +25,6 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import ExpiredError, PathError, RevokedError, ValidationError
 
 from eoffice.documents.clock import VIETNAM
-from eoffice.documents.fulltext import locate_text
 from eoffice.pdfgen import stamp_pdf
 from eoffice.signing.threads import off_the_event_loop
 
@@ -104,11 +103,13 @@ def _page_size(writer: IncrementalPdfFileWriter, index: int) -> tuple[float, flo
     return right - left, top - bottom, count
 
 
-def signer_placement(writer: IncrementalPdfFileWriter, content: bytes, signer_name: str) -> Placement:
-    """Above the signer's printed name on the last page, as on paper; else the bottom right of that page."""
+def signer_placement(
+    writer: IncrementalPdfFileWriter, name: tuple[float, float, float, float] | None
+) -> Placement:
+    """Above the signer's printed name on the last page (its box, found by eoffice.untrusted.pdf_text_box),
+    as on paper; else the bottom right of that page."""
     width, height, count = _page_size(writer, -1)
     w, h = SIGNATURE_SIZE
-    name = locate_text(content, count - 1, signer_name)
     if name is not None:
         centre = (name[0] + name[2]) / 2
         # Room on the left for the seal, which reaches two thirds of its width past the signature.
@@ -232,15 +233,17 @@ def sign_as_signer(
     context: ValidationContext,
     *,
     signer_name: str,
+    name_box: tuple[float, float, float, float] | None,
     moment: datetime,
     numbered: bool = True,
 ) -> bytes:
     """The competent person's PAdES B-LT certification signature, with the fields the agency fills.
 
+    name_box: where the signer's name is printed on the last page, if it is.
     numbered: the document gets its number and date later (outgoing documents), in fields made now.
     """
     writer = _open(content)
-    placement = signer_placement(writer, content, signer_name)
+    placement = signer_placement(writer, name_box)
     seal = seal_placement(placement)
     new_field = fields.SigFieldSpec(SIGNER_FIELD, on_page=placement.page, box=placement.box)
     fields.append_signature_field(writer, new_field)

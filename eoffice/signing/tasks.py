@@ -11,7 +11,7 @@ from eoffice.extensions import db
 from eoffice.outbox import queue_worker
 from eoffice.runtime import settings, storage
 from eoffice.signing.models import SignatureCheck
-from eoffice.signing.verify import NotAPdf, validate_signatures
+from eoffice.signing.operations import SignaturesUnchecked, check_signatures
 from eoffice.storage.backend import ObjectNotFound
 
 log = logging.getLogger(__name__)
@@ -48,9 +48,10 @@ def _validate_stored(key: str) -> tuple[list[dict] | None, str | None]:
         log.warning("queued PDF %s is missing from the store; its signatures are not checked", key)
         return None, "the file is missing from the store"
     try:
-        return validate_signatures(content, settings()), None
-    except NotAPdf as exc:
-        return None, str(exc)[:500]
+        return check_signatures(content, settings()), None
+    except SignaturesUnchecked as exc:
+        # Not a PDF, or over the limits of the child that read it: the record says which and why.
+        return None, f"{exc.failure}: {exc.reason}"[:500]
     except Exception:  # noqa: BLE001 - one PDF that breaks the validator must not hold up the queue
         log.exception("the signatures of %s could not be validated", key)
         return None, "the signatures could not be validated"

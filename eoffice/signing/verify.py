@@ -1,12 +1,13 @@
 """Validation of every signature in a PDF, as plain data the API and the file records carry.
 
-`validate_signatures` is the one call that parses an untrusted PDF: it is meant to run where
-other parsers of untrusted files run (a process with limits), so it takes bytes and returns
-JSON-ready dictionaries only.
+`validate_signatures` parses an untrusted PDF: it runs in the bounded child of eoffice.untrusted
+(task pdf_signatures, through eoffice.signing.operations.check_signatures), which loads this file
+alone. Hence no import of eoffice here: what to trust arrives as arguments, the result is JSON-ready.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 from datetime import UTC
 from typing import Any
@@ -19,10 +20,6 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
-
-from eoffice.config import Settings
-from eoffice.signing import trust
-from eoffice.signing.threads import off_the_event_loop
 
 
 class NotAPdf(Exception):
@@ -59,31 +56,40 @@ def _embedded_revocation(
     return streams("/CRLs"), streams("/OCSPs"), [asn1_x509.Certificate.load(d) for d in streams("/Certs")]
 
 
-def _context(settings: Settings, embedded: tuple[list, list, list], mode: str) -> ValidationContext:
+class _Trust:
+    """What the server trusts (roots, its CRLs, whether to fetch revocation information), decoded once."""
+
+    def __init__(self, trust_roots: list[str], crls: list[str], fetch_revocation: bool):
+        self.roots = [asn1_x509.Certificate.load(base64.b64decode(der)) for der in trust_roots]
+        self.crls = [base64.b64decode(der) for der in crls]
+        self.fetch_revocation = fetch_revocation
+
+
+def _context(trust: _Trust, embedded: tuple[list, list, list], mode: str) -> ValidationContext:
     crls, ocsps, certs = embedded
     return ValidationContext(
-        trust_roots=trust.trust_roots(settings),
-        crls=[*trust.local_crls(settings), *crls],
+        trust_roots=trust.roots,
+        crls=[*trust.crls, *crls],
         ocsps=ocsps,
         other_certs=certs,
-        allow_fetching=settings.signing_fetch_revocation,
+        allow_fetching=trust.fetch_revocation,
         revocation_mode=mode,
     )
 
 
-def _validate(signature, settings: Settings, embedded) -> tuple[PdfSignatureStatus, bool, str]:
+def _validate(signature, trust: _Trust, embedded) -> tuple[PdfSignatureStatus, bool, str]:
     """Status, trusted, revocation: revocation is `good` only when it was actually checked.
 
     Trusted means the chain reaches a configured root and nothing in it is known to be revoked.
     """
-    strict = validate_pdf_signature(signature, _context(settings, embedded, "hard-fail"))
+    strict = validate_pdf_signature(signature, _context(trust, embedded, "hard-fail"))
     if strict.trusted:
         return strict, True, "good"
     if strict.revocation_details is not None or strict.trust_problem_indic in _REVOKED:
         return strict, False, "revoked"
     # No revocation information could be had: is the chain itself good? (The difference analysis
     # of the strict pass stands.)
-    lenient = validate_pdf_signature(signature, _context(settings, embedded, "soft-fail"), skip_diff=True)
+    lenient = validate_pdf_signature(signature, _context(trust, embedded, "soft-fail"), skip_diff=True)
     return strict, lenient.trusted, "unknown"
 
 
@@ -106,9 +112,14 @@ def _problems(status: PdfSignatureStatus, modification: str, revocation: str, wh
     return problems
 
 
-@off_the_event_loop
-def validate_signatures(content: bytes, settings: Settings) -> list[dict[str, Any]]:
-    """One entry per signature, in the order they were made; [] for an unsigned PDF; NotAPdf otherwise."""
+def validate_signatures(
+    content: bytes, *, trust_roots: list[str], crls: list[str], fetch_revocation: bool
+) -> list[dict[str, Any]]:
+    """One entry per signature, in the order they were made; [] for an unsigned PDF; NotAPdf otherwise.
+
+    trust_roots and crls: DER, base64-encoded (they arrive as JSON).
+    """
+    trust = _Trust(trust_roots, crls, fetch_revocation)
     if content[:1024].find(b"%PDF-") < 0:
         raise NotAPdf("the file is not a PDF")
     try:
@@ -121,7 +132,7 @@ def validate_signatures(content: bytes, settings: Settings) -> list[dict[str, An
     embedded = _embedded_revocation(reader)
     results = []
     for signature in signatures:
-        status, trusted, revocation = _validate(signature, settings, embedded)
+        status, trusted, revocation = _validate(signature, trust, embedded)
         modification = _MODIFICATIONS.get(status.modification_level, "other")
         whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE or (
             status.coverage == SignatureCoverageLevel.ENTIRE_REVISION and modification == "none"

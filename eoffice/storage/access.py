@@ -4,15 +4,16 @@ A file belongs to a document, to a meeting's papers or to approved minutes, and 
 that thing may read its bytes, through every path that serves them (`/api/v1/files/<id>`, its
 content, a signed link, a presigned URL). Being an administrator is not enough: confidential
 documents and confidential agenda items stay with their named people. Each feature registers a
-rule at start-up (eoffice never imports meetings); a file no feature owns is a fresh upload,
-read by its uploader and the administrators of its agency.
+rule at start-up (eoffice never imports meetings); a file no feature owns is read by its uploader
+alone: a fresh upload, or a file a feature let go of (a draft's replaced main file), whose owner may
+have been confidential.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from eoffice.accounts.models import Role, User
+from eoffice.accounts.models import User
 from eoffice.storage.models import StoredFile
 
 # (user, file) -> None when the feature does not own the file, else whether the user may read it.
@@ -33,6 +34,4 @@ def may_read_file(user: User, stored: StoredFile) -> bool:
     owned = [decision for decision in decisions if decision is not None]
     if owned:
         return any(owned)
-    return stored.uploaded_by_id == user.id or (
-        user.has_role(Role.ADMIN) and stored.agency_id is not None and user.agency_id == stored.agency_id
-    )
+    return stored.uploaded_by_id is not None and stored.uploaded_by_id == user.id

@@ -8,10 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response, request
-from flask_smorest import Blueprint
 from werkzeug.datastructures import FileStorage
 
-from eoffice.api_base import ApiError
+from eoffice.api_base import ApiError, Blueprint
 from eoffice.auth.policy import Permission, authorize
 from eoffice.auth.session import current_user, login_required
 from eoffice.extensions import db
@@ -94,7 +93,12 @@ def upload(query):
         # tells "at the limit" from "over it" (Werkzeug refuses once the limit is reached).
         request.max_content_length = limit + 1
         stored = operations.store_file(request.stream, query.get("name"), uploaded_by=user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except Exception:
+        # The row never landed (the database went away mid-upload): nor does its object stay.
+        storage().delete(stored.key)
+        raise
     return stored
 
 

@@ -97,7 +97,8 @@ def download_link(stored: StoredFile) -> tuple[str, int]:
 
 
 def check_link(file_id: int, expires: int, signature: str) -> None:
-    if not hmac.compare_digest(_link_signature(file_id, expires), signature):
+    # As bytes: compare_digest refuses a str holding anything but ASCII, which a client may send.
+    if not hmac.compare_digest(_link_signature(file_id, expires).encode(), signature.encode()):
         raise ApiError(403, "invalid_link", "download link signature is invalid")
     if expires < time.time():
         raise ApiError(403, "link_expired", "download link has expired")

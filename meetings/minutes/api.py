@@ -8,9 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask_smorest import Blueprint
-
-from eoffice.api_base import ApiError
+from eoffice.api_base import ApiError, Blueprint
 from eoffice.auth.session import current_user, login_required
 from eoffice.extensions import db, socketio
 from eoffice.storage.api import send_stored_file

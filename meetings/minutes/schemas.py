@@ -2,8 +2,10 @@
 
 import marshmallow as ma
 
+from eoffice.api_base import ApiSchema
 
-class MinutesStatusSchema(ma.Schema):
+
+class MinutesStatusSchema(ApiSchema):
     meeting_id = ma.fields.Integer()
     seq = ma.fields.Integer(metadata={"description": "Rises by one on every change of the minutes"})
     status = ma.fields.String(metadata={"description": "draft, submitted, returned or approved"})
@@ -16,7 +18,7 @@ class MinutesStatusSchema(ma.Schema):
     pdf_available = ma.fields.Boolean()
 
 
-class MinutesSectionSchema(ma.Schema):
+class MinutesSectionSchema(ApiSchema):
     agenda_item_id = ma.fields.Integer(allow_none=True, metadata={"description": "null: the general part"})
     text = ma.fields.String()
     conclusion = ma.fields.String()
@@ -25,7 +27,7 @@ class MinutesSectionSchema(ma.Schema):
     updated_at = ma.fields.String(allow_none=True)
 
 
-class MinutesVoteSchema(ma.Schema):
+class MinutesVoteSchema(ApiSchema):
     vote_id = ma.fields.Integer()
     question = ma.fields.String()
     options = ma.fields.List(ma.fields.String())
@@ -34,14 +36,14 @@ class MinutesVoteSchema(ma.Schema):
     result = ma.fields.Dict(allow_none=True)
 
 
-class MinutesPersonSchema(ma.Schema):
+class MinutesPersonSchema(ApiSchema):
     user_id = ma.fields.Integer()
     full_name = ma.fields.String()
     role = ma.fields.String()
     mode = ma.fields.String(allow_none=True)
 
 
-class MinutesAttendanceSchema(ma.Schema):
+class MinutesAttendanceSchema(ApiSchema):
     present = ma.fields.List(ma.fields.Nested(MinutesPersonSchema))
     absent = ma.fields.List(ma.fields.Nested(MinutesPersonSchema))
     voting_present = ma.fields.Integer()
@@ -55,5 +57,5 @@ class MinutesSchema(MinutesStatusSchema):
     attendance = ma.fields.Nested(MinutesAttendanceSchema)
 
 
-class MinutesReturnSchema(ma.Schema):
+class MinutesReturnSchema(ApiSchema):
     comment = ma.fields.String(required=True, validate=ma.validate.Length(1, 2000))

@@ -5,7 +5,13 @@ can answer any client and a restart loses nothing. They flush; the caller commit
 broadcasts what they return. One module per part of the room; this package names them all.
 """
 
-from meetings.room.annotations import MAX_ANNOTATION_SIZE, annotate, annotation_payload
+from meetings.room.annotations import (
+    MAX_ANNOTATION_SIZE,
+    annotate,
+    annotation_audience,
+    annotation_payload,
+    delete_annotation,
+)
 from meetings.room.attendance import attendance_state, check_in, quorum_met
 from meetings.room.common import bad_input, load_meeting, not_found, require_in_progress, require_participant
 from meetings.room.presentation import (
@@ -30,6 +36,7 @@ __all__ = [
     "MAX_ANNOTATION_SIZE",
     "RoomStates",
     "annotate",
+    "annotation_audience",
     "annotation_payload",
     "attendance_state",
     "bad_input",
@@ -37,6 +44,7 @@ __all__ = [
     "check_in",
     "close_open_votes",
     "close_vote",
+    "delete_annotation",
     "designate_presenter",
     "end_floor",
     "end_speaking",

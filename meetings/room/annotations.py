@@ -1,8 +1,10 @@
-"""Annotations: private ones for their author only; shared ones from whoever may present."""
+"""Annotations: private ones for their author only; shared ones from whoever may present, seen by the
+people who may read the document (a confidential item's named people). Their author deletes them."""
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from eoffice.accounts.models import User
@@ -10,11 +12,19 @@ from eoffice.extensions import db
 from meetings import policy
 from meetings.models import Annotation, Meeting, MeetingDocument
 from meetings.room.common import bad_input, iso, not_found, require_participant
+from meetings.schemas import AnnotationDataSchema, annotation_shape_problem
 
 MAX_ANNOTATION_SIZE = 16 * 1024
+log = logging.getLogger(__name__)
 
 
 def annotation_payload(row: Annotation) -> dict[str, Any]:
+    data = row.data
+    # Rows written before their shape was checked: one out of shape must not break every join of its
+    # audience; it is shown empty, so that its author still sees it and can delete it.
+    if not isinstance(data, dict) or annotation_shape_problem(data) is not None:
+        log.warning("annotation %s has data out of shape; sent empty", row.id)
+        data = {}
     return {
         "meeting_id": row.meeting_id,
         "id": row.id,
@@ -22,14 +32,38 @@ def annotation_payload(row: Annotation) -> dict[str, Any]:
         "page": row.page,
         "author_id": row.author_id,
         "shared": row.is_shared,
-        "data": row.data,
+        "data": data,
         "created_at": iso(row.created_at),
     }
 
 
+def annotation_audience(row: Annotation) -> set[int] | None:
+    """Who receives an annotation: its author for a private one; for a shared one those who may read
+    its document (None: everyone at the meeting)."""
+    if not row.is_shared:
+        return {row.author_id}
+    document = db.session.get(MeetingDocument, row.document_id)
+    return policy.item_audience(document.agenda_item if document is not None else None)
+
+
+def _check_data(data: Any) -> None:
+    errors = AnnotationDataSchema().validate({"data": data})
+    if errors:
+        # marshmallow nests a Dict's messages by key, then "key" or "value": name the key refused.
+        node, path = errors["data"], []
+        while isinstance(node, dict):
+            key, node = next(iter(node.items()))
+            if key not in ("key", "value"):
+                path.append(str(key))
+        raise bad_input("data", ": ".join([*path, node[0] if isinstance(node, list) else str(node)]))
+    if len(json.dumps(data)) > MAX_ANNOTATION_SIZE:
+        raise bad_input("data", f"larger than {MAX_ANNOTATION_SIZE} bytes")
+
+
 def annotate(
     meeting: Meeting, user: User, document_id: int, page: int, data: dict[str, Any], shared: bool
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], set[int] | None]:
+    """The new annotation and its audience (see annotation_audience)."""
     require_participant(meeting, user)
     document = db.session.get(MeetingDocument, document_id)
     if document is None or document.meeting_id != meeting.id:
@@ -39,8 +73,7 @@ def annotate(
         raise bad_input("page", f"the document has {document.page_count or 1} page(s)")
     if shared:
         policy.require(policy.may_present(user, meeting), "only the presenter shares annotations")
-    if len(json.dumps(data)) > MAX_ANNOTATION_SIZE:
-        raise bad_input("data", f"larger than {MAX_ANNOTATION_SIZE} bytes")
+    _check_data(data)
     row = Annotation(
         meeting_id=meeting.id,
         document_id=document_id,
@@ -51,4 +84,22 @@ def annotate(
     )
     db.session.add(row)
     db.session.flush()
-    return annotation_payload(row)
+    return annotation_payload(row), annotation_audience(row)
+
+
+def delete_annotation(
+    meeting: Meeting, user: User, annotation_id: int
+) -> tuple[dict[str, Any], set[int] | None]:
+    """Removes one of the user's own annotations: what to tell its audience, and that audience."""
+    require_participant(meeting, user)
+    row = db.session.get(Annotation, annotation_id)
+    if row is None or row.meeting_id != meeting.id or (not row.is_shared and row.author_id != user.id):
+        # Someone else's private note is not even said to exist.
+        raise not_found(f"annotation {annotation_id} of meeting {meeting.id}")
+    policy.require(row.author_id == user.id, "only its author deletes an annotation")
+    audience = annotation_audience(row)
+    policy.require(policy.in_audience(user.id, audience), "not allowed to read this document")
+    gone = {"meeting_id": meeting.id, "id": row.id, "document_id": row.document_id, "shared": row.is_shared}
+    db.session.delete(row)
+    db.session.flush()
+    return gone, audience

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, exists, func, or_, update
+from sqlalchemy import Integer, and_, bindparam, exists, func, or_, update
 
 from eoffice.accounts.models import User
+from eoffice.api_base import ApiError
 from eoffice.extensions import db
 from meetings import policy
 from meetings.models import (
@@ -27,12 +28,16 @@ def _present_statement():
     """Built once: a page turn runs it with its four values, no expression built per turn."""
     meeting_id, user_id = bindparam("meeting_id", type_=Integer), bindparam("user_id", type_=Integer)
     document_id, page = bindparam("document_id", type_=Integer), bindparam("page", type_=Integer)
-    may_present = or_(
-        Meeting.designated_presenter_id == user_id,
-        exists().where(
-            MeetingParticipant.meeting_id == meeting_id,
-            MeetingParticipant.user_id == user_id,
-            MeetingParticipant.role.in_([ParticipantRole.CHAIR, ParticipantRole.SECRETARY]),
+    # A disabled account presents nothing, even from a connection opened before it was disabled.
+    may_present = and_(
+        exists().where(User.id == user_id, User.is_active),
+        or_(
+            Meeting.designated_presenter_id == user_id,
+            exists().where(
+                MeetingParticipant.meeting_id == meeting_id,
+                MeetingParticipant.user_id == user_id,
+                MeetingParticipant.role.in_([ParticipantRole.CHAIR, ParticipantRole.SECRETARY]),
+            ),
         ),
     )
     showable = exists().where(
@@ -85,7 +90,9 @@ def _explain_refused_presentation(meeting_id: int, user_id: int, document_id: in
     """Only reached when the UPDATE matched nothing: say why, always raising."""
     meeting = load_meeting(meeting_id)
     user = db.session.get(User, user_id)
-    policy.require(user is not None and policy.may_view(user, meeting), "not invited to this meeting")
+    if user is None or not user.is_active:
+        raise ApiError(401, "unauthorized", "account disabled or removed")
+    policy.require(policy.may_view(user, meeting), "not invited to this meeting")
     require_in_progress(meeting)
     policy.require(
         policy.may_present(user, meeting), "only the chair, the secretary or the designated presenter"

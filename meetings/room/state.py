@@ -73,7 +73,7 @@ class SharedRoom:
     voting_total: int
     speakers: dict[str, Any]
     open_vote: dict[str, Any] | None
-    shared_annotations: list[dict[str, Any]]
+    shared_annotations: list[tuple[Audience, dict[str, Any]]]
     minutes: dict[str, Any] | None
     # Every section of the minutes by agenda item (None: the general part), written or not.
     sections: dict[int | None, dict[str, Any]]
@@ -101,9 +101,21 @@ def read_shared_room(meeting_id: int, version: int) -> SharedRoom:
         select(AgendaItem).where(AgendaItem.meeting_id == meeting_id).order_by(AgendaItem.position)
     ).all()
     audiences = {item.id: policy.item_audience(item) for item in items}
-    documents = db.session.scalars(
-        select(MeetingDocument).where(MeetingDocument.meeting_id == meeting_id).order_by(MeetingDocument.id)
-    )
+    documents = [
+        (
+            audiences[d.agenda_item_id]
+            if d.agenda_item_id in audiences
+            else policy.item_audience(d.agenda_item),
+            d,
+        )
+        for d in db.session.scalars(
+            select(MeetingDocument)
+            .where(MeetingDocument.meeting_id == meeting_id)
+            .order_by(MeetingDocument.id)
+        )
+    ]
+    # A shared annotation goes to those who may read its document, no further.
+    document_audiences = {d.id: audience for audience, d in documents}
     vote = open_vote_of(meeting_id)
     annotations = db.session.scalars(
         select(Annotation)
@@ -127,19 +139,19 @@ def read_shared_room(meeting_id: int, version: int) -> SharedRoom:
         items=[(audiences[item.id], _item_payload(item)) for item in items],
         documents=[
             (
-                audiences[d.agenda_item_id]
-                if d.agenda_item_id in audiences
-                else policy.item_audience(d.agenda_item),
+                audience,
                 {"id": d.id, "name": d.name, "page_count": d.page_count, "agenda_item_id": d.agenda_item_id},
             )
-            for d in documents
+            for audience, d in documents
         ],
         present=[present_entry(p) for p in checked_in],
         voting_present=sum(1 for p in checked_in if p.is_voting),
         voting_total=voting_total(meeting_id),
         speakers=speakers_state(meeting_id),
         open_vote=vote_head(vote) if vote is not None else None,
-        shared_annotations=[annotation_payload(row) for row in annotations],
+        shared_annotations=[
+            (document_audiences[row.document_id], annotation_payload(row)) for row in annotations
+        ],
         minutes=status_payload(minutes) if minutes is not None else None,
         sections=sections,
         closed_votes=closed_votes(meeting_id) if minutes is not None else [],
@@ -236,7 +248,9 @@ def join_state(meeting_id: int, user_id: int | None, states: RoomStates) -> dict
     policy.require(meeting.organiser_id == user_id or role is not None, "not invited to this meeting")
     shared = states.shared(meeting.id, version)
     items = [payload for audience, payload in shared.items if policy.in_audience(user_id, audience)]
-    annotations = shared.shared_annotations
+    annotations = [
+        payload for audience, payload in shared.shared_annotations if policy.in_audience(user_id, audience)
+    ]
     if has_private_annotations:
         annotations = sorted(
             [*annotations, *_private_annotations(meeting.id, user_id)], key=lambda a: a["id"]

@@ -108,6 +108,45 @@ def test_upgrade_after_downgrade_rebuilds_the_same_schema(migrated_app):
     assert schema_differences() == []
 
 
+def test_refresh_tokens_issued_before_sessions_existed_keep_working_as_sessions(migrated_app):
+    """0012 makes each refresh-token family a session: live if one of its tokens is, ended otherwise."""
+    flask_migrate.downgrade(directory=MIGRATIONS_DIR, revision="0011")
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.text("INSERT INTO agencies (id, name, created_at) VALUES ('000.00.00.H49', 'UBND', :now)"),
+            {"now": "2026-11-20 08:00:00"},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO users (id, username, password_hash, full_name, agency_id, language, is_active, "
+                "is_platform_admin, created_at, updated_at) VALUES (1, 'vanthu', 'x', 'Văn thư', "
+                "'000.00.00.H49', 'vi', true, false, :now, :now)"
+            ),
+            {"now": "2026-11-20 08:00:00"},
+        )
+        tokens = [
+            ("live", "h1", "2026-11-20 08:00:00", "2026-11-20 09:00:00"),
+            ("live", "h2", "2026-11-20 09:00:00", None),
+            ("ended", "h3", "2026-11-20 08:30:00", "2026-11-20 10:00:00"),
+        ]
+        for family, token_hash, created, revoked in tokens:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO refresh_tokens (user_id, family_id, token_hash, created_at, expires_at, "
+                    "revoked_at) VALUES (1, :family, :hash, :created, '2026-12-01 00:00:00', :revoked)"
+                ),
+                {"family": family, "hash": token_hash, "created": created, "revoked": revoked},
+            )
+
+    flask_migrate.upgrade(directory=MIGRATIONS_DIR)
+
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT id, user_id, revoked_at IS NULL FROM auth_sessions ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in rows] == [("ended", 1, False), ("live", 1, True)]
+
+
 def test_audit_log_is_append_only_in_the_database(app):
     row_id = record_event("user.created", actor_username="quantri", details={"username": "vanthu"}).id
     db.session.commit()

@@ -137,6 +137,22 @@ def build_room(client, people: People, *, start: bool = True) -> Room:
     return Room(meeting_id, document.get_json()["id"], item.get_json()["id"], tokens)
 
 
+def add_confidential_item(client, room: Room, named_user_ids: list[int]) -> int:
+    """A confidential agenda item of the room's meeting, named to those people: its id."""
+    item = client.post(
+        f"/api/v1/meetings/{room.meeting_id}/agenda",
+        json={"title": "Công tác cán bộ", "is_confidential": True, "named_user_ids": named_user_ids},
+        headers={"Authorization": f"Bearer {room.tokens['vanthu']}"},
+    )
+    assert item.status_code == 201, item.get_json()
+    return item.get_json()["id"]
+
+
+@pytest.fixture
+def room(client, people) -> Room:
+    return build_room(client, people)
+
+
 @pytest.fixture
 def live_server(app):
     """The app (with its Socket.IO server) on a real threaded HTTP server on a free port."""
@@ -155,6 +171,8 @@ class Device:
         self.received = threading.Condition()
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("*", self._record, namespace=NAMESPACE)
+        self.disconnected = threading.Event()
+        self.sio.on("disconnect", lambda *reason: self.disconnected.set(), namespace=NAMESPACE)
         auth = {"token": token} if token is not None else {}
         self.sio.connect(url, namespaces=[NAMESPACE], transports=["websocket"], auth=auth, wait_timeout=10)
 

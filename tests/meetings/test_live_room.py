@@ -17,11 +17,6 @@ from tests.conftest import make_settings
 from tests.meetings.conftest import build_room, live_server_for, start_server_process, stop_server_process
 
 
-@pytest.fixture
-def room(client, people):
-    return build_room(client, people)
-
-
 def _refresh():
     db.session.rollback()
 
@@ -30,6 +25,20 @@ def test_a_missing_or_invalid_token_is_refused_at_connect(live_server, devices):
     for token in (None, "not-a-token"):
         with pytest.raises(socketio.exceptions.ConnectionError):
             devices(live_server, token)
+
+
+def test_a_token_of_an_ended_session_is_refused_at_connect(client, live_server, devices, people):
+    from tests.conftest import TEST_PASSWORD
+
+    pair = client.post(
+        "/api/v1/auth/login", json={"username": "daibieu1", "password": TEST_PASSWORD}
+    ).get_json()
+    devices(live_server, pair["access_token"])
+    assert (
+        client.post("/api/v1/auth/logout", json={"refresh_token": pair["refresh_token"]}).status_code == 204
+    )
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        devices(live_server, pair["access_token"])
 
 
 def test_invitees_join_with_the_full_state_and_others_are_refused(live_server, devices, room):

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import io
+import re
 from datetime import UTC, datetime, timedelta
+from unittest.mock import ANY
 
+from pypdf import PdfReader, PdfWriter
 from sqlalchemy import func, select
 
 from eoffice.extensions import db
@@ -169,6 +173,20 @@ def test_a_broken_pdf_or_a_missing_file_is_refused_and_nothing_is_stored(client,
         content_type="multipart/form-data",
     )
     assert missing.status_code in (404, 422)
+    assert _count(StoredFile) == 0 and _count(MeetingDocument) == 0
+
+
+def test_a_pdf_encrypted_in_a_way_pypdf_cannot_open_is_422_naming_file(client, login, people):
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(2))))
+    writer.encrypt("", "chu-so-huu", algorithm="RC4-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    # The encryption dictionary names a version no reader implements: pypdf raises NotImplementedError.
+    encrypted = re.sub(rb"/V \d", b"/V 9", buffer.getvalue(), count=1)
+    meeting_id = _create(client, login, people).get_json()["id"]
+    refused = upload(client, login("vanthu"), meeting_id, encrypted)
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["details"] == {"json": {"file": [ANY]}}
     assert _count(StoredFile) == 0 and _count(MeetingDocument) == 0
 
 
@@ -349,3 +367,49 @@ def test_a_malformed_calendar_period_is_refused_naming_the_field(client, login, 
         headers=headers,
     )
     assert backwards.status_code == 422 and "to" in backwards.get_json()["error"]["message"]
+
+
+def test_the_secretary_cannot_make_themself_chair_nor_anyone_change_the_chair_once_started(
+    client, login, people
+):
+    meeting_id = _create(client, login, people).get_json()["id"]
+    url = f"/api/v1/meetings/{meeting_id}"
+    organiser, chair, secretary = login("vanthu"), login("chutich"), login("thuky")
+    # Before the meeting: only the organiser names them.
+    assert client.patch(url, json={"secretary_id": people.outsider.id}, headers=chair).status_code == 403
+    assert client.post(f"{url}/invite", headers=organiser).status_code == 200
+    assert client.post(f"{url}/start", headers=organiser).status_code == 200
+    takeover = client.patch(
+        url, json={"chair_id": people.secretary.id, "secretary_id": None}, headers=secretary
+    )
+    assert takeover.status_code == 403, takeover.get_json()
+    assert takeover.get_json()["error"]["code"] == "forbidden"
+    assert "organiser" in takeover.get_json()["error"]["message"]
+    late = client.patch(url, json={"chair_id": people.delegates[0].id}, headers=organiser)
+    assert late.status_code == 409 and late.get_json()["error"]["code"] == "invalid_state"
+    db.session.rollback()
+    meeting = db.session.get(Meeting, meeting_id)
+    assert (meeting.chair_id, meeting.secretary_id) == (people.chair.id, people.secretary.id)
+    # The same chair and secretary sent back with another change are no change of them.
+    same = {
+        "title": "Họp thường kỳ (bổ sung)",
+        "chair_id": people.chair.id,
+        "secretary_id": people.secretary.id,
+    }
+    assert client.patch(url, json=same, headers=secretary).status_code == 200
+
+
+def test_the_organiser_names_another_chair_and_secretary_before_the_meeting(client, login, people):
+    meeting_id = _create(client, login, people).get_json()["id"]
+    organiser = login("vanthu")
+    assert client.post(f"/api/v1/meetings/{meeting_id}/invite", headers=organiser).status_code == 200
+    changed = client.patch(
+        f"/api/v1/meetings/{meeting_id}",
+        json={"chair_id": people.outsider.id, "secretary_id": None},
+        headers=organiser,
+    )
+    assert changed.status_code == 200, changed.get_json()
+    assert (changed.get_json()["chair_id"], changed.get_json()["secretary_id"]) == (
+        people.outsider.id,
+        None,
+    )

@@ -16,13 +16,13 @@ from eoffice.mail.models import OutboxMessage
 from eoffice.mail.tasks import process_due
 from eoffice.mail.transport import build_transport
 from eoffice.runtime import settings, storage
-from eoffice.signing.verify import validate_signatures
+from eoffice.signing.operations import check_signatures
 from eoffice.storage.backend import StorageError
 from eoffice.storage.models import StoredFile
 from meetings.minutes.operations import MAX_TEXT
 from meetings.models import MeetingMinutes, MinutesSection
 from tests.conftest import make_settings
-from tests.meetings.conftest import build_room, live_server_for
+from tests.meetings.conftest import add_confidential_item, build_room, live_server_for
 
 GENERAL = "Đồng chí Chủ tịch khai mạc, thông qua chương trình.\nCác đại biểu thống nhất."
 REPORT = "Đồng chí Daibieu1 trình bày báo cáo kinh tế - xã hội tháng 11.\nTăng trưởng đạt 7,2%."
@@ -239,17 +239,7 @@ def test_bad_minutes_edits_answer_ok_false_and_change_nothing(client, live_serve
 
 
 def test_a_confidential_items_minutes_reach_only_its_named_people(client, live_server, devices, room, people):
-    item = client.post(
-        f"/api/v1/meetings/{room.meeting_id}/agenda",
-        json={
-            "title": "Công tác cán bộ",
-            "is_confidential": True,
-            "named_user_ids": [people.secretary.id, people.delegates[1].id],
-        },
-        headers=_headers(room, "vanthu"),
-    )
-    assert item.status_code == 201, item.get_json()
-    secret_id = item.get_json()["id"]
+    secret_id = add_confidential_item(client, room, [people.secretary.id, people.delegates[1].id])
     secretary, named, other, chair = _joined(
         live_server, devices, room, "thuky", "daibieu2", "daibieu1", "chutich"
     )
@@ -368,7 +358,7 @@ def test_the_chair_approves_submitted_minutes_into_a_frozen_pdf_and_a_notice_for
     assert client.get(file_url, headers=_headers(room, "nguoingoai")).status_code == 403
     assert data.startswith(b"%PDF-") and stored.content_type == "application/pdf"
     # Signed by the chair, then sealed by the agency; both intact and trusted.
-    chair_signature, seal = validate_signatures(data, settings())
+    chair_signature, seal = check_signatures(data, settings())
     assert (chair_signature["signer_name"], seal["signer_name"]) == (
         "Trần Văn Minh",
         "Ủy ban nhân dân tỉnh Quảng Nam",

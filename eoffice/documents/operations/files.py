@@ -12,14 +12,15 @@ from typing import BinaryIO
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
 from eoffice.documents import clock
-from eoffice.documents.fulltext import extract_pdf_text, index_document
+from eoffice.documents.fulltext import index_document
 from eoffice.documents.models import Document, DocumentFile, FileRole, TextExtraction
-from eoffice.documents.operations.common import invalid
+from eoffice.documents.operations.common import invalid, record
 from eoffice.extensions import db
 from eoffice.runtime import settings, storage
 from eoffice.signing import operations as signing
 from eoffice.storage.backend import SNIFF_BYTES, StorageError, sniff_content_type
 from eoffice.storage.operations import clean_file_name, store_file
+from eoffice.untrusted import Failure, Parsed, pdf_text
 
 log = logging.getLogger(__name__)
 
@@ -123,14 +124,16 @@ def attach_files(
     # Text of the PDFs, for search: read here, before anything is written (on SQLite the first
     # insert takes the database's write lock until the commit), or queued for the text worker.
     inline = settings().extracts_text_inline
-    texts = [extract_pdf_text(file.stream) for file in files if inline and _is_pdf(file)]
-    for file in files:
+    texts = [pdf_text(file.stream) if inline and _is_pdf(file) else None for file in files]
+    for file, text in zip(files, texts, strict=True):
         file.stream.seek(0)
         stored = store_file(file.stream, file.name, uploaded_by=uploader, flush=False)
         _new_keys().append(stored.key)
         stored.agency_id = document.agency_id
         if _is_pdf(file):
             signing.queue_check(stored)
+        if text is not None and text.failure is not None:
+            note_text_not_extracted(document, stored.name, text)
         if not inline and _is_pdf(file):
             document.text_extractions.add(TextExtraction(stored_file=stored, created_at=clock.now()))
         if has_main:
@@ -142,7 +145,7 @@ def attach_files(
         link.created_at = clock.now()
         document.files.append(link)
         added.append(link)
-    index_document(document, texts)
+    index_document(document, [text.output for text in texts if text is not None])
     return added
 
 
@@ -164,6 +167,24 @@ def replace_content(link: DocumentFile, content: bytes, actor: User | None) -> N
     stored.agency_id = previous.agency_id
     signing.queue_check(stored)
     link.stored_file = stored
+
+
+_FAILURES_IN_WORDS = {
+    Failure.TOO_LARGE: "vượt giới hạn xử lý",
+    Failure.TIMED_OUT: "quá thời gian xử lý",
+    Failure.UNREADABLE: "tệp không đọc được",
+}
+
+
+def note_text_not_extracted(document: Document, file_name: str, parsed: Parsed) -> None:
+    """A file whose text search will not find: the trace says which and why (the metadata still is)."""
+    record(
+        document,
+        None,
+        "text_not_extracted",
+        note=f"Không lấy được nội dung tệp {file_name} để tìm kiếm: {_FAILURES_IN_WORDS[parsed.failure]}.",
+        details={"file": file_name, "reason": str(parsed.failure), "detail": parsed.reason},
+    )
 
 
 def _delete_objects(keys: list[str]) -> None:

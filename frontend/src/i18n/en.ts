@@ -126,6 +126,7 @@ export const en: Record<keyof typeof vi, string> = {
   "action.issue": "Issue",
   "action.recall": "Recall",
   "action.replace": "Replace",
+  "action.text_not_extracted": "Text not read for search",
   "action.done": "Done: {action}.",
   "action.failed": "Could not be done: {message}",
   "register.title": "Register an incoming document",

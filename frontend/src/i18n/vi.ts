@@ -125,6 +125,7 @@ export const vi = {
   "action.issue": "Phát hành",
   "action.recall": "Thu hồi",
   "action.replace": "Thay thế",
+  "action.text_not_extracted": "Không đọc được nội dung để tìm kiếm",
   "action.done": "Đã thực hiện: {action}.",
   "action.failed": "Không thực hiện được: {message}",
   "register.title": "Vào sổ văn bản đến",

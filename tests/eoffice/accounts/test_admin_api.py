@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from eoffice.accounts.models import Agency, Unit, User
 from eoffice.audit.models import AuditEvent
 from eoffice.extensions import db
+from tests.conftest import TEST_PASSWORD
 from tests.factories import create_agency, create_user
 
 OTHER_AGENCY = "000.00.01.H49"
@@ -159,6 +160,52 @@ def test_deactivated_user_loses_access(client, login, province):
     assert client.get("/api/v1/me", headers=headers).status_code == 401
 
 
+def _sessions_of(client, username, count=2):
+    pairs = []
+    for _ in range(count):
+        response = client.post("/api/v1/auth/login", json={"username": username, "password": TEST_PASSWORD})
+        pairs.append(response.get_json())
+    return pairs
+
+
+def _still_works(client, pair) -> tuple[int, int]:
+    """(status of /me with the access token, status of a refresh with the refresh token)."""
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {pair['access_token']}"})
+    refreshed = client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    return me.status_code, refreshed.status_code
+
+
+def test_a_password_reset_by_an_admin_ends_every_session_of_the_user(client, login, province):
+    clerk = _user_named("clerk.ubnd")
+    sessions = _sessions_of(client, "clerk.ubnd")
+    response = client.patch(
+        f"/api/v1/admin/users/{clerk.id}", json={"password": "mật khẩu mới dài"}, headers=login("admin.ubnd")
+    )
+    assert response.status_code == 200
+    assert [_still_works(client, pair) for pair in sessions] == [(401, 401), (401, 401)]
+    assert client.get("/api/v1/me", headers=login("clerk.ubnd", "mật khẩu mới dài")).status_code == 200
+
+
+def test_deactivating_then_reactivating_a_user_leaves_no_earlier_session_working(client, login, province):
+    clerk = _user_named("clerk.ubnd")
+    sessions = _sessions_of(client, "clerk.ubnd")
+    admin = login("admin.ubnd")
+    for active in (False, True):
+        response = client.patch(f"/api/v1/admin/users/{clerk.id}", json={"is_active": active}, headers=admin)
+        assert response.status_code == 200
+    assert [_still_works(client, pair) for pair in sessions] == [(401, 401), (401, 401)]
+    assert client.get("/api/v1/me", headers=login("clerk.ubnd")).status_code == 200
+
+
+def test_other_changes_to_a_user_keep_their_sessions(client, login, province):
+    clerk = _user_named("clerk.ubnd")
+    [pair] = _sessions_of(client, "clerk.ubnd", count=1)
+    client.patch(
+        f"/api/v1/admin/users/{clerk.id}", json={"full_name": "Nguyễn Văn Tư"}, headers=login("admin.ubnd")
+    )
+    assert _still_works(client, pair) == (200, 200)
+
+
 def test_admin_cannot_lock_themselves_out(client, login, province):
     me = db.session.scalar(select(User).where(User.username == "admin.ubnd"))
     headers = login("admin.ubnd")
@@ -171,6 +218,71 @@ def test_admin_cannot_lock_themselves_out(client, login, province):
         == 409
     )
     assert db.session.get(User, me.id).roles == ["admin"]
+
+
+def _user_named(username):
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"password": "mật khẩu của kẻ chiếm quyền"},
+        {"roles": ["clerk"]},
+        {"is_active": False},
+        {"is_platform_admin": False},
+        {"full_name": "Ai đó"},
+        {"email": "attacker@example.com"},
+    ],
+)
+def test_an_agency_admin_cannot_change_a_platform_admin_of_their_agency(client, login, province, changes):
+    root = _user_named("root")
+    before = (root.password_hash, root.roles, root.is_active, root.full_name, root.email)
+    response = client.patch(f"/api/v1/admin/users/{root.id}", json=changes, headers=login("admin.ubnd"))
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "forbidden"
+    root = _user_named("root")
+    assert (root.password_hash, root.roles, root.is_active, root.full_name, root.email) == before
+    # The takeover of the finding: his password unchanged, the agency admin cannot log in as him.
+    assert client.get("/api/v1/me", headers=login("root")).get_json()["is_platform_admin"] is True
+
+
+def test_a_platform_admin_manages_another_platform_admin(client, login, province):
+    create_user("root2", roles=["admin"], is_platform_admin=True)
+    second = _user_named("root2")
+    response = client.patch(
+        f"/api/v1/admin/users/{second.id}", json={"full_name": "Quản trị 2"}, headers=login("root")
+    )
+    assert response.status_code == 200
+    assert _user_named("root2").full_name == "Quản trị 2"
+
+
+def test_a_platform_admin_demoting_himself_is_refused_when_he_is_the_last(client, login, province):
+    root = _user_named("root")
+    response = client.patch(
+        f"/api/v1/admin/users/{root.id}", json={"is_platform_admin": False}, headers=login("root")
+    )
+    assert response.status_code == 409
+    assert "last active platform admin" in response.get_json()["error"]["message"]
+    assert _user_named("root").is_platform_admin
+
+
+def test_a_platform_admin_can_be_demoted_while_another_remains_and_it_is_audited(client, login, province):
+    create_user("root2", roles=["admin"], is_platform_admin=True)
+    root = _user_named("root")
+    headers = login("root2")
+    demoted = client.patch(
+        f"/api/v1/admin/users/{root.id}", json={"is_platform_admin": False}, headers=headers
+    )
+    assert demoted.status_code == 200 and demoted.get_json()["is_platform_admin"] is False
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.event == "user.platform_admin_changed"))
+    assert (event.actor_username, event.target_id, event.details) == ("root2", str(root.id), {"to": False})
+    # root2 is now the last one: demoting or deactivating himself is refused.
+    root2 = _user_named("root2")
+    for changes in ({"is_platform_admin": False}, {"is_active": False}):
+        assert (
+            client.patch(f"/api/v1/admin/users/{root2.id}", json=changes, headers=headers).status_code == 409
+        )
 
 
 def test_user_list_is_scoped_to_the_admins_agency_and_paginated(client, login, province):

@@ -31,6 +31,9 @@ def _user(roles=(), agency=HOME, platform=False, active=True, user_id=1):
         (_user(["admin"]), Permission.MANAGE_USERS, OTHER, False),
         (_user(["admin"]), Permission.MANAGE_USERS, _user(agency=OTHER), False),
         (_user(["leader"]), Permission.MANAGE_USERS, HOME, False),
+        (_user(["admin"]), Permission.MANAGE_USERS, _user(["admin"]), True),
+        (_user(["admin"]), Permission.MANAGE_USERS, _user(["admin"], platform=True), False),
+        (_user(["admin"], platform=True), Permission.MANAGE_USERS, _user(["admin"], platform=True), True),
         (_user(["clerk"]), Permission.READ_AUDIT, HOME, False),
         (_user(["admin"]), Permission.READ_AUDIT, HOME, True),
         (_user(["admin"]), Permission.READ_AUDIT, None, False),
@@ -55,7 +58,7 @@ def _user(roles=(), agency=HOME, platform=False, active=True, user_id=1):
             _user(["admin"], user_id=8),
             Permission.READ_FILE,
             StoredFile(uploaded_by_id=7, agency_id=HOME),
-            True,
+            False,
         ),
         (
             _user(["admin"], user_id=8, agency=OTHER),

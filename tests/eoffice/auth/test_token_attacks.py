@@ -9,13 +9,21 @@ import time
 import pytest
 from jose import jwt
 
+from eoffice.auth.models import AuthSession
+from eoffice.extensions import db
 from eoffice.runtime import settings
 from tests.factories import create_user
+
+# The live session the forged tokens name (tokens naming another are the subject of their own tests).
+SESSION_ID = "a" * 32
 
 
 @pytest.fixture
 def user(agency):
-    return create_user("chuyenvien", roles=["specialist"])
+    user = create_user("chuyenvien", roles=["specialist"])
+    db.session.add(AuthSession(id=SESSION_ID, user_id=user.id))
+    db.session.commit()
+    return user
 
 
 def _claims(user_id: int, **changes) -> dict:
@@ -25,6 +33,7 @@ def _claims(user_id: int, **changes) -> dict:
         "iss": config.jwt_issuer,
         "aud": config.jwt_audience,
         "sub": str(user_id),
+        "sid": SESSION_ID,
         "iat": now,
         "nbf": now,
         "exp": now + 300,
@@ -99,8 +108,20 @@ def test_an_expired_token_is_refused(client, user):
     assert "expired" in response.get_json()["error"]["message"].lower()
 
 
-def test_a_token_without_expiry_is_refused(client, user):
-    assert _me(client, _sign(_claims(user.id, exp=None))).status_code == 401
+@pytest.mark.parametrize("claim", ["exp", "aud", "iss", "sid"])
+def test_a_token_without_a_required_claim_is_refused(client, user, claim):
+    response = _me(client, _sign(_claims(user.id, **{claim: None})))
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize("kid", [7, ["test-1"], {"id": "test-1"}, None])
+def test_a_token_whose_kid_is_not_a_string_is_refused(client, user, kid):
+    header = _b64({"alg": "HS256", "typ": "JWT", "kid": kid})
+    _, payload, signature = _sign(_claims(user.id)).split(".")
+    response = _me(client, f"{header}.{payload}.{signature}")
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
 
 
 def test_a_refresh_token_cannot_be_used_as_an_access_token(client, user):
@@ -134,16 +155,24 @@ def test_rotated_keys_keep_verifying_old_tokens(tmp_path, database_url, user):
         assert _me(client, old_token).status_code == 200
         new = client.post("/api/v1/auth/login", json={"username": "chuyenvien", "password": "Mật-khẩu-2026"})
         assert jwt.get_unverified_header(new.get_json()["access_token"])["kid"] == "test-2"
-        from eoffice.extensions import db
-
         db.session.remove()
         db.engine.dispose()
 
 
 def test_a_token_of_a_disabled_user_is_refused(client, user):
-    from eoffice.extensions import db
-
     token = _sign(_claims(user.id))
     user.is_active = False
     db.session.commit()
     assert _me(client, token).status_code == 401
+
+
+def test_a_token_naming_a_session_of_another_user_is_refused(client, user):
+    other = create_user("lanhdao", roles=["leader"])
+    assert _me(client, _sign(_claims(other.id))).status_code == 401
+
+
+@pytest.mark.parametrize("sid", ["b" * 32, 5, ["a" * 32]])
+def test_a_token_naming_no_live_session_is_refused(client, user, sid):
+    response = _me(client, _sign(_claims(user.id, sid=sid)))
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"

@@ -59,6 +59,23 @@ def test_a_json_draft_gets_its_files_later_and_is_submitted_once_it_has_a_main_f
     assert act(client, drafter, document_id, "submit", submit).status_code == 200
 
 
+def test_the_replaced_main_file_of_a_confidential_draft_stays_with_its_drafter(client, people, as_user):
+    # Let go of by its document, the file belonged to nothing: the agency's admins read it then.
+    drafter = as_user(people.handler)
+    created = client.post(
+        "/api/v1/documents/outgoing",
+        json=outgoing_metadata(document_type="CV", confidentiality="confidential"),
+        headers=drafter,
+    )
+    document_id = created.get_json()["id"]
+    old_main = add_files(client, drafter, document_id, "du-thao-mat.pdf").get_json()["files"][0]["id"]
+    assert add_files(client, drafter, document_id, "du-thao-mat-v2.pdf", replace_main=True).status_code == 200
+    content = f"/api/v1/files/{old_main}/content"
+    for outsider in (people.admin, people.platform_admin, people.clerk):
+        assert client.get(content, headers=as_user(outsider)).status_code == 403, outsider.username
+    assert client.get(content, headers=drafter).status_code == 200
+
+
 def test_review_levels_of_the_agency_are_enforced_in_order(client, people, as_user):
     p = people
     url = f"/api/v1/documents/settings/{p.clerk.agency_id}"

@@ -14,8 +14,10 @@ from eoffice.documents.tasks import index_queued_texts
 from eoffice.extensions import db
 from eoffice.pdfgen import text_pdf
 from eoffice.runtime import settings, storage
+from eoffice.storage.backend import StorageError
 from eoffice.storage.models import StoredFile
 from tests.factories import incoming_metadata, outgoing_metadata
+from tests.fixtures.hostile_pdfs import MB, PeakRss, inflating_pdf
 
 
 @pytest.fixture(params=["inline", "background"])
@@ -148,3 +150,71 @@ def test_a_queued_pdf_that_cannot_be_read_is_indexed_without_its_text(client, pe
     assert _search(client, headers, "to trinh mat tep") == [gone["id"]]
     search = db.session.get(DocumentSearch, gone["id"])
     assert ("noi dung da mat" in search.body) is settings().extracts_text_inline
+
+
+@pytest.fixture(scope="module")
+def bomb() -> bytes:
+    # ~300 KB whose one page inflates to 300 MB: PDFium needs ~620 MB to read it, over the default limit.
+    return inflating_pdf(300 * MB)
+
+
+def test_a_pdf_bomb_is_registered_without_its_text_and_its_trace_says_why(client, people, as_user, bomb):
+    headers = as_user(people.clerk)
+    with PeakRss() as peak:
+        document = _register(
+            client,
+            headers,
+            incoming_metadata(subject="Tờ trình kèm tệp quá khổ"),
+            [
+                (io.BytesIO(bomb), "to-trinh.pdf"),
+                (io.BytesIO(text_pdf("Phụ lục", ["Bảng kê kinh phí"])), "pl.pdf"),
+            ],
+        )
+        if not settings().extracts_text_inline:
+            assert index_queued_texts() == 2
+    # Stated bound: the server grows by less than 200 MB (reading the bomb in its process took ~620 MB).
+    assert peak.growth < 200 * MB
+
+    # The next request is answered, and shows the document with both files and why one has no text.
+    shown = client.get(f"/api/v1/documents/{document['id']}", headers=headers)
+    assert shown.status_code == 200, shown.get_json()
+    body = shown.get_json()
+    assert [file["name"] for file in body["files"]] == ["to-trinh.pdf", "pl.pdf"]
+    [entry] = [step for step in body["trace"] if step["action"] == "text_not_extracted"]
+    assert (entry["details"]["file"], entry["details"]["reason"]) == ("to-trinh.pdf", "too_large")
+    assert "memory limit" in entry["details"]["detail"]
+    assert "to-trinh.pdf" in entry["note"] and entry["actor_id"] is None
+    # Found by its metadata and by the other file's text.
+    assert _search(client, headers, "to trinh kem tep qua kho") == [document["id"]]
+    assert _search(client, headers, "bang ke kinh phi") == [document["id"]]
+    assert _queued() == 0
+
+
+def test_an_object_store_outage_keeps_the_queued_pdfs_for_the_next_round(
+    client, people, as_user, monkeypatch
+):
+    headers = as_user(people.clerk)
+    document = _register(
+        client,
+        headers,
+        incoming_metadata(subject="Báo cáo chờ đọc", number=3),
+        [(io.BytesIO(text_pdf("Chờ", ["Nội dung chờ kho lưu trữ"])), "c.pdf")],
+    )
+    if settings().extracts_text_inline:
+        return
+    backend = storage()
+
+    def store_down(*args, **kwargs):
+        raise StorageError("connection refused")
+
+    monkeypatch.setattr(backend, "open", store_down)
+    with pytest.raises(StorageError):
+        index_queued_texts()
+    db.session.rollback()
+    # Not the PDF's fault: still queued, no "text not extracted" in its trace.
+    assert _queued() == 1
+    trace = client.get(f"/api/v1/documents/{document['id']}", headers=headers).get_json()["trace"]
+    assert "text_not_extracted" not in [entry["action"] for entry in trace]
+    monkeypatch.undo()
+    assert index_queued_texts() == 1
+    assert _search(client, headers, "noi dung cho kho") == [document["id"]]

@@ -1,14 +1,14 @@
 """What the validation of each stored PDF's signatures found (queued until the worker checked it).
 
-Revision ID: 0013
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0013'
-down_revision = '0011'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,137 @@
+"""Untrusted files are parsed in a child process that is killed over its memory or time, whose output is
+bounded, and whose failure is a reason, not an exception; with threads and under gevent."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+from eoffice.pdfgen import text_pdf
+from eoffice.untrusted import Failure, Limits, pdf_page_count, pdf_text
+from tests.fixtures.hostile_pdfs import MB, PeakRss, inflating_pdf
+
+ROOT = Path(__file__).resolve().parents[2]
+ROOMY = Limits(max_memory=512 * MB, timeout=60, max_pages=100, max_output=MB)
+
+
+@pytest.fixture(scope="module")
+def bomb() -> bytes:
+    # 300 MB of content in ~300 KB: PDFium needs ~620 MB to read it.
+    return inflating_pdf(300 * MB)
+
+
+def no_children_left() -> bool:
+    return psutil.Process().children(recursive=True) == []
+
+
+def test_the_text_layer_and_page_count_of_a_pdf_are_read():
+    pdf = text_pdf(
+        "Quyết định", ["Điều 1. Ban hành Quy chế làm việc.", "Điều 2. Hiệu lực."], page_per_paragraph=True
+    )
+
+    text = pdf_text(io.BytesIO(pdf), ROOMY)
+    pages = pdf_page_count(iter([pdf[:100], pdf[100:]]), ROOMY)
+
+    assert text.failure is None and "Quy chế làm việc" in text.output and "Hiệu lực" in text.output
+    assert (pages.failure, pages.output) == (None, "2")
+
+
+def test_a_broken_pdf_is_unreadable_with_pdfiums_reason():
+    parsed = pdf_text(io.BytesIO(b"%PDF-1.7 broken"), ROOMY)
+
+    assert (parsed.failure, parsed.output) == (Failure.UNREADABLE, "")
+    assert "Failed to load document" in parsed.reason
+
+
+def test_the_child_over_its_memory_limit_dies_and_the_server_stays_small(bomb):
+    with PeakRss() as peak:
+        parsed = pdf_text(
+            io.BytesIO(bomb), Limits(max_memory=256 * MB, timeout=60, max_pages=10, max_output=MB)
+        )
+
+    assert (parsed.failure, parsed.output) == (Failure.TOO_LARGE, "")
+    assert "memory limit of 268435456 bytes" in parsed.reason
+    # Stated bound: this process grows by less than 200 MB (reading the bomb in it took ~620 MB).
+    assert peak.growth < 200 * MB
+    assert no_children_left()
+
+
+def test_the_child_over_its_time_is_killed(bomb):
+    # Memory enough for the bomb: only the clock stops it.
+    parsed = pdf_text(
+        io.BytesIO(bomb), Limits(max_memory=2048 * MB, timeout=0.5, max_pages=10, max_output=MB)
+    )
+
+    assert (parsed.failure, parsed.output) == (Failure.TIMED_OUT, "")
+    assert no_children_left()
+
+
+def test_text_stops_at_the_page_and_output_limits():
+    pages = [f"Trang {n}: " + "quy định chung " * 200 for n in range(1, 4)]
+    pdf = text_pdf("Quy chế", pages, page_per_paragraph=True)
+
+    two_pages = pdf_text(io.BytesIO(pdf), Limits(512 * MB, 60, max_pages=2, max_output=MB))
+    short = pdf_text(io.BytesIO(pdf), Limits(512 * MB, 60, max_pages=100, max_output=1024))
+    counted = pdf_page_count(io.BytesIO(pdf), Limits(512 * MB, 60, max_pages=2, max_output=MB))
+
+    assert "Trang 2" in two_pages.output and "Trang 3" not in two_pages.output
+    assert short.failure is None and 0 < len(short.output.encode("utf-8")) <= 1024
+    assert counted.failure == Failure.TOO_LARGE and "3 pages, more than the limit of 2" in counted.reason
+
+
+def test_the_stream_given_is_left_where_it_was():
+    stream = io.BytesIO(text_pdf("Công văn"))
+    stream.seek(3)
+
+    pdf_text(stream, ROOMY)
+
+    assert stream.tell() == 3
+
+
+GEVENT_SCRIPT = """
+from gevent import monkey
+monkey.patch_all()
+import io, json, sys
+import gevent
+from eoffice.untrusted import Limits, pdf_text
+from tests.fixtures.hostile_pdfs import MB, inflating_pdf
+
+bomb = inflating_pdf(300 * MB)
+ticks = []
+
+def tick():
+    while True:
+        gevent.sleep(0.01)
+        ticks.append(1)
+
+ticker = gevent.spawn(tick)
+results = {}
+for name, limits in {
+    "memory": Limits(max_memory=256 * MB, timeout=60, max_pages=10, max_output=MB),
+    "time": Limits(max_memory=2048 * MB, timeout=0.5, max_pages=10, max_output=MB),
+}.items():
+    before = len(ticks)
+    parsed = pdf_text(io.BytesIO(bomb), limits)
+    # Read before this greenlet yields: ticks counted here happened while the parser ran.
+    results[name] = {"failure": parsed.failure, "ticks_meanwhile": len(ticks) - before}
+ticker.kill()
+json.dump(results, sys.stdout)
+"""
+
+
+def test_under_gevent_the_limits_hold_and_other_greenlets_run_meanwhile():
+    # A process of its own: monkey-patching cannot be undone in this one.
+    done = subprocess.run(
+        [sys.executable, "-c", GEVENT_SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)
+    assert results["memory"]["failure"] == "too_large" and results["time"]["failure"] == "timed_out"
+    assert results["memory"]["ticks_meanwhile"] > 0 and results["time"]["ticks_meanwhile"] > 0
