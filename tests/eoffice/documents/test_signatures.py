@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pypdf
+import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509 import ocsp
@@ -21,6 +22,7 @@ from eoffice.signing.tasks import check_queued_signatures
 from eoffice.storage.models import StoredFile
 from tests.eoffice.documents.conftest import snapshot, stored_objects
 from tests.factories import create_document
+from tests.fixtures.hostile_pdfs import MB, PeakRss, inflating_pdf, inflating_xref_pdf
 
 
 def act(client, headers, document_id, action, body=None):
@@ -44,6 +46,16 @@ def key_file(label: str):
 
 def content_of(stored: StoredFile) -> bytes:
     return b"".join(storage().open(stored.key))
+
+
+def replace_main(document_id: int, content: bytes, actor) -> StoredFile:
+    from eoffice.documents import operations
+
+    with operations.commit_or_discard():
+        links = db.session.get(Document, document_id).files
+        link = next(link for link in links if link.role == FileRole.MAIN)
+        operations.files.replace_content(link, content, actor)
+    return link.stored_file
 
 
 def test_an_issued_document_shows_the_signers_and_the_agencys_valid_signatures(client, people, as_user):
@@ -134,13 +146,7 @@ def test_an_encrypted_main_pdf_is_refused_at_signing_with_422(client, people, as
     encrypted = io.BytesIO()
     writer.write(encrypted)
     document = flow(people, "awaiting_signature")
-    from eoffice.documents import operations
-
-    with operations.commit_or_discard():
-        link = next(
-            link for link in db.session.get(Document, document.id).files if link.role == FileRole.MAIN
-        )
-        operations.files.replace_content(link, encrypted.getvalue(), people.handler)
+    replace_main(document.id, encrypted.getvalue(), people.handler)
     before = snapshot(document.id)
 
     response = act(client, as_user(people.leader), document.id, "approve")
@@ -150,6 +156,79 @@ def test_an_encrypted_main_pdf_is_refused_at_signing_with_422(client, people, as
     # PDFium in the bounded child cannot open it without its password: pyHanko never sees it.
     assert response.get_json()["error"]["details"] == {"field": "files[0]", "reason": "unreadable"}
     assert snapshot(document.id) == before
+
+
+@pytest.fixture(scope="module")
+def page_bomb() -> bytes:
+    # ~300 KB whose one page inflates to 300 MB: PDFium needs ~620 MB to read it, over the default limit.
+    return inflating_pdf(300 * MB)
+
+
+@pytest.fixture(scope="module")
+def xref_bomb() -> bytes:
+    return inflating_xref_pdf(300 * MB)
+
+
+def test_a_pdf_bomb_as_main_file_is_refused_at_signing_and_the_server_stays_small(
+    client, people, as_user, page_bomb
+):
+    document = flow(people, "awaiting_signature")
+    replace_main(document.id, page_bomb, people.handler)
+    before = snapshot(document.id)
+
+    with PeakRss() as peak:
+        response = act(client, as_user(people.leader), document.id, "approve")
+    # Stated bound: the server grows by less than 200 MB (PDFium in it took ~620 MB).
+    assert peak.growth < 200 * MB
+
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "pdf_not_signable"
+    assert error["details"] == {"field": "files[0]", "reason": "too_large"}
+    assert snapshot(document.id) == before
+
+
+@pytest.mark.parametrize("app_env", [{"EOFFICE_PARSER_MAX_PAGES": "1"}])
+def test_a_main_file_over_the_parsers_page_limit_is_not_signed(client, people, as_user, app_env):
+    document = flow(people, "awaiting_signature")
+    two_pages = text_pdf("Quyết định", ["Trang một", "Trang hai"], page_per_paragraph=True)
+    replace_main(document.id, two_pages, people.handler)
+    before = snapshot(document.id)
+
+    response = act(client, as_user(people.leader), document.id, "approve")
+
+    assert response.status_code == 422
+    assert response.get_json()["error"]["details"] == {"field": "files[0]", "reason": "too_large"}
+    assert snapshot(document.id) == before
+
+
+def test_a_pdf_bomb_posted_to_the_verify_tool_is_refused_and_the_server_stays_small(
+    client, people, as_user, xref_bomb
+):
+    with PeakRss() as peak:
+        response = client.post(
+            "/api/v1/signatures/verify",
+            data={"file": (io.BytesIO(xref_bomb), "bom.pdf")},
+            headers=as_user(people.handler),
+            content_type="multipart/form-data",
+        )
+    assert peak.growth < 200 * MB
+
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "not_a_pdf"
+    assert error["details"] == {"field": "file", "reason": "unreadable"}
+
+
+def test_the_worker_records_why_a_pdf_bomb_could_not_be_checked(people, xref_bomb):
+    document = create_document("registered", clerk=people.clerk)
+    stored = replace_main(document.id, xref_bomb, people.clerk)
+
+    assert check_queued_signatures() == 2
+
+    check = db.session.get(SignatureCheck, stored.id)
+    assert check.checked_at is not None and check.signatures is None
+    assert check.error.startswith("unreadable: ")
 
 
 def test_an_uploaded_pdf_is_checked_once_in_the_background(client, people, as_user):
