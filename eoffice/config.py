@@ -213,8 +213,8 @@ class Settings:
     parser_max_memory: int = _setting(
         512 * 1024 * 1024,
         _parse_int(64 * 1024 * 1024),
-        "Memory (address space, bytes) of the child process that reads an untrusted file (a PDF's text "
-        "or pages); a file that needs more is kept without its text.",
+        "Memory (address space, bytes) of the child process that reads an untrusted file (a PDF's text, "
+        "pages or signatures); a file that needs more is kept without its text, unsigned and unchecked.",
     )
     parser_timeout: float = _setting(
         30.0,
