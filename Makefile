@@ -36,12 +36,13 @@ run: $(VENV)/.runtime frontend/dist/index.html
 	$(BIN)/python wsgi.py
 
 # The server (Socket.IO, web client and API; one sticky process) on EOFFICE_PORT, the API workers
-# (several processes) on EOFFICE_API_PORT, and the worker that indexes the text of uploaded PDFs at a
-# lower priority than the requests; stopping one stops them all.
+# (several processes) on EOFFICE_API_PORT, and the workers that index the text of uploaded PDFs and
+# validate their signatures at a lower priority than the requests; stopping one stops them all.
 serve: $(VENV)/.runtime
 	$(BIN)/gunicorn -c gunicorn_api.conf.py wsgi:app & api=$$!; \
 	nice -n 19 $(FLASK) document-text-worker & text=$$!; \
-	trap 'kill $$api $$text 2>/dev/null' EXIT INT TERM; \
+	nice -n 19 $(FLASK) signature-worker & signatures=$$!; \
+	trap 'kill $$api $$text $$signatures 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 migrate: $(VENV)/.runtime

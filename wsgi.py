@@ -17,17 +17,21 @@ if __name__ == "__main__":
     from eoffice.extensions import socketio
     from eoffice.mail.tasks import run_worker
     from eoffice.runtime import settings
+    from eoffice.signing.tasks import run_signature_worker
 
     with app.app_context():
         host, port, axis_url = settings().host, settings().port, settings().axis_url
         text_inline = settings().extracts_text_inline
-    # The single-machine default delivers (or keeps) mail, sends deadline reminders, indexes PDF text
-    # when that is done in the background and, when the national axis is configured, exchanges
-    # documents with it from this process.
+    # The single-machine default delivers (or keeps) mail, sends deadline reminders, validates the
+    # signatures of stored PDFs, indexes PDF text when that is done in the background and, when the
+    # national axis is configured, exchanges documents with it from this process.
     threading.Thread(
         target=run_worker, args=(app, threading.Event()), daemon=True, name="mail-worker"
     ).start()
     threading.Thread(target=run_reminders_hourly, args=(app, threading.Event()), daemon=True).start()
+    threading.Thread(
+        target=run_signature_worker, args=(app, threading.Event()), daemon=True, name="signature-worker"
+    ).start()
     if not text_inline:
         from eoffice.documents.tasks import run_text_worker
 

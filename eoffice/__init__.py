@@ -146,6 +146,7 @@ def _register_blueprints(api: JsonErrorApi) -> None:
     from eoffice.documents.reports_api import blp as document_reports_blp
     from eoffice.health import blp as health_blp
     from eoffice.mail.api import blp as mail_blp
+    from eoffice.signing.api import blp as signing_blp
     from eoffice.storage.api import blp as storage_blp
     from meetings.api import blp as meetings_blp
     from meetings.minutes.api import blp as meeting_minutes_blp
@@ -158,6 +159,7 @@ def _register_blueprints(api: JsonErrorApi) -> None:
         audit_blp,
         storage_blp,
         mail_blp,
+        signing_blp,
         documents_blp,
         document_reports_blp,
         meetings_blp,

@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(mail_worker)
     app.cli.add_command(document_reminders)
     app.cli.add_command(document_text_worker)
+    app.cli.add_command(signature_worker)
     app.cli.add_command(axis_keygen)
     app.cli.add_command(axis_worker)
 
@@ -121,18 +122,48 @@ def axis_worker(poll_interval, batch_size, exit_when_idle):
     )
 
 
+def _queue_worker_options(batch_help: str):
+    """The options of a worker that empties a queue of PDFs (their text, their signatures)."""
+    options = [
+        click.option(
+            "--poll-interval", default=0.5, show_default=True, help="Seconds between looks at an empty queue"
+        ),
+        click.option("--batch-size", default=10, show_default=True, help=batch_help),
+        click.option(
+            "--exit-when-idle", is_flag=True, help="Stop once the queue is empty (for scripts and tests)"
+        ),
+    ]
+
+    def decorate(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 @click.command("document-text-worker")
-@click.option(
-    "--poll-interval", default=0.5, show_default=True, help="Seconds between looks at an empty queue"
-)
-@click.option("--batch-size", default=10, show_default=True, help="PDFs indexed per transaction")
-@click.option("--exit-when-idle", is_flag=True, help="Stop once the queue is empty (for scripts and tests)")
+@_queue_worker_options("PDFs indexed per transaction")
 def document_text_worker(poll_interval, batch_size, exit_when_idle):
     """Put the text of uploaded PDFs into search (EOFFICE_TEXT_EXTRACTION=background)."""
     from eoffice.documents.tasks import run_text_worker
 
     _run_until_signalled(
         run_text_worker, poll_interval=poll_interval, batch_size=batch_size, exit_when_idle=exit_when_idle
+    )
+
+
+@click.command("signature-worker")
+@_queue_worker_options("PDFs validated per transaction")
+def signature_worker(poll_interval, batch_size, exit_when_idle):
+    """Validate the digital signatures of stored PDFs, once each, for the documents' signature panels."""
+    from eoffice.signing.tasks import run_signature_worker
+
+    _run_until_signalled(
+        run_signature_worker,
+        poll_interval=poll_interval,
+        batch_size=batch_size,
+        exit_when_idle=exit_when_idle,
     )
 
 

@@ -213,8 +213,8 @@ class Settings:
     parser_max_memory: int = _setting(
         512 * 1024 * 1024,
         _parse_int(64 * 1024 * 1024),
-        "Memory (address space, bytes) of the child process that reads an untrusted file (a PDF's text "
-        "or pages); a file that needs more is kept without its text.",
+        "Memory (address space, bytes) of the child process that reads an untrusted file (a PDF's text, "
+        "pages or signatures); a file that needs more is kept without its text, unsigned and unchecked.",
     )
     parser_timeout: float = _setting(
         30.0,
@@ -338,6 +338,38 @@ class Settings:
     axis_retry_max_seconds: float = _setting(
         3600.0, _parse_float(0, 86400), "Longest delay between two attempts of an axis send."
     )
+    signing_key_store: str = _setting(
+        "pkcs12",
+        _parse_choice("pkcs12", "pkcs11"),
+        "Where signing keys live: pkcs12 (files `person-<username>.p12` and `agency-<agency id>.p12` in "
+        "EOFFICE_SIGNING_KEY_DIR) or pkcs11 (a token: keys and certificates labelled the same way).",
+    )
+    signing_key_dir: str | None = _setting(
+        None, _parse_str, "Folder of the PKCS#12 signing keys; unset means instance/signing/keys."
+    )
+    signing_pin: str | None = _setting(
+        None,
+        _parse_str,
+        "Password of the PKCS#12 files or PIN of the token, when not given with each signing act; "
+        "with pkcs12, unset means generated into instance/signing/pin. Never logged.",
+    )
+    signing_trust_roots: str | None = _setting(
+        None,
+        _parse_str,
+        "PEM files of the certification authorities whose signatures are trusted, separated by commas; "
+        "unset means the demo CA of instance/signing/ca when it exists.",
+    )
+    signing_fetch_revocation: bool = _setting(
+        True,
+        _parse_bool,
+        "Fetch CRLs and OCSP answers named in certificates; the demo CA's CRL is always read locally.",
+    )
+    signing_pkcs11_module: str | None = _setting(
+        None, _parse_str, "Path of the PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so)."
+    )
+    signing_pkcs11_token: str | None = _setting(
+        None, _parse_str, "Label of the PKCS#11 token holding the keys; unset means the first token."
+    )
     redis_url: str | None = _setting(
         None, _parse_redis_url, "Redis URL; when set, Socket.IO processes share rooms through it."
     )
@@ -413,6 +445,8 @@ class Settings:
             problems.append("EOFFICE_AXIS_URL is set: EOFFICE_AXIS_SYSTEMS must name the hosted agencies")
         if self.axis_systems and not self.axis_url:
             problems.append("EOFFICE_AXIS_SYSTEMS is set: EOFFICE_AXIS_URL is needed")
+        if self.signing_key_store == "pkcs11" and not self.signing_pkcs11_module:
+            problems.append("EOFFICE_SIGNING_KEY_STORE is pkcs11: EOFFICE_SIGNING_PKCS11_MODULE is needed")
         if (self.smtp_username is None) != (self.smtp_password is None):
             problems.append("EOFFICE_SMTP_USERNAME and EOFFICE_SMTP_PASSWORD go together")
         try:
@@ -464,6 +498,14 @@ class Settings:
     def effective_axis_key_dir(self) -> Path:
         return Path(self.axis_key_dir).resolve() if self.axis_key_dir else self.instance_dir / "axis"
 
+    @property
+    def signing_dir(self) -> Path:
+        return self.instance_dir / "signing"
+
+    @property
+    def effective_signing_key_dir(self) -> Path:
+        return Path(self.signing_key_dir).resolve() if self.signing_key_dir else self.signing_dir / "keys"
+
     def resolve_secrets(self) -> Settings:
         """Fill unset keys from instance/, generating and persisting them on first start."""
         changes: dict[str, Any] = {}
@@ -471,6 +513,8 @@ class Settings:
             changes["secret_key"] = _persisted_secret(self.instance_dir / "secret_key")
         if self.jwt_keys is None:
             changes["jwt_keys"] = {"local-1": _persisted_secret(self.instance_dir / "jwt_key")}
+        if self.signing_pin is None and self.signing_key_store == "pkcs12":
+            changes["signing_pin"] = _persisted_secret(self.signing_dir / "pin")
         return self.replace(**changes) if changes else self
 
 

@@ -80,11 +80,32 @@ def load_demo_data() -> bool:
             is_platform_admin=platform_admin,
         )
         created = True
+    _demo_certificates()
     created |= load_demo_documents()
     from meetings.demo import load_demo_meeting
 
     created |= load_demo_meeting()
     return created
+
+
+def _demo_certificates() -> None:
+    """The demo CA ("CA chuyên dùng thử nghiệm") certifies the leaders and each agency's seal.
+
+    Only with keys in PKCS#12 files (the embedded default): keys in a token are the operator's.
+    """
+    from eoffice.extensions import db
+    from eoffice.runtime import settings
+    from eoffice.signing.operations import issue_demo_certificates
+
+    if settings().signing_key_store != "pkcs12":
+        return
+    db.session.flush()
+    leaders = [username for username, _, _, _, roles, _ in USERS if "leader" in roles]
+    issue_demo_certificates(
+        settings(),
+        people=list(db.session.scalars(select(User).where(User.username.in_(leaders)))),
+        agencies=[db.session.get(Agency, spec["id"]) for spec in AGENCIES],
+    )
 
 
 # The people of each demo agency in the document flow. A clerk also checks the form of drafts

@@ -104,3 +104,26 @@ def poll_until_stopped(
             if exit_when_idle:
                 return
             stop.wait(poll_interval)
+
+
+def queue_worker(one_batch: Callable[[int], int], name: str) -> Callable[..., None]:
+    """A worker that runs `one_batch(batch_size)` until stopped: for a thread or a `flask` command."""
+
+    def run(
+        app,
+        stop: threading.Event,
+        *,
+        poll_interval: float = 0.5,
+        batch_size: int = 10,
+        exit_when_idle: bool = False,
+    ) -> None:
+        with app.app_context():
+            poll_until_stopped(
+                stop,
+                lambda: one_batch(batch_size),
+                name=name,
+                poll_interval=poll_interval,
+                exit_when_idle=exit_when_idle,
+            )
+
+    return run

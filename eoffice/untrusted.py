@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -80,8 +80,12 @@ def _slots(concurrency: int) -> threading.BoundedSemaphore:
         return _SLOTS.setdefault(concurrency, threading.BoundedSemaphore(concurrency))
 
 
-def run_parser(task: str, source: BinaryIO | Iterable[bytes], limits: Limits) -> Parsed:
-    """Run one task of untrusted_child.py (pdf_text, pdf_pages) over a file given as a stream or chunks.
+def run_parser(
+    task: str, source: BinaryIO | Iterable[bytes], limits: Limits, arguments: Sequence[str] = ()
+) -> Parsed:
+    """Run one task of untrusted_child.py (pdf_text, pdf_pages, ...) over a file given as a stream or chunks.
+
+    arguments: the task's own, after the limits on the child's command line.
 
     At most limits.concurrency children run at once; a parse that finds no free one within the
     timeout is refused as timed out rather than queued without end.
@@ -93,12 +97,14 @@ def run_parser(task: str, source: BinaryIO | Iterable[bytes], limits: Limits) ->
             reason=f"the server was busy reading other files for {limits.timeout:g} s",
         )
     try:
-        return _run_child(task, source, limits)
+        return _run_child(task, source, limits, arguments)
     finally:
         slots.release()
 
 
-def _run_child(task: str, source: BinaryIO | Iterable[bytes], limits: Limits) -> Parsed:
+def _run_child(
+    task: str, source: BinaryIO | Iterable[bytes], limits: Limits, arguments: Sequence[str]
+) -> Parsed:
     with (
         tempfile.TemporaryFile() as given,
         tempfile.TemporaryFile() as output,
@@ -122,6 +128,7 @@ def _run_child(task: str, source: BinaryIO | Iterable[bytes], limits: Limits) ->
             str(math.ceil(limits.timeout)),
             str(limits.max_pages),
             str(limits.max_output),
+            *arguments,
         ]
         # No environment: the child reads hostile files and needs none of the server's secrets.
         child = subprocess.Popen(command, stdin=given, stdout=output, stderr=errors, close_fds=True, env={})
@@ -183,3 +190,11 @@ def pdf_text(source: BinaryIO | Iterable[bytes], limits: Limits | None = None) -
 def pdf_page_count(source: BinaryIO | Iterable[bytes], limits: Limits | None = None) -> Parsed:
     """The number of pages of a PDF, as digits; too_large beyond max_pages."""
     return run_parser("pdf_pages", source, limits or Limits.of(settings()))
+
+
+def pdf_text_box(
+    source: BinaryIO | Iterable[bytes], page: int, text: str, limits: Limits | None = None
+) -> Parsed:
+    """Where `text` is last printed on a page (negative: from the end): "left bottom right top" in
+    points, or "" when it is not there; the PDF's pages are counted against max_pages."""
+    return run_parser("pdf_text_box", source, limits or Limits.of(settings()), [str(page), text])

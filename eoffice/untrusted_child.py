@@ -1,10 +1,11 @@
 """The child process of eoffice.untrusted: limits itself, then parses one untrusted file from its stdin.
 
-Run as a script (`python -I eoffice/untrusted_child.py <task> <memory> <cpu seconds> <pages> <output>`),
-never imported by the server: it needs nothing of eoffice, so that a call costs one interpreter and
-one import of the parser. The file arrives on stdin (a regular file, so PDFium seeks in it instead of
-getting a copy in memory); stdout gets one line naming the outcome (ok, too_large, unreadable), then
-the text or the reason, never more than the output limit.
+Run as a script (`python -I eoffice/untrusted_child.py <task> <memory> <cpu seconds> <pages> <output>
+[task arguments]`), never imported by the server: it needs nothing of eoffice but, for pdf_signatures,
+eoffice/signing/verify.py loaded alone, so that a call costs one interpreter and one import of the
+parser. The file arrives on stdin (a regular file, so PDFium seeks in it instead of getting a copy in
+memory); stdout gets one line naming the outcome (ok, too_large, unreadable), then the text or the
+reason, never more than the output limit.
 """
 
 from __future__ import annotations
@@ -48,29 +49,72 @@ def pdf_pages(document, max_pages: int) -> str:
     return str(pages)
 
 
+def pdf_text_box(document, max_pages: int, page_index: int, text: str) -> str:
+    """The box (left bottom right top, points) of the last place `text` is printed on a page, or ""."""
+    pdf_pages(document, max_pages)
+    text_page = document[page_index % len(document)].get_textpage()
+    searcher = text_page.search(text, match_case=True)
+    found = last = searcher.get_next()
+    while found is not None:
+        last, found = found, searcher.get_next()
+    if last is None:
+        return ""
+    first_char, count = last
+    boxes = [text_page.get_charbox(first_char + offset) for offset in range(count)]
+    return " ".join(
+        str(value)
+        for value in (
+            min(box[0] for box in boxes),
+            min(box[1] for box in boxes),
+            max(box[2] for box in boxes),
+            max(box[3] for box in boxes),
+        )
+    )
+
+
+def pdf_signatures(content: bytes, trust_file: str) -> str:
+    """Every signature of the PDF validated (JSON), against the trust roots and CRLs in trust_file.
+
+    eoffice/signing/verify.py is loaded by its path, alone: importing the eoffice package would build
+    nothing of use here and cost the memory and time the limits are for.
+    """
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "signing" / "verify.py"
+    spec = importlib.util.spec_from_file_location("signature_verify", path)
+    verify = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(verify)
+    with open(trust_file, encoding="utf-8") as given:
+        trust = json.load(given)
+    try:
+        return json.dumps(verify.validate_signatures(content, **trust))
+    except verify.NotAPdf as exc:
+        raise Unreadable(str(exc)) from exc
+
+
+class Unreadable(Exception):
+    """The file is not what the task reads (not a PDF, encrypted): the message says why."""
+
+
 class OverLimit(Exception):
     """The file is readable but larger than a limit the parser checks itself (pages)."""
 
 
 def main(argv: list[str]) -> int:
     task, max_memory, cpu_seconds, max_pages, max_output = argv[0], *map(int, argv[1:5])
+    arguments = argv[5:]
     limit_self(max_memory, cpu_seconds, max_output)
     out = sys.stdout.buffer
     try:
-        import pypdfium2
-
-        try:
-            document = pypdfium2.PdfDocument(sys.stdin.buffer)
-        except pypdfium2.PdfiumError as exc:
-            out.write(b"unreadable\n" + str(exc).encode("utf-8")[:1000])
-            return 0
-        if task == "pdf_text":
-            result = pdf_text(document, max_pages, max_output)
-        elif task == "pdf_pages":
-            result = pdf_pages(document, max_pages)
+        if task == "pdf_signatures":
+            # pyHanko reads the PDF itself; PDFium is not involved.
+            result = pdf_signatures(sys.stdin.buffer.read(), arguments[0])
         else:
-            out.write(b"unreadable\nunknown task " + task.encode("utf-8")[:100])
-            return 0
+            result = _with_pdfium(task, max_pages, max_output, arguments)
+    except Unreadable as exc:
+        out.write(b"unreadable\n" + str(exc).encode("utf-8")[:1000])
     except OverLimit as exc:
         out.write(b"too_large\n" + str(exc).encode("utf-8"))
     except MemoryError:
@@ -79,6 +123,21 @@ def main(argv: list[str]) -> int:
         out.write(b"ok\n" + result.encode("utf-8"))
     return 0
 
+
+def _with_pdfium(task: str, max_pages: int, max_output: int, arguments: list[str]) -> str:
+    import pypdfium2
+
+    try:
+        document = pypdfium2.PdfDocument(sys.stdin.buffer)
+    except pypdfium2.PdfiumError as exc:
+        raise Unreadable(str(exc)) from exc
+    if task == "pdf_text":
+        return pdf_text(document, max_pages, max_output)
+    if task == "pdf_pages":
+        return pdf_pages(document, max_pages)
+    if task == "pdf_text_box":
+        return pdf_text_box(document, max_pages, int(arguments[0]), arguments[1])
+    raise Unreadable(f"unknown task {task[:100]}")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

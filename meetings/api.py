@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import request
 from sqlalchemy import or_, select
 
 from eoffice.api_base import ApiError, Blueprint
 from eoffice.auth.session import current_user, login_required
 from eoffice.extensions import db
-from eoffice.storage.api import send_stored_file, upload_limits
+from eoffice.storage.api import file_part, send_stored_file, upload_limits
 from meetings import live, operations, policy, room
 from meetings.models import (
     AgendaItem,
@@ -219,14 +218,7 @@ def upload_document(form, meeting_id):
     policy.require(
         policy.may_upload(user, meeting, item), "only the organiser, chair, secretary or the item's presenter"
     )
-    part = request.files.get("file")
-    if part is None:
-        raise ApiError(
-            422,
-            "validation_error",
-            "file: a multipart part named 'file' is required",
-            {"files": {"file": ["Missing data for required field."]}},
-        )
+    part = file_part()
     document = operations.add_document(meeting, item, part.stream, part.filename, user)
     db.session.commit()
     return document

@@ -17,7 +17,12 @@ from eoffice import create_app
 from eoffice.config import Settings
 from eoffice.extensions import db
 
-pytest_plugins = ["tests.fixtures.s3", "tests.fixtures.smtp", "tests.fixtures.axis"]
+pytest_plugins = [
+    "tests.fixtures.s3",
+    "tests.fixtures.smtp",
+    "tests.fixtures.axis",
+    "tests.fixtures.signing",
+]
 
 REQUIRE_SERVICES = os.environ.get("EOFFICE_TEST_REQUIRE_SERVICES") == "1"
 TEST_PASSWORD = "Mật-khẩu-2026"
@@ -37,6 +42,9 @@ def make_settings(instance: Path, **env: str) -> Settings:
         "EOFFICE_JWT_KEYS": "test-1:" + "k" * 48,
         "EOFFICE_LOG_LEVEL": "WARNING",
         "EOFFICE_SOCKETIO_ASYNC_MODE": "threading",
+        "EOFFICE_SIGNING_PIN": "test-signing-pin",
+        # The test CA's CRL is read from the instance folder; nothing is fetched.
+        "EOFFICE_SIGNING_FETCH_REVOCATION": "false",
     }
     return Settings.from_env({**base, **env})
 
@@ -124,7 +132,10 @@ class RequestIsolatingClient(FlaskClient):
 
 
 @pytest.fixture
-def app(database_url, tmp_path, app_env):
+def app(database_url, tmp_path, app_env, signing_authority_dir):
+    from tests.fixtures.signing import install_authority
+
+    install_authority(signing_authority_dir, tmp_path / "instance")
     flask_app = create_app(make_settings(tmp_path / "instance", EOFFICE_DATABASE_URL=database_url, **app_env))
     flask_app.testing = True
     flask_app.test_client_class = RequestIsolatingClient

@@ -5,7 +5,10 @@ from __future__ import annotations
 from eoffice.accounts import operations
 from eoffice.accounts.models import Agency, User
 from eoffice.extensions import db
+from eoffice.runtime import settings
+from eoffice.signing.operations import issue_demo_certificates
 from tests.conftest import TEST_PASSWORD
+from tests.fixtures.signing import shared_key
 
 
 def create_agency(
@@ -15,6 +18,7 @@ def create_agency(
     for unit_name in units:
         operations.create_unit(agency, unit_name)
     db.session.commit()
+    issue_demo_certificates(settings(), agencies=[agency], key=shared_key())
     return agency
 
 
@@ -39,6 +43,9 @@ def create_user(
         is_platform_admin=is_platform_admin,
     )
     db.session.commit()
+    if "leader" in roles:
+        # Leaders sign what they approve: each gets a personal certificate from the test CA.
+        issue_demo_certificates(settings(), people=[user], key=shared_key())
     return user
 
 

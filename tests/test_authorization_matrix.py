@@ -49,12 +49,16 @@ CALLERS = ("anonymous", "platform_admin", "admin", "clerk", "leader", "specialis
 EXCLUDED = {
     ("GET", "/api/v1/openapi.json"): "the public description of the API, the same for everyone",
 }
-# Routes an anonymous caller may reach: logging in, and a link whose signature is the credential.
+# Routes an anonymous caller may reach: logging in, a link whose signature is the credential, and
+# the demo CA's revocation services, which any validator of our signatures asks without an account
+# (their URLs are written in the certificates; they answer only what the CA itself publishes).
 PUBLIC = {
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/refresh"),
     ("POST", "/api/v1/auth/logout"),
     ("GET", "/api/v1/files/<int:file_id>/signed"),
+    ("GET", "/api/v1/signatures/ca.crl"),
+    ("POST", "/api/v1/signatures/ocsp"),
 }
 
 
@@ -422,6 +426,20 @@ MATRIX: dict[tuple[str, str], Entry] = {
         FILES, _send("POST", "/api/v1/files/{t.file_id}/link"), _reads_file
     ),
     ("GET", "/api/v1/files/<int:file_id>/signed"): Entry(("signed_link",), _get("{t.link}"), _anyone),
+    # Signatures: the check tool is for any signed-in user (it reads only the file it is given).
+    ("POST", "/api/v1/signatures/verify"): Entry(
+        ("caller",),
+        _multipart("POST", "/api/v1/signatures/verify", lambda t: {"note": "no file part"}),
+        _anyone,
+    ),
+    ("GET", "/api/v1/signatures/ca.crl"): Entry(("caller",), _get("/api/v1/signatures/ca.crl"), _anyone),
+    ("POST", "/api/v1/signatures/ocsp"): Entry(
+        ("caller",),
+        _send(
+            "POST", "/api/v1/signatures/ocsp", data=b"not a request", content_type="application/ocsp-request"
+        ),
+        _anyone,
+    ),
     # Meetings.
     ("POST", "/api/v1/meetings"): Entry(
         ("caller",),

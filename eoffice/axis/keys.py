@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from eoffice.signing.authority import key_usage
+
 KEY_SUFFIX = ".key.pem"
 CERTIFICATE_SUFFIX = ".crt.pem"
 
@@ -79,20 +81,7 @@ def generate_identity(folder: Path, agency_id: str, agency_name: str, *, days: i
         .not_valid_before(now - timedelta(minutes=5))
         .not_valid_after(now + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(key_usage(certifies=False), critical=True)
         .sign(key, hashes.SHA256())
     )
     key_pem = key.private_bytes(

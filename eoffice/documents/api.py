@@ -20,8 +20,8 @@ from eoffice.documents.models import Document
 from eoffice.documents.operations.common import invalid, load
 from eoffice.documents.operations.files import MAX_FILES, IncomingFile, commit_or_discard
 from eoffice.documents.schemas import (
+    ApproveSchema,
     AssignSchema,
-    CommentSchema,
     CompleteSchema,
     DocumentPageSchema,
     DocumentQuerySchema,
@@ -29,6 +29,7 @@ from eoffice.documents.schemas import (
     DocumentSettingsSchema,
     DocumentTypeSchema,
     EmptySchema,
+    IssueSchema,
     NoteSchema,
     OpinionSchema,
     ProgressSchema,
@@ -72,9 +73,9 @@ ACTIONS: dict[str, tuple[type[ma.Schema], Operation]] = {
     Action.MARK_READ: (EmptySchema, lambda doc, user, body: operations.mark_read(doc, user)),
     Action.COMPLETE: (CompleteSchema, lambda doc, user, body: operations.complete(doc, user, **body)),
     Action.SUBMIT: (SubmitSchema, lambda doc, user, body: operations.submit(doc, user, **body)),
-    Action.APPROVE: (CommentSchema, lambda doc, user, body: operations.approve(doc, user, **body)),
+    Action.APPROVE: (ApproveSchema, lambda doc, user, body: operations.approve(doc, user, **body)),
     Action.RETURN: (ReturnSchema, lambda doc, user, body: operations.return_draft(doc, user, **body)),
-    Action.ISSUE: (NoteSchema, lambda doc, user, body: operations.issue(doc, user, **body)),
+    Action.ISSUE: (IssueSchema, lambda doc, user, body: operations.issue(doc, user, **body)),
     Action.RECALL: (RecallSchema, lambda doc, user, body: operations.recall(doc, user, **body)),
 }
 # What a client may offer on a document: the actions above, and editing a draft.

@@ -168,6 +168,20 @@ class CommentSchema(ApiSchema):
     comment = _text(2000, allow_none=True, load_default=None)
 
 
+class ApproveSchema(CommentSchema):
+    # Unlocks the signer's key when the signer's approval signs; never stored, never logged.
+    pin = ma.fields.String(
+        load_only=True, allow_none=True, load_default=None, validate=ma.validate.Length(1, 256)
+    )
+
+
+class IssueSchema(NoteSchema):
+    # Unlocks the agency's key for its signature at issuance; never stored, never logged.
+    pin = ma.fields.String(
+        load_only=True, allow_none=True, load_default=None, validate=ma.validate.Length(1, 256)
+    )
+
+
 class ReturnSchema(ApiSchema):
     comment = _text(2000, required=True)
 
@@ -192,6 +206,20 @@ class DocumentFileSchema(ApiSchema):
     content_type = ma.fields.String(attribute="stored_file.content_type")
     role = ma.fields.String()
     position = ma.fields.Integer()
+    signatures = ma.fields.Method(
+        "_signatures",
+        metadata={
+            "description": "Each signature of the PDF as the signature worker validated it "
+            "(see /api/v1/signatures/verify); null until it has, and for a file that is not a PDF"
+        },
+    )
+
+    def _signatures(self, link) -> list[dict] | None:
+        from eoffice.extensions import db
+        from eoffice.signing.models import SignatureCheck
+
+        check = db.session.get(SignatureCheck, link.stored_file_id)
+        return check.signatures if check is not None else None
 
 
 def _name_of(attribute: str):

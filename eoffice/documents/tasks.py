@@ -15,7 +15,7 @@ from eoffice.documents.fulltext import index_document, lock_search_row
 from eoffice.documents.models import Assignment, Document, Status, TextExtraction
 from eoffice.documents.operations.files import note_text_not_extracted
 from eoffice.extensions import db
-from eoffice.outbox import poll_until_stopped
+from eoffice.outbox import queue_worker
 from eoffice.runtime import storage
 from eoffice.storage.backend import ObjectNotFound, StorageError
 from eoffice.untrusted import Parsed, pdf_text
@@ -113,20 +113,5 @@ def _pdf_text(key: str) -> Parsed:
     return Parsed()
 
 
-def run_text_worker(
-    app,
-    stop: threading.Event,
-    *,
-    poll_interval: float = 0.5,
-    batch_size: int = 10,
-    exit_when_idle: bool = False,
-) -> None:
-    """Index queued PDF text until stopped (EOFFICE_TEXT_EXTRACTION=background)."""
-    with app.app_context():
-        poll_until_stopped(
-            stop,
-            lambda: index_queued_texts(batch_size),
-            name="text worker",
-            poll_interval=poll_interval,
-            exit_when_idle=exit_when_idle,
-        )
+# Indexes queued PDF text until stopped (EOFFICE_TEXT_EXTRACTION=background).
+run_text_worker = queue_worker(index_queued_texts, "text worker")

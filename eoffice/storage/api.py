@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response, request
+from werkzeug.datastructures import FileStorage
 
 from eoffice.api_base import ApiError, Blueprint
 from eoffice.auth.policy import Permission, authorize
@@ -43,6 +44,19 @@ def apply_upload_limits(max_files: int = 1) -> None:
     request.max_form_memory_size = max(settings().max_json_size, FORM_MEMORY_FLOOR)
 
 
+def file_part() -> FileStorage:
+    """The multipart part named `file`, or the 422 that names it."""
+    part = request.files.get("file")
+    if part is None:
+        raise ApiError(
+            422,
+            "validation_error",
+            "file: a multipart part named 'file' is required",
+            {"files": {"file": ["Missing data for required field."]}},
+        )
+    return part
+
+
 def upload_limits(view: Callable[..., Any]) -> Callable[..., Any]:
     """For a route whose form is parsed by a schema before the view runs (under the app's JSON limit
     otherwise): place it right under the route decorator."""
@@ -70,14 +84,7 @@ def upload(query):
     limit = settings().max_upload_size
     if request.mimetype == "multipart/form-data":
         apply_upload_limits()
-        part = request.files.get("file")
-        if part is None:
-            raise ApiError(
-                422,
-                "validation_error",
-                "file: a multipart part named 'file' is required",
-                {"files": {"file": ["Missing data for required field."]}},
-            )
+        part = file_part()
         stored = operations.store_file(part.stream, part.filename, uploaded_by=user)
     else:
         if request.content_length is None and not request.environ.get("wsgi.input_terminated"):

@@ -13,10 +13,11 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from eoffice.accounts.models import User
+from eoffice.accounts.models import Agency, User
 from eoffice.api_base import ApiError
 from eoffice.db import utcnow
 from eoffice.extensions import db
+from eoffice.signing import operations as signing
 from eoffice.storage.operations import store_file
 from meetings import notifications, policy
 from meetings.minutes.document import minutes_pdf
@@ -155,15 +156,20 @@ def return_to_secretary(meeting: Meeting, user: User, comment: str) -> dict[str,
 
 
 def approve(meeting: Meeting, user: User) -> dict[str, Any]:
-    """Freeze the minutes, store their PDF and tell every participant (all in this transaction)."""
+    """Freeze the minutes, store their PDF signed by the chair and the agency, and tell every participant
+    (all in this transaction)."""
     policy.require(policy.may_approve_minutes(user, meeting), "only the chair approves the minutes")
     minutes = _step(
         meeting,
         [MinutesStatus.SUBMITTED],
         {"status": MinutesStatus.APPROVED, "approved_at": utcnow(), "approved_by_id": user.id},
     )
-    pdf = minutes_pdf(meeting, minutes)
+    # Signed by the chair, then the agency; a refusal (409, 422) rolls the approval back.
+    pdf = signing.sign_minutes(
+        minutes_pdf(meeting, minutes), user, db.session.get(Agency, meeting.agency_id), utcnow()
+    )
     stored = store_file(io.BytesIO(pdf), f"Biên bản họp - {meeting.title}.pdf", uploaded_by=user)
+    signing.queue_check(stored)
     minutes.pdf_file_id = stored.id
     db.session.flush()
     notifications.tell_minutes_approved(meeting)

@@ -215,6 +215,10 @@ def test_resolve_secrets_generates_keys_into_the_instance_folder(tmp_path):
     # Keys that sign tokens are readable by the server's user only.
     assert secret_file.stat().st_mode & 0o077 == 0
     assert jwt_file.stat().st_mode & 0o077 == 0
+    # The password of the PKCS#12 signing keys, likewise.
+    pin_file = tmp_path / "instance" / "signing" / "pin"
+    assert resolved.signing_pin == pin_file.read_text()
+    assert pin_file.stat().st_mode & 0o077 == 0
 
 
 def test_resolve_secrets_reuses_the_generated_keys_on_the_next_start(tmp_path):
@@ -234,6 +238,7 @@ def test_resolve_secrets_keeps_explicit_keys_and_writes_nothing(tmp_path):
             "EOFFICE_INSTANCE_PATH": str(tmp_path),
             "EOFFICE_SECRET_KEY": secret,
             "EOFFICE_JWT_KEYS": VALID_JWT_KEYS,
+            "EOFFICE_SIGNING_PIN": "mã-pin",
         }
     )
 
@@ -241,6 +246,7 @@ def test_resolve_secrets_keeps_explicit_keys_and_writes_nothing(tmp_path):
 
     assert resolved.secret_key == secret
     assert resolved.jwt_keys == {"k1": "a" * 32}
+    assert resolved.signing_pin == "mã-pin"
     assert list(tmp_path.iterdir()) == []
 
 

@@ -16,6 +16,7 @@ from eoffice.mail.models import OutboxMessage
 from eoffice.mail.tasks import process_due
 from eoffice.mail.transport import build_transport
 from eoffice.runtime import settings, storage
+from eoffice.signing.operations import check_signatures
 from eoffice.storage.backend import StorageError
 from eoffice.storage.models import StoredFile
 from meetings.minutes.operations import MAX_TEXT
@@ -356,6 +357,13 @@ def test_the_chair_approves_submitted_minutes_into_a_frozen_pdf_and_a_notice_for
     assert client.get(file_url, headers=_headers(room, "daibieu1")).data == data
     assert client.get(file_url, headers=_headers(room, "nguoingoai")).status_code == 403
     assert data.startswith(b"%PDF-") and stored.content_type == "application/pdf"
+    # Signed by the chair, then sealed by the agency; both intact and trusted.
+    chair_signature, seal = check_signatures(data, settings())
+    assert (chair_signature["signer_name"], seal["signer_name"]) == (
+        "Trần Văn Minh",
+        "Ủy ban nhân dân tỉnh Quảng Nam",
+    )
+    assert all(s["intact"] and s["trusted"] for s in (chair_signature, seal))
     text = _pdf_text(data)
     for expected in (
         "BIÊN BẢN CUỘC HỌP",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from eoffice.documents.models import Document, DocumentFile, FileRole, TextExtra
 from eoffice.documents.operations.common import invalid, record
 from eoffice.extensions import db
 from eoffice.runtime import settings, storage
+from eoffice.signing import operations as signing
 from eoffice.storage.backend import SNIFF_BYTES, StorageError, sniff_content_type
 from eoffice.storage.operations import clean_file_name, store_file
 from eoffice.untrusted import Failure, Parsed, pdf_text
@@ -128,6 +130,8 @@ def attach_files(
         stored = store_file(file.stream, file.name, uploaded_by=uploader, flush=False)
         _new_keys().append(stored.key)
         stored.agency_id = document.agency_id
+        if _is_pdf(file):
+            signing.queue_check(stored)
         if text is not None and text.failure is not None:
             note_text_not_extracted(document, stored.name, text)
         if not inline and _is_pdf(file):
@@ -143,6 +147,26 @@ def attach_files(
         added.append(link)
     index_document(document, [text.output for text in texts if text is not None])
     return added
+
+
+def read_content(link: DocumentFile) -> bytes:
+    try:
+        return b"".join(storage().open(link.stored_file.key))
+    except StorageError as exc:
+        raise ApiError(503, "storage_unavailable", "the object store is unavailable; try again") from exc
+
+
+def replace_content(link: DocumentFile, content: bytes, actor: User | None) -> None:
+    """The file now holds these bytes (a signed version): a new object under the same name.
+
+    The earlier object stays, for the record; its signature check, if any, stays with it.
+    """
+    previous = link.stored_file
+    stored = store_file(io.BytesIO(content), previous.name, uploaded_by=actor, flush=False)
+    _new_keys().append(stored.key)
+    stored.agency_id = previous.agency_id
+    signing.queue_check(stored)
+    link.stored_file = stored
 
 
 _FAILURES_IN_WORDS = {

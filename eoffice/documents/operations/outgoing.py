@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from eoffice.accounts.models import Agency, Role, User
@@ -14,6 +15,7 @@ from eoffice.documents.models import (
     DeliveryStatus,
     Direction,
     Document,
+    DocumentFile,
     DocumentSettings,
     FileRole,
     Recipient,
@@ -24,10 +26,17 @@ from eoffice.documents.models import (
     Status,
 )
 from eoffice.documents.operations.common import agency_unit, agency_user, invalid, load, name, record, step
-from eoffice.documents.operations.files import IncomingFile, attach_files, check_files
+from eoffice.documents.operations.files import (
+    IncomingFile,
+    attach_files,
+    check_files,
+    read_content,
+    replace_content,
+)
 from eoffice.documents.schemas import OutgoingMetadataSchema, OutgoingUpdateSchema
 from eoffice.documents.workflow import Action
 from eoffice.extensions import db
+from eoffice.signing import operations as signing
 
 DEFAULT_REVIEW_LEVELS = 1
 _METADATA_FIELDS = (
@@ -267,10 +276,51 @@ def _current_review(document: Document) -> Review:
     )
 
 
-def approve(document: Document, actor: User, *, comment: str | None = None) -> Document:
-    """The reviewer of the current level passes the draft on; the signer's approval ends the review."""
+def _main_file(document: Document) -> DocumentFile:
+    link = next((link for link in document.files if link.role == FileRole.MAIN), None)
+    if link is None or link.stored_file.content_type != signing.PDF:
+        raise invalid("files", "the main file must be a PDF to carry the digital signatures", "files")
+    return link
+
+
+def _sign_main_file(document: Document, signer: User, pin: str | None, moment: datetime) -> None:
+    """The signer's signature on the main PDF, made before anything of the approval is written."""
+    link = _main_file(document)
+    signed = signing.sign_as_signer(read_content(link), signer, pin, moment, "files[0]")
+    replace_content(link, signed, signer)
+
+
+def _seal_files(document: Document, actor: User, pin: str | None, moment: datetime) -> None:
+    """The agency's signature at issuance: into the signed main PDF, and alone on each PDF attachment."""
+    shown = number_and_notation(document.number, document.notation)
+    for index, link in enumerate(sorted(document.files, key=lambda link: link.position)):
+        if link.stored_file.content_type != signing.PDF:
+            continue
+        main = link.role == FileRole.MAIN
+        sealed = signing.seal_as_agency(
+            read_content(link),
+            document.agency,
+            pin,
+            moment,
+            f"files[{index}]",
+            number_and_notation=shown,
+            issued_date=document.issued_date.strftime("%d/%m/%Y"),
+            attachment=not main,
+        )
+        replace_content(link, sealed, actor)
+
+
+def approve(
+    document: Document, actor: User, *, comment: str | None = None, pin: str | None = None
+) -> Document:
+    """The reviewer of the current level passes the draft on; the signer's approval signs and ends it.
+
+    pin: unlocks the signer's key for this act, when it is not taken from EOFFICE_SIGNING_PIN.
+    """
     transition = workflow.check(document, Action.APPROVE, actor)
     review = _current_review(document)
+    if review.kind == ReviewKind.SIGNATURE:
+        _sign_main_file(document, actor, pin, clock.now())
     review.decision = ReviewDecision.APPROVED
     review.comment = comment
     review.decided_at = clock.now()
@@ -328,8 +378,12 @@ def return_draft(document: Document, actor: User, *, comment: str) -> Document:
     return document
 
 
-def issue(document: Document, actor: User, *, note: str | None = None) -> Document:
-    """Number, notation and date, given atomically; internal recipients get it, external ones are queued."""
+def issue(document: Document, actor: User, *, note: str | None = None, pin: str | None = None) -> Document:
+    """Number, notation and date, given atomically and filled into the signed PDF, which the agency signs.
+
+    Internal recipients get it, external ones are queued. pin: unlocks the agency's key for this act,
+    when it is not taken from EOFFICE_SIGNING_PIN.
+    """
     transition = workflow.check(document, Action.ISSUE, actor)
     try:
         notation = build_notation(
@@ -366,6 +420,7 @@ def issue(document: Document, actor: User, *, note: str | None = None) -> Docume
     document.series = series
     document.number_year = local_day.year
     document.issued_date = local_day
+    _seal_files(document, actor, pin, moment)
     entry.details = {
         **entry.details,
         "number": number,

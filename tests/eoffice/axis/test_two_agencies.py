@@ -160,6 +160,19 @@ def file_sha256(server: AgencyServer, session: requests.Session, body: dict) -> 
     return hashlib.sha256(response.content).hexdigest()
 
 
+def verified_signatures(server: AgencyServer, session: requests.Session, body: dict) -> list[dict]:
+    """The signatures of a document's main file, as the server's verify tool sees them."""
+    [main] = [f for f in body["files"] if f["role"] == "main"]
+    content = session.get(
+        f"{server.url}/api/v1/documents/{body['id']}/files/{main['id']}", timeout=30
+    ).content
+    response = session.post(
+        f"{server.url}/api/v1/signatures/verify", files={"file": ("van-ban.pdf", content)}, timeout=30
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["signatures"]
+
+
 def act(b: AgencyServer, session: requests.Session, document_id: int, action: str, body: dict) -> None:
     response = session.post(f"{b.url}/api/v1/documents/{document_id}/actions/{action}", json=body, timeout=30)
     assert response.status_code == 200, (action, response.text)
@@ -212,9 +225,17 @@ def test_a_document_goes_from_agency_a_to_agency_b_and_every_status_comes_back(t
         "01/UBND-VP",
     )
     original = document(a, a_clerk, sent_id)
+    # B holds exactly what A issued: the draft signed by A's leader and sealed by A.
     assert (
-        file_sha256(b, b_clerk, copy) == file_sha256(a, a_clerk, original) == hashlib.sha256(pdf).hexdigest()
+        file_sha256(b, b_clerk, copy) == file_sha256(a, a_clerk, original) != hashlib.sha256(pdf).hexdigest()
     )
+    signer, seal = verified_signatures(b, b_clerk, copy)
+    assert (signer["signer_name"], signer["intact"], signer["modification"]) == (
+        "Trần Văn Minh",
+        True,
+        "form_filling",
+    )
+    assert (seal["signer_name"], seal["intact"], seal["modification"]) == (A_NAME, True, "none")
     wait_for("01 at A", lambda: recipient_status(a, a_clerk, sent_id) == "01", servers=agencies)
     sent = document(a, a_clerk, sent_id)["recipients"][0]
     assert (sent["delivery_status"], sent["status_description"]) == ("sent", "Đã nhận văn bản")
@@ -268,7 +289,8 @@ def test_through_an_axis_failing_30_percent_and_restarting_every_document_and_st
     for item in copies:
         body = document(b, b_clerk, item["id"])
         assert body["status"] == "completed"
-        assert file_sha256(b, b_clerk, body) == hashlib.sha256(pdfs[item["subject"]]).hexdigest()
+        issued = document(a, a_clerk, sent[item["subject"]])
+        assert file_sha256(b, b_clerk, body) == file_sha256(a, a_clerk, issued)
     for document_id in sent.values():
         body = document(a, a_clerk, document_id)
         assert statuses_in_trace(body) == STEPS, body["trace"]

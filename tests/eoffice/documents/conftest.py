@@ -14,9 +14,12 @@ from eoffice.accounts.models import User
 from eoffice.accounts.passwords import hash_password
 from eoffice.documents.models import Document, TraceEntry
 from eoffice.extensions import db
+from eoffice.runtime import settings
+from eoffice.signing.operations import issue_demo_certificates
 from eoffice.storage.models import StoredFile
 from tests.conftest import TEST_PASSWORD
 from tests.factories import create_user
+from tests.fixtures.signing import shared_key
 
 HOME, OTHER = "000.00.00.H49", "000.00.01.H49"
 
@@ -68,6 +71,8 @@ def people(app, monkeypatch, test_password_hash) -> People:
     }
     other_unit = accounts.create_unit(other, "Văn phòng Sở", abbreviation="VP").id
     db.session.commit()
+    # Agencies sign what they issue: a seal certificate each, from the test CA.
+    issue_demo_certificates(settings(), agencies=[home, other], key=shared_key())
 
     def user(username, roles, unit=None, agency=HOME, full_name=None, **kwargs):
         unit_id = other_unit if agency == OTHER else units.get(unit)
