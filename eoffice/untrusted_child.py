@@ -139,5 +139,6 @@ def _with_pdfium(task: str, max_pages: int, max_output: int, arguments: list[str
         return pdf_text_box(document, max_pages, int(arguments[0]), arguments[1])
     raise Unreadable(f"unknown task {task[:100]}")
 
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
