@@ -181,7 +181,7 @@ def test_a_pdf_encrypted_in_a_way_pypdf_cannot_open_is_422_naming_file(client, l
     writer.encrypt("", "chu-so-huu", algorithm="RC4-128")
     buffer = io.BytesIO()
     writer.write(buffer)
-    # The encryption dictionary names a version no reader implements: pypdf raises NotImplementedError.
+    # The encryption dictionary names a version no reader implements (pypdf and PDFium refuse it alike).
     encrypted = re.sub(rb"/V \d", b"/V 9", buffer.getvalue(), count=1)
     meeting_id = _create(client, login, people).get_json()["id"]
     refused = upload(client, login("vanthu"), meeting_id, encrypted)

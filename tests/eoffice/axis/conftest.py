@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from eoffice.axis.connector import Connector
 from eoffice.axis.keys import Identity, generate_identity
+from eoffice.runtime import settings
 
 SENDER, RECIPIENT = "000.00.00.H49", "000.00.01.H49"
 
@@ -33,4 +36,19 @@ def stranger_identity(tmp_path_factory) -> Identity:
 
 
 # The small province of the document tests: an agency with its people, another one beside it.
+def unreachable_connector(key_dir: Path, **changes) -> Iterator[Connector]:
+    """A connector of both agencies whose axis is unreachable (nothing listens on port 9): every call
+    to it fails at once, and a test hands packages to the intake itself."""
+    connector = Connector(
+        settings().replace(
+            axis_url="http://127.0.0.1:9",
+            axis_systems={SENDER: ("system-a", "secret-a"), RECIPIENT: ("system-b", "secret-b")},
+            axis_key_dir=str(key_dir),
+            **changes,
+        )
+    )
+    yield connector
+    connector.close()
+
+
 from tests.eoffice.documents.conftest import as_user, people, test_password_hash  # noqa: E402, F401

@@ -8,15 +8,13 @@ from lxml import etree
 from sqlalchemy import select
 
 from eoffice.axis import inbound
-from eoffice.axis.connector import Connector
 from eoffice.axis.delivery import send_due
 from eoffice.axis.models import AxisReceipt, AxisSend
 from eoffice.axis.package import build_package
 from eoffice.axis.xmlsig import NS, add_signature_placeholder, hardened_parser, sign
 from eoffice.documents.models import Document
 from eoffice.extensions import db
-from eoffice.runtime import settings
-from tests.eoffice.axis.conftest import RECIPIENT, SENDER
+from tests.eoffice.axis.conftest import RECIPIENT, SENDER, unreachable_connector
 from tests.eoffice.axis.test_edxml import XXE, a_package
 from tests.factories import create_document
 
@@ -25,19 +23,12 @@ DOCUMENT_ID = f"{SENDER},2026/11/20,05/QĐ-UBND"
 
 @pytest.fixture
 def connector(app, key_dir):
-    # Nothing listens on port 9: every call to this axis fails at once (connection refused).
-    connector = Connector(
-        settings().replace(
-            axis_url="http://127.0.0.1:9",
-            axis_systems={SENDER: ("system-a", "secret-a"), RECIPIENT: ("system-b", "secret-b")},
-            axis_key_dir=str(key_dir),
-            axis_retry_base_seconds=0.0,
-            axis_max_attempts=2,
-            axis_max_package_bytes=256 * 1024,
-        )
+    yield from unreachable_connector(
+        key_dir,
+        axis_retry_base_seconds=0.0,
+        axis_max_attempts=2,
+        axis_max_package_bytes=256 * 1024,
     )
-    yield connector
-    connector.close()
 
 
 def arriving(message_id: str = "m-1") -> dict:

@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import select
 
 from eoffice.axis import inbound
-from eoffice.axis.connector import Connector
 from eoffice.axis.models import AxisReceipt
 from eoffice.axis.package import PackageFile, build_package
 from eoffice.documents.fulltext import fold
@@ -15,23 +14,14 @@ from eoffice.documents.models import Document
 from eoffice.documents.tasks import index_queued_texts
 from eoffice.extensions import db
 from eoffice.runtime import settings
-from tests.eoffice.axis.conftest import RECIPIENT, SENDER
+from tests.eoffice.axis.conftest import RECIPIENT, SENDER, unreachable_connector
 from tests.eoffice.axis.test_edxml import a_package
 from tests.fixtures.hostile_pdfs import MB, PeakRss, inflating_pdf
 
 
 @pytest.fixture
 def connector(app, key_dir):
-    # Nothing listens on port 9: the test hands the package to the intake itself.
-    connector = Connector(
-        settings().replace(
-            axis_url="http://127.0.0.1:9",
-            axis_systems={SENDER: ("system-a", "secret-a"), RECIPIENT: ("system-b", "secret-b")},
-            axis_key_dir=str(key_dir),
-        )
-    )
-    yield connector
-    connector.close()
+    yield from unreachable_connector(key_dir)
 
 
 def test_a_signed_package_carrying_a_pdf_bomb_is_taken_in_without_that_files_text(
