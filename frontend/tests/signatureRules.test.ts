@@ -42,9 +42,13 @@ describe("signature colours", () => {
     ]);
   });
 
-  it("is red when the signature is no longer intact", () => {
+  it("is red when the signature is no longer intact, without the checks a broken signature cannot reach", () => {
     expect(assessSignature(signature({ intact: false })).level).toBe("red");
-    expect(texts({ intact: false })).toEqual(["Chữ ký không còn nguyên vẹn: nội dung đã ký bị thay đổi."]);
+    // As the server reports a broken signature: trust and revocation could not be judged.
+    const broken = { intact: false, trusted: false, revocation: "unknown", modification: "form_filling" } as const;
+    expect(texts({ ...broken, covers_whole_document: false })).toEqual([
+      "Chữ ký không còn nguyên vẹn: nội dung đã ký bị thay đổi.",
+    ]);
   });
 
   it("is red when the file was modified after signing beyond what is allowed", () => {
@@ -88,15 +92,23 @@ describe("signature colours", () => {
 
   it("lists every reason, the worst first, and takes the worst colour", () => {
     const assessed = assessSignature(
-      signature({ intact: false, trusted: false, revocation: "unknown", modification: "other" }),
+      signature({ trusted: false, revocation: "unknown", modification: "other", covers_whole_document: false }),
     );
     expect(assessed.level).toBe("red");
-    expect(assessed.reasons.map((r) => r.level)).toEqual(["red", "red", "amber", "amber"]);
+    expect(assessed.reasons.map((r) => r.level)).toEqual(["red", "amber", "amber", "green"]);
     expect(assessed.reasons.map((r) => r.text)).toEqual([
-      "Chữ ký không còn nguyên vẹn: nội dung đã ký bị thay đổi.",
       "Tệp đã bị sửa sau khi ký (thêm, xóa hoặc đổi nội dung).",
       "Chứng thư không thuộc tổ chức chứng thực tin cậy.",
       "Chưa kiểm tra được tình trạng thu hồi của chứng thư.",
+      "Chữ ký bao trùm tệp như lúc ký, không bao trùm phần thêm sau đó (nêu ở trên).",
+    ]);
+  });
+
+  it("still names a modification or a revocation found on a broken signature", () => {
+    expect(texts({ intact: false, modification: "other", revocation: "revoked", trusted: false })).toEqual([
+      "Chữ ký không còn nguyên vẹn: nội dung đã ký bị thay đổi.",
+      "Tệp đã bị sửa sau khi ký (thêm, xóa hoặc đổi nội dung).",
+      "Chứng thư số của người ký đã bị thu hồi.",
     ]);
   });
 

@@ -33,6 +33,9 @@ function findings(signature: Check): [SignatureLevel, MessageKey][] {
   if (!signature.intact) found.push(["red", "signature.reason.broken"]);
   if (signature.modification === "other") found.push(["red", "signature.reason.changed"]);
   if (signature.revocation === "revoked") found.push(["red", "signature.reason.revoked"]);
+  // A broken signature vouches for nothing: the server reports its certificate as untrusted and its
+  // revocation as unknown because it could not get that far, and saying so would blur why it is red.
+  if (!signature.intact) return found;
   // A revoked certificate is untrusted too (the server's `trusted`); saying so twice would blur why.
   if (!signature.trusted && signature.revocation !== "revoked") found.push(["amber", "signature.reason.untrusted"]);
   if (signature.revocation === "unknown") found.push(["amber", "signature.reason.revocationUnknown"]);
