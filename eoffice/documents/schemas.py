@@ -210,16 +210,43 @@ class DocumentFileSchema(ApiSchema):
         "_signatures",
         metadata={
             "description": "Each signature of the PDF as the signature worker validated it "
-            "(see /api/v1/signatures/verify); null until it has, and for a file that is not a PDF"
+            "(see /api/v1/signatures/verify); null unless signature_check is done"
         },
     )
+    signature_check = ma.fields.Method(
+        "_signature_check",
+        metadata={
+            "description": "pending (queued for the signature worker), done (signatures holds what it "
+            "found, [] for an unsigned PDF) or failed (signature_check_error says why); null for a file "
+            "that is not a PDF or a PDF stored before signatures were checked",
+        },
+    )
+    signature_check_error = ma.fields.Method(
+        "_signature_check_error", metadata={"description": "Why the signatures could not be checked"}
+    )
 
-    def _signatures(self, link) -> list[dict] | None:
+    @staticmethod
+    def _check_of(link):
         from eoffice.extensions import db
         from eoffice.signing.models import SignatureCheck
+        from eoffice.signing.operations import PDF
 
-        check = db.session.get(SignatureCheck, link.stored_file_id)
+        # Only PDFs are queued (signing.queue_check): no lookup for the others.
+        if link.stored_file.content_type != PDF:
+            return None
+        return db.session.get(SignatureCheck, link.stored_file_id)
+
+    def _signatures(self, link) -> list[dict] | None:
+        check = self._check_of(link)
         return check.signatures if check is not None else None
+
+    def _signature_check(self, link) -> str | None:
+        check = self._check_of(link)
+        return check.state if check is not None else None
+
+    def _signature_check_error(self, link) -> str | None:
+        check = self._check_of(link)
+        return check.error if check is not None else None
 
 
 def _name_of(attribute: str):

@@ -28,3 +28,10 @@ class SignatureCheck(Base):
     error: Mapped[str | None] = mapped_column(String(500))
 
     stored_file: Mapped[StoredFile] = relationship()
+
+    @property
+    def state(self) -> str:
+        """pending (queued), done (signatures holds what was found, maybe none) or failed (error says why)."""
+        if self.checked_at is None:
+            return "pending"
+        return "failed" if self.error is not None else "done"

@@ -28,15 +28,21 @@ export function formatDateTime(value: string | null | undefined, locale: Locale 
   }).format(date);
 }
 
-/** Today's date in Vietnam as "YYYY-MM-DD", whatever the device's own time zone. */
-export function todayInVietnam(now: Date = new Date()): string {
-  const parts = new Intl.DateTimeFormat("en-CA", {
+/** The fields of an instant in Vietnam time, two digits each (four for the year). */
+function partsInVietnam(date: Date, withTime: boolean): (type: Intl.DateTimeFormatPartTypes) => string {
+  const parts = new Intl.DateTimeFormat("en-GB", {
     timeZone: VIETNAM_TZ,
     year: "numeric",
     month: "2-digit",
     day: "2-digit",
-  }).formatToParts(now);
-  const get = (type: string) => parts.find((part) => part.type === type)?.value ?? "";
+    ...(withTime ? { hour: "2-digit", minute: "2-digit", hourCycle: "h23" } : {}),
+  }).formatToParts(date);
+  return (type) => parts.find((part) => part.type === type)?.value ?? "";
+}
+
+/** Today's date in Vietnam as "YYYY-MM-DD", whatever the device's own time zone. */
+export function todayInVietnam(now: Date = new Date()): string {
+  const get = partsInVietnam(now, false);
   return `${get("year")}-${get("month")}-${get("day")}`;
 }
 
@@ -51,4 +57,13 @@ export function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** An instant as "dd/MM/yyyy HH:mm" in Vietnam time, whatever the language (signing times). */
+export function formatDayAndTime(value: string | null | undefined): string {
+  if (!value) return "";
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return value;
+  const get = partsInVietnam(date, true);
+  return `${get("day")}/${get("month")}/${get("year")} ${get("hour")}:${get("minute")}`;
 }

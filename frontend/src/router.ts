@@ -53,6 +53,11 @@ const routes: RouteRecordRaw[] = [
     component: () => import("./views/documents/MyDocumentsView.vue"),
     meta: { roles: ["specialist"] },
   },
+  {
+    path: "/signatures/verify",
+    name: "verify-signatures",
+    component: () => import("./views/signatures/VerifySignaturesView.vue"),
+  },
   { path: "/meetings", name: "meetings", component: () => import("./views/meetings/MeetingsView.vue") },
   {
     path: "/meetings/new",

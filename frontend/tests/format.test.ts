@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addDays, formatDate, formatDateTime, todayInVietnam } from "../src/format";
+import { addDays, formatDate, formatDateTime, formatDayAndTime, todayInVietnam } from "../src/format";
 
 describe("Vietnam time", () => {
   it("shows calendar dates day first without shifting them", () => {
@@ -11,6 +11,12 @@ describe("Vietnam time", () => {
     // 18:30 UTC is 01:30 the next day in Hà Nội.
     expect(formatDateTime("2026-12-31T18:30:00+00:00")).toContain("01/01/2027");
     expect(formatDateTime("2026-12-31T18:30:00+00:00")).toContain("01:30");
+  });
+
+  it("shows a signing time day first, 24-hour, in Vietnam time", () => {
+    expect(formatDayAndTime("2026-12-31T18:30:00+00:00")).toBe("01/01/2027 01:30");
+    expect(formatDayAndTime("2026-03-05T07:05:00Z")).toBe("05/03/2026 14:05");
+    expect(formatDayAndTime(null)).toBe("");
   });
 
   it("knows today's date in Vietnam around midnight UTC", () => {

@@ -18,6 +18,8 @@ export { ApiError, SessionEnded } from "./client";
 
 import { documentsApi } from "./documents";
 import { meetingsApi } from "./meetings";
+import { signaturesApi } from "./signatures";
 
 export const documents = documentsApi(api);
 export const meetings = meetingsApi(api);
+export const signatures = signaturesApi(api);

@@ -75,6 +75,24 @@ export interface DocumentSummary {
   created_at: string;
 }
 
+/** One signature of a PDF as the server validated it (eoffice/signing/schemas.py SignatureSchema). */
+export interface Signature {
+  field: string;
+  signer_name: string | null;
+  organization: string | null;
+  /** ISO 8601, UTC: the time-stamp's time when there is one, else the time the signer claimed. */
+  signed_at: string | null;
+  intact: boolean;
+  modification: "none" | "form_filling" | "annotations" | "other";
+  trusted: boolean;
+  revocation: "good" | "revoked" | "unknown";
+  covers_whole_document: boolean;
+  problems: string[];
+}
+
+/** null: not a PDF, or a PDF stored before signatures were checked. */
+export type SignatureCheckState = "pending" | "done" | "failed" | null;
+
 export interface DocumentFile {
   id: number;
   name: string;
@@ -83,6 +101,10 @@ export interface DocumentFile {
   content_type: string;
   role: string;
   position: number;
+  /** What the signature worker found; null unless signature_check is "done" ([] for an unsigned PDF). */
+  signatures: Signature[] | null;
+  signature_check: SignatureCheckState;
+  signature_check_error: string | null;
 }
 
 export interface AssignmentMember {

@@ -1,9 +1,11 @@
 // English: every key of the Vietnamese catalogue (the type checker enforces it).
 import { meetingsEn } from "./meetings.en";
+import { signaturesEn } from "./signatures.en";
 import type { vi } from "./vi";
 
 export const en: Record<keyof typeof vi, string> = {
   ...meetingsEn,
+  ...signaturesEn,
   "app.title": "E-office",
   "app.skipToContent": "Skip to main content",
   "app.language": "Language",

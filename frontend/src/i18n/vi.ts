@@ -1,8 +1,10 @@
 // Vietnamese, the interface's default language and the reference catalogue.
 import { meetingsVi } from "./meetings.vi";
+import { signaturesVi } from "./signatures.vi";
 
 export const vi = {
   ...meetingsVi,
+  ...signaturesVi,
   "app.title": "Văn phòng điện tử",
   "app.skipToContent": "Bỏ qua, đến nội dung chính",
   "app.language": "Ngôn ngữ",

@@ -220,7 +220,7 @@ def test_a_pdf_bomb_posted_to_the_verify_tool_is_refused_and_the_server_stays_sm
     assert error["details"] == {"field": "file", "reason": "unreadable"}
 
 
-def test_the_worker_records_why_a_pdf_bomb_could_not_be_checked(people, xref_bomb):
+def test_the_worker_records_why_a_pdf_bomb_could_not_be_checked(client, people, as_user, xref_bomb):
     document = create_document("registered", clerk=people.clerk)
     stored = replace_main(document.id, xref_bomb, people.clerk)
 
@@ -229,6 +229,11 @@ def test_the_worker_records_why_a_pdf_bomb_could_not_be_checked(people, xref_bom
     check = db.session.get(SignatureCheck, stored.id)
     assert check.checked_at is not None and check.signatures is None
     assert check.error.startswith("unreadable: ")
+    # The client says the check failed and why, rather than showing it as unsigned or still pending.
+    body = client.get(f"/api/v1/documents/{document.id}", headers=as_user(people.clerk)).get_json()
+    (file,) = body["files"]
+    assert (file["signature_check"], file["signatures"]) == ("failed", None)
+    assert file["signature_check_error"] == check.error
 
 
 def test_an_uploaded_pdf_is_checked_once_in_the_background(client, people, as_user):
@@ -236,13 +241,36 @@ def test_an_uploaded_pdf_is_checked_once_in_the_background(client, people, as_us
     (queued,) = db.session.query(SignatureCheck).all()
     assert queued.checked_at is None
     body = client.get(f"/api/v1/documents/{document.id}", headers=as_user(people.clerk)).get_json()
-    assert body["files"][0]["signatures"] is None
+    # Not yet checked is not the same as unsigned: the client must not show the two alike.
+    assert (body["files"][0]["signature_check"], body["files"][0]["signatures"]) == ("pending", None)
 
     assert check_queued_signatures() == 1
     assert check_queued_signatures() == 0
 
     body = client.get(f"/api/v1/documents/{document.id}", headers=as_user(people.clerk)).get_json()
-    assert body["files"][0]["signatures"] == []
+    assert (body["files"][0]["signature_check"], body["files"][0]["signatures"]) == ("done", [])
+    assert body["files"][0]["signature_check_error"] is None
+
+
+def test_a_file_that_is_not_a_pdf_has_no_signature_check(client, people, as_user):
+    document = create_document("registered", clerk=people.clerk)
+    from eoffice.documents import operations
+
+    with operations.commit_or_discard():
+        operations.files.attach_files(
+            db.session.get(Document, document.id),
+            [IncomingFile("bang-tinh.csv", io.BytesIO(b"so,ngay\n1,2026-11-20\n"))],
+            people.clerk,
+        )
+    check_queued_signatures()
+
+    files = client.get(f"/api/v1/documents/{document.id}", headers=as_user(people.clerk)).get_json()["files"]
+    attachment = next(file for file in files if file["role"] == "attachment")
+    assert (attachment["signature_check"], attachment["signatures"], attachment["signature_check_error"]) == (
+        None,
+        None,
+        None,
+    )
 
 
 def test_the_verify_tool_reports_the_signatures_of_any_pdf(client, people, as_user):

@@ -1,0 +1,33 @@
+// English messages about digital signatures: every key of signatures.vi.ts (the type checker enforces it).
+import type { signaturesVi } from "./signatures.vi";
+
+export const signaturesEn: Record<keyof typeof signaturesVi, string> = {
+  "nav.verifySignatures": "Verify digital signatures",
+  "signature.panel": "Digital signatures",
+  "signature.level.green": "Valid",
+  "signature.level.amber": "Needs attention",
+  "signature.level.red": "Not valid",
+  "signature.unsigned": "No digital signature",
+  "signature.pending": "Checking the signatures…",
+  "signature.failed": "Could not be checked: {reason}",
+  "signature.unchecked": "The signatures of this file have not been checked.",
+  "signature.unknownSigner": "Unknown signer",
+  "signature.signedAt": "Signed at",
+  "signature.noTime": "signing time unknown",
+  "signature.reason.good": "The signature is intact; the certificate comes from a trusted authority and is not revoked.",
+  "signature.reason.broken": "The signature is no longer intact: the signed content was changed.",
+  "signature.reason.changed": "The file was modified after signing (content added, removed or changed).",
+  "signature.reason.revoked": "The signer's certificate has been revoked.",
+  "signature.reason.annotations": "Annotations (notes, highlights) were added after signing; the signed content is unchanged.",
+  "signature.reason.untrusted": "The certificate is not from a trusted certification authority.",
+  "signature.reason.revocationUnknown": "The certificate's revocation status could not be checked.",
+  "signature.reason.formFilling": "After signing, only the number, the issue date or further signatures were filled into reserved fields (allowed).",
+  "signature.reason.partial": "The signature does not cover the whole file.",
+  "signature.reason.laterRevisions": "The signature covers the file as it was when signed, not what was added later (see above).",
+  "verify.title": "Verify digital signatures",
+  "verify.intro": "Choose a PDF file to check its digital signatures. The file is only checked, not stored.",
+  "verify.file": "PDF file",
+  "verify.submit": "Verify",
+  "verify.checking": "Checking…",
+  "verify.pickFile": "Choose a PDF file.",
+};
