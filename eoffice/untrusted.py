@@ -192,6 +192,12 @@ def pdf_page_count(source: BinaryIO | Iterable[bytes], limits: Limits | None = N
     return run_parser("pdf_pages", source, limits or Limits.of(settings()))
 
 
+def pdf_page_boxes(source: BinaryIO | Iterable[bytes], limits: Limits | None = None) -> Parsed:
+    """The visible box of every page, one "left bottom right top" line (points) a page; too_large beyond
+    max_pages."""
+    return run_parser("pdf_pages", source, limits or Limits.of(settings()), ["boxes"])
+
+
 def pdf_text_box(
     source: BinaryIO | Iterable[bytes], page: int, text: str, limits: Limits | None = None
 ) -> Parsed:

@@ -42,11 +42,20 @@ def pdf_text(document, max_pages: int, max_output: int) -> str:
     return "\n".join(parts).encode("utf-8")[:max_output].decode("utf-8", "ignore")
 
 
-def pdf_pages(document, max_pages: int) -> str:
+def pdf_pages(document, max_pages: int, boxes: bool = False) -> str:
+    """The page count; with boxes, each page's visible box instead, one "left bottom right top" line a page
+    (the crop box, which defaults to the media box: what a viewer such as pdf.js shows)."""
     pages = len(document)
     if pages > max_pages:
         raise OverLimit(f"the PDF has {pages} pages, more than the limit of {max_pages}")
-    return str(pages)
+    if not boxes:
+        return str(pages)
+    lines = []
+    for index in range(pages):
+        page = document[index]
+        lines.append(" ".join(str(value) for value in page.get_cropbox()))
+        page.close()
+    return "\n".join(lines)
 
 
 def pdf_text_box(document, max_pages: int, page_index: int, text: str) -> str:
@@ -134,7 +143,7 @@ def _with_pdfium(task: str, max_pages: int, max_output: int, arguments: list[str
     if task == "pdf_text":
         return pdf_text(document, max_pages, max_output)
     if task == "pdf_pages":
-        return pdf_pages(document, max_pages)
+        return pdf_pages(document, max_pages, boxes=arguments[:1] == ["boxes"])
     if task == "pdf_text_box":
         return pdf_text_box(document, max_pages, int(arguments[0]), arguments[1])
     raise Unreadable(f"unknown task {task[:100]}")

@@ -167,6 +167,9 @@ class Document(Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     signer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Where the signer's visible signature goes, chosen by the drafter on the main PDF (page, x, y, width,
+    # height in PDF points from the page's bottom-left); None: above the signer's printed name, if found.
+    signature_placement: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     replaces_id: Mapped[int | None] = mapped_column(

@@ -8,6 +8,7 @@ from eoffice.accounts.models import AGENCY_ID_PATTERN
 from eoffice.api_base import ApiSchema
 from eoffice.documents.document_types import DOCUMENT_TYPES, normalize_type, number_and_notation
 from eoffice.documents.models import Confidentiality, Direction, Status, Urgency
+from eoffice.signing.schemas import SignaturePlacementSchema
 
 MAX_INT = 2**31 - 1
 
@@ -105,6 +106,9 @@ class OutgoingUpdateSchema(OutgoingMetadataSchema):
     class Meta:
         exclude = ("replaces_id",)
 
+    # Checked against the main PDF's pages by the operation; null goes back to the automatic choice.
+    signature_placement = ma.fields.Nested(SignaturePlacementSchema, allow_none=True)
+
 
 # Bodies of POST /documents/<id>/actions/<action>.
 
@@ -173,6 +177,8 @@ class ApproveSchema(CommentSchema):
     pin = ma.fields.String(
         load_only=True, allow_none=True, load_default=None, validate=ma.validate.Length(1, 256)
     )
+    # The signer's own choice of where the signature goes, at the signature step; overrides the draft's.
+    placement = ma.fields.Nested(SignaturePlacementSchema, allow_none=True, load_default=None)
 
 
 class IssueSchema(NoteSchema):
@@ -390,6 +396,7 @@ class DocumentSchema(DocumentSummarySchema):
     review_level = ma.fields.Integer(allow_none=True)
     current_reviewer_id = ma.fields.Integer(allow_none=True)
     signer_id = ma.fields.Integer(allow_none=True)
+    signature_placement = ma.fields.Nested(SignaturePlacementSchema, allow_none=True)
     issued_at = ma.fields.DateTime(allow_none=True)
     replaces_id = ma.fields.Integer(allow_none=True)
     recalled_at = ma.fields.DateTime(allow_none=True)

@@ -14,7 +14,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from eoffice.accounts.models import Agency, User
-from eoffice.api_base import ApiError
+from eoffice.api_base import ApiError, invalid
 from eoffice.config import Settings
 from eoffice.extensions import db
 from eoffice.runtime import settings
@@ -22,7 +22,7 @@ from eoffice.signing import authority, pdf, trust
 from eoffice.signing.keys import SigningRefused, agency_label, key_store, person_label
 from eoffice.signing.models import SignatureCheck
 from eoffice.storage.models import StoredFile
-from eoffice.untrusted import Limits, Parsed, pdf_page_count, pdf_text_box, run_parser
+from eoffice.untrusted import Limits, Parsed, pdf_page_boxes, pdf_page_count, pdf_text_box, run_parser
 
 PDF = "application/pdf"
 
@@ -51,19 +51,58 @@ def _read_safely(parsed: Parsed, field: str) -> str:
     return parsed.output
 
 
+def chosen_placement(
+    content: bytes, placement: dict[str, Any], field: str, placement_field: str
+) -> pdf.Placement:
+    """A placement someone chose (SignaturePlacementSchema), checked against the pages of the PDF as the
+    bounded child reads them; a 422 naming placement_field when it does not fit.
+
+    field: the PDF's own name in refusals about the file itself (unreadable, too many pages).
+    """
+    lines = _read_safely(pdf_page_boxes(io.BytesIO(content)), field).splitlines()
+    page = placement["page"]
+    if page > len(lines):
+        raise invalid(placement_field, f"page {page} is beyond the PDF, which has {len(lines)} page(s)")
+    left, bottom, right, top = (float(value) for value in lines[page - 1].split())
+    x, y = placement["x"], placement["y"]
+    x2, y2 = x + placement["width"], y + placement["height"]
+    if x < left or y < bottom or x2 > right or y2 > top:
+        raise invalid(
+            placement_field,
+            f"the rectangle ({x:g}, {y:g}) to ({x2:g}, {y2:g}) is not inside page {page}, "
+            f"which spans ({left:g}, {bottom:g}) to ({right:g}, {top:g}) points",
+        )
+    return pdf.Placement(page - 1, (x, y, x2, y2))
+
+
 def sign_as_signer(
-    content: bytes, signer: User, pin: str | None, moment: datetime, field: str, *, numbered: bool = True
+    content: bytes,
+    signer: User,
+    pin: str | None,
+    moment: datetime,
+    field: str,
+    *,
+    numbered: bool = True,
+    placement: pdf.Placement | None = None,
 ) -> bytes:
-    """The signer's certification signature (a draft's main PDF, approved minutes)."""
+    """The signer's certification signature (a draft's main PDF, approved minutes).
+
+    placement: where the visible signature goes (chosen_placement); else above the signer's printed name
+    when the last page shows it, else the bottom right of that page.
+    """
     label = person_label(signer.username)
-    box = _read_safely(pdf_text_box(io.BytesIO(content), -1, signer.full_name), field)
+    name_box = None
+    if placement is None:
+        box = _read_safely(pdf_text_box(io.BytesIO(content), -1, signer.full_name), field)
+        name_box = tuple(float(value) for value in box.split()) if box else None
     with _refusals_as_api_errors(label, field), key_store(settings()).open_signer(label, pin) as key:
         return pdf.sign_as_signer(
             content,
             key,
             trust.validation_context(settings()),
             signer_name=signer.full_name,
-            name_box=tuple(float(value) for value in box.split()) if box else None,
+            name_box=name_box,
+            placement=placement,
             moment=moment,
             numbered=numbered,
         )

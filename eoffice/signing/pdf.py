@@ -236,14 +236,16 @@ def sign_as_signer(
     name_box: tuple[float, float, float, float] | None,
     moment: datetime,
     numbered: bool = True,
+    placement: Placement | None = None,
 ) -> bytes:
     """The competent person's PAdES B-LT certification signature, with the fields the agency fills.
 
+    placement: where the signature goes, as chosen on the PDF; else signer_placement with
     name_box: where the signer's name is printed on the last page, if it is.
     numbered: the document gets its number and date later (outgoing documents), in fields made now.
     """
     writer = _open(content)
-    placement = signer_placement(writer, name_box)
+    placement = placement or signer_placement(writer, name_box)
     seal = seal_placement(placement)
     new_field = fields.SigFieldSpec(SIGNER_FIELD, on_page=placement.page, box=placement.box)
     fields.append_signature_field(writer, new_field)

@@ -1,8 +1,35 @@
-"""What a signature check answers, for the verify tool and for the files of documents."""
+"""Where a signature goes, and what a signature check answers, for the verify tool and for documents."""
 
 from __future__ import annotations
 
 import marshmallow as ma
+
+from eoffice.api_base import ApiSchema
+
+# Below this a stamp's two lines (name, time) are no longer readable; said in the refusal.
+MIN_PLACEMENT_SIZE = (100, 40)
+
+
+class SignaturePlacementSchema(ApiSchema):
+    """A rectangle on a page in PDF points, origin at the page's bottom-left (pdf.js convertToPdfPoint)."""
+
+    page = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=100_000))
+    x = ma.fields.Float(required=True)
+    y = ma.fields.Float(required=True)
+    width = ma.fields.Float(
+        required=True,
+        validate=ma.validate.Range(
+            min=MIN_PLACEMENT_SIZE[0],
+            error=f"must be at least {MIN_PLACEMENT_SIZE[0]} points for the signature to be readable",
+        ),
+    )
+    height = ma.fields.Float(
+        required=True,
+        validate=ma.validate.Range(
+            min=MIN_PLACEMENT_SIZE[1],
+            error=f"must be at least {MIN_PLACEMENT_SIZE[1]} points for the signature to be readable",
+        ),
+    )
 
 
 class SignatureSchema(ma.Schema):

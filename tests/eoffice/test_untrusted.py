@@ -10,11 +10,12 @@ import sys
 from pathlib import Path
 
 import psutil
+import pypdf
 import pytest
 
 from eoffice import untrusted
 from eoffice.pdfgen import text_pdf
-from eoffice.untrusted import Failure, Limits, pdf_page_count, pdf_text
+from eoffice.untrusted import Failure, Limits, pdf_page_boxes, pdf_page_count, pdf_text
 from tests.fixtures.hostile_pdfs import MB, PeakRss, inflating_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +53,23 @@ def test_the_text_layer_and_page_count_of_a_pdf_are_read():
 
     assert text.failure is None and "Quy chế làm việc" in text.output and "Hiệu lực" in text.output
     assert (pages.failure, pages.output) == (None, "2")
+
+
+def test_the_visible_box_of_each_page_is_read():
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(595, 842)
+    landscape = writer.add_blank_page(842, 595)
+    landscape.cropbox = pypdf.generic.RectangleObject((20, 30, 800, 580))
+    pdf = io.BytesIO()
+    writer.write(pdf)
+
+    boxes = pdf_page_boxes(io.BytesIO(pdf.getvalue()), ROOMY)
+
+    assert boxes.failure is None
+    assert [[float(v) for v in line.split()] for line in boxes.output.splitlines()] == [
+        [0, 0, 595, 842],
+        [20, 30, 800, 580],
+    ]
 
 
 def test_a_broken_pdf_is_unreadable_with_pdfiums_reason():

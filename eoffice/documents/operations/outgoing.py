@@ -183,6 +183,13 @@ def update_draft(document: Document, actor: User, changes: Any) -> Document:
             setattr(document, key, data[key])
     if "drafting_unit_id" in data or "document_type" in data:
         _check_drafting_unit(document, data.get("drafting_unit_id"))
+    if data.get("signature_placement") is not None:
+        link = _main_file(document, "signature_placement", "json")
+        signing.chosen_placement(
+            read_content(link), data["signature_placement"], "files[0]", "signature_placement"
+        )
+    if "signature_placement" in data:
+        document.signature_placement = data["signature_placement"]
     if "recipients" in data:
         document.recipients = _recipients(document, data["recipients"])
     elif "confidentiality" in data:
@@ -276,17 +283,31 @@ def _current_review(document: Document) -> Review:
     )
 
 
-def _main_file(document: Document) -> DocumentFile:
+def _main_file(document: Document, field: str = "files", location: str = "files") -> DocumentFile:
     link = next((link for link in document.files if link.role == FileRole.MAIN), None)
     if link is None or link.stored_file.content_type != signing.PDF:
-        raise invalid("files", "the main file must be a PDF to carry the digital signatures", "files")
+        raise invalid(field, "the main file must be a PDF to carry the digital signatures", location)
     return link
 
 
-def _sign_main_file(document: Document, signer: User, pin: str | None, moment: datetime) -> None:
-    """The signer's signature on the main PDF, made before anything of the approval is written."""
+def _sign_main_file(
+    document: Document, signer: User, pin: str | None, moment: datetime, placement: dict[str, Any] | None
+) -> None:
+    """The signer's signature on the main PDF, made before anything of the approval is written.
+
+    placement: the signer's choice; else the draft's (checked again: the main file may have been replaced
+    since); else the automatic one.
+    """
     link = _main_file(document)
-    signed = signing.sign_as_signer(read_content(link), signer, pin, moment, "files[0]")
+    content = read_content(link)
+    chosen = None
+    if placement is not None:
+        chosen = signing.chosen_placement(content, placement, "files[0]", "placement")
+    elif document.signature_placement is not None:
+        chosen = signing.chosen_placement(
+            content, document.signature_placement, "files[0]", "signature_placement"
+        )
+    signed = signing.sign_as_signer(content, signer, pin, moment, "files[0]", placement=chosen)
     replace_content(link, signed, signer)
 
 
@@ -311,16 +332,24 @@ def _seal_files(document: Document, actor: User, pin: str | None, moment: dateti
 
 
 def approve(
-    document: Document, actor: User, *, comment: str | None = None, pin: str | None = None
+    document: Document,
+    actor: User,
+    *,
+    comment: str | None = None,
+    pin: str | None = None,
+    placement: dict[str, Any] | None = None,
 ) -> Document:
     """The reviewer of the current level passes the draft on; the signer's approval signs and ends it.
 
     pin: unlocks the signer's key for this act, when it is not taken from EOFFICE_SIGNING_PIN.
+    placement: where the signer puts the visible signature, over the draft's signature_placement.
     """
     transition = workflow.check(document, Action.APPROVE, actor)
     review = _current_review(document)
     if review.kind == ReviewKind.SIGNATURE:
-        _sign_main_file(document, actor, pin, clock.now())
+        _sign_main_file(document, actor, pin, clock.now(), placement)
+    elif placement is not None:
+        raise invalid("placement", "only the signer's approval, at the signature step, places the signature")
     review.decision = ReviewDecision.APPROVED
     review.comment = comment
     review.decided_at = clock.now()

@@ -165,6 +165,15 @@ export interface IntakeWarning {
   message: string;
 }
 
+/** A rectangle on a page of the main PDF, in points from the page's bottom-left. */
+export interface SignaturePlacement {
+  page: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
 export interface DocumentDetail extends DocumentSummary {
   channel: string;
   signer_name: string | null;
@@ -179,6 +188,7 @@ export interface DocumentDetail extends DocumentSummary {
   issued_at: string | null;
   current_reviewer_id: number | null;
   signer_id: number | null;
+  signature_placement: SignaturePlacement | null;
   created_by_id: number | null;
   is_legal_normative: boolean;
   recipients: DocumentRecipient[];
