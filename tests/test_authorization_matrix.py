@@ -59,6 +59,7 @@ PUBLIC = {
     ("GET", "/api/v1/files/<int:file_id>/signed"),
     ("GET", "/api/v1/signatures/ca.crl"),
     ("POST", "/api/v1/signatures/ocsp"),
+    ("POST", "/api/v1/signatures/tsa"),
 }
 
 
@@ -437,6 +438,13 @@ MATRIX: dict[tuple[str, str], Entry] = {
         ("caller",),
         _send(
             "POST", "/api/v1/signatures/ocsp", data=b"not a request", content_type="application/ocsp-request"
+        ),
+        _anyone,
+    ),
+    ("POST", "/api/v1/signatures/tsa"): Entry(
+        ("caller",),
+        _send(
+            "POST", "/api/v1/signatures/tsa", data=b"not a query", content_type="application/timestamp-query"
         ),
         _anyone,
     ),

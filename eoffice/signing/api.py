@@ -1,4 +1,4 @@
-"""The signature check tool (any PDF a user uploads) and the demo CA's certificate revocation list."""
+"""The signature check tool (any PDF a user uploads) and the demo CA's services: CRL, OCSP, time-stamps."""
 
 from __future__ import annotations
 
@@ -56,3 +56,25 @@ def ocsp():
     request.max_content_length = 16 * 1024
     answer = authority.ocsp_response(ca, request.get_data())
     return Response(answer, mimetype="application/ocsp-response", headers={"Cache-Control": "no-store"})
+
+
+@blp.post("/tsa")
+@blp.doc(
+    security=[],
+    description="The demo time-stamp authority (RFC 3161): an application/timestamp-query body; its "
+    "certificate is issued by the demo CA. EOFFICE_SIGNING_TSA_URL may point here.",
+    responses={"200": {"description": "application/timestamp-reply"}},
+)
+def time_stamp():
+    ca = authority.load_authority(trust.demo_ca_dir(settings()))
+    if ca is None:
+        raise ApiError(404, "not_found", "this server runs no certification authority")
+    # A time-stamp query holds one digest: a few hundred bytes.
+    request.max_content_length = 16 * 1024
+    answer, granted = authority.time_stamp_response(ca, settings().effective_public_url, request.get_data())
+    return Response(
+        answer,
+        status=200 if granted else 400,
+        mimetype="application/timestamp-reply",
+        headers={"Cache-Control": "no-store"},
+    )

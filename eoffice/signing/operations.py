@@ -10,8 +10,10 @@ import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
+from pyhanko.sign.timestamps import TimeStamper
 
 from eoffice.accounts.models import Agency, User
 from eoffice.api_base import ApiError
@@ -25,6 +27,24 @@ from eoffice.storage.models import StoredFile
 from eoffice.untrusted import Limits, Parsed, pdf_page_count, pdf_text_box, run_parser
 
 PDF = "application/pdf"
+TSA_TIMEOUT_SECONDS = 10
+
+
+def _time_stamper(config: Settings) -> TimeStamper | None:
+    """The configured RFC 3161 time-stamp authority's client, or None."""
+    if not config.signing_tsa_url:
+        return None
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    return HTTPTimeStamper(config.signing_tsa_url, timeout=TSA_TIMEOUT_SECONDS)
+
+
+def _tsa_name(url: str) -> str:
+    """The TSA's address without credentials an operator may have put in it."""
+    parts = urlsplit(url)
+    return urlunsplit(
+        (parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else ""), parts.path, "", "")
+    )
 
 
 @contextlib.contextmanager
@@ -36,6 +56,14 @@ def _refusals_as_api_errors(label: str, field: str) -> Iterator[None]:
         raise ApiError(409, exc.code, exc.message, {"owner": label}) from exc
     except pdf.PdfRefused as exc:
         raise ApiError(422, "pdf_not_signable", f"{field}: {exc}", {"field": field}) from exc
+    except pdf.TimeStampUnavailable as exc:
+        tsa = _tsa_name(settings().signing_tsa_url)
+        raise ApiError(
+            503,
+            "time_stamp_unavailable",
+            f"the time-stamp authority {tsa} gave no time-stamp; nothing was signed, try again later",
+            {"tsa": tsa},
+        ) from exc
 
 
 def _read_safely(parsed: Parsed, field: str) -> str:
@@ -66,6 +94,7 @@ def sign_as_signer(
             name_box=tuple(float(value) for value in box.split()) if box else None,
             moment=moment,
             numbered=numbered,
+            timestamper=_time_stamper(settings()),
         )
 
 
@@ -85,6 +114,7 @@ def seal_as_agency(
     _read_safely(pdf_page_count(io.BytesIO(content)), field)
     with _refusals_as_api_errors(label, field), key_store(settings()).open_signer(label, pin) as key:
         context = trust.validation_context(settings())
+        timestamper = _time_stamper(settings())
         if attachment:
             return pdf.seal_attachment(
                 content,
@@ -93,6 +123,7 @@ def seal_as_agency(
                 agency_name=agency.name,
                 number_and_notation=number_and_notation,
                 moment=moment,
+                timestamper=timestamper,
             )
         return pdf.seal_issued(
             content,
@@ -102,6 +133,7 @@ def seal_as_agency(
             number_and_notation=number_and_notation,
             issued_date=issued_date,
             moment=moment,
+            timestamper=timestamper,
         )
 
 

@@ -10,6 +10,13 @@ class SignatureSchema(ma.Schema):
     signer_name = ma.fields.String(allow_none=True, metadata={"description": "From the certificate (CN)"})
     organization = ma.fields.String(allow_none=True, metadata={"description": "From the certificate (O)"})
     signed_at = ma.fields.String(allow_none=True, metadata={"description": "Time-stamped or claimed, UTC"})
+    signed_at_source = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "timestamp: from the signature's RFC 3161 time-stamp; claimed: the signer's "
+            "own clock; null when the signature names no time"
+        },
+    )
     intact = ma.fields.Boolean(metadata={"description": "The signed revision's digest and signature match"})
     modification = ma.fields.String(
         metadata={"description": "Changes after signing: none, form_filling, annotations or other"}
