@@ -448,6 +448,29 @@ MATRIX: dict[tuple[str, str], Entry] = {
         ),
         _anyone,
     ),
+    # Signing certificates: the admins of the owner's agency (a person's, or the agency's seal).
+    ("GET", "/api/v1/signatures/certificates/people/<int:user_id>"): Entry(
+        ("agency",),
+        _get("/api/v1/signatures/certificates/people/{t.user_id}"),
+        _permits(P.MANAGE_SIGNING_CERTIFICATES, lambda t: db.session.get(User, t.user_id)),
+    ),
+    ("POST", "/api/v1/signatures/certificates/people/<int:user_id>"): Entry(
+        ("agency",),
+        _multipart("POST", "/api/v1/signatures/certificates/people/{t.user_id}", lambda t: {"password": "x"}),
+        _permits(P.MANAGE_SIGNING_CERTIFICATES, lambda t: db.session.get(User, t.user_id)),
+    ),
+    ("GET", "/api/v1/signatures/certificates/agencies/<agency_id>"): Entry(
+        ("agency",),
+        _get("/api/v1/signatures/certificates/agencies/{t.agency_id}"),
+        _permits(P.MANAGE_SIGNING_CERTIFICATES),
+    ),
+    ("POST", "/api/v1/signatures/certificates/agencies/<agency_id>"): Entry(
+        ("agency",),
+        _multipart(
+            "POST", "/api/v1/signatures/certificates/agencies/{t.agency_id}", lambda t: {"password": "x"}
+        ),
+        _permits(P.MANAGE_SIGNING_CERTIFICATES),
+    ),
     # Meetings.
     ("POST", "/api/v1/meetings"): Entry(
         ("caller",),

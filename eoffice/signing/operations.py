@@ -193,6 +193,8 @@ def _write_key(
     folder = config.effective_signing_key_dir
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{label}.p12").write_bytes(authority.pkcs12_bytes(key, certificate, ca, config.signing_pin))
+    # The certificate an administrator uploaded before (eoffice.signing.certificates) is no longer it.
+    (folder / f"{label}.crt.pem").unlink(missing_ok=True)
 
 
 def issue_demo_certificates(

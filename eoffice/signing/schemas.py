@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from eoffice.api_base import ApiSchema
+
 
 class SignatureSchema(ma.Schema):
     field = ma.fields.String(metadata={"description": "Name of the PDF signature field"})
@@ -31,3 +33,43 @@ class SignatureSchema(ma.Schema):
 
 class VerificationSchema(ma.Schema):
     signatures = ma.fields.List(ma.fields.Nested(SignatureSchema))
+
+
+class CertificateUploadFormSchema(ApiSchema):
+    """The form parts beside `file` (multipart/form-data); the secrets are never stored nor logged."""
+
+    password = ma.fields.String(
+        load_only=True,
+        validate=ma.validate.Length(max=256),
+        metadata={"description": "Password of the PKCS#12 file (key store pkcs12)"},
+    )
+    protection = ma.fields.String(
+        validate=ma.validate.OneOf(["server", "password"]),
+        metadata={
+            "description": "pkcs12: server (default) keeps the key encrypted under EOFFICE_SIGNING_PIN; "
+            "password keeps the owner's password, given as `pin` with each signing act"
+        },
+    )
+    pin = ma.fields.String(
+        load_only=True,
+        validate=ma.validate.Length(1, 256),
+        metadata={"description": "PIN of the token (key store pkcs11), when not EOFFICE_SIGNING_PIN"},
+    )
+
+
+class CertificateDetailsSchema(ma.Schema):
+    subject = ma.fields.String()
+    issuer = ma.fields.String()
+    serial = ma.fields.String(metadata={"description": "Hexadecimal"})
+    valid_from = ma.fields.String()
+    valid_to = ma.fields.String()
+
+
+class OwnerCertificateSchema(ma.Schema):
+    owner = ma.fields.String(metadata={"description": "person-<username> or agency-<agency id>"})
+    key_store = ma.fields.String(metadata={"description": "pkcs12 or pkcs11"})
+    certificate = ma.fields.Nested(CertificateDetailsSchema, allow_none=True)
+    warnings = ma.fields.List(
+        ma.fields.String(),
+        metadata={"description": "After an upload: what is doubtful (e.g. no trusted chain)"},
+    )
