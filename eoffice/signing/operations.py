@@ -137,9 +137,12 @@ def seal_as_agency(
         )
 
 
-def sign_minutes(content: bytes, chair: User, agency: Agency, moment: datetime) -> bytes:
-    """Approved minutes: the chair's signature, then the agency's (PINs from EOFFICE_SIGNING_PIN)."""
-    signed = sign_as_signer(content, chair, None, moment, "minutes", numbered=False)
+def sign_minutes(
+    content: bytes, chair: User, agency: Agency, moment: datetime, pin: str | None = None
+) -> bytes:
+    """Approved minutes: the chair's signature (pin: unlocks the chair's key, else EOFFICE_SIGNING_PIN),
+    then the agency's (its PIN from EOFFICE_SIGNING_PIN)."""
+    signed = sign_as_signer(content, chair, pin, moment, "minutes", numbered=False)
     return seal_as_agency(signed, agency, None, moment, "minutes", number_and_notation=None, issued_date=None)
 
 
