@@ -24,6 +24,7 @@ from eoffice.signing.operations import check_signatures
 from eoffice.signing.tasks import check_queued_signatures
 from eoffice.signing.trust import trust_roots
 from eoffice.signing.verify import validate_signatures
+from eoffice.storage.backend import ObjectNotFound
 from eoffice.storage.models import StoredFile
 from tests.eoffice.documents.conftest import snapshot, stored_objects
 from tests.factories import create_document
@@ -427,3 +428,51 @@ def test_the_demo_tsa_answers_a_query_with_a_token_signed_by_a_certificate_of_th
         "/api/v1/signatures/tsa", data=b"not a query", content_type="application/timestamp-query"
     )
     assert garbage.status_code == 400 and garbage.mimetype == "application/timestamp-reply"
+
+
+def test_the_signed_copy_replaces_the_unsigned_drafts_object_once_the_approval_commits(
+    app, client, people, as_user
+):
+    document = flow(people, "awaiting_signature")
+    draft = next(link for link in db.session.get(Document, document.id).files if link.role == FileRole.MAIN)
+    draft_id, draft_key, draft_content = (
+        draft.stored_file_id,
+        draft.stored_file.key,
+        content_of(draft.stored_file),
+    )
+
+    assert act(client, as_user(people.leader), document.id, "approve").status_code == 200
+
+    signed = next(link for link in db.session.get(Document, document.id).files if link.role == FileRole.MAIN)
+    assert signed.stored_file_id != draft_id
+    assert content_of(signed.stored_file).startswith(draft_content[:5])
+    assert db.session.get(StoredFile, draft_id) is None
+    with pytest.raises(ObjectNotFound):
+        b"".join(storage().open(draft_key))
+    assert len(stored_objects(app)) == len(
+        {link.stored_file.key for link in db.session.get(Document, document.id).files}
+    )
+
+
+def test_an_approval_that_fails_after_signing_keeps_the_unsigned_draft_whole(
+    app, client, people, as_user, monkeypatch
+):
+    from eoffice.api_base import ApiError
+    from eoffice.documents.operations import outgoing
+
+    document = flow(people, "awaiting_signature")
+    draft = next(link for link in db.session.get(Document, document.id).files if link.role == FileRole.MAIN)
+    draft_id, draft_content = draft.stored_file_id, content_of(draft.stored_file)
+    before, objects = snapshot(document.id), stored_objects(app)
+
+    def refused(*args, **kwargs):
+        raise ApiError(409, "conflict", "refused after the signature was made")
+
+    # After the main file was signed and replaced, inside the same transaction.
+    monkeypatch.setattr(outgoing, "step", refused)
+    response = act(client, as_user(people.leader), document.id, "approve")
+
+    assert response.status_code == 409
+    assert snapshot(document.id) == before
+    assert stored_objects(app) == objects
+    assert content_of(db.session.get(StoredFile, draft_id)) == draft_content
