@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -210,8 +211,7 @@ def time_stamp_authority(authority: Authority, public_url: str) -> tuple[rsa.RSA
             public_url=public_url,
             time_stamping=True,
         )
-        partial = path.with_name(f"{TSA_FILE}.{os.getpid()}.partial")
-        partial.unlink(missing_ok=True)
+        partial = path.with_name(f"{TSA_FILE}.{secrets.token_hex(8)}.partial")
         _write_private(
             partial,
             key.private_bytes(

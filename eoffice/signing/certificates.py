@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -147,7 +148,7 @@ def _is_pkcs12(content: bytes) -> bool:
 
 def _write_private(path: Path, content: bytes) -> None:
     """Whole or not at all: written beside the old file, then renamed over it."""
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    partial = path.with_name(f"{path.name}.{secrets.token_hex(8)}.partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(content)
@@ -190,8 +191,10 @@ def upload_pkcs12(
         )
     folder = config.effective_signing_key_dir
     folder.mkdir(parents=True, exist_ok=True)
-    _write_private(_certificate_path(config, label), certificate.public_bytes(serialization.Encoding.PEM))
+    # The old certificate's copy goes first: never shown beside a key that is not its own.
+    _certificate_path(config, label).unlink(missing_ok=True)
     _write_private(folder / f"{label}.p12", content)
+    _write_private(_certificate_path(config, label), certificate.public_bytes(serialization.Encoding.PEM))
     return certificate, warnings
 
 
