@@ -83,6 +83,11 @@ def _parse_url(raw: str) -> str:
     return raw.rstrip("/")
 
 
+def _parse_optional_url(raw: str) -> str | None:
+    """An http(s) address, or empty for none."""
+    return _parse_url(raw) if raw.strip() else None
+
+
 def _parse_endpoint_url(raw: str) -> str:
     """scheme://host[:port] and nothing after it: an S3 endpoint has no path."""
     if not re.fullmatch(r"https?://[^/\s?#]+/?", raw):
@@ -369,6 +374,12 @@ class Settings:
     )
     signing_pkcs11_token: str | None = _setting(
         None, _parse_str, "Label of the PKCS#11 token holding the keys; unset means the first token."
+    )
+    signing_tsa_url: str | None = _setting(
+        None,
+        _parse_optional_url,
+        "RFC 3161 time-stamp authority: every signature made carries its time-stamp; empty means none. "
+        "The demo CA answers at <public URL>/api/v1/signatures/tsa.",
     )
     redis_url: str | None = _setting(
         None, _parse_redis_url, "Redis URL; when set, Socket.IO processes share rooms through it."

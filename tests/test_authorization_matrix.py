@@ -59,6 +59,7 @@ PUBLIC = {
     ("GET", "/api/v1/files/<int:file_id>/signed"),
     ("GET", "/api/v1/signatures/ca.crl"),
     ("POST", "/api/v1/signatures/ocsp"),
+    ("POST", "/api/v1/signatures/tsa"),
 }
 
 
@@ -439,6 +440,36 @@ MATRIX: dict[tuple[str, str], Entry] = {
             "POST", "/api/v1/signatures/ocsp", data=b"not a request", content_type="application/ocsp-request"
         ),
         _anyone,
+    ),
+    ("POST", "/api/v1/signatures/tsa"): Entry(
+        ("caller",),
+        _send(
+            "POST", "/api/v1/signatures/tsa", data=b"not a query", content_type="application/timestamp-query"
+        ),
+        _anyone,
+    ),
+    # Signing certificates: the admins of the owner's agency (a person's, or the agency's seal).
+    ("GET", "/api/v1/signatures/certificates/people/<int:user_id>"): Entry(
+        ("agency",),
+        _get("/api/v1/signatures/certificates/people/{t.user_id}"),
+        _permits(P.MANAGE_SIGNING_CERTIFICATES, lambda t: db.session.get(User, t.user_id)),
+    ),
+    ("POST", "/api/v1/signatures/certificates/people/<int:user_id>"): Entry(
+        ("agency",),
+        _multipart("POST", "/api/v1/signatures/certificates/people/{t.user_id}", lambda t: {"password": "x"}),
+        _permits(P.MANAGE_SIGNING_CERTIFICATES, lambda t: db.session.get(User, t.user_id)),
+    ),
+    ("GET", "/api/v1/signatures/certificates/agencies/<agency_id>"): Entry(
+        ("agency",),
+        _get("/api/v1/signatures/certificates/agencies/{t.agency_id}"),
+        _permits(P.MANAGE_SIGNING_CERTIFICATES),
+    ),
+    ("POST", "/api/v1/signatures/certificates/agencies/<agency_id>"): Entry(
+        ("agency",),
+        _multipart(
+            "POST", "/api/v1/signatures/certificates/agencies/{t.agency_id}", lambda t: {"password": "x"}
+        ),
+        _permits(P.MANAGE_SIGNING_CERTIFICATES),
     ),
     # Meetings.
     ("POST", "/api/v1/meetings"): Entry(

@@ -40,6 +40,7 @@ class Permission(enum.StrEnum):
     UPLOAD_FILE = "files.upload"
     READ_FILE = "files.read"
     MANAGE_OUTBOX = "outbox.manage"
+    MANAGE_SIGNING_CERTIFICATES = "signing.certificates"
     CREATE_INCOMING = "documents.create_incoming"
     CREATE_OUTGOING = "documents.create_outgoing"
     VIEW_DOCUMENT = "documents.view"
@@ -83,6 +84,11 @@ _RULES: dict[Permission, Callable[[User, Any], bool]] = {
     Permission.GRANT_PLATFORM_ADMIN: lambda user, target: False,
     Permission.READ_AUDIT: lambda user, agency_id: _is_agency_admin(user, _agency_of(agency_id)),
     Permission.MANAGE_OUTBOX: lambda user, agency_id: _is_agency_admin(user, _agency_of(agency_id)),
+    # The signing key of a person (a User) or of an agency (its id); a platform admin's key, like his
+    # account, is for platform admins only.
+    Permission.MANAGE_SIGNING_CERTIFICATES: lambda user, owner: (
+        _is_agency_admin(user, _agency_of(owner)) and not getattr(owner, "is_platform_admin", False)
+    ),
     Permission.UPLOAD_FILE: lambda user, target: user.is_active,
     Permission.READ_FILE: lambda user, stored_file: may_read_file(user, stored_file),
 }

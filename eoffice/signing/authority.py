@@ -8,7 +8,9 @@ root as a trust root instead, and never runs this.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,6 +31,9 @@ ISSUED_FILE = "issued.txt"
 # Where the server publishes the CRL and answers OCSP (eoffice/signing/api.py); certificates name both.
 CRL_PATH = "/api/v1/signatures/ca.crl"
 OCSP_PATH = "/api/v1/signatures/ocsp"
+TSA_PATH = "/api/v1/signatures/tsa"
+# The demo time-stamp authority's key and certificate (PEM, one file), made by the CA on first use.
+TSA_FILE = "tsa.pem"
 OCSP_VALIDITY = timedelta(hours=1)
 CRL_VALIDITY = timedelta(days=7)
 
@@ -120,11 +125,14 @@ def issue_certificate(
     key: rsa.RSAPrivateKey | None = None,
     days: int = 2 * 365,
     not_before: datetime | None = None,
+    time_stamping: bool = False,
 ) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
     """A signing certificate (non-repudiation) for a person or an agency's seal.
 
     public_url: where this server is reached; the certificate names its CRL and OCSP addresses there.
+    time_stamping: a time-stamp authority's certificate instead (RFC 3161: timeStamping, critical).
     """
+    purpose = ExtendedKeyUsageOID.TIME_STAMPING if time_stamping else ExtendedKeyUsageOID.EMAIL_PROTECTION
     key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
     start = not_before or datetime.now(UTC) - timedelta(minutes=5)
     subject = x509.Name(
@@ -144,7 +152,7 @@ def issue_certificate(
         .not_valid_after(start + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(key_usage(certifies=False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([purpose]), critical=time_stamping)
         .add_extension(
             x509.CRLDistributionPoints(
                 [
@@ -186,6 +194,71 @@ def pkcs12_bytes(
         [authority.certificate],
         serialization.BestAvailableEncryption(password.encode()),
     )
+
+
+def time_stamp_authority(authority: Authority, public_url: str) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    """The demo TSA's key and certificate, issued by the CA the first time they are needed.
+
+    Written to a private file and linked into place: of two processes making it at once, one wins and
+    both use its key.
+    """
+    path = authority.folder / TSA_FILE
+    if not path.is_file():
+        key, certificate = issue_certificate(
+            authority,
+            common_name="Dịch vụ cấp dấu thời gian thử nghiệm",
+            organization="Văn phòng điện tử (thử nghiệm)",
+            public_url=public_url,
+            time_stamping=True,
+        )
+        partial = path.with_name(f"{TSA_FILE}.{secrets.token_hex(8)}.partial")
+        _write_private(
+            partial,
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+            + certificate.public_bytes(serialization.Encoding.PEM),
+        )
+        with contextlib.suppress(FileExistsError):
+            os.link(partial, path)
+        partial.unlink()
+    content = path.read_bytes()
+    return serialization.load_pem_private_key(content, password=None), x509.load_pem_x509_certificate(content)
+
+
+def time_stamp_response(authority: Authority, public_url: str, request_der: bytes) -> tuple[bytes, bool]:
+    """The demo TSA's answer (RFC 3161) to a time-stamp query, and whether it granted one.
+
+    A token signed now, or a rejection (badDataFormat) for a query it cannot read.
+    """
+    from asn1crypto import core, tsp
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.sign.timestamps import DummyTimeStamper
+
+    key, certificate = time_stamp_authority(authority, public_url)
+    stamper = DummyTimeStamper(
+        tsa_cert=asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER)),
+        tsa_key=asn1_keys.PrivateKeyInfo.load(
+            key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        ),
+        certs_to_embed=[
+            asn1_x509.Certificate.load(authority.certificate.public_bytes(serialization.Encoding.DER))
+        ],
+    )
+    try:
+        return stamper.request_tsa_response(tsp.TimeStampReq.load(request_der)).dump(), True
+    except (ValueError, TypeError, KeyError):
+        # asn1crypto parses lazily: a malformed query may fail while it is answered, not when loaded.
+
+        class Rejection(core.Sequence):
+            # TimeStampResp without its token, which RFC 3161 omits on rejection (asn1crypto requires it).
+            _fields = [("status", tsp.PKIStatusInfo)]
+
+        status = tsp.PKIStatusInfo({"status": "rejection", "fail_info": {"bad_data_format"}})
+        return Rejection({"status": status}).dump(), False
 
 
 def revoked_serials(authority: Authority) -> list[tuple[int, datetime]]:

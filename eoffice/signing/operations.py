@@ -10,8 +10,10 @@ import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
+from pyhanko.sign.timestamps import TimeStamper
 
 from eoffice.accounts.models import Agency, User
 from eoffice.api_base import ApiError, invalid
@@ -25,6 +27,24 @@ from eoffice.storage.models import StoredFile
 from eoffice.untrusted import Limits, Parsed, pdf_page_boxes, pdf_page_count, pdf_text_box, run_parser
 
 PDF = "application/pdf"
+TSA_TIMEOUT_SECONDS = 10
+
+
+def _time_stamper(config: Settings) -> TimeStamper | None:
+    """The configured RFC 3161 time-stamp authority's client, or None."""
+    if not config.signing_tsa_url:
+        return None
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    return HTTPTimeStamper(config.signing_tsa_url, timeout=TSA_TIMEOUT_SECONDS)
+
+
+def _tsa_name(url: str) -> str:
+    """The TSA's address without credentials an operator may have put in it."""
+    parts = urlsplit(url)
+    return urlunsplit(
+        (parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else ""), parts.path, "", "")
+    )
 
 
 @contextlib.contextmanager
@@ -36,6 +56,14 @@ def _refusals_as_api_errors(label: str, field: str) -> Iterator[None]:
         raise ApiError(409, exc.code, exc.message, {"owner": label}) from exc
     except pdf.PdfRefused as exc:
         raise ApiError(422, "pdf_not_signable", f"{field}: {exc}", {"field": field}) from exc
+    except pdf.TimeStampUnavailable as exc:
+        tsa = _tsa_name(settings().signing_tsa_url)
+        raise ApiError(
+            503,
+            "time_stamp_unavailable",
+            f"the time-stamp authority {tsa} gave no time-stamp; nothing was signed, try again later",
+            {"tsa": tsa},
+        ) from exc
 
 
 def _read_safely(parsed: Parsed, field: str) -> str:
@@ -105,6 +133,7 @@ def sign_as_signer(
             placement=placement,
             moment=moment,
             numbered=numbered,
+            timestamper=_time_stamper(settings()),
         )
 
 
@@ -124,6 +153,7 @@ def seal_as_agency(
     _read_safely(pdf_page_count(io.BytesIO(content)), field)
     with _refusals_as_api_errors(label, field), key_store(settings()).open_signer(label, pin) as key:
         context = trust.validation_context(settings())
+        timestamper = _time_stamper(settings())
         if attachment:
             return pdf.seal_attachment(
                 content,
@@ -132,6 +162,7 @@ def seal_as_agency(
                 agency_name=agency.name,
                 number_and_notation=number_and_notation,
                 moment=moment,
+                timestamper=timestamper,
             )
         return pdf.seal_issued(
             content,
@@ -141,12 +172,16 @@ def seal_as_agency(
             number_and_notation=number_and_notation,
             issued_date=issued_date,
             moment=moment,
+            timestamper=timestamper,
         )
 
 
-def sign_minutes(content: bytes, chair: User, agency: Agency, moment: datetime) -> bytes:
-    """Approved minutes: the chair's signature, then the agency's (PINs from EOFFICE_SIGNING_PIN)."""
-    signed = sign_as_signer(content, chair, None, moment, "minutes", numbered=False)
+def sign_minutes(
+    content: bytes, chair: User, agency: Agency, moment: datetime, pin: str | None = None
+) -> bytes:
+    """Approved minutes: the chair's signature (pin: unlocks the chair's key, else EOFFICE_SIGNING_PIN),
+    then the agency's (its PIN from EOFFICE_SIGNING_PIN)."""
+    signed = sign_as_signer(content, chair, pin, moment, "minutes", numbered=False)
     return seal_as_agency(signed, agency, None, moment, "minutes", number_and_notation=None, issued_date=None)
 
 
@@ -200,6 +235,8 @@ def _write_key(
     folder = config.effective_signing_key_dir
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{label}.p12").write_bytes(authority.pkcs12_bytes(key, certificate, ca, config.signing_pin))
+    # The certificate an administrator uploaded before (eoffice.signing.certificates) is no longer it.
+    (folder / f"{label}.crt.pem").unlink(missing_ok=True)
 
 
 def issue_demo_certificates(

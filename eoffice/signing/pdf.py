@@ -20,6 +20,7 @@ from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import ExpiredError, PathError, RevokedError, ValidationError
@@ -51,6 +52,10 @@ class CertificateRefused(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class TimeStampUnavailable(Exception):
+    """The time-stamp authority gave no time-stamp: nothing was signed."""
 
 
 @dataclass(frozen=True)
@@ -197,11 +202,16 @@ def _sign(
     metadata: signers.PdfSignatureMetadata,
     style: StaticStampStyle,
     new_field: fields.SigFieldSpec | None = None,
+    timestamper: TimeStamper | None = None,
 ) -> bytes:
     _check_certificate(signer, context)
-    pdf_signer = signers.PdfSigner(metadata, signer=signer, stamp_style=style, new_field_spec=new_field)
+    pdf_signer = signers.PdfSigner(
+        metadata, signer=signer, timestamper=timestamper, stamp_style=style, new_field_spec=new_field
+    )
     try:
         return pdf_signer.sign_pdf(writer).getvalue()
+    except TimestampRequestError as exc:
+        raise TimeStampUnavailable(str(exc)) from exc
     except SigningError as exc:
         raise CertificateRefused("signing_failed", f"the PDF could not be signed: {exc}") from exc
 
@@ -237,12 +247,14 @@ def sign_as_signer(
     moment: datetime,
     numbered: bool = True,
     placement: Placement | None = None,
+    timestamper: TimeStamper | None = None,
 ) -> bytes:
     """The competent person's PAdES B-LT certification signature, with the fields the agency fills.
 
     placement: where the signature goes, as chosen on the PDF; else signer_placement with
     name_box: where the signer's name is printed on the last page, if it is.
     numbered: the document gets its number and date later (outgoing documents), in fields made now.
+    timestamper: the TSA whose signature time-stamp the signature carries, when one is configured.
     """
     writer = _open(content)
     placement = placement or signer_placement(writer, name_box)
@@ -257,7 +269,7 @@ def sign_as_signer(
         _text_field(writer, DATE_FIELD, 0, (MARGIN, height - 25 * MM, MARGIN + 70 * MM, height - 19 * MM))
     style = _style([f"Ký bởi: {signer_name}", f"Thời gian: {vietnam_time(moment)}"], placement.box)
     metadata = _metadata(SIGNER_FIELD, context, certify=True, docmdp_permissions=fields.MDPPerm.FILL_FORMS)
-    return _sign(writer, signer, context, metadata, style)
+    return _sign(writer, signer, context, metadata, style, timestamper=timestamper)
 
 
 @off_the_event_loop
@@ -270,6 +282,7 @@ def seal_issued(
     number_and_notation: str | None,
     issued_date: str | None,
     moment: datetime,
+    timestamper: TimeStamper | None = None,
 ) -> bytes:
     """The agency's signature in the field the signer's signature prepared, after the number and date
     when the document has them."""
@@ -278,7 +291,7 @@ def seal_issued(
         _fill_text_field(writer, NUMBER_FIELD, f"Số: {number_and_notation}")
         _fill_text_field(writer, DATE_FIELD, f"Ngày ban hành: {issued_date}")
     style = _style([agency_name, vietnam_time(moment)], _field_box(writer, AGENCY_FIELD), border=2)
-    return _sign(writer, signer, context, _metadata(AGENCY_FIELD, context), style)
+    return _sign(writer, signer, context, _metadata(AGENCY_FIELD, context), style, timestamper=timestamper)
 
 
 @off_the_event_loop
@@ -290,6 +303,7 @@ def seal_attachment(
     agency_name: str,
     number_and_notation: str,
     moment: datetime,
+    timestamper: TimeStamper | None = None,
 ) -> bytes:
     """An attachment carries the agency's signature alone, top right of page 1, naming the document."""
     writer = _open(content)
@@ -298,4 +312,6 @@ def seal_attachment(
     box = (width - MARGIN - w, height - 10 * MM - h, width - MARGIN, height - 10 * MM)
     style = _style([agency_name, f"Số: {number_and_notation}", vietnam_time(moment)], box)
     new_field = fields.SigFieldSpec(AGENCY_FIELD, on_page=0, box=box)
-    return _sign(writer, signer, context, _metadata(AGENCY_FIELD, context), style, new_field)
+    return _sign(
+        writer, signer, context, _metadata(AGENCY_FIELD, context), style, new_field, timestamper=timestamper
+    )

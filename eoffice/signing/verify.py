@@ -137,21 +137,25 @@ def validate_signatures(
         whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE or (
             status.coverage == SignatureCoverageLevel.ENTIRE_REVISION and modification == "none"
         )
-        signed_at = (
-            status.timestamp_validity.timestamp if status.timestamp_validity else status.signer_reported_dt
-        )
+        # A TSA's signature time-stamp vouches for the time; without one, the signer's own claim is all.
+        stamp = status.timestamp_validity
+        signed_at = stamp.timestamp if stamp else status.signer_reported_dt
+        problems = _problems(status, modification, revocation, whole)
+        if stamp and not (stamp.intact and stamp.valid and stamp.trusted):
+            problems.append("Dấu thời gian của chữ ký không hợp lệ hoặc không được tin cậy.")
         results.append(
             {
                 "field": signature.field_name,
                 "signer_name": _name_part(status.signing_cert, "common_name"),
                 "organization": _name_part(status.signing_cert, "organization_name"),
                 "signed_at": signed_at.astimezone(UTC).isoformat() if signed_at else None,
+                "signed_at_source": ("timestamp" if stamp else "claimed") if signed_at else None,
                 "intact": bool(status.intact and status.valid),
                 "modification": modification,
                 "trusted": trusted,
                 "revocation": revocation,
                 "covers_whole_document": whole,
-                "problems": _problems(status, modification, revocation, whole),
+                "problems": problems,
             }
         )
     return results

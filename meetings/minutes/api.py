@@ -16,7 +16,12 @@ from meetings import policy, room
 from meetings.live import NAMESPACE, meeting_room
 from meetings.minutes import operations
 from meetings.minutes.document import minutes_record
-from meetings.minutes.schemas import MinutesReturnSchema, MinutesSchema, MinutesStatusSchema
+from meetings.minutes.schemas import (
+    MinutesApproveSchema,
+    MinutesReturnSchema,
+    MinutesSchema,
+    MinutesStatusSchema,
+)
 from meetings.models import Meeting, MeetingMinutes
 
 log = logging.getLogger(__name__)
@@ -71,10 +76,15 @@ def return_minutes(body, meeting_id):
 
 
 @blp.post("/<int:meeting_id>/minutes/approve")
+@blp.arguments(MinutesApproveSchema)
 @blp.response(200, MinutesStatusSchema)
+@blp.doc(
+    description="Signs the minutes' PDF as the chair, then as the agency. An optional JSON body "
+    '`{"pin": ...}` unlocks the chair\'s key (a token PIN, or the password of a key kept under it).'
+)
 @login_required
-def approve_minutes(meeting_id):
-    return _announce(operations.approve(room.load_meeting(meeting_id), current_user()))
+def approve_minutes(body, meeting_id):
+    return _announce(operations.approve(room.load_meeting(meeting_id), current_user(), body.get("pin")))
 
 
 @blp.get("/<int:meeting_id>/minutes/pdf")

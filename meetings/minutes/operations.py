@@ -155,9 +155,9 @@ def return_to_secretary(meeting: Meeting, user: User, comment: str) -> dict[str,
     return status_payload(minutes)
 
 
-def approve(meeting: Meeting, user: User) -> dict[str, Any]:
+def approve(meeting: Meeting, user: User, pin: str | None = None) -> dict[str, Any]:
     """Freeze the minutes, store their PDF signed by the chair and the agency, and tell every participant
-    (all in this transaction)."""
+    (all in this transaction). pin: unlocks the chair's key for this act, else EOFFICE_SIGNING_PIN."""
     policy.require(policy.may_approve_minutes(user, meeting), "only the chair approves the minutes")
     minutes = _step(
         meeting,
@@ -166,7 +166,7 @@ def approve(meeting: Meeting, user: User) -> dict[str, Any]:
     )
     # Signed by the chair, then the agency; a refusal (409, 422) rolls the approval back.
     pdf = signing.sign_minutes(
-        minutes_pdf(meeting, minutes), user, db.session.get(Agency, meeting.agency_id), utcnow()
+        minutes_pdf(meeting, minutes), user, db.session.get(Agency, meeting.agency_id), utcnow(), pin
     )
     stored = store_file(io.BytesIO(pdf), f"Biên bản họp - {meeting.title}.pdf", uploaded_by=user)
     signing.queue_check(stored)

@@ -59,3 +59,10 @@ class MinutesSchema(MinutesStatusSchema):
 
 class MinutesReturnSchema(ApiSchema):
     comment = ma.fields.String(required=True, validate=ma.validate.Length(1, 2000))
+
+
+class MinutesApproveSchema(ApiSchema):
+    # Unlocks the chair's key for the signature of the minutes; never stored, never logged.
+    pin = ma.fields.String(
+        load_only=True, allow_none=True, load_default=None, validate=ma.validate.Length(1, 256)
+    )

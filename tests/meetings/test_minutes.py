@@ -467,3 +467,72 @@ def test_an_approval_whose_pdf_cannot_be_stored_changes_nothing(client, room, mo
     )
     monkeypatch.undo()
     assert client.post(f"{minutes_url}/approve", headers=_headers(room, "chutich")).status_code == 200
+
+
+def _submitted(client, room) -> str:
+    minutes_url = f"/api/v1/meetings/{room.meeting_id}/minutes"
+    assert (
+        client.post(f"/api/v1/meetings/{room.meeting_id}/close", headers=_headers(room, "vanthu")).status_code
+        == 200
+    )
+    assert client.post(f"{minutes_url}/submit", headers=_headers(room, "thuky")).status_code == 200
+    return minutes_url
+
+
+def _stored_files() -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(StoredFile))
+
+
+def test_a_chair_without_a_certificate_cannot_approve_and_the_minutes_stay_submitted(app, client, room):
+    from tests.eoffice.documents.conftest import stored_objects
+
+    minutes_url = _submitted(client, room)
+    (settings().effective_signing_key_dir / "person-chutich.p12").unlink()
+    files, objects = _stored_files(), stored_objects(app)
+
+    refused = client.post(f"{minutes_url}/approve", headers=_headers(room, "chutich"))
+
+    assert refused.status_code == 409
+    error = refused.get_json()["error"]
+    assert (error["code"], error["details"]) == ("signing_certificate_missing", {"owner": "person-chutich"})
+    minutes = _minutes_row()
+    assert (minutes.status, minutes.pdf_file_id, minutes.approved_at) == ("submitted", None, None)
+    assert _stored_files() == files and stored_objects(app) == objects
+    assert client.get(f"{minutes_url}/pdf", headers=_headers(room, "thuky")).status_code == 404
+
+
+def test_the_chair_gives_the_pin_of_a_key_under_its_own_password_and_a_wrong_one_is_refused(client, room):
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+
+    minutes_url = _submitted(client, room)
+    path = settings().effective_signing_key_dir / "person-chutich.p12"
+    key, certificate, chain = pkcs12.load_key_and_certificates(
+        path.read_bytes(), settings().signing_pin.encode()
+    )
+    path.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            None, key, certificate, chain, BestAvailableEncryption(b"ma-pin-chu-tich")
+        )
+    )
+    files = _stored_files()
+
+    for pin in (None, "sai-ma-pin"):
+        refused = client.post(f"{minutes_url}/approve", json={"pin": pin}, headers=_headers(room, "chutich"))
+        assert refused.status_code == 409, refused.get_json()
+        assert refused.get_json()["error"]["code"] == "signing_pin_invalid"
+        assert "sai-ma-pin" not in refused.get_data(as_text=True)
+        assert (_minutes_row().status, _minutes_row().pdf_file_id) == ("submitted", None)
+        assert _stored_files() == files
+
+    approved = client.post(
+        f"{minutes_url}/approve", json={"pin": "ma-pin-chu-tich"}, headers=_headers(room, "chutich")
+    )
+
+    assert approved.status_code == 200, approved.get_json()
+    minutes = _minutes_row()
+    assert minutes.status == "approved"
+    data = b"".join(storage().open(db.session.get(StoredFile, minutes.pdf_file_id).key))
+    chair_signature, seal = check_signatures(data, settings())
+    assert chair_signature["signer_name"] == "Trần Văn Minh" and chair_signature["intact"]
+    assert seal["intact"]

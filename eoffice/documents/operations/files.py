@@ -9,8 +9,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from sqlalchemy import select
+
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
+from eoffice.db import Base
 from eoffice.documents import clock
 from eoffice.documents.fulltext import index_document
 from eoffice.documents.models import Document, DocumentFile, FileRole, TextExtraction
@@ -19,6 +22,7 @@ from eoffice.extensions import db
 from eoffice.runtime import settings, storage
 from eoffice.signing import operations as signing
 from eoffice.storage.backend import SNIFF_BYTES, StorageError, sniff_content_type
+from eoffice.storage.models import StoredFile
 from eoffice.storage.operations import clean_file_name, store_file
 from eoffice.untrusted import Failure, Parsed, pdf_text
 
@@ -45,6 +49,8 @@ ACCEPTED_TYPES = frozenset(
 ACCEPTED_DESCRIPTION = "PDF, images, office documents (doc, docx, xls, xlsx, odt, …), ZIP or plain text"
 # Objects this session put in the store; deleted again unless the session commits.
 _NEW_KEYS = "eoffice.documents.new_object_keys"
+# Objects of versions this session replaced (replace_content); deleted only once the session commits.
+_REPLACED_KEYS = "eoffice.documents.replaced_object_keys"
 
 
 @dataclass
@@ -159,7 +165,9 @@ def read_content(link: DocumentFile) -> bytes:
 def replace_content(link: DocumentFile, content: bytes, actor: User | None) -> None:
     """The file now holds these bytes (a signed version): a new object under the same name.
 
-    The earlier object stays, for the record; its signature check, if any, stays with it.
+    The earlier version, when no other row needs it, goes: its row (and signature check) in this
+    transaction, its object once the transaction has committed (commit_or_discard), so that a
+    refused or failed act keeps it whole.
     """
     previous = link.stored_file
     stored = store_file(io.BytesIO(content), previous.name, uploaded_by=actor, flush=False)
@@ -167,6 +175,29 @@ def replace_content(link: DocumentFile, content: bytes, actor: User | None) -> N
     stored.agency_id = previous.agency_id
     signing.queue_check(stored)
     link.stored_file = stored
+    db.session.flush()
+    if not _still_referenced(previous):
+        db.session.delete(previous)
+        _replaced_keys().append(previous.key)
+
+
+def _replaced_keys() -> list[str]:
+    return db.session.info.setdefault(_REPLACED_KEYS, [])
+
+
+def _still_referenced(stored: StoredFile) -> bool:
+    """Whether a row of any table (a document's link, a meeting's file, minutes) names this file.
+
+    Rows that exist only for the file (signature checks, text extractions: ON DELETE CASCADE) go with it.
+    """
+    for table in Base.metadata.sorted_tables:
+        for key in table.foreign_keys:
+            if key.column.table.name != StoredFile.__tablename__ or key.ondelete == "CASCADE":
+                continue
+            found = db.session.execute(select(key.parent).where(key.parent == stored.id).limit(1)).first()
+            if found is not None:
+                return True
+    return False
 
 
 _FAILURES_IN_WORDS = {
@@ -187,24 +218,26 @@ def note_text_not_extracted(document: Document, file_name: str, parsed: Parsed) 
     )
 
 
-def _delete_objects(keys: list[str]) -> None:
+def _delete_objects(keys: list[str], what: str = "a failed transaction") -> None:
     for key in keys:
         try:
             storage().delete(key)
         except StorageError:
-            log.exception("could not remove object %s of a failed transaction", key)
+            log.exception("could not remove object %s of %s", key, what)
 
 
 @contextlib.contextmanager
 def objects_discarded_on_error() -> Iterator[None]:
     """For a savepoint: if the block fails, delete the objects stored inside it (the rows roll back)."""
-    mark = len(_new_keys())
+    mark, replaced_mark = len(_new_keys()), len(_replaced_keys())
     try:
         yield
     except BaseException:
         keys = _new_keys()
         _delete_objects(keys[mark:])
         del keys[mark:]
+        # The savepoint brings their rows back: their objects stay.
+        del _replaced_keys()[replaced_mark:]
         raise
 
 
@@ -226,6 +259,9 @@ def commit_or_discard(*, keep_loaded: bool = False) -> Iterator[None]:
         db.session.rollback()
         _delete_objects(keys)
         raise
+    else:
+        _delete_objects(list(_replaced_keys()), "a replaced version")
     finally:
         session.expire_on_commit = expire_on_commit
         _new_keys().clear()
+        _replaced_keys().clear()
