@@ -121,6 +121,10 @@ def _signature_shape_problems(signature: etree._Element) -> list[str]:
     return found
 
 
+def has_signature(root: etree._Element) -> bool:
+    return root.find(f".//{{{DS}}}Signature") is not None
+
+
 def verify_enveloped(
     body: bytes, root: etree._Element, parent_path: str, parent_name: str, certificate_pem: str
 ) -> tuple[list[dict[str, str]], etree._Element | None]:

@@ -42,9 +42,47 @@ ATTACHMENT_DESCRIPTION = "Tài liệu kèm theo"
 
 @dataclass(frozen=True)
 class Organ:
+    """An agency as From and To carry it (the full organ block of the samples)."""
+
     organ_id: str
     name: str
     in_charge: str | None = None
+    address: str | None = None
+    email: str | None = None
+    telephone: str | None = None
+    fax: str | None = None
+    website: str | None = None
+
+
+# Organ's optional fields and their edXML names, in the order the samples write them.
+ORGAN_DETAILS = (
+    ("address", "OrganAdd"),
+    ("email", "Email"),
+    ("telephone", "Telephone"),
+    ("fax", "Fax"),
+    ("website", "Website"),
+)
+
+
+def add_organ(parent: etree._Element, name: str, organ: Organ) -> etree._Element:
+    """From or To: OrganId, OrganizationInCharge, OrganName, then the contact fields that are known."""
+    element = add(parent, name)
+    add(element, "OrganId", organ.organ_id)
+    add(element, "OrganizationInCharge", organ.in_charge or organ.name)
+    add(element, "OrganName", organ.name)
+    for attribute, tag in ORGAN_DETAILS:
+        _add_optional(element, tag, getattr(organ, attribute))
+    return element
+
+
+def read_organ(element: etree._Element, field_name: str) -> Organ:
+    """An organ block; its OrganId must have the identifier's shape."""
+    return Organ(
+        checked_organ_id(text_at(element, "OrganId"), f"{field_name}.OrganId"),
+        text_at(element, "OrganName") or "",
+        text_at(element, "OrganizationInCharge") or None,
+        **{attribute: text_at(element, tag) or None for attribute, tag in ORGAN_DETAILS},
+    )
 
 
 @dataclass(frozen=True)
@@ -96,14 +134,9 @@ def _add_optional(parent: etree._Element, name: str, value) -> None:
 
 def _message_header(header: etree._Element, package: EdocPackage) -> None:
     message = add(header, "MessageHeader")
-    sender = add(message, "From")
-    add(sender, "OrganId", package.sender.organ_id)
-    add(sender, "OrganizationInCharge", package.sender.in_charge or package.sender.name)
-    add(sender, "OrganName", package.sender.name)
+    add_organ(message, "From", package.sender)
     for recipient in package.recipients:
-        to = add(message, "To")
-        add(to, "OrganId", recipient.organ_id)
-        add(to, "OrganName", recipient.name)
+        add_organ(message, "To", recipient)
     add(message, "DocumentId", package.document_id)
     code = add(message, "Code")
     add(code, "CodeNumber", f"{package.number:02d}" if package.number is not None else "")
@@ -157,7 +190,7 @@ def build_package(package: EdocPackage, identity: Identity) -> bytes:
     return sign(root, identity)
 
 
-def _organ_id(value: str | None, field_name: str) -> str:
+def checked_organ_id(value: str | None, field_name: str) -> str:
     if not value:
         raise PackageRefused(field_name, "is required")
     if not ORGAN_ID.match(value):
@@ -238,7 +271,7 @@ def _files(root: etree._Element) -> list[PackageFile]:
 def _traces(header: etree._Element) -> list[tuple[str, datetime]]:
     traces = []
     for index, trace in enumerate(header.findall(q("TraceHeaderList", "TraceHeader"))):
-        organ_id = _organ_id(text_at(trace, "OrganId"), f"TraceHeader[{index}].OrganId")
+        organ_id = checked_organ_id(text_at(trace, "OrganId"), f"TraceHeader[{index}].OrganId")
         stamp = text_at(trace, "Timestamp") or ""
         try:
             traces.append((organ_id, mapping.parse_timestamp(stamp)))
@@ -260,15 +293,8 @@ def read_package(root: etree._Element) -> EdocPackage:
     senders = message.findall(q("From"))
     if len(senders) != 1:
         raise PackageRefused("From", f"exactly one From expected, found {len(senders)}")
-    sender = Organ(
-        _organ_id(text_at(senders[0], "OrganId"), "From.OrganId"),
-        text_at(senders[0], "OrganName") or "",
-        text_at(senders[0], "OrganizationInCharge") or None,
-    )
-    recipients = [
-        Organ(_organ_id(text_at(to, "OrganId"), f"To[{index}].OrganId"), text_at(to, "OrganName") or "")
-        for index, to in enumerate(message.findall(q("To")))
-    ]
+    sender = read_organ(senders[0], "From")
+    recipients = [read_organ(to, f"To[{index}]") for index, to in enumerate(message.findall(q("To")))]
     if not recipients:
         raise PackageRefused("To", "at least one To is required")
     number_text = text_at(message, "Code/CodeNumber")

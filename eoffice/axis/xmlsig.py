@@ -157,6 +157,10 @@ def _shape_problem(signature: etree._Element) -> str | None:
     return None
 
 
+def signatures_in(root: etree._Element) -> list[etree._Element]:
+    return root.findall(f".//{{{DS}}}Signature")
+
+
 def verify(
     body: bytes, root: etree._Element, header_path: str, header_name: str, trusted_pem: str | None
 ) -> tuple[etree._Element, str]:
@@ -167,7 +171,7 @@ def verify(
     checked it against the certificate registered for the sending system. Read data only from
     the returned element.
     """
-    signatures = root.findall(f".//{{{DS}}}Signature")
+    signatures = signatures_in(root)
     if not signatures:
         raise PackageRefused("Signature", f"unsigned: no ds:Signature (expected last in {header_name})")
     if len(signatures) > 1:

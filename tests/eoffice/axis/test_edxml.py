@@ -39,7 +39,7 @@ def no_certificate(_organ_id):
 def a_package(**changes) -> EdocPackage:
     fields = dict(
         sender=Organ(SENDER, "Ủy ban nhân dân tỉnh Quảng Nam", "Ủy ban nhân dân tỉnh Quảng Nam"),
-        recipients=[Organ(RECIPIENT, "Sở Nội vụ tỉnh Quảng Nam")],
+        recipients=[Organ(RECIPIENT, "Sở Nội vụ tỉnh Quảng Nam", "Ủy ban nhân dân tỉnh Quảng Nam")],
         document_type="QĐ",
         subject=SUBJECT,
         issued_date=date(2026, 11, 20),
@@ -318,13 +318,11 @@ def test_urgency_and_priority_map_both_ways():
 
 def a_notice(**changes) -> StatusNotice:
     fields = dict(
-        original_sender_id=SENDER,
+        sender=Organ(RECIPIENT, "Sở Nội vụ tỉnh Quảng Nam", "Ủy ban nhân dân tỉnh Quảng Nam"),
+        addressee_id=SENDER,
         code="05/QĐ-UBND",
         promulgation_date=date(2026, 11, 20),
         document_id=f"{SENDER},2026/11/20,05/QĐ-UBND",
-        from_id=RECIPIENT,
-        from_name="Sở Nội vụ tỉnh Quảng Nam",
-        to_id=SENDER,
         status_code="03",
         description="Đã vào sổ văn bản đến số 125",
         timestamp=datetime(2026, 11, 20, 3, 2, 11, tzinfo=UTC),
@@ -347,8 +345,9 @@ def test_a_status_notice_round_trips_and_its_signature_is_last_in_the_header(key
     assert received == sent
     assert verified_with == "trusted_certificate"
     assert b"<edXML:Timestamp>2026/11/20 10:02:11</edXML:Timestamp>" in body
-    header = etree.fromstring(body, parser=hardened_parser())[0]
-    assert etree.QName(header[-1]).localname == "Signature"
+    header = etree.fromstring(body, parser=hardened_parser())[0][0]
+    assert etree.QName(header).localname == "edXMLHeader"
+    assert [etree.QName(child).localname for child in header] == ["MessageHeader", "Signature"]
 
 
 def test_a_status_notice_with_an_unknown_code_is_refused(sender_identity):
