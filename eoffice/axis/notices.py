@@ -13,11 +13,12 @@ from lxml import etree
 
 from eoffice.axis import mapping
 from eoffice.axis.keys import Identity
-from eoffice.axis.package import Organ, add_organ, checked_organ_id, read_organ
+from eoffice.axis.package import Organ, add_organ, checked_organ_id, read_organ, verify_signed
 from eoffice.axis.xmlsig import (
     NS,
     NSMAP,
     PackageRefused,
+    Verified,
     add,
     add_signature_placeholder,
     parse_untrusted,
@@ -25,7 +26,6 @@ from eoffice.axis.xmlsig import (
     sign,
     signatures_in,
     text_at,
-    verify,
 )
 
 ARRIVED, REFUSED, ACCEPTED, ASSIGNED, IN_PROGRESS, COMPLETED = "01", "02", "03", "04", "05", "06"
@@ -153,20 +153,16 @@ def read_notice(root: etree._Element) -> StatusNotice:
     return notice
 
 
-def parse_notice(body: bytes, *, max_bytes: int, trusted_certificate) -> tuple[StatusNotice, str]:
-    """(the notice, how its signature was verified) from arriving bytes, or PackageRefused.
+def parse_notice(
+    body: bytes, *, max_bytes: int, trusted_certificate, accept_sha1: bool = True
+) -> tuple[StatusNotice, Verified | None]:
+    """(the notice, its verified signature or None when unsigned) from arriving bytes, or PackageRefused.
 
     A notice may come unsigned, as the samples do: the axis has authenticated the sending system.
     A signature that is there must verify.
     """
     root = parse_untrusted(body, what="status", max_bytes=max_bytes)
     if not signatures_in(root):
-        return read_notice(root), "unsigned"
-    claimed = text_at(root.find(HEADER_PATH), "MessageHeader/From/OrganId")
-    signed, verified_with = verify(
-        body, root, HEADER_PATH, "edXMLHeader", trusted_certificate(claimed) if claimed else None
-    )
-    notice = read_notice(signed)
-    if notice.from_id != claimed:
-        raise PackageRefused("From.OrganId", "differs from what the signature covers")
-    return notice, verified_with
+        return read_notice(root), None
+    verified = verify_signed(body, root, trusted_certificate, accept_sha1)
+    return read_notice(verified.signed), verified

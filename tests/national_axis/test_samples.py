@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from national_axis.edxml import HEADER_PATH
 from national_axis.notices import read_status
-from national_axis.xmlsafe import parse_untrusted
+from national_axis.xmlsafe import NS, parse_untrusted, verify_enveloped
+from tests.fixtures.edxml import PROFILES, SDK_PROFILE, resign
 from tests.fixtures.vdxp_samples import (
     AGENCY_G22,
     AGENCY_H41,
@@ -23,3 +25,27 @@ def test_every_status_sample_parses_to_its_code_sender_addressee_and_document(na
     assert (notice.code, notice.from_organ_id, notice.addressee_id) == (code, sender, addressee)
     assert notice.document_id == SAMPLE_DOCUMENT_ID
     assert (notice.original_sender_id, notice.recipient_id) == (AGENCY_G22, AGENCY_H41)
+
+
+@pytest.mark.parametrize("profile", [*PROFILES, SDK_PROFILE], ids=lambda profile: profile.name)
+def test_a_document_sample_re_signed_in_every_profile_verifies_against_the_registered_certificate(
+    profile, identities
+):
+    body = resign(read_sample("edoc_update.edxml"), identities[0], profile)
+    root = parse_untrusted(body, "package")
+
+    problems, signed = verify_enveloped(body, root, HEADER_PATH, "edXMLHeader", identities[0].certificate_pem)
+
+    assert problems == []
+    assert signed.findtext(f".//{{{NS}}}CodeNumber") == "7816"
+    forged, _ = verify_enveloped(body, root, HEADER_PATH, "edXMLHeader", identities[2].certificate_pem)
+    assert "certificate registered for the sending system" in forged[0]["problem"]
+    tampered = body.replace(b"<edXML:CodeNumber>7816<", b"<edXML:CodeNumber>7817<", 1)
+    changed, _ = verify_enveloped(
+        tampered,
+        parse_untrusted(tampered, "package"),
+        HEADER_PATH,
+        "edXMLHeader",
+        identities[0].certificate_pem,
+    )
+    assert "changed after signing" in changed[0]["problem"]
