@@ -7,6 +7,7 @@ import binascii
 import hmac
 import re
 from copy import deepcopy
+from datetime import UTC, datetime
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -197,6 +198,15 @@ def _base64(element: etree._Element | None) -> bytes | None:
         return None
 
 
+def _check_valid_now(certificate: x509.Certificate) -> None:
+    now = datetime.now(UTC)
+    if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+        start, end = certificate.not_valid_before_utc, certificate.not_valid_after_utc
+        raise ValueError(
+            f"it is not valid now (valid from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC)"
+        )
+
+
 def verify_enveloped(
     body: bytes, root: etree._Element, parent_path: str, parent_name: str, certificate_pem: str
 ) -> tuple[list[dict[str, str]], etree._Element | None]:
@@ -236,10 +246,12 @@ def verify_enveloped(
     if value is None:
         return [problem(field, "the SignatureValue is missing or not base64")], None
     try:
-        public_key = load_certificate(certificate_pem).public_key()
+        certificate = load_certificate(certificate_pem)
+        _check_valid_now(certificate)
     except ValueError as exc:
         text = f"the registered certificate of the sending system is not usable: {exc}"
         return [problem(field, text)], None
+    public_key = certificate.public_key()
     signed_info = _c14n(signature.find(f"{{{ns}}}SignedInfo"), profile["signed_info_exclusive"])
     try:
         public_key.verify(value, signed_info, padding.PKCS1v15(), profile["hash"]())

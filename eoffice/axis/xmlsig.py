@@ -16,6 +16,7 @@ import textwrap
 import unicodedata
 from copy import deepcopy
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -298,9 +299,16 @@ def verify(
     if certificate is None:
         raise _refuse("KeyInfo › X509Data › X509Certificate is missing")
     try:
-        public_key = x509.load_pem_x509_certificate(certificate.encode("ascii")).public_key()
+        loaded = x509.load_pem_x509_certificate(certificate.encode("ascii"))
     except ValueError as exc:
         raise _refuse(f"the certificate cannot be read: {exc}") from None
+    now = datetime.now(UTC)
+    if not loaded.not_valid_before_utc <= now <= loaded.not_valid_after_utc:
+        start, end = loaded.not_valid_before_utc, loaded.not_valid_after_utc
+        raise _refuse(
+            f"the certificate is not valid now (valid {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC)"
+        )
+    public_key = loaded.public_key()
     if not isinstance(public_key, rsa.RSAPublicKey):
         raise _refuse("the certificate does not carry an RSA key")
     signed_info = signature.find(f"{{{ns}}}SignedInfo")

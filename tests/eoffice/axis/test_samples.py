@@ -150,3 +150,11 @@ def test_the_samples_own_placeholder_signatures_do_not_verify():
     with pytest.raises(PackageRefused) as refused:
         verify(body, root, HEADER_PATH, "edXMLHeader", None)
     assert refused.value.field == "Signature"
+
+
+def test_a_sample_signed_under_an_expired_certificate_is_refused():
+    expired = make_identity("Hết hạn", valid_days=-0.5)  # valid from yesterday until twelve hours ago
+    body = resign(read_sample("edoc_new.edxml"), expired, SDK_PROFILE)
+
+    with pytest.raises(PackageRefused, match="the certificate is not valid now"):
+        _verify(body, expired.certificate_pem)
