@@ -331,6 +331,12 @@ class Settings:
     axis_max_package_bytes: int = _setting(
         50 * 1024 * 1024, _parse_int(1024), "Largest edXML package sent or accepted, bytes."
     )
+    axis_accept_sha1: bool = _setting(
+        True,
+        _parse_bool,
+        "Accept arriving axis packages and notices signed with RSA-SHA1 or a SHA-1 digest, as real systems "
+        "still send them (the document's trace says so); false refuses them with status 02.",
+    )
     axis_max_attempts: int = _setting(
         20, _parse_int(1, 1000), "Send attempts before a temporarily failing axis send is given up."
     )

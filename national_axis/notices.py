@@ -22,45 +22,51 @@ STATUS_CODES = {
     "16": "recall/update refused",
 }
 RECALL_REQUESTED = "13"
-HEADER_PATH = q("Header")
+HEADER_PATH = q("edXMLEnvelope", "edXMLHeader")
 VIETNAM = timezone(timedelta(hours=7))
 
 
 @dataclass(frozen=True)
 class StatusNotice:
-    original_sender_id: str  # ResponseFor › OrganId
-    document_id: str  # ResponseFor › DocumentId
     from_organ_id: str
-    to_organ_id: str | None
+    addressee_id: str  # ResponseFor › OrganId: the agency the notice goes to
+    document_id: str  # ResponseFor › DocumentId: the original document
     code: str
     description: str
     timestamp: datetime  # UTC
 
     @property
-    def addressee_id(self) -> str:
-        return self.to_organ_id or self.original_sender_id
+    def original_sender_id(self) -> str:
+        """Who sent the document: the one asking for a recall (13); every other code goes to it."""
+        return self.from_organ_id if self.code == RECALL_REQUESTED else self.addressee_id
+
+    @property
+    def recipient_id(self) -> str:
+        return self.addressee_id if self.code == RECALL_REQUESTED else self.from_organ_id
 
 
 def read_status(root: etree._Element) -> tuple[StatusNotice | None, list[dict[str, str]]]:
+    """A notice as the SDK samples shape it: edXML › edXMLEnvelope › edXMLHeader › MessageHeader."""
     check = Checker()
-    if root.tag != f"{{{NS}}}Status":
-        check.add("Status", f"the root element must be Status in namespace {NS}, not {root.tag}")
+    if root.tag != f"{{{NS}}}edXML":
+        check.add("edXML", f"the root element must be edXML in namespace {NS}, not {root.tag}")
         return None, check.problems
-    header = root.find(q("Header"))
+    header = root.find(q("edXMLEnvelope", "edXMLHeader", "MessageHeader"))
     if header is None:
-        check.add("Header", "Status › Header is missing")
+        check.add("MessageHeader", "edXMLEnvelope › edXMLHeader › MessageHeader is missing")
         return None, check.problems
-    original_sender = text_at(header, "ResponseFor/OrganId")
-    check.organ_id("ResponseFor.OrganId", original_sender)
+    addressee = text_at(header, "ResponseFor/OrganId")
+    check.organ_id("ResponseFor.OrganId", addressee)
     document_id = text_at(header, "ResponseFor/DocumentId")
     if check.required("ResponseFor.DocumentId", document_id):
         check.text("ResponseFor.DocumentId", document_id, 100)
+    if len(header.findall(q("From"))) != 1:
+        check.add("From", f"exactly one From expected, found {len(header.findall(q('From')))}")
     from_id = text_at(header, "From/OrganId")
     check.organ_id("From.OrganId", from_id)
     check.text("From.OrganName", text_at(header, "From/OrganName"), 200)
-    to_id = text_at(header, "To/OrganId")
-    if header.find(q("To")) is not None:
-        check.organ_id("To.OrganId", to_id)
+    if from_id and from_id == addressee:
+        check.add("ResponseFor.OrganId", "names the sender of the notice itself")
     code = text_at(header, "StatusCode")
     if check.required("StatusCode", code) and code not in STATUS_CODES:
         check.add("StatusCode", f"{code!r} is not one of {', '.join(STATUS_CODES)}")
@@ -75,4 +81,4 @@ def read_status(root: etree._Element) -> tuple[StatusNotice | None, list[dict[st
             check.add("Timestamp", f"{stamp!r} is not yyyy/MM/dd HH:mm:ss (Vietnam time)")
     if check.problems:
         return None, check.problems
-    return StatusNotice(original_sender, document_id, from_id, to_id, code, description, timestamp), []
+    return StatusNotice(from_id, addressee, document_id, code, description, timestamp), []

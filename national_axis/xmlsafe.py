@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hmac
 import re
+from copy import deepcopy
+from datetime import UTC, datetime
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
-from signxml import DigestAlgorithm, SignatureConfiguration, SignatureMethod, XMLVerifier
-from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidSignature, SignXMLException
 
 from national_axis.errors import problem
 
@@ -16,15 +21,19 @@ NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 DS = "http://www.w3.org/2000/09/xmldsig#"
 ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
-RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
-SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
-
-_VERIFY_CONFIG = SignatureConfiguration(
-    location=".//",
-    expect_references=1,
-    signature_methods=frozenset({SignatureMethod.RSA_SHA256}),
-    digest_algorithms=frozenset({DigestAlgorithm.SHA256}),
-)
+C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+# How the SDK samples name exclusive C14N (not the standard's URI): taken for what it means.
+EXC_C14N_AS_THE_SDK_WRITES = "http://www.w3.org/TR/xml-exc-c14n#"
+# Algorithm URI -> exclusive?
+CANONICALIZATIONS = {C14N: False, EXC_C14N: True, EXC_C14N_AS_THE_SDK_WRITES: True}
+SIGNATURE_METHODS = {
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256": hashes.SHA256,
+    "http://www.w3.org/2000/09/xmldsig#rsa-sha1": hashes.SHA1,
+}
+DIGESTS = {
+    "http://www.w3.org/2001/04/xmlenc#sha256": hashes.SHA256,
+    "http://www.w3.org/2000/09/xmldsig#sha1": hashes.SHA1,
+}
 _DECLARATIONS = (b"DOCTYPE", b"ENTITY", b"ELEMENT", b"ATTLIST", b"NOTATION")
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']""")
 
@@ -98,27 +107,104 @@ def load_certificate(pem: str) -> x509.Certificate:
     return certificate
 
 
-def _signature_shape_problems(signature: etree._Element) -> list[str]:
-    """What the contract pins about the signature: one whole-document reference, the algorithms, the cert."""
+def signatures_in(root: etree._Element) -> list[etree._Element]:
+    """Every Signature: in the xmldsig namespace, or written without a prefix in edXML's default one."""
+    return list(root.iter(f"{{{DS}}}Signature", f"{{{NS}}}Signature"))
+
+
+def has_signature(root: etree._Element) -> bool:
+    return bool(signatures_in(root))
+
+
+def _algorithm(element: etree._Element | None) -> str | None:
+    return None if element is None else element.get("Algorithm")
+
+
+def _signature_profile(signature: etree._Element) -> tuple[list[str], dict]:
+    """(problems, the profile) of a signature as real systems make them (docs/axis-protocol.md)."""
+    ns = etree.QName(signature).namespace
+
+    def at(parent: etree._Element, path: str) -> list[etree._Element]:
+        return parent.findall("/".join(f"{{{ns}}}{name}" for name in path.split("/")))
+
     found: list[str] = []
-    references = signature.findall(f"{{{DS}}}SignedInfo/{{{DS}}}Reference")
-    if len(references) != 1:
-        return [f"exactly one ds:Reference expected, found {len(references)}"]
+    references = at(signature, "SignedInfo/Reference")
+    if len(at(signature, "SignedInfo")) != 1 or len(references) != 1:
+        return [f"exactly one SignedInfo with one Reference expected, found {len(references)} references"], {}
     reference = references[0]
     if reference.get("URI") != "":
-        found.append(f'the ds:Reference must have URI="" (the whole package), not {reference.get("URI")!r}')
-    transforms = [t.get("Algorithm") for t in reference.findall(f"{{{DS}}}Transforms/{{{DS}}}Transform")]
-    if transforms != [ENVELOPED, EXC_C14N]:
-        found.append(f"transforms must be enveloped-signature then exclusive C14N, got {transforms}")
-    digest = reference.find(f"{{{DS}}}DigestMethod")
-    if digest is None or digest.get("Algorithm") != SHA256:
-        found.append("digest method must be SHA-256")
-    method = signature.find(f"{{{DS}}}SignedInfo/{{{DS}}}SignatureMethod")
-    if method is None or method.get("Algorithm") != RSA_SHA256:
-        found.append("signature method must be RSA-SHA256")
-    if signature.find(f"{{{DS}}}KeyInfo/{{{DS}}}X509Data/{{{DS}}}X509Certificate") is None:
-        found.append("KeyInfo › X509Data › X509Certificate (the signer's certificate) is missing")
-    return found
+        found.append(f'the Reference must have URI="" (the whole package), not {reference.get("URI")!r}')
+    transforms = [_algorithm(t) for t in at(reference, "Transforms/Transform")]
+    if (
+        not transforms
+        or transforms[0] != ENVELOPED
+        or len(transforms) > 2
+        or (len(transforms) == 2 and transforms[1] not in CANONICALIZATIONS)
+    ):
+        found.append(
+            f"transforms must be enveloped-signature, then exclusive or inclusive C14N; got {transforms}"
+        )
+    signed_info_c14n = _algorithm(next(iter(at(signature, "SignedInfo/CanonicalizationMethod")), None))
+    if signed_info_c14n not in CANONICALIZATIONS:
+        found.append(f"the CanonicalizationMethod {signed_info_c14n!r} is not exclusive or inclusive C14N")
+    method = _algorithm(next(iter(at(signature, "SignedInfo/SignatureMethod")), None))
+    if method not in SIGNATURE_METHODS:
+        found.append(f"signature method {method!r} is not RSA-SHA256 or RSA-SHA1")
+    digest = _algorithm(next(iter(at(reference, "DigestMethod")), None))
+    if digest not in DIGESTS:
+        found.append(f"digest method {digest!r} is not SHA-256 or SHA-1")
+    if found:
+        return found, {}
+    return [], {
+        "ns": ns,
+        "reference": reference,
+        "signed_info_exclusive": CANONICALIZATIONS[signed_info_c14n],
+        # Without a C14N transform the enveloped node-set is serialised by inclusive C14N.
+        "content_exclusive": CANONICALIZATIONS[transforms[1]] if len(transforms) == 2 else False,
+        "hash": SIGNATURE_METHODS[method],
+        "digest": DIGESTS[digest],
+    }
+
+
+def _without(root: etree._Element, signature: etree._Element) -> etree._Element:
+    """A copy of the document without the signature element; the text after it stays in place."""
+    positions = []
+    element = signature
+    while element is not root:
+        positions.append(element.getparent().index(element))
+        element = element.getparent()
+    copy = deepcopy(root)
+    found = copy
+    for position in reversed(positions):
+        found = found[position]
+    parent, previous = found.getparent(), found.getprevious()
+    if found.tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + found.tail
+        else:
+            parent.text = (parent.text or "") + found.tail
+    parent.remove(found)
+    return copy
+
+
+def _c14n(element: etree._Element, exclusive: bool) -> bytes:
+    return etree.tostring(element, method="c14n", exclusive=exclusive, with_comments=False)
+
+
+def _base64(element: etree._Element | None) -> bytes | None:
+    try:
+        return base64.b64decode("".join((element.text or "").split()), validate=True)
+    except (AttributeError, binascii.Error, ValueError):
+        return None
+
+
+def _check_valid_now(certificate: x509.Certificate) -> None:
+    now = datetime.now(UTC)
+    if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+        start, end = certificate.not_valid_before_utc, certificate.not_valid_after_utc
+        raise ValueError(
+            f"it is not valid now (valid from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC)"
+        )
 
 
 def verify_enveloped(
@@ -126,41 +212,51 @@ def verify_enveloped(
 ) -> tuple[list[dict[str, str]], etree._Element | None]:
     """(problems, the signed content) of the one signature, the last child of the element at parent_path.
 
-    The signature is checked against certificate_pem, the certificate registered for the sending
-    system, whatever KeyInfo carries. The signed content is what the signature covers (the whole
-    document minus the signature), re-parsed from its canonical form: read data only from it.
+    The profiles real systems use are accepted: Signature in the xmldsig namespace or unprefixed in
+    the default (edXML) namespace, RSA-SHA256 or RSA-SHA1, exclusive or inclusive C14N, one
+    Reference URI="" with the enveloped-signature transform. The signature is checked against
+    certificate_pem, the certificate registered for the sending system, whatever KeyInfo carries.
+    The signed content is the document minus the signature, re-parsed from what was digested:
+    read data only from it.
     """
     field = "Signature"
-    signatures = root.findall(f".//{{{DS}}}Signature")
+    signatures = signatures_in(root)
     if not signatures:
-        text = f"unsigned: no ds:Signature (expected as the last child of {parent_name})"
+        text = f"unsigned: no Signature (expected as the last child of {parent_name})"
         return [problem(field, text)], None
     if len(signatures) > 1:
-        return [problem(field, f"exactly one ds:Signature expected, found {len(signatures)}")], None
+        return [problem(field, f"exactly one Signature expected, found {len(signatures)}")], None
     signature = signatures[0]
     parent = root.find(parent_path) if parent_path else root
     if parent is None or signature.getparent() is not parent:
-        return [problem(field, f"the ds:Signature must be a child of {parent_name}")], None
+        return [problem(field, f"the Signature must be a child of {parent_name}")], None
     if list(parent.iterchildren(tag=etree.Element))[-1] is not signature:
-        return [problem(field, f"the ds:Signature must be the last child of {parent_name}")], None
-    shape = _signature_shape_problems(signature)
+        return [problem(field, f"the Signature must be the last child of {parent_name}")], None
+    shape, profile = _signature_profile(signature)
     if shape:
         return [problem(field, text) for text in shape], None
-    try:
-        result = XMLVerifier().verify(
-            body, x509_cert=certificate_pem, parser=hardened_parser(), expect_config=_VERIFY_CONFIG
-        )
-    except InvalidDigest:
+    ns = profile["ns"]
+    content = _c14n(_without(root, signature), profile["content_exclusive"])
+    expected = _base64(profile["reference"].find(f"{{{ns}}}DigestValue"))
+    digest = hashes.Hash(profile["digest"]())
+    digest.update(content)
+    if expected is None or not hmac.compare_digest(digest.finalize(), expected):
         return [problem(field, "the content was changed after signing (digest mismatch)")], None
-    except InvalidCertificate as exc:
+    value = _base64(signature.find(f"{{{ns}}}SignatureValue"))
+    if value is None:
+        return [problem(field, "the SignatureValue is missing or not base64")], None
+    try:
+        certificate = load_certificate(certificate_pem)
+        _check_valid_now(certificate)
+    except ValueError as exc:
         text = f"the registered certificate of the sending system is not usable: {exc}"
         return [problem(field, text)], None
+    public_key = certificate.public_key()
+    signed_info = _c14n(signature.find(f"{{{ns}}}SignedInfo"), profile["signed_info_exclusive"])
+    try:
+        public_key.verify(value, signed_info, padding.PKCS1v15(), profile["hash"]())
     except InvalidSignature:
         return [
             problem(field, "does not verify against the certificate registered for the sending system")
         ], None
-    except (SignXMLException, ValueError, etree.XMLSyntaxError) as exc:
-        return [problem(field, f"cannot be verified: {exc}")], None
-    if result.signed_xml is None:
-        return [problem(field, "the signed content is not XML")], None
-    return [], result.signed_xml
+    return [], etree.fromstring(content, parser=hardened_parser())

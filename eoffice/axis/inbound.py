@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from eoffice.axis.client import AxisClient, Refused, TemporaryFailure, TooLarge
 from eoffice.axis.connector import Connector
 from eoffice.axis.models import AxisReceipt, ReceiptOutcome
 from eoffice.axis.package import EdocPackage, document_id_in, parse_package
-from eoffice.axis.xmlsig import PackageRefused
+from eoffice.axis.xmlsig import PackageRefused, Verified
 from eoffice.db import savepoint, utcnow
 from eoffice.documents import operations
 from eoffice.documents.models import Channel, Direction, Document, Status
@@ -31,7 +32,39 @@ from eoffice.extensions import db
 log = logging.getLogger(__name__)
 
 
-def inbound_record(package: EdocPackage, agency_id: str) -> operations.InboundRecord:
+def arrival_details(package: EdocPackage, verified: Verified | None) -> dict[str, Any]:
+    """What the document's first trace entry keeps of the package: the header fields our document has
+    no column for, how it was signed, and what was accepted although the standard says otherwise."""
+    warnings = list(package.warnings)
+    if verified is not None and verified.uses_sha1:
+        warnings.append({"code": "sha1_signature", "message": f"signed with SHA-1 ({verified.profile})"})
+    header = {
+        "document_id": package.document_id,
+        "sender": {key: value for key, value in asdict(package.sender).items() if value},
+        "place": package.place,
+        "content": package.content,
+        "signer_competence": package.signer_competence,
+        "to_places": package.to_places,
+        "steering_type": package.steering_type,
+        "sphere_of_promulgation": package.sphere_of_promulgation,
+        "typer_notation": package.typer_notation,
+        "promulgation_amount": package.promulgation_amount,
+        "direction": package.direction,
+        "appendixes": package.appendixes,
+    }
+    details: dict[str, Any] = {
+        "axis_header": {key: value for key, value in header.items() if value not in (None, [])}
+    }
+    if verified is not None:
+        details["signature"] = verified.profile
+    if warnings:
+        details["axis_warnings"] = warnings
+    return details
+
+
+def inbound_record(
+    package: EdocPackage, agency_id: str, verified: Verified | None = None
+) -> operations.InboundRecord:
     """The package as the intake pipeline takes any arrival: metadata by the contract's names, files."""
     metadata = {
         "issuer_id": package.sender.organ_id,
@@ -53,6 +86,7 @@ def inbound_record(package: EdocPackage, agency_id: str) -> operations.InboundRe
         files=[operations.IncomingFile(file.name, io.BytesIO(file.content)) for file in package.files],
         channel=Channel.AXIS,
         source_reference=package.document_id,
+        details=arrival_details(package, verified),
     )
 
 
@@ -116,10 +150,11 @@ def refuse_package(item: dict[str, Any], document_id: str | None, reason: str) -
 def import_package(connector: Connector, item: dict[str, Any], body: bytes) -> None:
     agency_id = item["to"]
     try:
-        package, verified_with = parse_package(
+        package, verified = parse_package(
             body,
             max_bytes=connector.settings.axis_max_package_bytes,
             trusted_certificate=connector.trusted_certificate,
+            accept_sha1=connector.settings.axis_accept_sha1,
         )
         if agency_id not in {organ.organ_id for organ in package.recipients}:
             raise PackageRefused("To", f"the package is not addressed to {agency_id}")
@@ -128,7 +163,7 @@ def import_package(connector: Connector, item: dict[str, Any], body: bytes) -> N
     except PackageRefused as refused:
         refuse_package(item, document_id_in(body), f"{refused.field}: {refused.reason}")
         return
-    inbound = inbound_record(package, agency_id)
+    inbound = inbound_record(package, agency_id, verified)
     try:
         with operations.commit_or_discard():
             earlier = db.session.scalar(
@@ -140,7 +175,8 @@ def import_package(connector: Connector, item: dict[str, Any], body: bytes) -> N
                 item,
                 outcome=ReceiptOutcome.DUPLICATE if earlier else ReceiptOutcome.IMPORTED,
                 edxml_document_id=package.document_id,
-                detail=f"signature verified with the {verified_with.replace('_', ' ')}",
+                detail=f"signature ({verified.profile}) verified with the "
+                f"{verified.verified_with.replace('_', ' ')}",
             )
             if receipt is not None:
                 document, _warnings = operations.receive_incoming(inbound)
@@ -154,10 +190,11 @@ def import_package(connector: Connector, item: dict[str, Any], body: bytes) -> N
 
 def apply_notice(connector: Connector, item: dict[str, Any], body: bytes) -> None:
     try:
-        notice, _verified_with = notices.parse_notice(
+        notice, _verified = notices.parse_notice(
             body,
             max_bytes=connector.settings.axis_max_package_bytes,
             trusted_certificate=connector.trusted_certificate,
+            accept_sha1=connector.settings.axis_accept_sha1,
         )
     except PackageRefused as refused:
         # A notice cannot be answered with a notice: kept with the reason, and acknowledged.

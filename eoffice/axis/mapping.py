@@ -1,12 +1,14 @@
 """Between our document fields and edXML's: document types, urgency, dates and timestamps.
 
-TypeDetail numbers the types in the order Article 7 of Decree 30/2020 lists them (nghị quyết 1 …
-công văn 18 … thư công 29), which is how the published sample numbers công văn (18). Type is 1
-(administrative document) for all of them: DOMAIN.md pins no other value.
+A document type is identified by its TypeName, as real senders write it ("Công văn", "Quyết định",
+"Giấy uỷ quyền" with either placement of the tone mark); TypeDetail is 0 (normal) and Type 1
+(administrative document), as the SDK samples send them. A name that is not one of Decree 30's types
+is kept as the name.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, date, datetime
 
 from eoffice.documents.clock import VIETNAM
@@ -14,13 +16,17 @@ from eoffice.documents.document_types import DOCUMENT_TYPES, normalize_type
 from eoffice.documents.models import Urgency
 
 ADMINISTRATIVE_TYPE = "1"
-TYPE_DETAIL_ORDER = (
-    "NQ", "QĐ", "CT", "QC", "QyĐ", "TC", "TB", "HD", "CTr", "KH", "PA", "ĐA", "DA", "BC", "BB", "TTr",
-    "HĐ", "CV", "CĐ", "BGN", "BTT", "GUQ", "GM", "GGT", "GNP", "PG", "PC", "PB", "THC",
-)  # fmt: skip
-TYPE_DETAILS = {code: index for index, code in enumerate(TYPE_DETAIL_ORDER, start=1)}
-_BY_DETAIL = {str(index): code for code, index in TYPE_DETAILS.items()}
-_BY_NAME = {name.casefold(): code for code, name in DOCUMENT_TYPES.items()}
+NORMAL_TYPE_DETAIL = "0"
+# The five tone marks: "uỷ" and "ủy", "oà" and "òa" are the same word written two ways.
+_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+
+
+def _name_key(name: str) -> str:
+    decomposed = unicodedata.normalize("NFD", name.casefold())
+    return " ".join("".join(c for c in decomposed if c not in _TONE_MARKS).split())
+
+
+_BY_NAME = {_name_key(name): code for code, name in DOCUMENT_TYPES.items()}
 
 # Priority: 0 thường, 1 khẩn, 2 thượng khẩn, 3 hỏa tốc, 4 hỏa tốc hẹn giờ (kept as hỏa tốc here).
 PRIORITIES = {Urgency.NORMAL: 0, Urgency.URGENT: 1, Urgency.VERY_URGENT: 2, Urgency.FLASH: 3}
@@ -30,27 +36,23 @@ DATE_FORMAT = "%Y/%m/%d"
 TIMESTAMP_FORMAT = "%Y/%m/%d %H:%M:%S"
 
 
-def document_type_fields(code: str) -> dict[str, str]:
-    """Type, TypeDetail and TypeName of one of our document type codes."""
+def document_type_fields(document_type: str) -> dict[str, str]:
+    """Type, TypeDetail and TypeName of one of our document types (a code, or a name kept as received)."""
     return {
         "Type": ADMINISTRATIVE_TYPE,
-        "TypeDetail": str(TYPE_DETAILS[code]),
-        "TypeName": DOCUMENT_TYPES[code],
+        "TypeDetail": NORMAL_TYPE_DETAIL,
+        "TypeName": DOCUMENT_TYPES.get(document_type, document_type),
     }
 
 
-def document_type_code(type_detail: str | None, type_name: str | None) -> str | None:
-    """Our code for an arriving DocumentType: by TypeDetail, else by TypeName; None when neither is known."""
-    if type_detail and type_detail.strip() in _BY_DETAIL:
-        return _BY_DETAIL[type_detail.strip()]
-    if type_name:
-        by_name = _BY_NAME.get(normalize_type(type_name).casefold())
-        if by_name:
-            return by_name
-        code = normalize_type(type_name)
-        if code in DOCUMENT_TYPES:
-            return code
-    return None
+def document_type_of(type_name: str) -> str:
+    """Our code for an arriving TypeName (or our own abbreviation); an unknown name is kept as it is."""
+    name = " ".join(unicodedata.normalize("NFC", type_name).split())
+    by_name = _BY_NAME.get(_name_key(name))
+    if by_name:
+        return by_name
+    code = normalize_type(name)
+    return code if code in DOCUMENT_TYPES else name
 
 
 def priority(urgency: str) -> int:

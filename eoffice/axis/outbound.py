@@ -216,19 +216,20 @@ def package_of(send: AxisSend) -> EdocPackage:
 
 def notice_of(send: AxisSend) -> notices.StatusNotice:
     agency = db.session.get(Agency, send.agency_id)
+    parent = db.session.get(Agency, agency.parent_id) if agency and agency.parent_id else None
     description = send.description
     if description is None:
         number = send.document.arrival_number if send.document else None
         description = describe(send.status_code) + (f" số {number}" if number else "")
     return notices.StatusNotice(
-        original_sender_id=send.original_sender_id,
+        sender=Organ(
+            send.agency_id, agency.name if agency else send.agency_id, parent.name if parent else None
+        ),
+        # A recall goes to the recipient; a recipient's notice to the original sender.
+        addressee_id=send.to_organ_id,
         code=send.reference_code or "",
         promulgation_date=send.promulgation_date,
         document_id=send.edxml_document_id,
-        from_id=send.agency_id,
-        from_name=agency.name if agency else send.agency_id,
-        # A recall names the recipient; a recipient's notice goes to the original sender.
-        to_id=send.to_organ_id,
         status_code=send.status_code,
         description=description,
         timestamp=send.event_at,

@@ -21,6 +21,7 @@ from eoffice.axis.xmlsig import (
     NS,
     NSMAP,
     PackageRefused,
+    Verified,
     add,
     add_signature_placeholder,
     nfc,
@@ -42,9 +43,47 @@ ATTACHMENT_DESCRIPTION = "Tài liệu kèm theo"
 
 @dataclass(frozen=True)
 class Organ:
+    """An agency as From and To carry it (the full organ block of the samples)."""
+
     organ_id: str
     name: str
     in_charge: str | None = None
+    address: str | None = None
+    email: str | None = None
+    telephone: str | None = None
+    fax: str | None = None
+    website: str | None = None
+
+
+# Organ's optional fields and their edXML names, in the order the samples write them.
+ORGAN_DETAILS = (
+    ("address", "OrganAdd"),
+    ("email", "Email"),
+    ("telephone", "Telephone"),
+    ("fax", "Fax"),
+    ("website", "Website"),
+)
+
+
+def add_organ(parent: etree._Element, name: str, organ: Organ) -> etree._Element:
+    """From or To: OrganId, OrganizationInCharge, OrganName, then the contact fields that are known."""
+    element = add(parent, name)
+    add(element, "OrganId", organ.organ_id)
+    add(element, "OrganizationInCharge", organ.in_charge or organ.name)
+    add(element, "OrganName", organ.name)
+    for attribute, tag in ORGAN_DETAILS:
+        _add_optional(element, tag, getattr(organ, attribute))
+    return element
+
+
+def read_organ(element: etree._Element, field_name: str) -> Organ:
+    """An organ block; its OrganId must have the identifier's shape."""
+    return Organ(
+        checked_organ_id(text_at(element, "OrganId"), f"{field_name}.OrganId"),
+        text_at(element, "OrganName") or "",
+        text_at(element, "OrganizationInCharge") or None,
+        **{attribute: text_at(element, tag) or None for attribute, tag in ORGAN_DETAILS},
+    )
 
 
 @dataclass(frozen=True)
@@ -75,8 +114,20 @@ class EdocPackage:
     to_places: list[str] = field(default_factory=list)
     business_doc_type: int = 0
     steering_type: int = 1
+    content: str | None = None
+    # OtherInfo besides Priority and PageAmount.
+    sphere_of_promulgation: str | None = None
+    typer_notation: str | None = None
+    promulgation_amount: int | None = None
+    direction: bool | None = None
+    appendixes: list[str] = field(default_factory=list)
     # (OrganId, moment) of each system the package passed, oldest first.
     traces: list[tuple[str, datetime]] = field(default_factory=list)
+    # The DocumentId as an arriving package wrote it, when it is not From + date + Code: it still
+    # names the document (deduplication and status notices key on it).
+    written_document_id: str | None = field(default=None, compare=False)
+    # What was accepted but is not as the standard says ({"code", "message"}), for the trace.
+    warnings: list[dict[str, str]] = field(default_factory=list, compare=False)
 
     @property
     def code(self) -> str:
@@ -86,6 +137,10 @@ class EdocPackage:
     @property
     def document_id(self) -> str:
         """`<sender OrganId>,<yyyy/MM/dd>,<number>/<notation>`: the sender's identification of it."""
+        return self.written_document_id or self.standard_document_id
+
+    @property
+    def standard_document_id(self) -> str:
         return f"{self.sender.organ_id},{mapping.format_date(self.issued_date)},{self.code}"
 
 
@@ -96,14 +151,9 @@ def _add_optional(parent: etree._Element, name: str, value) -> None:
 
 def _message_header(header: etree._Element, package: EdocPackage) -> None:
     message = add(header, "MessageHeader")
-    sender = add(message, "From")
-    add(sender, "OrganId", package.sender.organ_id)
-    add(sender, "OrganizationInCharge", package.sender.in_charge or package.sender.name)
-    add(sender, "OrganName", package.sender.name)
+    add_organ(message, "From", package.sender)
     for recipient in package.recipients:
-        to = add(message, "To")
-        add(to, "OrganId", recipient.organ_id)
-        add(to, "OrganName", recipient.name)
+        add_organ(message, "To", recipient)
     add(message, "DocumentId", package.document_id)
     code = add(message, "Code")
     add(code, "CodeNumber", f"{package.number:02d}" if package.number is not None else "")
@@ -115,6 +165,7 @@ def _message_header(header: etree._Element, package: EdocPackage) -> None:
     for name, value in mapping.document_type_fields(package.document_type).items():
         add(kind, name, value)
     add(message, "Subject", package.subject)
+    _add_optional(message, "Content", package.content)
     signer = add(message, "SignerInfo")
     add(signer, "Competence", package.signer_competence or "")
     add(signer, "Position", package.signer_position or "")
@@ -126,7 +177,16 @@ def _message_header(header: etree._Element, package: EdocPackage) -> None:
             add(places, "Place", place)
     other = add(message, "OtherInfo")
     add(other, "Priority", mapping.priority(package.urgency))
+    _add_optional(other, "SphereOfPromulgation", package.sphere_of_promulgation)
+    _add_optional(other, "TyperNotation", package.typer_notation)
+    _add_optional(other, "PromulgationAmount", package.promulgation_amount)
     _add_optional(other, "PageAmount", package.page_count)
+    if package.direction is not None:
+        add(other, "Direction", "true" if package.direction else "false")
+    if package.appendixes:
+        appendixes = add(other, "Appendixes")
+        for appendix in package.appendixes:
+            add(appendixes, "Appendix", appendix)
     if package.business_doc_type:
         add(other, "BusinessDocType", package.business_doc_type)
     add(message, "SteeringType", package.steering_type)
@@ -157,7 +217,7 @@ def build_package(package: EdocPackage, identity: Identity) -> bytes:
     return sign(root, identity)
 
 
-def _organ_id(value: str | None, field_name: str) -> str:
+def checked_organ_id(value: str | None, field_name: str) -> str:
     if not value:
         raise PackageRefused(field_name, "is required")
     if not ORGAN_ID.match(value):
@@ -238,7 +298,7 @@ def _files(root: etree._Element) -> list[PackageFile]:
 def _traces(header: etree._Element) -> list[tuple[str, datetime]]:
     traces = []
     for index, trace in enumerate(header.findall(q("TraceHeaderList", "TraceHeader"))):
-        organ_id = _organ_id(text_at(trace, "OrganId"), f"TraceHeader[{index}].OrganId")
+        organ_id = checked_organ_id(text_at(trace, "OrganId"), f"TraceHeader[{index}].OrganId")
         stamp = text_at(trace, "Timestamp") or ""
         try:
             traces.append((organ_id, mapping.parse_timestamp(stamp)))
@@ -260,29 +320,24 @@ def read_package(root: etree._Element) -> EdocPackage:
     senders = message.findall(q("From"))
     if len(senders) != 1:
         raise PackageRefused("From", f"exactly one From expected, found {len(senders)}")
-    sender = Organ(
-        _organ_id(text_at(senders[0], "OrganId"), "From.OrganId"),
-        text_at(senders[0], "OrganName") or "",
-        text_at(senders[0], "OrganizationInCharge") or None,
-    )
-    recipients = [
-        Organ(_organ_id(text_at(to, "OrganId"), f"To[{index}].OrganId"), text_at(to, "OrganName") or "")
-        for index, to in enumerate(message.findall(q("To")))
-    ]
+    sender = read_organ(senders[0], "From")
+    recipients = [read_organ(to, f"To[{index}]") for index, to in enumerate(message.findall(q("To")))]
     if not recipients:
         raise PackageRefused("To", "at least one To is required")
-    number_text = text_at(message, "Code/CodeNumber")
-    if number_text and not re.fullmatch(r"\d{1,9}", number_text):
-        raise PackageRefused("Code.CodeNumber", f"{number_text!r} is not a number")
-    type_detail, type_name = (
-        text_at(message, "DocumentType/TypeDetail"),
-        text_at(message, "DocumentType/TypeName"),
-    )
-    document_type = mapping.document_type_code(type_detail, type_name)
-    if document_type is None:
-        raise PackageRefused(
-            "DocumentType", f"unknown document type (TypeDetail {type_detail!r}, TypeName {type_name!r})"
+    warnings: list[dict[str, str]] = []
+    number_text = text_at(message, "Code/CodeNumber") or ""
+    notation = text_at(message, "Code/CodeNotation") or None
+    number = int(number_text) if re.fullmatch(r"\d{1,9}", number_text) else None
+    if number_text and number is None:
+        warnings.append(
+            {
+                "code": "code_number_not_a_number",
+                "message": f"CodeNumber {number_text!r} is not a number: kept in the code only",
+            }
         )
+    type_name = text_at(message, "DocumentType/TypeName")
+    if not type_name:
+        raise PackageRefused("DocumentType.TypeName", "is required: it names the document type")
     subject = text_at(message, "Subject")
     if not subject:
         raise PackageRefused("Subject", "is required")
@@ -292,15 +347,15 @@ def read_package(root: etree._Element) -> EdocPackage:
     package = EdocPackage(
         sender=sender,
         recipients=recipients,
-        document_type=document_type,
+        document_type=mapping.document_type_of(type_name),
         subject=subject,
         issued_date=_date(
             text_at(message, "PromulgationInfo/PromulgationDate"),
             "PromulgationInfo.PromulgationDate",
             required=True,
         ),
-        number=int(number_text) if number_text else None,
-        notation=text_at(message, "Code/CodeNotation") or None,
+        number=number,
+        notation=notation,
         files=_files(root),
         signer_name=text_at(message, "SignerInfo/FullName") or None,
         signer_position=text_at(message, "SignerInfo/Position") or None,
@@ -314,22 +369,56 @@ def read_package(root: etree._Element) -> EdocPackage:
         to_places=[
             nfc(p.text.strip()) for p in message.findall(q("ToPlaces", "Place")) if (p.text or "").strip()
         ],
-        business_doc_type=_small_int(
-            text_at(message, "OtherInfo/BusinessDocType"), "OtherInfo.BusinessDocType", range(4)
-        )
-        or 0,
-        steering_type=_small_int(text_at(message, "SteeringType"), "SteeringType", range(1, 4)) or 1,
+        business_doc_type=_or(
+            _small_int(text_at(message, "OtherInfo/BusinessDocType"), "OtherInfo.BusinessDocType", range(4)),
+            0,
+        ),
+        steering_type=_or(_small_int(text_at(message, "SteeringType"), "SteeringType", range(4)), 1),
+        content=text_at(message, "Content") or None,
+        sphere_of_promulgation=text_at(message, "OtherInfo/SphereOfPromulgation") or None,
+        typer_notation=text_at(message, "OtherInfo/TyperNotation") or None,
+        promulgation_amount=_small_int(
+            text_at(message, "OtherInfo/PromulgationAmount"), "OtherInfo.PromulgationAmount", range(10**9)
+        ),
+        direction=_boolean(text_at(message, "OtherInfo/Direction"), "OtherInfo.Direction"),
+        appendixes=[
+            nfc(a.text.strip())
+            for a in message.findall(q("OtherInfo", "Appendixes", "Appendix"))
+            if (a.text or "").strip()
+        ],
         traces=_traces(header),
+        warnings=warnings,
     )
     document_id = text_at(message, "DocumentId")
     if not document_id:
         raise PackageRefused("DocumentId", "is required")
-    if document_id != package.document_id:
-        raise PackageRefused(
-            "DocumentId",
-            f"{document_id!r} does not match From, PromulgationDate and Code ({package.document_id!r})",
+    if len(document_id) > 200:
+        raise PackageRefused("DocumentId", f"is {len(document_id)} characters long, at most 200 allowed")
+    written_code = f"{number_text}/{notation}" if number_text and notation else (number_text or notation)
+    standard = f"{sender.organ_id},{text_at(message, 'PromulgationInfo/PromulgationDate')},{written_code}"
+    if document_id != standard:
+        # Real senders write DocumentIds that do not follow the rule (the SDK's own samples do).
+        warnings.append(
+            {
+                "code": "document_id_mismatch",
+                "message": f"DocumentId {document_id!r} is not From, date and Code ({standard!r})",
+            }
         )
+    if document_id != package.standard_document_id:
+        package.written_document_id = document_id
     return package
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
+
+
+def _boolean(value: str | None, field_name: str) -> bool | None:
+    if not value:
+        return None
+    if value.lower() not in ("true", "false", "1", "0"):
+        raise PackageRefused(field_name, f"{value!r} is not true or false")
+    return value.lower() in ("true", "1")
 
 
 def sender_of(root: etree._Element) -> str | None:
@@ -337,20 +426,33 @@ def sender_of(root: etree._Element) -> str | None:
     return text_at(root.find(HEADER_PATH), "MessageHeader/From/OrganId")
 
 
-def parse_package(body: bytes, *, max_bytes: int, trusted_certificate) -> tuple[EdocPackage, str]:
-    """(the package, how its signature was verified) from arriving bytes, or PackageRefused.
+def verify_signed(body: bytes, root: etree._Element, trusted_certificate, accept_sha1: bool) -> Verified:
+    """The signature of a package or notice (last in edXMLHeader), checked against the certificate known
+    here for the sender it names, if any; then the sender named must be the one the signature covers."""
+    claimed = sender_of(root)
+    verified = verify(
+        body,
+        root,
+        HEADER_PATH,
+        "edXMLHeader",
+        trusted_certificate(claimed) if claimed else None,
+        accept_sha1=accept_sha1,
+    )
+    if sender_of(verified.signed) != claimed:
+        raise PackageRefused("From.OrganId", "differs from what the signature covers")
+    return verified
+
+
+def parse_package(
+    body: bytes, *, max_bytes: int, trusted_certificate, accept_sha1: bool = True
+) -> tuple[EdocPackage, Verified]:
+    """(the package, its verified signature) from arriving bytes, or PackageRefused.
 
     trusted_certificate(organ_id) gives the certificate known here for a sender, or None.
     """
     root = parse_untrusted(body, what="package", max_bytes=max_bytes)
-    claimed = sender_of(root)
-    signed, verified_with = verify(
-        body, root, HEADER_PATH, "edXMLHeader", trusted_certificate(claimed) if claimed else None
-    )
-    package = read_package(signed)
-    if package.sender.organ_id != claimed:
-        raise PackageRefused("From.OrganId", "differs from what the signature covers")
-    return package, verified_with
+    verified = verify_signed(body, root, trusted_certificate, accept_sha1)
+    return read_package(verified.signed), verified
 
 
 def document_id_in(body: bytes) -> str | None:

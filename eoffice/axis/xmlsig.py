@@ -1,20 +1,29 @@
 """edXML as XML: hardened parsing of what arrives, enveloped XML-DSig signing and verification.
 
 Parsing refuses a DOCTYPE, entity declarations and entity references before anything is read
-(no XXE, no entity expansion), and bodies other than UTF-8. Signatures follow
-docs/axis-protocol.md: one `Reference URI=""`, enveloped-signature then exclusive C14N,
-SHA-256, RSA-SHA256, the certificate in KeyInfo, the `ds:Signature` last in its header.
+(no XXE, no entity expansion), and bodies other than UTF-8. We sign as docs/axis-protocol.md says
+(RSA-SHA256, exclusive C14N); we verify the profiles real systems send (see `verify`).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import hmac
 import re
 import textwrap
 import unicodedata
+from copy import deepcopy
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
-from signxml import DigestAlgorithm, SignatureConfiguration, SignatureMethod, XMLSigner, XMLVerifier
-from signxml.exceptions import InvalidDigest, InvalidSignature, SignXMLException
+from signxml import DigestAlgorithm, SignatureMethod, XMLSigner
 
 from eoffice.axis.keys import Identity
 
@@ -22,16 +31,22 @@ NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 DS = "http://www.w3.org/2000/09/xmldsig#"
 ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
+C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+# How the SDK samples name exclusive C14N (not the standard's URI): taken for what it means.
+EXC_C14N_AS_THE_SDK_WRITES = "http://www.w3.org/TR/xml-exc-c14n#"
 RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+RSA_SHA1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
 SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
+SHA1 = "http://www.w3.org/2000/09/xmldsig#sha1"
 NSMAP = {"edXML": NS}
-
-_VERIFY_CONFIG = SignatureConfiguration(
-    location=".//",
-    expect_references=1,
-    signature_methods=frozenset({SignatureMethod.RSA_SHA256}),
-    digest_algorithms=frozenset({DigestAlgorithm.SHA256}),
-)
+# Algorithm URI -> exclusive?
+CANONICALIZATIONS = {C14N: False, EXC_C14N: True, EXC_C14N_AS_THE_SDK_WRITES: True}
+# Algorithm URI -> (hashlib name, cryptography hash, name said in a trace).
+SIGNATURE_METHODS = {
+    RSA_SHA256: ("sha256", hashes.SHA256, "RSA-SHA256"),
+    RSA_SHA1: ("sha1", hashes.SHA1, "RSA-SHA1"),
+}
+DIGESTS = {SHA256: ("sha256", hashes.SHA256, "SHA-256"), SHA1: ("sha1", hashes.SHA1, "SHA-1")}
 _DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)", re.IGNORECASE)
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']""")
 
@@ -128,8 +143,8 @@ def sign(root: etree._Element, identity: Identity) -> bytes:
     return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
 
 
-def _certificate_in_key_info(signature: etree._Element) -> str | None:
-    found = signature.find(f"{{{DS}}}KeyInfo/{{{DS}}}X509Data/{{{DS}}}X509Certificate")
+def _certificate_in_key_info(signature: etree._Element, ns: str) -> str | None:
+    found = signature.find(f"{{{ns}}}KeyInfo/{{{ns}}}X509Data/{{{ns}}}X509Certificate")
     if found is None or not (found.text or "").strip():
         return None
     body = "".join(found.text.split())
@@ -138,63 +153,179 @@ def _certificate_in_key_info(signature: etree._Element) -> str | None:
     )
 
 
-def _shape_problem(signature: etree._Element) -> str | None:
-    references = signature.findall(f"{{{DS}}}SignedInfo/{{{DS}}}Reference")
+def signatures_in(root: etree._Element) -> list[etree._Element]:
+    """Every Signature: in the xmldsig namespace, or written without a prefix in edXML's default one."""
+    return list(root.iter(f"{{{DS}}}Signature", f"{{{NS}}}Signature"))
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What a verified signature covers and how it was made."""
+
+    signed: etree._Element  # the document minus its signature, re-read from what was digested
+    verified_with: str  # "trusted_certificate" or "key_info_certificate"
+    signature_method: str  # "RSA-SHA256" or "RSA-SHA1"
+    digest: str  # "SHA-256" or "SHA-1"
+    canonicalization: str  # "exclusive" or "inclusive"
+
+    @property
+    def uses_sha1(self) -> bool:
+        return self.signature_method == "RSA-SHA1" or self.digest == "SHA-1"
+
+    @property
+    def profile(self) -> str:
+        return f"{self.signature_method}, {self.digest} digest, {self.canonicalization} C14N"
+
+
+def _without(root: etree._Element, signature: etree._Element) -> etree._Element:
+    """A copy of the document without the signature element (the enveloped-signature transform): the
+    text after it stays where it was."""
+    positions = []
+    element = signature
+    while element is not root:
+        positions.append(element.getparent().index(element))
+        element = element.getparent()
+    copy = deepcopy(root)
+    found = copy
+    for position in reversed(positions):
+        found = found[position]
+    parent, tail = found.getparent(), found.tail
+    if tail:
+        previous = found.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(found)
+    return copy
+
+
+def _c14n(element: etree._Element, exclusive: bool) -> bytes:
+    return etree.tostring(element, method="c14n", exclusive=exclusive, with_comments=False)
+
+
+def _algorithm(element: etree._Element | None) -> str | None:
+    return None if element is None else element.get("Algorithm")
+
+
+def _refuse(reason: str) -> PackageRefused:
+    return PackageRefused("Signature", reason)
+
+
+def _profile(signature: etree._Element, accept_sha1: bool) -> tuple[etree._Element, bool, bool, str, str]:
+    """(the reference, exclusive C14N of SignedInfo, of the content, signature method, digest method)."""
+    ns = etree.QName(signature).namespace
+
+    def at(path: str) -> list[etree._Element]:
+        return signature.findall("/".join(f"{{{ns}}}{name}" for name in path.split("/")))
+
+    if len(at("SignedInfo")) != 1:
+        raise _refuse("exactly one SignedInfo expected")
+    references = at("SignedInfo/Reference")
     if len(references) != 1:
-        return f"exactly one ds:Reference expected, found {len(references)}"
+        raise _refuse(f"exactly one Reference expected, found {len(references)}")
     reference = references[0]
     if reference.get("URI") != "":
-        return f'the ds:Reference must have URI="" (the whole package), not {reference.get("URI")!r}'
-    transforms = [t.get("Algorithm") for t in reference.findall(f"{{{DS}}}Transforms/{{{DS}}}Transform")]
-    if transforms != [ENVELOPED, EXC_C14N]:
-        return f"transforms must be enveloped-signature then exclusive C14N, got {transforms}"
-    digest = reference.find(f"{{{DS}}}DigestMethod")
-    if digest is None or digest.get("Algorithm") != SHA256:
-        return "the digest method must be SHA-256"
-    method = signature.find(f"{{{DS}}}SignedInfo/{{{DS}}}SignatureMethod")
-    if method is None or method.get("Algorithm") != RSA_SHA256:
-        return "the signature method must be RSA-SHA256"
-    return None
+        raise _refuse(f'the Reference must have URI="" (the whole package), not {reference.get("URI")!r}')
+    transforms = [_algorithm(t) for t in reference.findall(f"{{{ns}}}Transforms/{{{ns}}}Transform")]
+    if (
+        not transforms
+        or transforms[0] != ENVELOPED
+        or len(transforms) > 2
+        or (len(transforms) == 2 and transforms[1] not in CANONICALIZATIONS)
+    ):
+        raise _refuse(
+            f"transforms must be enveloped-signature, then exclusive or inclusive C14N; got {transforms}"
+        )
+    # Without a C14N transform the enveloped node-set is serialised by inclusive C14N (XML-DSig 4.4.3.2).
+    content_exclusive = CANONICALIZATIONS[transforms[1]] if len(transforms) == 2 else False
+    signed_info_method = _algorithm(next(iter(at("SignedInfo/CanonicalizationMethod")), None))
+    if signed_info_method not in CANONICALIZATIONS:
+        raise _refuse(f"the CanonicalizationMethod {signed_info_method!r} is not exclusive or inclusive C14N")
+    method = _algorithm(next(iter(at("SignedInfo/SignatureMethod")), None))
+    digest = _algorithm(reference.find(f"{{{ns}}}DigestMethod"))
+    if method not in SIGNATURE_METHODS:
+        raise _refuse(f"the SignatureMethod {method!r} is not RSA-SHA256 or RSA-SHA1")
+    if digest not in DIGESTS:
+        raise _refuse(f"the DigestMethod {digest!r} is not SHA-256 or SHA-1")
+    if not accept_sha1 and "sha1" in (SIGNATURE_METHODS[method][0], DIGESTS[digest][0]):
+        raise _refuse("signed with SHA-1, which this server does not accept (EOFFICE_AXIS_ACCEPT_SHA1)")
+    return reference, CANONICALIZATIONS[signed_info_method], content_exclusive, method, digest
+
+
+def _decoded(element: etree._Element | None, what: str) -> bytes:
+    try:
+        return base64.b64decode("".join((element.text or "").split()), validate=True)
+    except (AttributeError, binascii.Error, ValueError):
+        raise _refuse(f"{what} is missing or not base64") from None
 
 
 def verify(
-    body: bytes, root: etree._Element, header_path: str, header_name: str, trusted_pem: str | None
-) -> tuple[etree._Element, str]:
-    """(what the signature covers, how it was verified) or PackageRefused.
+    body: bytes,
+    root: etree._Element,
+    header_path: str,
+    header_name: str,
+    trusted_pem: str | None,
+    *,
+    accept_sha1: bool = True,
+) -> Verified:
+    """The verified signature, or PackageRefused.
 
-    With a certificate known here for the sender (trusted_pem) the signature must verify against
-    it; otherwise against the certificate in KeyInfo, which proves integrity only: the axis has
-    checked it against the certificate registered for the sending system. Read data only from
-    the returned element.
+    Signatures as real systems make them: `Signature` in the xmldsig namespace or without a prefix
+    in the default (edXML) namespace; one Reference URI="" with the enveloped-signature transform;
+    RSA-SHA256 or RSA-SHA1; exclusive or inclusive C14N. With a certificate known here for the
+    sender (trusted_pem) the signature must verify against it; otherwise against the certificate in
+    KeyInfo, which proves integrity only: the axis has checked it against the certificate registered
+    for the sending system. Read data only from `Verified.signed`.
     """
-    signatures = root.findall(f".//{{{DS}}}Signature")
+    signatures = signatures_in(root)
     if not signatures:
-        raise PackageRefused("Signature", f"unsigned: no ds:Signature (expected last in {header_name})")
+        raise _refuse(f"unsigned: no Signature (expected last in {header_name})")
     if len(signatures) > 1:
-        raise PackageRefused("Signature", f"exactly one ds:Signature expected, found {len(signatures)}")
+        raise _refuse(f"exactly one Signature expected, found {len(signatures)}")
     signature = signatures[0]
     header = root.find(header_path)
     if header is None or signature.getparent() is not header:
-        raise PackageRefused("Signature", f"the ds:Signature must be a child of {header_name}")
+        raise _refuse(f"the Signature must be a child of {header_name}")
     if list(header.iterchildren(tag=etree.Element))[-1] is not signature:
-        raise PackageRefused("Signature", f"the ds:Signature must be the last child of {header_name}")
-    problem = _shape_problem(signature)
-    if problem:
-        raise PackageRefused("Signature", problem)
-    certificate = trusted_pem or _certificate_in_key_info(signature)
+        raise _refuse(f"the Signature must be the last child of {header_name}")
+    reference, signed_info_exclusive, content_exclusive, method, digest = _profile(signature, accept_sha1)
+    ns = etree.QName(signature).namespace
+    content = _c14n(_without(root, signature), content_exclusive)
+    expected = _decoded(reference.find(f"{{{ns}}}DigestValue"), "the DigestValue")
+    if not hmac.compare_digest(hashlib.new(DIGESTS[digest][0], content).digest(), expected):
+        raise _refuse("the content was changed after signing (digest mismatch)")
+    certificate = trusted_pem or _certificate_in_key_info(signature, ns)
     if certificate is None:
-        raise PackageRefused("Signature", "KeyInfo › X509Data › X509Certificate is missing")
+        raise _refuse("KeyInfo › X509Data › X509Certificate is missing")
     try:
-        result = XMLVerifier().verify(
-            body, x509_cert=certificate, parser=hardened_parser(), expect_config=_VERIFY_CONFIG
+        loaded = x509.load_pem_x509_certificate(certificate.encode("ascii"))
+    except ValueError as exc:
+        raise _refuse(f"the certificate cannot be read: {exc}") from None
+    now = datetime.now(UTC)
+    if not loaded.not_valid_before_utc <= now <= loaded.not_valid_after_utc:
+        start, end = loaded.not_valid_before_utc, loaded.not_valid_after_utc
+        raise _refuse(
+            f"the certificate is not valid now (valid {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC)"
         )
-    except InvalidDigest:
-        raise PackageRefused("Signature", "the content was changed after signing (digest mismatch)") from None
+    public_key = loaded.public_key()
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        raise _refuse("the certificate does not carry an RSA key")
+    signed_info = signature.find(f"{{{ns}}}SignedInfo")
+    try:
+        public_key.verify(
+            _decoded(signature.find(f"{{{ns}}}SignatureValue"), "the SignatureValue"),
+            _c14n(signed_info, signed_info_exclusive),
+            padding.PKCS1v15(),
+            SIGNATURE_METHODS[method][1](),
+        )
     except InvalidSignature:
         against = "the certificate known for the sender" if trusted_pem else "the certificate in KeyInfo"
-        raise PackageRefused("Signature", f"does not verify against {against}") from None
-    except (SignXMLException, ValueError, etree.XMLSyntaxError) as exc:
-        raise PackageRefused("Signature", f"cannot be verified: {exc}") from None
-    if result.signed_xml is None:
-        raise PackageRefused("Signature", "the signed content is not XML")
-    return result.signed_xml, "trusted_certificate" if trusted_pem else "key_info_certificate"
+        raise _refuse(f"does not verify against {against}") from None
+    return Verified(
+        signed=etree.fromstring(content, parser=hardened_parser()),
+        verified_with="trusted_certificate" if trusted_pem else "key_info_certificate",
+        signature_method=SIGNATURE_METHODS[method][2],
+        digest=DIGESTS[digest][2],
+        canonicalization="exclusive" if content_exclusive else "inclusive",
+    )

@@ -125,7 +125,8 @@ class Document(Base):
     # Metadata, with the names of the public contract.
     issuer_id: Mapped[str] = mapped_column(String(13))
     issuer_name: Mapped[str] = mapped_column(String(200))
-    document_type: Mapped[str] = mapped_column(String(10))
+    # A Decree 30 abbreviation, or the type's name as another agency's system named it.
+    document_type: Mapped[str] = mapped_column(String(100))
     number: Mapped[int | None] = mapped_column(Integer)
     notation: Mapped[str | None] = mapped_column(String(30))
     issued_date: Mapped[date | None] = mapped_column(Date)

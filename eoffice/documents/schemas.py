@@ -11,6 +11,7 @@ from eoffice.documents.models import Confidentiality, Direction, Status, Urgency
 from eoffice.signing.schemas import SignaturePlacementSchema
 
 MAX_INT = 2**31 - 1
+MAX_TYPE_NAME = 100
 
 
 class Text(ma.fields.String):
@@ -72,6 +73,24 @@ class IncomingMetadataSchema(_SharedMetadataSchema):
     number = ma.fields.Integer(required=True, strict=True, validate=positive_int)
     notation = _text(30, required=True)
     issued_date = ma.fields.Date(required=True)
+
+
+class TypeNameField(ma.fields.String):
+    """A document type as another system names it: one of ours when it is, otherwise the name kept."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        code = normalize_type(super()._deserialize(value, attr, data, **kwargs))
+        if not code or len(code) > MAX_TYPE_NAME:
+            raise ma.ValidationError(f"a document type name of 1 to {MAX_TYPE_NAME} characters is required")
+        return code
+
+
+class AxisIncomingMetadataSchema(IncomingMetadataSchema):
+    """An arrival by the national axis: real senders name types the Decree does not list, and number
+    documents with codes that are not numbers (the number is then absent, the code kept)."""
+
+    document_type = TypeNameField(required=True)
+    number = ma.fields.Integer(allow_none=True, load_default=None, strict=True, validate=positive_int)
 
 
 class RecipientInputSchema(ApiSchema):

@@ -133,23 +133,24 @@ def test_notices_that_break_the_addressing_rules_are_refused(party_a, party_b, d
             _status(party_b, **facts, from_id=party_b.agency, to_id=party_a.agency, code="13")
         )
     )
-    assert "original sender" in recall_by_recipient["StatusCode"]
+    # 13 from B makes B the original sender: B never sent that package to A.
+    assert f"from {party_b.agency} to {party_a.agency}" in recall_by_recipient["ResponseFor.DocumentId"]
     to_a_third_party = _problems(
         party_b.session.send_status(
             _status(party_b, **facts, from_id=party_b.agency, to_id=party_a.agencies[1], code="03")
         )
     )
-    assert "goes to the original sender" in to_a_third_party["To.OrganId"]
+    assert f"from {party_a.agencies[1]} to {party_b.agency}" in to_a_third_party["ResponseFor.DocumentId"]
     sender_without_to = _problems(
         party_a.session.send_status(_status(party_a, **facts, from_id=party_a.agency, code="13"))
     )
-    assert "names the recipient in To" in sender_without_to["To.OrganId"]
+    assert "sender of the notice itself" in sender_without_to["ResponseFor.OrganId"]
     accepted_by_sender = _problems(
         party_a.session.send_status(
             _status(party_a, **facts, from_id=party_a.agency, to_id=party_b.agency, code="03")
         )
     )
-    assert "sent by a recipient" in accepted_by_sender["StatusCode"]
+    assert f"from {party_b.agency} to {party_a.agency}" in accepted_by_sender["ResponseFor.DocumentId"]
     not_spoken_for = _problems(
         party_a.session.send_status(_status(party_a, **facts, from_id=party_b.agency, code="03"))
     )
@@ -170,8 +171,9 @@ def test_notices_that_break_the_addressing_rules_are_refused(party_a, party_b, d
 def test_a_notice_with_bad_fields_names_each_of_them(party_a, party_b, delivered):
     def spoil(root):
         ns = "{http://www.mic.gov.vn/TBT/QCVN_102_2016}"
-        root.find(f"{ns}Header/{ns}Timestamp").text = "20/11/2026 10:02"
-        root.find(f"{ns}Header/{ns}ResponseFor/{ns}OrganId").text = "H97"
+        message = root.find(f"{ns}edXMLEnvelope/{ns}edXMLHeader/{ns}MessageHeader")
+        message.find(f"{ns}Timestamp").text = "20/11/2026 10:02"
+        message.find(f"{ns}ResponseFor/{ns}OrganId").text = "H97"
 
     notice = signed_status(
         party_b.identity,
@@ -189,14 +191,15 @@ def test_a_notice_with_bad_fields_names_each_of_them(party_a, party_b, delivered
 def test_a_package_posted_as_a_status_is_refused(party_a, party_b, delivered):
     body = signed_package(party_b.identity, from_id=party_b.agency, to_ids=[party_a.agency])
     problems = _problems(party_b.session.send_status(body))
-    assert "root element must be Status" in problems["Status"]
+    assert problems["StatusCode"] == "is required"
+    assert problems["ResponseFor.OrganId"] == "is required"
 
 
 def test_a_notice_with_a_doctype_is_refused_before_parsing(party_a, party_b, delivered):
     notice = _status(
         party_b, original_sender_id=party_a.agency, document_id=delivered, from_id=party_b.agency, code="01"
     )
-    hostile = notice.replace(b"?>", b'?><!DOCTYPE Status [<!ENTITY x SYSTEM "file:///etc/passwd">]>', 1)
+    hostile = notice.replace(b"?>", b'?><!DOCTYPE edXML [<!ENTITY x SYSTEM "file:///etc/passwd">]>', 1)
     problems = _problems(party_b.session.send_status(hostile))
     assert "DOCTYPE" in problems["status"]
     assert party_a.session.pending().json["messages"] == []

@@ -26,7 +26,7 @@ from eoffice.documents.operations.files import (
     check_files,
     objects_discarded_on_error,
 )
-from eoffice.documents.schemas import IncomingMetadataSchema
+from eoffice.documents.schemas import AxisIncomingMetadataSchema, IncomingMetadataSchema
 from eoffice.documents.workflow import Action, Transition
 from eoffice.extensions import db
 from eoffice.insert_now import insert_now
@@ -34,6 +34,7 @@ from eoffice.insert_now import insert_now
 IntakeWarning = dict[str, Any]
 # Schemas hold no state between loads: one instance serves every arrival.
 _METADATA = IncomingMetadataSchema()
+_AXIS_METADATA = AxisIncomingMetadataSchema()
 
 
 @dataclass
@@ -46,6 +47,9 @@ class InboundRecord:
     channel: Channel = Channel.UPLOAD
     # The sender's identification (the axis DocumentId): the same reference arriving twice is one document.
     source_reference: str | None = None
+    # What the channel says about the arrival (how the axis package was signed, its warnings):
+    # recorded with the document's first trace entry.
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 # Built once: a statement constructed per call cost more CPU than the database spent answering it.
@@ -105,7 +109,8 @@ def _accept(
     own_agency = actor is not None and actor.agency_id == inbound.agency_id
     if not own_agency and db.session.get(Agency, inbound.agency_id) is None:
         raise invalid("agency_id", f"unknown agency {inbound.agency_id}")
-    metadata = load(_METADATA, inbound.metadata, location="form", prefix="metadata")
+    schema = _AXIS_METADATA if inbound.channel == Channel.AXIS else _METADATA
+    metadata = load(schema, inbound.metadata, location="form", prefix="metadata")
     if not inbound.files:
         raise invalid("files", "at least one file is required: the main document first", "files")
     check_files(inbound.files)
@@ -169,7 +174,7 @@ def receive_incoming(inbound: InboundRecord) -> tuple[Document, list[IntakeWarni
     if existing is not None:
         return existing, []
     document, transition, warnings = _accept(inbound, Action.RECEIVE, None)
-    details = {"files": len(inbound.files), "channel": str(inbound.channel)}
+    details = {"files": len(inbound.files), "channel": str(inbound.channel), **inbound.details}
     if warnings:
         details["probable_duplicates"] = [warning["document_id"] for warning in warnings]
     try:

@@ -39,7 +39,7 @@ def no_certificate(_organ_id):
 def a_package(**changes) -> EdocPackage:
     fields = dict(
         sender=Organ(SENDER, "Ủy ban nhân dân tỉnh Quảng Nam", "Ủy ban nhân dân tỉnh Quảng Nam"),
-        recipients=[Organ(RECIPIENT, "Sở Nội vụ tỉnh Quảng Nam")],
+        recipients=[Organ(RECIPIENT, "Sở Nội vụ tỉnh Quảng Nam", "Ủy ban nhân dân tỉnh Quảng Nam")],
         document_type="QĐ",
         subject=SUBJECT,
         issued_date=date(2026, 11, 20),
@@ -79,7 +79,7 @@ def element(root, name: str):
 def test_a_package_we_build_parses_back_to_the_same_metadata_and_identical_files(sender_identity):
     sent = a_package()
 
-    received, verified_with = parse_package(
+    received, verified = parse_package(
         build_package(sent, sender_identity), max_bytes=LIMIT, trusted_certificate=no_certificate
     )
 
@@ -88,7 +88,8 @@ def test_a_package_we_build_parses_back_to_the_same_metadata_and_identical_files
         hashlib.sha256(f.content).hexdigest() for f in sent.files
     ]
     assert received.document_id == f"{SENDER},2026/11/20,05/QĐ-UBND"
-    assert verified_with == "key_info_certificate"
+    assert verified.verified_with == "key_info_certificate"
+    assert verified.profile == "RSA-SHA256, SHA-256 digest, exclusive C14N"
 
 
 def test_vietnamese_text_arrives_in_nfc_whatever_form_it_was_given_in(sender_identity):
@@ -148,7 +149,7 @@ def test_a_package_signed_by_another_key_than_the_sender_certificate_known_here_
         )
     # Without a certificate known here, its own KeyInfo certificate proves its integrity only.
     assert (
-        parse_package(forged, max_bytes=LIMIT, trusted_certificate=no_certificate)[1]
+        parse_package(forged, max_bytes=LIMIT, trusted_certificate=no_certificate)[1].verified_with
         == "key_info_certificate"
     )
 
@@ -244,31 +245,22 @@ def test_base64_split_over_lines_is_accepted(sender_identity):
     ("change", "field"),
     [
         (lambda root: element(root, "Subject").getparent().remove(element(root, "Subject")), "Subject"),
-        (
-            lambda root: (
-                setattr(element(root, "TypeDetail"), "text", "99")
-                or setattr(element(root, "TypeName"), "text", "Sắc lệnh")
-            ),
-            "DocumentType",
-        ),
+        (lambda root: setattr(element(root, "TypeName"), "text", ""), "DocumentType.TypeName"),
         (
             lambda root: setattr(element(root, "PromulgationDate"), "text", "20/11/2026"),
             "PromulgationInfo.PromulgationDate",
         ),
         (lambda root: setattr(element(root, "Priority"), "text", "7"), "OtherInfo.Priority"),
-        (
-            lambda root: setattr(element(root, "DocumentId"), "text", f"{SENDER},2026/11/20,06/QĐ-UBND"),
-            "DocumentId",
-        ),
+        (lambda root: setattr(element(root, "DocumentId"), "text", ""), "DocumentId"),
         (lambda root: setattr(element(root, "OrganId"), "text", "H49"), "From.OrganId"),
         (lambda root: setattr(element(root, "ContentId"), "text", "cid:9"), "edXMLManifest"),
     ],
     ids=[
         "no-subject",
-        "unknown-type",
+        "no-type-name",
         "bad-date",
         "bad-priority",
-        "wrong-document-id",
+        "no-document-id",
         "bad-organ",
         "manifest",
     ],
@@ -286,16 +278,23 @@ def test_the_document_id_of_a_refused_package_is_found_without_parsing_it():
     assert document_id_in(XXE) is None
 
 
-def test_every_document_type_maps_to_type_detail_and_name_and_back():
+def test_every_document_type_is_named_in_type_name_and_read_back_by_its_name():
     for code in DOCUMENT_TYPES:
         fields = mapping.document_type_fields(code)
-        assert fields["TypeName"] == DOCUMENT_TYPES[code]
-        assert mapping.document_type_code(fields["TypeDetail"], fields["TypeName"]) == code
-        assert mapping.document_type_code(None, fields["TypeName"].upper()) == code
-    assert mapping.document_type_fields("CV")["TypeDetail"] == "18"
-    assert len({mapping.document_type_fields(code)["TypeDetail"] for code in DOCUMENT_TYPES}) == len(
-        DOCUMENT_TYPES
-    )
+        assert fields == {"Type": "1", "TypeDetail": "0", "TypeName": DOCUMENT_TYPES[code]}
+        assert mapping.document_type_of(fields["TypeName"]) == code
+        assert mapping.document_type_of(fields["TypeName"].upper()) == code
+
+
+def test_type_names_are_read_in_the_decrees_spellings_and_unknown_ones_are_kept():
+    # Both placements of the tone mark ("uỷ" as the Decree writes it, "ủy"), spaces as they come.
+    assert mapping.document_type_of("Giấy uỷ quyền") == "GUQ"
+    assert mapping.document_type_of("Giấy ủy  quyền") == "GUQ"
+    assert mapping.document_type_of("Bản thoả thuận") == "BTT"
+    assert mapping.document_type_of("Quy định") == "QyĐ"
+    assert mapping.document_type_of("Quyết định") == "QĐ"
+    assert mapping.document_type_of("Thông tư") == "Thông tư"
+    assert mapping.document_type_fields("Thông tư")["TypeName"] == "Thông tư"
 
 
 def test_urgency_and_priority_map_both_ways():
@@ -318,13 +317,11 @@ def test_urgency_and_priority_map_both_ways():
 
 def a_notice(**changes) -> StatusNotice:
     fields = dict(
-        original_sender_id=SENDER,
+        sender=Organ(RECIPIENT, "Sở Nội vụ tỉnh Quảng Nam", "Ủy ban nhân dân tỉnh Quảng Nam"),
+        addressee_id=SENDER,
         code="05/QĐ-UBND",
         promulgation_date=date(2026, 11, 20),
         document_id=f"{SENDER},2026/11/20,05/QĐ-UBND",
-        from_id=RECIPIENT,
-        from_name="Sở Nội vụ tỉnh Quảng Nam",
-        to_id=SENDER,
         status_code="03",
         description="Đã vào sổ văn bản đến số 125",
         timestamp=datetime(2026, 11, 20, 3, 2, 11, tzinfo=UTC),
@@ -340,15 +337,16 @@ def test_a_status_notice_round_trips_and_its_signature_is_last_in_the_header(key
     sent = a_notice()
     body = build_notice(sent, load_identity(key_dir, RECIPIENT))
 
-    received, verified_with = parse_notice(
+    received, verified = parse_notice(
         body, max_bytes=LIMIT, trusted_certificate=lambda organ: trusted_certificate(key_dir, organ)
     )
 
     assert received == sent
-    assert verified_with == "trusted_certificate"
+    assert verified.verified_with == "trusted_certificate"
     assert b"<edXML:Timestamp>2026/11/20 10:02:11</edXML:Timestamp>" in body
-    header = etree.fromstring(body, parser=hardened_parser())[0]
-    assert etree.QName(header[-1]).localname == "Signature"
+    header = etree.fromstring(body, parser=hardened_parser())[0][0]
+    assert etree.QName(header).localname == "edXMLHeader"
+    assert [etree.QName(child).localname for child in header] == ["MessageHeader", "Signature"]
 
 
 def test_a_status_notice_with_an_unknown_code_is_refused(sender_identity):
@@ -357,3 +355,52 @@ def test_a_status_notice_with_an_unknown_code_is_refused(sender_identity):
     with pytest.raises(PackageRefused, match="'07' is not one of") as refused:
         parse_notice(body, max_bytes=LIMIT, trusted_certificate=no_certificate)
     assert refused.value.field == "StatusCode"
+
+
+def test_a_document_id_that_is_not_from_date_and_code_is_kept_with_a_warning(sender_identity):
+    written = f"{SENDER},2026/11/19,06/QĐ-UBND"
+
+    def change(root):
+        element(root, "DocumentId").text = written
+        element(root, "SteeringType").text = "0"
+        element(root, "TypeName").text = "Sắc lệnh"
+
+    body = resign(build_package(a_package(), sender_identity), sender_identity, change)
+    package, _ = parse_package(body, max_bytes=LIMIT, trusted_certificate=no_certificate)
+
+    assert package.document_id == written
+    assert (package.steering_type, package.document_type) == (0, "Sắc lệnh")
+    [warning] = package.warnings
+    assert warning["code"] == "document_id_mismatch"
+    assert f"{SENDER},2026/11/20,05/QĐ-UBND" in warning["message"]
+
+
+def test_every_message_header_field_we_write_is_read_back(sender_identity):
+    sender = Organ(
+        SENDER,
+        "Ủy ban nhân dân tỉnh Quảng Nam",
+        "Chính phủ",
+        "Tam Kỳ",
+        "ubnd@quangnam.gov.vn",
+        "0235 3810",
+        "0235 3811",
+        "quangnam.gov.vn",
+    )
+    sent = a_package(
+        sender=sender,
+        content="Nội dung tóm tắt",
+        sphere_of_promulgation="Liên thông văn bản quốc gia",
+        typer_notation="LTM",
+        promulgation_amount=3,
+        direction=True,
+        appendixes=["Phụ lục I", "Phụ lục II"],
+        steering_type=2,
+    )
+
+    received, _ = parse_package(
+        build_package(sent, sender_identity), max_bytes=LIMIT, trusted_certificate=no_certificate
+    )
+
+    assert received == sent
+    assert received.sender.website == "quangnam.gov.vn"
+    assert received.appendixes == ["Phụ lục I", "Phụ lục II"]

@@ -5,9 +5,12 @@ The worker's passes are run by the test (run_pass), so each step is seen as it h
 
 from __future__ import annotations
 
+import base64
 import hashlib
+from datetime import date
 
 import pytest
+from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
 
@@ -18,12 +21,15 @@ from eoffice.axis.connector import Connector
 from eoffice.axis.delivery import send_due
 from eoffice.axis.models import AxisReceipt, AxisSend
 from eoffice.axis.tasks import run_pass
+from eoffice.axis.xmlsig import NS, hardened_parser
 from eoffice.documents import operations
 from eoffice.documents.models import Document
 from eoffice.extensions import db
 from eoffice.runtime import settings, storage
 from tests.eoffice.axis.conftest import RECIPIENT, SENDER
 from tests.factories import create_document
+from tests.fixtures.edxml import SDK_PROFILE, make_identity, resign
+from tests.fixtures.vdxp_samples import SAMPLE_DOCUMENT_ID, read_sample
 
 # The second agency of the document tests is the recipient: its own system on the axis.
 OTHER = {"agency_id": RECIPIENT, "agency_name": "Sở Nội vụ tỉnh Quảng Nam"}
@@ -329,3 +335,93 @@ def test_wrong_credentials_make_sends_wait_not_fail(connector, people):
     [send] = db.session.scalars(select(AxisSend)).all()
     assert send.status == "pending"
     assert "refused the credentials of system" in send.last_error
+
+
+SAMPLE_SENDER = "000.00.00.A80"
+SAMPLE_SENDER_NAME = "UBND xã Hòa Tiến - UBND huyện Hòa Vang - Thành phố Đà Nẵng"
+
+
+def test_the_new_document_sample_through_the_mock_axis_becomes_a_pending_incoming_document_with_its_fields(
+    connector, axis_server, people
+):
+    sample = read_sample("edoc_new.edxml")
+    sample_signer = make_identity("UBND xã Hòa Tiến")
+    api = axis_server.api()
+    system = api.register_system(
+        "UBND xã Hòa Tiến", [(SAMPLE_SENDER, SAMPLE_SENDER_NAME)], sample_signer.certificate_pem
+    )
+    # The sample's To (28.22.H17) is no agency identifier: the test addresses it to one of ours, and
+    # signs it as the SDK does (its own signature is a placeholder).
+    body = resign(sample.replace(b">28.22.H17<", f">{RECIPIENT}<".encode()), sample_signer, SDK_PROFILE)
+    reply = api.connect(system).send_edoc(body)
+    assert reply.status == 202, reply.content
+
+    assert inbound.receive_pending(connector) >= 1
+
+    db.session.expire_all()
+    document = db.session.scalar(select(Document).where(Document.agency_id == RECIPIENT))
+    assert document.status == "pending_registration"
+    assert document.source_reference == SAMPLE_DOCUMENT_ID
+    assert {
+        "issuer_id": document.issuer_id,
+        "issuer_name": document.issuer_name,
+        "document_type": document.document_type,
+        "number": document.number,
+        "notation": document.notation,
+        "issued_date": document.issued_date,
+        "subject": document.subject,
+        "signer_name": document.signer_name,
+        "signer_position": document.signer_position,
+        "urgency": document.urgency,
+        "due_date": document.due_date,
+        "page_count": document.page_count,
+    } == {
+        "issuer_id": SAMPLE_SENDER,
+        "issuer_name": SAMPLE_SENDER_NAME,
+        "document_type": "CV",
+        "number": None,  # CodeNumber "74fass22" is not a number
+        "notation": "VPCP-TTĐT",
+        "issued_date": date(2019, 1, 16),
+        "subject": "V/v kết nối, liên thông phần mềm quản lý văn bản",
+        "signer_name": "Nguyen Thanh Phuc",
+        "signer_position": "Cuc truong cuc ung dung cong nghe thong tin",
+        "urgency": "normal",
+        "due_date": date(2018, 9, 28),
+        "page_count": 22,
+    }
+    [link] = document.files
+    attachment = etree.fromstring(sample, parser=hardened_parser()).find(f".//{{{NS}}}ContentTransferEncoded")
+    assert link.stored_file.name == "1896_QD-TTg_m_294779.doc"
+    assert b"".join(storage().open(link.stored_file.key)) == base64.b64decode(
+        "".join(attachment.text.split())
+    )
+    details = document.trace[0].details
+    assert details["axis_header"] == {
+        "document_id": SAMPLE_DOCUMENT_ID,
+        "sender": {
+            "organ_id": SAMPLE_SENDER,
+            "name": SAMPLE_SENDER_NAME,
+            "in_charge": SAMPLE_SENDER_NAME,
+            "address": "Số 1 Hoàng Hoa Thám, Quận Ba Đình, Hà Nội",
+            "email": "vpcp@gov.vn",
+            "telephone": "8043100",
+            "fax": "048989898789",
+            "website": "vpcp.vn",
+        },
+        "place": "Hà Nội",
+        "content": "V/v kết nối, liên thông phần mềm quản lý văn bản",
+        "signer_competence": "TL. BO TRUONG",
+        "to_places": ["Cac bo va co quan ngang bo", "Uy ban nhan dan cac tinh, TP"],
+        "steering_type": 1,
+        "sphere_of_promulgation": "Liên thông văn bản quốc gia",
+        "typer_notation": "TVC",
+        "promulgation_amount": 2,
+        "direction": False,
+        "appendixes": ["Công văn về việc kết nối, liên thông phần mềm quản lý văn bản"],
+    }
+    assert details["signature"] == "RSA-SHA1, SHA-1 digest, exclusive C14N"
+    assert {warning["code"] for warning in details["axis_warnings"]} == {
+        "code_number_not_a_number",
+        "document_id_mismatch",
+        "sha1_signature",
+    }

@@ -17,6 +17,7 @@ from eoffice.extensions import db
 from tests.eoffice.axis.conftest import RECIPIENT, SENDER, unreachable_connector
 from tests.eoffice.axis.test_edxml import XXE, a_package
 from tests.factories import create_document
+from tests.fixtures.edxml import SDK_PROFILE, resign
 
 DOCUMENT_ID = f"{SENDER},2026/11/20,05/QĐ-UBND"
 
@@ -159,3 +160,34 @@ def test_a_send_the_axis_cannot_be_reached_for_is_retried_then_given_up_with_the
     assert recipient.delivery_status == "failed"
     assert recipient.status_description.startswith("gave up after 2 attempts: POST /api/v1/token")
     assert db.session.get(Document, document_id).trace[-1].action == "axis_failed"
+
+
+def sha1_signed(identity) -> bytes:
+    return resign(build_package(a_package(files=a_package().files[:1]), identity), identity, SDK_PROFILE)
+
+
+def test_a_sha1_signed_package_is_refused_with_02_when_sha1_is_not_accepted(key_dir, people, sender_identity):
+    for connector in unreachable_connector(key_dir, axis_accept_sha1=False):
+        inbound.import_package(connector, arriving(), sha1_signed(sender_identity))
+
+    receipt, send = refusal()
+    assert receipt.outcome == "refused"
+    assert "Signature: signed with SHA-1, which this server does not accept" in receipt.detail
+    assert (send.status_code, send.to_organ_id, send.edxml_document_id) == ("02", SENDER, DOCUMENT_ID)
+    assert db.session.scalars(select(Document)).all() == []
+
+
+def test_a_sha1_signed_package_is_accepted_by_default_and_its_trace_says_so(
+    connector, people, sender_identity
+):
+    inbound.import_package(connector, arriving(), sha1_signed(sender_identity))
+
+    db.session.expire_all()
+    [document] = db.session.scalars(select(Document)).all()
+    assert document.status == "pending_registration"
+    details = document.trace[0].details
+    assert details["signature"] == "RSA-SHA1, SHA-1 digest, exclusive C14N"
+    assert {
+        "code": "sha1_signature",
+        "message": "signed with SHA-1 (RSA-SHA1, SHA-1 digest, exclusive C14N)",
+    } in (details["axis_warnings"])

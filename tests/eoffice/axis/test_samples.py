@@ -1,0 +1,160 @@
+"""The public axis SDK's example packages (../shared/samples/vdxp-sdk) as our connector reads them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from lxml import etree
+
+from eoffice.axis.notices import StatusNotice, build_notice, parse_notice
+from eoffice.axis.package import HEADER_PATH, Organ
+from eoffice.axis.xmlsig import NS, PackageRefused, Verified, parse_untrusted, verify
+from national_axis.notices import read_status
+from tests.eoffice.axis.conftest import RECIPIENT, SENDER
+from tests.fixtures.edxml import C14N, PROFILES, SDK_PROFILE, make_identity, resign
+from tests.fixtures.vdxp_samples import DOCUMENT_SAMPLES, SAMPLE_DOCUMENT_ID, STATUS_SAMPLES, read_sample
+
+LIMIT = 50 * 1024 * 1024
+
+
+def no_certificate(organ_id: str) -> None:
+    return None
+
+
+@pytest.mark.parametrize(("name", "code", "sender", "addressee"), STATUS_SAMPLES)
+def test_every_status_sample_parses_to_its_code_sender_addressee_and_document(name, code, sender, addressee):
+    notice, verified = parse_notice(read_sample(name), max_bytes=LIMIT, trusted_certificate=no_certificate)
+
+    assert (notice.status_code, notice.from_id, notice.addressee_id) == (code, sender, addressee)
+    assert notice.document_id == SAMPLE_DOCUMENT_ID
+    assert notice.code == "7816/VPCP-TTĐT"
+    # The samples come unsigned: the axis has authenticated the sending system.
+    assert verified is None
+    # Whoever asks, the document is G22's, sent to H41.
+    assert (notice.original_sender_id, notice.recipient_id) == ("000.00.00.G22", "000.00.00.H41")
+    assert notice.staff_name and notice.description and notice.sender.name
+
+
+def test_the_full_organ_block_and_staff_of_a_sample_are_read():
+    notice, _ = parse_notice(read_sample("status.edxml"), max_bytes=LIMIT, trusted_certificate=no_certificate)
+
+    assert notice.sender == Organ(
+        "000.00.00.H41",
+        "UBND Tỉnh Nghệ An",
+        "UBND Tỉnh Nghệ An",
+        "Số 03, đường Trường Thi, Thành phố Vinh, Tỉnh Nghệ An, Việt Nam",
+        "nghean@gov.vn",
+        "0383 840418",
+        "0383 843049",
+        "www.nghean.vn",
+    )
+    assert (notice.staff_department, notice.staff_name, notice.staff_mobile, notice.staff_email) == (
+        "Văn thư văn phòng",
+        "Nguyễn Thị Ngọc Trâm",
+        "84912000001",
+        "vanthuvanphong@gov.vn",
+    )
+    assert notice.timestamp == datetime(2018, 9, 28, 10, 25, 11, tzinfo=UTC)
+
+
+def _our_notice(**changes) -> StatusNotice:
+    fields = dict(
+        sender=Organ(RECIPIENT, "Sở Nội vụ tỉnh Quảng Nam", "Ủy ban nhân dân tỉnh Quảng Nam"),
+        addressee_id=SENDER,
+        code="05/QĐ-UBND",
+        promulgation_date=date(2026, 11, 20),
+        document_id=f"{SENDER},2026/11/20,05/QĐ-UBND",
+        status_code="03",
+        description="Đã vào sổ văn bản đến số 125",
+        timestamp=datetime(2026, 11, 20, 3, 2, 11, tzinfo=UTC),
+        staff_name="Võ Thị Lan",
+    )
+    return StatusNotice(**(fields | changes))
+
+
+@pytest.mark.parametrize("signed", [True, False])
+def test_a_notice_we_build_is_read_by_the_mock_axis_as_the_samples_are(sender_identity, signed):
+    recall = _our_notice(
+        sender=Organ(SENDER, "Ủy ban nhân dân tỉnh Quảng Nam"), addressee_id=RECIPIENT, status_code="13"
+    )
+    body = build_notice(recall, sender_identity if signed else None)
+
+    read, problems = read_status(parse_untrusted(body, what="status", max_bytes=LIMIT))
+
+    assert problems == []
+    assert (read.from_organ_id, read.addressee_id, read.code) == (SENDER, RECIPIENT, "13")
+    assert (read.original_sender_id, read.recipient_id) == (SENDER, RECIPIENT)
+    assert read.document_id == f"{SENDER},2026/11/20,05/QĐ-UBND"
+
+
+@pytest.fixture(scope="module")
+def sample_signer():
+    """The key the tests re-sign the samples with (theirs are placeholders that do not verify)."""
+    return make_identity("UBND xã Hòa Tiến")
+
+
+def _verify(body: bytes, certificate_pem: str, **options) -> Verified:
+    root = parse_untrusted(body, what="package", max_bytes=LIMIT)
+    return verify(body, root, HEADER_PATH, "edXMLHeader", certificate_pem, **options)
+
+
+@pytest.mark.parametrize("profile", [*PROFILES, SDK_PROFILE], ids=lambda profile: profile.name)
+@pytest.mark.parametrize("name", DOCUMENT_SAMPLES)
+def test_the_document_samples_re_signed_in_every_profile_verify(name, profile, sample_signer):
+    body = resign(read_sample(name), sample_signer, profile)
+
+    verified = _verify(body, sample_signer.certificate_pem)
+
+    assert verified.verified_with == "trusted_certificate"
+    assert verified.uses_sha1 == (profile.hash == "sha1")
+    assert verified.canonicalization == ("inclusive" if profile.content_c14n == C14N else "exclusive")
+    assert (b"<ds:Signature" in body) == profile.xmldsig_namespace
+    # What it covers is the sample, without its signature.
+    header = verified.signed.find(HEADER_PATH)
+    assert [etree.QName(child).localname for child in header] == ["MessageHeader", "TraceHeaderList"]
+    assert (
+        verified.signed.findtext(f".//{{{NS}}}Subject") == "V/v kết nối, liên thông phần mềm quản lý văn bản"
+    )
+
+
+@pytest.mark.parametrize("profile", [PROFILES[2], SDK_PROFILE], ids=lambda profile: profile.name)
+def test_a_sha1_signature_is_refused_when_sha1_is_not_accepted(profile, sample_signer):
+    body = resign(read_sample("edoc_new.edxml"), sample_signer, profile)
+
+    with pytest.raises(PackageRefused, match="SHA-1, which this server does not accept") as refused:
+        _verify(body, sample_signer.certificate_pem, accept_sha1=False)
+    assert refused.value.field == "Signature"
+    assert _verify(body, sample_signer.certificate_pem, accept_sha1=True).uses_sha1
+
+
+@pytest.mark.parametrize("profile", [PROFILES[0], PROFILES[7], SDK_PROFILE], ids=lambda profile: profile.name)
+def test_a_re_signed_sample_changed_afterwards_or_signed_by_another_key_is_refused(profile, sample_signer):
+    body = resign(read_sample("edoc_new.edxml"), sample_signer, profile)
+    tampered = body.replace("V/v kết nối".encode(), "V/v ngắt kết nối".encode(), 1)
+
+    with pytest.raises(PackageRefused, match="changed after signing"):
+        _verify(tampered, sample_signer.certificate_pem)
+    with pytest.raises(PackageRefused, match="does not verify against the certificate known for the sender"):
+        _verify(body, make_identity("Kẻ mạo danh").certificate_pem)
+    # SignedInfo changed (an attribute added to its Reference) no longer matches the signature value.
+    retargeted = body.replace(b'URI=""', b'URI="" Id="r"', 1)
+    with pytest.raises(PackageRefused, match="does not verify"):
+        _verify(retargeted, sample_signer.certificate_pem)
+
+
+def test_the_samples_own_placeholder_signatures_do_not_verify():
+    body = read_sample("edoc_new.edxml")
+    root = parse_untrusted(body, what="package", max_bytes=LIMIT)
+
+    with pytest.raises(PackageRefused) as refused:
+        verify(body, root, HEADER_PATH, "edXMLHeader", None)
+    assert refused.value.field == "Signature"
+
+
+def test_a_sample_signed_under_an_expired_certificate_is_refused():
+    expired = make_identity("Hết hạn", valid_days=-0.5)  # valid from yesterday until twelve hours ago
+    body = resign(read_sample("edoc_new.edxml"), expired, SDK_PROFILE)
+
+    with pytest.raises(PackageRefused, match="the certificate is not valid now"):
+        _verify(body, expired.certificate_pem)
