@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from eoffice.accounts.models import Agency, User
 from eoffice.auth.policy import visible_documents
 from eoffice.documents.clock import VIETNAM, vietnam_date
-from eoffice.documents.document_types import number_and_notation, type_name
+from eoffice.documents.document_types import type_name
 from eoffice.documents.models import Direction, Document, HandlingRole, RecipientKind, Status
 from eoffice.extensions import db
 from eoffice.pdfgen import BOLD, REGULAR, escape, register_fonts
@@ -71,7 +71,7 @@ def _day(value: date | datetime | None) -> str:
 
 
 def _code(document: Document) -> str:
-    return number_and_notation(document.number, document.notation) or ""
+    return document.number_and_notation or ""
 
 
 def _summary(document: Document) -> str:

@@ -200,4 +200,6 @@ export interface Unit {
 export interface DocumentType {
   code: string;
   name: string;
+  /** Whether a draft of this type may be marked legal normative (its number then carries the year). */
+  can_be_legal_normative: boolean;
 }
