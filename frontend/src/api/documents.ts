@@ -21,6 +21,8 @@ export interface ListFilters {
 }
 
 export type RegisterFormat = "pdf" | "csv";
+/** The registers of Decree 30: incoming, outgoing, and the follow-up of incoming documents' handling. */
+export type RegisterKind = "incoming" | "outgoing" | "follow-up";
 
 export function documentsApi(client: ApiClient) {
   return {
@@ -51,8 +53,8 @@ export function documentsApi(client: ApiClient) {
     downloadFile(id: number, fileId: number): Promise<Blob> {
       return client.request<Blob>("GET", `/api/v1/documents/${id}/files/${fileId}`, { expect: "blob" });
     },
-    register(direction: "incoming" | "outgoing", from: string, to: string, format: RegisterFormat): Promise<Blob> {
-      return client.request<Blob>("GET", `/api/v1/documents/registers/${direction}`, {
+    register(kind: RegisterKind, from: string, to: string, format: RegisterFormat): Promise<Blob> {
+      return client.request<Blob>("GET", `/api/v1/documents/registers/${kind}`, {
         query: { from, to, format },
         expect: "blob",
       });
