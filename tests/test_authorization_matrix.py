@@ -284,6 +284,9 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ),
     # Agencies, units, users: the directory is open to members, its administration to administrators.
     ("GET", "/api/v1/people"): Entry(("agency",), _get("/api/v1/people?agency_id={t.agency_id}"), _anyone),
+    ("GET", "/api/v1/directory/agencies"): Entry(
+        ("caller",), _get("/api/v1/directory/agencies?q=so%20noi%20vu"), _anyone
+    ),
     ("GET", "/api/v1/admin/agencies"): Entry(("caller",), _get("/api/v1/admin/agencies"), _anyone),
     ("POST", "/api/v1/admin/agencies"): Entry(
         ("caller",),
