@@ -2,6 +2,7 @@
 import type { ApiClient, Query } from "./client";
 import type {
   Agency,
+  DirectoryAgency,
   DocumentAction,
   DocumentDetail,
   DocumentPage,
@@ -67,6 +68,10 @@ export function documentsApi(client: ApiClient) {
     },
     agencies(): Promise<Agency[]> {
       return client.get<Agency[]>("/api/v1/admin/agencies");
+    },
+    /** Agencies by words of their name (accents aside) or part of their identifier. */
+    searchAgencies(q: string, limit = 20): Promise<DirectoryAgency[]> {
+      return client.get<DirectoryAgency[]>("/api/v1/directory/agencies", { q, limit });
     },
     units(agencyId: string): Promise<Unit[]> {
       return client.get<Unit[]>(`/api/v1/admin/agencies/${encodeURIComponent(agencyId)}/units`);

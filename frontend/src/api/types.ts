@@ -190,6 +190,14 @@ export interface Agency {
   parent_id: string | null;
 }
 
+/** An agency of the directory (GET /api/v1/directory/agencies): from the axis's list, or hosted here. */
+export interface DirectoryAgency {
+  id: string;
+  name: string;
+  parent_id: string | null;
+  hosted: boolean;
+}
+
 export interface Unit {
   id: number;
   agency_id: string;
