@@ -2,7 +2,8 @@
 
 TypeDetail numbers the types in the order Article 7 of Decree 30/2020 lists them (nghị quyết 1 …
 công văn 18 … thư công 29), which is how the published sample numbers công văn (18). Type is 1
-(administrative document) for all of them: DOMAIN.md pins no other value.
+(administrative document) for all of them: DOMAIN.md pins no other value. The types outside that list
+(Nghị định, Thông tư) go with TypeDetail 0, as real senders write every type, named by TypeName.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ TYPE_DETAILS = {code: index for index, code in enumerate(TYPE_DETAIL_ORDER, star
 _BY_DETAIL = {str(index): code for code, index in TYPE_DETAILS.items()}
 _BY_NAME = {name.casefold(): code for code, name in DOCUMENT_TYPES.items()}
 
+# TypeDetail of a type outside Article 7's list: the TypeName identifies it.
+UNNUMBERED_TYPE_DETAIL = 0
+
 # Priority: 0 thường, 1 khẩn, 2 thượng khẩn, 3 hỏa tốc, 4 hỏa tốc hẹn giờ (kept as hỏa tốc here).
 PRIORITIES = {Urgency.NORMAL: 0, Urgency.URGENT: 1, Urgency.VERY_URGENT: 2, Urgency.FLASH: 3}
 _BY_PRIORITY = {**{str(value): urgency for urgency, value in PRIORITIES.items()}, "4": Urgency.FLASH}
@@ -34,7 +38,7 @@ def document_type_fields(code: str) -> dict[str, str]:
     """Type, TypeDetail and TypeName of one of our document type codes."""
     return {
         "Type": ADMINISTRATIVE_TYPE,
-        "TypeDetail": str(TYPE_DETAILS[code]),
+        "TypeDetail": str(TYPE_DETAILS.get(code, UNNUMBERED_TYPE_DETAIL)),
         "TypeName": DOCUMENT_TYPES[code],
     }
 
