@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, or_, select
 
 from eoffice.accounts.models import Agency, DirectoryAgency
 from eoffice.documents.fulltext import fold
@@ -18,10 +18,12 @@ def search_agencies(text: str | None, limit: int) -> list[dict[str, Any]]:
     words = fold(text).split()
     query = select(DirectoryAgency)
     if text:
-        named = and_(*(DirectoryAgency.search_name.contains(word, autoescape=True) for word in words))
-        query = query.where(
-            or_(named if words else false(), DirectoryAgency.id.contains(text, autoescape=True))
-        )
+        matches = [DirectoryAgency.id.contains(text, autoescape=True)]
+        if words:
+            matches.append(
+                and_(*(DirectoryAgency.search_name.contains(word, autoescape=True) for word in words))
+            )
+        query = query.where(or_(*matches))
     found = {
         row.id: {"id": row.id, "name": row.name, "parent_id": row.parent_id, "hosted": False}
         for row in db.session.scalars(query.order_by(DirectoryAgency.search_name).limit(limit))

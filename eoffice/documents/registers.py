@@ -126,9 +126,7 @@ def _receiver(document: Document) -> tuple[str, str]:
     primary = first.members_in(HandlingRole.PRIMARY)
     if not primary:
         return "", _day(first.created_at)
-    member = primary[0]
-    name = member.user.full_name if member.user else (member.unit.name if member.unit else "")
-    return name, _day(first.created_at)
+    return _member_name(primary[0]), _day(first.created_at)
 
 
 def _member_name(member) -> str:

@@ -80,6 +80,7 @@ def test_the_axis_list_of_agencies_is_kept_and_found_without_accents(client, peo
         "000.00.00.H17",
     ]
     assert search(client, headers, "bo quoc phong") == []
+    assert search(client, headers, "!!!") == []  # no word to look for, and no identifier holds it
     # Our own agency is listed by the axis too, once, as hosted here.
     assert search(client, headers, "uy ban nhan dan tinh quang nam") == [
         (SENDER, "Ủy ban nhân dân tỉnh Quảng Nam", True)
