@@ -328,6 +328,11 @@ class Settings:
         _parse_float(0.05, 3600),
         "Seconds between looks at the axis for arriving documents and statuses.",
     )
+    axis_directory_interval: float = _setting(
+        3600.0,
+        _parse_float(1, 7 * 24 * 3600),
+        "Seconds between refreshes of the directory of agencies from the axis's list (also at start).",
+    )
     axis_max_package_bytes: int = _setting(
         50 * 1024 * 1024, _parse_int(1024), "Largest edXML package sent or accepted, bytes."
     )

@@ -190,7 +190,8 @@ def _lists_visible_documents(user: User, t: Target, response: TestResponse) -> N
 def _lists_visible_register_rows(user: User, t: Target, response: TestResponse) -> None:
     secret = db.session.get(Document, t.secret_document_id)
     shown = secret.subject in response.get_data(as_text=True)
-    assert shown == (t.variant == "incoming" and can(user, P.VIEW_DOCUMENT, secret)), "register rows"
+    incoming = t.variant in ("incoming", "follow-up")
+    assert shown == (incoming and can(user, P.VIEW_DOCUMENT, secret)), "register rows"
 
 
 def _lists_visible_meetings(user: User, t: Target, response: TestResponse) -> None:
@@ -284,6 +285,9 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ),
     # Agencies, units, users: the directory is open to members, its administration to administrators.
     ("GET", "/api/v1/people"): Entry(("agency",), _get("/api/v1/people?agency_id={t.agency_id}"), _anyone),
+    ("GET", "/api/v1/directory/agencies"): Entry(
+        ("caller",), _get("/api/v1/directory/agencies?q=so%20noi%20vu"), _anyone
+    ),
     ("GET", "/api/v1/admin/agencies"): Entry(("caller",), _get("/api/v1/admin/agencies"), _anyone),
     ("POST", "/api/v1/admin/agencies"): Entry(
         ("caller",),
@@ -402,8 +406,8 @@ MATRIX: dict[tuple[str, str], Entry] = {
         _send("PUT", "/api/v1/documents/settings/{t.agency_id}", json={"review_levels": 2}),
         _permits(P.MANAGE_DOCUMENT_SETTINGS),
     ),
-    ("GET", "/api/v1/documents/registers/<direction>"): Entry(
-        ("agency@incoming", "agency@outgoing"),
+    ("GET", "/api/v1/documents/registers/<kind>"): Entry(
+        ("agency@incoming", "agency@outgoing", "agency@follow-up"),
         _get(f"/api/v1/documents/registers/{{t.variant}}?{PERIOD}&format=csv&agency_id={{t.agency_id}}"),
         _permits(P.PRINT_REGISTERS),
         listed=_lists_visible_register_rows,

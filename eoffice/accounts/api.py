@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 
-from eoffice.accounts import operations
+from eoffice.accounts import operations, queries
 from eoffice.accounts.models import Agency, Unit, User, UserRole
 from eoffice.accounts.schemas import (
     AgencyCreateSchema,
     AgencySchema,
+    AgencySearchSchema,
     AgencyUpdateSchema,
+    DirectoryAgencySchema,
     PeopleQuerySchema,
     PersonSchema,
     UnitCreateSchema,
@@ -175,6 +177,19 @@ def update_user(body, user_id):
     operations.update_user(user, body, actor=actor)
     db.session.commit()
     return user
+
+
+@directory_blp.get("/directory/agencies")
+@directory_blp.arguments(AgencySearchSchema, location="query")
+@directory_blp.response(200, DirectoryAgencySchema(many=True))
+@directory_blp.doc(
+    description="Agencies connected to the national axis (its list, refreshed by the axis worker) and those "
+    "hosted here, by name without accents or by identifier: the issuer of an incoming document, the "
+    "recipients of an outgoing one."
+)
+@login_required
+def search_agencies(filters):
+    return queries.search_agencies(filters.get("q"), filters["limit"])
 
 
 @directory_blp.get("/people")

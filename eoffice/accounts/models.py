@@ -38,6 +38,20 @@ class Agency(Base):
     units: Mapped[list[Unit]] = relationship(back_populates="agency", order_by="Unit.id")
 
 
+class DirectoryAgency(Base):
+    """An agency connected to the national axis, as its list of agencies names it (GET agencies): what a
+    clerk picks the issuer of an incoming document or the recipients of an outgoing one from."""
+
+    __tablename__ = "directory_agencies"
+
+    id: Mapped[str] = mapped_column(String(13), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[str | None] = mapped_column(String(13))
+    # The name lowercased without diacritics (documents.fulltext.fold): searched with LIKE.
+    search_name: Mapped[str] = mapped_column(String(200), index=True)
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Unit(Base):
     __tablename__ = "units"
     __table_args__ = (UniqueConstraint("agency_id", "name"),)

@@ -28,6 +28,21 @@ class AgencySchema(ApiSchema):
     created_at = ma.fields.DateTime()
 
 
+class DirectoryAgencySchema(ApiSchema):
+    id = ma.fields.String(metadata={"example": "000.00.12.H49"})
+    name = ma.fields.String(metadata={"example": "Sở Nội vụ tỉnh Quảng Nam"})
+    parent_id = ma.fields.String(allow_none=True)
+    hosted = ma.fields.Boolean(metadata={"description": "One of the agencies this server hosts"})
+
+
+class AgencySearchSchema(ApiSchema):
+    q = ma.fields.String(
+        validate=ma.validate.Length(1, 100),
+        metadata={"description": "Words of the name, without accents if you like, or part of the identifier"},
+    )
+    limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(1, 100))
+
+
 class AgencyCreateSchema(ApiSchema):
     id = agency_id_field
     name = ma.fields.String(required=True, validate=ma.validate.Length(1, 200))

@@ -146,5 +146,9 @@ class AxisClient:
             response.close()
         return b"".join(chunks)
 
+    def agencies(self) -> list[dict]:
+        """Every agency connected to the axis: {"id", "name", "parent", …}."""
+        return self._call("GET", "/api/v1/agencies").json()["agencies"]
+
     def ack(self, message_id: str, to: str) -> None:
         self._call("POST", f"/api/v1/messages/{message_id}/ack", json={"to": to}).close()

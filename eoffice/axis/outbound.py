@@ -16,7 +16,7 @@ from eoffice.axis import mapping, notices
 from eoffice.axis.models import AxisSend, SendKind
 from eoffice.axis.package import ATTACHMENT_DESCRIPTION, MAIN_DESCRIPTION, EdocPackage, Organ, PackageFile
 from eoffice.documents import clock
-from eoffice.documents.document_types import number_and_notation
+from eoffice.documents.document_types import notation_after_number
 from eoffice.documents.events import StepTaken
 from eoffice.documents.models import (
     Channel,
@@ -58,7 +58,7 @@ DESCRIPTIONS = {
 
 def outgoing_document_id(document: Document) -> str:
     """Our DocumentId of an issued document: `<agency>,<yyyy/MM/dd>,<number>/<notation>`."""
-    code = number_and_notation(document.number, document.notation) or ""
+    code = document.number_and_notation or ""
     return f"{document.agency_id},{mapping.format_date(document.issued_date)},{code}"
 
 
@@ -119,7 +119,7 @@ def queue_recall(document: Document, recipient: Recipient, reason: str) -> AxisS
         document=document,
         edxml_document_id=outgoing_document_id(document),
         original_sender_id=document.agency_id,
-        reference_code=number_and_notation(document.number, document.notation),
+        reference_code=document.number_and_notation,
         promulgation_date=document.issued_date,
         status_code=notices.RECALL_REQUESTED,
         description=describe(notices.RECALL_REQUESTED, reason),
@@ -137,7 +137,7 @@ def queue_reply(document: Document, code: str, *, note: str | None = None, actor
         document_id=document.source_reference,
         code=code,
         description=None if code == notices.ACCEPTED else describe(code, note),
-        reference_code=number_and_notation(document.number, document.notation),
+        reference_code=document.number_and_notation,
         promulgation_date=document.issued_date,
     )
     send.document = document
@@ -192,7 +192,8 @@ def package_of(send: AxisSend) -> EdocPackage:
         subject=document.subject,
         issued_date=document.issued_date,
         number=document.number,
-        notation=document.notation,
+        # Code carries the year of a legal normative document in its notation: `15` and `2026/QĐ-UBND`.
+        notation=notation_after_number(document.notation, document.legal_year),
         files=[
             PackageFile(
                 link.stored_file.name,

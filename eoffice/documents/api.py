@@ -15,7 +15,7 @@ from eoffice.api_base import ApiError, Blueprint, error_response
 from eoffice.auth.policy import Permission, authorize
 from eoffice.auth.session import current_user, login_required
 from eoffice.documents import operations, queries, workflow
-from eoffice.documents.document_types import DOCUMENT_TYPES
+from eoffice.documents.document_types import DOCUMENT_TYPES, can_be_legal_normative
 from eoffice.documents.models import Document
 from eoffice.documents.operations.common import invalid, load
 from eoffice.documents.operations.files import MAX_FILES, IncomingFile, commit_or_discard
@@ -174,7 +174,10 @@ def list_documents(filters):
 @login_required
 def list_document_types():
     """The Decree 30 types with their abbreviations, as the metadata's `document_type` takes them."""
-    return [{"code": code, "name": name} for code, name in DOCUMENT_TYPES.items()]
+    return [
+        {"code": code, "name": name, "can_be_legal_normative": can_be_legal_normative(code)}
+        for code, name in DOCUMENT_TYPES.items()
+    ]
 
 
 @blp.post("/incoming")

@@ -35,10 +35,18 @@ DOCUMENT_TYPES: dict[str, str] = {
     "PB": "Phiếu báo",
     "CV": "Công văn",
     "THC": "Thư công",
+    # Not in the decree's appendix: the forms only legal normative documents take (Law 80/2015 Art. 4).
+    "NĐ": "Nghị định",
+    "TT": "Thông tư",
 }
 
 # Công văn and thư công carry no type abbreviation: their notation names the drafting unit instead.
 UNTYPED = frozenset({"CV", "THC"})
+
+# The types a legal normative document can take among ours (Law 80/2015 Art. 4): a resolution of a council,
+# a decision of a people's committee or minister, a decree, a circular. A directive (Chỉ thị) has not been one
+# since that law.
+LEGAL_NORMATIVE_TYPES = frozenset({"NQ", "QĐ", "NĐ", "TT"})
 
 
 class NotationError(ValueError):
@@ -75,8 +83,26 @@ def build_notation(document_type: str, agency_abbreviation: str | None, unit_abb
     return f"{document_type}-{agency_abbreviation}"
 
 
-def number_and_notation(number: int | None, notation: str | None) -> str | None:
-    """`05/QĐ-UBND`: numbers below 10 get a leading zero, `/` between number and notation."""
+def can_be_legal_normative(code: str) -> bool:
+    return code in LEGAL_NORMATIVE_TYPES
+
+
+def notation_after_number(notation: str | None, legal_year: int | None = None) -> str | None:
+    """What follows the number: `QĐ-UBND`, or `2026/QĐ-UBND` for a legal normative document of 2026."""
+    if legal_year is None or not notation:
+        return notation
+    return f"{legal_year}/{notation}"
+
+
+def number_and_notation(
+    number: int | None, notation: str | None, legal_year: int | None = None
+) -> str | None:
+    """`05/QĐ-UBND`: numbers below 10 get a leading zero, `/` between number and notation.
+
+    legal_year: the year a legal normative document was numbered in, which its number carries
+    (`05/2026/QĐ-UBND`, Law 80/2015 Art. 9); None for every other document.
+    """
+    notation = notation_after_number(notation, legal_year)
     if number is None:
         return notation
     return f"{number:02d}/{notation}" if notation else f"{number:02d}"

@@ -13,7 +13,6 @@ import unicodedata
 from sqlalchemy import ColumnElement, event, func, inspect, literal_column, select, text
 from sqlalchemy.orm import Session
 
-from eoffice.documents.document_types import number_and_notation
 from eoffice.documents.models import Document, DocumentSearch
 from eoffice.extensions import db
 
@@ -59,7 +58,7 @@ def index_document(document: Document, new_file_texts: list[str] | tuple[str, ..
     added = fold(" ".join(new_file_texts))
     if added:
         row.file_text = (row.file_text + " " + added).strip()[:MAX_INDEXED_CHARS]
-    code = number_and_notation(document.number, document.notation)
+    code = document.number_and_notation
     fields = [document.subject, code, document.issuer_name, document.signer_name, document.note]
     row.body = (fold(" ".join(field for field in fields if field)) + " " + row.file_text).strip()
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from eoffice.accounts.models import Agency, Unit, User
 from eoffice.db import Base, UTCDateTime, utcnow
+from eoffice.documents.document_types import number_and_notation
 from eoffice.storage.models import StoredFile
 
 
@@ -210,6 +211,16 @@ class Document(Base):
     @property
     def is_confidential(self) -> bool:
         return self.confidentiality != Confidentiality.NONE
+
+    @property
+    def legal_year(self) -> int | None:
+        """The year a legal normative document's number carries: the year it was numbered in."""
+        return self.number_year if self.is_legal_normative else None
+
+    @property
+    def number_and_notation(self) -> str | None:
+        """`05/QĐ-UBND`, or `05/2026/QĐ-UBND` for a legal normative document: as it is shown everywhere."""
+        return number_and_notation(self.number, self.notation, self.legal_year)
 
     @property
     def current_assignment(self) -> Assignment | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from eoffice.accounts.models import User
-from eoffice.documents.document_types import number_and_notation, type_name
+from eoffice.documents.document_types import type_name
 from eoffice.documents.models import Assignment, Document, HandlingRole, RecipientKind, Urgency
 from eoffice.documents.operations.common import unit_members
 from eoffice.mail.operations import notify
@@ -77,7 +77,7 @@ def _send(
     else:
         title = document.subject if len(document.subject) <= 120 else document.subject[:119] + "…"
         facts = [
-            (labels["code"], number_and_notation(document.number, document.notation)),
+            (labels["code"], document.number_and_notation),
             (labels["type"], type_name(document.document_type)),
             (labels["issuer"], document.issuer_name),
             *[(labels[key], value) for key, value in extra],

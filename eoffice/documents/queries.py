@@ -184,6 +184,9 @@ _SUMMARY_COLUMNS = (
     Document.document_type,
     Document.number,
     Document.notation,
+    # The year in a legal normative document's number and notation.
+    Document.is_legal_normative,
+    Document.number_year,
     Document.issued_date,
     Document.subject,
     Document.urgency,

@@ -1,8 +1,10 @@
-"""The incoming and outgoing registers (sổ đăng ký văn bản) of a period, as CSV and as PDF."""
+"""The registers of Decree 30 for a period, as CSV and as PDF: incoming, outgoing, and the follow-up of the
+handling of incoming documents (sổ theo dõi giải quyết văn bản đến)."""
 
 from __future__ import annotations
 
 import csv
+import enum
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -17,9 +19,12 @@ from sqlalchemy.orm import selectinload
 
 from eoffice.accounts.models import Agency, User
 from eoffice.auth.policy import visible_documents
+from eoffice.documents import clock
 from eoffice.documents.clock import VIETNAM, vietnam_date
-from eoffice.documents.document_types import number_and_notation, type_name
-from eoffice.documents.models import Direction, Document, HandlingRole, RecipientKind, Status
+from eoffice.documents.document_types import type_name
+from eoffice.documents.models import Assignment, Direction, Document, HandlingRole, RecipientKind, Status
+from eoffice.documents.statistics import classify
+from eoffice.documents.workflow import Action
 from eoffice.extensions import db
 from eoffice.pdfgen import BOLD, REGULAR, escape, register_fonts
 
@@ -47,9 +52,44 @@ OUTGOING_COLUMNS = [
     "Ký nhận",
     "Ghi chú",
 ]
+FOLLOW_UP_COLUMNS = [
+    "Số đến",
+    "Trích yếu nội dung",
+    "Đơn vị hoặc người giải quyết",
+    "Thời hạn giải quyết",
+    "Tiến độ giải quyết",
+    "Kết quả giải quyết",
+    "Ghi chú",
+]
 # Relative widths of the PDF columns (the summary and the recipients need the room).
 INCOMING_WIDTHS = [7, 5, 14, 10, 7, 26, 13, 7, 6, 5]
 OUTGOING_WIDTHS = [10, 7, 26, 11, 17, 11, 5, 7, 6, 5]
+FOLLOW_UP_WIDTHS = [5, 27, 15, 8, 20, 18, 7]
+
+# Where an incoming document stands, as the follow-up register says it.
+PROGRESS = {
+    Status.REGISTERED: "Đã vào sổ, chưa trình",
+    Status.AWAITING_DIRECTION: "Chờ chỉ đạo",
+    Status.ASSIGNED: "Đã giao, chưa xử lý",
+    Status.IN_PROGRESS: "Đang xử lý",
+    Status.COMPLETED: "Đã hoàn thành",
+    Status.RECALLED: "Đã bị thu hồi",
+}
+TIMELINESS = {"on_time": "đúng hạn", "late": "quá hạn", "overdue": "quá hạn"}
+
+
+class RegisterKind(enum.StrEnum):
+    INCOMING = "incoming"
+    OUTGOING = "outgoing"
+    FOLLOW_UP = "follow-up"
+
+
+# The name of each register's file, without the period.
+FILE_NAMES = {
+    RegisterKind.INCOMING: "so-van-ban-den",
+    RegisterKind.OUTGOING: "so-van-ban-di",
+    RegisterKind.FOLLOW_UP: "so-theo-doi-giai-quyet-van-ban-den",
+}
 
 
 @dataclass(frozen=True)
@@ -71,7 +111,7 @@ def _day(value: date | datetime | None) -> str:
 
 
 def _code(document: Document) -> str:
-    return number_and_notation(document.number, document.notation) or ""
+    return document.number_and_notation or ""
 
 
 def _summary(document: Document) -> str:
@@ -86,9 +126,47 @@ def _receiver(document: Document) -> tuple[str, str]:
     primary = first.members_in(HandlingRole.PRIMARY)
     if not primary:
         return "", _day(first.created_at)
-    member = primary[0]
-    name = member.user.full_name if member.user else (member.unit.name if member.unit else "")
-    return name, _day(first.created_at)
+    return _member_name(primary[0]), _day(first.created_at)
+
+
+def _member_name(member) -> str:
+    if member.user is not None:
+        return member.user.full_name
+    return member.unit.name if member.unit is not None else ""
+
+
+def _handlers(assignment: Assignment | None) -> str:
+    """The unit or person handling it under the current direction, then those who co-handle it."""
+    if assignment is None:
+        return ""
+    primary = ", ".join(_member_name(member) for member in assignment.members_in(HandlingRole.PRIMARY))
+    helpers = ", ".join(_member_name(member) for member in assignment.members_in(HandlingRole.CO_HANDLER))
+    return f"{primary}; phối hợp: {helpers}" if helpers else primary
+
+
+def _progress(document: Document, deadline: date | None, today: date) -> str:
+    """Its state, whether it is late, and (while open) the latest progress report with its date."""
+    state = PROGRESS.get(document.status, document.status)
+    timeliness = TIMELINESS.get(classify(document.status, deadline, document.completed_at, today) or "")
+    if timeliness:
+        state = f"{state} {timeliness}" if document.status == Status.COMPLETED else f"{state}, {timeliness}"
+    reports = [entry for entry in document.trace if entry.action == Action.RECORD_PROGRESS and entry.note]
+    # Once completed, the result column says how it ended.
+    if reports and document.status != Status.COMPLETED:
+        state = f"{state}. {_day(reports[-1].created_at)}: {reports[-1].note}"
+    return state
+
+
+def _result(document: Document, replies: dict[int, Document]) -> str:
+    if document.status != Status.COMPLETED:
+        return ""
+    result = f"Hoàn thành ngày {_day(document.completed_at)}"
+    if document.result_note:
+        result = f"{result}: {document.result_note}"
+    reply = replies.get(document.reply_document_id) if document.reply_document_id else None
+    if reply is not None:
+        result = f"{result}. Văn bản trả lời số {reply.number_and_notation or ''}"
+    return result
 
 
 def _recipient_name(recipient) -> str:
@@ -107,41 +185,81 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
-def build_register(user: User, agency: Agency, direction: str, start: date, end: date) -> Register:
+def build_register(user: User, agency: Agency, kind: RegisterKind, start: date, end: date) -> Register:
     since, until = _bounds(start, end)
     query = (
         select(Document)
-        .where(Document.agency_id == agency.id, Document.direction == direction, visible_documents(user))
+        .where(Document.agency_id == agency.id, visible_documents(user))
         .options(selectinload(Document.assignments), selectinload(Document.recipients))
     )
-    if direction == Direction.INCOMING:
-        query = query.where(
-            Document.arrival_number.is_not(None),
-            Document.registered_at >= since,
-            Document.registered_at < until,
-        ).order_by(Document.arrival_year, Document.arrival_number)
-        rows = []
-        for document in db.session.scalars(query):
-            receiver, transferred = _receiver(document)
-            rows.append(
-                [
-                    _day(document.arrival_date),
-                    str(document.arrival_number),
-                    document.issuer_name,
-                    _code(document),
-                    _day(document.issued_date),
-                    _summary(document),
-                    receiver,
-                    transferred,
-                    "",
-                    document.note or "",
-                ]
-            )
-        return Register(
-            "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", agency.name, (start, end), INCOMING_COLUMNS, INCOMING_WIDTHS, rows
-        )
-
+    if kind == RegisterKind.OUTGOING:
+        return _outgoing_register(agency, start, end, query, since, until)
     query = query.where(
+        Document.direction == Direction.INCOMING,
+        Document.arrival_number.is_not(None),
+        Document.registered_at >= since,
+        Document.registered_at < until,
+    ).order_by(Document.arrival_year, Document.arrival_number)
+    if kind == RegisterKind.FOLLOW_UP:
+        return _follow_up_register(agency, start, end, query)
+    rows = []
+    for document in db.session.scalars(query):
+        receiver, transferred = _receiver(document)
+        rows.append(
+            [
+                _day(document.arrival_date),
+                str(document.arrival_number),
+                document.issuer_name,
+                _code(document),
+                _day(document.issued_date),
+                _summary(document),
+                receiver,
+                transferred,
+                "",
+                document.note or "",
+            ]
+        )
+    return Register(
+        "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", agency.name, (start, end), INCOMING_COLUMNS, INCOMING_WIDTHS, rows
+    )
+
+
+def _follow_up_register(agency: Agency, start: date, end: date, query) -> Register:
+    documents = db.session.scalars(query.options(selectinload(Document.trace))).all()
+    reply_ids = {document.reply_document_id for document in documents if document.reply_document_id}
+    replies = (
+        {reply.id: reply for reply in db.session.scalars(select(Document).where(Document.id.in_(reply_ids)))}
+        if reply_ids
+        else {}
+    )
+    today = vietnam_date(clock.now())
+    rows = []
+    for document in documents:
+        deadline = document.deadline or document.due_date
+        rows.append(
+            [
+                str(document.arrival_number),
+                _summary(document),
+                _handlers(document.current_assignment),
+                _day(deadline),
+                _progress(document, deadline, today),
+                _result(document, replies),
+                document.note or "",
+            ]
+        )
+    return Register(
+        "SỔ THEO DÕI GIẢI QUYẾT VĂN BẢN ĐẾN",
+        agency.name,
+        (start, end),
+        FOLLOW_UP_COLUMNS,
+        FOLLOW_UP_WIDTHS,
+        rows,
+    )
+
+
+def _outgoing_register(agency: Agency, start: date, end: date, query, since, until) -> Register:
+    query = query.where(
+        Document.direction == Direction.OUTGOING,
         Document.issued_at.is_not(None),
         Document.issued_at >= since,
         Document.issued_at < until,

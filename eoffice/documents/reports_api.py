@@ -12,7 +12,6 @@ from eoffice.api_base import ApiError, ApiSchema, Blueprint
 from eoffice.auth.policy import Permission, authorize
 from eoffice.auth.session import current_user, login_required
 from eoffice.documents import clock, registers, statistics
-from eoffice.documents.models import Direction
 from eoffice.extensions import db
 from eoffice.storage.backend import attachment_disposition
 
@@ -68,16 +67,21 @@ def _agency(query: dict, permission: Permission) -> Agency:
     return agency
 
 
-@blp.get("/registers/<direction>")
+@blp.get("/registers/<kind>")
 @blp.arguments(RegisterQuerySchema, location="query")
-@blp.doc(responses={"200": {"description": "The register as PDF or CSV (UTF-8 with BOM)"}})
+@blp.doc(
+    description="`incoming` and `outgoing`: the registers of incoming and outgoing documents; `follow-up`: "
+    "the follow-up of the handling of incoming documents (sổ theo dõi giải quyết văn bản đến).",
+    responses={"200": {"description": "The register as PDF or CSV (UTF-8 with BOM)"}},
+)
 @login_required
-def get_register(query, direction):
-    if direction not in (Direction.INCOMING, Direction.OUTGOING):
-        raise ApiError(404, "not_found", "registers are 'incoming' or 'outgoing'")
+def get_register(query, kind):
+    if kind not in set(registers.RegisterKind):
+        raise ApiError(404, "not_found", "registers are 'incoming', 'outgoing' or 'follow-up'")
     agency = _agency(query, Permission.PRINT_REGISTERS)
-    register = registers.build_register(current_user(), agency, direction, query["from_"], query["to"])
-    name = f"so-van-ban-{'den' if direction == Direction.INCOMING else 'di'}-{query['from_']}-{query['to']}"
+    kind = registers.RegisterKind(kind)
+    register = registers.build_register(current_user(), agency, kind, query["from_"], query["to"])
+    name = f"{registers.FILE_NAMES[kind]}-{query['from_']}-{query['to']}"
     if query["format"] == "csv":
         body, mimetype = registers.register_csv(register), "text/csv"
     else:

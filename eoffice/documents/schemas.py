@@ -379,9 +379,11 @@ class DocumentSummarySchema(ApiSchema):
     number_and_notation = ma.fields.Function(
         # Of a document, or of a list item (a dict: queries.list_documents).
         lambda doc: number_and_notation(
-            ma.utils.get_value(doc, "number"), ma.utils.get_value(doc, "notation")
+            ma.utils.get_value(doc, "number"),
+            ma.utils.get_value(doc, "notation"),
+            ma.utils.get_value(doc, "number_year") if ma.utils.get_value(doc, "is_legal_normative") else None,
         ),
-        metadata={"example": "15/QĐ-UBND"},
+        metadata={"example": "15/QĐ-UBND", "description": "A legal normative document's: `15/2026/QĐ-UBND`"},
     )
     issued_date = ma.fields.Date(allow_none=True)
     subject = ma.fields.String()
@@ -437,6 +439,9 @@ class DocumentSchema(DocumentSummarySchema):
 class DocumentTypeSchema(ApiSchema):
     code = ma.fields.String(metadata={"example": "QĐ"})
     name = ma.fields.String(metadata={"example": "Quyết định"})
+    can_be_legal_normative = ma.fields.Boolean(
+        metadata={"description": "Whether a draft of this type may be marked is_legal_normative"}
+    )
 
 
 class DocumentPageSchema(ApiSchema):

@@ -1,7 +1,7 @@
 // People, units and document types of the agency, fetched once per page load for the pickers; the
 // agencies and another agency's people (a meeting's delegates) as they are first asked for.
 import { documents } from "./api";
-import type { Agency, DocumentType, Person, Unit } from "./api/types";
+import type { Agency, DirectoryAgency, DocumentType, Person, Unit } from "./api/types";
 import { session } from "./state/session";
 
 let people: Promise<Person[]> | null = null;
@@ -35,6 +35,11 @@ export function peopleOf(agencyId: string): Promise<Person[]> {
 
 export function allAgencies(): Promise<Agency[]> {
   return agencies ?? remembered(() => documents.agencies(), (p) => (agencies = p));
+}
+
+// Not remembered: the directory of agencies is large, each search asks the server.
+export function searchAgencies(q: string): Promise<DirectoryAgency[]> {
+  return documents.searchAgencies(q);
 }
 
 export function agencyUnits(): Promise<Unit[]> {

@@ -19,5 +19,8 @@ describe("register periods", () => {
     expect(registerFileName("incoming", { from: "2026-01-01", to: "2026-12-31" }, "csv")).toBe(
       "so-van-ban-den-2026-01-01-2026-12-31.csv",
     );
+    expect(registerFileName("follow-up", { from: "2026-01-01", to: "2026-03-31" }, "pdf")).toBe(
+      "so-theo-doi-giai-quyet-van-ban-den-2026-01-01-2026-03-31.pdf",
+    );
   });
 });

@@ -187,6 +187,16 @@ def test_registers_search_and_pending_queue_screens(server, new_page, screenshot
     # The demo's incoming documents of this year are in it.
     assert any("ngân sách" in line for line in lines[1:])
     screenshot(clerk, "13-clerk-registers")
+    clerk.get_by_label("Sổ theo dõi giải quyết văn bản đến").check()
+    with clerk.expect_download() as follow_up:
+        clerk.get_by_role("button", name="Tải CSV").click()
+    assert follow_up.value.suggested_filename.startswith("so-theo-doi-giai-quyet-van-ban-den-")
+    follow_up_lines = follow_up.value.path().read_bytes().decode("utf-8-sig").splitlines()
+    assert follow_up_lines[0] == (
+        "Số đến,Trích yếu nội dung,Đơn vị hoặc người giải quyết,Thời hạn giải quyết,"
+        "Tiến độ giải quyết,Kết quả giải quyết,Ghi chú"
+    )
+    assert any("ngân sách" in line for line in follow_up_lines[1:])
 
     open_menu(clerk, "Văn bản chờ vào sổ")
     clerk.get_by_role("heading", name="Văn bản chờ vào sổ").wait_for()
@@ -208,3 +218,14 @@ def test_registers_search_and_pending_queue_screens(server, new_page, screenshot
     subjects = clerk.locator("table.documents tbody tr td:nth-child(2) a").all_inner_texts()
     assert subjects and all("ngân sách" in subject.lower() for subject in subjects)
     screenshot(clerk, "15-search")
+
+
+def test_the_clerk_picks_the_issuer_from_the_agency_directory(server, new_page):
+    clerk = new_page()
+    log_in(clerk, "vanthu")
+    open_menu(clerk, "Vào sổ văn bản đến")
+    clerk.get_by_label("Chọn cơ quan gửi từ danh bạ").fill("so noi vu")
+    clerk.get_by_role("button", name="Sở Nội vụ tỉnh Quảng Nam").click()
+    issuer = clerk.get_by_role("textbox", name="Cơ quan ban hành", exact=True)
+    assert issuer.input_value() == "Sở Nội vụ tỉnh Quảng Nam"
+    assert clerk.get_by_label("Mã định danh cơ quan ban hành").input_value() == "000.00.01.H49"

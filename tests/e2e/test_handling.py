@@ -102,9 +102,11 @@ def test_a_draft_is_submitted_reviewed_and_returned_by_the_leader_with_a_comment
     specialist.get_by_label("Loại văn bản").select_option("BC")
     specialist.get_by_label("Trích yếu").fill(subject)
     specialist.get_by_label("Phòng Kinh tế").check()
-    specialist.get_by_role("button", name="Thêm cơ quan nhận").click()
-    specialist.get_by_label("Mã định danh").fill("000.00.01.H49")
-    specialist.get_by_label("Tên cơ quan").fill("Sở Nội vụ tỉnh Quảng Nam")
+    # The receiving agency from the directory, found without accents: its identifier and name filled in.
+    specialist.get_by_label("Thêm cơ quan nhận từ danh bạ").fill("so noi vu")
+    specialist.get_by_role("button", name="Sở Nội vụ tỉnh Quảng Nam").click()
+    assert specialist.get_by_label("Mã định danh").input_value() == "000.00.01.H49"
+    assert specialist.get_by_label("Tên cơ quan").input_value() == "Sở Nội vụ tỉnh Quảng Nam"
     specialist.locator("#draft-files").set_input_files(str(draft_file))
     screenshot(specialist, "33-specialist-draft")
     specialist.get_by_role("button", name="Lưu dự thảo").click()

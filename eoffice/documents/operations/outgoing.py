@@ -9,7 +9,12 @@ from eoffice.accounts.models import Agency, Role, User
 from eoffice.api_base import ApiError
 from eoffice.auth.policy import Permission, can
 from eoffice.documents import clock, notifications, numbering, workflow
-from eoffice.documents.document_types import UNTYPED, NotationError, build_notation, number_and_notation
+from eoffice.documents.document_types import (
+    UNTYPED,
+    NotationError,
+    build_notation,
+    can_be_legal_normative,
+)
 from eoffice.documents.models import (
     Channel,
     DeliveryStatus,
@@ -105,6 +110,15 @@ def _check_drafting_unit(document: Document, unit_id: int | None) -> None:
         raise invalid("drafting_unit_id", "required for công văn and thư công: their notation names the unit")
 
 
+def _check_legal_normative(document: Document) -> None:
+    if document.is_legal_normative and not can_be_legal_normative(document.document_type):
+        raise invalid(
+            "is_legal_normative",
+            f"a {document.document_type} is not a legal normative document: only "
+            "Nghị quyết (NQ), Quyết định (QĐ), Nghị định (NĐ) and Thông tư (TT) can be",
+        )
+
+
 def _replaceable(replaces_id: int, actor: User) -> Document:
     original = db.session.get(Document, replaces_id)
     if (
@@ -144,6 +158,7 @@ def create_draft(
     for key in _METADATA_FIELDS:
         setattr(document, key, data[key])
     _check_drafting_unit(document, data["drafting_unit_id"] or actor.unit_id)
+    _check_legal_normative(document)
     if data["replaces_id"] is not None:
         document.replaces_id = _replaceable(data["replaces_id"], actor).id
     document.recipients = _recipients(document, data["recipients"])
@@ -190,6 +205,7 @@ def update_draft(document: Document, actor: User, changes: Any) -> Document:
         )
     if "signature_placement" in data:
         document.signature_placement = data["signature_placement"]
+    _check_legal_normative(document)
     if "recipients" in data:
         document.recipients = _recipients(document, data["recipients"])
     elif "confidentiality" in data:
@@ -313,7 +329,7 @@ def _sign_main_file(
 
 def _seal_files(document: Document, actor: User, pin: str | None, moment: datetime) -> None:
     """The agency's signature at issuance: into the signed main PDF, and alone on each PDF attachment."""
-    shown = number_and_notation(document.number, document.notation)
+    shown = document.number_and_notation
     for index, link in enumerate(sorted(document.files, key=lambda link: link.position)):
         if link.stored_file.content_type != signing.PDF:
             continue
@@ -454,7 +470,7 @@ def issue(document: Document, actor: User, *, note: str | None = None, pin: str 
         **entry.details,
         "number": number,
         "notation": notation,
-        "number_and_notation": number_and_notation(number, notation),
+        "number_and_notation": document.number_and_notation,
         "series": series,
         "issued_date": local_day.isoformat(),
         **({"replaces_id": original.id} if original is not None else {}),

@@ -2,6 +2,7 @@
 import type { ApiClient, Query } from "./client";
 import type {
   Agency,
+  DirectoryAgency,
   DocumentAction,
   DocumentDetail,
   DocumentPage,
@@ -21,6 +22,8 @@ export interface ListFilters {
 }
 
 export type RegisterFormat = "pdf" | "csv";
+/** The registers of Decree 30: incoming, outgoing, and the follow-up of incoming documents' handling. */
+export type RegisterKind = "incoming" | "outgoing" | "follow-up";
 
 export function documentsApi(client: ApiClient) {
   return {
@@ -51,8 +54,8 @@ export function documentsApi(client: ApiClient) {
     downloadFile(id: number, fileId: number): Promise<Blob> {
       return client.request<Blob>("GET", `/api/v1/documents/${id}/files/${fileId}`, { expect: "blob" });
     },
-    register(direction: "incoming" | "outgoing", from: string, to: string, format: RegisterFormat): Promise<Blob> {
-      return client.request<Blob>("GET", `/api/v1/documents/registers/${direction}`, {
+    register(kind: RegisterKind, from: string, to: string, format: RegisterFormat): Promise<Blob> {
+      return client.request<Blob>("GET", `/api/v1/documents/registers/${kind}`, {
         query: { from, to, format },
         expect: "blob",
       });
@@ -65,6 +68,10 @@ export function documentsApi(client: ApiClient) {
     },
     agencies(): Promise<Agency[]> {
       return client.get<Agency[]>("/api/v1/admin/agencies");
+    },
+    /** Agencies by words of their name (accents aside) or part of their identifier. */
+    searchAgencies(q: string, limit = 20): Promise<DirectoryAgency[]> {
+      return client.get<DirectoryAgency[]>("/api/v1/directory/agencies", { q, limit });
     },
     units(agencyId: string): Promise<Unit[]> {
       return client.get<Unit[]>(`/api/v1/admin/agencies/${encodeURIComponent(agencyId)}/units`);

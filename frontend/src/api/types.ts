@@ -222,6 +222,14 @@ export interface Agency {
   parent_id: string | null;
 }
 
+/** An agency of the directory (GET /api/v1/directory/agencies): from the axis's list, or hosted here. */
+export interface DirectoryAgency {
+  id: string;
+  name: string;
+  parent_id: string | null;
+  hosted: boolean;
+}
+
 export interface Unit {
   id: number;
   agency_id: string;
@@ -232,4 +240,6 @@ export interface Unit {
 export interface DocumentType {
   code: string;
   name: string;
+  /** Whether a draft of this type may be marked legal normative (its number then carries the year). */
+  can_be_legal_normative: boolean;
 }

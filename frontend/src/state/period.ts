@@ -1,4 +1,5 @@
 // The period of a register: presets by month and year in Vietnam time, or chosen days.
+import type { RegisterFormat, RegisterKind } from "../api/documents";
 import type { FieldMessage } from "./forms";
 import { addDays } from "../format";
 
@@ -46,6 +47,13 @@ export function validatePeriod(period: Period): FieldMessage | null {
   return null;
 }
 
-export function registerFileName(direction: "incoming" | "outgoing", period: Period, format: "pdf" | "csv"): string {
-  return `so-van-ban-${direction === "incoming" ? "den" : "di"}-${period.from}-${period.to}.${format}`;
+// As the server names them (registers.FILE_NAMES).
+const REGISTER_FILES: Record<RegisterKind, string> = {
+  incoming: "so-van-ban-den",
+  outgoing: "so-van-ban-di",
+  "follow-up": "so-theo-doi-giai-quyet-van-ban-den",
+};
+
+export function registerFileName(kind: RegisterKind, period: Period, format: RegisterFormat): string {
+  return `${REGISTER_FILES[kind]}-${period.from}-${period.to}.${format}`;
 }

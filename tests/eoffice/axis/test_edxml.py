@@ -293,8 +293,13 @@ def test_type_names_are_read_in_the_decrees_spellings_and_unknown_ones_are_kept(
     assert mapping.document_type_of("Bản thoả thuận") == "BTT"
     assert mapping.document_type_of("Quy định") == "QyĐ"
     assert mapping.document_type_of("Quyết định") == "QĐ"
-    assert mapping.document_type_of("Thông tư") == "Thông tư"
-    assert mapping.document_type_fields("Thông tư")["TypeName"] == "Thông tư"
+    assert mapping.document_type_of("Thông tư") == "TT"
+    assert mapping.document_type_of("Văn bản chưa có trong Nghị định") == "Văn bản chưa có trong Nghị định"
+    assert mapping.document_type_fields("Văn bản chưa có trong Nghị định") == {
+        "Type": "1",
+        "TypeDetail": "0",
+        "TypeName": "Văn bản chưa có trong Nghị định",
+    }
 
 
 def test_urgency_and_priority_map_both_ways():

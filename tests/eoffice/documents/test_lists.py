@@ -172,4 +172,6 @@ def test_document_types_are_listed_with_their_decree_names(client, people, as_us
     types = {item["code"]: item["name"] for item in response.get_json()}
     assert types["QĐ"] == "Quyết định"
     assert types["CV"] == "Công văn"
-    assert len(types) == 29
+    # The 29 of Decree 30 (27 abbreviated, công văn, thư công) and the two legal normative-only forms.
+    assert types["TT"] == "Thông tư" and types["NĐ"] == "Nghị định"
+    assert len(types) == 31

@@ -11,7 +11,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from eoffice.documents import numbering, operations
+from eoffice.documents import clock, numbering, operations
 from eoffice.documents.document_types import build_notation, number_and_notation
 from eoffice.documents.models import Document, NumberCounter
 from eoffice.extensions import db
@@ -201,7 +201,9 @@ def test_each_series_counts_on_its_own(people):
             signer=people.leader,
             metadata={"document_type": document_type, **metadata},
         )
-        return number_and_notation(document.number, document.notation), document.series
+        year = f"{document.number_year}/" if document.is_legal_normative else ""
+        assert document.number_and_notation == f"{document.number:02d}/{year}{document.notation}"
+        return document.number_and_notation, document.series
 
     results = [
         issue("QĐ"),
@@ -213,12 +215,13 @@ def test_each_series_counts_on_its_own(people):
         issue("CV", confidentiality="confidential"),
         issue("TB"),
     ]
+    year = clock.vietnam_date(clock.now()).year
     assert results == [
         ("01/QĐ-UBND", "general"),
         ("02/UBND-VX", "general"),
-        ("01/QĐ-UBND", "legal:QĐ"),
-        ("01/NQ-UBND", "legal:NQ"),
-        ("02/QĐ-UBND", "legal:QĐ"),
+        (f"01/{year}/QĐ-UBND", "legal:QĐ"),
+        (f"01/{year}/NQ-UBND", "legal:NQ"),
+        (f"02/{year}/QĐ-UBND", "legal:QĐ"),
         ("01/TB-UBND", "confidential"),
         ("02/UBND-VX", "confidential"),
         ("03/TB-UBND", "general"),
@@ -276,6 +279,8 @@ def test_notations_follow_decree_30():
     assert number_and_notation(5, "QĐ-UBND") == "05/QĐ-UBND"
     assert number_and_notation(12, "UBND-VX") == "12/UBND-VX"
     assert number_and_notation(123, "TTr-SNV") == "123/TTr-SNV"
+    assert number_and_notation(15, "QĐ-UBND", 2026) == "15/2026/QĐ-UBND"
+    assert number_and_notation(5, "NĐ-CP", 2026) == "05/2026/NĐ-CP"
 
 
 def test_issuing_without_an_agency_abbreviation_is_refused_and_changes_nothing(client, people, as_user):

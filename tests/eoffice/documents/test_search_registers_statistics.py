@@ -361,3 +361,137 @@ def test_the_reminder_command_for_schedulers_reports_what_it_queued(people, app)
     assert "1 near the deadline, 0 past it" in result.output
     kinds = db.session.scalars(select(OutboxMessage.kind)).all()
     assert "document.deadline_near" in kinds
+
+
+def test_follow_up_register_shows_how_far_each_incoming_document_is_handled(client, people, as_user):
+    from eoffice.documents import operations
+
+    today = clock.vietnam_date(clock.now())
+    yesterday = today - timedelta(days=1)
+    waiting = create_document(
+        "registered",
+        clerk=people.clerk,
+        metadata={"subject": "Về việc góp ý dự thảo", "due_date": (today + timedelta(days=10)).isoformat()},
+    )
+    overdue = create_document(
+        "assigned",
+        clerk=people.clerk,
+        leader=people.leader,
+        handler=people.handler,
+        metadata={"subject": "Về việc rà soát hồ sơ"},
+        assignment={
+            "primary_unit_id": people.units["KT"],
+            "co_handler_ids": [people.handler.id],
+            "deadline": yesterday,
+        },
+    )
+    progressing = create_document(
+        "in_progress", clerk=people.clerk, leader=people.leader, handler=people.handler
+    )
+    late = create_document(
+        "in_progress",
+        clerk=people.clerk,
+        leader=people.leader,
+        handler=people.handler,
+        metadata={"subject": "Về việc báo cáo số liệu"},
+        assignment={"primary_user_id": people.handler.id, "deadline": yesterday},
+    )
+    reply = create_document(
+        "issued",
+        drafter=people.handler,
+        reviewers=[people.reviewer],
+        signer=people.leader,
+        clerk=people.clerk,
+        metadata={"document_type": "CV", "subject": "Báo cáo số liệu"},
+    )
+    with operations.commit_or_discard():
+        operations.complete(
+            db.session.get(type(late), late.id),
+            people.handler,
+            result_note="Đã gửi báo cáo",
+            reply_document_id=reply.id,
+        )
+
+    period = {"start": f"{today.year}-01-01", "end": f"{today.year}-12-31"}
+    response = _period(client, as_user(people.clerk), "follow-up", "csv", **period)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "so-theo-doi-giai-quyet-van-ban-den" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    day = today.strftime("%d/%m/%Y")
+    assert rows == [
+        [
+            "Số đến",
+            "Trích yếu nội dung",
+            "Đơn vị hoặc người giải quyết",
+            "Thời hạn giải quyết",
+            "Tiến độ giải quyết",
+            "Kết quả giải quyết",
+            "Ghi chú",
+        ],
+        [
+            str(waiting.arrival_number),
+            "Công văn: Về việc góp ý dự thảo",
+            "",
+            (today + timedelta(days=10)).strftime("%d/%m/%Y"),
+            "Đã vào sổ, chưa trình",
+            "",
+            "",
+        ],
+        [
+            str(overdue.arrival_number),
+            "Công văn: Về việc rà soát hồ sơ",
+            "Phòng Kinh tế; phối hợp: Lê Thị Thu Trang",
+            yesterday.strftime("%d/%m/%Y"),
+            "Đã giao, chưa xử lý, quá hạn",
+            "",
+            "",
+        ],
+        [
+            str(progressing.arrival_number),
+            "Công văn: V/v hướng dẫn lập dự toán ngân sách năm 2027",
+            "Lê Thị Thu Trang",
+            "",
+            f"Đang xử lý. {day}: Đang tổng hợp",
+            "",
+            "",
+        ],
+        [
+            str(late.arrival_number),
+            "Công văn: Về việc báo cáo số liệu",
+            "Lê Thị Thu Trang",
+            yesterday.strftime("%d/%m/%Y"),
+            "Đã hoàn thành quá hạn",
+            f"Hoàn thành ngày {day}: Đã gửi báo cáo. Văn bản trả lời số {reply.number:02d}/UBND-VX",
+            "",
+        ],
+    ]
+
+    pdf = _period(client, as_user(people.leader), "follow-up", "pdf", **period)
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = " ".join(pdf_text(io.BytesIO(pdf.data)).output.split())
+    assert "SỔ THEO DÕI GIẢI QUYẾT VĂN BẢN ĐẾN" in text
+    for heading in ("Số đến", "Trích yếu nội dung", "Thời hạn giải quyết", "Tiến độ giải quyết", "Ghi chú"):
+        assert heading in text
+    assert "Đã gửi báo cáo" in text
+
+
+def test_incoming_register_has_the_decrees_columns(client, people, as_user):
+    create_document("registered", clerk=people.clerk)
+    response = _period(client, as_user(people.clerk), "incoming", "csv")
+    header = next(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert header == [
+        "Ngày đến",
+        "Số đến",
+        "Tác giả",
+        "Số, ký hiệu",
+        "Ngày tháng",
+        "Tên loại và trích yếu nội dung",
+        "Đơn vị hoặc người nhận",
+        "Ngày chuyển",
+        "Ký nhận",
+        "Ghi chú",
+    ]
+    pdf = _period(client, as_user(people.clerk), "incoming", "pdf")
+    text = " ".join(pdf_text(io.BytesIO(pdf.data)).output.split())
+    for heading in header:
+        assert heading in text, heading
