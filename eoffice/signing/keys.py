@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,6 +66,19 @@ class Pkcs12KeyStore(KeyStore):
         yield self._load(label, pin)
 
 
+# PKCS#11 logs the whole process in to a token, not one session: an act logging in while another holds
+# its session is refused (CKR_USER_ALREADY_LOGGED_IN), and riding on the other's login would skip the
+# check of its own PIN. Acts on one token in one process take turns (threading's lock is gevent's once
+# gevent has patched the process).
+_TOKEN_LOCKS: dict[tuple[str, str | None], threading.Lock] = {}
+_TOKEN_LOCKS_LOCK = threading.Lock()
+
+
+def _token_lock(module: str, token_label: str | None) -> threading.Lock:
+    with _TOKEN_LOCKS_LOCK:
+        return _TOKEN_LOCKS.setdefault((module, token_label), threading.Lock())
+
+
 class Pkcs11KeyStore(KeyStore):
     """A token (hardware, HSM, SoftHSM2): the key and certificate of an owner carry its label."""
 
@@ -101,7 +115,7 @@ class Pkcs11KeyStore(KeyStore):
         pin = pin if pin is not None else self.default_pin
         if pin is None:
             raise SigningRefused("signing_pin_required", "the signing token needs a PIN")
-        with self._session(pin) as session:
+        with _token_lock(self.module, self.token_label), self._session(pin) as session:
             signer = PKCS11Signer(session, cert_label=label, key_label=label)
             try:
                 signer.signing_cert  # noqa: B018 - pulls the certificate now, to refuse before anything is signed
