@@ -182,6 +182,10 @@ def _discard(child: _Child) -> None:
 def _prepare_next(kind: str) -> None:
     if CHILD != _OWN_CHILD:
         return  # a stand-in (the tests' endless parser) may never read its request, nor end
+    with _WAITING_LOCK:
+        waiting = _WAITING.get((kind, CHILD))
+        if waiting is not None and waiting.owner == os.getpid():
+            return  # another parse that ended meanwhile started it
     try:
         child = _start_child(kind)
     except OSError as exc:
