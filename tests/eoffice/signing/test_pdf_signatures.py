@@ -10,9 +10,11 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -209,6 +211,22 @@ def test_a_revoked_certificate_is_reported_revoked(instance):
 def test_a_revoked_certificate_signs_nothing(instance):
     authority.revoke(instance.ca, instance.certificate(SIGNER))
 
+    with pytest.raises(pdf.CertificateRefused) as refused:
+        signed_by_signer(instance)
+    assert refused.value.code == "signing_certificate_revoked"
+
+
+def test_a_crl_half_way_to_its_next_update_is_published_again_with_its_revocations(instance, monkeypatch):
+    # Nothing is fetched with the demo CA alone: an outdated CRL would leave no revocation status.
+    monkeypatch.setattr(authority, "CRL_VALIDITY", timedelta(hours=1))
+    authority.revoke(instance.ca, instance.certificate(SIGNER))
+    monkeypatch.undo()
+
+    (data,) = trust.local_crls(instance.settings)
+
+    crl = x509.load_der_x509_crl(data)
+    assert crl.next_update_utc - datetime.now(UTC) > timedelta(days=6)
+    assert [entry.serial_number for entry in crl] == [instance.certificate(SIGNER).serial_number]
     with pytest.raises(pdf.CertificateRefused) as refused:
         signed_by_signer(instance)
     assert refused.value.code == "signing_certificate_revoked"
