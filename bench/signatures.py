@@ -8,7 +8,8 @@ measures over HTTP, logged in as the people who do it:
   (a) the signer's approval, which makes the signer's PAdES B-LT signature, and the issuance, which
       fills the number and date and makes the agency's signature, on a draft whose main file is a
       realistic PDF (text pages and photographs) of 1 MB and of 20 MB: p50/p95 of sequential runs;
-  (b) POST /api/v1/signatures/verify of the issued PDFs (two signatures each): p50/p95;
+  (b) POST /api/v1/signatures/verify of the issued PDFs (two signatures each), back to back and
+      one every --verify-pause seconds: p50/p95;
   (c) issuance throughput: documents/s from approved-for-signing to issued (both signatures), with
       2 concurrent clients, everything (server, database, load generator) on the machine's cores;
   (d) (a) and (c) again with the keys in a SoftHSM2 token (EOFFICE_SIGNING_KEY_STORE=pkcs11).
@@ -178,12 +179,21 @@ def measure_signing(flow: Flow, size: int, runs: int, rows: list, label: str) ->
     return issued
 
 
-def measure_verify(flow: Flow, documents: list[int], runs: int, rows: list, label: str) -> None:
-    """(b): the verify tool on issued PDFs (each carries both signatures)."""
+def measure_verify(flow: Flow, documents: list[int], runs: int, rows: list, label: str, pause: float) -> None:
+    """(b): the verify tool on issued PDFs (each carries both signatures): back to back, and with a
+    pause between requests (the server's parser child, started when a parse ends, has then imported
+    pyHanko before the next one comes; back to back, a request may wait for that import)."""
     pdfs = [flow.main_file(document_id) for document_id in documents[:2]]
     flow.timed_verify(pdfs[0])
+    size = f"{len(pdfs[0]) / MB:.1f} MB"
     times = [flow.timed_verify(pdfs[n % len(pdfs)]) for n in range(runs)]
-    rows.append((label, f"verify (2 signatures), {len(pdfs[0]) / MB:.1f} MB", runs, *percentiles(times)))
+    rows.append((label, f"verify (2 signatures), {size}, back to back", runs, *percentiles(times)))
+    if pause > 0:
+        spaced = []
+        for n in range(runs):
+            time.sleep(pause)
+            spaced.append(flow.timed_verify(pdfs[n % len(pdfs)]))
+        rows.append((label, f"verify, {size}, one every {pause:g} s", runs, *percentiles(spaced)))
 
 
 def measure_throughput(flow: Flow, size: int, documents: int, clients: int) -> str:
@@ -264,8 +274,8 @@ def run(args, workdir: Path, database_url: str) -> None:
             if store == "pkcs12" or args.large_on_token:
                 large = measure_signing(flow, 20 * MB, args.large_runs, rows, label)
             if store == "pkcs12":
-                measure_verify(flow, small, args.runs, rows, label)
-                measure_verify(flow, large, args.large_runs, rows, label)
+                measure_verify(flow, small, args.runs, rows, label, args.verify_pause)
+                measure_verify(flow, large, args.large_runs, rows, label, args.verify_pause)
             result = measure_throughput(flow, MB, args.throughput_documents, args.clients)
             throughput.append((label, result))
         except Exception:
@@ -278,9 +288,9 @@ def run(args, workdir: Path, database_url: str) -> None:
 
 def report(rows: list[tuple], throughput: list[tuple[str, str]], database_url: str) -> None:
     print()
-    print(f"{'key':10} {'what':45} {'runs':>5} {'p50 ms':>8} {'p95 ms':>8}")
+    print(f"{'key':10} {'what':50} {'runs':>5} {'p50 ms':>8} {'p95 ms':>8}")
     for label, what, runs, p50, p95 in rows:
-        print(f"{label:10} {what:45} {runs:5d} {p50:8.0f} {p95:8.0f}")
+        print(f"{label:10} {what:50} {runs:5d} {p50:8.0f} {p95:8.0f}")
     print()
     for label, result in throughput:
         print(f"issuance throughput, both signatures, 1 MB, {label}: {result}")
@@ -293,6 +303,9 @@ def main() -> None:
     parser.add_argument("--large-runs", type=int, default=5, help="sequential runs at 20 MB")
     parser.add_argument("--throughput-documents", type=int, default=20)
     parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument(
+        "--verify-pause", type=float, default=2.0, help="seconds between spaced verifications (0: none)"
+    )
     parser.add_argument("--key-store", choices=["pkcs12", "pkcs11", "both"], default="both")
     parser.add_argument("--large-on-token", action="store_true", help="also 20 MB with the SoftHSM2 key")
     parser.add_argument(
