@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test serve bench bench-documents bench-meetings bench-axis bench-axis-exchange lint migrate clean web
+.PHONY: run test serve bench bench-documents bench-meetings bench-axis bench-axis-exchange bench-signatures lint migrate clean web
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,11 @@ bench-axis: $(VENV)/.installed
 # Documents with 1 MB attachments from one e-office to another through the mock national axis.
 bench-axis-exchange: $(VENV)/.installed
 	$(BIN)/python bench/axis_exchange.py $(BENCH_ARGS)
+
+# The signer's and the agency's signatures (1 MB and 20 MB PDFs), verification and issuance throughput,
+# with the keys in PKCS#12 files and in SoftHSM2 (apt-get install softhsm2).
+bench-signatures: $(VENV)/.installed
+	$(BIN)/python bench/signatures.py $(BENCH_ARGS)
 
 # Live room fan-out against a bare Node socket.io server (needs Node 18+ and npm).
 bench/node_reference/node_modules: bench/node_reference/package-lock.json

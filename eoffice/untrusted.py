@@ -3,14 +3,18 @@
 A PDF of a few hundred kilobytes can inflate to gigabytes inside a parser; in the server's own process
 that took the server down. Here each parse is a child (eoffice/untrusted_child.py) that sets its own
 limits before it reads the file, and that the server kills when it overstays; a file over the limits
-gives a Parsed naming the reason instead of an exception. Works with threads and under gevent (whose
-monkey-patched subprocess waits without blocking the other greenlets).
+gives a Parsed naming the reason instead of an exception. Each child reads one file; the next is
+started when a parse ends and waits, its parser imported, with no file and no limits set yet. Works
+with threads and under gevent (whose monkey-patched subprocess waits without blocking the other
+greenlets).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
+import os
 import shutil
 import signal
 import subprocess
@@ -30,7 +34,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CHILD = str(Path(__file__).with_name("untrusted_child.py"))
+_OWN_CHILD = str(Path(__file__).with_name("untrusted_child.py"))
+CHILD = _OWN_CHILD
 
 
 class Failure(StrEnum):
@@ -102,14 +107,120 @@ def run_parser(
         slots.release()
 
 
+@dataclass
+class _Child:
+    """A child started ahead of its file: it has imported its parser and waits for one request line on
+    `control`; its stdin, stdout and stderr are temporary files that only it and this process hold."""
+
+    process: subprocess.Popen
+    control: int
+    given: IO[bytes]
+    output: IO[bytes]
+    errors: IO[bytes]
+    owner: int
+
+    def close_files(self) -> None:
+        for stream in (self.given, self.output, self.errors):
+            stream.close()
+
+
+# The kind of parser a task needs: a waiting child imports only that one (PDFium in ~30 ms, pyHanko in
+# ~600 ms of CPU that a text extraction should not pay).
+def _kind(task: str) -> str:
+    return "signatures" if task == "pdf_signatures" else "pdfium"
+
+
+# At most one waiting child per kind and script, started after a parse ends so that the next one
+# does not wait for an interpreter and its imports. Forked processes (gunicorn's workers) start their own.
+_WAITING: dict[tuple[str, str], _Child] = {}
+_WAITING_LOCK = threading.Lock()
+
+
+def _start_child(kind: str) -> _Child:
+    given, output, errors = (tempfile.TemporaryFile() for _ in range(3))
+    control, command_end = os.pipe()
+    try:
+        process = subprocess.Popen(
+            # Isolated: no user site, no environment variables, no current folder on the path.
+            [sys.executable, "-I", CHILD, "--wait", kind, str(control)],
+            stdin=given,
+            stdout=output,
+            stderr=errors,
+            pass_fds=(control,),
+            # No environment: the child reads hostile files and needs none of the server's secrets.
+            env={},
+        )
+    except BaseException:
+        os.close(command_end)
+        for stream in (given, output, errors):
+            stream.close()
+        raise
+    finally:
+        os.close(control)
+    return _Child(process, command_end, given, output, errors, os.getpid())
+
+
+def _take_child(kind: str) -> _Child:
+    """The waiting child of this kind (still alive, and this process's own), or a new one."""
+    with _WAITING_LOCK:
+        child = _WAITING.pop((kind, CHILD), None)
+    if child is not None and child.owner == os.getpid() and child.process.poll() is None:
+        return child
+    if child is not None and child.owner == os.getpid():
+        _discard(child)
+    return _start_child(kind)
+
+
+def _discard(child: _Child) -> None:
+    os.close(child.control)
+    if child.process.poll() is None:
+        child.process.kill()
+        child.process.wait()
+    child.close_files()
+
+
+def _prepare_next(kind: str) -> None:
+    if CHILD != _OWN_CHILD:
+        return  # a stand-in (the tests' endless parser) may never read its request, nor end
+    with _WAITING_LOCK:
+        waiting = _WAITING.get((kind, CHILD))
+        if waiting is not None and waiting.owner == os.getpid():
+            return  # another parse that ended meanwhile started it
+    try:
+        child = _start_child(kind)
+    except OSError as exc:
+        log.warning("no parser child could be started ahead: %s", exc)
+        return
+    with _WAITING_LOCK:
+        replaced = _WAITING.pop((kind, CHILD), None)
+        _WAITING[(kind, CHILD)] = child
+    if replaced is not None and replaced.owner == os.getpid():
+        _discard(replaced)
+
+
+def waiting_children() -> list[int]:
+    """The process ids of the children of this process that wait for a file (none has been given one)."""
+    with _WAITING_LOCK:
+        return [child.process.pid for child in _WAITING.values() if child.owner == os.getpid()]
+
+
 def _run_child(
     task: str, source: BinaryIO | Iterable[bytes], limits: Limits, arguments: Sequence[str]
 ) -> Parsed:
-    with (
-        tempfile.TemporaryFile() as given,
-        tempfile.TemporaryFile() as output,
-        tempfile.TemporaryFile() as errors,
-    ):
+    kind = _kind(task)
+    child = _take_child(kind)
+    try:
+        return _parse_in(child, task, source, limits, arguments)
+    finally:
+        child.close_files()
+        _prepare_next(kind)
+
+
+def _parse_in(
+    child: _Child, task: str, source: BinaryIO | Iterable[bytes], limits: Limits, arguments: Sequence[str]
+) -> Parsed:
+    given, output, errors = child.given, child.output, child.errors
+    try:
         if hasattr(source, "read"):
             start = source.tell()
             shutil.copyfileobj(source, given, 1024 * 1024)
@@ -117,12 +228,8 @@ def _run_child(
         else:
             for chunk in source:
                 given.write(chunk)
-        given.seek(0)
-        command = [
-            sys.executable,
-            # Isolated: no user site, no environment variables, no current folder on the path.
-            "-I",
-            CHILD,
+        given.flush()
+        request = [
             task,
             str(limits.max_memory),
             str(math.ceil(limits.timeout)),
@@ -130,22 +237,28 @@ def _run_child(
             str(limits.max_output),
             *arguments,
         ]
-        # No environment: the child reads hostile files and needs none of the server's secrets.
-        child = subprocess.Popen(command, stdin=given, stdout=output, stderr=errors, close_fds=True, env={})
+        # The child reads its file only once this line has come: the file is whole by then.
         try:
-            returncode = child.wait(timeout=limits.timeout)
-        except subprocess.TimeoutExpired:
-            return Parsed(failure=Failure.TIMED_OUT, reason=f"not finished within {limits.timeout:g} s")
-        finally:
-            # Whatever ended the wait (the timeout, a greenlet killed, an exception), no child outlives it.
-            if child.poll() is None:
-                child.kill()
-                child.wait()
-        if returncode != 0:
-            return _died(task, returncode, limits, errors)
-        output.seek(0)
-        # The child writes at most max_output bytes and a line; more is not read whatever it wrote.
-        status, _, payload = output.read(limits.max_output + 4096).partition(b"\n")
+            os.write(child.control, json.dumps(request).encode() + b"\n")
+        except BrokenPipeError:
+            pass  # a child that did not wait for its request (it died): its exit status says why
+        os.close(child.control)
+        child.control = -1
+        returncode = child.process.wait(timeout=limits.timeout)
+    except subprocess.TimeoutExpired:
+        return Parsed(failure=Failure.TIMED_OUT, reason=f"not finished within {limits.timeout:g} s")
+    finally:
+        if child.control >= 0:
+            os.close(child.control)
+        # Whatever ended the wait (the timeout, a greenlet killed, an exception), no child outlives it.
+        if child.process.poll() is None:
+            child.process.kill()
+            child.process.wait()
+    if returncode != 0:
+        return _died(task, returncode, limits, errors)
+    output.seek(0)
+    # The child writes at most max_output bytes and a line; more is not read whatever it wrote.
+    status, _, payload = output.read(limits.max_output + 4096).partition(b"\n")
     text = payload.decode("utf-8", "replace")
     if status == b"ok":
         return Parsed(output=text)

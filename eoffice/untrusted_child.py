@@ -2,14 +2,20 @@
 
 Run as a script (`python -I eoffice/untrusted_child.py <task> <memory> <cpu seconds> <pages> <output>
 [task arguments]`), never imported by the server: it needs nothing of eoffice but, for pdf_signatures,
-eoffice/signing/verify.py loaded alone, so that a call costs one interpreter and one import of the
-parser. The file arrives on stdin (a regular file, so PDFium seeks in it instead of getting a copy in
-memory); stdout gets one line naming the outcome (ok, too_large, unreadable), then the text or the
-reason, never more than the output limit.
+eoffice/signing/verify.py loaded alone. The server starts it ahead of its file
+(`untrusted_child.py --wait <pdfium|signatures> <fd>`): it imports its parser, then waits for those
+arguments as one JSON line on the pipe <fd>, so that a request does not wait for an interpreter and
+its imports; it still reads one file and ends. The file arrives on stdin (a regular file, so PDFium
+seeks in it instead of getting a copy in memory); stdout gets one line naming the outcome (ok,
+too_large, unreadable), then the text or the reason, never more than the output limit.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import math
+import os
 import resource
 import sys
 
@@ -17,8 +23,11 @@ import sys
 def limit_self(max_memory: int, cpu_seconds: int, max_output: int) -> None:
     """Set before the input is touched: over them the kernel refuses memory or ends the process."""
     resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
-    # SIGXCPU ends the process at the soft limit; the hard one kills it if SIGXCPU were ignored.
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    # SIGXCPU ends the process at the soft limit; the hard one kills it if SIGXCPU were ignored. The
+    # limit counts from the start of the process: a child started ahead has spent some on its imports.
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    spent = math.ceil(usage.ru_utime + usage.ru_stime)
+    resource.setrlimit(resource.RLIMIT_CPU, (spent + cpu_seconds, spent + cpu_seconds + 1))
     # The outcome line and its reason fit in the margin; past it SIGXFSZ ends the process.
     resource.setrlimit(resource.RLIMIT_FSIZE, (max_output + 4096, max_output + 4096))
     # A parser aborting over its memory limit must not write a core file of that size.
@@ -87,20 +96,44 @@ def pdf_signatures(content: bytes, trust_file: str) -> str:
     eoffice/signing/verify.py is loaded by its path, alone: importing the eoffice package would build
     nothing of use here and cost the memory and time the limits are for.
     """
-    import importlib.util
-    import json
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parent / "signing" / "verify.py"
-    spec = importlib.util.spec_from_file_location("signature_verify", path)
-    verify = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(verify)
+    verify = _verify_module()
     with open(trust_file, encoding="utf-8") as given:
         trust = json.load(given)
     try:
         return json.dumps(verify.validate_signatures(content, **trust))
     except verify.NotAPdf as exc:
         raise Unreadable(str(exc)) from exc
+
+
+@functools.cache
+def _verify_module():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "signing" / "verify.py"
+    spec = importlib.util.spec_from_file_location("signature_verify", path)
+    verify = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(verify)
+    return verify
+
+
+def wait_for_request(kind: str, control: int) -> list[str] | None:
+    """Started ahead of its file: import the parser of `kind` now, then wait for the request line (the
+    arguments of a call, as JSON); None when the server closed the pipe without sending one.
+
+    The file is on stdin by the time the line comes, written by the server after this started.
+    """
+    if kind == "signatures":
+        _verify_module()
+    else:
+        import pypdfium2  # noqa: F401 - imported now, ahead of the file
+
+    with os.fdopen(control, "rb") as requests:
+        line = requests.readline(64 * 1024)
+    if not line:
+        return None
+    os.lseek(0, 0, os.SEEK_SET)
+    return [str(item) for item in json.loads(line)]
 
 
 class Unreadable(Exception):
@@ -112,6 +145,11 @@ class OverLimit(Exception):
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--wait"]:
+        request = wait_for_request(argv[1], int(argv[2]))
+        if request is None:
+            return 0
+        argv = request
     task, max_memory, cpu_seconds, max_pages, max_output = argv[0], *map(int, argv[1:5])
     arguments = argv[5:]
     limit_self(max_memory, cpu_seconds, max_output)

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import hashlib
+import hmac
+import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from pyhanko.sign import signers
+from pyhanko.sign.general import get_pyca_cryptography_hash
 
 from eoffice.config import Settings
 
@@ -37,8 +46,56 @@ class KeyStore(abc.ABC):
         """A pyHanko signer holding the key and its certificate chain; raises SigningRefused."""
 
 
+class _UnlockedSigner(signers.SimpleSigner):
+    """A SimpleSigner that keeps its key loaded: pyHanko's parses it from DER, with OpenSSL's full RSA
+    check, for every raw signature (twice per PDF signature, once to size it): ~40 ms each."""
+
+    def __init__(self, private_key, **kwargs):
+        super().__init__(**kwargs)
+        self._private_key = private_key
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        try:
+            algorithm = mechanism.signature_algo
+        except ValueError:
+            algorithm = mechanism["algorithm"].native
+        # Our certificates' keys are RSA, signed PKCS#1 v1.5; anything else goes pyHanko's own way.
+        if isinstance(self._private_key, RSAPrivateKey) and algorithm == "rsassa_pkcs1v15":
+            return self._private_key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+        return super().sign_raw(data, digest_algorithm)
+
+
+# Keys unlocked by earlier acts of this process, least recently used first. An entry is found only with
+# the same file content and the same passphrase (a keyed hash of it, never the passphrase itself): a
+# replaced file is read again at once, and a wrong passphrase never finds what the right one unlocked.
+_UNLOCKED: OrderedDict[tuple[str, bytes, bytes], _UnlockedSigner] = OrderedDict()
+_UNLOCKED_SIZE = 32
+_UNLOCKED_LOCK = threading.Lock()
+_PASSPHRASE_KEY = os.urandom(32)
+
+
+def _unlock(label: str, data: bytes, passphrase: bytes | None) -> _UnlockedSigner:
+    try:
+        loaded = signers.SimpleSigner.load_pkcs12_data(data, (), passphrase=passphrase)
+    except ValueError as exc:
+        # Also a file that is not PKCS#12: to its owner, the key cannot be opened with this PIN.
+        raise SigningRefused("signing_pin_invalid", f"the PIN of {label}'s key is wrong") from exc
+    private_key = serialization.load_der_private_key(loaded.signing_key.dump(), password=None)
+    return _UnlockedSigner(
+        private_key,
+        signing_key=loaded.signing_key,
+        signing_cert=loaded.signing_cert,
+        cert_registry=loaded.cert_registry,
+    )
+
+
 class Pkcs12KeyStore(KeyStore):
-    """`<label>.p12` files in one folder, each encrypted with its owner's password (or the default PIN)."""
+    """`<label>.p12` files in one folder, each encrypted with its owner's password (or the default PIN).
+
+    Decrypting a file costs ~100 ms (key derivation, RSA check): a key stays unlocked in this process
+    for the next act with the same file and passphrase (_UNLOCKED).
+    """
 
     def __init__(self, folder: Path, default_pin: str | None):
         self.folder = folder
@@ -51,18 +108,43 @@ class Pkcs12KeyStore(KeyStore):
         path = self.path(label)
         if not path.is_file():
             raise SigningRefused("signing_certificate_missing", f"no signing certificate for {label}")
-        passphrase = pin if pin is not None else self.default_pin
-        signer = signers.SimpleSigner.load_pkcs12(
-            str(path), passphrase=passphrase.encode() if passphrase is not None else None
+        data = path.read_bytes()
+        given = pin if pin is not None else self.default_pin
+        passphrase = given.encode() if given is not None else None
+        entry = (
+            str(path),
+            hashlib.sha256(data).digest(),
+            # None and "" are different passphrases.
+            hmac.digest(_PASSPHRASE_KEY, b"-" if passphrase is None else b"+" + passphrase, "sha256"),
         )
-        # pyHanko answers a wrong password with None (and logs only that loading failed).
-        if signer is None:
-            raise SigningRefused("signing_pin_invalid", f"the PIN of {label}'s key is wrong")
+        with _UNLOCKED_LOCK:
+            signer = _UNLOCKED.get(entry)
+            if signer is not None:
+                _UNLOCKED.move_to_end(entry)
+                return signer
+        signer = _unlock(label, data, passphrase)
+        with _UNLOCKED_LOCK:
+            _UNLOCKED[entry] = signer
+            while len(_UNLOCKED) > _UNLOCKED_SIZE:
+                _UNLOCKED.popitem(last=False)
         return signer
 
     @contextlib.contextmanager
     def open_signer(self, label: str, pin: str | None) -> Iterator[signers.Signer]:
         yield self._load(label, pin)
+
+
+# PKCS#11 logs the whole process in to a token, not one session: an act logging in while another holds
+# its session is refused (CKR_USER_ALREADY_LOGGED_IN), and riding on the other's login would skip the
+# check of its own PIN. Acts on one token in one process take turns (threading's lock is gevent's once
+# gevent has patched the process).
+_TOKEN_LOCKS: dict[tuple[str, str | None], threading.Lock] = {}
+_TOKEN_LOCKS_LOCK = threading.Lock()
+
+
+def _token_lock(module: str, token_label: str | None) -> threading.Lock:
+    with _TOKEN_LOCKS_LOCK:
+        return _TOKEN_LOCKS.setdefault((module, token_label), threading.Lock())
 
 
 class Pkcs11KeyStore(KeyStore):
@@ -101,7 +183,7 @@ class Pkcs11KeyStore(KeyStore):
         pin = pin if pin is not None else self.default_pin
         if pin is None:
             raise SigningRefused("signing_pin_required", "the signing token needs a PIN")
-        with self._session(pin) as session:
+        with _token_lock(self.module, self.token_label), self._session(pin) as session:
             signer = PKCS11Signer(session, cert_label=label, key_label=label)
             try:
                 signer.signing_cert  # noqa: B018 - pulls the certificate now, to refuse before anything is signed

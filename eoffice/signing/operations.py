@@ -199,7 +199,7 @@ def check_signatures(content: bytes, config: Settings) -> list[dict[str, Any]]:
     given = {
         "trust_roots": [base64.b64encode(root.dump()).decode() for root in trust.trust_roots(config)],
         "crls": [base64.b64encode(crl).decode() for crl in trust.local_crls(config)],
-        "fetch_revocation": config.signing_fetch_revocation,
+        "fetch_revocation": trust.fetches_revocation(config),
     }
     # A file rather than the command line: a bundle of trust roots can outgrow an argument's size limit.
     with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as trust_file:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,6 +40,17 @@ SIGNATURE_SIZE = (65 * MM, 24 * MM)
 SEAL_SIZE = (40 * MM, 24 * MM)
 ATTACHMENT_STAMP_SIZE = (70 * MM, 16 * MM)
 MARGIN = 20 * MM
+
+
+class _RevocationFromDisk(logging.Filter):
+    """pyHanko warns at every B-LT signature made without fetching: with the demo CA alone that is by
+    design, its CRL being read from disk (eoffice.signing.trust.fetches_revocation)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Validation/revocation info will be embedded, but fetching")
+
+
+logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_RevocationFromDisk())
 
 
 class PdfRefused(Exception):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
+from cryptography import x509
 from pyhanko_certvalidator import ValidationContext
 
 from eoffice.config import Settings
@@ -33,9 +35,34 @@ def trust_roots(settings: Settings) -> list[asn1_x509.Certificate]:
 
 
 def local_crls(settings: Settings) -> list[bytes]:
-    """The demo CA's own CRL, read from disk: the server need not fetch what it publishes itself."""
-    path = demo_ca_dir(settings) / authority.CRL_FILE
-    return [path.read_bytes()] if path.is_file() else []
+    """The demo CA's own CRL, read from disk: the server need not fetch what it publishes itself.
+
+    Published again (same entries) once half its validity has passed: without fetching, a CRL past
+    its next update would leave every certificate of the demo CA with no usable revocation status.
+    """
+    folder = demo_ca_dir(settings)
+    path = folder / authority.CRL_FILE
+    if not path.is_file():
+        return []
+    data = path.read_bytes()
+    next_update = x509.load_der_x509_crl(data).next_update_utc
+    if next_update is None or next_update - datetime.now(UTC) < authority.CRL_VALIDITY / 2:
+        ca = authority.load_authority(folder)
+        if ca is not None:
+            authority.publish_crl(ca, authority.revoked_serials(ca))
+            data = path.read_bytes()
+    return [data]
+
+
+def fetches_revocation(settings: Settings) -> bool:
+    """Whether revocation information is fetched over the network.
+
+    Not when the demo CA is the only trust root: every certificate that can validate is then one of
+    its own, whose revocation status is all in its CRL on this disk (its OCSP responder answers from
+    that same file), and fetching would only ask this server, over HTTP, what the file says (an OCSP
+    request, a CRL download and a TLS context per act: a third of a signature's time).
+    """
+    return settings.signing_fetch_revocation and bool(settings.signing_trust_roots)
 
 
 def validation_context(settings: Settings, *, revocation_mode: str = "hard-fail") -> ValidationContext:
@@ -43,6 +70,6 @@ def validation_context(settings: Settings, *, revocation_mode: str = "hard-fail"
     return ValidationContext(
         trust_roots=trust_roots(settings),
         crls=local_crls(settings),
-        allow_fetching=settings.signing_fetch_revocation,
+        allow_fetching=fetches_revocation(settings),
         revocation_mode=revocation_mode,
     )

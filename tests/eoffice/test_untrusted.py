@@ -30,8 +30,9 @@ def bomb() -> bytes:
 
 
 def no_children_left() -> bool:
-    """Whether no parser child of this process is still running (the suite's own servers, their own
-    parser children and the browser's helpers may come and go beside it)."""
+    """Whether no parser child of this process that was given a file is still running (the suite's own
+    servers, their own parser children and the browser's helpers may come and go beside it; a child
+    started ahead waits for its file)."""
     scripts = (Path(untrusted.CHILD).name, ENDLESS_PARSER.name)
 
     def is_parser(child: psutil.Process) -> bool:
@@ -40,7 +41,8 @@ def no_children_left() -> bool:
         except psutil.Error:
             return False
 
-    return not any(is_parser(child) for child in psutil.Process().children())
+    waiting = untrusted.waiting_children()
+    return not any(is_parser(child) for child in psutil.Process().children() if child.pid not in waiting)
 
 
 def test_the_text_layer_and_page_count_of_a_pdf_are_read():
@@ -124,6 +126,20 @@ def test_the_stream_given_is_left_where_it_was():
     pdf_text(stream, ROOMY)
 
     assert stream.tell() == 3
+
+
+def test_each_child_reads_one_file_and_the_next_one_waits_for_its_own():
+    pdf_text(io.BytesIO(text_pdf("Công văn")), ROOMY)
+    waiting = set(untrusted.waiting_children())
+
+    second = pdf_text(io.BytesIO(text_pdf("Quyết định")), ROOMY)
+
+    assert "Quyết định" in second.output
+    now_waiting = set(untrusted.waiting_children())
+    # The child that waited read the second file and is gone; a new one waits in its place.
+    (used,) = waiting - now_waiting
+    assert not psutil.pid_exists(used)
+    assert len(now_waiting) == len(waiting)
 
 
 GEVENT_SCRIPT = """

@@ -8,9 +8,13 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -212,6 +216,22 @@ def test_a_revoked_certificate_signs_nothing(instance):
     assert refused.value.code == "signing_certificate_revoked"
 
 
+def test_a_crl_half_way_to_its_next_update_is_published_again_with_its_revocations(instance, monkeypatch):
+    # Nothing is fetched with the demo CA alone: an outdated CRL would leave no revocation status.
+    monkeypatch.setattr(authority, "CRL_VALIDITY", timedelta(hours=1))
+    authority.revoke(instance.ca, instance.certificate(SIGNER))
+    monkeypatch.undo()
+
+    (data,) = trust.local_crls(instance.settings)
+
+    crl = x509.load_der_x509_crl(data)
+    assert crl.next_update_utc - datetime.now(UTC) > timedelta(days=6)
+    assert [entry.serial_number for entry in crl] == [instance.certificate(SIGNER).serial_number]
+    with pytest.raises(pdf.CertificateRefused) as refused:
+        signed_by_signer(instance)
+    assert refused.value.code == "signing_certificate_revoked"
+
+
 def test_an_expired_certificate_signs_nothing(instance):
     from datetime import timedelta
 
@@ -247,7 +267,38 @@ def test_an_encrypted_pdf_is_refused_before_signing(instance):
         signed_by_signer(instance, encrypted.getvalue())
 
 
-def test_a_key_in_a_softhsm2_token_signs(instance, softhsm_token, tmp_path):
+def serials_of_two_acts_at_once(store: Pkcs11KeyStore, label: str, pin: str) -> list[int]:
+    """The certificate each of two acts got, the second started while the first holds the token."""
+    inside, leave = threading.Event(), threading.Event()
+    serials: list[int] = []
+    errors: list[Exception] = []
+
+    def act(hold: bool) -> None:
+        try:
+            with store.open_signer(label, pin) as signer:
+                serials.append(signer.signing_cert.serial_number)
+                if hold:
+                    inside.set()
+                    leave.wait(30)
+        except Exception as exc:  # noqa: BLE001 - the caller's assertion names it
+            errors.append(exc)
+            inside.set()
+
+    first = threading.Thread(target=act, args=(True,))
+    first.start()
+    inside.wait(30)
+    second = threading.Thread(target=act, args=(False,))
+    second.start()
+    # The second act has time to reach the token while the first holds it.
+    time.sleep(0.5)
+    leave.set()
+    first.join(30)
+    second.join(30)
+    assert errors == []
+    return serials
+
+
+def test_a_key_in_a_softhsm2_token_signs_also_for_two_acts_at_once(instance, softhsm_token, tmp_path):
     key = shared_key()
     certificate = instance.issue("person-token", "Trần Văn Minh", "Ủy ban nhân dân tỉnh Quảng Nam")
     from cryptography.hazmat.primitives.serialization import Encoding
@@ -265,6 +316,13 @@ def test_a_key_in_a_softhsm2_token_signs(instance, softhsm_token, tmp_path):
     with pytest.raises(SigningRefused) as refused, store.open_signer("person-lanhdao", "000000"):
         pass
     assert refused.value.code == "signing_pin_invalid"
+    # PKCS#11 logs the process in, not a session: a second login while the first act held the token
+    # was refused (UserAlreadyLoggedIn) when two clients issued at once. (One test per token: the
+    # module is loaded once per process and keeps the token it found first.)
+    assert (
+        serials_of_two_acts_at_once(store, "person-lanhdao", softhsm_token.pin)
+        == [certificate.serial_number] * 2
+    )
 
 
 GEVENT_WORKER = """
@@ -272,6 +330,8 @@ from gevent import monkey
 
 monkey.patch_all()
 import sys
+import threading
+import time
 from datetime import UTC, datetime
 
 import gevent
