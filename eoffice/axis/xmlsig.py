@@ -46,6 +46,8 @@ SIGNATURE_METHODS = {
     RSA_SHA256: ("sha256", hashes.SHA256, "RSA-SHA256"),
     RSA_SHA1: ("sha1", hashes.SHA1, "RSA-SHA1"),
 }
+# RSA keys shorter than this are refused: a 1024-bit modulus is within reach of a well-funded forger.
+MIN_RSA_BITS = 2048
 DIGESTS = {SHA256: ("sha256", hashes.SHA256, "SHA-256"), SHA1: ("sha1", hashes.SHA1, "SHA-1")}
 _DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)", re.IGNORECASE)
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']""")
@@ -311,6 +313,8 @@ def verify(
     public_key = loaded.public_key()
     if not isinstance(public_key, rsa.RSAPublicKey):
         raise _refuse("the certificate does not carry an RSA key")
+    if public_key.key_size < MIN_RSA_BITS:
+        raise _refuse(f"the certificate's RSA key has {public_key.key_size} bits, fewer than {MIN_RSA_BITS}")
     signed_info = signature.find(f"{{{ns}}}SignedInfo")
     try:
         public_key.verify(
