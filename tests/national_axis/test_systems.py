@@ -176,3 +176,17 @@ def test_a_certificate_with_a_1024_bit_rsa_key_is_not_registered(axis_app, axis_
         ("certificate", "its RSA key has 1024 bits, fewer than 2048")
     ]
     assert _rows(axis_app, System) == []
+
+
+def test_an_agency_id_in_lookalike_fullwidth_digits_is_not_registered(axis_app, axis_api, identities):
+    lookalike = "0" + unique_organ_id()[1:].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    reply = axis_api.register_raw(
+        {
+            "name": "X",
+            "agencies": [{"id": lookalike, "name": "X"}],
+            "certificate": identities[0].certificate_pem,
+        }
+    )
+    assert reply.status == 422
+    assert [p["field"] for p in reply.problems] == ["agencies[0].id"]
+    assert _rows(axis_app, System) == []
