@@ -244,6 +244,17 @@ def test_a_package_over_the_size_limit_is_refused(sender_identity):
         parse_package(body, max_bytes=1024, trusted_certificate=no_certificate)
 
 
+def test_a_package_of_too_many_tags_is_refused_before_it_is_parsed(sender_identity):
+    # Within the size limit, millions of tiny elements would cost gigabytes once parsed and copied.
+    signed = build_package(a_package(), sender_identity)
+    end = signed.rindex(b"</")  # the root's end tag
+    body = signed[:end] + b"<a/>" * 100_000 + signed[end:]
+
+    with pytest.raises(PackageRefused, match="more than 100000 tags") as refused:
+        parse_package(body, max_bytes=LIMIT, trusted_certificate=no_certificate)
+    assert refused.value.field == "package"
+
+
 @pytest.mark.parametrize(
     "bad", ["JVBERi0x!!!", "JVBERi0xLjQ", "Zm9v\u00e9"], ids=["symbols", "padding", "non-ascii"]
 )
