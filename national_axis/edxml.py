@@ -14,7 +14,8 @@ from lxml import etree
 from national_axis.errors import problem
 from national_axis.xmlsafe import NS, q
 
-ORGAN_ID = re.compile(r"^[A-Z0-9]\d{2}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
+# ASCII only: \d would take fullwidth and other Unicode digits, lookalikes of a real agency's id.
+ORGAN_ID = re.compile(r"^[A-Z0-9][0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}\Z")
 DOCUMENT_ID = re.compile(r"^(?P<organ>[^,]*),(?P<date>[^,]*),(?P<tail>.+)$")
 CONTENT_ID = re.compile(r"^cid:[A-Za-z0-9._-]{1,64}$")
 XML_WHITESPACE = b" \t\r\n"

@@ -34,6 +34,11 @@ DIGESTS = {
     "http://www.w3.org/2001/04/xmlenc#sha256": hashes.SHA256,
     "http://www.w3.org/2000/09/xmldsig#sha1": hashes.SHA1,
 }
+# RSA keys shorter than this are refused: a 1024-bit modulus is within reach of a well-funded forger.
+MIN_RSA_BITS = 2048
+# Tags an arriving document may hold: real packages have a few hundred (attachments are base64 text);
+# each element costs lxml far more memory than its bytes, and verifying copies the tree twice.
+MAX_TAGS = 100_000
 _DECLARATIONS = (b"DOCTYPE", b"ENTITY", b"ELEMENT", b"ATTLIST", b"NOTATION")
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']""")
 
@@ -64,6 +69,8 @@ def parse_untrusted(body: bytes, field: str) -> etree._Element:
     """Parse a package or notice, refusing anything but plain UTF-8 XML without a DOCTYPE."""
     if body.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in body[:4]:
         raise XmlRefused([problem(field, "must be UTF-8 encoded")])
+    if body.count(b"<") > MAX_TAGS:
+        raise XmlRefused([problem(field, f"more than {MAX_TAGS} tags")])
     declared = _ENCODING.match(body)
     if declared and declared.group(1).decode("ascii", "replace").lower() not in ("utf-8", "utf8"):
         raise XmlRefused([problem(field, "must be UTF-8 encoded")])
@@ -102,8 +109,11 @@ def load_certificate(pem: str) -> x509.Certificate:
         certificate = x509.load_pem_x509_certificate(pem.encode("ascii"))
     except (ValueError, UnicodeEncodeError) as exc:
         raise ValueError(f"not a PEM X.509 certificate ({exc})") from None
-    if not isinstance(certificate.public_key(), rsa.RSAPublicKey):
+    key = certificate.public_key()
+    if not isinstance(key, rsa.RSAPublicKey):
         raise ValueError("the certificate must carry an RSA key (signatures are RSA-SHA256)")
+    if key.key_size < MIN_RSA_BITS:
+        raise ValueError(f"its RSA key has {key.key_size} bits, fewer than {MIN_RSA_BITS}")
     return certificate
 
 

@@ -33,7 +33,8 @@ from eoffice.axis.xmlsig import (
 )
 from eoffice.documents.document_types import number_and_notation
 
-ORGAN_ID = re.compile(r"^[A-Z0-9]\d{2}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
+# ASCII only: \d would take fullwidth and other Unicode digits, lookalikes of a real agency's id.
+ORGAN_ID = re.compile(r"^[A-Z0-9][0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}\Z")
 CONTENT_ID = re.compile(r"^cid:[A-Za-z0-9._-]{1,64}$")
 _WHITESPACE = re.compile(rb"\s+")
 HEADER_PATH = q("edXMLEnvelope", "edXMLHeader")
@@ -430,12 +431,14 @@ def verify_signed(body: bytes, root: etree._Element, trusted_certificate, accept
     """The signature of a package or notice (last in edXMLHeader), checked against the certificate known
     here for the sender it names, if any; then the sender named must be the one the signature covers."""
     claimed = sender_of(root)
+    # Only a well-formed id picks a certificate (it names a file): anything else is refused once read.
+    well_formed = claimed is not None and ORGAN_ID.match(claimed) is not None
     verified = verify(
         body,
         root,
         HEADER_PATH,
         "edXMLHeader",
-        trusted_certificate(claimed) if claimed else None,
+        trusted_certificate(claimed) if well_formed else None,
         accept_sha1=accept_sha1,
     )
     if sender_of(verified.signed) != claimed:

@@ -46,7 +46,13 @@ SIGNATURE_METHODS = {
     RSA_SHA256: ("sha256", hashes.SHA256, "RSA-SHA256"),
     RSA_SHA1: ("sha1", hashes.SHA1, "RSA-SHA1"),
 }
+# RSA keys shorter than this are refused: a 1024-bit modulus is within reach of a well-funded forger.
+MIN_RSA_BITS = 2048
 DIGESTS = {SHA256: ("sha256", hashes.SHA256, "SHA-256"), SHA1: ("sha1", hashes.SHA1, "SHA-1")}
+# Tags an arriving document may hold: real packages have a few hundred (attachments are base64 text).
+# Each element costs lxml far more memory than its bytes, and verifying copies the tree twice: a
+# package of nothing but <a/> within the size limit would take gigabytes.
+MAX_TAGS = 100_000
 _DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)", re.IGNORECASE)
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']""")
 
@@ -80,6 +86,8 @@ def parse_untrusted(body: bytes, *, what: str, max_bytes: int) -> etree._Element
         raise PackageRefused(what, f"{len(body)} bytes, larger than the limit of {max_bytes} bytes")
     if body.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in body[:4]:
         raise PackageRefused(what, "must be UTF-8 encoded")
+    if body.count(b"<") > MAX_TAGS:
+        raise PackageRefused(what, f"more than {MAX_TAGS} tags")
     declared = _ENCODING.match(body)
     if declared and declared.group(1).decode("ascii", "replace").lower() not in ("utf-8", "utf8"):
         raise PackageRefused(what, "must be UTF-8 encoded")
@@ -311,6 +319,8 @@ def verify(
     public_key = loaded.public_key()
     if not isinstance(public_key, rsa.RSAPublicKey):
         raise _refuse("the certificate does not carry an RSA key")
+    if public_key.key_size < MIN_RSA_BITS:
+        raise _refuse(f"the certificate's RSA key has {public_key.key_size} bits, fewer than {MIN_RSA_BITS}")
     signed_info = signature.find(f"{{{ns}}}SignedInfo")
     try:
         public_key.verify(

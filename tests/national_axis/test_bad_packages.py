@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from national_axis.xmlsafe import XmlRefused, parse_untrusted
 from tests.fixtures.axis import AxisServer
 from tests.national_axis.bad_packages import CASES, World, good, with_prolog
 from tests.national_axis.conftest import register_party
@@ -112,3 +113,14 @@ def test_after_all_that_nothing_was_stored_and_the_axis_still_serves(axis, world
     assert reply.status == 202
     assert world.b.session.pending_ids() == [reply.json["message_id"]]
     assert "Traceback" not in axis.log()
+
+
+def test_a_package_of_too_many_tags_is_refused_before_it_is_parsed(world):
+    # Within a size limit, millions of tiny elements would cost gigabytes once parsed and copied.
+    signed = good(world)
+    end = signed.rindex(b"</")  # the root's end tag
+    body = signed[:end] + b"<a/>" * 100_000 + signed[end:]
+
+    with pytest.raises(XmlRefused) as refused:
+        parse_untrusted(body, "package")
+    assert refused.value.problems == [{"field": "package", "problem": "more than 100000 tags"}]

@@ -7,7 +7,7 @@ import pytest
 from national_axis.edxml import HEADER_PATH
 from national_axis.notices import read_status
 from national_axis.xmlsafe import NS, parse_untrusted, verify_enveloped
-from tests.fixtures.edxml import PROFILES, SDK_PROFILE, resign
+from tests.fixtures.edxml import PROFILES, SDK_PROFILE, make_identity, resign
 from tests.fixtures.vdxp_samples import (
     AGENCY_G22,
     AGENCY_H41,
@@ -49,3 +49,15 @@ def test_a_document_sample_re_signed_in_every_profile_verifies_against_the_regis
         identities[0].certificate_pem,
     )
     assert "changed after signing" in changed[0]["problem"]
+
+
+def test_a_signature_made_with_a_1024_bit_rsa_key_is_refused():
+    weak = make_identity("Khóa yếu", key_size=1024)
+    body = resign(read_sample("edoc_update.edxml"), weak, SDK_PROFILE)
+
+    problems, signed = verify_enveloped(
+        body, parse_untrusted(body, "package"), HEADER_PATH, "edXMLHeader", weak.certificate_pem
+    )
+
+    assert signed is None
+    assert "RSA key has 1024 bits, fewer than 2048" in problems[0]["problem"]

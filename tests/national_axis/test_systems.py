@@ -13,6 +13,7 @@ from jose import jwt
 from national_axis.auth import AUDIENCE, ISSUER
 from national_axis.models import Agency, System
 from tests.fixtures.axis import unique_organ_id
+from tests.fixtures.edxml import make_identity
 from tests.national_axis.conftest import ADMIN_TOKEN
 
 
@@ -159,3 +160,33 @@ def test_unknown_paths_and_methods_answer_the_json_error_shape(axis_api):
     assert set(missing.json["error"]) == {"code", "message", "details"}
     wrong_method = axis_api.transport("DELETE", "/api/v1/token")
     assert wrong_method.status == 405 and wrong_method.json["error"]["code"] == "method_not_allowed"
+
+
+def test_a_certificate_with_a_1024_bit_rsa_key_is_not_registered(axis_app, axis_api):
+    weak = make_identity("Khóa yếu", key_size=1024)
+    reply = axis_api.register_raw(
+        {
+            "name": "X",
+            "agencies": [{"id": unique_organ_id(), "name": "X"}],
+            "certificate": weak.certificate_pem,
+        }
+    )
+    assert reply.status == 422
+    assert [(p["field"], p["problem"]) for p in reply.problems] == [
+        ("certificate", "its RSA key has 1024 bits, fewer than 2048")
+    ]
+    assert _rows(axis_app, System) == []
+
+
+def test_an_agency_id_in_lookalike_fullwidth_digits_is_not_registered(axis_app, axis_api, identities):
+    lookalike = "0" + unique_organ_id()[1:].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    reply = axis_api.register_raw(
+        {
+            "name": "X",
+            "agencies": [{"id": lookalike, "name": "X"}],
+            "certificate": identities[0].certificate_pem,
+        }
+    )
+    assert reply.status == 422
+    assert [p["field"] for p in reply.problems] == ["agencies[0].id"]
+    assert _rows(axis_app, System) == []

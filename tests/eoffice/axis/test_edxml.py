@@ -154,6 +154,36 @@ def test_a_package_signed_by_another_key_than_the_sender_certificate_known_here_
     )
 
 
+def test_a_stranger_claiming_a_known_sender_in_lookalike_digits_is_refused(stranger_identity, key_dir):
+    # Fullwidth digits survive NFC and look like the sender's id: its known certificate must not be
+    # sidestepped by naming the sender in a form whose certificate file does not exist.
+    lookalike = SENDER[0] + SENDER[1:].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    forged = build_package(
+        a_package(sender=Organ(lookalike, "Ủy ban nhân dân tỉnh Quảng Nam")), stranger_identity
+    )
+
+    with pytest.raises(PackageRefused, match="is not an agency identifier") as refused:
+        parse_package(
+            forged, max_bytes=LIMIT, trusted_certificate=lambda organ: trusted_certificate(key_dir, organ)
+        )
+    assert refused.value.field == "From.OrganId"
+
+
+def test_the_certificate_is_looked_up_only_for_a_well_formed_sender_id(stranger_identity, key_dir):
+    # From › OrganId names a file in the key folder: "../x" or "/x" must not reach the file system.
+    looked_up = []
+
+    def recording(organ_id):
+        looked_up.append(organ_id)
+        return trusted_certificate(key_dir, organ_id)
+
+    for claimed in ("../planted", "/tmp/planted", SENDER + "/../" + SENDER):
+        forged = build_package(a_package(sender=Organ(claimed, "Kẻ mạo danh")), stranger_identity)
+        with pytest.raises(PackageRefused, match="is not an agency identifier"):
+            parse_package(forged, max_bytes=LIMIT, trusted_certificate=recording)
+    assert looked_up == []
+
+
 def test_an_unsigned_package_is_refused():
     with pytest.raises(PackageRefused, match="unsigned"):
         parse_package(SAMPLE.read_bytes(), max_bytes=LIMIT, trusted_certificate=no_certificate)
@@ -212,6 +242,17 @@ def test_a_package_over_the_size_limit_is_refused(sender_identity):
 
     with pytest.raises(PackageRefused, match=f"{len(body)} bytes, larger than the limit of 1024 bytes"):
         parse_package(body, max_bytes=1024, trusted_certificate=no_certificate)
+
+
+def test_a_package_of_too_many_tags_is_refused_before_it_is_parsed(sender_identity):
+    # Within the size limit, millions of tiny elements would cost gigabytes once parsed and copied.
+    signed = build_package(a_package(), sender_identity)
+    end = signed.rindex(b"</")  # the root's end tag
+    body = signed[:end] + b"<a/>" * 100_000 + signed[end:]
+
+    with pytest.raises(PackageRefused, match="more than 100000 tags") as refused:
+        parse_package(body, max_bytes=LIMIT, trusted_certificate=no_certificate)
+    assert refused.value.field == "package"
 
 
 @pytest.mark.parametrize(

@@ -158,3 +158,13 @@ def test_a_sample_signed_under_an_expired_certificate_is_refused():
 
     with pytest.raises(PackageRefused, match="the certificate is not valid now"):
         _verify(body, expired.certificate_pem)
+
+
+@pytest.mark.parametrize("trusted", [True, False], ids=["trusted-certificate", "key-info-certificate"])
+def test_a_signature_made_with_a_1024_bit_rsa_key_is_refused(trusted):
+    # A 1024-bit modulus can be factored by a well-funded forger; the samples' systems use 2048 bits.
+    weak = make_identity("Khóa yếu", key_size=1024)
+    body = resign(read_sample("edoc_new.edxml"), weak, SDK_PROFILE)
+
+    with pytest.raises(PackageRefused, match="RSA key has 1024 bits, fewer than 2048"):
+        _verify(body, weak.certificate_pem if trusted else None)
