@@ -142,7 +142,7 @@ _TOKEN_LOCKS: dict[tuple[str, str | None], threading.Lock] = {}
 _TOKEN_LOCKS_LOCK = threading.Lock()
 
 
-def _token_lock(module: str, token_label: str | None) -> threading.Lock:
+def token_lock(module: str, token_label: str | None) -> threading.Lock:
     with _TOKEN_LOCKS_LOCK:
         return _TOKEN_LOCKS.setdefault((module, token_label), threading.Lock())
 
@@ -183,7 +183,7 @@ class Pkcs11KeyStore(KeyStore):
         pin = pin if pin is not None else self.default_pin
         if pin is None:
             raise SigningRefused("signing_pin_required", "the signing token needs a PIN")
-        with _token_lock(self.module, self.token_label), self._session(pin) as session:
+        with token_lock(self.module, self.token_label), self._session(pin) as session:
             signer = PKCS11Signer(session, cert_label=label, key_label=label)
             try:
                 signer.signing_cert  # noqa: B018 - pulls the certificate now, to refuse before anything is signed

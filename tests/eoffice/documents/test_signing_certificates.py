@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from eoffice.documents.models import Document, FileRole
 from eoffice.extensions import db
 from eoffice.runtime import settings
 from eoffice.signing import authority, trust
-from eoffice.signing.keys import agency_label, person_label
+from eoffice.signing.keys import Pkcs11KeyStore, agency_label, person_label
 from eoffice.signing.operations import check_signatures
 from tests.eoffice.documents.conftest import snapshot
 from tests.eoffice.documents.test_signatures import act, content_of, flow, key_file
@@ -262,3 +263,37 @@ def test_a_certificate_for_a_key_in_the_token_replaces_the_tokens_and_signs(
         act(client, as_user(people.leader), document.id, "approve", {"pin": token_app.pin}).status_code == 200
     )
     assert signer_name_of_main(document.id) == "Trần Văn Minh (gia hạn)"
+
+
+def test_an_upload_while_a_signing_act_holds_the_token_waits_for_its_turn(client, people, as_user, token_app):
+    # PKCS#11 logs the whole process in: without taking its turn the upload's login was refused
+    # (CKR_USER_ALREADY_LOGGED_IN → 409 signing_token_unavailable) while a leader was signing.
+    renewed = certificate_for("Trần Văn Minh (gia hạn)")
+    store = Pkcs11KeyStore(token_app.module, token_app.label, None)
+    inside, leave = threading.Event(), threading.Event()
+
+    def signing_act() -> None:
+        with store.open_signer("person-lanhdao", token_app.pin):
+            inside.set()
+            leave.wait(30)
+
+    holder = threading.Thread(target=signing_act)
+    holder.start()
+    assert inside.wait(30)
+    threading.Timer(0.5, leave.set).start()
+
+    response = upload(
+        client,
+        as_user(people.admin),
+        f"people/{people.leader.id}",
+        renewed.public_bytes(serialization.Encoding.PEM),
+        pin=token_app.pin,
+    )
+    holder.join(30)
+
+    assert response.status_code == 200, response.get_json()
+    assert leave.is_set()
+    listed = client.get(
+        f"/api/v1/signatures/certificates/people/{people.leader.id}", headers=as_user(people.admin)
+    ).get_json()
+    assert listed["certificate"]["serial"] == f"{renewed.serial_number:x}"
