@@ -100,7 +100,18 @@ def chosen_placement(
             f"the rectangle ({x:g}, {y:g}) to ({x2:g}, {y2:g}) is not inside page {page}, "
             f"which spans ({left:g}, {bottom:g}) to ({right:g}, {top:g}) points",
         )
-    return pdf.Placement(page - 1, (x, y, x2, y2))
+    chosen = pdf.Placement(page - 1, (x, y, x2, y2))
+    # The agency's seal overlaps the left third of this signature and reaches below and left of it: it
+    # must land on the page too (a seal half off the page is no seal).
+    seal_left, seal_bottom, seal_right, seal_top = pdf.seal_placement(chosen).box
+    if seal_left < left or seal_bottom < bottom or seal_top > top:
+        raise invalid(
+            placement_field,
+            f"the agency's seal, which overlaps the left third of the signature, would leave page {page}: "
+            f"it would span ({seal_left:.0f}, {seal_bottom:.0f}) to ({seal_right:.0f}, {seal_top:.0f}) "
+            f"points; move the rectangle further from the page's edge",
+        )
+    return chosen
 
 
 def sign_as_signer(

@@ -109,6 +109,8 @@ def test_the_signers_placement_overrides_the_drafters(client, people, as_user):
         ({**ON_PAGE_ONE, "page": 3}, "placement", "beyond the PDF, which has 2 page(s)"),
         ({**ON_PAGE_ONE, "x": 500}, "placement", "not inside page 1"),
         ({**ON_PAGE_ONE, "y": -10}, "placement", "not inside page 1"),
+        ({**ON_PAGE_ONE, "x": 20}, "placement", "the agency's seal"),
+        ({**ON_PAGE_ONE, "y": 5}, "placement", "the agency's seal"),
         ({**ON_PAGE_ONE, "width": 99}, "width", "at least 100 points"),
         ({**ON_PAGE_ONE, "height": 39.5}, "height", "at least 40 points"),
         ({**ON_PAGE_ONE, "page": 0}, "page", "greater than or equal to 1"),
