@@ -58,6 +58,12 @@ const routes: RouteRecordRaw[] = [
     name: "verify-signatures",
     component: () => import("./views/signatures/VerifySignaturesView.vue"),
   },
+  {
+    path: "/admin/certificates",
+    name: "certificates",
+    component: () => import("./views/admin/CertificatesView.vue"),
+    meta: { roles: ["admin"] },
+  },
   { path: "/meetings", name: "meetings", component: () => import("./views/meetings/MeetingsView.vue") },
   {
     path: "/meetings/new",

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Signature } from "../src/api/types";
-import { assessSignature } from "../src/state/signatureRules";
+import { assessSignature, signedAtSourceKey } from "../src/state/signatureRules";
+import { translate } from "../src/i18n/translate";
 
 function signature(overrides: Partial<Signature> = {}): Signature {
   return {
@@ -8,6 +9,7 @@ function signature(overrides: Partial<Signature> = {}): Signature {
     signer_name: "Trần Văn Minh",
     organization: "Ủy ban nhân dân tỉnh Quảng Nam",
     signed_at: "2026-11-20T02:00:00+00:00",
+    signed_at_source: "timestamp",
     intact: true,
     modification: "none",
     trusted: true,
@@ -116,5 +118,17 @@ describe("signature colours", () => {
     expect(assessSignature(signature({ trusted: false }), "en").reasons[0].text).toBe(
       "The certificate is not from a trusted certification authority.",
     );
+  });
+});
+
+describe("where a signature's time comes from", () => {
+  it("names the TSA's time-stamp or the signer's own claim, and nothing when there is no time", () => {
+    const said = (source: Signature["signed_at_source"]) => {
+      const key = signedAtSourceKey(source);
+      return key && translate("vi", key);
+    };
+    expect(said("timestamp")).toBe("(dấu thời gian của TSA)");
+    expect(said("claimed")).toBe("(thời gian do người ký khai)");
+    expect(said(null)).toBeNull();
   });
 });

@@ -20,6 +20,7 @@ export const NAV_ITEMS: NavItem[] = [
   { name: "search", path: "/documents", label: "nav.search", roles: [] },
   { name: "registers", path: "/documents/registers", label: "nav.registers", roles: ["clerk", "leader", "admin"] },
   { name: "meetings", path: "/meetings", label: "nav.meetings", roles: [] },
+  { name: "certificates", path: "/admin/certificates", label: "nav.certificates", roles: ["admin"] },
   { name: "verify-signatures", path: "/signatures/verify", label: "nav.verifySignatures", roles: [] },
 ];
 

@@ -60,3 +60,10 @@ export function assessSignature(signature: Check, locale: Locale = "vi"): Signat
   found.sort(([a], [b]) => RANK[b] - RANK[a]);
   return { level, reasons: found.map(([reasonLevel, key]) => ({ level: reasonLevel, text: translate(locale, key) })) };
 }
+
+/** Where a signature's time comes from, in words, or null when it names no time. */
+export function signedAtSourceKey(source: Signature["signed_at_source"]): MessageKey | null {
+  if (source === "timestamp") return "signature.source.timestamp";
+  if (source === "claimed") return "signature.source.claimed";
+  return null;
+}
