@@ -232,9 +232,8 @@ def _sign(
     context: ValidationContext,
     timestamper: TimeStamper | None = None,
 ) -> bytes:
-    """prepare: the writer with every change but the signature, its metadata, appearance and new field (or
-    None: the field exists); called again
-    for a second try, with pyHanko's own size estimate, if the reserved room proves too small."""
+    """prepare: what to sign (_Prepared), made again for a second try, with pyHanko's own size estimate,
+    if the room reserved for the signature proves too small."""
     _check_certificate(signer, context)
     reserved = None if timestamper is not None else _reserved_size(signer)
     while True:
