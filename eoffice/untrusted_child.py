@@ -188,4 +188,9 @@ def _with_pdfium(task: str, max_pages: int, max_output: int, arguments: list[str
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    status = main(sys.argv[1:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The interpreter's own shutdown (finalising PDFium's or pyHanko's modules) took several times
+    # the parse itself; this process holds nothing that needs it: its output is written and flushed.
+    os._exit(status)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,6 +51,7 @@ class _RevocationFromDisk(logging.Filter):
         return not record.getMessage().startswith("Validation/revocation info will be embedded, but fetching")
 
 
+log = logging.getLogger(__name__)
 logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_RevocationFromDisk())
 
 
@@ -207,25 +209,48 @@ def _check_certificate(signer: signers.Signer, context: ValidationContext) -> No
         ) from exc
 
 
+# What a signing act hands _sign: the writer with every change but the signature, the signature's
+# metadata, its appearance and the field to create for it (None: it exists).
+_Prepared = tuple[
+    IncrementalPdfFileWriter, signers.PdfSignatureMetadata, StaticStampStyle, fields.SigFieldSpec | None
+]
+
+
+def _reserved_size(signer: signers.Signer) -> int:
+    """Room for the signature's CMS, as hex, from what it holds: the certificates, the RSA signature and
+    the signed attributes (a few hundred bytes, given 4 KB). pyHanko sizes it by making a whole dry-run
+    signature first (~10 ms of a 1 MB act); a time-stamp token, whose size only the TSA knows, still
+    goes that way."""
+    certificates = [signer.signing_cert, *signer.cert_registry]
+    key_bytes = (signer.signing_cert.public_key.bit_size + 7) // 8
+    return 2 * (sum(len(certificate.dump()) for certificate in certificates) + key_bytes + 4096)
+
+
 def _sign(
-    writer: IncrementalPdfFileWriter,
+    prepare: Callable[[], _Prepared],
     signer: signers.Signer,
     context: ValidationContext,
-    metadata: signers.PdfSignatureMetadata,
-    style: StaticStampStyle,
-    new_field: fields.SigFieldSpec | None = None,
     timestamper: TimeStamper | None = None,
 ) -> bytes:
+    """prepare: what to sign (_Prepared), made again for a second try, with pyHanko's own size estimate,
+    if the room reserved for the signature proves too small."""
     _check_certificate(signer, context)
-    pdf_signer = signers.PdfSigner(
-        metadata, signer=signer, timestamper=timestamper, stamp_style=style, new_field_spec=new_field
-    )
-    try:
-        return pdf_signer.sign_pdf(writer).getvalue()
-    except TimestampRequestError as exc:
-        raise TimeStampUnavailable(str(exc)) from exc
-    except SigningError as exc:
-        raise CertificateRefused("signing_failed", f"the PDF could not be signed: {exc}") from exc
+    reserved = None if timestamper is not None else _reserved_size(signer)
+    while True:
+        writer, metadata, style, new_field = prepare()
+        pdf_signer = signers.PdfSigner(
+            metadata, signer=signer, timestamper=timestamper, stamp_style=style, new_field_spec=new_field
+        )
+        try:
+            return pdf_signer.sign_pdf(writer, bytes_reserved=reserved).getvalue()
+        except TimestampRequestError as exc:
+            raise TimeStampUnavailable(str(exc)) from exc
+        except SigningError as exc:
+            if reserved is not None and "larger than expected" in str(exc):
+                log.warning("the signature outgrew the %d bytes reserved for it: estimating", reserved)
+                reserved = None
+                continue
+            raise CertificateRefused("signing_failed", f"the PDF could not be signed: {exc}") from exc
 
 
 def _metadata(field: str, context: ValidationContext, **extra) -> signers.PdfSignatureMetadata:
@@ -268,20 +293,28 @@ def sign_as_signer(
     numbered: the document gets its number and date later (outgoing documents), in fields made now.
     timestamper: the TSA whose signature time-stamp the signature carries, when one is configured.
     """
-    writer = _open(content)
-    placement = placement or signer_placement(writer, name_box)
-    seal = seal_placement(placement)
-    new_field = fields.SigFieldSpec(SIGNER_FIELD, on_page=placement.page, box=placement.box)
-    fields.append_signature_field(writer, new_field)
-    # After the signer's field: the seal is drawn over the signature it overlaps.
-    fields.append_signature_field(writer, fields.SigFieldSpec(AGENCY_FIELD, on_page=seal.page, box=seal.box))
-    if numbered:
-        _, height, _ = _page_size(writer, 0)
-        _text_field(writer, NUMBER_FIELD, 0, (MARGIN, height - 18 * MM, MARGIN + 70 * MM, height - 12 * MM))
-        _text_field(writer, DATE_FIELD, 0, (MARGIN, height - 25 * MM, MARGIN + 70 * MM, height - 19 * MM))
-    style = _style([f"Ký bởi: {signer_name}", f"Thời gian: {vietnam_time(moment)}"], placement.box)
-    metadata = _metadata(SIGNER_FIELD, context, certify=True, docmdp_permissions=fields.MDPPerm.FILL_FORMS)
-    return _sign(writer, signer, context, metadata, style, timestamper=timestamper)
+    chosen = placement
+
+    def prepare() -> _Prepared:
+        writer = _open(content)
+        placement = chosen or signer_placement(writer, name_box)
+        seal = seal_placement(placement)
+        new_field = fields.SigFieldSpec(SIGNER_FIELD, on_page=placement.page, box=placement.box)
+        fields.append_signature_field(writer, new_field)
+        # After the signer's field: the seal is drawn over the signature it overlaps.
+        seal_field = fields.SigFieldSpec(AGENCY_FIELD, on_page=seal.page, box=seal.box)
+        fields.append_signature_field(writer, seal_field)
+        if numbered:
+            _, height, _ = _page_size(writer, 0)
+            number_box = (MARGIN, height - 18 * MM, MARGIN + 70 * MM, height - 12 * MM)
+            _text_field(writer, NUMBER_FIELD, 0, number_box)
+            _text_field(writer, DATE_FIELD, 0, (MARGIN, height - 25 * MM, MARGIN + 70 * MM, height - 19 * MM))
+        style = _style([f"Ký bởi: {signer_name}", f"Thời gian: {vietnam_time(moment)}"], placement.box)
+        permissions = fields.MDPPerm.FILL_FORMS
+        metadata = _metadata(SIGNER_FIELD, context, certify=True, docmdp_permissions=permissions)
+        return writer, metadata, style, None
+
+    return _sign(prepare, signer, context, timestamper=timestamper)
 
 
 @off_the_event_loop
@@ -298,12 +331,16 @@ def seal_issued(
 ) -> bytes:
     """The agency's signature in the field the signer's signature prepared, after the number and date
     when the document has them."""
-    writer = _open(content)
-    if number_and_notation is not None:
-        _fill_text_field(writer, NUMBER_FIELD, f"Số: {number_and_notation}")
-        _fill_text_field(writer, DATE_FIELD, f"Ngày ban hành: {issued_date}")
-    style = _style([agency_name, vietnam_time(moment)], _field_box(writer, AGENCY_FIELD), border=2)
-    return _sign(writer, signer, context, _metadata(AGENCY_FIELD, context), style, timestamper=timestamper)
+
+    def prepare() -> _Prepared:
+        writer = _open(content)
+        if number_and_notation is not None:
+            _fill_text_field(writer, NUMBER_FIELD, f"Số: {number_and_notation}")
+            _fill_text_field(writer, DATE_FIELD, f"Ngày ban hành: {issued_date}")
+        style = _style([agency_name, vietnam_time(moment)], _field_box(writer, AGENCY_FIELD), border=2)
+        return writer, _metadata(AGENCY_FIELD, context), style, None
+
+    return _sign(prepare, signer, context, timestamper=timestamper)
 
 
 @off_the_event_loop
@@ -318,12 +355,14 @@ def seal_attachment(
     timestamper: TimeStamper | None = None,
 ) -> bytes:
     """An attachment carries the agency's signature alone, top right of page 1, naming the document."""
-    writer = _open(content)
-    width, height, _ = _page_size(writer, 0)
-    w, h = ATTACHMENT_STAMP_SIZE
-    box = (width - MARGIN - w, height - 10 * MM - h, width - MARGIN, height - 10 * MM)
-    style = _style([agency_name, f"Số: {number_and_notation}", vietnam_time(moment)], box)
-    new_field = fields.SigFieldSpec(AGENCY_FIELD, on_page=0, box=box)
-    return _sign(
-        writer, signer, context, _metadata(AGENCY_FIELD, context), style, new_field, timestamper=timestamper
-    )
+
+    def prepare() -> _Prepared:
+        writer = _open(content)
+        width, height, _ = _page_size(writer, 0)
+        w, h = ATTACHMENT_STAMP_SIZE
+        box = (width - MARGIN - w, height - 10 * MM - h, width - MARGIN, height - 10 * MM)
+        style = _style([agency_name, f"Số: {number_and_notation}", vietnam_time(moment)], box)
+        new_field = fields.SigFieldSpec(AGENCY_FIELD, on_page=0, box=box)
+        return writer, _metadata(AGENCY_FIELD, context), style, new_field
+
+    return _sign(prepare, signer, context, timestamper=timestamper)

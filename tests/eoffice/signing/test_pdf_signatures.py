@@ -106,6 +106,24 @@ def test_an_issued_document_carries_both_signatures_valid_for_pyhanko(instance):
     }
 
 
+def test_signatures_that_outgrow_the_room_reserved_for_them_are_made_with_pyhankos_estimate(
+    instance, monkeypatch
+):
+    monkeypatch.setattr(pdf, "_reserved_size", lambda signer: 64)
+
+    signer, agency = check_signatures(issued(instance), instance.settings)
+
+    assert signer["intact"] and signer["trusted"] and signer["modification"] == "form_filling"
+    assert agency["intact"] and agency["trusted"] and agency["covers_whole_document"]
+
+
+def test_the_room_reserved_for_a_signature_holds_it_without_pyhankos_estimate(instance, caplog):
+    content = issued(instance)
+
+    assert [record.getMessage() for record in caplog.records if "reserved" in record.getMessage()] == []
+    assert [check["intact"] for check in check_signatures(content, instance.settings)] == [True, True]
+
+
 def test_an_issued_document_validates_with_pdfsig_both_signatures_valid(instance, tmp_path):
     report = pdfsig(issued(instance), tmp_path)
 
