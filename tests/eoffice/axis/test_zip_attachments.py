@@ -1,12 +1,11 @@
 """Zip attachments of arriving packages (the SDK sends the document inside one): unpacked into the
 document's files within limits; a hostile archive refuses the package with 02 naming the reason,
-with nothing registered and nothing left in storage."""
+with nothing registered and nothing left in storage. The SDK's own sample goes through the mock axis
+in test_exchange.py."""
 
 from __future__ import annotations
 
-import base64
 import io
-import re
 import stat
 import unicodedata
 import zipfile
@@ -16,7 +15,7 @@ from sqlalchemy import select
 
 from eoffice.axis import inbound
 from eoffice.axis.models import AxisReceipt, AxisSend
-from eoffice.axis.package import PackageFile, build_package
+from eoffice.axis.package import EdocPackage, PackageFile, build_package
 from eoffice.documents.fulltext import fold
 from eoffice.documents.models import Document
 from eoffice.documents.tasks import index_queued_texts
@@ -27,9 +26,7 @@ from eoffice.storage.models import StoredFile
 from tests.eoffice.axis.conftest import RECIPIENT, SENDER, unreachable_connector
 from tests.eoffice.axis.test_edxml import a_package
 from tests.eoffice.documents.conftest import stored_objects
-from tests.fixtures.edxml import SDK_PROFILE, make_identity, resign
 from tests.fixtures.hostile_pdfs import MB, PeakRss
-from tests.fixtures.vdxp_samples import read_sample
 
 MAIN_PDF = text_pdf("Quyết định phê duyệt kế hoạch")
 
@@ -39,8 +36,8 @@ def connector(app, key_dir):
     yield from unreachable_connector(key_dir)
 
 
-def arriving(sender: str = SENDER) -> dict:
-    return {"message_id": "m-1", "type": "edoc", "from": sender, "to": RECIPIENT}
+def arriving() -> dict:
+    return {"message_id": "m-1", "type": "edoc", "from": SENDER, "to": RECIPIENT}
 
 
 def a_zip(members: list[tuple[str | zipfile.ZipInfo, bytes]]) -> bytes:
@@ -51,8 +48,8 @@ def a_zip(members: list[tuple[str | zipfile.ZipInfo, bytes]]) -> bytes:
     return buffer.getvalue()
 
 
-def zipped_package(content: bytes, name: str = "Hồ sơ.zip", content_type: str = "application/zip"):
-    return a_package(files=[PackageFile(name, content_type, content, "Văn bản chính")])
+def zipped_package(content: bytes) -> EdocPackage:
+    return a_package(files=[PackageFile("Hồ sơ.zip", "application/zip", content, "Văn bản chính")])
 
 
 def only_document() -> Document:
@@ -67,35 +64,6 @@ def files_of(document: Document) -> list[tuple[str, str, bytes]]:
         (link.role, link.stored_file.name, b"".join(storage().open(link.stored_file.key)))
         for link in sorted(document.files, key=lambda link: link.position)
     ]
-
-
-def test_the_sdk_sample_becomes_a_pending_document_whose_files_are_its_zips_members(connector, people):
-    signer = make_identity("UBND xã Hòa Tiến")
-    # The sample's To (28.22.H17) is not an identifier our agencies have: it is addressed to one of ours.
-    sample = read_sample("edoc_new.edxml").replace(
-        b"<edXML:OrganId>28.22.H17</edXML:OrganId>", f"<edXML:OrganId>{RECIPIENT}</edXML:OrganId>".encode()
-    )
-    body = resign(sample, signer, SDK_PROFILE)
-    connector.trusted_certificate = lambda organ_id: signer.certificate_pem
-    attachment = zipfile.ZipFile(io.BytesIO(_sample_attachment(sample)))
-    [member] = attachment.infolist()
-
-    inbound.import_package(connector, arriving("000.00.00.A80"), body)
-
-    document = only_document()
-    assert (document.status, document.source_reference) == (
-        "pending_registration",
-        "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT",
-    )
-    assert files_of(document) == [
-        ("main", member.filename, attachment.read(member)),
-        ("attachment", "1896_QD-TTg_m_294779.doc.zip", _sample_attachment(sample)),
-    ]
-
-
-def _sample_attachment(sample: bytes) -> bytes:
-    [encoded] = re.findall(rb"<edXML:ContentTransferEncoded[^>]*>([^<]+)<", sample)
-    return base64.b64decode(encoded)
 
 
 def test_members_of_a_zip_and_of_a_zip_inside_it_become_files_and_their_pdfs_are_read(
