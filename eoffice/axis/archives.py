@@ -92,6 +92,10 @@ class _Unpacking:
         if len(self.files) >= self.limits.max_files:
             raise self.refuse(f"the zip archives hold more than {self.limits.max_files} files")
         content = self._read(archive, member, shown)
+        if content.tell() == 0:
+            # An empty member is nothing to read, and the intake refuses empty files.
+            content.close()
+            return
         name = clean_file_name(unicodedata.normalize("NFC", path))
         content.seek(0)
         head = content.read(len(ZIP_MAGIC))

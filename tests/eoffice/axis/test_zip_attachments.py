@@ -71,7 +71,9 @@ def test_members_of_a_zip_and_of_a_zip_inside_it_become_files_and_their_pdfs_are
 ):
     decomposed = unicodedata.normalize("NFD", "Quyết định 05.pdf")
     inner = a_zip([("phụ lục/Bảng kê.txt", "Bảng kê kinh phí".encode())])
-    outer = a_zip([(f"hồ sơ/{decomposed}", MAIN_PDF), ("hồ sơ/", b""), ("kèm theo.zip", inner)])
+    outer = a_zip(
+        [(f"hồ sơ/{decomposed}", MAIN_PDF), ("hồ sơ/", b""), ("trống.txt", b""), ("kèm theo.zip", inner)]
+    )
     package = zipped_package(outer)
 
     inbound.import_package(connector, arriving(), build_package(package, sender_identity))
