@@ -336,6 +336,19 @@ class Settings:
     axis_max_package_bytes: int = _setting(
         50 * 1024 * 1024, _parse_int(1024), "Largest edXML package sent or accepted, bytes."
     )
+    axis_zip_max_files: int = _setting(
+        200, _parse_int(1, 100_000), "Most files the zip attachments of one arriving axis package may hold."
+    )
+    axis_zip_max_bytes: int = _setting(
+        200 * 1024 * 1024,
+        _parse_int(1024),
+        "Most bytes the zip attachments of one arriving axis package may inflate to, all members together.",
+    )
+    axis_zip_max_ratio: int = _setting(
+        200,
+        _parse_int(2, 100_000),
+        "Most times a zip member past 1 MiB may inflate its compressed size (a zip bomb's is thousands).",
+    )
     axis_accept_sha1: bool = _setting(
         True,
         _parse_bool,

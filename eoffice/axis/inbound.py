@@ -8,7 +8,6 @@ is answered with status 02 naming the reason.
 
 from __future__ import annotations
 
-import io
 import logging
 from dataclasses import asdict
 from typing import Any
@@ -17,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from eoffice.api_base import ApiError
-from eoffice.axis import mapping, notices, outbound
+from eoffice.axis import archives, mapping, notices, outbound
 from eoffice.axis.client import AxisClient, Refused, TemporaryFailure, TooLarge
 from eoffice.axis.connector import Connector
 from eoffice.axis.models import AxisReceipt, ReceiptOutcome
@@ -27,6 +26,7 @@ from eoffice.db import savepoint, utcnow
 from eoffice.documents import operations
 from eoffice.documents.models import Channel, Direction, Document, Status
 from eoffice.documents.operations.common import record
+from eoffice.documents.operations.files import MAX_FILES
 from eoffice.extensions import db
 
 log = logging.getLogger(__name__)
@@ -63,9 +63,13 @@ def arrival_details(package: EdocPackage, verified: Verified | None) -> dict[str
 
 
 def inbound_record(
-    package: EdocPackage, agency_id: str, verified: Verified | None = None
+    package: EdocPackage,
+    agency_id: str,
+    verified: Verified | None,
+    zip_limits: archives.ZipLimits,
 ) -> operations.InboundRecord:
-    """The package as the intake pipeline takes any arrival: metadata by the contract's names, files."""
+    """The package as the intake pipeline takes any arrival: metadata by the contract's names, files
+    (zip attachments unpacked; a hostile one raises PackageRefused)."""
     metadata = {
         "issuer_id": package.sender.organ_id,
         "issuer_name": package.sender.name,
@@ -83,10 +87,11 @@ def inbound_record(
     return operations.InboundRecord(
         agency_id=agency_id,
         metadata={key: value for key, value in metadata.items() if value is not None},
-        files=[operations.IncomingFile(file.name, io.BytesIO(file.content)) for file in package.files],
+        files=archives.incoming_files(package.files, zip_limits),
         channel=Channel.AXIS,
         source_reference=package.document_id,
         details=arrival_details(package, verified),
+        max_files=MAX_FILES + zip_limits.max_files,
     )
 
 
@@ -160,10 +165,10 @@ def import_package(connector: Connector, item: dict[str, Any], body: bytes) -> N
             raise PackageRefused("To", f"the package is not addressed to {agency_id}")
         if item.get("from") and package.sender.organ_id != item["from"]:
             raise PackageRefused("From.OrganId", f"the axis delivered it as sent by {item['from']}")
+        inbound = inbound_record(package, agency_id, verified, archives.limits_of(connector.settings))
     except PackageRefused as refused:
         refuse_package(item, document_id_in(body), f"{refused.field}: {refused.reason}")
         return
-    inbound = inbound_record(package, agency_id, verified)
     try:
         with operations.commit_or_discard():
             earlier = db.session.scalar(

@@ -84,10 +84,10 @@ def _is_pdf(file: IncomingFile) -> bool:
     return file.content_type == "application/pdf"
 
 
-def check_files(files: list[IncomingFile], field: str = "files") -> None:
+def check_files(files: list[IncomingFile], field: str = "files", max_files: int = MAX_FILES) -> None:
     """Refuse the whole batch before anything is stored: empty 422, too large 413, wrong type 415."""
-    if len(files) > MAX_FILES:
-        raise invalid(field, f"at most {MAX_FILES} files per request", "files")
+    if len(files) > max_files:
+        raise invalid(field, f"at most {max_files} files per request", "files")
     limit = settings().max_upload_size
     for index, file in enumerate(files):
         label = f"{field}[{index}]"

@@ -21,6 +21,7 @@ from eoffice.documents import clock, numbering, workflow
 from eoffice.documents.models import Channel, Direction, Document, Status, TraceEntry
 from eoffice.documents.operations.common import invalid, load, name, step
 from eoffice.documents.operations.files import (
+    MAX_FILES,
     IncomingFile,
     attach_files,
     check_files,
@@ -50,6 +51,8 @@ class InboundRecord:
     # What the channel says about the arrival (how the axis package was signed, its warnings):
     # recorded with the document's first trace entry.
     details: dict[str, Any] = field(default_factory=dict)
+    # The axis brings the members of zip attachments as files: up to EOFFICE_AXIS_ZIP_MAX_FILES more.
+    max_files: int = MAX_FILES
 
 
 # Built once: a statement constructed per call cost more CPU than the database spent answering it.
@@ -113,7 +116,7 @@ def _accept(
     metadata = load(schema, inbound.metadata, location="form", prefix="metadata")
     if not inbound.files:
         raise invalid("files", "at least one file is required: the main document first", "files")
-    check_files(inbound.files)
+    check_files(inbound.files, max_files=inbound.max_files)
     for key, value in metadata.items():
         setattr(document, key, value)
     return document, transition, probable_duplicates(inbound.agency_id, metadata)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
+import zipfile
 from datetime import date
 
 import pytest
@@ -389,12 +391,18 @@ def test_the_new_document_sample_through_the_mock_axis_becomes_a_pending_incomin
         "due_date": date(2018, 9, 28),
         "page_count": 22,
     }
-    [link] = document.files
-    attachment = etree.fromstring(sample, parser=hardened_parser()).find(f".//{{{NS}}}ContentTransferEncoded")
-    assert link.stored_file.name == "1896_QD-TTg_m_294779.doc"
-    assert b"".join(storage().open(link.stored_file.key)) == base64.b64decode(
-        "".join(attachment.text.split())
-    )
+    # The attachment is a zip (application/zip, named after the file inside): its member is the main
+    # file, the zip as received follows it.
+    encoded = etree.fromstring(sample, parser=hardened_parser()).find(f".//{{{NS}}}ContentTransferEncoded")
+    attachment = base64.b64decode("".join(encoded.text.split()))
+    [member] = zipfile.ZipFile(io.BytesIO(attachment)).infolist()
+    assert [
+        (link.role, link.stored_file.name, b"".join(storage().open(link.stored_file.key)))
+        for link in sorted(document.files, key=lambda link: link.position)
+    ] == [
+        ("main", member.filename, zipfile.ZipFile(io.BytesIO(attachment)).read(member)),
+        ("attachment", "1896_QD-TTg_m_294779.doc.zip", attachment),
+    ]
     details = document.trace[0].details
     assert details["axis_header"] == {
         "document_id": SAMPLE_DOCUMENT_ID,
