@@ -14,12 +14,17 @@ from eoffice.documents import operations
 from eoffice.documents.models import Document
 from eoffice.extensions import db
 from eoffice.mail.models import OutboxMessage
-from tests.eoffice.axis.conftest import RECIPIENT
+from tests.eoffice.axis.conftest import RECIPIENT, SENDER
 from tests.eoffice.axis.test_exchange import (
+    OTHER,
     act,
+    exchange,
+    issued_to_other,
     key,
+    person,
     received_copy,
 )
+from tests.factories import create_document
 from tests.fixtures.edxml import SDK_PROFILE, make_identity, resign
 from tests.fixtures.vdxp_samples import AGENCY_G22, SAMPLE_DOCUMENT_ID, read_sample
 
@@ -211,3 +216,35 @@ def test_a_replacement_of_a_document_never_received_is_answered_16_and_registers
     assert statuses_received_by_g22(government_office.session) == [
         ("16", SAMPLE_DOCUMENT_ID, f"Không thu hồi được: văn bản {REPLACED_ID} chưa đến cơ quan nhận")
     ]
+
+
+def test_issuing_a_replacement_sends_a_replacement_package_and_the_other_agency_links_the_copies(
+    connector, people
+):
+    first_id, first_document_id = issued_to_other(people)
+    exchange(connector)
+    replacement = create_document(
+        "issued",
+        clerk=person(people.clerk),
+        drafter=person(people.handler),
+        reviewers=[person(people.reviewer)],
+        signer=person(people.leader),
+        metadata={
+            "recipients": [OTHER],
+            "subject": "Về việc rà soát biên chế (thay thế)",
+            "replaces_id": first_id,
+        },
+    )
+    replacement_document_id = f"{SENDER},{replacement.issued_date:%Y/%m/%d},02/QĐ-UBND"
+
+    exchange(connector)
+
+    old, new = received_copy(first_document_id), received_copy(replacement_document_id)
+    assert (old.status, new.status, new.replaces_id, old.replaced_by_id) == (
+        "replaced",
+        "pending_registration",
+        old.id,
+        new.id,
+    )
+    assert new.trace[0].details["axis_header"]["document_id"] == replacement_document_id
+    assert old.trace[-1].note == "Thay thế văn bản số 01/QĐ-UBND"
