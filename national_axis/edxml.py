@@ -132,8 +132,7 @@ def read_package(root: etree._Element) -> tuple[Package | None, list[dict[str, s
     check.text("Subject", text_at(header, "Subject"), 500, required=True)
     check.day("DueDate", text_at(header, "DueDate"))
     check.small_int("OtherInfo.Priority", text_at(header, "OtherInfo/Priority"), range(0, 5))
-    business_type = text_at(header, "OtherInfo/BusinessDocType")
-    business = check.small_int("OtherInfo.BusinessDocType", business_type, range(4))
+    business = _check_business(root, check)
     check.small_int("SteeringType", text_at(header, "SteeringType"), range(0, 4))
     if header.find(q("ResponseFor")) is not None:
         check.organ_id("ResponseFor.OrganId", text_at(header, "ResponseFor/OrganId"))
@@ -147,6 +146,23 @@ def read_package(root: etree._Element) -> tuple[Package | None, list[dict[str, s
     _check_attachments(root, check)
 
     return Package(from_id, tuple(recipients), document_id, business or 0), check.problems
+
+
+def _check_business(root: etree._Element, check: Checker) -> int | None:
+    """TraceHeaderList › Bussiness (spelled so by the standard): its type, and the DocumentIds it names.
+    Absent means a new document."""
+    business = root.find(q("edXMLEnvelope", "edXMLHeader", "TraceHeaderList", "Bussiness"))
+    if business is None:
+        return None
+    doc_type = check.small_int("Bussiness.BussinessDocType", text_at(business, "BussinessDocType"), range(4))
+    check.text("Bussiness.BussinessDocReason", text_at(business, "BussinessDocReason"), 2000)
+    check.text("Bussiness.DocumentId", text_at(business, "DocumentId"), 100)
+    replaced = business.findall(q("ReplacementInfoList", "ReplacementInfo"))
+    for index, info in enumerate(replaced):
+        check.text(f"Bussiness.ReplacementInfo[{index}].DocumentId", text_at(info, "DocumentId"), 100, True)
+    if doc_type == 3 and not replaced:
+        check.add("Bussiness.ReplacementInfoList", "a replacement names the documents it replaces")
+    return doc_type
 
 
 def _read_recipients(header: etree._Element, check: Checker) -> list[tuple[int, str]]:

@@ -130,7 +130,7 @@ def accept_package(caller: Caller, body: bytes) -> Message:
         raise Problems(found, "package refused")
 
     recipients = sorted(package.to_organ_ids)
-    # BusinessDocType is part of it: an update or replacement of a document is a new send, not a repeat.
+    # Bussiness › BussinessDocType is part of it: an update or replacement is a new send, not a repeat.
     fingerprint = "\n".join(
         [
             "edoc",

@@ -3,7 +3,8 @@
 Each message is handled in one transaction that also writes its AxisReceipt, and is acknowledged
 only after that transaction committed: a crash before the ack means the axis offers it again, and
 the receipt (or the document's source reference) recognises it. A package that cannot be accepted
-is answered with status 02 naming the reason.
+is answered with status 02 naming the reason. A package acting on an earlier document (revocation,
+update, replacement) goes to eoffice.axis.business.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from eoffice.api_base import ApiError
-from eoffice.axis import archives, mapping, notices, outbound
+from eoffice.axis import archives, business, mapping, notices, outbound
 from eoffice.axis.client import AxisClient, Refused, TemporaryFailure, TooLarge
 from eoffice.axis.connector import Connector
 from eoffice.axis.models import AxisReceipt, ReceiptOutcome
@@ -119,17 +120,6 @@ def _claim(item: dict[str, Any], **values) -> AxisReceipt | None:
     return receipt
 
 
-def _code_and_date(document_id: str) -> tuple[str | None, Any]:
-    """Code and PromulgationDate as a DocumentId `<sender>,<yyyy/MM/dd>,<code>` carries them."""
-    parts = document_id.split(",", 2)
-    if len(parts) != 3:
-        return None, None
-    try:
-        return parts[2], mapping.parse_date(parts[1])
-    except ValueError:
-        return parts[2], None
-
-
 def refuse_package(item: dict[str, Any], document_id: str | None, reason: str) -> None:
     """Record the refusal and, when the package can be named, tell its sender (status 02)."""
     log.warning("package %s from %s refused: %s", item["message_id"], item.get("from"), reason)
@@ -139,7 +129,7 @@ def refuse_package(item: dict[str, Any], document_id: str | None, reason: str) -
     if receipt is None:
         return
     if document_id and item.get("from"):
-        code, day = _code_and_date(document_id)
+        code, day = mapping.code_and_date(document_id)
         outbound.queue_notice(
             agency_id=item["to"],
             sender_id=item["from"],
@@ -169,6 +159,9 @@ def import_package(connector: Connector, item: dict[str, Any], body: bytes) -> N
     except PackageRefused as refused:
         refuse_package(item, document_id_in(body), f"{refused.field}: {refused.reason}")
         return
+    if business.applies_to_earlier(package):
+        _apply_to_earlier(item, package, verified, inbound)
+        return
     try:
         with operations.commit_or_discard():
             earlier = db.session.scalar(
@@ -190,6 +183,27 @@ def import_package(connector: Connector, item: dict[str, Any], body: bytes) -> N
         if exc.status >= 500:
             raise TemporaryFailure(f"intake failed: {exc.message}") from exc
         # The intake's own checks (metadata, file types and sizes) refused it.
+        refuse_package(item, package.document_id, exc.message)
+
+
+def _apply_to_earlier(
+    item: dict[str, Any], package: EdocPackage, verified: Verified, inbound: operations.InboundRecord
+) -> None:
+    """A revocation, update or replacement of a document received before, in the receipt's transaction;
+    what the intake's checks refuse (an update's or a replacement's metadata, files) is answered 02."""
+    try:
+        with operations.commit_or_discard():
+            receipt = _claim(
+                item,
+                outcome=ReceiptOutcome.APPLIED,
+                edxml_document_id=package.document_id,
+                detail=f"{package.business.reason or ''} (signature {verified.profile})".strip(),
+            )
+            if receipt is not None:
+                business.apply_package(receipt, package, inbound)
+    except ApiError as exc:
+        if exc.status >= 500:
+            raise TemporaryFailure(f"intake failed: {exc.message}") from exc
         refuse_package(item, package.document_id, exc.message)
 
 

@@ -86,3 +86,15 @@ def format_timestamp(moment: datetime) -> str:
 def parse_timestamp(text: str) -> datetime:
     """A Vietnam-time timestamp as a UTC-aware datetime; ValueError when malformed."""
     return datetime.strptime(text, TIMESTAMP_FORMAT).replace(tzinfo=VIETNAM).astimezone(UTC)
+
+
+def code_and_date(document_id: str) -> tuple[str | None, date | None]:
+    """Code and PromulgationDate as a DocumentId `<sender>,<yyyy/MM/dd>,<code>` carries them (the date
+    None when it is not one: the samples name 2014/02/30)."""
+    parts = document_id.split(",", 2)
+    if len(parts) != 3:
+        return None, None
+    try:
+        return parts[2], parse_date(parts[1])
+    except ValueError:
+        return parts[2], None

@@ -79,8 +79,8 @@ class ReceiptOutcome(enum.StrEnum):
     IMPORTED = "imported"  # a package that became a document waiting for registration
     DUPLICATE = "duplicate"  # a package whose document arrived before
     REFUSED = "refused"  # a package or notice that could not be accepted (status 02 to the sender)
-    APPLIED = "applied"  # a status notice recorded on our document
-    IGNORED = "ignored"  # a status notice about no document of ours
+    APPLIED = "applied"  # a status notice, revocation, update or replacement applied to our document
+    IGNORED = "ignored"  # a notice, or a package acting on a document we do not have (answered 16)
 
 
 class AxisReceipt(Base):

@@ -14,7 +14,16 @@ from sqlalchemy import select
 from eoffice.accounts.models import Agency
 from eoffice.axis import mapping, notices
 from eoffice.axis.models import AxisSend, SendKind
-from eoffice.axis.package import ATTACHMENT_DESCRIPTION, MAIN_DESCRIPTION, EdocPackage, Organ, PackageFile
+from eoffice.axis.package import (
+    ATTACHMENT_DESCRIPTION,
+    MAIN_DESCRIPTION,
+    REPLACEMENT,
+    Business,
+    EdocPackage,
+    Organ,
+    PackageFile,
+    Replacement,
+)
 from eoffice.documents import clock
 from eoffice.documents.document_types import notation_after_number
 from eoffice.documents.events import StepTaken
@@ -212,6 +221,27 @@ def package_of(send: AxisSend) -> EdocPackage:
             r.agency_name or r.agency_id for r in document.recipients if r.kind == RecipientKind.EXTERNAL
         ],
         traces=[(agency.id, document.issued_at or send.event_at)],
+        business=_business_of(document),
+    )
+
+
+def _business_of(document: Document) -> Business:
+    """A new document (0), or the replacement (3) of an issued one, named with the agencies it went to
+    (an agency among this document's recipients that is not one of them receives it as new)."""
+    original = db.session.get(Document, document.replaces_id) if document.replaces_id else None
+    if original is None or original.issued_date is None:
+        return Business()
+    organ_ids = tuple(
+        r.agency_id
+        for r in original.recipients
+        if r.kind == RecipientKind.EXTERNAL and r.delivery_status != DeliveryStatus.FAILED
+    )
+    if not organ_ids:
+        return Business()  # the original went to no other agency: nobody has a copy to replace
+    return Business(
+        doc_type=REPLACEMENT,
+        reason=f"Thay thế văn bản số {original.number_and_notation}",
+        replacements=(Replacement(outgoing_document_id(original), organ_ids),),
     )
 
 

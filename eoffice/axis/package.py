@@ -95,6 +95,48 @@ class PackageFile:
     description: str = ""
 
 
+NEW, REVOCATION, UPDATE, REPLACEMENT = 0, 1, 2, 3
+BUSINESS_TYPES = {NEW: "new", REVOCATION: "revocation", UPDATE: "update", REPLACEMENT: "replacement"}
+# StaffInfo's fields and their edXML names, in the order the samples write them.
+BUSINESS_STAFF_FIELDS = (
+    ("staff_department", "Department"),
+    ("staff_name", "Staff"),
+    ("staff_email", "Email"),
+    ("staff_mobile", "Mobile"),
+)
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """ReplacementInfo: a document the package replaces, and the agencies whose copy it replaces."""
+
+    document_id: str
+    organ_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Business:
+    """TraceHeaderList › Bussiness (the standard's spelling): what the package does to earlier documents."""
+
+    doc_type: int = NEW
+    reason: str | None = None
+    # Paper: 1 when the paper original is sent as well.
+    paper: int = 0
+    # Bussiness › DocumentId: the earlier document an update (or a revocation) is about, when it is not
+    # the package's own DocumentId.
+    document_id: str | None = None
+    staff_department: str | None = None
+    staff_name: str | None = None
+    staff_email: str | None = None
+    staff_mobile: str | None = None
+    # BussinessDocumentInfo of an update: whether the document's information and its receivers changed,
+    # and the receivers ((OrganId, ReceiverType), as written).
+    document_info_changed: bool | None = None
+    receivers_changed: bool | None = None
+    receivers: tuple[tuple[str, int], ...] = ()
+    replacements: tuple[Replacement, ...] = ()
+
+
 @dataclass
 class EdocPackage:
     sender: Organ
@@ -113,7 +155,7 @@ class EdocPackage:
     page_count: int | None = None
     place: str | None = None
     to_places: list[str] = field(default_factory=list)
-    business_doc_type: int = 0
+    business: Business = field(default_factory=Business)
     steering_type: int = 1
     content: str | None = None
     # OtherInfo besides Priority and PageAmount.
@@ -139,6 +181,20 @@ class EdocPackage:
     def document_id(self) -> str:
         """`<sender OrganId>,<yyyy/MM/dd>,<number>/<notation>`: the sender's identification of it."""
         return self.written_document_id or self.standard_document_id
+
+    @property
+    def business_doc_type(self) -> int:
+        return self.business.doc_type
+
+    @property
+    def referenced_document_ids(self) -> list[str]:
+        """The earlier documents the package acts on: a revocation or update names one (Bussiness ›
+        DocumentId, else its own DocumentId, as the SDK's revocation does), a replacement those it lists."""
+        if self.business.doc_type in (REVOCATION, UPDATE):
+            return [self.business.document_id or self.document_id]
+        if self.business.doc_type == REPLACEMENT:
+            return list(dict.fromkeys(item.document_id for item in self.business.replacements))
+        return []
 
     @property
     def standard_document_id(self) -> str:
@@ -188,9 +244,38 @@ def _message_header(header: etree._Element, package: EdocPackage) -> None:
         appendixes = add(other, "Appendixes")
         for appendix in package.appendixes:
             add(appendixes, "Appendix", appendix)
-    if package.business_doc_type:
-        add(other, "BusinessDocType", package.business_doc_type)
     add(message, "SteeringType", package.steering_type)
+
+
+def _add_business(traces: etree._Element, business: Business) -> None:
+    """Bussiness, in the order of the SDK's samples; written for every package (0 for a new one)."""
+    element = add(traces, "Bussiness")
+    _add_optional(element, "DocumentId", business.document_id)
+    add(element, "BussinessDocType", business.doc_type)
+    _add_optional(element, "BussinessDocReason", business.reason)
+    add(element, "Paper", business.paper)
+    if business.document_info_changed is not None or business.receivers_changed is not None:
+        info = add(element, "BussinessDocumentInfo")
+        add(info, "DocumentInfo", int(bool(business.document_info_changed)))
+        add(info, "DocumentReceiver", int(bool(business.receivers_changed)))
+        if business.receivers:
+            receivers = add(info, "ReceiverList")
+            for organ_id, receiver_type in business.receivers:
+                receiver = add(receivers, "Receiver")
+                add(receiver, "OrganId", organ_id)
+                add(receiver, "ReceiverType", receiver_type)
+    if business.replacements:
+        replacements = add(element, "ReplacementInfoList")
+        for item in business.replacements:
+            info = add(replacements, "ReplacementInfo")
+            add(info, "DocumentId", item.document_id)
+            organs = add(info, "OrganIdList")
+            for organ_id in item.organ_ids:
+                add(organs, "OrganId", organ_id)
+    if any(getattr(business, attribute) for attribute, _tag in BUSINESS_STAFF_FIELDS):
+        staff = add(element, "StaffInfo")
+        for attribute, tag in BUSINESS_STAFF_FIELDS:
+            _add_optional(staff, tag, getattr(business, attribute))
 
 
 def build_package(package: EdocPackage, identity: Identity) -> bytes:
@@ -204,6 +289,7 @@ def build_package(package: EdocPackage, identity: Identity) -> bytes:
         trace = add(traces, "TraceHeader")
         add(trace, "OrganId", organ_id)
         add(trace, "Timestamp", mapping.format_timestamp(moment))
+    _add_business(traces, package.business)
     add_signature_placeholder(header)
     manifest = add(add(envelope, "edXMLBody"), "edXMLManifest")
     encoded = add(root, "AttachmentEncoded")
@@ -310,6 +396,71 @@ def _traces(header: etree._Element) -> list[tuple[str, datetime]]:
     return traces
 
 
+def _referenced_id(value: str | None, field_name: str) -> str:
+    """A DocumentId naming an earlier document: kept as written (the samples' dates are not all dates)."""
+    if not value:
+        raise PackageRefused(field_name, "is required")
+    if len(value) > 200:
+        raise PackageRefused(field_name, f"is {len(value)} characters long, at most 200 allowed")
+    return value
+
+
+def _business(header: etree._Element) -> Business:
+    """TraceHeaderList › Bussiness; absent means a new document."""
+    element = header.find(q("TraceHeaderList", "Bussiness"))
+    if element is None:
+        return Business()
+    label = "Bussiness"
+    doc_type = _small_int(text_at(element, "BussinessDocType"), f"{label}.BussinessDocType", range(4))
+    document_id = text_at(element, "DocumentId")
+    receivers = []
+    for index, receiver in enumerate(element.findall(q("BussinessDocumentInfo", "ReceiverList", "Receiver"))):
+        field_name = f"{label}.ReceiverList.Receiver[{index}]"
+        receivers.append(
+            (
+                checked_organ_id(text_at(receiver, "OrganId"), f"{field_name}.OrganId"),
+                _or(
+                    _small_int(text_at(receiver, "ReceiverType"), f"{field_name}.ReceiverType", range(10)), 0
+                ),
+            )
+        )
+    replacements = []
+    for index, info in enumerate(element.findall(q("ReplacementInfoList", "ReplacementInfo"))):
+        field_name = f"{label}.ReplacementInfo[{index}]"
+        replacements.append(
+            Replacement(
+                _referenced_id(text_at(info, "DocumentId"), f"{field_name}.DocumentId"),
+                tuple(
+                    checked_organ_id(nfc((organ.text or "").strip()), f"{field_name}.OrganIdList.OrganId")
+                    for organ in info.findall(q("OrganIdList", "OrganId"))
+                ),
+            )
+        )
+    business = Business(
+        doc_type=_or(doc_type, NEW),
+        reason=text_at(element, "BussinessDocReason") or None,
+        paper=_or(_small_int(text_at(element, "Paper"), f"{label}.Paper", range(2)), 0),
+        document_id=_referenced_id(document_id, f"{label}.DocumentId") if document_id else None,
+        document_info_changed=_boolean(
+            text_at(element, "BussinessDocumentInfo/DocumentInfo"),
+            f"{label}.BussinessDocumentInfo.DocumentInfo",
+        ),
+        receivers_changed=_boolean(
+            text_at(element, "BussinessDocumentInfo/DocumentReceiver"),
+            f"{label}.BussinessDocumentInfo.DocumentReceiver",
+        ),
+        receivers=tuple(receivers),
+        replacements=tuple(replacements),
+        **{
+            attribute: text_at(element, f"StaffInfo/{tag}") or None
+            for attribute, tag in BUSINESS_STAFF_FIELDS
+        },
+    )
+    if business.doc_type == REPLACEMENT and not business.replacements:
+        raise PackageRefused(f"{label}.ReplacementInfoList", "a replacement names the documents it replaces")
+    return business
+
+
 def read_package(root: etree._Element) -> EdocPackage:
     """The package's content from a parsed (and verified) tree."""
     if root.tag != f"{{{NS}}}edXML":
@@ -370,10 +521,7 @@ def read_package(root: etree._Element) -> EdocPackage:
         to_places=[
             nfc(p.text.strip()) for p in message.findall(q("ToPlaces", "Place")) if (p.text or "").strip()
         ],
-        business_doc_type=_or(
-            _small_int(text_at(message, "OtherInfo/BusinessDocType"), "OtherInfo.BusinessDocType", range(4)),
-            0,
-        ),
+        business=_business(header),
         steering_type=_or(_small_int(text_at(message, "SteeringType"), "SteeringType", range(4)), 1),
         content=text_at(message, "Content") or None,
         sphere_of_promulgation=text_at(message, "OtherInfo/SphereOfPromulgation") or None,

@@ -202,6 +202,10 @@ class Document(Base):
     )
     recipients: Mapped[list[Recipient]] = relationship(cascade="all, delete-orphan", order_by="Recipient.id")
     trace: Mapped[list[TraceEntry]] = relationship(cascade="all, delete-orphan", order_by="TraceEntry.id")
+    # The documents that replace this one (their replaces_id names it): the link read the other way.
+    replacements: Mapped[list[Document]] = relationship(
+        foreign_keys=[replaces_id], viewonly=True, order_by="Document.id"
+    )
     search: Mapped[DocumentSearch | None] = relationship(cascade="all, delete-orphan")
     # Its PDFs whose text is still to be indexed (background extraction): added here, never loaded.
     text_extractions: WriteOnlyMapped[TextExtraction] = relationship(
@@ -221,6 +225,11 @@ class Document(Base):
     def number_and_notation(self) -> str | None:
         """`05/QĐ-UBND`, or `05/2026/QĐ-UBND` for a legal normative document: as it is shown everywhere."""
         return number_and_notation(self.number, self.notation, self.legal_year)
+
+    @property
+    def replaced_by_id(self) -> int | None:
+        """The document that replaced this one (the latest, if it was replaced more than once)."""
+        return self.replacements[-1].id if self.replacements else None
 
     @property
     def current_assignment(self) -> Assignment | None:

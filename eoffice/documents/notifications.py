@@ -67,6 +67,7 @@ def _send(
     actor: User | None = None,
     role: str | None = None,
     extra: Iterable[tuple[str, str | None]] = (),
+    context: dict[str, str] | None = None,
 ) -> None:
     labels = _labels(user)
     deadline = document.current_assignment.deadline if document.current_assignment else None
@@ -94,6 +95,7 @@ def _send(
             "actor": actor.full_name if actor else "",
             "role": labels[role] if role else "",
             "deadline": deadline.isoformat() if deadline else "",
+            **(context or {}),
         },
         urgent=document.urgency in URGENT_NOTICE,
         link=f"/documents/{document.id}",
@@ -174,3 +176,17 @@ def deadline_passed(document: Document, assignment: Assignment) -> None:
         people.setdefault(assignment.assigned_by.id, assignment.assigned_by)
     for person in people.values():
         _send(person, "document.deadline_passed", document)
+
+
+def recalled(document: Document, reason: str) -> None:
+    """Its sender recalled a received document: whoever registered, directs or handles it stops."""
+    people: dict[int, User] = {}
+    assignment = document.current_assignment
+    if assignment is not None:
+        people.update(_handlers(assignment))
+        if assignment.assigned_by is not None:
+            people.setdefault(assignment.assigned_by.id, assignment.assigned_by)
+    for participant in document.participants:
+        people.setdefault(participant.user_id, participant.user)
+    for person in people.values():
+        _send(person, "document.recalled", document, context={"reason": reason})

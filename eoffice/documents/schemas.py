@@ -420,6 +420,9 @@ class DocumentSchema(DocumentSummarySchema):
     signature_placement = ma.fields.Nested(SignaturePlacementSchema, allow_none=True)
     issued_at = ma.fields.DateTime(allow_none=True)
     replaces_id = ma.fields.Integer(allow_none=True)
+    replaced_by_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The document that replaced this one, if any"}
+    )
     recalled_at = ma.fields.DateTime(allow_none=True)
     recall_reason = ma.fields.String(allow_none=True)
     created_by_id = ma.fields.Integer(allow_none=True)

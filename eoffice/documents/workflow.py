@@ -37,7 +37,7 @@ class Action(enum.StrEnum):
     RETURN = "return"
     ISSUE = "issue"
     RECALL = "recall"
-    REPLACE = "replace"  # the original, when its replacement is issued
+    REPLACE = "replace"  # the original, when its replacement is issued (or, incoming, has arrived)
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,15 @@ def _to(*targets: Status, by: Permission | None) -> Transition:
 
 _IN, _OUT = Direction.INCOMING, Direction.OUTGOING
 S, A, P = Status, Action, Permission
+# An incoming document taken in and not withdrawn: what its sender may still recall or replace.
+_RECEIVED = (
+    S.PENDING_REGISTRATION,
+    S.REGISTERED,
+    S.AWAITING_DIRECTION,
+    S.ASSIGNED,
+    S.IN_PROGRESS,
+    S.COMPLETED,
+)
 
 TRANSITIONS: dict[tuple[Direction, Status | None, Action], Transition] = {
     # Incoming: a clerk's upload registers at once; the axis and e-mail wait for a clerk.
@@ -74,17 +83,9 @@ TRANSITIONS: dict[tuple[Direction, Status | None, Action], Transition] = {
     (_IN, S.IN_PROGRESS, A.MARK_READ): _to(S.IN_PROGRESS, by=P.MARK_DOCUMENT_READ),
     (_IN, S.COMPLETED, A.MARK_READ): _to(S.COMPLETED, by=P.MARK_DOCUMENT_READ),
     # The sender recalled it (by the national axis): withdrawn here too, whatever its handling reached.
-    **{
-        (_IN, state, A.RECALL): _to(S.RECALLED, by=None)
-        for state in (
-            S.PENDING_REGISTRATION,
-            S.REGISTERED,
-            S.AWAITING_DIRECTION,
-            S.ASSIGNED,
-            S.IN_PROGRESS,
-            S.COMPLETED,
-        )
-    },
+    **{(_IN, state, A.RECALL): _to(S.RECALLED, by=None) for state in _RECEIVED},
+    # The sender replaced it by another document (by the national axis): this one is not handled further.
+    **{(_IN, state, A.REPLACE): _to(S.REPLACED, by=None) for state in _RECEIVED},
     # Outgoing: draft, review levels, signature, issuance, recall and replacement.
     (_OUT, None, A.CREATE_DRAFT): _to(S.DRAFT, by=P.CREATE_OUTGOING),
     (_OUT, S.DRAFT, A.EDIT): _to(S.DRAFT, by=P.EDIT_DRAFT),

@@ -88,6 +88,18 @@ NOTICES: dict[str, dict[str, dict[str, str]]] = {
             "intro": "The following document is past its deadline ({deadline}).",
         },
     },
+    "document.recalled": {
+        "vi": {
+            "subject": "Văn bản đã bị thu hồi: {title}",
+            "intro": (
+                "Cơ quan ban hành đã thu hồi văn bản sau; anh/chị dừng xử lý văn bản này. Lý do: {reason}"
+            ),
+        },
+        "en": {
+            "subject": "Document recalled: {title}",
+            "intro": "Its issuer recalled the following document; stop handling it. Reason: {reason}",
+        },
+    },
     "meeting.invitation": {
         "vi": {"subject": "Giấy mời họp: {title}", "intro": "Kính mời anh/chị dự cuộc họp sau."},
         "en": {

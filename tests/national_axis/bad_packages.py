@@ -342,7 +342,7 @@ CASES: list[tuple[str, Callable[[World], bytes], list[tuple[str, str]]]] = [
     (
         "business_type_out_of_range",
         lambda w: good(w, business_doc_type=9),
-        [("OtherInfo.BusinessDocType", "not one of")],
+        [("Bussiness.BussinessDocType", "not one of")],
     ),
     (
         "trace_timestamp",

@@ -11,6 +11,8 @@ from eoffice.documents.operations.handling import (
 )
 from eoffice.documents.operations.intake import (
     InboundRecord,
+    amend,
+    mark_replaced,
     probable_duplicates,
     receive_incoming,
     refuse,
@@ -36,6 +38,7 @@ __all__ = [
     "IncomingFile",
     "add_files",
     "add_opinion",
+    "amend",
     "approve",
     "assign",
     "commit_or_discard",
@@ -43,6 +46,7 @@ __all__ = [
     "create_draft",
     "issue",
     "mark_read",
+    "mark_replaced",
     "probable_duplicates",
     "recall",
     "receive_incoming",

@@ -8,6 +8,7 @@ again if the transaction fails (see files.commit_or_discard).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,9 +18,9 @@ from sqlalchemy.exc import IntegrityError
 
 from eoffice.accounts.models import Agency, User
 from eoffice.db import savepoint
-from eoffice.documents import clock, numbering, workflow
+from eoffice.documents import clock, notifications, numbering, workflow
 from eoffice.documents.models import Channel, Direction, Document, Status, TraceEntry
-from eoffice.documents.operations.common import invalid, load, name, step
+from eoffice.documents.operations.common import invalid, load, name, record, step
 from eoffice.documents.operations.files import (
     MAX_FILES,
     IncomingFile,
@@ -236,10 +237,84 @@ def refuse(document: Document, actor: User, *, reason: str) -> Document:
     return document
 
 
-def withdraw(document: Document, *, reason: str, system: str) -> Document:
-    """The sender recalled it (national axis, status 13): withdrawn here, whatever its handling reached."""
+def withdraw(
+    document: Document, *, reason: str, system: str, details: dict[str, Any] | None = None
+) -> Document:
+    """The sender recalled it (national axis: status 13 or a revocation package): withdrawn here, whatever
+    its handling reached, and the people working on it are told."""
     transition = workflow.check(document, Action.RECALL, None)
     document.recall_reason = reason
     document.recalled_at = clock.now()
-    step(document, transition, Status.RECALLED, None, Action.RECALL, note=reason, system=system)
+    step(
+        document,
+        transition,
+        Status.RECALLED,
+        None,
+        Action.RECALL,
+        note=reason,
+        details=details,
+        system=system,
+    )
+    notifications.recalled(document, reason)
+    return document
+
+
+def _shown(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def amend(
+    document: Document, inbound: InboundRecord, *, reason: str, system: str, details: dict
+) -> TraceEntry:
+    """The sender updated a document it sent (national axis, an update package): its metadata and files are
+    now the package's, checked as any arrival's; the trace says what changed. Its handling goes on."""
+    metadata = load(_AXIS_METADATA, inbound.metadata, location="form", prefix="metadata")
+    if not inbound.files:
+        raise invalid("files", "at least one file is required: the main document first", "files")
+    check_files(inbound.files)
+    changed = {}
+    # The fields the package carries (one it leaves out keeps its value); the issuer stays: it sent it.
+    for key in [key for key in inbound.metadata if key != "issuer_id"]:
+        before, after = getattr(document, key), metadata[key]
+        if before != after:
+            changed[key] = {"from": _shown(before), "to": _shown(after)}
+            setattr(document, key, after)
+    before_files = [(link.stored_file.name, link.stored_file.sha256) for link in document.files]
+    after_files = []
+    for file in inbound.files:
+        file.stream.seek(0)
+        after_files.append((file.name, hashlib.sha256(file.stream.read()).hexdigest()))
+        file.stream.seek(0)
+    files = None
+    if before_files != after_files:
+        # The earlier files stay in the store with the trace naming them; the document shows the new ones.
+        files = {"from": [name for name, _ in before_files], "to": [name for name, _ in after_files]}
+        document.files.clear()
+        attach_files(document, inbound.files, None)
+    entry = record(
+        document,
+        None,
+        "axis_update",
+        note=reason,
+        details={**details, "changed": changed, **({"files": files} if files else {})},
+        system=system,
+    )
+    document.updated_at = clock.now()
+    db.session.flush()
+    return entry
+
+
+def mark_replaced(document: Document, replacement: Document, *, reason: str | None, system: str) -> Document:
+    """The sender replaced a document it sent by another one (national axis): not handled further here."""
+    transition = workflow.check(document, Action.REPLACE, None)
+    step(
+        document,
+        transition,
+        Status.REPLACED,
+        None,
+        Action.REPLACE,
+        note=reason,
+        details={"replaced_by": replacement.id},
+        system=system,
+    )
     return document

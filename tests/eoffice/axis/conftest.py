@@ -51,4 +51,28 @@ def unreachable_connector(key_dir: Path, **changes) -> Iterator[Connector]:
     connector.close()
 
 
+@pytest.fixture
+def connector(app, axis_server, key_dir):
+    """A connector of both agencies, each its own system on a fresh mock axis (a real HTTP server)."""
+    api = axis_server.api()
+    systems = {
+        agency_id: api.register_system(f"Văn phòng điện tử {agency_id}", [(agency_id, name)], certificate)
+        for agency_id, name, certificate in [
+            (SENDER, "Ủy ban nhân dân tỉnh Quảng Nam", (key_dir / f"{SENDER}.crt.pem").read_text()),
+            (RECIPIENT, "Sở Nội vụ tỉnh Quảng Nam", (key_dir / f"{RECIPIENT}.crt.pem").read_text()),
+        ]
+    }
+    connector = Connector(
+        settings().replace(
+            axis_url=axis_server.url,
+            axis_systems={agency: (s.system_id, s.secret) for agency, s in systems.items()},
+            axis_key_dir=str(key_dir),
+            axis_timeout=10.0,
+            axis_retry_base_seconds=0.0,
+        )
+    )
+    yield connector
+    connector.close()
+
+
 from tests.eoffice.documents.conftest import as_user, people, test_password_hash  # noqa: E402, F401

@@ -11,7 +11,6 @@ import io
 import zipfile
 from datetime import date
 
-import pytest
 from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
@@ -27,7 +26,7 @@ from eoffice.axis.xmlsig import NS, hardened_parser
 from eoffice.documents import operations
 from eoffice.documents.models import Document
 from eoffice.extensions import db
-from eoffice.runtime import settings, storage
+from eoffice.runtime import storage
 from tests.eoffice.axis.conftest import RECIPIENT, SENDER
 from tests.factories import create_document
 from tests.fixtures.edxml import SDK_PROFILE, make_identity, resign
@@ -35,29 +34,6 @@ from tests.fixtures.vdxp_samples import SAMPLE_DOCUMENT_ID, read_sample
 
 # The second agency of the document tests is the recipient: its own system on the axis.
 OTHER = {"agency_id": RECIPIENT, "agency_name": "Sở Nội vụ tỉnh Quảng Nam"}
-
-
-@pytest.fixture
-def connector(app, axis_server, key_dir):
-    api = axis_server.api()
-    systems = {
-        agency_id: api.register_system(f"Văn phòng điện tử {agency_id}", [(agency_id, name)], certificate)
-        for agency_id, name, certificate in [
-            (SENDER, "Ủy ban nhân dân tỉnh Quảng Nam", (key_dir / f"{SENDER}.crt.pem").read_text()),
-            (RECIPIENT, "Sở Nội vụ tỉnh Quảng Nam", (key_dir / f"{RECIPIENT}.crt.pem").read_text()),
-        ]
-    }
-    connector = Connector(
-        settings().replace(
-            axis_url=axis_server.url,
-            axis_systems={agency: (s.system_id, s.secret) for agency, s in systems.items()},
-            axis_key_dir=str(key_dir),
-            axis_timeout=10.0,
-            axis_retry_base_seconds=0.0,
-        )
-    )
-    yield connector
-    connector.close()
 
 
 def exchange(connector: Connector, *, quiet_passes: int = 2, limit: int = 50) -> None:
