@@ -143,6 +143,7 @@ def test_an_update_sample_changes_our_copy_as_it_says_with_a_trace_entry_and_ans
     act(operations.register, SAMPLE_DOCUMENT_ID, people.outsider_clerk)
     before = received_copy(SAMPLE_DOCUMENT_ID)
     old_files = [link.stored_file.sha256 for link in before.files]
+    old_names = [link.stored_file.name for link in before.files]
 
     # The sample names an earlier document whose date does not exist; here it names the one we have.
     government_office("edoc_update.edxml", **{UPDATED_ID: SAMPLE_DOCUMENT_ID})
@@ -166,10 +167,9 @@ def test_an_update_sample_changes_our_copy_as_it_says_with_a_trace_entry_and_ans
     )
     assert entry.details["changed"]["number"] == {"from": None, "to": 7816}
     assert entry.details["changed"]["issued_date"] == {"from": "2019-01-16", "to": "2018-09-28"}
-    assert entry.details["files"] == {
-        "from": ["1896_QD-TTg_m_294779.doc"],
-        "to": ["1896_QD-TTg_m_294779.doc"],
-    }
+    # The sample's attachment is a zip (its member, then the zip as received), in both versions.
+    assert entry.details["files"] == {"from": old_names, "to": [link.stored_file.name for link in copy.files]}
+    assert old_names[-1] == entry.details["files"]["to"][-1] == "1896_QD-TTg_m_294779.doc.zip"
     statuses = statuses_received_by_g22(government_office.session)
     assert statuses[-1] == ("15", SAMPLE_DOCUMENT_ID, "Đã cập nhật văn bản theo đề nghị của cơ quan gửi")
 
