@@ -31,7 +31,7 @@ from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError,
 from eoffice.api_base import ApiError, invalid
 from eoffice.config import Settings
 from eoffice.signing import trust
-from eoffice.signing.keys import token_lock
+from eoffice.signing.keys import SigningRefused, token_session
 from eoffice.signing.threads import off_the_event_loop
 
 PROTECTIONS = ("server", "password")
@@ -210,30 +210,14 @@ def _load_certificate(content: bytes) -> x509.Certificate:
 
 @contextlib.contextmanager
 def _token_session(config: Settings, pin: str | None, *, rw: bool = False) -> Iterator[Any]:
-    """A session of the configured token; logged in (pin), it takes its turn with the signing acts of
-    this process (keys.token_lock): PKCS#11 logs the process in, and a second login is refused."""
-    import pkcs11
-
-    with contextlib.ExitStack() as held:
-        if pin is not None:
-            held.enter_context(token_lock(config.signing_pkcs11_module, config.signing_pkcs11_token))
-        try:
-            library = pkcs11.lib(config.signing_pkcs11_module)
-            if config.signing_pkcs11_token:
-                token = library.get_token(token_label=config.signing_pkcs11_token)
-            else:
-                token = library.get_slots(token_present=True)[0].get_token()
-            session = token.open(rw=rw, user_pin=pin)
-        except (pkcs11.exceptions.PinIncorrect, pkcs11.exceptions.PinLenRange) as exc:
-            raise invalid("pin", "the PIN of the signing token is wrong", "form") from exc
-        except (pkcs11.exceptions.PKCS11Error, OSError, RuntimeError, IndexError) as exc:
-            raise ApiError(
-                409, "signing_token_unavailable", f"the signing token cannot be opened: {type(exc).__name__}"
-            ) from exc
-        try:
+    """keys.token_session, its refusals as the upload's 4xx: a wrong PIN names `pin`."""
+    try:
+        with token_session(config.signing_pkcs11_module, config.signing_pkcs11_token, pin, rw=rw) as session:
             yield session
-        finally:
-            session.close()
+    except SigningRefused as exc:
+        if exc.code == "signing_pin_invalid":
+            raise invalid("pin", exc.message, "form") from exc
+        raise ApiError(409, exc.code, exc.message) from exc
 
 
 def _token_certificate(session, label: str) -> x509.Certificate | None:

@@ -11,6 +11,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
@@ -147,6 +148,37 @@ def token_lock(module: str, token_label: str | None) -> threading.Lock:
         return _TOKEN_LOCKS.setdefault((module, token_label), threading.Lock())
 
 
+@contextlib.contextmanager
+def token_session(
+    module: str, token_label: str | None, pin: str | None, *, rw: bool = False
+) -> Iterator[Any]:
+    """A session of the token (the first present when no label), logged in with pin when one is given;
+    a logged-in session takes its turn with the others of this process (token_lock). SigningRefused
+    when the PIN is wrong or the token cannot be opened."""
+    import pkcs11
+
+    with contextlib.ExitStack() as held:
+        if pin is not None:
+            held.enter_context(token_lock(module, token_label))
+        try:
+            library = pkcs11.lib(module)
+            if token_label:
+                token = library.get_token(token_label=token_label)
+            else:
+                token = library.get_slots(token_present=True)[0].get_token()
+            session = token.open(rw=rw, user_pin=pin)
+        except (pkcs11.exceptions.PinIncorrect, pkcs11.exceptions.PinLenRange) as exc:
+            raise SigningRefused("signing_pin_invalid", "the PIN of the signing token is wrong") from exc
+        except (pkcs11.exceptions.PKCS11Error, OSError, RuntimeError, IndexError) as exc:
+            raise SigningRefused(
+                "signing_token_unavailable", f"the signing token cannot be opened: {type(exc).__name__}"
+            ) from exc
+        try:
+            yield session
+        finally:
+            session.close()
+
+
 class Pkcs11KeyStore(KeyStore):
     """A token (hardware, HSM, SoftHSM2): the key and certificate of an owner carry its label."""
 
@@ -156,26 +188,6 @@ class Pkcs11KeyStore(KeyStore):
         self.default_pin = default_pin
 
     @contextlib.contextmanager
-    def _session(self, pin: str | None) -> Iterator[object]:
-        import pkcs11
-        from pyhanko.config.pkcs11 import TokenCriteria
-        from pyhanko.sign.pkcs11 import open_pkcs11_session
-
-        criteria = TokenCriteria(label=self.token_label) if self.token_label else None
-        try:
-            session = open_pkcs11_session(self.module, token_criteria=criteria, user_pin=pin)
-        except (pkcs11.exceptions.PinIncorrect, pkcs11.exceptions.PinLenRange) as exc:
-            raise SigningRefused("signing_pin_invalid", "the PIN of the signing token is wrong") from exc
-        except (pkcs11.exceptions.PKCS11Error, OSError, RuntimeError) as exc:
-            raise SigningRefused(
-                "signing_token_unavailable", f"the signing token cannot be opened: {type(exc).__name__}"
-            ) from exc
-        try:
-            yield session
-        finally:
-            session.close()
-
-    @contextlib.contextmanager
     def open_signer(self, label: str, pin: str | None) -> Iterator[signers.Signer]:
         from pyhanko.sign.general import SigningError
         from pyhanko.sign.pkcs11 import PKCS11Signer
@@ -183,7 +195,7 @@ class Pkcs11KeyStore(KeyStore):
         pin = pin if pin is not None else self.default_pin
         if pin is None:
             raise SigningRefused("signing_pin_required", "the signing token needs a PIN")
-        with token_lock(self.module, self.token_label), self._session(pin) as session:
+        with token_session(self.module, self.token_label, pin) as session:
             signer = PKCS11Signer(session, cert_label=label, key_label=label)
             try:
                 signer.signing_cert  # noqa: B018 - pulls the certificate now, to refuse before anything is signed

@@ -3,15 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from eoffice.axis.connector import Connector
 from eoffice.axis.keys import Identity, generate_identity
+from eoffice.axis.notices import StatusNotice
+from eoffice.axis.package import Organ
 from eoffice.runtime import settings
 
 SENDER, RECIPIENT = "000.00.00.H49", "000.00.01.H49"
+
+
+def a_notice(**changes) -> StatusNotice:
+    """A status notice of the recipient's clerk about the sender's 05/QĐ-UBND; changes override fields."""
+    fields = dict(
+        sender=Organ(RECIPIENT, "Sở Nội vụ tỉnh Quảng Nam", "Ủy ban nhân dân tỉnh Quảng Nam"),
+        addressee_id=SENDER,
+        code="05/QĐ-UBND",
+        promulgation_date=date(2026, 11, 20),
+        document_id=f"{SENDER},2026/11/20,05/QĐ-UBND",
+        status_code="03",
+        description="Đã vào sổ văn bản đến số 125",
+        timestamp=datetime(2026, 11, 20, 3, 2, 11, tzinfo=UTC),
+        staff_department="Văn phòng Sở",
+        staff_name="Võ Thị Lan",
+    )
+    return StatusNotice(**(fields | changes))
 
 
 @pytest.fixture(scope="session")

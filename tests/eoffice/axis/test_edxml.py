@@ -13,7 +13,7 @@ from signxml import XMLVerifier
 
 from eoffice.axis import mapping
 from eoffice.axis.keys import trusted_certificate
-from eoffice.axis.notices import StatusNotice, build_notice, parse_notice
+from eoffice.axis.notices import build_notice, parse_notice
 from eoffice.axis.package import (
     EdocPackage,
     Organ,
@@ -25,7 +25,7 @@ from eoffice.axis.package import (
 from eoffice.axis.xmlsig import DS, NS, PackageRefused, add_signature_placeholder, hardened_parser, sign
 from eoffice.documents.document_types import DOCUMENT_TYPES
 from eoffice.pdfgen import text_pdf
-from tests.eoffice.axis.conftest import RECIPIENT, SENDER
+from tests.eoffice.axis.conftest import RECIPIENT, SENDER, a_notice
 
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "data" / "edxml-cong-van-unsigned.xml"
 LIMIT = 5 * 1024 * 1024
@@ -359,22 +359,6 @@ def test_urgency_and_priority_map_both_ways():
         "normal",
         None,
     ]
-
-
-def a_notice(**changes) -> StatusNotice:
-    fields = dict(
-        sender=Organ(RECIPIENT, "Sở Nội vụ tỉnh Quảng Nam", "Ủy ban nhân dân tỉnh Quảng Nam"),
-        addressee_id=SENDER,
-        code="05/QĐ-UBND",
-        promulgation_date=date(2026, 11, 20),
-        document_id=f"{SENDER},2026/11/20,05/QĐ-UBND",
-        status_code="03",
-        description="Đã vào sổ văn bản đến số 125",
-        timestamp=datetime(2026, 11, 20, 3, 2, 11, tzinfo=UTC),
-        staff_department="Văn phòng Sở",
-        staff_name="Võ Thị Lan",
-    )
-    return StatusNotice(**(fields | changes))
 
 
 def test_a_status_notice_round_trips_and_its_signature_is_last_in_the_header(key_dir):

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from lxml import etree
 
-from eoffice.axis.notices import StatusNotice, build_notice, parse_notice
+from eoffice.axis.notices import build_notice, parse_notice
 from eoffice.axis.package import HEADER_PATH, Organ, build_package, read_package
 from eoffice.axis.xmlsig import NS, PackageRefused, Verified, parse_untrusted, verify
 from national_axis.edxml import read_package as read_routing
 from national_axis.notices import read_status
-from tests.eoffice.axis.conftest import RECIPIENT, SENDER
+from tests.eoffice.axis.conftest import RECIPIENT, SENDER, a_notice
 from tests.fixtures.edxml import C14N, PROFILES, SDK_PROFILE, make_identity, resign
 from tests.fixtures.vdxp_samples import DOCUMENT_SAMPLES, SAMPLE_DOCUMENT_ID, STATUS_SAMPLES, read_sample
 
@@ -59,24 +59,9 @@ def test_the_full_organ_block_and_staff_of_a_sample_are_read():
     assert notice.timestamp == datetime(2018, 9, 28, 10, 25, 11, tzinfo=UTC)
 
 
-def _our_notice(**changes) -> StatusNotice:
-    fields = dict(
-        sender=Organ(RECIPIENT, "Sở Nội vụ tỉnh Quảng Nam", "Ủy ban nhân dân tỉnh Quảng Nam"),
-        addressee_id=SENDER,
-        code="05/QĐ-UBND",
-        promulgation_date=date(2026, 11, 20),
-        document_id=f"{SENDER},2026/11/20,05/QĐ-UBND",
-        status_code="03",
-        description="Đã vào sổ văn bản đến số 125",
-        timestamp=datetime(2026, 11, 20, 3, 2, 11, tzinfo=UTC),
-        staff_name="Võ Thị Lan",
-    )
-    return StatusNotice(**(fields | changes))
-
-
 @pytest.mark.parametrize("signed", [True, False])
 def test_a_notice_we_build_is_read_by_the_mock_axis_as_the_samples_are(sender_identity, signed):
-    recall = _our_notice(
+    recall = a_notice(
         sender=Organ(SENDER, "Ủy ban nhân dân tỉnh Quảng Nam"), addressee_id=RECIPIENT, status_code="13"
     )
     body = build_notice(recall, sender_identity if signed else None)
