@@ -48,6 +48,14 @@ def business_details(package: EdocPackage) -> dict[str, Any]:
     return {key: value for key, value in details.items() if value is not None}
 
 
+# 16 answers a revocation, an update or a replacement alike: its words say which was not done.
+_NOT_APPLIED = {
+    REVOCATION: "Không thu hồi được",
+    UPDATE: "Không cập nhật được",
+    REPLACEMENT: "Không thay thế được",
+}
+
+
 def _answer_not_applied(receipt: AxisReceipt, package: EdocPackage, reason: str) -> None:
     """16 to the sender about the package (its DocumentId is what passed the axis), with the reason; the
     receipt says why nothing changed here."""
@@ -57,7 +65,7 @@ def _answer_not_applied(receipt: AxisReceipt, package: EdocPackage, reason: str)
         sender_id=package.sender.organ_id,
         document_id=package.document_id,
         code=notices.RECALL_REFUSED,
-        description=outbound.describe(notices.RECALL_REFUSED, reason),
+        description=f"{_NOT_APPLIED[package.business.doc_type]}: {reason}",
         reference_code=code,
         promulgation_date=day,
     )

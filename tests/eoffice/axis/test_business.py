@@ -183,7 +183,7 @@ def test_an_update_of_a_document_never_received_is_answered_16_and_changes_nothi
 
     assert copies() == 0
     assert statuses_received_by_g22(government_office.session) == [
-        ("16", SAMPLE_DOCUMENT_ID, f"Không thu hồi được: văn bản {UPDATED_ID} chưa đến cơ quan nhận")
+        ("16", SAMPLE_DOCUMENT_ID, f"Không cập nhật được: văn bản {UPDATED_ID} chưa đến cơ quan nhận")
     ]
 
 
@@ -214,7 +214,7 @@ def test_a_replacement_of_a_document_never_received_is_answered_16_and_registers
 
     assert copies() == 0
     assert statuses_received_by_g22(government_office.session) == [
-        ("16", SAMPLE_DOCUMENT_ID, f"Không thu hồi được: văn bản {REPLACED_ID} chưa đến cơ quan nhận")
+        ("16", SAMPLE_DOCUMENT_ID, f"Không thay thế được: văn bản {REPLACED_ID} chưa đến cơ quan nhận")
     ]
 
 
