@@ -38,6 +38,10 @@ SPOOL_BYTES = 1024 * 1024
 RATIO_FLOOR = 1024 * 1024
 
 
+# What zipfile raises for a corrupt archive or member (NotImplementedError: a compression it lacks).
+_UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError)
+
+
 @dataclass(frozen=True)
 class ZipLimits:
     max_files: int
@@ -72,7 +76,7 @@ class _Unpacking:
     def unpack(self, stream: BinaryIO, shown: str, depth: int) -> None:
         try:
             archive = zipfile.ZipFile(stream)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as exc:
+        except _UNREADABLE as exc:
             raise self.refuse(f"the zip archive {shown!r} is corrupt ({exc})") from None
         with archive:
             for member in archive.infolist():
@@ -133,7 +137,7 @@ class _Unpacking:
         except PackageRefused:
             spool.close()
             raise
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as exc:
+        except _UNREADABLE as exc:
             spool.close()
             raise self.refuse(f"the zip archive {shown!r} is corrupt ({exc})") from None
         return spool
