@@ -35,7 +35,7 @@ CASES = {
         "api": {"autoscaling": {"enabled": False}, "replicas": 1},
         "server": {"replicas": 1},
         "ingress": {"enabled": True, "host": "eoffice.test.example", "tls": {"enabled": False}},
-        "signing": {"tsaUrl": "http://eoffice-server:8000/api/v1/signatures/tsa"},
+        "signing": {"tsaUrl": "http://eoffice-server:8000/api/v1/signatures/tsa", "keysSecret": "test-keys"},
         **({"metrics": {"enabled": True}, "logFormat": "json"} if SERVER_HAS_METRICS else {}),
     },
     # Settings the server refuses, given through extraSettings: the environment check must catch them.

@@ -300,3 +300,19 @@ def test_every_command_the_chart_runs_exists(rendered, case):
         else:
             assert command == ["python", "-m", "national_axis"]
             assert (ROOT / "national_axis" / "__main__.py").is_file()
+
+
+@pytest.mark.parametrize(
+    ("case", "volume", "writable"),
+    [("production", "persistentVolumeClaim", True), ("test-environment", "secret", False)],
+)
+def test_every_pod_sees_the_same_signing_keys(rendered, case, volume, writable):
+    objects = rendered[case]
+    for workload, container in _containers(objects):
+        if container["name"] == "mock-axis":
+            continue
+        key_dir = _environment(objects, container)["EOFFICE_SIGNING_KEY_DIR"]
+        mount = next(m for m in container["volumeMounts"] if m["mountPath"] == key_dir)
+        assert mount.get("readOnly", False) is not writable
+        source = next(v for v in _pod_spec(workload)["volumes"] if v["name"] == mount["name"])
+        assert volume in source

@@ -141,9 +141,12 @@ capabilities:
   mountPath: /etc/eoffice/axis
   readOnly: true
 {{- end }}
-{{- if .Values.signing.keysSecret }}
+{{- if .Values.signing.keysClaim }}
 - name: signing-keys
-  mountPath: /etc/eoffice/signing/keys
+  mountPath: /var/lib/eoffice-signing/keys
+{{- else if .Values.signing.keysSecret }}
+- name: signing-keys
+  mountPath: /var/lib/eoffice-signing/keys
   readOnly: true
 {{- end }}
 {{- if .Values.signing.trustRootsConfigMap }}
@@ -166,7 +169,11 @@ capabilities:
     secretName: {{ .Values.axis.keysSecret }}
     defaultMode: 0400
 {{- end }}
-{{- if .Values.signing.keysSecret }}
+{{- if .Values.signing.keysClaim }}
+- name: signing-keys
+  persistentVolumeClaim:
+    claimName: {{ .Values.signing.keysClaim }}
+{{- else if .Values.signing.keysSecret }}
 - name: signing-keys
   secret:
     secretName: {{ .Values.signing.keysSecret }}
