@@ -15,7 +15,7 @@ import eoffice.cli
 from eoffice.config import ConfigError, Settings
 from national_axis.config import ConfigError as AxisConfigError
 from national_axis.config import Settings as AxisSettings
-from tests.deploy.conftest import HOSTED_AGENCY_SYSTEMS, ROOT, SCANNED, SERVER_HAS_METRICS
+from tests.deploy.conftest import ENV_CHECKED, HOSTED_AGENCY_SYSTEMS, ROOT, SCANNED
 
 # What an operator puts in the Secrets helm/values-production.yaml names (the test sees none of them).
 EXISTING_SECRET_EXAMPLES = {
@@ -106,6 +106,24 @@ def test_chart_renders_lints_and_validates_against_kubernetes(chart_report, case
     } - ({"HorizontalPodAutoscaler"} if case == "test-environment" else set())
 
 
+def test_metrics_listen_on_their_own_port_reachable_only_from_monitoring(rendered):
+    objects = rendered["metrics"]
+    for component in ("server", "api"):
+        container = _pod_spec(_named(objects, "Deployment", f"eoffice-{component}"))["containers"][0]
+        assert {"name": "metrics", "containerPort": 9100, "protocol": "TCP"} in container["ports"]
+        assert _environment(objects, container)["EOFFICE_METRICS_PORT"] == "9100"
+        rules = _named(objects, "NetworkPolicy", f"eoffice-{component}")["spec"]["ingress"]
+        by_port = {rule["ports"][0]["port"]: rule["from"] for rule in rules}
+        assert by_port["metrics"] == [
+            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+        ]
+        assert by_port["http"] != by_port["metrics"]
+        # Not through the ingress: no Service carries the port.
+        service = _named(objects, "Service", f"eoffice-{component}")
+        assert [port["targetPort"] for port in service["spec"]["ports"]] == ["http"]
+    assert not [o for o in rendered["default"] if "EOFFICE_METRICS_PORT" in o.get("data", {})]
+
+
 @pytest.mark.parametrize("case", SCANNED)
 def test_checkov_fails_nothing_and_every_skip_says_why(chart_report, case):
     scan = chart_report["checkov"][case]
@@ -116,12 +134,12 @@ def test_checkov_fails_nothing_and_every_skip_says_why(chart_report, case):
 
 
 def test_checkov_finds_nothing_in_the_containerfile(chart_report):
-    scan = chart_report["checkov_containerfile"]
+    scan = chart_report["checkov"]["image"]
     assert scan["passed"] > 0 and scan["failed"] == []
     assert all(len(skip["reason"].strip()) > 20 for skip in scan["skipped"])
 
 
-@pytest.mark.parametrize("case", SCANNED)
+@pytest.mark.parametrize("case", ENV_CHECKED)
 def test_every_container_gets_settings_the_server_accepts(rendered, case):
     _check_environment(rendered[case])
 
@@ -259,11 +277,7 @@ def test_only_the_ingress_controller_reaches_web_pods_and_workers_accept_nothing
             {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
         ]
         assert [p["port"] for p in rules[0]["ports"]] == ["http"]
-        if SERVER_HAS_METRICS:
-            assert rules[1]["from"][0]["namespaceSelector"]["matchLabels"] == {
-                "kubernetes.io/metadata.name": "monitoring"
-            }
-            assert [p["port"] for p in rules[1]["ports"]] == ["metrics"]
+        assert len(rules) == 1
     workers = policies["eoffice-workers"]
     assert workers["policyTypes"] == ["Ingress"] and "ingress" not in workers
     selected = set(workers["podSelector"]["matchExpressions"][0]["values"])
