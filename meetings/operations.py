@@ -32,8 +32,7 @@ from meetings.models import (
     OpinionPoll,
     ParticipantRole,
 )
-
-Action = workflow.Action
+from meetings.workflow import Action
 
 
 def _enter(meeting: Meeting, action: Action, actor: User) -> str:
