@@ -236,13 +236,14 @@ def start_server_process(
     """The e-office server as its own process on the test's database: (process, URL).
 
     server="gunicorn" is the production server (gunicorn.conf.py: one gevent WebSocket worker);
+    server="api" the production API workers (gunicorn_api.conf.py, EOFFICE_API_WORKERS processes);
     server="wsgi" is `python wsgi.py` as `make run` starts it (its Socket.IO server: threading).
     """
     port = _free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("EOFFICE_")},
         "EOFFICE_HOST": "127.0.0.1",
-        "EOFFICE_PORT": str(port),
+        "EOFFICE_API_PORT" if server == "api" else "EOFFICE_PORT": str(port),
         "EOFFICE_INSTANCE_PATH": str(tmp_path / name),
         "EOFFICE_DATABASE_URL": database_url,
         "EOFFICE_AUTO_MIGRATE": "false",
@@ -251,8 +252,9 @@ def start_server_process(
         "EOFFICE_LOG_LEVEL": "WARNING",
         **settings,
     }
-    if server == "gunicorn":
-        command = [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"]
+    if server in ("gunicorn", "api"):
+        configuration = "gunicorn.conf.py" if server == "gunicorn" else "gunicorn_api.conf.py"
+        command = [str(Path(sys.executable).parent / "gunicorn"), "-c", configuration, "wsgi:app"]
     else:
         command = [sys.executable, "wsgi.py"]
     log_path = tmp_path / f"{name}.log"

@@ -1,0 +1,47 @@
+"""The server as deployed: gunicorn processes, their metrics listeners and logs, nginx in front."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import redis
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.conftest import service_missing
+from tests.meetings.conftest import _free_port, devices, people  # noqa: F401 - fixtures used here
+
+free_port = _free_port
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("EOFFICE_TEST_REDIS_URL")
+    if not url:
+        service_missing("Redis not configured: set EOFFICE_TEST_REDIS_URL")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        service_missing(f"Redis unreachable at {url}: {exc}")
+    return url
+
+
+class Scrape:
+    """One answer of a metrics listener, read as Prometheus reads it."""
+
+    def __init__(self, metrics_url: str):
+        answer = requests.get(f"{metrics_url}/metrics", timeout=10)
+        assert answer.status_code == 200, answer.text
+        self.samples = [
+            sample for family in text_string_to_metric_families(answer.text) for sample in family.samples
+        ]
+
+    def value(self, name: str, **labels: str) -> float:
+        """The sample's value, 0 when the listener has none yet (a route never requested)."""
+        matching = [s.value for s in self.samples if s.name == name and labels.items() <= s.labels.items()]
+        assert len(matching) <= 1, f"{name}{labels} names {len(matching)} samples"
+        return matching[0] if matching else 0.0
+
+    def labels_of(self, name: str, label: str) -> set[str]:
+        return {s.labels[label] for s in self.samples if s.name == name and label in s.labels}
