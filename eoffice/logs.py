@@ -101,19 +101,19 @@ def configure(level: str, log_format: str) -> None:
 
 
 def gunicorn_logconfig(level: str) -> dict:
-    """gunicorn's own lines (start, workers, errors) in JSON too, for EOFFICE_LOG_FORMAT=json."""
+    """For EOFFICE_LOG_FORMAT=json under gunicorn: its own lines (start, workers, errors) and Python's
+    warnings (gevent's, printed before the application is loaded) go through the JSON handler too."""
+    logging.captureWarnings(True)
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": JsonFormatter}},
-        "handlers": {
-            "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
-        },
+        "handlers": {"stderr": {"class": f"{__name__}._StderrHandler", "formatter": "json"}},
         "loggers": {
-            "gunicorn.error": {"level": level, "handlers": ["stderr"], "propagate": False},
+            "gunicorn.error": {"level": level, "handlers": [], "propagate": True},
             "gunicorn.access": {"level": level, "handlers": [], "propagate": False},
         },
-        "root": {"level": level, "handlers": []},
+        "root": {"level": level, "handlers": ["stderr"]},
     }
 
 
