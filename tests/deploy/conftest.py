@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 import redis
@@ -45,3 +46,11 @@ class Scrape:
 
     def labels_of(self, name: str, label: str) -> set[str]:
         return {s.labels[label] for s in self.samples if s.name == name and label in s.labels}
+
+
+def wait_until(read, expected, timeout: float = 30):
+    """read() once it equals expected, or its last value (what a server learns after a client returns)."""
+    deadline = time.monotonic() + timeout
+    while (value := read()) != expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return value

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 
 from eoffice.extensions import db
 from eoffice.mail.models import MessageStatus, OutboxMessage
 from eoffice.mail.operations import notify
-from tests.deploy.conftest import Scrape, free_port
+from tests.deploy.conftest import Scrape, free_port, wait_until
 from tests.meetings.conftest import build_room, start_server_process, stop_server_process
 
 # The production processes, on the database they are made for.
@@ -18,14 +16,6 @@ pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=Tr
 
 REQUESTS = "eoffice_http_request_duration_seconds_count"
 LOGIN = "/api/v1/auth/login"
-
-
-def wait_until(read, expected, timeout: float = 15):
-    """read() once it equals expected (a socket's end reaches the server after the client returns)."""
-    deadline = time.monotonic() + timeout
-    while (value := read()) != expected and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return value
 
 
 @pytest.fixture
