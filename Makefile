@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test serve bench bench-documents bench-meetings bench-axis bench-axis-exchange bench-signatures lint migrate clean web
+.PHONY: run test serve bench bench-documents bench-meetings bench-scale-out bench-axis bench-axis-exchange bench-signatures lint migrate clean web
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,10 @@ bench/node_reference/node_modules: bench/node_reference/package-lock.json
 
 bench-meetings: $(VENV)/.installed bench/node_reference/node_modules
 	$(BIN)/python bench/meeting_fanout.py $(BENCH_ARGS)
+
+# The live room behind nginx (apt-get install nginx) on two servers, one of which stops mid-meeting.
+bench-scale-out: $(VENV)/.installed
+	$(BIN)/python bench/nginx_scale_out.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed frontend/node_modules/.package-lock.json
 	$(BIN)/ruff check .
