@@ -1,19 +1,94 @@
-"""The server as deployed: gunicorn processes, their metrics listeners and logs, nginx in front."""
+"""The chart rendered once per session by tests/deploy/chart_tool.py in .venv-chart (made by `make test`)."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
-import time
+import subprocess
+from pathlib import Path
 
 import pytest
 import redis
-import requests
-from prometheus_client.parser import text_string_to_metric_families
+import yaml
 
+from eoffice.config import Settings
 from tests.conftest import service_missing
-from tests.meetings.conftest import _free_port, devices, people  # noqa: F401 - fixtures used here
 
-free_port = _free_port
+# The server processes' tests (metrics, JSON logs, nginx) use the meeting fixtures.
+from tests.meetings.conftest import devices, people  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[2]
+CHART = ROOT / "helm" / "eoffice"
+CHART_PYTHON = ROOT / ".venv-chart" / "bin" / "python"
+# The newest Kubernetes whose schemas kubernetes-validate (requirements-chart.txt) carries.
+KUBE_VERSION = "1.37.0"
+HOSTED_AGENCY_SYSTEMS = "000.00.00.H49=eoffice-h49:" + "s" * 24
+
+# Metrics and JSON logs are set by the chart only when the server knows their settings.
+SERVER_HAS_METRICS = {"metrics_port", "log_format"} <= {f.name for f in dataclasses.fields(Settings)}
+
+CASES = {
+    "default": {},
+    "production": yaml.safe_load((ROOT / "helm" / "values-production.yaml").read_text()),
+    # A test environment: the mock axis and its worker, SMTP with a login, values given instead of generated.
+    "test-environment": {
+        "mockAxis": {"enabled": True},
+        "axis": {"systems": HOSTED_AGENCY_SYSTEMS},
+        "smtp": {"host": "smtp.test.svc", "username": "eoffice", "password": "smtp-password", "port": 2525},
+        "auth": {"jwtKeys": "test-1:" + "j" * 40},
+        "api": {"autoscaling": {"enabled": False}, "replicas": 1},
+        "server": {"replicas": 1},
+        "ingress": {"enabled": True, "host": "eoffice.test.example", "tls": {"enabled": False}},
+        "signing": {"tsaUrl": "http://eoffice-server:8000/api/v1/signatures/tsa", "keysSecret": "test-keys"},
+    },
+    # /metrics on its own port, reachable from the monitoring namespace only.
+    "metrics": {"metrics": {"enabled": True}, "logFormat": "json"},
+    # Settings the server refuses, given through extraSettings: the environment check must catch them.
+    "unknown-setting": {"extraSettings": {"EOFFICE_MAX_UPLOAD_SIZ": "1024"}},
+    "malformed-setting": {"extraSettings": {"EOFFICE_MAX_UPLOAD_SIZE": "half a gigabyte"}},
+    # A misspelt value: values.schema.json refuses it before anything renders.
+    "misspelt-value": {"server": {"replica": 3}},
+}
+SCANNED = ["default", "production", "test-environment", "metrics"]
+# The metrics case sets EOFFICE_METRICS_PORT and EOFFICE_LOG_FORMAT, settings of a later server version.
+ENV_CHECKED = [case for case in SCANNED if case != "metrics" or SERVER_HAS_METRICS]
+
+
+@pytest.fixture(scope="session")
+def chart_report() -> dict:
+    if not CHART_PYTHON.exists():
+        reason = ".venv-chart is missing: `make .venv-chart/.installed` makes it (requirements-chart.txt)"
+        if os.environ.get("EOFFICE_TEST_REQUIRE_SERVICES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    request = {
+        "chart": str(CHART),
+        "kube_version": KUBE_VERSION,
+        "cases": CASES,
+        "scan": SCANNED,
+        "containerfile": str(ROOT / "Containerfile"),
+    }
+    run = subprocess.run(
+        [str(CHART_PYTHON), str(Path(__file__).with_name("chart_tool.py"))],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+@pytest.fixture(scope="session")
+def rendered(chart_report) -> dict[str, list[dict]]:
+    """Each rendered case's Kubernetes objects."""
+    return {
+        name: [item["object"] for item in case["objects"]]
+        for name, case in chart_report["cases"].items()
+        if "objects" in case
+    }
 
 
 @pytest.fixture
@@ -26,31 +101,3 @@ def redis_url():
     except redis.RedisError as exc:
         service_missing(f"Redis unreachable at {url}: {exc}")
     return url
-
-
-class Scrape:
-    """One answer of a metrics listener, read as Prometheus reads it."""
-
-    def __init__(self, metrics_url: str):
-        answer = requests.get(f"{metrics_url}/metrics", timeout=10)
-        assert answer.status_code == 200, answer.text
-        self.samples = [
-            sample for family in text_string_to_metric_families(answer.text) for sample in family.samples
-        ]
-
-    def value(self, name: str, **labels: str) -> float:
-        """The sample's value, 0 when the listener has none yet (a route never requested)."""
-        matching = [s.value for s in self.samples if s.name == name and labels.items() <= s.labels.items()]
-        assert len(matching) <= 1, f"{name}{labels} names {len(matching)} samples"
-        return matching[0] if matching else 0.0
-
-    def labels_of(self, name: str, label: str) -> set[str]:
-        return {s.labels[label] for s in self.samples if s.name == name and label in s.labels}
-
-
-def wait_until(read, expected, timeout: float = 30):
-    """read() once it equals expected, or its last value (what a server learns after a client returns)."""
-    deadline = time.monotonic() + timeout
-    while (value := read()) != expected and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return value

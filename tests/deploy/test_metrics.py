@@ -8,7 +8,7 @@ import requests
 from eoffice.extensions import db
 from eoffice.mail.models import MessageStatus, OutboxMessage
 from eoffice.mail.operations import notify
-from tests.deploy.conftest import Scrape, free_port, wait_until
+from tests.deploy.scrape import Scrape, free_port, wait_until
 from tests.meetings.conftest import build_room, start_server_process, stop_server_process
 
 # The production processes, on the database they are made for.

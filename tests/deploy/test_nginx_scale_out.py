@@ -16,8 +16,8 @@ import requests
 import socketio
 
 from tests.conftest import TEST_PASSWORD, service_missing
-from tests.deploy.conftest import Scrape, free_port, wait_until
 from tests.deploy.nginx import NGINX, Nginx
+from tests.deploy.scrape import Scrape, free_port, wait_until
 from tests.meetings.conftest import NAMESPACE, build_room, start_server_process, stop_server_process
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
