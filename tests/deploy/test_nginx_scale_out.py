@@ -96,7 +96,10 @@ def deployment(tmp_path, database_url, redis_url, app):
         extra = {"EOFFICE_API_WORKERS": "1"} if kind == "api" else {}
         if name in metrics_ports:
             extra["EOFFICE_METRICS_PORT"] = str(metrics_ports[name])
-        return start_server_process(tmp_path, name, database_url, server=kind, **shared, **extra)
+        # Four processes load the application at once: on a busy machine that takes a while.
+        return start_server_process(
+            tmp_path, name, database_url, server=kind, start_timeout=180, **shared, **extra
+        )
 
     names = ["server-a", "server-b", "api-a", "api-b"]
     with ThreadPoolExecutor(len(names)) as pool:

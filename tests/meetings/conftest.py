@@ -231,7 +231,7 @@ def _free_port() -> int:
 
 
 def start_server_process(
-    tmp_path: Path, name: str, database_url: str, *, server: str, **settings: str
+    tmp_path: Path, name: str, database_url: str, *, server: str, start_timeout: float = 60, **settings: str
 ) -> tuple[subprocess.Popen, str]:
     """The e-office server as its own process on the test's database: (process, URL).
 
@@ -261,7 +261,7 @@ def start_server_process(
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + start_timeout
     while time.monotonic() < deadline and process.poll() is None:
         try:
             if requests.get(f"{url}/healthz", timeout=5).status_code < 500:
