@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test serve bench bench-documents bench-meetings bench-axis bench-axis-exchange bench-signatures lint migrate clean web
+.PHONY: run test serve bench bench-documents bench-meetings bench-scale-out bench-axis bench-axis-exchange bench-signatures lint migrate clean web
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +45,10 @@ run: $(VENV)/.runtime frontend/dist/index.html
 # The server (Socket.IO, web client and API; one sticky process) on EOFFICE_PORT, the API workers
 # (several processes) on EOFFICE_API_PORT, and the workers that index the text of uploaded PDFs and
 # validate their signatures at a lower priority than the requests; stopping one stops them all.
+# With EOFFICE_METRICS_PORT set, the API workers' metrics listener takes the next port.
 serve: $(VENV)/.runtime
-	$(BIN)/gunicorn -c gunicorn_api.conf.py wsgi:app & api=$$!; \
+	EOFFICE_METRICS_PORT=$$(( $${EOFFICE_METRICS_PORT:-0} ? $${EOFFICE_METRICS_PORT:-0} + 1 : 0 )) \
+		$(BIN)/gunicorn -c gunicorn_api.conf.py wsgi:app & api=$$!; \
 	nice -n 19 $(FLASK) document-text-worker & text=$$!; \
 	nice -n 19 $(FLASK) signature-worker & signatures=$$!; \
 	trap 'kill $$api $$text $$signatures 2>/dev/null' EXIT INT TERM; \
@@ -88,6 +90,10 @@ bench/node_reference/node_modules: bench/node_reference/package-lock.json
 
 bench-meetings: $(VENV)/.installed bench/node_reference/node_modules
 	$(BIN)/python bench/meeting_fanout.py $(BENCH_ARGS)
+
+# The live room behind nginx (apt-get install nginx) on two servers, one of which stops mid-meeting.
+bench-scale-out: $(VENV)/.installed
+	$(BIN)/python bench/nginx_scale_out.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed frontend/node_modules/.package-lock.json
 	$(BIN)/ruff check .

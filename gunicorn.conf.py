@@ -6,8 +6,18 @@ through EOFFICE_REDIS_URL. Address and port come from EOFFICE_HOST / EOFFICE_POR
 """
 
 import os
+import shutil
+import tempfile
 
-from eoffice.config import Settings
+# prometheus_client chooses where figures live when first imported (eoffice imports it): in files of
+# each worker, which the metrics listener of the master adds up.
+if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    _metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="eoffice-metrics-")
+else:
+    _metrics_dir = None
+
+from eoffice import logs  # noqa: E402
+from eoffice.config import Settings  # noqa: E402
 
 _settings = Settings.from_env()
 
@@ -20,9 +30,32 @@ worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "10000"))
 timeout = 120
 graceful_timeout = 30
 keepalive = 5
-accesslog = "-"
 errorlog = "-"
 loglevel = _settings.log_level.lower()
+if _settings.log_format == "json":
+    # The application logs each request as JSON (eoffice.logs) in place of the access line.
+    accesslog = None
+    logconfig_dict = logs.gunicorn_logconfig(_settings.log_level)
+else:
+    accesslog = "-"
+
+
+def when_ready(server):
+    if _settings.metrics_port:
+        from eoffice.metrics import serve
+
+        serve(_settings.host, _settings.metrics_port, _settings.effective_database_url)
+
+
+def child_exit(server, worker):
+    from eoffice.metrics import forget_process
+
+    forget_process(worker.pid)
+
+
+def on_exit(server):
+    if _metrics_dir:
+        shutil.rmtree(_metrics_dir, ignore_errors=True)
 
 
 def post_worker_init(worker):

@@ -22,6 +22,11 @@ if __name__ == "__main__":
     with app.app_context():
         host, port, axis_url = settings().host, settings().port, settings().axis_url
         text_inline = settings().extracts_text_inline
+        metrics_port, database_url = settings().metrics_port, settings().effective_database_url
+    if metrics_port:
+        from eoffice.metrics import serve
+
+        serve(host, metrics_port, database_url)
     # The single-machine default delivers (or keeps) mail, sends deadline reminders, validates the
     # signatures of stored PDFs, indexes PDF text when that is done in the background and, when the
     # national axis is configured, exchanges documents with it from this process.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from eoffice import socketio_fanout
+from eoffice import logs, metrics, socketio_fanout
 from eoffice.api_base import ApiRequest, JsonErrorApi, install_converters
 from eoffice.config import Settings
 from eoffice.extensions import db, migrate, socketio
@@ -24,10 +23,13 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 def create_app(settings: Settings | None = None) -> Flask:
     settings = (settings if settings is not None else Settings.from_env()).resolve_secrets()
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_level, settings.log_format)
 
     app = Flask(__name__, instance_path=str(settings.instance_dir))
     app.request_class = ApiRequest
+    # First of the request hooks: a request refused by a later one is still timed and carries its id.
+    metrics.init_app(app)
+    logs.init_app(app, settings.log_format)
     install_converters(app)
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -51,6 +53,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     import eoffice.models  # noqa: F401 - every table registered before migrations run
 
     db.init_app(app)
+    with app.app_context():
+        metrics.watch_pool(db.engine)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     socketio.init_app(
         app,

@@ -34,6 +34,8 @@ import socketio
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
+from eoffice import metrics
+
 log = logging.getLogger(__name__)
 
 OUTBOX_KEY = "eoffice.websocket_outbox"
@@ -182,14 +184,15 @@ class FanoutManager(socketio.Manager):
         ).encode()
         if isinstance(encoded, list):  # binary attachments: several frames, left to Engine.IO
             return super().emit(event, data, namespace, room=room, skip_sid=skip_sid, **kwargs)
-        message = eio_packet.Packet(eio_packet.MESSAGE, encoded)
-        frame = text_frame(message.encode())
-        skipped = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
-        self._deliver(
-            message,
-            frame,
-            (eio_sid for sid, eio_sid in self.get_participants(namespace, room) if sid not in skipped),
-        )
+        with metrics.BROADCAST_SECONDS.time():
+            message = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+            frame = text_frame(message.encode())
+            skipped = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
+            self._deliver(
+                message,
+                frame,
+                (eio_sid for sid, eio_sid in self.get_participants(namespace, room) if sid not in skipped),
+            )
 
     def _say_farewell(self, data, namespace, room) -> None:
         sids = [sid for sid, _ in self.get_participants(namespace, room)]

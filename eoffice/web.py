@@ -16,9 +16,12 @@ blp = Blueprint("web", __name__)
 
 
 class ClientPathConverter(PathConverter):
-    """Any path outside the API: /api/... never reaches the client, so unknown API paths stay JSON 404."""
+    """Any path outside the API: /api/... never reaches the client, so unknown API paths stay JSON 404.
 
-    regex = r"(?!api(?:/|$))[^/].*?"
+    Nor does /metrics: the public port answers it 404, whatever listens on EOFFICE_METRICS_PORT.
+    """
+
+    regex = r"(?!api(?:/|$)|metrics/?$)[^/].*?"
 
 
 def init_app(app: Flask, dist_dir: Path = DIST_DIR) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from flask_socketio import Namespace
 from sqlalchemy.exc import SQLAlchemyError
 
+from eoffice import metrics
 from eoffice.accounts import events as account_events
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
@@ -160,14 +161,29 @@ class MeetingNamespace(Namespace):
         self.sessions[request.sid] = session.id
         self.server.enter_room(request.sid, user_room(session.user_id), namespace=self.namespace)
         self.server.enter_room(request.sid, session_room(session.id), namespace=self.namespace)
+        metrics.SOCKETS.inc()
         return True
 
     def on_disconnect(self, reason=None):
         from flask import request
 
-        self.users.pop(request.sid, None)
+        if self.users.pop(request.sid, None) is not None:
+            metrics.SOCKETS.dec()
         self.sessions.pop(request.sid, None)
         self.limiter.forget(request.sid)
+        self._count_rooms(leaving=request.sid)
+
+    def _count_rooms(self, leaving: str | None = None) -> None:
+        """Meetings with a joined connection in this process (the one leaving not counted)."""
+        rooms = self.server.manager.rooms.get(self.namespace, {})
+        metrics.ROOMS.set(
+            sum(
+                1
+                for name, members in rooms.items()
+                if isinstance(name, str) and name.count(":") == 1 and name.startswith("meeting:")
+                if any(sid != leaving for sid in members)
+            )
+        )
 
     # Helpers
 
@@ -214,6 +230,7 @@ class MeetingNamespace(Namespace):
             state = room.join_state(meeting_id, user_id, self.room_states)
             self.server.enter_room(request.sid, meeting_room(meeting_id), namespace=self.namespace)
             self.server.enter_room(request.sid, private_room(meeting_id, user_id), namespace=self.namespace)
+            self._count_rooms()
             return {"ok": True, "state": state}
 
         return self._run(data, act)
@@ -229,6 +246,7 @@ class MeetingNamespace(Namespace):
                 self.server.leave_room(
                     request.sid, private_room(meeting_id, user_id), namespace=self.namespace
                 )
+            self._count_rooms()
             return {"ok": True}
 
         return self._run(data, act)

@@ -23,6 +23,7 @@ from eoffice.db import utcnow
 from eoffice.documents.models import DeliveryStatus
 from eoffice.documents.operations.common import record
 from eoffice.extensions import db
+from eoffice.logs import bound_request_id
 from eoffice.storage.backend import StorageError
 
 log = logging.getLogger(__name__)
@@ -140,6 +141,13 @@ def _retry_or_give_up(send_id: int, token: str, connector: Connector, error: str
 
 def attempt(send_id: int, token: str, connector: Connector) -> str:
     """Send one leased row and record what happened: "sent", "retry" or "failed"."""
+    send = db.session.get(AxisSend, send_id)
+    # The lines about this row carry the id of the request that queued it.
+    with bound_request_id(send.request_id if send is not None else None):
+        return _attempt(send_id, token, connector)
+
+
+def _attempt(send_id: int, token: str, connector: Connector) -> str:
     try:
         send = db.session.get(AxisSend, send_id)
         body = _payload(send, connector)
@@ -167,6 +175,7 @@ def attempt(send_id: int, token: str, connector: Connector) -> str:
     ):
         _delivered(send, message_id)
     db.session.commit()
+    log.info("axis send %s (%s) sent to %s: message %s", send_id, send.kind, send.to_organ_id, message_id)
     return "sent"
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eoffice.db import Base, UTCDateTime, utcnow
 from eoffice.documents.models import Document, Recipient
+from eoffice.logs import current_request_id
 
 
 class SendKind(enum.StrEnum):
@@ -68,6 +69,8 @@ class AxisSend(Base):
     lease_token: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(Text)
     axis_message_id: Mapped[str | None] = mapped_column(String(64))
+    # The request that queued it (X-Request-Id), so that the worker's lines about it can be found with it.
+    request_id: Mapped[str | None] = mapped_column(String(128), default=current_request_id)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

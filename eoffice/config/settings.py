@@ -330,6 +330,18 @@ class Settings:
         "servers of `make serve`), threading otherwise (`python wsgi.py`).",
     )
     log_level: str = setting("INFO", parse_choice("DEBUG", "INFO", "WARNING", "ERROR"), "Logging level.")
+    log_format: str = setting(
+        "text",
+        parse_choice("text", "json"),
+        "text, or json: one JSON object per line carrying the request id (X-Request-Id), which the outbox "
+        "rows a request creates keep for the workers' lines about them.",
+    )
+    metrics_port: int = setting(
+        0,
+        parse_int(0, 65535),
+        "Port of the Prometheus listener (`GET /metrics`) of each server and API worker process, apart "
+        "from the public port so that the ingress never reaches it; 0 means none.",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

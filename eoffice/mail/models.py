@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eoffice.db import Base, UTCDateTime, utcnow
+from eoffice.logs import current_request_id
 
 
 class MessageStatus(enum.StrEnum):
@@ -52,6 +53,8 @@ class OutboxMessage(Base):
     lease_token: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(Text)
     digest_id: Mapped[int | None] = mapped_column(Integer)
+    # The request that queued it (X-Request-Id), so that the worker's lines about it can be found with it.
+    request_id: Mapped[str | None] = mapped_column(String(128), default=current_request_id)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, select
 from eoffice import outbox
 from eoffice.db import utcnow
 from eoffice.extensions import db
+from eoffice.logs import bound_request_id
 from eoffice.mail.models import MessageStatus, OutboxMessage
 from eoffice.mail.operations import queue_digests
 from eoffice.mail.transport import (
@@ -127,6 +128,7 @@ def attempt(message: OutboxMessage, transport: MailTransport) -> dict:
             "b_last_error": str(exc)[:2000],
             "b_next_attempt_at": utcnow() + timedelta(seconds=retry_delay(message.attempts)),
         }
+    log.info("message %s (%s) %s", message.id, message.kind, transport.delivered_status)
     return outcome | {"b_status": transport.delivered_status, "b_sent_at": utcnow(), "b_last_error": None}
 
 
@@ -149,7 +151,9 @@ def deliver(messages: list[OutboxMessage], transport: MailTransport) -> list[dic
     for message in messages:
         if outage is None:
             try:
-                outcomes.append(attempt(message, transport))
+                # The lines about this message carry the id of the request that queued it.
+                with bound_request_id(message.request_id):
+                    outcomes.append(attempt(message, transport))
                 continue
             except ServerUnavailable as exc:
                 log.warning("mail server unavailable, %d messages wait: %s", len(messages), exc)

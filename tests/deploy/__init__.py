@@ -1,1 +1,2 @@
-"""Tests of the deployment: the Helm chart (helm/eoffice) and the Containerfile."""
+"""Tests of the deployment: the Helm chart (helm/eoffice), the Containerfile, and the server processes
+(metrics, JSON logs, scale-out behind nginx)."""

@@ -9,9 +9,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import redis
 import yaml
 
 from eoffice.config import Settings
+from tests.conftest import service_missing
+
+# The server processes' tests (metrics, JSON logs, nginx) use the meeting fixtures.
+from tests.meetings.conftest import devices, people  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "helm" / "eoffice"
@@ -84,3 +89,15 @@ def rendered(chart_report) -> dict[str, list[dict]]:
         for name, case in chart_report["cases"].items()
         if "objects" in case
     }
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("EOFFICE_TEST_REDIS_URL")
+    if not url:
+        service_missing("Redis not configured: set EOFFICE_TEST_REDIS_URL")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        service_missing(f"Redis unreachable at {url}: {exc}")
+    return url

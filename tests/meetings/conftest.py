@@ -231,18 +231,19 @@ def _free_port() -> int:
 
 
 def start_server_process(
-    tmp_path: Path, name: str, database_url: str, *, server: str, **settings: str
+    tmp_path: Path, name: str, database_url: str, *, server: str, start_timeout: float = 60, **settings: str
 ) -> tuple[subprocess.Popen, str]:
     """The e-office server as its own process on the test's database: (process, URL).
 
     server="gunicorn" is the production server (gunicorn.conf.py: one gevent WebSocket worker);
+    server="api" the production API workers (gunicorn_api.conf.py, EOFFICE_API_WORKERS processes);
     server="wsgi" is `python wsgi.py` as `make run` starts it (its Socket.IO server: threading).
     """
     port = _free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("EOFFICE_")},
         "EOFFICE_HOST": "127.0.0.1",
-        "EOFFICE_PORT": str(port),
+        "EOFFICE_API_PORT" if server == "api" else "EOFFICE_PORT": str(port),
         "EOFFICE_INSTANCE_PATH": str(tmp_path / name),
         "EOFFICE_DATABASE_URL": database_url,
         "EOFFICE_AUTO_MIGRATE": "false",
@@ -251,15 +252,16 @@ def start_server_process(
         "EOFFICE_LOG_LEVEL": "WARNING",
         **settings,
     }
-    if server == "gunicorn":
-        command = [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"]
+    if server in ("gunicorn", "api"):
+        configuration = "gunicorn.conf.py" if server == "gunicorn" else "gunicorn_api.conf.py"
+        command = [str(Path(sys.executable).parent / "gunicorn"), "-c", configuration, "wsgi:app"]
     else:
         command = [sys.executable, "wsgi.py"]
     log_path = tmp_path / f"{name}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + start_timeout
     while time.monotonic() < deadline and process.poll() is None:
         try:
             if requests.get(f"{url}/healthz", timeout=5).status_code < 500:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import logging
 import zipfile
 from datetime import date
 
@@ -26,6 +27,7 @@ from eoffice.axis.xmlsig import NS, hardened_parser
 from eoffice.documents import operations
 from eoffice.documents.models import Document
 from eoffice.extensions import db
+from eoffice.logs import bound_request_id, current_request_id
 from eoffice.runtime import storage
 from tests.eoffice.axis.conftest import RECIPIENT, SENDER
 from tests.factories import create_document
@@ -409,3 +411,33 @@ def test_the_new_document_sample_through_the_mock_axis_becomes_a_pending_incomin
         "document_id_mismatch",
         "sha1_signature",
     }
+
+
+class _RequestIdsOfLines(logging.Handler):
+    """Each line's message and the request id it would be written with (eoffice.logs' formatters)."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.lines: list[tuple[str, str | None]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append((record.getMessage(), current_request_id()))
+
+
+def test_the_axis_worker_lines_about_a_send_carry_the_id_of_the_request_that_queued_it(connector, people):
+    with bound_request_id("ban-hanh-01-QD"):
+        issued_to_other(people)
+    handler, logger = _RequestIdsOfLines(), logging.getLogger("eoffice.axis.delivery")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        assert send_due(connector) == 1
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+    assert [request_id for message, request_id in handler.lines if " sent to " in message] == [
+        "ban-hanh-01-QD"
+    ]
+    assert current_request_id() is None

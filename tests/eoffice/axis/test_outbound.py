@@ -152,3 +152,19 @@ def test_a_clerk_upload_tells_nobody(people):
     create_document("completed", clerk=people.clerk, leader=people.leader, handler=people.handler)
 
     assert sends() == []
+
+
+def test_the_packages_an_issue_queues_keep_the_id_of_its_request(client, people, as_user):
+    document = outgoing(people, "approved", [EXTERNAL])
+
+    response = client.post(
+        f"/api/v1/documents/{document.id}/actions/issue",
+        json={},
+        headers={**as_user(people.clerk), "X-Request-Id": "ban-hanh-125-STC"},
+    )
+
+    assert response.status_code == 200, response.get_json()
+    assert response.headers["X-Request-Id"] == "ban-hanh-125-STC"
+    db.session.expire_all()
+    queued = db.session.scalars(select(AxisSend)).all()
+    assert [(s.to_organ_id, s.request_id) for s in queued] == [("000.00.12.H49", "ban-hanh-125-STC")]
