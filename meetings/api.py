@@ -8,7 +8,7 @@ from eoffice.api_base import ApiError, Blueprint
 from eoffice.auth.session import current_user, login_required
 from eoffice.extensions import db
 from eoffice.storage.api import file_part, send_stored_file, upload_limits
-from meetings import live, operations, policy, room
+from meetings import live, operations, policy, room, workflow
 from meetings.models import (
     AgendaItem,
     Meeting,
@@ -50,14 +50,6 @@ def _viewable(meeting_id: int) -> Meeting:
     return meeting
 
 
-def _managed(meeting_id: int) -> Meeting:
-    meeting = _meeting(meeting_id)
-    policy.require(
-        policy.may_manage(current_user(), meeting), "only the organiser, the chair or the secretary"
-    )
-    return meeting
-
-
 def _item(meeting: Meeting, item_id: int | None) -> AgendaItem | None:
     if item_id is None:
         return None
@@ -67,14 +59,27 @@ def _item(meeting: Meeting, item_id: int | None) -> AgendaItem | None:
     return item
 
 
+class _Item:
+    """An agenda item with what the caller may do on it."""
+
+    def __init__(self, meeting: Meeting, item: AgendaItem, user):
+        self.item = item
+        self.allowed_actions = [str(a) for a in workflow.actions_for(user, meeting, item)]
+
+    def __getattr__(self, name: str):
+        return getattr(self.item, name)
+
+
 class _Detail:
-    """A meeting as one user sees it: only the agenda items and documents open to them."""
+    """A meeting as one user sees it: only the agenda items and documents open to them, and what they
+    may do now (the client offers exactly that)."""
 
     def __init__(self, meeting: Meeting):
         user = current_user()
         self.meeting = meeting
-        self.agenda = room.visible_items(meeting, user)
+        self.agenda = [_Item(meeting, item, user) for item in room.visible_items(meeting, user)]
         self.documents = room.visible_documents(meeting, user)
+        self.allowed_actions = [str(a) for a in workflow.actions_for(user, meeting)]
 
     def __getattr__(self, name: str):
         return getattr(self.meeting, name)
@@ -89,9 +94,7 @@ def _detail(meeting: Meeting) -> _Detail:
 @blp.response(201, MeetingDetailSchema)
 @login_required
 def create_meeting(body):
-    user = current_user()
-    policy.require(policy.may_organise(user), "only clerks, leaders and administrators organise meetings")
-    meeting = operations.create_meeting(user, body)
+    meeting = operations.create_meeting(current_user(), body)
     db.session.commit()
     return _detail(meeting)
 
@@ -132,7 +135,7 @@ def get_meeting(meeting_id):
 @blp.response(200, MeetingDetailSchema)
 @login_required
 def update_meeting(body, meeting_id):
-    meeting = _managed(meeting_id)
+    meeting = _viewable(meeting_id)
     invited = {p.user_id for p in meeting.participants}
     operations.update_meeting(meeting, body, current_user())
     db.session.commit()
@@ -141,7 +144,7 @@ def update_meeting(body, meeting_id):
 
 
 def _transition(meeting_id: int, action) -> _Detail:
-    meeting = action(_managed(meeting_id))
+    meeting = action(_viewable(meeting_id), current_user())
     db.session.commit()
     return _detail(meeting)
 
@@ -179,7 +182,7 @@ def cancel(meeting_id):
 @blp.response(201, AgendaItemSchema)
 @login_required
 def add_agenda_item(body, meeting_id):
-    item = operations.add_agenda_item(_managed(meeting_id), body, current_user())
+    item = operations.add_agenda_item(_viewable(meeting_id), body, current_user())
     db.session.commit()
     return item
 
@@ -189,8 +192,8 @@ def add_agenda_item(body, meeting_id):
 @blp.response(200, AgendaItemSchema)
 @login_required
 def update_agenda_item(body, meeting_id, item_id):
-    meeting = _managed(meeting_id)
-    item = operations.update_agenda_item(meeting, _item(meeting, item_id), body)
+    meeting = _viewable(meeting_id)
+    item = operations.update_agenda_item(meeting, _item(meeting, item_id), body, current_user())
     db.session.commit()
     return item
 
@@ -215,9 +218,6 @@ def upload_document(form, meeting_id):
     user = current_user()
     meeting = _viewable(meeting_id)
     item = _item(meeting, form.get("agenda_item_id"))
-    policy.require(
-        policy.may_upload(user, meeting, item), "only the organiser, chair, secretary or the item's presenter"
-    )
     part = file_part()
     document = operations.add_document(meeting, item, part.stream, part.filename, user)
     db.session.commit()
@@ -269,6 +269,7 @@ def _poll_view(poll: OpinionPoll, meeting: Meeting) -> dict:
         "my_answer": mine,
         # Who answered what is for those who run the meeting; a delegate sees the totals.
         "answers": poll.answers if policy.may_manage(user, meeting) else [],
+        "allowed_actions": ["answer"] if operations.may_answer_poll(meeting, poll, user) else [],
     }
 
 
@@ -284,7 +285,7 @@ def _poll(meeting: Meeting, poll_id: int) -> OpinionPoll:
 @blp.response(201, OpinionPollSchema)
 @login_required
 def create_poll(body, meeting_id):
-    meeting = _managed(meeting_id)
+    meeting = _viewable(meeting_id)
     poll = operations.create_poll(meeting, body, current_user())
     db.session.commit()
     return _poll_view(poll, meeting)
@@ -315,8 +316,6 @@ def get_poll(meeting_id, poll_id):
 @login_required
 def answer_poll(body, meeting_id, poll_id):
     meeting = _viewable(meeting_id)
-    poll = _poll(meeting, poll_id)
-    policy.require(policy.may_vote(current_user(), meeting), "only the chair and delegates answer")
-    answer: OpinionAnswer = operations.answer_poll(poll, current_user(), body)
+    answer: OpinionAnswer = operations.answer_poll(meeting, _poll(meeting, poll_id), current_user(), body)
     db.session.commit()
     return answer

@@ -52,5 +52,5 @@ def load_demo_meeting() -> bool:
         DEMO_TITLE, [f"{n}. {title}" for n, (title, _) in enumerate(AGENDA, 1)], page_per_paragraph=True
     )
     operations.add_document(meeting, None, io.BytesIO(book), "Tài liệu họp.pdf", users["vanthu"])
-    operations.invite(meeting)
+    operations.invite(meeting, users["vanthu"])
     return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask_socketio import Namespace
@@ -91,6 +92,16 @@ def _end_connections_of_sessions(session_ids: list[str], reason: str) -> None:
 def _refusal(exc: ApiError) -> dict[str, Any]:
     # Some refusals carry what the device needs to recover (a stale minutes edit: the current section).
     return {**_error(exc.code, exc.message), **getattr(exc, "ack_fields", {})}
+
+
+@dataclass(frozen=True)
+class _Change:
+    """What an event that changes the room answers its device, and broadcasts (once committed) to whom."""
+
+    ack: dict[str, Any]
+    event: str
+    payload: dict[str, Any]
+    to: str | list[str]
 
 
 class MeetingNamespace(Namespace):
@@ -240,11 +251,24 @@ class MeetingNamespace(Namespace):
 
         return self._run(data, act)
 
+    def _commit_then_broadcast(self, data: Any, change: Callable[[Payload], _Change]) -> dict[str, Any]:
+        """Validate and change, commit, then broadcast the change to its audience: the one path of every
+        event that changes the room. A refused or failed change is rolled back and broadcasts nothing."""
+        done: list[_Change] = []
+
+        def act(payload: Payload) -> dict[str, Any]:
+            done.append(change(payload))
+            return done[0].ack
+
+        answer = self._run(data, act)
+        if answer.get("ok"):
+            self._broadcast(done[0].event, done[0].payload, done[0].to)
+        return answer
+
     def on_present(self, data=None):
         from flask import request
 
-        try:
-            payload = Payload(data)
+        def change(payload: Payload) -> _Change:
             meeting_id = payload.integer("meeting_id")
             document_id = payload.integer("document_id")
             page = payload.integer("page")
@@ -255,31 +279,20 @@ class MeetingNamespace(Namespace):
             # whole room waits for the page.
             db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             presentation = room.present(meeting_id, user_id, document_id, page)
-            db.session.commit()
-        except ApiError as exc:
-            db.session.rollback()
-            return _error(exc.code, exc.message)
-        except SQLAlchemyError:
-            db.session.rollback()
-            log.exception("presentation change failed")
-            return _error("unavailable", "the database did not accept the change; try again")
-        self._broadcast("presentation", presentation, meeting_room(meeting_id))
-        return {"ok": True, "seq": presentation["seq"]}
+            ack = {"ok": True, "seq": presentation["seq"]}
+            return _Change(ack, "presentation", presentation, meeting_room(meeting_id))
+
+        return self._commit_then_broadcast(data, change)
 
     def _then_broadcast(self, data, event: str, change: Callable[[Any, User, Payload], dict[str, Any]]):
-        """The common shape: load meeting and user, change, commit, broadcast to the room."""
-        outcome: dict[str, Any] = {}
+        """The common shape: load meeting and user, change, broadcast to the whole room."""
 
-        def act(payload: Payload):
+        def to_room(payload: Payload) -> _Change:
             meeting, user = self._meeting_and_user(payload)
-            outcome["payload"] = change(meeting, user, payload)
-            outcome["room"] = meeting_room(meeting.id)
-            return {"ok": True, event: outcome["payload"]}
+            changed = change(meeting, user, payload)
+            return _Change({"ok": True, event: changed}, event, changed, meeting_room(meeting.id))
 
-        answer = self._run(data, act)
-        if answer.get("ok"):
-            self._broadcast(event, outcome["payload"], outcome["room"])
-        return answer
+        return self._commit_then_broadcast(data, to_room)
 
     def on_designate_presenter(self, data=None):
         return self._then_broadcast(
@@ -339,19 +352,14 @@ class MeetingNamespace(Namespace):
         )
 
     def _to_audience(self, data, event: str, change: Callable[[Any, User, Payload], tuple[dict, set | None]]):
-        """Load meeting and user, change, commit, then tell the change's audience (see audience_rooms)."""
-        outcome: dict[str, Any] = {}
+        """Load meeting and user, change, then tell the change's audience (see audience_rooms)."""
 
-        def act(payload: Payload):
+        def to_audience(payload: Payload) -> _Change:
             meeting, user = self._meeting_and_user(payload)
-            outcome["payload"], audience = change(meeting, user, payload)
-            outcome["to"] = audience_rooms(meeting.id, audience)
-            return {"ok": True, event: outcome["payload"]}
+            changed, audience = change(meeting, user, payload)
+            return _Change({"ok": True, event: changed}, event, changed, audience_rooms(meeting.id, audience))
 
-        answer = self._run(data, act)
-        if answer.get("ok"):
-            self._broadcast(event, outcome["payload"], outcome["to"])
-        return answer
+        return self._commit_then_broadcast(data, to_audience)
 
     def on_annotate(self, data=None):
         # A private annotation's audience is its author: every device of theirs in the meeting.
@@ -371,9 +379,7 @@ class MeetingNamespace(Namespace):
         )
 
     def on_minutes_edit(self, data=None):
-        outcome: dict[str, Any] = {}
-
-        def act(payload: Payload):
+        def change(payload: Payload) -> _Change:
             meeting, user = self._meeting_and_user(payload)
             item_id = payload.integer_or_null("agenda_item_id", "the general part")
             based_on = payload.integer("version", minimum=0)
@@ -384,14 +390,11 @@ class MeetingNamespace(Namespace):
             section = minutes.edit_section(meeting, user, item_id, based_on, text, conclusion)
             item = next((i for i in meeting.agenda_items if i.id == item_id), None)
             # A confidential item's minutes go only to the devices of the people named on it.
-            outcome["to"] = audience_rooms(meeting.id, policy.item_audience(item))
-            outcome["payload"] = section
-            return {"ok": True, "seq": section["seq"], "version": section["version"]}
+            to = audience_rooms(meeting.id, policy.item_audience(item))
+            ack = {"ok": True, "seq": section["seq"], "version": section["version"]}
+            return _Change(ack, "minutes_section", section, to)
 
-        answer = self._run(data, act)
-        if answer.get("ok"):
-            self._broadcast("minutes_section", outcome["payload"], outcome["to"])
-        return answer
+        return self._commit_then_broadcast(data, change)
 
 
 def init_app(server, settings: Settings) -> None:

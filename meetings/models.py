@@ -52,10 +52,6 @@ class MinutesStatus(enum.StrEnum):
     APPROVED = "approved"  # frozen, rendered to PDF, announced to the participants
 
 
-# The minutes change only in these statuses.
-MINUTES_EDITABLE = frozenset({MinutesStatus.DRAFT, MinutesStatus.RETURNED})
-
-
 class Meeting(Base):
     __tablename__ = "meetings"
 

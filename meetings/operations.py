@@ -1,4 +1,8 @@
-"""Changing meetings: create, edit, invite, start, close, cancel; agenda, documents, opinion polls."""
+"""Changing meetings: create, edit, invite, start, close, cancel; agenda, documents, opinion polls.
+
+Each operation takes its actor and asks the state machine (meetings.workflow) first; each step of the
+meeting is written to the audit log in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,12 @@ from sqlalchemy import select
 
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError, invalid
+from eoffice.audit.operations import record_event
 from eoffice.db import utcnow
 from eoffice.extensions import db
 from eoffice.storage.operations import store_file
 from eoffice.untrusted import Failure, pdf_page_count
-from meetings import notifications, policy
+from meetings import notifications, policy, workflow
 from meetings.models import (
     AgendaItem,
     AgendaItemAccess,
@@ -27,27 +32,27 @@ from meetings.models import (
     OpinionPoll,
     ParticipantRole,
 )
-
-# The state machine: which status each action needs, and where it leads.
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "invite": (frozenset({MeetingStatus.DRAFT}), MeetingStatus.INVITED),
-    "start": (frozenset({MeetingStatus.INVITED}), MeetingStatus.IN_PROGRESS),
-    "close": (frozenset({MeetingStatus.IN_PROGRESS}), MeetingStatus.CLOSED),
-    "cancel": (frozenset({MeetingStatus.DRAFT, MeetingStatus.INVITED}), MeetingStatus.CANCELLED),
-}
-EDITABLE = frozenset({MeetingStatus.DRAFT, MeetingStatus.INVITED, MeetingStatus.IN_PROGRESS})
+from meetings.workflow import Action
 
 
-def _transition(meeting: Meeting, action: str) -> None:
-    allowed_from, target = TRANSITIONS[action]
-    if meeting.status not in allowed_from:
-        raise ApiError(
-            409,
-            "invalid_state",
-            f"cannot {action} a meeting that is {meeting.status}",
-            {"status": meeting.status},
-        )
-    meeting.status = target
+def _enter(meeting: Meeting, action: Action, actor: User) -> str:
+    """Check the step and move the meeting to its target; returns the state left."""
+    transition = workflow.check(meeting, action, actor)
+    previous = meeting.status
+    if transition.target is not None:
+        meeting.status = transition.target
+    return previous
+
+
+def _audit(meeting: Meeting, action: Action, actor: User, previous: str | None, **details: Any) -> None:
+    record_event(
+        f"meeting.{action}",
+        actor=actor,
+        agency_id=meeting.agency_id,
+        target_type="meeting",
+        target_id=meeting.id,
+        details={"from": previous, "to": meeting.status, **details},
+    )
 
 
 def _active_user(user_id: int, field: str) -> User:
@@ -97,6 +102,7 @@ def _apply_roles(meeting: Meeting, roles: dict[int, str]) -> tuple[list[User], l
 
 
 def create_meeting(organiser: User, data: dict[str, Any]) -> Meeting:
+    transition = workflow.check(None, Action.CREATE, organiser)
     roles = _wanted_roles(data)
     meeting = Meeting(
         agency_id=organiser.agency_id,
@@ -107,7 +113,7 @@ def create_meeting(organiser: User, data: dict[str, Any]) -> Meeting:
         ends_at=data["ends_at"],
         quorum_percent=data.get("quorum_percent", 50),
         organiser_id=organiser.id,
-        status=MeetingStatus.DRAFT,
+        status=transition.target,
         calendar_uid=f"meeting-{uuid.uuid4().hex}@eoffice",
         calendar_sequence=0,
         presentation_seq=0,
@@ -115,12 +121,12 @@ def create_meeting(organiser: User, data: dict[str, Any]) -> Meeting:
     _apply_roles(meeting, roles)
     db.session.add(meeting)
     db.session.flush()
+    _audit(meeting, Action.CREATE, organiser, None)
     return meeting
 
 
 def update_meeting(meeting: Meeting, data: dict[str, Any], actor: User) -> Meeting:
-    if meeting.status not in EDITABLE:
-        raise ApiError(409, "invalid_state", f"a {meeting.status} meeting cannot be changed")
+    previous = _enter(meeting, Action.EDIT, actor)
     # A form sent back whole repeats the chair and secretary: only a different one is a change.
     if any(name in data and data[name] != getattr(meeting, name) for name in ("chair_id", "secretary_id")):
         policy.check_chair_and_secretary_change(actor, meeting)
@@ -154,48 +160,52 @@ def update_meeting(meeting: Meeting, data: dict[str, Any], actor: User) -> Meeti
         notifications.tell_participants(meeting, "meeting.invitation", added)
         notifications.tell_participants(meeting, "meeting.cancelled", removed, cancelled=True)
     db.session.flush()
+    _audit(meeting, Action.EDIT, actor, previous, fields=sorted(data))
     return meeting
 
 
-def invite(meeting: Meeting) -> Meeting:
-    _transition(meeting, "invite")
+def invite(meeting: Meeting, actor: User) -> Meeting:
+    previous = _enter(meeting, Action.INVITE, actor)
     db.session.flush()
     notifications.tell_participants(meeting, "meeting.invitation", [p.user for p in meeting.participants])
+    _audit(meeting, Action.INVITE, actor, previous)
     return meeting
 
 
-def cancel(meeting: Meeting) -> Meeting:
-    was_invited = meeting.status == MeetingStatus.INVITED
-    _transition(meeting, "cancel")
-    if was_invited:
+def cancel(meeting: Meeting, actor: User) -> Meeting:
+    previous = _enter(meeting, Action.CANCEL, actor)
+    if previous == MeetingStatus.INVITED:
         meeting.calendar_sequence += 1
         db.session.flush()
         notifications.tell_participants(
             meeting, "meeting.cancelled", [p.user for p in meeting.participants], cancelled=True
         )
     db.session.flush()
+    _audit(meeting, Action.CANCEL, actor, previous)
     return meeting
 
 
-def start(meeting: Meeting) -> Meeting:
-    _transition(meeting, "start")
+def start(meeting: Meeting, actor: User) -> Meeting:
+    previous = _enter(meeting, Action.START, actor)
     meeting.started_at = utcnow()
     if meeting.current_agenda_item_id is None and meeting.agenda_items:
         meeting.current_agenda_item_id = meeting.agenda_items[0].id
     # The secretary writes the minutes from the first minute on.
     db.session.add(MeetingMinutes(meeting_id=meeting.id, status=MinutesStatus.DRAFT, seq=0))
     db.session.flush()
+    _audit(meeting, Action.START, actor, previous)
     return meeting
 
 
-def close(meeting: Meeting) -> Meeting:
+def close(meeting: Meeting, actor: User) -> Meeting:
     from meetings.room import close_open_votes, end_speaking
 
-    _transition(meeting, "close")
+    previous = _enter(meeting, Action.CLOSE, actor)
     meeting.closed_at = utcnow()
     close_open_votes(meeting)
     end_speaking(meeting.id)
     db.session.flush()
+    _audit(meeting, Action.CLOSE, actor, previous)
     return meeting
 
 
@@ -217,8 +227,7 @@ def _place(meeting: Meeting, item: AgendaItem, position: int | None) -> None:
 
 
 def add_agenda_item(meeting: Meeting, data: dict[str, Any], actor: User) -> AgendaItem:
-    if meeting.status not in EDITABLE:
-        raise ApiError(409, "invalid_state", f"the agenda of a {meeting.status} meeting cannot be changed")
+    previous = _enter(meeting, Action.EDIT, actor)
     _check_agenda_people(meeting, data)
     item = AgendaItem(
         title=data["title"].strip(),
@@ -233,12 +242,12 @@ def add_agenda_item(meeting: Meeting, data: dict[str, Any], actor: User) -> Agen
     meeting.agenda_items.append(item)
     _place(meeting, item, data.get("position"))
     db.session.flush()
+    _audit(meeting, Action.EDIT, actor, previous, agenda_item_id=item.id, added=True)
     return item
 
 
-def update_agenda_item(meeting: Meeting, item: AgendaItem, data: dict[str, Any]) -> AgendaItem:
-    if meeting.status not in EDITABLE:
-        raise ApiError(409, "invalid_state", f"the agenda of a {meeting.status} meeting cannot be changed")
+def update_agenda_item(meeting: Meeting, item: AgendaItem, data: dict[str, Any], actor: User) -> AgendaItem:
+    previous = _enter(meeting, Action.EDIT, actor)
     _check_agenda_people(meeting, data)
     starts = data.get("starts_at", item.starts_at)
     ends = data.get("ends_at", item.ends_at)
@@ -252,6 +261,7 @@ def update_agenda_item(meeting: Meeting, item: AgendaItem, data: dict[str, Any])
     if "position" in data:
         _place(meeting, item, data["position"])
     db.session.flush()
+    _audit(meeting, Action.EDIT, actor, previous, agenda_item_id=item.id, fields=sorted(data))
     return item
 
 
@@ -280,8 +290,7 @@ def count_pdf_pages(stream: BinaryIO) -> int | None:
 def add_document(
     meeting: Meeting, item: AgendaItem | None, stream: BinaryIO, name: str | None, actor: User
 ) -> MeetingDocument:
-    if meeting.status not in EDITABLE:
-        raise ApiError(409, "invalid_state", f"documents of a {meeting.status} meeting cannot be added")
+    workflow.check(meeting, Action.UPLOAD_DOCUMENT, actor, item)
     page_count = count_pdf_pages(stream)
     stored = store_file(stream, name, uploaded_by=actor)
     document = MeetingDocument(
@@ -295,12 +304,14 @@ def add_document(
     )
     db.session.add(document)
     db.session.flush()
+    _audit(
+        meeting, Action.UPLOAD_DOCUMENT, actor, meeting.status, document_id=document.id, name=document.name
+    )
     return document
 
 
 def create_poll(meeting: Meeting, data: dict[str, Any], actor: User) -> OpinionPoll:
-    if meeting.status in (MeetingStatus.CLOSED, MeetingStatus.CANCELLED):
-        raise ApiError(409, "invalid_state", f"a {meeting.status} meeting takes no new opinion polls")
+    previous = _enter(meeting, Action.CREATE_POLL, actor)
     if data["deadline"] <= utcnow():
         raise invalid("deadline", "must be in the future")
     options = [option.strip() for option in data["options"]]
@@ -315,18 +326,33 @@ def create_poll(meeting: Meeting, data: dict[str, Any], actor: User) -> OpinionP
     )
     db.session.add(poll)
     db.session.flush()
+    _audit(meeting, Action.CREATE_POLL, actor, previous, poll_id=poll.id)
     return poll
 
 
-def answer_poll(poll: OpinionPoll, user: User, data: dict[str, Any]) -> OpinionAnswer:
+def _has_answered(poll: OpinionPoll, user: User) -> bool:
+    answer = select(OpinionAnswer.id).where(
+        OpinionAnswer.poll_id == poll.id, OpinionAnswer.user_id == user.id
+    )
+    return db.session.scalar(answer) is not None
+
+
+def may_answer_poll(meeting: Meeting, poll: OpinionPoll, user: User) -> bool:
+    """What answer_poll would accept from this user now (for clients to offer the form)."""
+    return (
+        policy.can(user, policy.Permission.ANSWER_POLL, meeting)
+        and utcnow() < poll.deadline
+        and not _has_answered(poll, user)
+    )
+
+
+def answer_poll(meeting: Meeting, poll: OpinionPoll, user: User, data: dict[str, Any]) -> OpinionAnswer:
+    policy.authorize(user, policy.Permission.ANSWER_POLL, meeting)
     if utcnow() >= poll.deadline:
         raise ApiError(409, "deadline_passed", "the deadline of this opinion poll has passed")
     if data["option"] not in poll.options:
         raise invalid("option", f"must be one of: {', '.join(poll.options)}")
-    already = db.session.scalar(
-        select(OpinionAnswer.id).where(OpinionAnswer.poll_id == poll.id, OpinionAnswer.user_id == user.id)
-    )
-    if already is not None:
+    if _has_answered(poll, user):
         raise ApiError(409, "already_answered", "you have already answered this opinion poll")
     answer = OpinionAnswer(
         poll_id=poll.id, user_id=user.id, option=data["option"], comment=data.get("comment")

@@ -1,6 +1,15 @@
-"""Every permission rule of meetings, in one place: who sees, manages, presents, votes, writes minutes."""
+"""Every permission rule of meetings, in one place: who sees, manages, presents, votes, writes minutes.
+
+The pattern of the documents' rules (eoffice.auth.policy): a `Permission` enum, one rule per
+permission, and `can`/`authorize` asking them; the feature's state machine (meetings/workflow.py) names
+the permission of each transition. The rules are built from the `may_*` predicates, which the live room
+also asks directly.
+"""
 
 from __future__ import annotations
+
+import enum
+from collections.abc import Callable
 
 from sqlalchemy import select
 
@@ -133,3 +142,58 @@ def may_approve_minutes(user: User, meeting: Meeting) -> bool:
 def require(allowed: bool, message: str) -> None:
     if not allowed:
         raise forbidden(message)
+
+
+class Permission(enum.StrEnum):
+    ORGANISE = "meetings.organise"
+    VIEW = "meetings.view"
+    MANAGE = "meetings.manage"
+    UPLOAD_DOCUMENT = "meetings.upload_document"
+    ANSWER_POLL = "meetings.answer_poll"
+    WRITE_MINUTES = "meetings.write_minutes"
+    APPROVE_MINUTES = "meetings.approve_minutes"
+
+
+Rule = Callable[[User, Meeting | None, AgendaItem | None], bool]
+
+# Each rule gets (user, meeting, agenda item): the meeting is None only for ORGANISE (no meeting yet),
+# the item only for an upload to one item. The 403 says who may.
+_RULES: dict[Permission, tuple[Rule, str]] = {
+    Permission.ORGANISE: (
+        lambda user, meeting, item: may_organise(user),
+        "only clerks, leaders and administrators organise meetings",
+    ),
+    Permission.VIEW: (lambda user, meeting, item: may_view(user, meeting), "only invitees see this meeting"),
+    Permission.MANAGE: (
+        lambda user, meeting, item: may_manage(user, meeting),
+        "only the organiser, the chair or the secretary",
+    ),
+    Permission.UPLOAD_DOCUMENT: (
+        lambda user, meeting, item: may_view(user, meeting) and may_upload(user, meeting, item),
+        "only the organiser, chair, secretary or the item's presenter",
+    ),
+    Permission.ANSWER_POLL: (
+        lambda user, meeting, item: may_vote(user, meeting),
+        "only the chair and delegates answer",
+    ),
+    Permission.WRITE_MINUTES: (
+        lambda user, meeting, item: may_write_minutes(user, meeting),
+        "only the secretary writes and submits the minutes",
+    ),
+    Permission.APPROVE_MINUTES: (
+        lambda user, meeting, item: may_approve_minutes(user, meeting),
+        "only the chair approves or returns the minutes",
+    ),
+}
+
+
+def can(
+    user: User | None, permission: Permission, meeting: Meeting | None, item: AgendaItem | None = None
+) -> bool:
+    return user is not None and _RULES[permission][0](user, meeting, item)
+
+
+def authorize(
+    user: User | None, permission: Permission, meeting: Meeting | None, item: AgendaItem | None = None
+) -> None:
+    require(can(user, permission, meeting, item), _RULES[permission][1])

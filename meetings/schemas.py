@@ -85,6 +85,10 @@ class AgendaItemSchema(ApiSchema):
     ends_at = ma.fields.DateTime(allow_none=True)
     is_confidential = ma.fields.Boolean()
     named_user_ids = ma.fields.List(ma.fields.Integer())
+    allowed_actions = ma.fields.List(
+        ma.fields.String(),
+        metadata={"description": "What the caller may do on this item now (in a meeting's detail)"},
+    )
 
 
 class MeetingDocumentSchema(ApiSchema):
@@ -120,6 +124,9 @@ class MeetingSchema(ApiSchema):
 class MeetingDetailSchema(MeetingSchema):
     agenda = ma.fields.List(ma.fields.Nested(AgendaItemSchema))
     documents = ma.fields.List(ma.fields.Nested(MeetingDocumentSchema))
+    allowed_actions = ma.fields.List(
+        ma.fields.String(), metadata={"description": "What the caller may do now (meetings.workflow.Action)"}
+    )
 
 
 class AgendaItemCreateSchema(ApiSchema):
@@ -190,6 +197,9 @@ class OpinionPollSchema(ApiSchema):
     eligible = ma.fields.Integer()
     my_answer = ma.fields.Nested(OpinionAnswerSchema, allow_none=True)
     answers = ma.fields.List(ma.fields.Nested(OpinionAnswerSchema))
+    allowed_actions = ma.fields.List(
+        ma.fields.String(), metadata={"description": "What the caller may do now: `answer` or nothing"}
+    )
 
 
 # What a tablet draws or writes on a page: {"kind": "note", "text": …} from the room's note field,

@@ -353,6 +353,14 @@ describe("private notes per page", () => {
     model = room.applyAnnotation(model, annotation(ME, 2, ""));
     expect(room.pagesWithNotes(model, ME, 10)).toEqual([]);
   });
+
+  it("a deleted annotation leaves the page, the others stay", () => {
+    const kept = annotation(ME, 2, "kept");
+    const gone = annotation(ME, 3, "deleted on my other tablet");
+    const model = room.applyAnnotationDeleted(joined({ annotations: [kept, gone] }), { id: gone.id });
+    expect(model.annotations).toEqual([kept]);
+    expect(room.pagesWithNotes(model, ME, 10)).toEqual([2]);
+  });
 });
 
 describe("roles", () => {

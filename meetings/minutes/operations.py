@@ -8,39 +8,25 @@ reads the sections as the last committed change left them: a version check there
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select, update
 
 from eoffice.accounts.models import Agency, User
 from eoffice.api_base import ApiError
+from eoffice.audit.operations import record_event
 from eoffice.db import utcnow
 from eoffice.extensions import db
 from eoffice.signing import operations as signing
 from eoffice.storage.operations import store_file
-from meetings import notifications, policy
+from meetings import notifications, policy, workflow
 from meetings.minutes.document import minutes_pdf
 from meetings.minutes.queries import find_section, section_payload, status_payload
-from meetings.models import (
-    MINUTES_EDITABLE,
-    AgendaItem,
-    Meeting,
-    MeetingMinutes,
-    MeetingStatus,
-    MinutesSection,
-    MinutesStatus,
-)
+from meetings.models import AgendaItem, Meeting, MeetingMinutes, MeetingStatus, MinutesSection
+from meetings.workflow import MinutesAction
 
 MAX_TEXT = 100_000
 MAX_CONCLUSION = 20_000
-
-_REFUSALS = {
-    MinutesStatus.DRAFT: "the minutes are still a draft",
-    MinutesStatus.SUBMITTED: "the minutes are with the chair; they change again only if returned",
-    MinutesStatus.RETURNED: "the minutes were returned to the secretary",
-    MinutesStatus.APPROVED: "the minutes are approved and frozen",
-}
 
 
 class StaleEdit(ApiError):
@@ -73,18 +59,38 @@ def load_minutes(meeting: Meeting) -> MeetingMinutes:
     return minutes
 
 
-def _step(meeting: Meeting, allowed: Iterable[str], values: dict[str, Any]) -> MeetingMinutes:
-    """Raise seq (and set `values`) if the minutes are in an allowed status; refuse otherwise."""
+def _step(meeting: Meeting, action: MinutesAction, user: User, values: dict[str, Any]) -> MeetingMinutes:
+    """Take a step of the minutes' state machine (meetings.workflow): raise seq, enter the step's target
+    status and set `values` if the minutes are in a status the step leaves from; refuse otherwise.
+
+    The status is checked by the UPDATE itself, so that two steps racing cannot both pass. Every step but
+    a section's edit goes to the audit log (the edits are many; each section keeps who wrote it last).
+    """
+    target = workflow.minutes_target(action)
+    if target is not None:
+        values = {"status": target, **values}
     seq = db.session.execute(
         update(MeetingMinutes)
-        .where(MeetingMinutes.meeting_id == meeting.id, MeetingMinutes.status.in_(list(allowed)))
+        .where(
+            MeetingMinutes.meeting_id == meeting.id,
+            MeetingMinutes.status.in_(workflow.minutes_states_allowing(action)),
+        )
         .values(seq=MeetingMinutes.seq + 1, **values)
         .returning(MeetingMinutes.seq)
         .execution_options(synchronize_session=False)
     ).scalar()
     minutes = load_minutes(meeting)
     if seq is None:
-        raise ApiError(409, "invalid_state", _REFUSALS[minutes.status], {"status": minutes.status})
+        raise workflow.refuse_minutes(minutes.status, action)
+    if action != MinutesAction.EDIT:
+        record_event(
+            f"meeting.{action}",
+            actor=user,
+            agency_id=meeting.agency_id,
+            target_type="meeting",
+            target_id=meeting.id,
+            details={"to": minutes.status},
+        )
     return minutes
 
 
@@ -106,11 +112,11 @@ def edit_section(
     conclusion: str | None,
 ) -> dict[str, Any]:
     """Write a section's text and/or conclusion; `based_on` is the version the device last had."""
-    policy.require(policy.may_write_minutes(user, meeting), "only the secretary writes the minutes")
+    workflow.authorize_minutes(meeting, MinutesAction.EDIT, user)
     _agenda_item(meeting, user, agenda_item_id)
     if meeting.status not in (MeetingStatus.IN_PROGRESS, MeetingStatus.CLOSED):
         raise _not_started()
-    minutes = _step(meeting, MINUTES_EDITABLE, {})
+    minutes = _step(meeting, MinutesAction.EDIT, user, {})
     section = find_section(meeting.id, agenda_item_id)
     current = section.version if section is not None else 0
     if based_on != current:
@@ -130,7 +136,7 @@ def edit_section(
 
 
 def submit(meeting: Meeting, user: User) -> dict[str, Any]:
-    policy.require(policy.may_write_minutes(user, meeting), "only the secretary submits the minutes")
+    workflow.authorize_minutes(meeting, MinutesAction.SUBMIT, user)
     if meeting.status != MeetingStatus.CLOSED:
         raise ApiError(
             409,
@@ -138,31 +144,23 @@ def submit(meeting: Meeting, user: User) -> dict[str, Any]:
             f"the minutes are submitted once the meeting is closed; it is {meeting.status}",
         )
     minutes = _step(
-        meeting,
-        MINUTES_EDITABLE,
-        {"status": MinutesStatus.SUBMITTED, "submitted_at": utcnow(), "submitted_by_id": user.id},
+        meeting, MinutesAction.SUBMIT, user, {"submitted_at": utcnow(), "submitted_by_id": user.id}
     )
     return status_payload(minutes)
 
 
 def return_to_secretary(meeting: Meeting, user: User, comment: str) -> dict[str, Any]:
-    policy.require(policy.may_approve_minutes(user, meeting), "only the chair returns the minutes")
-    minutes = _step(
-        meeting,
-        [MinutesStatus.SUBMITTED],
-        {"status": MinutesStatus.RETURNED, "return_comment": comment, "returned_at": utcnow()},
-    )
+    workflow.authorize_minutes(meeting, MinutesAction.RETURN, user)
+    minutes = _step(meeting, MinutesAction.RETURN, user, {"return_comment": comment, "returned_at": utcnow()})
     return status_payload(minutes)
 
 
 def approve(meeting: Meeting, user: User, pin: str | None = None) -> dict[str, Any]:
     """Freeze the minutes, store their PDF signed by the chair and the agency, and tell every participant
     (all in this transaction). pin: unlocks the chair's key for this act, else EOFFICE_SIGNING_PIN."""
-    policy.require(policy.may_approve_minutes(user, meeting), "only the chair approves the minutes")
+    workflow.authorize_minutes(meeting, MinutesAction.APPROVE, user)
     minutes = _step(
-        meeting,
-        [MinutesStatus.SUBMITTED],
-        {"status": MinutesStatus.APPROVED, "approved_at": utcnow(), "approved_by_id": user.id},
+        meeting, MinutesAction.APPROVE, user, {"approved_at": utcnow(), "approved_by_id": user.id}
     )
     # Signed by the chair, then the agency; a refusal (409, 422) rolls the approval back.
     pdf = signing.sign_minutes(

@@ -18,7 +18,7 @@ from eoffice.extensions import db
 from meetings import policy
 from meetings.models import Meeting, Vote, VoteCast, VoteTally
 from meetings.room.attendance import attendance_state
-from meetings.room.common import bad_input, not_found, require_in_progress, require_participant
+from meetings.room.common import bad_input, iso, not_found, require_in_progress, require_participant
 
 
 def open_vote_of(meeting_id: int) -> Vote | None:
@@ -138,7 +138,8 @@ def _close_vote(meeting: Meeting, vote: Vote) -> dict[str, Any]:
         "passed": attendance["quorum_met"] and in_favour * 2 > eligible,
     }
     db.session.flush()
-    return vote_state(vote)
+    # With closed_at, a device adds the result to the minutes' votes just as a fresh join lists it.
+    return {**vote_state(vote), "closed_at": iso(vote.closed_at)}
 
 
 def close_vote(meeting: Meeting, actor: User, vote_id: int) -> dict[str, Any]:

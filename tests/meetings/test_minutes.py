@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from eoffice import create_app
+from eoffice.audit.models import AuditEvent
 from eoffice.extensions import db
 from eoffice.mail.models import OutboxMessage
 from eoffice.mail.tasks import process_due
@@ -347,6 +348,17 @@ def test_the_chair_approves_submitted_minutes_into_a_frozen_pdf_and_a_notice_for
         user = "thuky" if step == "submit" else "chutich"
         assert client.post(f"{minutes_url}/{step}", headers=_headers(room, user)).status_code == 409
     assert _minutes_row().seq == 8
+    steps = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.target_id == str(room.meeting_id), AuditEvent.event.like("meeting.%_minutes"))
+        .order_by(AuditEvent.id)
+    )
+    assert [(row.event, row.actor_id, row.details["to"]) for row in steps] == [
+        ("meeting.submit_minutes", people.secretary.id, "submitted"),
+        ("meeting.return_minutes", people.chair.id, "returned"),
+        ("meeting.submit_minutes", people.secretary.id, "submitted"),
+        ("meeting.approve_minutes", people.chair.id, "approved"),
+    ]
 
     # The PDF in the object store, with the attendance, the votes and the text, but no confidential part.
     minutes = _minutes_row()

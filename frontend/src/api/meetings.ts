@@ -6,6 +6,9 @@ export type ParticipantRole = "chair" | "secretary" | "delegate" | "guest";
 /** Roles given in the participants list; the chair and the secretary have fields of their own. */
 export type InvitedRole = "delegate" | "guest";
 export type MeetingTransition = "invite" | "start" | "close" | "cancel";
+/** What the server lets the caller do now (meetings/workflow.py); the page offers exactly these. */
+export type MeetingAction = MeetingTransition | "create" | "edit" | "upload_document" | "create_poll" | "enter_room";
+export const MEETING_TRANSITIONS: MeetingTransition[] = ["invite", "start", "close", "cancel"];
 
 export interface Participant {
   user_id: number;
@@ -42,6 +45,8 @@ export interface AgendaItem {
   ends_at: string | null;
   is_confidential: boolean;
   named_user_ids: number[];
+  /** In a meeting's detail: what the caller may do on this item ("upload_document"). */
+  allowed_actions?: MeetingAction[];
 }
 
 export interface MeetingDocument {
@@ -57,10 +62,11 @@ export interface MeetingDocument {
   created_at: string;
 }
 
-/** A meeting as the caller sees it: only the agenda items and documents open to them. */
+/** A meeting as the caller sees it: only the agenda items and documents open to them, and what they may do. */
 export interface MeetingDetail extends Meeting {
   agenda: AgendaItem[];
   documents: MeetingDocument[];
+  allowed_actions: MeetingAction[];
 }
 
 export interface MeetingBody {
@@ -106,6 +112,8 @@ export interface OpinionPoll {
   my_answer: OpinionAnswer | null;
   /** Who answered what: only for the organiser, chair and secretary (empty for others). */
   answers: OpinionAnswer[];
+  /** "answer" while the caller may answer (a voting participant, before the deadline, not yet answered). */
+  allowed_actions: "answer"[];
 }
 
 export interface OpinionPollBody {

@@ -162,6 +162,7 @@ export const ROOM_EVENTS = [
   "vote_count",
   "vote_closed",
   "annotation",
+  "annotation_deleted",
 ] as const;
 export type RoomEventName = (typeof ROOM_EVENTS)[number];
 

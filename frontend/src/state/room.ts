@@ -199,6 +199,11 @@ export function applyAnnotation(model: RoomModel, annotation: Annotation): RoomM
   return { ...model, annotations: [...model.annotations, annotation] };
 }
 
+/** An annotation deleted by its author: gone from every device that held it, as from a fresh join. */
+export function applyAnnotationDeleted(model: RoomModel, gone: Pick<Annotation, "id">): RoomModel {
+  return { ...model, annotations: model.annotations.filter((a) => a.id !== gone.id) };
+}
+
 /** The text of a note annotation ({"kind": "note", "text"}); other annotation kinds are not notes. */
 export function noteText(annotation: Annotation): string | null {
   const data = annotation.data as { kind?: unknown; text?: unknown };

@@ -1,0 +1,152 @@
+"""The state machines of meetings and of their minutes: which action may happen in which state, and by whom.
+
+The shape of eoffice/documents/workflow.py: an action enum and a transitions table whose every entry
+carries its permission; `actions_for` derives from it what a client offers. Every operation asks
+`check()` before it looks at its input or writes anything. Unlike documents, the permission is asked
+before the state: a caller the rule refuses gets 403 whatever the state, so that it learns nothing of
+a meeting it may not act on (every transition of one action has the same permission).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from eoffice.accounts.models import User
+from eoffice.api_base import ApiError
+from meetings.models import AgendaItem, Meeting, MeetingStatus, MinutesStatus
+from meetings.policy import Permission, authorize, can
+
+
+class Action(enum.StrEnum):
+    CREATE = "create"
+    EDIT = "edit"  # its details, people and agenda
+    INVITE = "invite"
+    START = "start"
+    CLOSE = "close"
+    CANCEL = "cancel"
+    UPLOAD_DOCUMENT = "upload_document"
+    CREATE_POLL = "create_poll"
+    # The live room is offered once the invitations are out, until the meeting ends.
+    ENTER_ROOM = "enter_room"
+
+
+class MinutesAction(enum.StrEnum):
+    EDIT = "edit_minutes"
+    SUBMIT = "submit_minutes"
+    RETURN = "return_minutes"
+    APPROVE = "approve_minutes"
+
+
+StatusT = TypeVar("StatusT", MeetingStatus, MinutesStatus)
+
+
+@dataclass(frozen=True)
+class Transition(Generic[StatusT]):
+    target: StatusT | None  # None: the state does not change
+    permission: Permission
+
+
+M, MS, A, MA, P = MeetingStatus, MinutesStatus, Action, MinutesAction, Permission
+_OPEN = (M.DRAFT, M.INVITED, M.IN_PROGRESS)
+
+TRANSITIONS: dict[tuple[MeetingStatus | None, Action], Transition[MeetingStatus]] = {
+    (None, A.CREATE): Transition(M.DRAFT, P.ORGANISE),
+    **{(state, A.EDIT): Transition(None, P.MANAGE) for state in _OPEN},
+    **{(state, A.UPLOAD_DOCUMENT): Transition(None, P.UPLOAD_DOCUMENT) for state in _OPEN},
+    **{(state, A.CREATE_POLL): Transition(None, P.MANAGE) for state in _OPEN},
+    (M.DRAFT, A.INVITE): Transition(M.INVITED, P.MANAGE),
+    (M.INVITED, A.START): Transition(M.IN_PROGRESS, P.MANAGE),
+    (M.IN_PROGRESS, A.CLOSE): Transition(M.CLOSED, P.MANAGE),
+    (M.DRAFT, A.CANCEL): Transition(M.CANCELLED, P.MANAGE),
+    (M.INVITED, A.CANCEL): Transition(M.CANCELLED, P.MANAGE),
+    (M.INVITED, A.ENTER_ROOM): Transition(None, P.VIEW),
+    (M.IN_PROGRESS, A.ENTER_ROOM): Transition(None, P.VIEW),
+}
+
+# The minutes exist from the start of the meeting; the secretary writes, the chair approves.
+MINUTES_TRANSITIONS: dict[tuple[MinutesStatus, MinutesAction], Transition[MinutesStatus]] = {
+    (MS.DRAFT, MA.EDIT): Transition(None, P.WRITE_MINUTES),
+    (MS.RETURNED, MA.EDIT): Transition(None, P.WRITE_MINUTES),
+    (MS.DRAFT, MA.SUBMIT): Transition(MS.SUBMITTED, P.WRITE_MINUTES),
+    (MS.RETURNED, MA.SUBMIT): Transition(MS.SUBMITTED, P.WRITE_MINUTES),
+    (MS.SUBMITTED, MA.RETURN): Transition(MS.RETURNED, P.APPROVE_MINUTES),
+    (MS.SUBMITTED, MA.APPROVE): Transition(MS.APPROVED, P.APPROVE_MINUTES),
+}
+
+
+def _permission_of(table: dict, action: enum.StrEnum) -> Permission:
+    permissions = {transition.permission for (_, a), transition in table.items() if a == action}
+    if len(permissions) != 1:
+        raise AssertionError(f"{action} needs exactly one permission, has {permissions}")
+    return permissions.pop()
+
+
+PERMISSIONS: dict[Action | MinutesAction, Permission] = {
+    **{action: _permission_of(TRANSITIONS, action) for action in Action},
+    **{action: _permission_of(MINUTES_TRANSITIONS, action) for action in MinutesAction},
+}
+
+
+def _state_of(meeting: Meeting | None) -> MeetingStatus | None:
+    return MeetingStatus(meeting.status) if meeting is not None else None
+
+
+def allowed_actions(meeting: Meeting | None) -> list[Action]:
+    """The actions the meeting's state allows, whoever asks."""
+    state = _state_of(meeting)
+    return [action for (s, action) in TRANSITIONS if s == state]
+
+
+def actions_for(user: User, meeting: Meeting, item: AgendaItem | None = None) -> list[Action]:
+    """The actions this user may take now (for clients to offer the right buttons); with an item,
+    those on that agenda item (an upload to it)."""
+    state = _state_of(meeting)
+    return [
+        action
+        for (s, action), transition in TRANSITIONS.items()
+        if s == state
+        and (item is None or action == A.UPLOAD_DOCUMENT)
+        and can(user, transition.permission, meeting, item)
+    ]
+
+
+def check(meeting: Meeting | None, action: Action, actor: User, item: AgendaItem | None = None) -> Transition:
+    """The transition for this action now, or 403 (not this actor) / 409 (not in this state)."""
+    authorize(actor, PERMISSIONS[action], meeting, item)
+    state = _state_of(meeting)
+    transition = TRANSITIONS.get((state, action))
+    if transition is None:
+        allowed = [str(a) for a in allowed_actions(meeting)]
+        raise ApiError(
+            409,
+            "invalid_state",
+            f"cannot {action} a meeting that is {state}",
+            {"status": state, "action": str(action), "allowed_actions": allowed},
+        )
+    return transition
+
+
+def authorize_minutes(meeting: Meeting, action: MinutesAction, actor: User) -> None:
+    """403 unless this actor takes this step of the minutes; their state is checked as the step is
+    written (minutes.operations), in the statement that raises their version."""
+    authorize(actor, PERMISSIONS[action], meeting)
+
+
+def minutes_states_allowing(action: MinutesAction) -> list[MinutesStatus]:
+    return [state for (state, a) in MINUTES_TRANSITIONS if a == action]
+
+
+def minutes_target(action: MinutesAction) -> MinutesStatus | None:
+    return next(t.target for (_, a), t in MINUTES_TRANSITIONS.items() if a == action)
+
+
+def refuse_minutes(status: MinutesStatus, action: MinutesAction) -> ApiError:
+    allowed = [str(a) for (s, a) in MINUTES_TRANSITIONS if s == status]
+    return ApiError(
+        409,
+        "invalid_state",
+        f"the minutes are {status}: {action} is not allowed now",
+        {"status": status, "action": str(action), "allowed_actions": allowed},
+    )
