@@ -23,6 +23,7 @@ from eoffice.documents.schemas import (
     ApproveSchema,
     AssignSchema,
     CompleteSchema,
+    CorrectSchema,
     DocumentPageSchema,
     DocumentQuerySchema,
     DocumentSchema,
@@ -77,6 +78,7 @@ ACTIONS: dict[str, tuple[type[ma.Schema], Operation]] = {
     Action.RETURN: (ReturnSchema, lambda doc, user, body: operations.return_draft(doc, user, **body)),
     Action.ISSUE: (IssueSchema, lambda doc, user, body: operations.issue(doc, user, **body)),
     Action.RECALL: (RecallSchema, lambda doc, user, body: operations.recall(doc, user, **body)),
+    Action.CORRECT: (CorrectSchema, lambda doc, user, body: operations.correct(doc, user, **body)),
 }
 # What a client may offer on a document: the actions above, and editing a draft.
 OFFERED_ACTIONS = frozenset(ACTIONS) | {Action.EDIT}
