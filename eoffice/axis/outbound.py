@@ -64,7 +64,6 @@ DESCRIPTIONS = {
     notices.ASSIGNED: "Đã giao xử lý",
     notices.IN_PROGRESS: "Đang xử lý",
     notices.COMPLETED: "Đã hoàn thành xử lý",
-    notices.RECALL_REQUESTED: "Đề nghị thu hồi văn bản: {note}",
     notices.RECALL_AGREED: "Đồng ý thu hồi: văn bản đã được rút khỏi hệ thống",
     notices.RECALL_REFUSED: "Không thu hồi được: {note}",
 }
