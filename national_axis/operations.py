@@ -111,6 +111,9 @@ def _sender_certificate(caller: Caller) -> str:
     return session().get(System, caller.system_id).certificate_pem
 
 
+BUSINESS_UPDATE = 2  # Bussiness › BussinessDocType of an update
+
+
 def accept_package(caller: Caller, body: bytes) -> Message:
     """Check a package and keep it for its recipients; a repeated send answers the first message."""
     root = _parse(body, "package")
@@ -131,6 +134,8 @@ def accept_package(caller: Caller, body: bytes) -> Message:
 
     recipients = sorted(package.to_organ_ids)
     # Bussiness › BussinessDocType is part of it: an update or replacement is a new send, not a repeat.
+    # An update keeps the DocumentId of the document it corrects: a second correction is another
+    # package (other bytes), the same bytes again a repeat.
     fingerprint = "\n".join(
         [
             "edoc",
@@ -138,6 +143,7 @@ def accept_package(caller: Caller, body: bytes) -> Message:
             package.document_id,
             str(package.business_doc_type),
             ",".join(recipients),
+            *([hashlib.sha256(body).hexdigest()] if package.business_doc_type == BUSINESS_UPDATE else []),
         ]
     )
     dedupe_key = _sha256(fingerprint.encode("utf-8"))

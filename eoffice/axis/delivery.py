@@ -18,7 +18,7 @@ from eoffice.axis.client import Refused, TemporaryFailure
 from eoffice.axis.connector import Connector
 from eoffice.axis.models import AxisSend, SendKind, SendStatus
 from eoffice.axis.notices import build_notice
-from eoffice.axis.package import build_package
+from eoffice.axis.package import BUSINESS_TYPES, REVOCATION, UPDATE, build_package
 from eoffice.db import utcnow
 from eoffice.documents.models import DeliveryStatus
 from eoffice.documents.operations.common import record
@@ -83,13 +83,18 @@ def _finish(send_id: int, token: str, **values) -> bool:
     return result.rowcount == 1
 
 
+def _acts_on_delivered(send: AxisSend) -> bool:
+    """A revocation or update: the recipient's delivery is the document's package's, not this one's."""
+    return send.business_type in (REVOCATION, UPDATE)
+
+
 def _delivered(send: AxisSend, message_id: str) -> None:
     recipient, document = send.recipient, send.document
     if send.kind != SendKind.EDOC or recipient is None or document is None:
         return
-    moment = utcnow()
-    recipient.delivery_status = DeliveryStatus.SENT
-    recipient.delivered_at = moment
+    if not _acts_on_delivered(send):
+        recipient.delivery_status = DeliveryStatus.SENT
+        recipient.delivered_at = utcnow()
     record(
         document,
         None,
@@ -99,6 +104,7 @@ def _delivered(send: AxisSend, message_id: str) -> None:
             "organ_id": send.to_organ_id,
             "message_id": message_id,
             "document_id": send.edxml_document_id,
+            "business_type": BUSINESS_TYPES[send.business_type],
         },
         system="axis",
     )
@@ -109,10 +115,18 @@ def _given_up(send: AxisSend, reason: str) -> None:
     if send.kind != SendKind.EDOC or recipient is None or document is None:
         log.warning("axis send %s (%s %s) given up: %s", send.id, send.kind, send.status_code, reason)
         return
-    recipient.delivery_status = DeliveryStatus.FAILED
-    recipient.status_description = reason
-    recipient.status_at = utcnow()
-    record(document, None, "axis_failed", note=reason, details={"organ_id": send.to_organ_id}, system="axis")
+    if not _acts_on_delivered(send):
+        recipient.delivery_status = DeliveryStatus.FAILED
+        recipient.status_description = reason
+        recipient.status_at = utcnow()
+    record(
+        document,
+        None,
+        "axis_failed",
+        note=reason,
+        details={"organ_id": send.to_organ_id, "business_type": BUSINESS_TYPES[send.business_type]},
+        system="axis",
+    )
 
 
 def _retry_or_give_up(send_id: int, token: str, connector: Connector, error: str) -> str:

@@ -48,6 +48,9 @@ class AxisSend(Base):
     recipient_id: Mapped[int | None] = mapped_column(
         ForeignKey("document_recipients.id", ondelete="SET NULL"), index=True
     )
+    # A package: what it does to the document (Bussiness › BussinessDocType): 0 new, 1 revocation,
+    # 2 update, 3 replacement. A revocation's or update's reason is `description`, its clerk `staff_*`.
+    business_type: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # A package: its DocumentId once built. A notice: ResponseFor › DocumentId, OrganId, Code and date.
     edxml_document_id: Mapped[str | None] = mapped_column(String(200), index=True)
     original_sender_id: Mapped[str | None] = mapped_column(String(13))

@@ -1,7 +1,9 @@
 """What goes to the axis and when: recorded as the document moves, built and signed when it is sent.
 
 `follow_document_steps` subscribes to the documents' steps: issuing to another agency queues a
-package per external recipient, recalling it queues status 13 to each; a document that arrived by
+package per external recipient (a replacement package when the document replaces an issued one);
+recalling it queues a revocation package, correcting it an update package, to each agency that
+received it (TraceHeaderList › Bussiness says which, as the SDK's samples do); a document that arrived by
 the axis tells its sender 01 on arrival, 03 registered, 02 refused, 04 assigned, 05 in progress,
 06 completed and 15 when its recall is agreed. Every send is an AxisSend row in the step's own
 transaction: nothing goes out for a step that rolled back, nothing is lost when the axis is down.
@@ -17,7 +19,10 @@ from eoffice.axis.models import AxisSend, SendKind
 from eoffice.axis.package import (
     ATTACHMENT_DESCRIPTION,
     MAIN_DESCRIPTION,
+    NEW,
     REPLACEMENT,
+    REVOCATION,
+    UPDATE,
     Business,
     EdocPackage,
     Organ,
@@ -59,7 +64,6 @@ DESCRIPTIONS = {
     notices.ASSIGNED: "Đã giao xử lý",
     notices.IN_PROGRESS: "Đang xử lý",
     notices.COMPLETED: "Đã hoàn thành xử lý",
-    notices.RECALL_REQUESTED: "Đề nghị thu hồi văn bản: {note}",
     notices.RECALL_AGREED: "Đồng ý thu hồi: văn bản đã được rút khỏi hệ thống",
     notices.RECALL_REFUSED: "Không thu hồi được: {note}",
 }
@@ -95,17 +99,35 @@ def follow_document_steps(event: StepTaken) -> None:
     elif event.action == Action.ISSUE:
         for recipient in document.recipients:
             if recipient.kind == RecipientKind.EXTERNAL:
-                queue_package(document, recipient)
-    elif event.action == Action.RECALL:
+                queue_package(document, recipient, REPLACEMENT if document.replaces_id else NEW)
+    elif event.action in BUSINESS_OF_STEP:
+        # Every agency the package went to or will go to (the thread sends it after that package).
         for recipient in document.recipients:
             if (
                 recipient.kind == RecipientKind.EXTERNAL
                 and recipient.delivery_status != DeliveryStatus.FAILED
             ):
-                queue_recall(document, recipient, event.note or "")
+                queue_package(
+                    document, recipient, BUSINESS_OF_STEP[event.action], reason=event.note, actor=event.actor
+                )
 
 
-def queue_package(document: Document, recipient: Recipient) -> AxisSend:
+# What a package sent after an issued document's step does to the recipients' copies. A recall is the
+# revocation package alone, as the SDK sends it: the recipient's 15 or 16 answers it, and a 13 besides
+# would only ask for the same withdrawal twice.
+BUSINESS_OF_STEP = {Action.RECALL: REVOCATION, Action.CORRECT: UPDATE}
+
+
+def queue_package(
+    document: Document,
+    recipient: Recipient,
+    business_type: int = NEW,
+    *,
+    reason: str | None = None,
+    actor=None,
+) -> AxisSend:
+    """A package of an issued document to one external recipient; what it does to the recipient's copy is
+    business_type (Bussiness › BussinessDocType), its reason and clerk those of a revocation or update."""
     send = AxisSend(
         kind=SendKind.EDOC,
         agency_id=document.agency_id,
@@ -113,27 +135,13 @@ def queue_package(document: Document, recipient: Recipient) -> AxisSend:
         thread=thread_of_sent(document, recipient.agency_id),
         document=document,
         recipient=recipient,
+        business_type=business_type,
+        description=reason,
         event_at=clock.now(),
     )
-    db.session.add(send)
-    return send
-
-
-def queue_recall(document: Document, recipient: Recipient, reason: str) -> AxisSend:
-    send = AxisSend(
-        kind=SendKind.STATUS,
-        agency_id=document.agency_id,
-        to_organ_id=recipient.agency_id,
-        thread=thread_of_sent(document, recipient.agency_id),
-        document=document,
-        edxml_document_id=outgoing_document_id(document),
-        original_sender_id=document.agency_id,
-        reference_code=document.number_and_notation,
-        promulgation_date=document.issued_date,
-        status_code=notices.RECALL_REQUESTED,
-        description=describe(notices.RECALL_REQUESTED, reason),
-        event_at=clock.now(),
-    )
+    if actor is not None:
+        send.staff_name = actor.full_name
+        send.staff_department = actor.unit.name if actor.unit else None
     db.session.add(send)
     return send
 
@@ -220,12 +228,58 @@ def package_of(send: AxisSend) -> EdocPackage:
         to_places=[
             r.agency_name or r.agency_id for r in document.recipients if r.kind == RecipientKind.EXTERNAL
         ],
-        traces=[(agency.id, document.issued_at or send.event_at)],
-        business=_business_of(document),
+        # A revocation or update passes our system when it was made, the document when it was issued.
+        traces=[
+            (
+                agency.id,
+                send.event_at
+                if send.business_type in (REVOCATION, UPDATE)
+                else document.issued_at or send.event_at,
+            )
+        ],
+        business=_business_of(send),
     )
 
 
-def _business_of(document: Document) -> Business:
+def _business_of(send: AxisSend) -> Business:
+    """Bussiness of the send's package: a revocation (1) or update (2) of the document the recipient has,
+    or what _issued_business says of an issued one."""
+    if send.business_type not in (REVOCATION, UPDATE):
+        return _issued_business(send.document)
+    revocation = send.business_type == REVOCATION
+    return Business(
+        doc_type=send.business_type,
+        reason=send.description or DEFAULT_BUSINESS_REASON[send.business_type],
+        document_id=_delivered_document_id(send),
+        staff_department=send.staff_department,
+        staff_name=send.staff_name,
+        # An update says its information changed and its receivers did not.
+        document_info_changed=None if revocation else True,
+        receivers_changed=None if revocation else False,
+    )
+
+
+DEFAULT_BUSINESS_REASON = {REVOCATION: "Thu hồi văn bản điện tử", UPDATE: "Cập nhật văn bản điện tử"}
+
+
+def _delivered_document_id(send: AxisSend) -> str:
+    """The DocumentId under which the recipient received the document (its first package's)."""
+    first = db.session.scalar(
+        select(AxisSend.edxml_document_id)
+        .where(
+            AxisSend.kind == SendKind.EDOC,
+            AxisSend.document_id == send.document_id,
+            AxisSend.to_organ_id == send.to_organ_id,
+            AxisSend.business_type.in_([NEW, REPLACEMENT]),
+            AxisSend.edxml_document_id.is_not(None),
+        )
+        .order_by(AxisSend.id)
+        .limit(1)
+    )
+    return first or outgoing_document_id(send.document)
+
+
+def _issued_business(document: Document) -> Business:
     """A new document (0), or the replacement (3) of an issued one, named with the agencies it went to
     (an agency among this document's recipients that is not one of them receives it as new)."""
     original = db.session.get(Document, document.replaces_id) if document.replaces_id else None

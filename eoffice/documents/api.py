@@ -25,6 +25,7 @@ from eoffice.documents.schemas import (
     ApproveSchema,
     AssignSchema,
     CompleteSchema,
+    CorrectSchema,
     DocumentPageSchema,
     DocumentQuerySchema,
     DocumentSchema,
@@ -71,6 +72,7 @@ ACTIONS: dict[str, tuple[type[ma.Schema], Operation]] = {
     Action.RETURN: (ReturnSchema, operations.return_draft),
     Action.ISSUE: (IssueSchema, operations.issue),
     Action.RECALL: (RecallSchema, operations.recall),
+    Action.CORRECT: (CorrectSchema, operations.correct),
 }
 # What a client may offer on a document: the actions above, and editing a draft.
 OFFERED_ACTIONS = frozenset(ACTIONS) | {Action.EDIT}

@@ -215,6 +215,19 @@ class RecallSchema(ApiSchema):
     reason = _text(2000, required=True)
 
 
+class CorrectSchema(ApiSchema):
+    """The fields of an issued document that are put right (those given), and why. Its number, type and
+    date are not corrected: a document with others is a replacement."""
+
+    reason = _text(2000, required=True)
+    subject = _text(500)
+    signer_name = _text(200, allow_none=True)
+    signer_position = _text(200, allow_none=True)
+    urgency = ma.fields.String(validate=urgency_field.validate)
+    due_date = ma.fields.Date(allow_none=True)
+    page_count = ma.fields.Integer(allow_none=True, strict=True, validate=positive_int)
+
+
 class DocumentSettingsSchema(ApiSchema):
     agency_id = ma.fields.String(dump_only=True)
     review_levels = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(1, 10))

@@ -37,6 +37,7 @@ class Action(enum.StrEnum):
     RETURN = "return"
     ISSUE = "issue"
     RECALL = "recall"
+    CORRECT = "correct"  # an issued document's metadata put right; other agencies get an update package
     REPLACE = "replace"  # the original, when its replacement is issued (or, incoming, has arrived)
 
 
@@ -99,6 +100,8 @@ TRANSITIONS: dict[tuple[Direction, Status | None, Action], Transition] = {
     (_OUT, S.APPROVED, A.ISSUE): _to(S.ISSUED, by=P.ISSUE_DOCUMENT),
     (_OUT, S.ISSUED, A.RECALL): _to(S.RECALLED, by=P.RECALL_DOCUMENT),
     (_OUT, S.ISSUED, A.MARK_READ): _to(S.ISSUED, by=P.MARK_DOCUMENT_READ),
+    # The clerk who issues puts right what was written wrong; a new number, type or date is a replacement.
+    (_OUT, S.ISSUED, A.CORRECT): _to(S.ISSUED, by=P.ISSUE_DOCUMENT),
     (_OUT, S.ISSUED, A.REPLACE): _to(S.REPLACED, by=P.ISSUE_DOCUMENT),
     (_OUT, S.RECALLED, A.REPLACE): _to(S.REPLACED, by=P.ISSUE_DOCUMENT),
 }

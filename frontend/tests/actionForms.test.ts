@@ -20,5 +20,10 @@ describe("action forms", () => {
     expect(actionBody("record_progress", { note: " Đã dự thảo ", percent: "" })).toEqual({ note: "Đã dự thảo", percent: null });
     expect(actionBody("approve", { comment: "Đồng ý" })).toEqual({ comment: "Đồng ý" });
     expect(actionBody("mark_read", {})).toEqual({});
+    // A correction sends only the fields given: an empty one keeps the document's value.
+    expect(actionBody("correct", { reason: " Sai trích yếu ", subject: "V/v mới", signer_name: "", signer_position: " " })).toEqual({
+      reason: "Sai trích yếu",
+      subject: "V/v mới",
+    });
   });
 });

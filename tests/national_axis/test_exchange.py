@@ -155,6 +155,29 @@ def test_the_same_document_to_other_recipients_or_as_an_update_is_a_new_message(
     assert len(party_b.session.pending_ids()) == 3
 
 
+def test_a_second_correction_of_one_document_is_a_new_message_and_the_same_update_again_a_repeat(
+    axis_app, party_a, party_b
+):
+    def update(subject: str) -> bytes:
+        return signed_package(
+            party_a.identity,
+            from_id=party_a.agency,
+            to_ids=[party_b.agency],
+            business_doc_type=2,
+            subject=subject,
+        )
+
+    body = update("Đính chính lần một")
+    first = party_a.session.send_edoc(body).json
+    again = party_a.session.send_edoc(body).json
+    second = party_a.session.send_edoc(update("Đính chính lần hai")).json
+
+    assert again == first
+    assert second["message_id"] != first["message_id"]
+    assert second["document_id"] == first["document_id"]
+    assert len(party_b.session.pending_ids()) == 2
+
+
 def test_the_sample_package_signed_by_its_sender_is_accepted(axis_app, axis_api: AxisApi, identities):
     sender = axis_api.register_system(
         "Mẫu", [("000.00.00.H97", "Văn phòng Ủy ban nhân dân tỉnh Mẫu")], identities[0].certificate_pem

@@ -23,6 +23,7 @@ from eoffice.documents.operations.intake import (
 from eoffice.documents.operations.outgoing import (
     add_files,
     approve,
+    correct,
     create_draft,
     issue,
     recall,
@@ -43,6 +44,7 @@ __all__ = [
     "assign",
     "commit_or_discard",
     "complete",
+    "correct",
     "create_draft",
     "issue",
     "mark_read",

@@ -36,6 +36,11 @@ def load(
         ) from exc
 
 
+def shown(value: Any) -> Any:
+    """A value as the trace keeps it (dates in ISO 8601)."""
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
 def record(
     document: Document,
     actor: User | None,

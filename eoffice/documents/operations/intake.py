@@ -20,7 +20,7 @@ from eoffice.accounts.models import Agency, User
 from eoffice.db import savepoint
 from eoffice.documents import clock, notifications, numbering, workflow
 from eoffice.documents.models import Channel, Direction, Document, Status, TraceEntry
-from eoffice.documents.operations.common import invalid, load, name, record, step
+from eoffice.documents.operations.common import invalid, load, name, record, shown, step
 from eoffice.documents.operations.files import (
     MAX_FILES,
     IncomingFile,
@@ -259,10 +259,6 @@ def withdraw(
     return document
 
 
-def _shown(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
-
-
 def amend(
     document: Document, inbound: InboundRecord, *, reason: str, system: str, details: dict
 ) -> TraceEntry:
@@ -277,7 +273,7 @@ def amend(
     for key in [key for key in inbound.metadata if key != "issuer_id"]:
         before, after = getattr(document, key), metadata[key]
         if before != after:
-            changed[key] = {"from": _shown(before), "to": _shown(after)}
+            changed[key] = {"from": shown(before), "to": shown(after)}
             setattr(document, key, after)
     before_files = [(link.stored_file.name, link.stored_file.sha256) for link in document.files]
     after_files = []

@@ -30,7 +30,16 @@ from eoffice.documents.models import (
     ReviewKind,
     Status,
 )
-from eoffice.documents.operations.common import agency_unit, agency_user, invalid, load, name, record, step
+from eoffice.documents.operations.common import (
+    agency_unit,
+    agency_user,
+    invalid,
+    load,
+    name,
+    record,
+    shown,
+    step,
+)
 from eoffice.documents.operations.files import (
     IncomingFile,
     attach_files,
@@ -480,8 +489,35 @@ def issue(document: Document, actor: User, *, note: str | None = None, pin: str 
     return document
 
 
+def correct(document: Document, actor: User, *, reason: str, **changes: Any) -> Document:
+    """Put right fields of an issued document; the trace keeps each one's value before and after, and the
+    axis connector sends the other agencies that received it an update package."""
+    transition = workflow.check(document, Action.CORRECT, actor)
+    if "subject" in changes and changes["subject"] is None:
+        raise invalid("subject", "may not be null")
+    if "urgency" in changes and changes["urgency"] is None:
+        raise invalid("urgency", "may not be null")
+    changed = {
+        key: {"from": shown(getattr(document, key)), "to": shown(value)}
+        for key, value in changes.items()
+        if getattr(document, key) != value
+    }
+    if not changed:
+        raise invalid(
+            "_schema", "nothing to correct: give at least one field with a value other than the document's"
+        )
+    for key in changed:
+        setattr(document, key, changes[key])
+    document.updated_at = clock.now()
+    step(
+        document, transition, Status.ISSUED, actor, Action.CORRECT, note=reason, details={"changed": changed}
+    )
+    db.session.flush()
+    return document
+
+
 def recall(document: Document, actor: User, *, reason: str) -> Document:
-    """Recorded here; the axis connector asks external recipients to delete their copy (status 13)."""
+    """Recorded here; the axis connector sends external recipients a revocation package."""
     transition = workflow.check(document, Action.RECALL, actor)
     document.recall_reason = reason
     document.recalled_at = clock.now()

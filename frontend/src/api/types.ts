@@ -51,7 +51,8 @@ export type DocumentAction =
   | "approve"
   | "return"
   | "issue"
-  | "recall";
+  | "recall"
+  | "correct";
 
 export interface DocumentSummary {
   id: number;

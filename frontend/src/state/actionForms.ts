@@ -8,6 +8,8 @@ export interface InputSpec {
   label: MessageKey;
   kind: "textarea" | "percent" | "leader";
   required: boolean;
+  /** Left out of the body when empty: the field keeps its value (a correction names what changes). */
+  omitEmpty?: boolean;
 }
 
 const note = (label: MessageKey = "note.optional"): InputSpec => ({ name: "note", label, kind: "textarea", required: false });
@@ -29,6 +31,12 @@ export const ACTION_INPUTS: Partial<Record<DocumentAction, InputSpec[]>> = {
   return: [text("comment", "comment.required")],
   issue: [note()],
   recall: [text("reason", "recall.reason")],
+  correct: [
+    text("reason", "correct.reason"),
+    { name: "subject", label: "correct.subject", kind: "textarea", required: false, omitEmpty: true },
+    { name: "signer_name", label: "correct.signerName", kind: "textarea", required: false, omitEmpty: true },
+    { name: "signer_position", label: "correct.signerPosition", kind: "textarea", required: false, omitEmpty: true },
+  ],
 };
 
 /** The order buttons appear in: the step forward first, refusals and returns after. */
@@ -47,6 +55,7 @@ export const ACTION_ORDER: DocumentAction[] = [
   "edit",
   "return",
   "refuse",
+  "correct",
   "recall",
 ];
 
@@ -81,6 +90,7 @@ export function actionBody(action: DocumentAction, values: ActionValues): Record
   const body: Record<string, unknown> = {};
   for (const spec of ACTION_INPUTS[action] ?? []) {
     const value = values[spec.name] ?? "";
+    if (spec.omitEmpty && !value.trim()) continue;
     if (spec.kind === "leader") body[spec.name] = Number(value);
     else if (spec.kind === "percent") body[spec.name] = value.trim() ? Number(value) : null;
     else body[spec.name] = spec.required ? value.trim() : textOrNull(value);

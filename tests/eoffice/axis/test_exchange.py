@@ -102,6 +102,12 @@ def axis_statuses(document_id: int) -> list[str]:
     return [entry.details["status_code"] for entry in document.trace if entry.action == "axis_status"]
 
 
+def axis_message_body(connector: Connector, message_id: str) -> etree._Element:
+    """A message as the axis delivers it to the recipient."""
+    body = connector.client_for(RECIPIENT).message(message_id, connector.settings.axis_max_package_bytes)
+    return etree.fromstring(body, parser=hardened_parser())
+
+
 def test_an_issued_document_arrives_once_waiting_for_the_clerk_and_every_step_goes_back(connector, people):
     sent_id, document_id = issued_to_other(people)
 
@@ -160,7 +166,7 @@ def test_a_refusal_reaches_the_sender_with_its_reason(connector, people):
     assert status_of(sent_id) == ("sent", "02", "Từ chối tiếp nhận: Văn bản gửi nhầm cơ quan")
 
 
-def test_a_recall_withdraws_the_copy_and_the_recipient_agrees(connector, people):
+def test_a_recall_sends_a_revocation_that_withdraws_the_copy_and_the_recipient_agrees(connector, people):
     sent_id, document_id = issued_to_other(people)
     exchange(connector)
 
@@ -169,9 +175,61 @@ def test_a_recall_withdraws_the_copy_and_the_recipient_agrees(connector, people)
     exchange(connector)
 
     copy = received_copy(document_id)
-    assert (copy.status, copy.recall_reason) == ("recalled", "Đề nghị thu hồi văn bản: Sai sót số liệu")
+    assert (copy.status, copy.recall_reason) == ("recalled", "Sai sót số liệu")
+    assert copy.trace[-1].details["business_type"] == "revocation"
     assert status_of(sent_id)[1] == "15"
     assert axis_statuses(sent_id) == ["01", "15"]
+    # What travelled: the revocation package of the document B has, not a status 13.
+    revocation = db.session.scalar(select(AxisSend).where(AxisSend.business_type == 1))
+    body = axis_message_body(connector, revocation.axis_message_id)
+    business = body.find(
+        f"{{{NS}}}edXMLEnvelope/{{{NS}}}edXMLHeader/{{{NS}}}TraceHeaderList/{{{NS}}}Bussiness"
+    )
+    assert [(child.tag.split("}")[1], child.text) for child in business if len(child) == 0] == [
+        ("DocumentId", document_id),
+        ("BussinessDocType", "1"),
+        ("BussinessDocReason", "Sai sót số liệu"),
+        ("Paper", "0"),
+    ]
+    assert business.findtext(f"{{{NS}}}StaffInfo/{{{NS}}}Staff") == "Nguyễn Thị Hoa"
+
+
+def test_a_correction_sends_an_update_that_changes_the_copy_and_the_recipient_agrees(connector, people):
+    sent_id, document_id = issued_to_other(people)
+    exchange(connector)
+
+    with operations.commit_or_discard():
+        operations.correct(
+            db.session.get(Document, sent_id),
+            person(people.clerk),
+            reason="Sửa trích yếu",
+            subject="Về việc rà soát biên chế năm 2027 (đính chính)",
+            page_count=3,
+        )
+    exchange(connector)
+
+    copy = received_copy(document_id)
+    assert (copy.status, copy.subject, copy.page_count) == (
+        "pending_registration",
+        "Về việc rà soát biên chế năm 2027 (đính chính)",
+        3,
+    )
+    entry = copy.trace[-1]
+    assert (entry.action, entry.note, entry.details["business_type"]) == (
+        "axis_update",
+        "Sửa trích yếu",
+        "update",
+    )
+    assert entry.details["changed"] == {
+        "subject": {
+            "from": "Về việc rà soát biên chế năm 2027",
+            "to": "Về việc rà soát biên chế năm 2027 (đính chính)",
+        },
+        "page_count": {"from": None, "to": 3},
+    }
+    assert "files" not in entry.details
+    assert axis_statuses(sent_id) == ["01", "15"]
+    assert status_of(sent_id) == ("sent", "15", "Đã cập nhật văn bản theo đề nghị của cơ quan gửi")
 
 
 def test_a_message_whose_acknowledgement_was_lost_is_taken_once(connector, people, monkeypatch):

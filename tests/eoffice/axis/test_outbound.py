@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from eoffice.api_base import ApiError
 from eoffice.axis.models import AxisSend
 from eoffice.documents import operations
 from eoffice.documents.models import Channel, Document
@@ -74,19 +75,56 @@ def test_an_issue_that_rolls_back_queues_nothing(people):
     assert db.session.get(Document, document.id).status == "approved"
 
 
-def test_recalling_an_issued_document_asks_each_external_recipient_after_its_package(people):
+def test_recalling_an_issued_document_queues_a_revocation_package_after_its_package(people):
     document = outgoing(people, "issued", [EXTERNAL])
 
     commit(operations.recall, document, people.clerk, reason="Sai sót số liệu")
 
     rows = db.session.scalars(select(AxisSend).order_by(AxisSend.id)).all()
-    assert [(r.kind, r.status_code) for r in rows] == [("edoc", None), ("status", "13")]
-    package, recall = rows
-    assert package.thread == recall.thread
-    assert recall.description == "Đề nghị thu hồi văn bản: Sai sót số liệu"
+    assert [(r.kind, r.business_type, r.status_code) for r in rows] == [("edoc", 0, None), ("edoc", 1, None)]
+    package, revocation = rows
+    assert package.thread == revocation.thread
+    assert revocation.recipient_id == package.recipient_id
+    assert (revocation.description, revocation.staff_name) == ("Sai sót số liệu", "Nguyễn Thị Hoa")
+
+
+def test_correcting_an_issued_document_queues_an_update_package_and_traces_what_changed(people):
+    document = outgoing(people, "issued", [EXTERNAL, {"user_id": people.informed.id}])
+
+    commit(
+        operations.correct,
+        db.session.get(Document, document.id),
+        people.clerk,
+        reason="Sai số trang",
+        page_count=7,
+        signer_position="Phó Chủ tịch",
+    )
+
+    rows = db.session.scalars(select(AxisSend).order_by(AxisSend.id)).all()
+    assert [(r.kind, r.business_type, r.to_organ_id) for r in rows] == [
+        ("edoc", 0, EXTERNAL["agency_id"]),
+        ("edoc", 2, EXTERNAL["agency_id"]),
+    ]
+    assert rows[1].description == "Sai số trang"
     document = db.session.get(Document, document.id)
-    assert recall.edxml_document_id == f"000.00.00.H49,{document.issued_date:%Y/%m/%d},01/QĐ-UBND"
-    assert (recall.original_sender_id, recall.reference_code) == ("000.00.00.H49", "01/QĐ-UBND")
+    assert (document.status, document.page_count, document.signer_position) == ("issued", 7, "Phó Chủ tịch")
+    entry = document.trace[-1]
+    assert (entry.action, entry.note) == ("correct", "Sai số trang")
+    assert entry.details["changed"] == {
+        "page_count": {"from": None, "to": 7},
+        "signer_position": {"from": None, "to": "Phó Chủ tịch"},
+    }
+
+
+def test_a_correction_that_changes_nothing_is_refused_and_queues_nothing(people):
+    document = outgoing(people, "issued", [EXTERNAL])
+
+    with pytest.raises(ApiError) as refused:
+        commit(operations.correct, document, people.clerk, reason="Không đổi", subject=document.subject)
+
+    assert (refused.value.status, list(refused.value.details["json"])) == (422, ["_schema"])
+    assert "nothing to correct" in refused.value.message
+    assert [kind for kind, *_ in sends()] == ["edoc"]
 
 
 def arrival(people) -> Document:

@@ -93,8 +93,9 @@ def attempts_and_sends(server: AgencyServer) -> tuple[int, int]:
         engine.dispose()
 
 
-def issue(a: AgencyServer, subject: str, pdf: bytes) -> int:
-    """Draft with a PDF → review → signature → issuance at A, to agency B; the document's id."""
+def issue(a: AgencyServer, subject: str, pdf: bytes, **more) -> int:
+    """Draft with a PDF → review → signature → issuance at A, to agency B; the document's id.
+    more: other metadata of the draft (replaces_id)."""
     drafter, reviewer, leader, clerk = (
         a.client(name) for name in ("chuyenvien", "truongphong", "lanhdao", "vanthu")
     )
@@ -103,6 +104,7 @@ def issue(a: AgencyServer, subject: str, pdf: bytes) -> int:
         "subject": subject,
         "urgency": "urgent",
         "recipients": [{"agency_id": B_ID, "agency_name": B_NAME}],
+        **more,
     }
     created = drafter.post(
         f"{a.url}/api/v1/documents/outgoing",
@@ -298,6 +300,106 @@ def test_through_an_axis_failing_30_percent_and_restarting_every_document_and_st
     # The faults were real: sends needed more attempts than there were sends. Counted over both
     # sides together: A makes only DOCUMENTS sends, which all get through at the first try about
     # a quarter of the time at a 30 % fault rate; with B's status notices there are ~6 × DOCUMENTS.
+    counts = [attempts_and_sends(server) for server in agencies]
+    attempts, sends = (sum(column) for column in zip(*counts, strict=True))
+    assert attempts > sends, counts
+
+
+def test_an_update_a_replacement_and_a_recall_reach_b_through_a_failing_axis_and_each_answer_comes_back_once(
+    two_agencies,
+):
+    agencies = two_agencies(fault_rate=0.3, fault_seed=15)
+    a, b = agencies.a, agencies.b
+    a_clerk, b_clerk = a.client("vanthu"), b.client("vanthu")
+
+    def copy_at_b(subject_start: str) -> dict | None:
+        found = [item for item in waiting_at_b(b, b_clerk) if item["subject"].startswith(subject_start)]
+        return found and document(b, b_clerk, found[0]["id"])
+
+    def seen_at_a(document_id: int, code: str) -> None:
+        wait_for(
+            f"{code} for document {document_id} at A",
+            lambda: code in statuses_in_trace(document(a, a_clerk, document_id)),
+            timeout=180,
+            servers=agencies,
+        )
+
+    first_id = issue(a, "V/v kiểm tra công vụ năm 2027", text_pdf("Công văn kiểm tra", ["Nội dung"]))
+    first = wait_for("the document at B", lambda: copy_at_b("V/v kiểm tra"), timeout=180, servers=agencies)
+    act(b, b_clerk, first["id"], "register", {})
+    seen_at_a(first_id, "03")
+
+    # Update: A's clerk corrects the summary and the page count; B's copy takes them, its trace says so.
+    act(
+        a,
+        a_clerk,
+        first_id,
+        "correct",
+        {"reason": "Sai trích yếu", "subject": "V/v kiểm tra công vụ năm 2027 (đính chính)", "page_count": 2},
+    )
+    updated = wait_for(
+        "the update at B",
+        lambda: (body := document(b, b_clerk, first["id"]))["subject"].endswith("(đính chính)") and body,
+        timeout=180,
+        servers=agencies,
+    )
+    assert (updated["status"], updated["page_count"]) == ("registered", 2)
+    [update] = [entry for entry in updated["trace"] if entry["action"] == "axis_update"]
+    assert (update["note"], update["details"]["business_type"]) == ("Sai trích yếu", "update")
+    assert update["details"]["changed"]["subject"] == {
+        "from": "V/v kiểm tra công vụ năm 2027",
+        "to": "V/v kiểm tra công vụ năm 2027 (đính chính)",
+    }
+    seen_at_a(first_id, "15")
+
+    # Replacement: a new document of A replaces the first one; B registers nothing twice and links them.
+    second_id = issue(
+        a,
+        "V/v kiểm tra công vụ năm 2027 (thay thế)",
+        text_pdf("Công văn thay thế", ["Nội dung mới"]),
+        replaces_id=first_id,
+    )
+    second = wait_for(
+        "the replacement at B",
+        lambda: copy_at_b("V/v kiểm tra công vụ năm 2027 (thay"),
+        timeout=180,
+        servers=agencies,
+    )
+    replaced = document(b, b_clerk, first["id"])
+    assert (second["status"], second["replaces_id"]) == ("pending_registration", first["id"])
+    assert (replaced["status"], replaced["replaced_by_id"]) == ("replaced", second["id"])
+    seen_at_a(second_id, "01")
+
+    # Recall of the replacement: B's copy is withdrawn, and B agrees.
+    act(a, a_clerk, second_id, "recall", {"reason": "Ban hành nhầm"})
+    recalled = wait_for(
+        "the revocation at B",
+        lambda: (body := document(b, b_clerk, second["id"]))["status"] == "recalled" and body,
+        timeout=180,
+        servers=agencies,
+    )
+    assert recalled["recall_reason"] == "Ban hành nhầm"
+    seen_at_a(second_id, "15")
+    time.sleep(2)  # anything still travelling (a repeat, a late duplicate) would arrive now
+
+    # B holds two documents (the update and the revocation registered nothing), in the states above.
+    copies = waiting_at_b(b, b_clerk)
+    assert sorted((item["id"], item["status"]) for item in copies) == [
+        (first["id"], "replaced"),
+        (second["id"], "recalled"),
+    ]
+    # Every status B sent reached A once, in order: none lost, none repeated.
+    assert statuses_in_trace(document(a, a_clerk, first_id)) == ["01", "03", "15"]
+    assert statuses_in_trace(document(a, a_clerk, second_id)) == ["01", "15"]
+    sent = {
+        document_id: [
+            entry["details"]["business_type"]
+            for entry in document(a, a_clerk, document_id)["trace"]
+            if entry["action"] == "axis_sent"
+        ]
+        for document_id in (first_id, second_id)
+    }
+    assert sent == {first_id: ["new", "update"], second_id: ["replacement", "revocation"]}
     counts = [attempts_and_sends(server) for server in agencies]
     attempts, sends = (sum(column) for column in zip(*counts, strict=True))
     assert attempts > sends, counts

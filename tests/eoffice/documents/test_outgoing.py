@@ -1,9 +1,11 @@
-"""Outgoing documents: drafts and their files, review levels, signature, replacement and recall."""
+"""Outgoing documents: drafts and their files, review levels, signature, replacement, correction, recall."""
 
 from __future__ import annotations
 
 import io
 import json
+
+import pytest
 
 from eoffice.documents.models import Document
 from eoffice.extensions import db
@@ -220,6 +222,69 @@ def test_a_replacement_once_issued_marks_the_original_replaced(client, people, a
     assert replacement_body["replaces_id"] == original.id
     assert replacement_body["trace"][-1]["details"]["replaces_id"] == original.id
     assert (original_body["number"], replacement_body["number"]) == (1, 2)
+
+
+def test_the_clerk_corrects_an_issued_document_and_the_trace_keeps_each_field_before_and_after(
+    client, people, as_user
+):
+    p = people
+    document = create_document(
+        "issued", clerk=p.clerk, drafter=p.handler, reviewers=[p.reviewer], signer=p.leader
+    )
+    before = client.get(f"/api/v1/documents/{document.id}", headers=as_user(p.clerk)).get_json()
+
+    response = act(
+        client,
+        as_user(p.clerk),
+        document.id,
+        "correct",
+        {"reason": "Sai chức vụ người ký", "signer_position": "Phó Chủ tịch", "due_date": "2027-02-01"},
+    )
+
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert (body["status"], body["signer_position"], body["due_date"]) == (
+        "issued",
+        "Phó Chủ tịch",
+        "2027-02-01",
+    )
+    assert (body["number_and_notation"], body["subject"]) == (
+        before["number_and_notation"],
+        before["subject"],
+    )
+    entry = body["trace"][-1]
+    assert (entry["action"], entry["note"]) == ("correct", "Sai chức vụ người ký")
+    assert entry["details"]["changed"] == {
+        "signer_position": {"from": before["signer_position"], "to": "Phó Chủ tịch"},
+        "due_date": {"from": before["due_date"], "to": "2027-02-01"},
+    }
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"subject": "Trích yếu mới"}, "reason"),
+        ({"reason": "Sai"}, "_schema"),
+        ({"reason": "Sai", "subject": None}, "subject"),
+        ({"reason": "Sai", "page_count": 0}, "page_count"),
+        ({"reason": "Sai", "number": 7}, "number"),
+    ],
+)
+def test_a_correction_without_a_reason_or_a_change_or_of_another_field_is_422_and_changes_nothing(
+    client, people, as_user, body, field
+):
+    p = people
+    document = create_document(
+        "issued", clerk=p.clerk, drafter=p.handler, reviewers=[p.reviewer], signer=p.leader
+    )
+    before = client.get(f"/api/v1/documents/{document.id}", headers=as_user(p.clerk)).get_json()
+
+    response = act(client, as_user(p.clerk), document.id, "correct", body)
+
+    assert response.status_code == 422, response.get_json()
+    assert field in response.get_json()["error"]["details"]["json"]
+    after = client.get(f"/api/v1/documents/{document.id}", headers=as_user(p.clerk)).get_json()
+    assert after == before
 
 
 def test_recall_of_an_issued_document_is_recorded(client, people, as_user):

@@ -66,6 +66,13 @@ ALLOWED = [
     ("awaiting_signature", "return", "leader", lambda p: {"comment": "Chưa ký"}, "reviewer"),
     ("approved", "issue", "clerk", lambda p: {}, "leader"),
     ("issued", "recall", "clerk", lambda p: {"reason": "Sai sót"}, "handler"),
+    (
+        "issued",
+        "correct",
+        "clerk",
+        lambda p: {"reason": "Sai trích yếu", "subject": "Trích yếu đúng"},
+        "handler",
+    ),
     ("issued", "mark_read", "informed", lambda p: {}, "leader"),
 ]
 
