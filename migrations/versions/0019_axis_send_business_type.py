@@ -1,15 +1,15 @@
 """What a package does to the document it is about (Bussiness › BussinessDocType: 0 new, 1 revocation,
 2 update, 3 replacement), so that the delivery worker builds the package the step asked for.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0018'
-down_revision = '0017'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
