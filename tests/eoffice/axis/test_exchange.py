@@ -27,6 +27,7 @@ from eoffice.documents import operations
 from eoffice.documents.models import Document
 from eoffice.extensions import db
 from eoffice.runtime import storage
+from eoffice.storage.operations import commit_or_discard
 from tests.eoffice.axis.conftest import RECIPIENT, SENDER
 from tests.factories import create_document
 from tests.fixtures.edxml import SDK_PROFILE, make_identity, resign
@@ -71,7 +72,7 @@ def person(user: User) -> User:
 
 def act(step, document_id: str, user: User, **body) -> None:
     """A step on the received copy, by a person of the receiving agency, committed."""
-    with operations.commit_or_discard():
+    with commit_or_discard():
         step(received_copy(document_id), person(user), **body)
 
 
@@ -149,7 +150,7 @@ def test_a_refusal_reaches_the_sender_with_its_reason(connector, people):
     sent_id, document_id = issued_to_other(people)
     exchange(connector)
 
-    with operations.commit_or_discard():
+    with commit_or_discard():
         operations.refuse(
             received_copy(document_id), person(people.outsider_clerk), reason="Văn bản gửi nhầm cơ quan"
         )
@@ -162,7 +163,7 @@ def test_a_recall_withdraws_the_copy_and_the_recipient_agrees(connector, people)
     sent_id, document_id = issued_to_other(people)
     exchange(connector)
 
-    with operations.commit_or_discard():
+    with commit_or_discard():
         operations.recall(db.session.get(Document, sent_id), person(people.clerk), reason="Sai sót số liệu")
     exchange(connector)
 
@@ -267,7 +268,7 @@ def test_refused_before_it_is_read_oversized_packages_are_answered_with_02(conne
 
 def test_a_recall_made_before_the_package_left_follows_it(connector, people):
     sent_id, document_id = issued_to_other(people)
-    with operations.commit_or_discard():
+    with commit_or_discard():
         operations.recall(db.session.get(Document, sent_id), person(people.clerk), reason="Nhầm nơi nhận")
 
     exchange(connector)

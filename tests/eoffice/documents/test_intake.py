@@ -12,6 +12,7 @@ from eoffice.documents import operations
 from eoffice.documents.models import Channel, Document
 from eoffice.extensions import db
 from eoffice.pdfgen import text_pdf
+from eoffice.storage.operations import commit_or_discard
 from tests.eoffice.documents.conftest import count, nothing_stored, stored_objects
 from tests.factories import incoming_metadata, pdf_file
 
@@ -158,7 +159,7 @@ def test_control_characters_in_a_channel_file_name_are_removed(app, people):
             operations.IncomingFile("C:\\Users\\vanthu\\Công văn 12.pdf", io.BytesIO(ATTACHMENT)),
         ],
     )
-    with operations.commit_or_discard():
+    with commit_or_discard():
         document, _ = operations.register_upload(record, people.clerk)
     assert [link.stored_file.name for link in document.files] == ["congvan.pdf", "Công văn 12.pdf"]
 
@@ -288,9 +289,9 @@ def test_an_arrival_by_the_axis_waits_for_a_clerk_and_arrives_once(app, people):
         channel=Channel.AXIS,
         source_reference="000.00.12.H49,2026/11/20,125/STC-NS",
     )
-    with operations.commit_or_discard():
+    with commit_or_discard():
         document, _ = operations.receive_incoming(record)
-    with operations.commit_or_discard():
+    with commit_or_discard():
         again, _ = operations.receive_incoming(record)
 
     assert again.id == document.id
@@ -330,7 +331,7 @@ def test_two_deliveries_of_one_document_racing_make_one_document_and_the_second_
             with app.app_context():
                 if before:
                     before.wait(10)
-                with operations.commit_or_discard():
+                with commit_or_discard():
                     document, _ = operations.receive_incoming(delivery())
                     found[name] = document.id
                     if after:
