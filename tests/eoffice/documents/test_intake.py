@@ -356,3 +356,49 @@ def test_two_deliveries_of_one_document_racing_make_one_document_and_the_second_
     assert found["first"] == found["second"]
     assert count(Document) == 1
     assert len(stored_objects(app)) == 1
+
+
+def test_a_registration_written_by_insert_now_leaves_nothing_pending_and_its_search_row_exists(
+    app, people, monkeypatch
+):
+    """register_upload writes the new document's rows with eoffice.insert_now, past the unit of work: right
+    after it the session holds nothing of them still to flush, and the search row is in the database."""
+    from sqlalchemy import select
+
+    from eoffice.documents.fulltext import fold
+    from eoffice.documents.models import DocumentSearch
+    from eoffice.documents.operations import intake
+    from eoffice.insert_now import insert_now
+
+    seen = {}
+
+    def insert_and_look(session, objects):
+        insert_now(session, objects)
+        written = {id(item) for item in objects}
+        seen["pending"] = [
+            item for item in [*session.new, *session.dirty, *session.deleted] if id(item) in written
+        ]
+        seen["written"] = len(objects)
+        seen["document_id"] = document_id = next(item.id for item in objects if isinstance(item, Document))
+        # A statement of its own with autoflush off: only what insert_now wrote can answer it.
+        with session.no_autoflush:
+            seen["search"] = session.execute(
+                select(DocumentSearch.__table__.c.body).where(
+                    DocumentSearch.__table__.c.document_id == document_id
+                )
+            ).scalar_one_or_none()
+
+    monkeypatch.setattr(intake, "insert_now", insert_and_look)
+    record = operations.InboundRecord(
+        agency_id=people.clerk.agency_id,
+        metadata=incoming_metadata(),
+        files=[operations.IncomingFile("cong-van.pdf", io.BytesIO(PDF))],
+    )
+    with commit_or_discard():
+        operations.register_upload(record, people.clerk)
+
+    # The document, its stored file and link, its participant, search row, text-extraction job and trace.
+    assert seen["written"] >= 6
+    assert seen["pending"] == []
+    assert seen["search"] is not None and fold("dự toán ngân sách") in seen["search"]
+    assert db.session.get(DocumentSearch, seen["document_id"]).agency_id == people.clerk.agency_id
