@@ -37,6 +37,7 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "rate_limited"
 
     # Sessions and links.
+    INVALID_CREDENTIALS = "invalid_credentials"
     INVALID_TOKEN = "invalid_token"
     INVALID_LINK = "invalid_link"
     LINK_EXPIRED = "link_expired"
@@ -71,6 +72,7 @@ class ErrorCode(StrEnum):
     DEADLINE_PASSED = "deadline_passed"
     NOT_CHECKED_IN = "not_checked_in"
     NOT_WAITING = "not_waiting"
+    STALE_VERSION = "stale_version"
     VOTE_CLOSED = "vote_closed"
     VOTE_OPEN = "vote_open"
 

@@ -29,10 +29,21 @@ def _written_codes() -> list[tuple[str, str]]:
     found = []
     for package in ("eoffice", "meetings"):
         for path in sorted((ROOT / package).rglob("*.py")):
-            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            tree = ast.parse(path.read_text(), str(path))
+            # super().__init__(status, code, ...) in a subclass of ApiError gives a code as ApiError does.
+            in_api_errors = {
+                id(node)
+                for cls in ast.walk(tree)
+                if isinstance(cls, ast.ClassDef)
+                and any(getattr(b, "id", None) == "ApiError" for b in cls.bases)
+                for node in ast.walk(cls)
+            }
+            for node in ast.walk(tree):
                 if not isinstance(node, ast.Call):
                     continue
                 name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                if name == "__init__" and id(node) in in_api_errors:
+                    name = "ApiError"
                 candidates = [kw.value for kw in node.keywords if kw.arg == "code" and name != "queue_notice"]
                 index = _CODE_ARGUMENT.get(name)
                 if index is not None and len(node.args) > index:

@@ -21,6 +21,7 @@ export const errorsEn: Record<keyof typeof errorsVi, string> = {
   "error.database_unavailable": "The database is briefly unavailable. Please try again.",
   "error.not_ready": "The system is not ready.",
   "error.rate_limited": "You are going too fast. Please slow down.",
+  "error.invalid_credentials": "Wrong username or password.",
   "error.invalid_token": "Your login is no longer valid. Please log in again.",
   "error.invalid_link": "The download link is not valid.",
   "error.link_expired": "The download link has expired. Open the document again for a new link.",
@@ -49,6 +50,7 @@ export const errorsEn: Record<keyof typeof errorsVi, string> = {
   "error.deadline_passed": "The deadline for answers has passed.",
   "error.not_checked_in": "Check in before you vote.",
   "error.not_waiting": "You are not on the list of speakers.",
+  "error.stale_version": "Someone else changed this meanwhile; the latest version is loaded, edit that one.",
   "error.vote_closed": "The vote is closed.",
   "error.vote_open": "A vote is still open.",
 };

@@ -19,6 +19,7 @@ export const errorsVi = {
   "error.database_unavailable": "Cơ sở dữ liệu tạm thời không sẵn sàng. Vui lòng thử lại.",
   "error.not_ready": "Hệ thống chưa sẵn sàng.",
   "error.rate_limited": "Bạn thao tác quá nhanh. Vui lòng chậm lại.",
+  "error.invalid_credentials": "Sai tên đăng nhập hoặc mật khẩu.",
   "error.invalid_token": "Phiên đăng nhập không còn hiệu lực. Vui lòng đăng nhập lại.",
   "error.invalid_link": "Đường dẫn tải xuống không hợp lệ.",
   "error.link_expired": "Đường dẫn tải xuống đã hết hạn. Mở lại văn bản để lấy đường dẫn mới.",
@@ -47,6 +48,7 @@ export const errorsVi = {
   "error.deadline_passed": "Đã hết hạn trả lời.",
   "error.not_checked_in": "Bạn cần điểm danh trước khi biểu quyết.",
   "error.not_waiting": "Bạn không có trong danh sách chờ phát biểu.",
+  "error.stale_version": "Nội dung vừa được người khác sửa; đã tải bản mới nhất, hãy sửa lại trên bản đó.",
   "error.vote_closed": "Biểu quyết đã kết thúc.",
   "error.vote_open": "Đang có một biểu quyết chưa kết thúc.",
 };
