@@ -18,6 +18,13 @@ $(VENV)/.installed: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# The chart's tests render, validate and scan helm/eoffice with tools whose pins conflict with the
+# application's (requirements-chart.txt says which): they get a virtual environment of their own.
+.venv-chart/.installed: requirements-chart.txt
+	$(PYTHON) -m venv .venv-chart
+	.venv-chart/bin/python -m pip install --quiet -r requirements-chart.txt
+	touch $@
+
 # The web client (frontend/): installed from package-lock.json, rebuilt when a source changes.
 WEB_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
 	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
@@ -49,7 +56,7 @@ migrate: $(VENV)/.runtime
 	$(FLASK) db upgrade
 
 # Unit tests of the client (Vitest), then pytest, which includes the browser tests in tests/e2e/.
-test: $(VENV)/.installed frontend/dist/index.html
+test: $(VENV)/.installed .venv-chart/.installed frontend/dist/index.html
 	cd frontend && npm test
 	$(BIN)/pytest
 
@@ -87,4 +94,4 @@ lint: $(VENV)/.installed frontend/node_modules/.package-lock.json
 	cd frontend && npm run typecheck
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache frontend/node_modules frontend/dist test-artifacts
+	rm -rf $(VENV) .venv-chart instance .pytest_cache frontend/node_modules frontend/dist test-artifacts
