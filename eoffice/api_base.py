@@ -24,8 +24,8 @@ from eoffice.storage.backend import StorageError
 log = logging.getLogger(__name__)
 
 # An uploaded file up to this size stays in memory while the request lasts; a larger one is spooled
-# to a temporary file from here on. Werkzeug's default (500 KB) wrote every scanned letter of a
-# megabyte to disk and read it back: a millisecond of CPU per upload for nothing.
+# to a temporary file from here on. Werkzeug's default (500 KB) would write every scanned letter of a
+# megabyte to disk and read it back, for nothing.
 UPLOAD_MEMORY_SIZE = 2 * 1024 * 1024
 
 

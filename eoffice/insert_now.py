@@ -178,7 +178,7 @@ def _in_one(tables: tuple[Table, ...]) -> TextClause:
     (r<index>) that PostgreSQL turns into the table's row type; built once per sequence of tables.
 
     A parameter per column made psycopg parse the long statement again on every call (it caches
-    only statements of at most 50 parameters), which cost a tenth of a registration's CPU.
+    only statements of at most 50 parameters), a cost on every registration.
     Foreign keys are checked at the end of the statement, when every row is in.
     """
     statement = _IN_ONE.get(tables)

@@ -52,8 +52,8 @@ def stamp_pdf(
 ) -> bytes:
     """A one-page PDF of exactly `size` points holding a few lines of text: a signature's appearance.
 
-    ReportLab subsets the font in milliseconds; pyHanko's own OpenType stamps take a third of a
-    second each, more than the whole signature.
+    ReportLab subsets the font quickly; pyHanko's own OpenType stamps cost more than the whole
+    signature.
     """
     from reportlab.pdfgen import canvas
 

@@ -8,11 +8,10 @@ import gc
 def freeze_startup_objects() -> None:
     """Take what exists once the application is loaded out of every later garbage collection.
 
-    The modules, the application, its mappers and schemas live as long as the process, ~190,000 objects,
-    and a full collection scanned them all: 100-160 ms on this machine, in the middle of whichever request
-    had allocated last (a platform admin's search took 190 ms instead of 40 once every few hundred). Frozen
-    after a last collection (so that no garbage is kept), a full collection scans only what requests left:
-    6-10 ms.
+    The modules, the application, its mappers and schemas live as long as the process, and a full
+    collection would scan them all in the middle of whichever request had allocated last. Frozen after a
+    last collection (so that no garbage is kept), a full collection scans only what requests left
+    (docs/performance.md has the figures).
     """
     gc.collect()
     gc.freeze()

@@ -124,8 +124,8 @@ class _Child:
             stream.close()
 
 
-# The kind of parser a task needs: a waiting child imports only that one (PDFium in ~30 ms, pyHanko in
-# ~600 ms of CPU that a text extraction should not pay).
+# The kind of parser a task needs: a waiting child imports only that one (pyHanko's import costs many
+# times PDFium's CPU, which a text extraction should not pay).
 def _kind(task: str) -> str:
     return "signatures" if task == "pdf_signatures" else "pdfium"
 

@@ -265,9 +265,9 @@ def visible_documents(user: User) -> ColumnElement[bool]:
     same_agency = Document.agency_id == user.agency_id
     not_confidential = Document.confidentiality == Confidentiality.NONE
     # PostgreSQL tries the alternatives in the order written and stops at the first that holds: the
-    # tests of the document's own columns come first, so that "named on it" (an index probe, ~3 µs) is
-    # asked only of the documents they refuse, and the units last. Named first, it cost a platform admin's
-    # search a third of its time: it was asked of each of the thousands of matches of a rare word.
+    # tests of the document's own columns come first, so that "named on it" (an index probe) is asked
+    # only of the documents they refuse, and the units last. Named first, it would be asked of each of
+    # the thousands of matches of a rare word in a platform admin's search.
     clauses = []
     units = []
     if user.has_role(Role.CLERK):

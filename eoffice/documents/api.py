@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import marshmallow as ma
 from flask import request
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
 
 from eoffice.accounts.models import Agency, User
 from eoffice.api_base import ApiError, Blueprint, error_response
@@ -51,33 +53,25 @@ blp = Blueprint(
     description="Official documents, incoming and outgoing",
 )
 
-Operation = Callable[[Document, User, dict[str, Any]], Any]
+# An operation of eoffice.documents.operations: (document, actor, **body); it checks the step itself.
+Operation = Callable[..., Any]
 
 # POST /documents/<id>/actions/<action>: the body schema and the operation of each action.
 ACTIONS: dict[str, tuple[type[ma.Schema], Operation]] = {
-    Action.REGISTER: (NoteSchema, lambda doc, user, body: operations.register(doc, user, **body)),
-    Action.REFUSE: (RefuseSchema, lambda doc, user, body: operations.refuse(doc, user, **body)),
-    Action.SUBMIT_FOR_DIRECTION: (
-        SubmitForDirectionSchema,
-        lambda doc, user, body: operations.submit_for_direction(doc, user, **body),
-    ),
-    Action.ASSIGN: (AssignSchema, lambda doc, user, body: operations.assign(doc, user, **body)),
-    Action.REASSIGN: (
-        AssignSchema,
-        lambda doc, user, body: operations.assign(doc, user, action=Action.REASSIGN, **body),
-    ),
-    Action.RECORD_PROGRESS: (
-        ProgressSchema,
-        lambda doc, user, body: operations.record_progress(doc, user, **body),
-    ),
-    Action.ADD_OPINION: (OpinionSchema, lambda doc, user, body: operations.add_opinion(doc, user, **body)),
-    Action.MARK_READ: (EmptySchema, lambda doc, user, body: operations.mark_read(doc, user)),
-    Action.COMPLETE: (CompleteSchema, lambda doc, user, body: operations.complete(doc, user, **body)),
-    Action.SUBMIT: (SubmitSchema, lambda doc, user, body: operations.submit(doc, user, **body)),
-    Action.APPROVE: (ApproveSchema, lambda doc, user, body: operations.approve(doc, user, **body)),
-    Action.RETURN: (ReturnSchema, lambda doc, user, body: operations.return_draft(doc, user, **body)),
-    Action.ISSUE: (IssueSchema, lambda doc, user, body: operations.issue(doc, user, **body)),
-    Action.RECALL: (RecallSchema, lambda doc, user, body: operations.recall(doc, user, **body)),
+    Action.REGISTER: (NoteSchema, operations.register),
+    Action.REFUSE: (RefuseSchema, operations.refuse),
+    Action.SUBMIT_FOR_DIRECTION: (SubmitForDirectionSchema, operations.submit_for_direction),
+    Action.ASSIGN: (AssignSchema, operations.assign),
+    Action.REASSIGN: (AssignSchema, functools.partial(operations.assign, action=Action.REASSIGN)),
+    Action.RECORD_PROGRESS: (ProgressSchema, operations.record_progress),
+    Action.ADD_OPINION: (OpinionSchema, operations.add_opinion),
+    Action.MARK_READ: (EmptySchema, operations.mark_read),
+    Action.COMPLETE: (CompleteSchema, operations.complete),
+    Action.SUBMIT: (SubmitSchema, operations.submit),
+    Action.APPROVE: (ApproveSchema, operations.approve),
+    Action.RETURN: (ReturnSchema, operations.return_draft),
+    Action.ISSUE: (IssueSchema, operations.issue),
+    Action.RECALL: (RecallSchema, operations.recall),
 }
 # What a client may offer on a document: the actions above, and editing a draft.
 OFFERED_ACTIONS = frozenset(ACTIONS) | {Action.EDIT}
@@ -269,12 +263,16 @@ def take_action(document_id, action):
     if action not in ACTIONS:
         raise ApiError(404, "not_found", f"unknown action {action!r}; one of {', '.join(sorted(ACTIONS))}")
     document = _document(document_id)
-    # The state and the actor first (409, 403): a step that cannot happen now is refused as such.
-    workflow.check(document, Action(action), current_user())
     schema, operation = ACTIONS[action]
-    body = load(schema(), _json_body())
+    try:
+        body = load(schema(), _json_body())
+    except (ApiError, HTTPException):
+        # A step that cannot happen now is refused as such (409, 403) before its body is judged;
+        # a valid body leaves that check to the operation, so that it runs once.
+        workflow.check(document, Action(action), current_user())
+        raise
     with commit_or_discard():
-        operation(document, current_user(), body)
+        operation(document, current_user(), **body)
     return DocumentView(document, current_user())
 
 

@@ -62,10 +62,6 @@ def normalize_type(code: str) -> str:
     return code
 
 
-def is_known_type(code: str) -> bool:
-    return code in DOCUMENT_TYPES
-
-
 def type_name(code: str) -> str:
     return DOCUMENT_TYPES.get(code, code)
 

@@ -223,12 +223,11 @@ def _page(query: Select, count: int) -> list[dict[str, Any]]:
 
 # A query for common words fills its page among this many newest documents in scope.
 RECENT_WINDOW = 1000
-# Across every agency (a platform admin), a word in under 2 % of documents leaves that page short,
-# and the index would list its matches in all agencies: 10,000 for a word in 1 % of a million documents,
-# each one read to be sorted. When the first window found enough that, at the same rate, this one would
-# fill the page, the walk goes on this far (about 1.6 ms a thousand documents): a word in 0.3 % fills the
-# page there. Found fewer (1 or 2 for a page of 20), it filled the page under half the time (measured on a
-# million documents), and the index, listing 1,000-2,000 matches by then, answers in less than the walk.
+# Across every agency (a platform admin), a rare word leaves that page short, and the index would list
+# its matches in all agencies, each one read to be sorted. When the first window found enough that, at
+# the same rate, this one would fill the page, the walk goes on this far. Found fewer (1 or 2 for a page
+# of 20), the walk too would often leave the page short, and the index, listing few matches for so rare
+# a word, answers in less than the walk (docs/performance.md has the figures).
 WIDE_RECENT_WINDOW = 10_000
 
 

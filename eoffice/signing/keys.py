@@ -50,7 +50,7 @@ class KeyStore(abc.ABC):
 
 class _UnlockedSigner(signers.SimpleSigner):
     """A SimpleSigner that keeps its key loaded: pyHanko's parses it from DER, with OpenSSL's full RSA
-    check, for every raw signature (twice per PDF signature, once to size it): ~40 ms each."""
+    check, for every raw signature (twice per PDF signature, once to size it)."""
 
     def __init__(self, private_key, **kwargs):
         super().__init__(**kwargs)
@@ -95,7 +95,7 @@ def _unlock(label: str, data: bytes, passphrase: bytes | None) -> _UnlockedSigne
 class Pkcs12KeyStore(KeyStore):
     """`<label>.p12` files in one folder, each encrypted with its owner's password (or the default PIN).
 
-    Decrypting a file costs ~100 ms (key derivation, RSA check): a key stays unlocked in this process
+    Decrypting a file is slow by design (key derivation, RSA check): a key stays unlocked in this process
     for the next act with the same file and passphrase (_UNLOCKED).
     """
 

@@ -219,9 +219,8 @@ _Prepared = tuple[
 
 def _reserved_size(signer: signers.Signer) -> int:
     """Room for the signature's CMS, as hex, from what it holds: the certificates, the RSA signature and
-    the signed attributes (a few hundred bytes, given 4 KB). pyHanko sizes it by making a whole dry-run
-    signature first (~10 ms of a 1 MB act); a time-stamp token, whose size only the TSA knows, still
-    goes that way."""
+    the signed attributes (a few hundred bytes, given 4 KB). pyHanko would size it by making a whole
+    dry-run signature first; a time-stamp token, whose size only the TSA knows, still goes that way."""
     certificates = [signer.signing_cert, *signer.cert_registry]
     key_bytes = (signer.signing_cert.public_key.bit_size + 7) // 8
     return 2 * (sum(len(certificate.dump()) for certificate in certificates) + key_bytes + 4096)

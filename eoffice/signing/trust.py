@@ -60,7 +60,7 @@ def fetches_revocation(settings: Settings) -> bool:
     Not when the demo CA is the only trust root: every certificate that can validate is then one of
     its own, whose revocation status is all in its CRL on this disk (its OCSP responder answers from
     that same file), and fetching would only ask this server, over HTTP, what the file says (an OCSP
-    request, a CRL download and a TLS context per act: a third of a signature's time).
+    request, a CRL download and a TLS context per act, to learn nothing new).
     """
     return settings.signing_fetch_revocation and bool(settings.signing_trust_roots)
 

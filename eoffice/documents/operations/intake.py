@@ -56,7 +56,7 @@ class InboundRecord:
     max_files: int = MAX_FILES
 
 
-# Built once: a statement constructed per call cost more CPU than the database spent answering it.
+# Built once: constructing the statement costs more CPU than the database spends answering it.
 _DUPLICATES = (
     select(Document.id)
     .where(
@@ -151,7 +151,7 @@ def register_upload(inbound: InboundRecord, actor: User) -> tuple[Document, list
 
 def _write_new(document: Document) -> None:
     """The rows of a document just built, written as plain INSERTs (eoffice.insert_now): a clerk's
-    registration is the hottest write of the system, and the ORM's flush took a third of its CPU."""
+    registration is the hottest write of the system, and the ORM's flush is a large part of its CPU."""
     insert_now(
         db.session,
         [

@@ -282,7 +282,7 @@ spec:
 
 {{/* Skips of checkov checks that every application container shares, each with its reason. */}}
 {{- define "eoffice.checkovSkips" -}}
-checkov.io/skip1: CKV_K8S_35=The server reads its settings only from EOFFICE_* environment variables (eoffice/config.py); they come from Secrets by secretKeyRef, never from the ConfigMap
+checkov.io/skip1: CKV_K8S_35=The server reads its settings only from EOFFICE_* environment variables (eoffice/config/settings.py); they come from Secrets by secretKeyRef, never from the ConfigMap
 checkov.io/skip2: CKV_K8S_43=image.digest pins the image by digest when set; a tag is allowed for test installations
 checkov.io/skip5: CKV_K8S_15=image.pullPolicy is the operator's choice; with image.digest the pinned image cannot change, so IfNotPresent never runs a stale one
 {{- end -}}

@@ -228,3 +228,27 @@ def test_only_the_sender_recalls_an_incoming_document_not_a_person_here(client, 
     assert response.status_code == 403, response.get_json()
     assert "taken by the system" in response.get_json()["error"]["message"]
     assert snapshot(document.id) == before
+
+
+@pytest.mark.parametrize(
+    "body, status",
+    [({"primary_user_id": "handler"}, 200), ({"primary_user_id": "nobody"}, 422)],
+    ids=["valid body", "bad body"],
+)
+def test_an_action_checks_the_state_and_the_actor_once(client, people, as_user, monkeypatch, body, status):
+    from eoffice.documents import workflow
+
+    document = make("awaiting_direction", people)
+    checked = []
+    check = workflow.check
+
+    def counting_check(document, action, actor):
+        checked.append(action)
+        return check(document, action, actor)
+
+    monkeypatch.setattr(workflow, "check", counting_check)
+    if body["primary_user_id"] == "handler":
+        body = {"primary_user_id": people.handler.id}
+    response = act(client, as_user(people.leader), document.id, "assign", body)
+    assert response.status_code == status, response.get_json()
+    assert checked == [Action.ASSIGN]

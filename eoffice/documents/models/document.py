@@ -1,10 +1,10 @@
-"""Documents, their files, assignments, reviews, recipients, trace and number counters."""
+"""Documents, their files, assignments, reviews, recipients and trace."""
 
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
@@ -13,6 +13,9 @@ from eoffice.accounts.models import Agency, Unit, User
 from eoffice.db import Base, UTCDateTime, utcnow
 from eoffice.documents.document_types import number_and_notation
 from eoffice.storage.models import StoredFile
+
+if TYPE_CHECKING:
+    from eoffice.documents.models.search import DocumentSearch, TextExtraction
 
 
 class Direction(enum.StrEnum):
@@ -382,52 +385,3 @@ class TraceEntry(Base):
     note: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class DocumentSearch(Base):
-    """The folded text of a document (eoffice.documents.fulltext): its metadata and its PDFs' text."""
-
-    __tablename__ = "document_search"
-
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
-    # The document's agency, copied here so that one index answers "these words in this agency"
-    # (PostgreSQL: a GIN over agency_id and the body's tsvector, kept in the column body_tsv).
-    agency_id: Mapped[str] = mapped_column(String(13))
-    # What is searched: the metadata followed by file_text.
-    body: Mapped[str] = mapped_column(Text, default="")
-    # The folded text of the files so far, kept to rebuild body when the metadata changes.
-    file_text: Mapped[str] = mapped_column(Text, default="")
-
-
-class TextExtraction(Base):
-    """A PDF of a document whose text is not in the search index yet: queued by an upload when text is
-    extracted in the background (EOFFICE_TEXT_EXTRACTION), removed by the worker that indexed it."""
-
-    __tablename__ = "document_text_extractions"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
-    stored_file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    stored_file: Mapped[StoredFile] = relationship()
-
-
-class NumberCounter(Base):
-    """The last number given in one series of one agency and year (arrival numbers are a series too)."""
-
-    __tablename__ = "number_counters"
-
-    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    series: Mapped[str] = mapped_column(String(20), primary_key=True)
-    last_number: Mapped[int] = mapped_column(Integer)
-
-
-class DocumentSettings(Base):
-    """Per-agency settings of the document flow; an agency without a row gets the defaults."""
-
-    __tablename__ = "document_settings"
-
-    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
-    review_levels: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,0 +1,51 @@
+"""The document flow's tables: documents and what hangs on them, the search index, per-agency state."""
+
+from eoffice.documents.models.agency import DocumentSettings, NumberCounter
+from eoffice.documents.models.document import (
+    Assignment,
+    AssignmentMember,
+    Channel,
+    Confidentiality,
+    DeliveryStatus,
+    Direction,
+    Document,
+    DocumentFile,
+    DocumentParticipant,
+    FileRole,
+    HandlingRole,
+    Recipient,
+    RecipientKind,
+    Review,
+    ReviewDecision,
+    ReviewKind,
+    Status,
+    TraceEntry,
+    Urgency,
+)
+from eoffice.documents.models.search import DocumentSearch, TextExtraction
+
+__all__ = [
+    "Assignment",
+    "AssignmentMember",
+    "Channel",
+    "Confidentiality",
+    "DeliveryStatus",
+    "Direction",
+    "Document",
+    "DocumentFile",
+    "DocumentParticipant",
+    "DocumentSearch",
+    "DocumentSettings",
+    "FileRole",
+    "HandlingRole",
+    "NumberCounter",
+    "Recipient",
+    "RecipientKind",
+    "Review",
+    "ReviewDecision",
+    "ReviewKind",
+    "Status",
+    "TextExtraction",
+    "TraceEntry",
+    "Urgency",
+]
