@@ -18,6 +18,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
+from eoffice.errors import ErrorCode
 from eoffice.storage.backend import StorageError
 
 log = logging.getLogger(__name__)
@@ -58,37 +59,41 @@ class ApiRequest(Request):
 
 
 ERROR_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    411: "length_required",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    416: "range_not_satisfiable",
-    422: "validation_error",
-    429: "too_many_requests",
-    500: "internal_error",
-    503: "unavailable",
+    400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.UNAUTHORIZED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    409: ErrorCode.CONFLICT,
+    411: ErrorCode.LENGTH_REQUIRED,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    416: ErrorCode.RANGE_NOT_SATISFIABLE,
+    422: ErrorCode.VALIDATION_ERROR,
+    429: ErrorCode.TOO_MANY_REQUESTS,
+    500: ErrorCode.INTERNAL_ERROR,
+    503: ErrorCode.UNAVAILABLE,
 }
 
 
 class ApiError(Exception):
-    """An error the client can act on; rendered as {"error": {"code","message","details"}}."""
+    """An error the client can act on; rendered as {"error": {"code","message","details"}}.
+
+    The code is one of ErrorCode (a code outside it fails here, not in a client that has no message for it);
+    the message is for logs and API users, the client shows its own message for the code.
+    """
 
     def __init__(
         self,
         status: int,
-        code: str,
+        code: ErrorCode | str,
         message: str,
         details: Any = None,
         headers: dict[str, str] | None = None,
     ):
         super().__init__(message)
         self.status = status
-        self.code = code
+        self.code = ErrorCode(code)
         self.message = message
         self.details = details
         self.headers = headers or {}
@@ -193,12 +198,23 @@ def install_converters(app: Flask) -> None:
     app.url_map.converters.update(int=BoundedIntConverter, default=NulFreeConverter, string=NulFreeConverter)
 
 
-def invalid(field: str, message: str, location: str = "json") -> ApiError:
-    """422 naming the field, in the shape webargs gives to schema errors."""
-    return ApiError(422, "validation_error", f"{field}: {message}", {location: {field: [message]}})
+def invalid(
+    field: str, message: str, location: str = "json", *, code: ErrorCode = ErrorCode.VALIDATION_ERROR
+) -> ApiError:
+    """422 naming the field; a Socket.IO event's payload is the location "json" too."""
+    return invalid_fields({field: [message]}, location, code=code)
 
 
-def error_response(status: int, code: str, message: str, details: Any = None, headers=None):
+def invalid_fields(
+    fields: dict[str, Any], location: str = "json", *, code: ErrorCode = ErrorCode.VALIDATION_ERROR
+) -> ApiError:
+    """422 naming every field: details {location: {field: [messages]}}, the shape webargs gives to a
+    schema's errors, so that a client reads every 422 one way."""
+    details = {location: fields}
+    return ApiError(422, code, _describe_validation(details), details)
+
+
+def error_response(status: int, code: ErrorCode, message: str, details: Any = None, headers=None):
     response = jsonify({"error": {"code": code, "message": message, "details": details}})
     response.status_code = status
     for name, value in (headers or {}).items():
@@ -249,7 +265,9 @@ class JsonErrorApi(Api):
     def handle_storage_error(self, error: StorageError):
         # Wherever the store fails (a download streams from it, a listing asks it), the client may retry.
         log.warning("object store unavailable: %s", error)
-        return error_response(503, "storage_unavailable", "the object store is unavailable; try again")
+        return error_response(
+            503, ErrorCode.STORAGE_UNAVAILABLE, "the object store is unavailable; try again"
+        )
 
     def handle_database_error(self, error: DBAPIError):
         from eoffice.extensions import db
@@ -258,7 +276,9 @@ class JsonErrorApi(Api):
         db.session.rollback()
         if isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated:
             log.warning("database unavailable: %s", error)
-            return error_response(503, "database_unavailable", "the database is unavailable; try again")
+            return error_response(
+                503, ErrorCode.DATABASE_UNAVAILABLE, "the database is unavailable; try again"
+            )
         # Any other database error is a defect: on to Flask's 500 (logged by handle_http_exception).
         raise error
 
@@ -267,7 +287,7 @@ class JsonErrorApi(Api):
 
     def handle_http_exception(self, error: HTTPException):
         status = error.code or 500
-        code = ERROR_CODES.get(status, "error")
+        code = ERROR_CODES.get(status, ErrorCode.ERROR)
         data = getattr(error, "data", None) or {}
         details = data.get("errors") or data.get("messages")
         if status >= 500:

@@ -313,7 +313,7 @@ def _demo_pdf(subject: str, name: str):
 
 
 def _committed(operation, *args, **kwargs):
-    from eoffice.documents.operations import commit_or_discard
+    from eoffice.storage.operations import commit_or_discard
 
     with commit_or_discard():
         return operation(*args, **kwargs)

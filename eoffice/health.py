@@ -9,6 +9,7 @@ import redis
 from sqlalchemy import text
 
 from eoffice.api_base import ApiSchema, Blueprint, ErrorSchema, error_response
+from eoffice.errors import ErrorCode
 from eoffice.extensions import db
 from eoffice.runtime import settings, storage
 
@@ -72,5 +73,7 @@ def readyz():
                 db.session.rollback()
     failing = [name for name, result in results.items() if result != "ok"]
     if failing:
-        return error_response(503, "not_ready", f"not ready: {', '.join(failing)} unreachable", results)
+        return error_response(
+            503, ErrorCode.NOT_READY, f"not ready: {', '.join(failing)} unreachable", results
+        )
     return {"status": "ready", "checks": results}

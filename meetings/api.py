@@ -8,6 +8,7 @@ from eoffice.api_base import ApiError, Blueprint
 from eoffice.auth.session import current_user, login_required
 from eoffice.extensions import db
 from eoffice.storage.api import file_part, send_stored_file, upload_limits
+from eoffice.storage.operations import commit_or_discard
 from meetings import live, operations, policy, room, workflow
 from meetings.models import (
     AgendaItem,
@@ -219,8 +220,8 @@ def upload_document(form, meeting_id):
     meeting = _viewable(meeting_id)
     item = _item(meeting, form.get("agenda_item_id"))
     part = file_part()
-    document = operations.add_document(meeting, item, part.stream, part.filename, user)
-    db.session.commit()
+    with commit_or_discard():
+        document = operations.add_document(meeting, item, part.stream, part.filename, user)
     return document
 
 

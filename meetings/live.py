@@ -18,9 +18,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from eoffice import metrics
 from eoffice.accounts import events as account_events
 from eoffice.accounts.models import User
-from eoffice.api_base import ApiError
+from eoffice.api_base import ApiError, invalid
 from eoffice.auth.session import live_session, session_from_token
 from eoffice.config import Settings
+from eoffice.errors import ErrorCode
 from eoffice.extensions import db, socketio
 from eoffice.socketio_fanout import FAREWELL
 from meetings import policy, room
@@ -58,11 +59,12 @@ def audience_rooms(meeting_id: int, audience: set[int] | None) -> str | list[str
     return [private_room(meeting_id, user_id) for user_id in sorted(audience)]
 
 
-def _error(code: str, message: str) -> dict[str, Any]:
-    return {"ok": False, "error": {"code": code, "message": message}}
+def _error(code: ErrorCode, message: str, details: Any = None) -> dict[str, Any]:
+    # The shape of a REST error's body, so that a device reads a refusal as it reads a 4xx.
+    return {"ok": False, "error": {"code": code, "message": message, "details": details}}
 
 
-_RATE_LIMITED = _error("rate_limited", "too many events from this connection or user; slow down")
+_RATE_LIMITED = _error(ErrorCode.RATE_LIMITED, "too many events from this connection or user; slow down")
 
 
 def say_farewell(to: str | list[str], code: str, message: str) -> None:
@@ -91,7 +93,7 @@ def _end_connections_of_sessions(session_ids: list[str], reason: str) -> None:
 
 def _refusal(exc: ApiError) -> dict[str, Any]:
     # Some refusals carry what the device needs to recover (a stale minutes edit: the current section).
-    return {**_error(exc.code, exc.message), **getattr(exc, "ack_fields", {})}
+    return {**_error(exc.code, exc.message, exc.details), **getattr(exc, "ack_fields", {})}
 
 
 @dataclass(frozen=True)
@@ -208,7 +210,7 @@ class MeetingNamespace(Namespace):
         except SQLAlchemyError:
             db.session.rollback()
             log.exception("meeting room event failed")
-            return _error("unavailable", "the database did not accept the change; try again")
+            return _error(ErrorCode.UNAVAILABLE, "the database did not accept the change; try again")
 
     def _broadcast(self, event: str, payload: dict[str, Any], to: str | list[str]) -> None:
         # One emit to a room: python-socketio encodes the packet once for every recipient, and
@@ -386,7 +388,7 @@ class MeetingNamespace(Namespace):
             text = payload.string("text", max_length=minutes.MAX_TEXT)
             conclusion = payload.string("conclusion", max_length=minutes.MAX_CONCLUSION)
             if text is None and conclusion is None:
-                raise room.bad_input("text", "give text, conclusion or both")
+                raise invalid("text", "give text, conclusion or both")
             section = minutes.edit_section(meeting, user, item_id, based_on, text, conclusion)
             item = next((i for i in meeting.agenda_items if i.id == item_id), None)
             # A confidential item's minutes go only to the devices of the people named on it.

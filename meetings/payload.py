@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from eoffice.api_base import DB_INT_MAX, NUL_MESSAGE
-from meetings.room.common import bad_input
+from eoffice.api_base import DB_INT_MAX, NUL_MESSAGE, invalid
 
 
 def _refuse_nul(name: str, value: str) -> None:
     # PostgreSQL text cannot hold NUL: refused here as every request schema refuses it.
     if "\x00" in value:
-        raise bad_input(name, NUL_MESSAGE)
+        raise invalid(name, NUL_MESSAGE)
 
 
 class Payload:
@@ -19,7 +18,7 @@ class Payload:
 
     def __init__(self, data: Any):
         if not isinstance(data, dict):
-            raise bad_input("payload", "must be an object")
+            raise invalid("payload", "must be an object")
         self.data = data
 
     def integer(self, name: str, *, minimum: int = 1, optional: bool = False) -> int | None:
@@ -27,23 +26,23 @@ class Payload:
         if value is None and optional:
             return None
         if value is None:
-            raise bad_input(name, "is required")
+            raise invalid(name, "is required")
         if isinstance(value, bool) or not isinstance(value, int):
-            raise bad_input(name, "must be an integer")
+            raise invalid(name, "must be an integer")
         if value < minimum:
-            raise bad_input(name, f"must be at least {minimum}")
+            raise invalid(name, f"must be at least {minimum}")
         # Every id and count is the database's `integer`: a larger one is no row (SQLite's driver
         # would raise OverflowError at 2**63, before any answer).
         if value > DB_INT_MAX:
-            raise bad_input(name, f"must be at most {DB_INT_MAX}")
+            raise invalid(name, f"must be at most {DB_INT_MAX}")
         return value
 
     def text(self, name: str, *, max_length: int = 500) -> str:
         value = self.data.get(name)
         if not isinstance(value, str) or not value.strip():
-            raise bad_input(name, "must be a non-empty string")
+            raise invalid(name, "must be a non-empty string")
         if len(value) > max_length:
-            raise bad_input(name, f"at most {max_length} characters")
+            raise invalid(name, f"at most {max_length} characters")
         _refuse_nul(name, value)
         return value.strip()
 
@@ -53,22 +52,22 @@ class Payload:
             return None
         value = self.data[name]
         if not isinstance(value, str):
-            raise bad_input(name, "must be a string")
+            raise invalid(name, "must be a string")
         if len(value) > max_length:
-            raise bad_input(name, f"at most {max_length} characters")
+            raise invalid(name, f"at most {max_length} characters")
         _refuse_nul(name, value)
         return value
 
     def integer_or_null(self, name: str, meaning: str) -> int | None:
         """A required key whose null has a meaning of its own (so a forgotten field is not taken for it)."""
         if name not in self.data:
-            raise bad_input(name, f"is required (null for {meaning})")
+            raise invalid(name, f"is required (null for {meaning})")
         return self.integer(name, optional=True)
 
     def boolean(self, name: str, default: bool = False) -> bool:
         value = self.data.get(name, default)
         if not isinstance(value, bool):
-            raise bad_input(name, "must be true or false")
+            raise invalid(name, "must be true or false")
         return value
 
     def integers(self, name: str) -> list[int]:
@@ -76,7 +75,7 @@ class Payload:
         if not isinstance(value, list) or any(
             isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= DB_INT_MAX for v in value
         ):
-            raise bad_input(name, f"must be a list of integers from 1 to {DB_INT_MAX}")
+            raise invalid(name, f"must be a list of integers from 1 to {DB_INT_MAX}")
         return value
 
     def options(self, name: str) -> list[str]:
@@ -86,16 +85,16 @@ class Payload:
             or not 2 <= len(value) <= 20
             or any(not isinstance(v, str) or not v.strip() or len(v) > 100 for v in value)
         ):
-            raise bad_input(name, "must be 2 to 20 non-empty strings of at most 100 characters")
+            raise invalid(name, "must be 2 to 20 non-empty strings of at most 100 characters")
         for option in value:
             _refuse_nul(name, option)
         cleaned = [v.strip() for v in value]
         if len(set(cleaned)) != len(cleaned):
-            raise bad_input(name, "options must differ")
+            raise invalid(name, "options must differ")
         return cleaned
 
     def mapping(self, name: str) -> dict[str, Any]:
         value = self.data.get(name)
         if not isinstance(value, dict):
-            raise bad_input(name, "must be an object")
+            raise invalid(name, "must be an object")
         return value

@@ -150,6 +150,55 @@ def client(app):
     return app.test_client()
 
 
+class FailingCommits:
+    """From start() to stop(), every commit fails as if the database went away; `keys` are the objects
+    stored meanwhile."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        self.keys: list[str] = []
+        self._monkeypatch = monkeypatch
+
+    def start(self) -> None:
+        from eoffice.runtime import storage
+
+        real_put = type(storage()).put
+
+        def remember(backend, key, *args, **kwargs):
+            self.keys.append(key)
+            return real_put(backend, key, *args, **kwargs)
+
+        def connection_killed(session):
+            raise sa.exc.OperationalError(
+                "COMMIT", {}, Exception("server closed the connection unexpectedly")
+            )
+
+        self._monkeypatch.setattr(type(storage()), "put", remember)
+        self._monkeypatch.setattr(sa.orm.Session, "commit", connection_killed)
+
+    def stop(self) -> None:
+        self._monkeypatch.undo()
+
+    def objects_left(self) -> list[str]:
+        """The keys stored while commits failed whose objects are still in the store."""
+        from eoffice.runtime import storage
+        from eoffice.storage.backend import ObjectNotFound
+
+        left = []
+        for key in self.keys:
+            try:
+                storage().stat(key)
+            except ObjectNotFound:
+                continue
+            left.append(key)
+        return left
+
+
+@pytest.fixture
+def failing_commits(app, monkeypatch) -> FailingCommits:
+    """For upload paths that must leave no object behind when their commit fails."""
+    return FailingCommits(monkeypatch)
+
+
 @pytest.fixture
 def agency(app):
     from tests.factories import create_agency

@@ -108,9 +108,10 @@ def create_document(
     """
     from eoffice.documents import operations
     from eoffice.documents.models import Channel
+    from eoffice.storage.operations import commit_or_discard
 
     def commit(step, *args, **kwargs):
-        with operations.commit_or_discard():
+        with commit_or_discard():
             return step(*args, **kwargs)
 
     if status in ("pending_registration", "refused") or status in _INCOMING_PATH:

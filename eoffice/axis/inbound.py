@@ -29,6 +29,7 @@ from eoffice.documents.models import Channel, Direction, Document, Status
 from eoffice.documents.operations.common import record
 from eoffice.documents.operations.files import MAX_FILES
 from eoffice.extensions import db
+from eoffice.storage.operations import commit_or_discard
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +164,7 @@ def import_package(connector: Connector, item: dict[str, Any], body: bytes) -> N
         _apply_to_earlier(item, package, verified, inbound)
         return
     try:
-        with operations.commit_or_discard():
+        with commit_or_discard():
             earlier = db.session.scalar(
                 select(Document.id).where(
                     Document.agency_id == agency_id, Document.source_reference == package.document_id
@@ -192,7 +193,7 @@ def _apply_to_earlier(
     """A revocation, update or replacement of a document received before, in the receipt's transaction;
     what the intake's checks refuse (an update's or a replacement's metadata, files) is answered 02."""
     try:
-        with operations.commit_or_discard():
+        with commit_or_discard():
             receipt = _claim(
                 item,
                 outcome=ReceiptOutcome.APPLIED,

@@ -20,7 +20,7 @@ from eoffice.documents import operations, queries, workflow
 from eoffice.documents.document_types import DOCUMENT_TYPES, can_be_legal_normative
 from eoffice.documents.models import Document
 from eoffice.documents.operations.common import invalid, load
-from eoffice.documents.operations.files import MAX_FILES, IncomingFile, commit_or_discard
+from eoffice.documents.operations.files import MAX_FILES, IncomingFile
 from eoffice.documents.schemas import (
     ApproveSchema,
     AssignSchema,
@@ -45,6 +45,7 @@ from eoffice.documents.schemas import (
 from eoffice.documents.workflow import Action
 from eoffice.extensions import db
 from eoffice.storage.api import apply_upload_limits, send_stored_file
+from eoffice.storage.operations import commit_or_discard
 
 blp = Blueprint(
     "documents",

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from eoffice.accounts.models import User
-from eoffice.api_base import ApiError
+from eoffice.api_base import ApiError, invalid_fields
 from eoffice.db import utcnow
 from eoffice.extensions import db
 from eoffice.mail.calendar import CalendarEvent, build_calendar
@@ -87,12 +87,7 @@ def notify(
 def set_preferences(user: User, modes: dict[str, str]) -> dict[str, str]:
     unknown = sorted(set(modes) - set(NOTICES) | {k for k in modes if k in ALWAYS_SENT})
     if unknown:
-        raise ApiError(
-            422,
-            "validation_error",
-            f"kinds: cannot be chosen: {', '.join(unknown)}",
-            {"json": {kind: ["unknown kind or always sent"] for kind in unknown}},
-        )
+        raise invalid_fields({kind: ["unknown kind or always sent"] for kind in unknown})
     for kind, mode in modes.items():
         row = db.session.get(NotificationPreference, (user.id, kind))
         if row is None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Response, request
 
 from eoffice.accounts.models import Agency, User
-from eoffice.api_base import ApiError, Blueprint
+from eoffice.api_base import ApiError, Blueprint, invalid
 from eoffice.audit.operations import record_event
 from eoffice.auth.policy import Permission, authorize
 from eoffice.auth.session import current_user, login_required
+from eoffice.errors import ErrorCode
 from eoffice.extensions import db
 from eoffice.runtime import settings
 from eoffice.signing import authority, certificates, trust
@@ -30,10 +31,8 @@ def verify():
         return {"signatures": check_signatures(file_part().stream.read(), settings())}
     except SignaturesUnchecked as exc:
         # Not a PDF (unreadable), or over the limits of the child that read it (too_large, timed_out).
-        code = "not_a_pdf" if exc.failure == "unreadable" else "pdf_not_checkable"
-        raise ApiError(
-            422, code, f"file: {exc.failure}: {exc.reason}", {"field": "file", "reason": str(exc.failure)}
-        ) from exc
+        code = ErrorCode.NOT_A_PDF if exc.failure == "unreadable" else ErrorCode.PDF_NOT_CHECKABLE
+        raise invalid("file", f"{exc.failure}: {exc.reason}", "files", code=code) from exc
 
 
 @blp.get("/ca.crl")
@@ -116,7 +115,12 @@ def _upload(label: str, agency_id: str, form: dict) -> dict:
     """The PKCS#12 (file store) or the certificate (token) of an owner, checked, in place of the old."""
     content = file_part().stream.read(certificates.MAX_UPLOAD + 1)
     if len(content) > certificates.MAX_UPLOAD:
-        raise ApiError(413, "too_large", f"file: over {certificates.MAX_UPLOAD} bytes", {"field": "file"})
+        raise ApiError(
+            413,
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            f"file: over {certificates.MAX_UPLOAD} bytes",
+            {"max_size": certificates.MAX_UPLOAD},
+        )
     config = settings()
     if config.signing_key_store == "pkcs11":
         certificate, warnings = certificates.upload_token_certificate(config, label, content, form.get("pin"))

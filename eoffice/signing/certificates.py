@@ -30,6 +30,7 @@ from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError,
 
 from eoffice.api_base import ApiError, invalid
 from eoffice.config import Settings
+from eoffice.errors import ErrorCode
 from eoffice.signing import trust
 from eoffice.signing.keys import SigningRefused, token_session
 from eoffice.signing.threads import off_the_event_loop
@@ -83,27 +84,27 @@ def _check_usable(
     """Refuse (422) a certificate that cannot sign now; what is doubtful but allowed, as warnings."""
     now = datetime.now(UTC)
     if certificate.not_valid_after_utc < now:
-        raise ApiError(
-            422,
-            "certificate_expired",
-            f"file: the certificate expired on {certificate.not_valid_after_utc.isoformat()}",
-            {"field": "file"},
+        raise invalid(
+            "file",
+            f"the certificate expired on {certificate.not_valid_after_utc.isoformat()}",
+            "files",
+            code=ErrorCode.CERTIFICATE_EXPIRED,
         )
     if certificate.not_valid_before_utc > now:
-        raise ApiError(
-            422,
-            "certificate_not_yet_valid",
-            f"file: the certificate is valid from {certificate.not_valid_before_utc.isoformat()}",
-            {"field": "file"},
+        raise invalid(
+            "file",
+            f"the certificate is valid from {certificate.not_valid_before_utc.isoformat()}",
+            "files",
+            code=ErrorCode.CERTIFICATE_NOT_YET_VALID,
         )
     with contextlib.suppress(x509.ExtensionNotFound):
         usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
         if not (usage.digital_signature or usage.content_commitment):
-            raise ApiError(
-                422,
-                "certificate_not_for_signing",
-                "file: the certificate's key usage allows neither digitalSignature nor nonRepudiation",
-                {"field": "file"},
+            raise invalid(
+                "file",
+                "the certificate's key usage allows neither digitalSignature nor nonRepudiation",
+                "files",
+                code=ErrorCode.CERTIFICATE_NOT_FOR_SIGNING,
             )
     problem = _chain_problem(config, certificate, chain)
     return [problem] if problem else []
@@ -121,8 +122,8 @@ def _chain_problem(
     try:
         asyncio.run(validator.async_validate_path())
     except RevokedError as exc:
-        raise ApiError(
-            422, "certificate_revoked", "file: the certificate is revoked", {"field": "file"}
+        raise invalid(
+            "file", "the certificate is revoked", "files", code=ErrorCode.CERTIFICATE_REVOKED
         ) from exc
     except PathBuildingError:
         return "the certificate does not chain to a configured trust root (EOFFICE_SIGNING_TRUST_ROOTS)"

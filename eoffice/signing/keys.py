@@ -20,14 +20,15 @@ from pyhanko.sign import signers
 from pyhanko.sign.general import get_pyca_cryptography_hash
 
 from eoffice.config import Settings
+from eoffice.errors import ErrorCode
 
 
 class SigningRefused(Exception):
     """A key cannot sign: the reason is for the user (code, message), never a PIN."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: ErrorCode | str, message: str):
         super().__init__(message)
-        self.code = code
+        self.code = ErrorCode(code)
         self.message = message
 
 

@@ -18,6 +18,7 @@ from pyhanko.sign.timestamps import TimeStamper
 from eoffice.accounts.models import Agency, User
 from eoffice.api_base import ApiError, invalid
 from eoffice.config import Settings
+from eoffice.errors import ErrorCode
 from eoffice.extensions import db
 from eoffice.runtime import settings
 from eoffice.signing import authority, pdf, trust
@@ -55,7 +56,7 @@ def _refusals_as_api_errors(label: str, field: str) -> Iterator[None]:
     except (SigningRefused, pdf.CertificateRefused) as exc:
         raise ApiError(409, exc.code, exc.message, {"owner": label}) from exc
     except pdf.PdfRefused as exc:
-        raise ApiError(422, "pdf_not_signable", f"{field}: {exc}", {"field": field}) from exc
+        raise invalid(field, str(exc), "files", code=ErrorCode.PDF_NOT_SIGNABLE) from exc
     except pdf.TimeStampUnavailable as exc:
         tsa = _tsa_name(settings().signing_tsa_url)
         raise ApiError(
@@ -70,11 +71,11 @@ def _read_safely(parsed: Parsed, field: str) -> str:
     """What the bounded child found in a PDF about to be signed; a PDF it could not read within its limits
     is not handed to pyHanko in the server's process (a decompression bomb would take the server down)."""
     if parsed.failure is not None:
-        raise ApiError(
-            422,
-            "pdf_not_signable",
-            f"{field}: the PDF cannot be signed: {parsed.failure} ({parsed.reason})",
-            {"field": field, "reason": str(parsed.failure)},
+        raise invalid(
+            field,
+            f"the PDF cannot be signed: {parsed.failure} ({parsed.reason})",
+            "files",
+            code=ErrorCode.PDF_NOT_SIGNABLE,
         )
     return parsed.output
 

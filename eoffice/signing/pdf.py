@@ -28,6 +28,7 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import ExpiredError, PathError, RevokedError, ValidationError
 
 from eoffice.documents.clock import VIETNAM
+from eoffice.errors import ErrorCode
 from eoffice.pdfgen import stamp_pdf
 from eoffice.signing.threads import off_the_event_loop
 
@@ -62,9 +63,9 @@ class PdfRefused(Exception):
 class CertificateRefused(Exception):
     """The key's certificate is not usable now (expired, revoked, not trusted)."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: ErrorCode | str, message: str):
         super().__init__(message)
-        self.code = code
+        self.code = ErrorCode(code)
         self.message = message
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Response, request
 from werkzeug.datastructures import FileStorage
 
-from eoffice.api_base import ApiError, Blueprint
+from eoffice.api_base import ApiError, Blueprint, invalid
 from eoffice.auth.policy import Permission, authorize
 from eoffice.auth.session import current_user, login_required
 from eoffice.extensions import db
@@ -48,12 +48,7 @@ def file_part() -> FileStorage:
     """The multipart part named `file`, or the 422 that names it."""
     part = request.files.get("file")
     if part is None:
-        raise ApiError(
-            422,
-            "validation_error",
-            "file: a multipart part named 'file' is required",
-            {"files": {"file": ["Missing data for required field."]}},
-        )
+        raise invalid("file", "a multipart part named 'file' is required", "files")
     return part
 
 
@@ -82,23 +77,18 @@ def upload(query):
     user = current_user()
     authorize(user, Permission.UPLOAD_FILE)
     limit = settings().max_upload_size
-    if request.mimetype == "multipart/form-data":
-        apply_upload_limits()
-        part = file_part()
-        stored = operations.store_file(part.stream, part.filename, uploaded_by=user)
-    else:
-        if request.content_length is None and not request.environ.get("wsgi.input_terminated"):
-            raise ApiError(411, "length_required", "send Content-Length or a chunked body")
-        # One byte of slack: a chunked body exactly at the limit must reach our own check, which
-        # tells "at the limit" from "over it" (Werkzeug refuses once the limit is reached).
-        request.max_content_length = limit + 1
-        stored = operations.store_file(request.stream, query.get("name"), uploaded_by=user)
-    try:
-        db.session.commit()
-    except Exception:
-        # The row never landed (the database went away mid-upload): nor does its object stay.
-        storage().delete(stored.key)
-        raise
+    with operations.commit_or_discard():
+        if request.mimetype == "multipart/form-data":
+            apply_upload_limits()
+            part = file_part()
+            stored = operations.store_file(part.stream, part.filename, uploaded_by=user)
+        else:
+            if request.content_length is None and not request.environ.get("wsgi.input_terminated"):
+                raise ApiError(411, "length_required", "send Content-Length or a chunked body")
+            # One byte of slack: a chunked body exactly at the limit must reach our own check, which
+            # tells "at the limit" from "over it" (Werkzeug refuses once the limit is reached).
+            request.max_content_length = limit + 1
+            stored = operations.store_file(request.stream, query.get("name"), uploaded_by=user)
     return stored
 
 

@@ -1,15 +1,20 @@
-"""Storing uploaded files and handing out download links."""
+"""Storing uploaded files (removed again if their transaction fails) and handing out download links."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import logging
 import time
 import unicodedata
 import uuid
+from collections.abc import Iterator
 from typing import BinaryIO
 
 from flask import url_for
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
@@ -18,6 +23,13 @@ from eoffice.extensions import db
 from eoffice.runtime import settings, storage
 from eoffice.storage.backend import ObjectTooLarge, StorageError
 from eoffice.storage.models import StoredFile
+
+log = logging.getLogger(__name__)
+
+# Objects this session put in the store; deleted again unless the session commits.
+_NEW_KEYS = "eoffice.storage.new_object_keys"
+# Objects of versions this session replaced; deleted only once the session commits.
+_REPLACED_KEYS = "eoffice.storage.replaced_object_keys"
 
 
 def clean_file_name(name: str | None) -> str:
@@ -38,8 +50,8 @@ def store_file(
 ) -> StoredFile:
     """Put the stream in the object store and add its row.
 
-    flush=False leaves the row to the caller's next flush, for a caller that removes the object
-    itself if the transaction fails (documents: files.commit_or_discard).
+    The object is the session's until it commits: commit_or_discard deletes it if the transaction fails.
+    flush=False leaves the row to the caller's next flush.
     """
     key = new_object_key()
     max_size = settings().max_upload_size
@@ -64,14 +76,81 @@ def store_file(
         agency_id=uploaded_by.agency_id if uploaded_by else None,
     )
     db.session.add(row)
-    if not flush:
-        return row
-    try:
+    _new_keys().append(key)
+    if flush:
         db.session.flush()
-    except Exception:
-        storage().delete(key)
-        raise
     return row
+
+
+def _new_keys() -> list[str]:
+    return db.session.info.setdefault(_NEW_KEYS, [])
+
+
+@event.listens_for(Session, "after_commit")
+def _objects_committed(session: Session) -> None:
+    # Their rows are in the database now: no later failure of this session may delete their objects.
+    session.info.pop(_NEW_KEYS, None)
+
+
+def _replaced_keys() -> list[str]:
+    return db.session.info.setdefault(_REPLACED_KEYS, [])
+
+
+def discard_after_commit(stored: StoredFile) -> None:
+    """Delete this file's row now and its object once the transaction has committed, so that a refused or
+    failed transaction keeps it whole."""
+    db.session.delete(stored)
+    _replaced_keys().append(stored.key)
+
+
+def _delete_objects(keys: list[str], what: str = "a failed transaction") -> None:
+    for key in keys:
+        try:
+            storage().delete(key)
+        except StorageError:
+            log.exception("could not remove object %s of %s", key, what)
+
+
+@contextlib.contextmanager
+def objects_discarded_on_error() -> Iterator[None]:
+    """For a savepoint: if the block fails, delete the objects stored inside it (the rows roll back)."""
+    mark, replaced_mark = len(_new_keys()), len(_replaced_keys())
+    try:
+        yield
+    except BaseException:
+        keys = _new_keys()
+        _delete_objects(keys[mark:])
+        del keys[mark:]
+        # The savepoint brings their rows back: their objects stay.
+        del _replaced_keys()[replaced_mark:]
+        raise
+
+
+@contextlib.contextmanager
+def commit_or_discard(*, keep_loaded: bool = False) -> Iterator[None]:
+    """Run the block and commit the session's work; on any failure roll back and delete the objects it
+    stored (store_file), so that no object outlives a transaction that failed. Every upload commits so.
+
+    keep_loaded: what the session holds stays loaded after the commit instead of being read back
+    on first use; for answering with a document just created, whose rows are exactly what was written.
+    """
+    session = db.session()
+    expire_on_commit = session.expire_on_commit
+    try:
+        yield
+        session.expire_on_commit = expire_on_commit and not keep_loaded
+        session.commit()
+    except BaseException:
+        keys = list(_new_keys())
+        db.session.rollback()
+        _delete_objects(keys)
+        raise
+    else:
+        _delete_objects(list(_replaced_keys()), "a replaced version")
+    finally:
+        session.expire_on_commit = expire_on_commit
+        _new_keys().clear()
+        _replaced_keys().clear()
 
 
 def _link_signature(file_id: int, expires: int) -> str:

@@ -133,12 +133,30 @@ describe("helpers", () => {
     );
   });
 
-  it("flattens JSON-body validation details", () => {
+  it("flattens the one shape of field errors, {location: {field: [messages]}}", () => {
     expect(flattenFieldErrors({ json: { leader_id: ["Missing data for required field."] } })).toEqual({
       leader_id: "Missing data for required field.",
     });
     expect(flattenFieldErrors({ json: { _schema: ["give exactly one"] } })).toEqual({ _schema: "give exactly one" });
+    expect(
+      flattenFieldErrors({
+        form: { metadata: { issued_date: ["Not a valid date."] } },
+        files: { "files[1]": ["the file is empty"] },
+        json: { participants: { 0: { user_id: ["unknown user"] } } },
+      }),
+    ).toEqual({
+      "metadata.issued_date": "Not a valid date.",
+      "files[1]": "the file is empty",
+      "participants.0.user_id": "unknown user",
+    });
     expect(flattenFieldErrors(null)).toEqual({});
+  });
+
+  it("reads no fields from details of another shape", () => {
+    // A field name at the top, without its location, is not the shape the server sends.
+    expect(flattenFieldErrors({ leader_id: ["Missing data for required field."] })).toEqual({});
+    expect(flattenFieldErrors({ owner: "person-lanhdao" })).toEqual({});
+    expect(flattenFieldErrors({ max_size: 1024 })).toEqual({});
   });
 });
 

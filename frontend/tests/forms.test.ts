@@ -55,9 +55,9 @@ describe("incoming registration form", () => {
     });
   });
 
-  it("shows an error about no known field as a message on the form", () => {
+  it("shows an error about no known field as the message for its code on the form", () => {
     const error = new ApiError(415, { code: "unsupported_media_type", message: "a.exe: type not accepted" });
-    expect(serverErrors(error, INCOMING_FIELDS)).toEqual({ _form: { text: "a.exe: type not accepted" } });
+    expect(serverErrors(error, INCOMING_FIELDS)).toEqual({ _form: { key: "error.unsupported_media_type" } });
   });
 });
 

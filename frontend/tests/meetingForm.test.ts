@@ -96,7 +96,8 @@ describe("meeting form", () => {
       ends_at: { text: "must be after starts_at" },
     });
     const forbidden = new ApiError(403, { code: "forbidden", message: "only clerks, leaders and administrators organise meetings" });
-    expect(meetingServerErrors(forbidden)).toEqual({ _form: { text: "only clerks, leaders and administrators organise meetings" } });
+    // No field named: the client's message for the code, never the server's English.
+    expect(meetingServerErrors(forbidden)).toEqual({ _form: { key: "error.forbidden" } });
   });
 
   it("adds a person once and changes the role of one already listed", () => {

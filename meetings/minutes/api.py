@@ -6,12 +6,14 @@ A step of the status is also broadcast to the live room (`minutes_status`) once 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from eoffice.api_base import ApiError, Blueprint
 from eoffice.auth.session import current_user, login_required
 from eoffice.extensions import db, socketio
 from eoffice.storage.api import send_stored_file
+from eoffice.storage.operations import commit_or_discard
 from meetings import policy, room
 from meetings.live import NAMESPACE, meeting_room
 from meetings.minutes import operations
@@ -35,9 +37,11 @@ def _viewable(meeting_id: int) -> Meeting:
     return meeting
 
 
-def _announce(status: dict[str, Any]) -> dict[str, Any]:
-    """Commit, then tell the room (a device in it learns the new status without asking)."""
-    db.session.commit()
+def _announce(step: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Take the step and commit (an approval's PDF is deleted from the store if that fails), then tell the
+    room (a device in it learns the new status without asking)."""
+    with commit_or_discard():
+        status = step()
     try:
         socketio.emit("minutes_status", status, to=meeting_room(status["meeting_id"]), namespace=NAMESPACE)
     except Exception:
@@ -63,7 +67,7 @@ def get_minutes(meeting_id):
 @blp.response(200, MinutesStatusSchema)
 @login_required
 def submit_minutes(meeting_id):
-    return _announce(operations.submit(room.load_meeting(meeting_id), current_user()))
+    return _announce(lambda: operations.submit(room.load_meeting(meeting_id), current_user()))
 
 
 @blp.post("/<int:meeting_id>/minutes/return")
@@ -72,7 +76,7 @@ def submit_minutes(meeting_id):
 @login_required
 def return_minutes(body, meeting_id):
     meeting = room.load_meeting(meeting_id)
-    return _announce(operations.return_to_secretary(meeting, current_user(), body["comment"].strip()))
+    return _announce(lambda: operations.return_to_secretary(meeting, current_user(), body["comment"].strip()))
 
 
 @blp.post("/<int:meeting_id>/minutes/approve")
@@ -84,7 +88,9 @@ def return_minutes(body, meeting_id):
 )
 @login_required
 def approve_minutes(body, meeting_id):
-    return _announce(operations.approve(room.load_meeting(meeting_id), current_user(), body.get("pin")))
+    return _announce(
+        lambda: operations.approve(room.load_meeting(meeting_id), current_user(), body.get("pin"))
+    )
 
 
 @blp.get("/<int:meeting_id>/minutes/pdf")

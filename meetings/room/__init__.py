@@ -13,7 +13,7 @@ from meetings.room.annotations import (
     delete_annotation,
 )
 from meetings.room.attendance import attendance_state, check_in, quorum_met
-from meetings.room.common import bad_input, load_meeting, not_found, require_in_progress, require_participant
+from meetings.room.common import load_meeting, not_found, require_in_progress, require_participant
 from meetings.room.presentation import (
     designate_presenter,
     go_to_agenda_item,
@@ -39,7 +39,6 @@ __all__ = [
     "annotation_audience",
     "annotation_payload",
     "attendance_state",
-    "bad_input",
     "cast_vote",
     "check_in",
     "close_open_votes",

@@ -8,10 +8,11 @@ import logging
 from typing import Any
 
 from eoffice.accounts.models import User
+from eoffice.api_base import invalid
 from eoffice.extensions import db
 from meetings import policy
 from meetings.models import Annotation, Meeting, MeetingDocument
-from meetings.room.common import bad_input, iso, not_found, require_participant
+from meetings.room.common import iso, not_found, require_participant
 from meetings.schemas import AnnotationDataSchema, annotation_shape_problem
 
 MAX_ANNOTATION_SIZE = 16 * 1024
@@ -55,9 +56,9 @@ def _check_data(data: Any) -> None:
             key, node = next(iter(node.items()))
             if key not in ("key", "value"):
                 path.append(str(key))
-        raise bad_input("data", ": ".join([*path, node[0] if isinstance(node, list) else str(node)]))
+        raise invalid("data", ": ".join([*path, node[0] if isinstance(node, list) else str(node)]))
     if len(json.dumps(data)) > MAX_ANNOTATION_SIZE:
-        raise bad_input("data", f"larger than {MAX_ANNOTATION_SIZE} bytes")
+        raise invalid("data", f"larger than {MAX_ANNOTATION_SIZE} bytes")
 
 
 def annotate(
@@ -70,7 +71,7 @@ def annotate(
         raise not_found(f"document {document_id} of meeting {meeting.id}")
     policy.require(policy.may_read_document(user, meeting, document), "not allowed to read this document")
     if page > (document.page_count or 1):
-        raise bad_input("page", f"the document has {document.page_count or 1} page(s)")
+        raise invalid("page", f"the document has {document.page_count or 1} page(s)")
     if shared:
         policy.require(policy.may_present(user, meeting), "only the presenter shares annotations")
     _check_data(data)

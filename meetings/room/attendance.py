@@ -7,12 +7,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from eoffice.accounts.models import User
-from eoffice.api_base import ApiError
+from eoffice.api_base import ApiError, invalid
 from eoffice.db import utcnow
 from eoffice.extensions import db
 from meetings import policy
 from meetings.models import VOTING_ROLES, AttendanceMode, Meeting, MeetingParticipant, MeetingStatus
-from meetings.room.common import bad_input, iso, require_participant
+from meetings.room.common import iso, require_participant
 
 
 def attendance_state(meeting: Meeting) -> dict[str, Any]:
@@ -72,7 +72,7 @@ def check_in(meeting: Meeting, user: User, mode: str) -> dict[str, Any]:
     if meeting.status not in (MeetingStatus.INVITED, MeetingStatus.IN_PROGRESS):
         raise ApiError(409, "invalid_state", f"no check-in for a {meeting.status} meeting")
     if mode not in (AttendanceMode.IN_PERSON, AttendanceMode.ONLINE):
-        raise bad_input("mode", "must be in_person or online")
+        raise invalid("mode", "must be in_person or online")
     participant.attendance_mode = mode
     if participant.checked_in_at is None:
         participant.checked_in_at = utcnow()

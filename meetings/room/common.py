@@ -1,4 +1,4 @@
-"""What every rule of the live room shares: loading the meeting, the state checks, error shapes."""
+"""What every rule of the live room shares: loading the meeting, the state checks, the 404."""
 
 from __future__ import annotations
 
@@ -7,10 +7,6 @@ from eoffice.api_base import ApiError
 from eoffice.extensions import db
 from meetings import policy
 from meetings.models import Meeting, MeetingParticipant, MeetingStatus
-
-
-def bad_input(field: str, message: str) -> ApiError:
-    return ApiError(422, "validation_error", f"{field}: {message}", {field: [message]})
 
 
 def not_found(what: str) -> ApiError:

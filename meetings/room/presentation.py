@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Integer, and_, bindparam, exists, func, or_, update
 
 from eoffice.accounts.models import User
-from eoffice.api_base import ApiError
+from eoffice.api_base import ApiError, invalid
 from eoffice.extensions import db
 from meetings import policy
 from meetings.models import (
@@ -21,7 +21,7 @@ from meetings.models import (
     MeetingStatus,
     ParticipantRole,
 )
-from meetings.room.common import bad_input, load_meeting, not_found, require_in_progress
+from meetings.room.common import load_meeting, not_found, require_in_progress
 
 
 def _present_statement():
@@ -102,7 +102,7 @@ def _explain_refused_presentation(meeting_id: int, user_id: int, document_id: in
         raise not_found(f"document {document_id} of meeting {meeting_id}")
     if document.agenda_item is not None and document.agenda_item.is_confidential:
         raise policy.forbidden("documents of a confidential item are not shown to the room")
-    raise bad_input("page", f"the document has {document.page_count or 1} page(s)")
+    raise invalid("page", f"the document has {document.page_count or 1} page(s)")
 
 
 def presentation_state(meeting: Meeting) -> dict[str, Any]:
@@ -120,7 +120,7 @@ def designate_presenter(meeting: Meeting, actor: User, user_id: int | None) -> d
         policy.may_chair(actor, meeting), "only the chair or the secretary designates the presenter"
     )
     if user_id is not None and meeting.participant(user_id) is None:
-        raise bad_input("user_id", f"user {user_id} is not a participant")
+        raise invalid("user_id", f"user {user_id} is not a participant")
     meeting.designated_presenter_id = user_id
     db.session.flush()
     return {"meeting_id": meeting.id, "user_id": user_id}

@@ -7,12 +7,12 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from eoffice.accounts.models import User
-from eoffice.api_base import ApiError
+from eoffice.api_base import ApiError, invalid
 from eoffice.db import utcnow
 from eoffice.extensions import db
 from meetings import policy
 from meetings.models import Meeting, SpeakerRequest, SpeakerStatus
-from meetings.room.common import bad_input, iso, require_in_progress, require_participant
+from meetings.room.common import iso, require_in_progress, require_participant
 
 
 def speakers_state(meeting_id: int) -> dict[str, Any]:
@@ -80,7 +80,7 @@ def order_speakers(meeting: Meeting, actor: User, user_ids: list[int]) -> dict[s
         )
     }
     if sorted(user_ids) != sorted(waiting) or len(set(user_ids)) != len(user_ids):
-        raise bad_input("user_ids", "must list every waiting speaker exactly once")
+        raise invalid("user_ids", "must list every waiting speaker exactly once")
     base = db.session.scalar(
         select(func.max(SpeakerRequest.position)).where(SpeakerRequest.meeting_id == meeting.id)
     )
@@ -103,7 +103,7 @@ def give_floor(meeting: Meeting, actor: User, user_id: int) -> dict[str, Any]:
     policy.require(policy.may_chair(actor, meeting), "only the chair or the secretary gives the floor")
     require_in_progress(meeting)
     if meeting.participant(user_id) is None:
-        raise bad_input("user_id", f"user {user_id} is not a participant")
+        raise invalid("user_id", f"user {user_id} is not a participant")
     end_speaking(meeting.id)
     request = _active_request(meeting.id, user_id)
     if request is None:

@@ -12,13 +12,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from eoffice.accounts.models import User
-from eoffice.api_base import ApiError
+from eoffice.api_base import ApiError, invalid
 from eoffice.db import utcnow
 from eoffice.extensions import db
 from meetings import policy
 from meetings.models import Meeting, Vote, VoteCast, VoteTally
 from meetings.room.attendance import attendance_state
-from meetings.room.common import bad_input, iso, not_found, require_in_progress, require_participant
+from meetings.room.common import iso, not_found, require_in_progress, require_participant
 
 
 def open_vote_of(meeting_id: int) -> Vote | None:
@@ -100,7 +100,7 @@ def cast_vote(meeting: Meeting, user: User, vote_id: int, option: str) -> dict[s
     if not vote.is_open:
         raise ApiError(409, "vote_closed", "this vote is closed")
     if option not in vote.options:
-        raise bad_input("option", f"must be one of: {', '.join(vote.options)}")
+        raise invalid("option", f"must be one of: {', '.join(vote.options)}")
     try:
         with db.session.begin_nested():
             db.session.add(

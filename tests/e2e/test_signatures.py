@@ -76,10 +76,10 @@ def test_the_verify_page_shows_a_signed_pdf_green_and_the_same_pdf_changed_red(
     assert "Chữ ký không còn nguyên vẹn" in signatures.first.inner_text()
     screenshot(clerk, "61-verify-signatures-changed")
 
-    # Not a PDF: the server's 422 says why, in its own words.
+    # Not a PDF: the client's words for the server's code, not the server's English.
     clerk.get_by_role("button", name="Bỏ quyet-dinh-da-sua.pdf").click()
     result = _verify(clerk, "anh-chup.pdf", b"\x89PNG\r\n\x1a\n not a pdf")
-    assert result.get_by_role("alert").inner_text() == "file: unreadable: the file is not a PDF"
+    assert result.get_by_role("alert").inner_text() == "Tệp không phải là PDF đọc được."
     assert result.get_by_test_id("signature").count() == 0
 
 

@@ -7,7 +7,6 @@ import io
 import json
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from eoffice.extensions import db
@@ -146,32 +145,22 @@ def test_object_store_down_while_downloading_a_document_file_is_503(client, peop
     _error(response, 503, "storage_unavailable")
 
 
-def test_database_lost_mid_upload_is_503_and_keeps_neither_row_nor_object(client, people, login, monkeypatch):
+def test_database_lost_mid_upload_is_503_and_keeps_neither_row_nor_object(
+    client, people, login, failing_commits
+):
     headers = login("vanthu")
-    stored_keys: list[str] = []
-    real_put = type(storage()).put
-
-    def remember(self, key, *args, **kwargs):
-        stored_keys.append(key)
-        return real_put(self, key, *args, **kwargs)
-
-    def connection_killed(self):
-        raise sa.exc.OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
-
-    monkeypatch.setattr(type(storage()), "put", remember)
-    monkeypatch.setattr(sa.orm.Session, "commit", connection_killed)
+    failing_commits.start()
     response = client.post(
         "/api/v1/files",
         data={"file": (io.BytesIO(pdf_file().stream.read()), "van-ban.pdf")},
         headers=headers,
         content_type="multipart/form-data",
     )
-    monkeypatch.undo()
+    failing_commits.stop()
     _error(response, 503, "database_unavailable")
     assert db.session.scalar(select(func.count()).select_from(StoredFile)) == 0
-    assert len(stored_keys) == 1
-    with pytest.raises(StorageError):
-        storage().stat(stored_keys[0])
+    assert len(failing_commits.keys) == 1
+    assert failing_commits.objects_left() == []
 
 
 # 17: the OpenAPI document tells the truth.

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import inspect
 import os
 import socket
 import threading
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import gevent
@@ -157,3 +160,49 @@ def test_the_subscription_outlives_quiet_spells_longer_than_the_redis_timeout(re
     assert arrived.wait(30)
     assert heard == [b"after the quiet spell"]
     manager.pubsub.close()
+
+
+# socketio_fanout works with internals of these libraries, not their public API: a new version must be
+# read again before it is trusted. The pins live in requirements.txt, which says why.
+_PINNED = ("python-socketio", "python-engineio", "gevent-websocket")
+
+
+def _pins() -> dict[str, str]:
+    requirements = Path(__file__).resolve().parents[2] / "requirements.txt"
+    pins = {}
+    for line in requirements.read_text().splitlines():
+        name, _, version = line.partition("==")
+        if version:
+            pins[name.strip().lower()] = version.strip()
+    return pins
+
+
+@pytest.mark.parametrize("distribution", _PINNED)
+def test_the_libraries_whose_internals_the_fanout_uses_are_the_pinned_versions(distribution):
+    pinned = _pins()[distribution]
+    installed = importlib.metadata.version(distribution)
+    assert installed == pinned, (
+        f"{distribution} {installed} is installed, {pinned} is pinned: eoffice/socketio_fanout.py uses its "
+        "internals; check them against the new version, then move the pin in requirements.txt"
+    )
+
+
+def test_the_internals_the_fanout_uses_are_there():
+    """What FanoutManager and WebSocketOutbox read and call, on the installed versions."""
+    import engineio
+    import socketio as sio
+
+    server = sio.Server(client_manager=socketio_fanout.FanoutManager())
+    assert inspect.signature(server.manager.get_participants).parameters.keys() == {"namespace", "room"}
+    assert list(inspect.signature(server._send_eio_packet).parameters) == ["eio_sid", "eio_pkt"]
+    assert "ignore_queue" in inspect.signature(server.disconnect).parameters
+    assert isinstance(server.environ, dict) and isinstance(server.eio.sockets, dict)
+    assert isinstance(server.eio.ping_timeout, int | float)
+    assert server.packet_class is sio.packet.Packet
+    eio_socket = engineio.socket.Socket(server.eio, "sid")
+    for name in ("closed", "closing", "upgraded", "upgrading", "last_ping"):
+        assert hasattr(eio_socket, name), name
+    assert eio_socket.queue.qsize() == 0
+    # gevent-websocket: the write the outbox takes over, and where its socket is.
+    assert "raw_write" in inspect.getsource(WebSocket.__init__)
+    assert "handler" in inspect.signature(WebSocket.__init__).parameters

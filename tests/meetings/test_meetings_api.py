@@ -272,6 +272,21 @@ def test_a_2_mb_pdf_is_a_meeting_document_and_one_over_the_upload_limit_is_413(a
     assert _count(MeetingDocument) == 1
 
 
+def test_a_meeting_document_whose_commit_fails_leaves_no_object_in_the_store(
+    client, login, people, failing_commits
+):
+    meeting_id = _create(client, login, people).get_json()["id"]
+    organiser = login("vanthu")
+    failing_commits.start()
+    refused = upload(client, organiser, meeting_id, make_pdf(1))
+    failing_commits.stop()
+
+    assert refused.status_code == 503 and refused.get_json()["error"]["code"] == "database_unavailable"
+    assert len(failing_commits.keys) == 1
+    assert failing_commits.objects_left() == []
+    assert (_count(MeetingDocument), _count(StoredFile)) == (0, 0)
+
+
 def test_agenda_items_keep_their_order_and_accept_an_insert_position(client, login, people):
     meeting_id = _create(client, login, people).get_json()["id"]
     organiser = login("vanthu")

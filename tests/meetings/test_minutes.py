@@ -481,6 +481,21 @@ def test_an_approval_whose_pdf_cannot_be_stored_changes_nothing(client, room, mo
     assert client.post(f"{minutes_url}/approve", headers=_headers(room, "chutich")).status_code == 200
 
 
+def test_an_approval_whose_commit_fails_leaves_no_pdf_in_the_store(client, room, failing_commits):
+    minutes_url = _submitted(client, room)
+    files = _stored_files()
+    failing_commits.start()
+    refused = client.post(f"{minutes_url}/approve", headers=_headers(room, "chutich"))
+    failing_commits.stop()
+
+    assert refused.status_code == 503 and refused.get_json()["error"]["code"] == "database_unavailable"
+    # The signed PDF reached the store before the commit failed: it is deleted again.
+    assert len(failing_commits.keys) == 1
+    assert failing_commits.objects_left() == []
+    assert _stored_files() == files
+    assert _minutes_row().status == "submitted"
+
+
 def _submitted(client, room) -> str:
     minutes_url = f"/api/v1/meetings/{room.meeting_id}/minutes"
     assert (

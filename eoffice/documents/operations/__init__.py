@@ -1,6 +1,6 @@
 """Everything that changes documents, one module per part of the flow; they flush, the caller commits."""
 
-from eoffice.documents.operations.files import IncomingFile, commit_or_discard
+from eoffice.documents.operations.files import IncomingFile
 from eoffice.documents.operations.handling import (
     add_opinion,
     assign,
@@ -42,7 +42,6 @@ __all__ = [
     "amend",
     "approve",
     "assign",
-    "commit_or_discard",
     "complete",
     "correct",
     "create_draft",

@@ -8,7 +8,7 @@ import marshmallow as ma
 from sqlalchemy import select
 
 from eoffice.accounts.models import Role, Unit, User
-from eoffice.api_base import ApiError, _describe_validation, invalid
+from eoffice.api_base import invalid, invalid_fields
 from eoffice.documents import clock, events, workflow
 from eoffice.documents.models import Document, DocumentParticipant, Status, TraceEntry
 from eoffice.documents.workflow import Action, Transition
@@ -31,9 +31,7 @@ def load(
     except ma.ValidationError as exc:
         messages = exc.normalized_messages()
         nested = {prefix: messages} if prefix else messages
-        raise ApiError(
-            422, "validation_error", _describe_validation({location: nested}), {location: nested}
-        ) from exc
+        raise invalid_fields(nested, location) from exc
 
 
 def shown(value: Any) -> Any:

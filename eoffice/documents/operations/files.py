@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -23,7 +21,7 @@ from eoffice.runtime import settings, storage
 from eoffice.signing import operations as signing
 from eoffice.storage.backend import SNIFF_BYTES, StorageError, sniff_content_type
 from eoffice.storage.models import StoredFile
-from eoffice.storage.operations import clean_file_name, store_file
+from eoffice.storage.operations import clean_file_name, discard_after_commit, store_file
 from eoffice.untrusted import Failure, Parsed, pdf_text
 
 log = logging.getLogger(__name__)
@@ -47,10 +45,6 @@ ACCEPTED_TYPES = frozenset(
     }
 )
 ACCEPTED_DESCRIPTION = "PDF, images, office documents (doc, docx, xls, xlsx, odt, …), ZIP or plain text"
-# Objects this session put in the store; deleted again unless the session commits.
-_NEW_KEYS = "eoffice.documents.new_object_keys"
-# Objects of versions this session replaced (replace_content); deleted only once the session commits.
-_REPLACED_KEYS = "eoffice.documents.replaced_object_keys"
 
 
 @dataclass
@@ -84,8 +78,13 @@ def _is_pdf(file: IncomingFile) -> bool:
     return file.content_type == "application/pdf"
 
 
-def check_files(files: list[IncomingFile], field: str = "files", max_files: int = MAX_FILES) -> None:
-    """Refuse the whole batch before anything is stored: empty 422, too large 413, wrong type 415."""
+def check_files(
+    files: list[IncomingFile], field: str = "files", max_files: int = MAX_FILES, *, required: bool = False
+) -> None:
+    """Refuse the whole batch before anything is stored: none when required or an empty file 422, too many
+    422, too large 413, wrong type 415."""
+    if required and not files:
+        raise invalid(field, "at least one file is required (the main document first)", "files")
     if len(files) > max_files:
         raise invalid(field, f"at most {max_files} files per request", "files")
     limit = settings().max_upload_size
@@ -112,10 +111,6 @@ def check_files(files: list[IncomingFile], field: str = "files", max_files: int 
             )
 
 
-def _new_keys() -> list[str]:
-    return db.session.info.setdefault(_NEW_KEYS, [])
-
-
 def attach_files(
     document: Document, files: list[IncomingFile], uploader: User | None, *, replace_main: bool = False
 ) -> list[DocumentFile]:
@@ -134,7 +129,6 @@ def attach_files(
     for file, text in zip(files, texts, strict=True):
         file.stream.seek(0)
         stored = store_file(file.stream, file.name, uploaded_by=uploader, flush=False)
-        _new_keys().append(stored.key)
         stored.agency_id = document.agency_id
         if _is_pdf(file):
             signing.queue_check(stored)
@@ -166,23 +160,17 @@ def replace_content(link: DocumentFile, content: bytes, actor: User | None) -> N
     """The file now holds these bytes (a signed version): a new object under the same name.
 
     The earlier version, when no other row needs it, goes: its row (and signature check) in this
-    transaction, its object once the transaction has committed (commit_or_discard), so that a
+    transaction, its object once the transaction has committed (discard_after_commit), so that a
     refused or failed act keeps it whole.
     """
     previous = link.stored_file
     stored = store_file(io.BytesIO(content), previous.name, uploaded_by=actor, flush=False)
-    _new_keys().append(stored.key)
     stored.agency_id = previous.agency_id
     signing.queue_check(stored)
     link.stored_file = stored
     db.session.flush()
     if not _still_referenced(previous):
-        db.session.delete(previous)
-        _replaced_keys().append(previous.key)
-
-
-def _replaced_keys() -> list[str]:
-    return db.session.info.setdefault(_REPLACED_KEYS, [])
+        discard_after_commit(previous)
 
 
 def _still_referenced(stored: StoredFile) -> bool:
@@ -216,52 +204,3 @@ def note_text_not_extracted(document: Document, file_name: str, parsed: Parsed) 
         note=f"Không lấy được nội dung tệp {file_name} để tìm kiếm: {_FAILURES_IN_WORDS[parsed.failure]}.",
         details={"file": file_name, "reason": str(parsed.failure), "detail": parsed.reason},
     )
-
-
-def _delete_objects(keys: list[str], what: str = "a failed transaction") -> None:
-    for key in keys:
-        try:
-            storage().delete(key)
-        except StorageError:
-            log.exception("could not remove object %s of %s", key, what)
-
-
-@contextlib.contextmanager
-def objects_discarded_on_error() -> Iterator[None]:
-    """For a savepoint: if the block fails, delete the objects stored inside it (the rows roll back)."""
-    mark, replaced_mark = len(_new_keys()), len(_replaced_keys())
-    try:
-        yield
-    except BaseException:
-        keys = _new_keys()
-        _delete_objects(keys[mark:])
-        del keys[mark:]
-        # The savepoint brings their rows back: their objects stay.
-        del _replaced_keys()[replaced_mark:]
-        raise
-
-
-@contextlib.contextmanager
-def commit_or_discard(*, keep_loaded: bool = False) -> Iterator[None]:
-    """Commit the session's work; on any failure roll back and delete the objects it stored.
-
-    keep_loaded: what the session holds stays loaded after the commit instead of being read back
-    on first use; for answering with a document just created, whose rows are exactly what was written.
-    """
-    session = db.session()
-    expire_on_commit = session.expire_on_commit
-    try:
-        yield
-        session.expire_on_commit = expire_on_commit and not keep_loaded
-        session.commit()
-    except BaseException:
-        keys = list(_new_keys())
-        db.session.rollback()
-        _delete_objects(keys)
-        raise
-    else:
-        _delete_objects(list(_replaced_keys()), "a replaced version")
-    finally:
-        session.expire_on_commit = expire_on_commit
-        _new_keys().clear()
-        _replaced_keys().clear()

@@ -3,7 +3,7 @@
 Each arrival is an InboundRecord and goes through the same ordered steps: check the step is
 allowed → validate the metadata → check the files → store them → write the document → number it.
 Nothing is stored before the metadata and every file passed; whatever was stored is removed
-again if the transaction fails (see files.commit_or_discard).
+again if the transaction fails (see eoffice.storage.operations.commit_or_discard).
 """
 
 from __future__ import annotations
@@ -26,12 +26,12 @@ from eoffice.documents.operations.files import (
     IncomingFile,
     attach_files,
     check_files,
-    objects_discarded_on_error,
 )
 from eoffice.documents.schemas import AxisIncomingMetadataSchema, IncomingMetadataSchema
 from eoffice.documents.workflow import Action, Transition
 from eoffice.extensions import db
 from eoffice.insert_now import insert_now
+from eoffice.storage.operations import objects_discarded_on_error
 
 IntakeWarning = dict[str, Any]
 # Schemas hold no state between loads: one instance serves every arrival.
@@ -115,9 +115,7 @@ def _accept(
         raise invalid("agency_id", f"unknown agency {inbound.agency_id}")
     schema = _AXIS_METADATA if inbound.channel == Channel.AXIS else _METADATA
     metadata = load(schema, inbound.metadata, location="form", prefix="metadata")
-    if not inbound.files:
-        raise invalid("files", "at least one file is required: the main document first", "files")
-    check_files(inbound.files, max_files=inbound.max_files)
+    check_files(inbound.files, max_files=inbound.max_files, required=True)
     for key, value in metadata.items():
         setattr(document, key, value)
     return document, transition, probable_duplicates(inbound.agency_id, metadata)
@@ -265,9 +263,7 @@ def amend(
     """The sender updated a document it sent (national axis, an update package): its metadata and files are
     now the package's, checked as any arrival's; the trace says what changed. Its handling goes on."""
     metadata = load(_AXIS_METADATA, inbound.metadata, location="form", prefix="metadata")
-    if not inbound.files:
-        raise invalid("files", "at least one file is required: the main document first", "files")
-    check_files(inbound.files)
+    check_files(inbound.files, required=True)
     changed = {}
     # The fields the package carries (one it leaves out keeps its value); the issuer stays: it sent it.
     for key in [key for key in inbound.metadata if key != "issuer_id"]:

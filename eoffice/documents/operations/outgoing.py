@@ -239,9 +239,7 @@ def add_files(
     document: Document, actor: User, files: list[IncomingFile], *, replace_main: bool = False
 ) -> Document:
     workflow.check(document, Action.EDIT, actor)
-    if not files:
-        raise invalid("files", "at least one file is required", "files")
-    check_files(files)
+    check_files(files, required=True)
     replaced = [link.stored_file_id for link in document.files if link.role == FileRole.MAIN and replace_main]
     added = attach_files(document, files, actor, replace_main=replace_main)
     db.session.flush()

@@ -47,27 +47,33 @@ export class ApiError extends Error {
   }
 }
 
-/** Flattens webargs' {location: {field: [messages]}} (or {field: [messages]}) into field → message. */
+/**
+ * Messages per field from the server's one shape of field errors, {location: {field: [messages]}}
+ * (location: json, form, query, files), into field → message; nested fields read "metadata.title",
+ * list items "files[1]". Details of any other error name no field and give nothing.
+ */
 export function flattenFieldErrors(details: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  const locations = new Set(["json", "form", "query", "files", "headers"]);
   const walk = (prefix: string, value: unknown): void => {
     if (Array.isArray(value) && value.every((item) => typeof item === "string")) {
       out[prefix || "_schema"] = value.join(" ");
-    } else if (typeof value === "string") {
-      out[prefix || "_schema"] = value;
     } else if (Array.isArray(value)) {
       value.forEach((item, index) => walk(`${prefix}[${index}]`, item));
     } else if (value && typeof value === "object") {
       for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
-        const isLocation = !prefix && locations.has(key) && inner !== null && typeof inner === "object";
-        walk(isLocation ? "" : prefix ? `${prefix}.${key}` : key, inner);
+        walk(prefix ? `${prefix}.${key}` : key, inner);
       }
     }
   };
-  walk("", details);
+  if (details && typeof details === "object" && !Array.isArray(details)) {
+    for (const [location, fields] of Object.entries(details as Record<string, unknown>)) {
+      if (FIELD_LOCATIONS.has(location)) walk("", fields);
+    }
+  }
   return out;
 }
+
+const FIELD_LOCATIONS = new Set(["json", "form", "query", "files", "headers"]);
 
 /** Thrown when the session cannot be renewed: the user must log in again. */
 export class SessionEnded extends Error {

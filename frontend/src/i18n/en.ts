@@ -1,9 +1,11 @@
 // English: every key of the Vietnamese catalogue (the type checker enforces it).
+import { errorsEn } from "./errors.en";
 import { meetingsEn } from "./meetings.en";
 import { signaturesEn } from "./signatures.en";
 import type { vi } from "./vi";
 
 export const en: Record<keyof typeof vi, string> = {
+  ...errorsEn,
   ...meetingsEn,
   ...signaturesEn,
   "app.title": "E-office",

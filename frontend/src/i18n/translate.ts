@@ -20,3 +20,9 @@ export function translate(locale: Locale, key: MessageKey, params?: Params): str
 export function isLocale(value: unknown): value is Locale {
   return value === "vi" || value === "en";
 }
+
+/** The message key for an error code of the server (eoffice/errors.py); an unknown code reads as a refusal. */
+export function errorKey(code: string): MessageKey {
+  const key = `error.${code}`;
+  return key in catalogues.vi ? (key as MessageKey) : "error.error";
+}

@@ -1,8 +1,10 @@
 // Vietnamese, the interface's default language and the reference catalogue.
+import { errorsVi } from "./errors.vi";
 import { meetingsVi } from "./meetings.vi";
 import { signaturesVi } from "./signatures.vi";
 
 export const vi = {
+  ...errorsVi,
   ...meetingsVi,
   ...signaturesVi,
   "app.title": "Văn phòng điện tử",

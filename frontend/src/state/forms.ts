@@ -1,6 +1,6 @@
 // Field checks shared by the forms, and the API's per-field messages mapped onto form fields.
 import { ApiError } from "../api/client";
-import type { MessageKey } from "../i18n/translate";
+import { errorKey, type MessageKey } from "../i18n/translate";
 
 /** A message: a catalogue key with parameters (checked here), or the server's own text. */
 export type FieldMessage = { key: MessageKey; params?: Record<string, string | number> } | { text: string };
@@ -45,7 +45,7 @@ export function hasErrors(errors: FieldErrors): boolean {
 
 /**
  * The server's 4xx as messages on the form's fields: "metadata.issued_date" → issued_date,
- * "files[1]" → files, "participants[0].user_id" → participants; anything not on a known field goes to _form with the server's message.
+ * "files[1]" → files, "participants[0].user_id" → participants; anything not on a known field goes to _form as the message for the error's code.
  */
 export function serverErrors<F extends string>(error: unknown, fields: readonly F[]): FieldErrors<F> {
   if (!(error instanceof ApiError)) return {};
@@ -54,7 +54,7 @@ export function serverErrors<F extends string>(error: unknown, fields: readonly 
     const field = path.replace(/^metadata\./, "").split(".")[0].replace(/\[\d+\]$/, "") as F;
     if (fields.includes(field) && !out[field]) out[field] = { text };
   }
-  if (!hasErrors(out)) out._form = { text: error.message };
+  if (!hasErrors(out)) out._form = { key: errorKey(error.code) };
   return out;
 }
 

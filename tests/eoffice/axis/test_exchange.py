@@ -29,6 +29,7 @@ from eoffice.documents.models import Document
 from eoffice.extensions import db
 from eoffice.logs import bound_request_id, current_request_id
 from eoffice.runtime import storage
+from eoffice.storage.operations import commit_or_discard
 from tests.eoffice.axis.conftest import RECIPIENT, SENDER
 from tests.factories import create_document
 from tests.fixtures.edxml import SDK_PROFILE, make_identity, resign
@@ -73,7 +74,7 @@ def person(user: User) -> User:
 
 def act(step, document_id: str, user: User, **body) -> None:
     """A step on the received copy, by a person of the receiving agency, committed."""
-    with operations.commit_or_discard():
+    with commit_or_discard():
         step(received_copy(document_id), person(user), **body)
 
 
@@ -157,7 +158,7 @@ def test_a_refusal_reaches_the_sender_with_its_reason(connector, people):
     sent_id, document_id = issued_to_other(people)
     exchange(connector)
 
-    with operations.commit_or_discard():
+    with commit_or_discard():
         operations.refuse(
             received_copy(document_id), person(people.outsider_clerk), reason="Văn bản gửi nhầm cơ quan"
         )
@@ -170,7 +171,7 @@ def test_a_recall_sends_a_revocation_that_withdraws_the_copy_and_the_recipient_a
     sent_id, document_id = issued_to_other(people)
     exchange(connector)
 
-    with operations.commit_or_discard():
+    with commit_or_discard():
         operations.recall(db.session.get(Document, sent_id), person(people.clerk), reason="Sai sót số liệu")
     exchange(connector)
 
@@ -327,7 +328,7 @@ def test_refused_before_it_is_read_oversized_packages_are_answered_with_02(conne
 
 def test_a_recall_made_before_the_package_left_follows_it(connector, people):
     sent_id, document_id = issued_to_other(people)
-    with operations.commit_or_discard():
+    with commit_or_discard():
         operations.recall(db.session.get(Document, sent_id), person(people.clerk), reason="Nhầm nơi nhận")
 
     exchange(connector)

@@ -10,6 +10,7 @@ from eoffice.axis.models import AxisSend
 from eoffice.documents import operations
 from eoffice.documents.models import Channel, Document
 from eoffice.extensions import db
+from eoffice.storage.operations import commit_or_discard
 from tests.factories import create_document, incoming_metadata, pdf_file
 
 EXTERNAL = {"agency_id": "000.00.12.H49", "agency_name": "Sở Tài chính tỉnh Quảng Nam"}
@@ -25,7 +26,7 @@ def sends() -> list[tuple]:
 
 
 def commit(step, *args, **kwargs):
-    with operations.commit_or_discard():
+    with commit_or_discard():
         return step(*args, **kwargs)
 
 
@@ -67,7 +68,7 @@ def test_issuing_queues_one_package_per_external_recipient_and_nothing_before(pe
 def test_an_issue_that_rolls_back_queues_nothing(people):
     document = outgoing(people, "approved", [EXTERNAL])
 
-    with pytest.raises(RuntimeError), operations.commit_or_discard():
+    with pytest.raises(RuntimeError), commit_or_discard():
         operations.issue(db.session.get(Document, document.id), people.clerk)
         raise RuntimeError("the request failed after the step")
 

@@ -12,6 +12,7 @@ from eoffice.documents import operations
 from eoffice.documents.models import Channel, Document
 from eoffice.extensions import db
 from eoffice.pdfgen import text_pdf
+from eoffice.storage.operations import commit_or_discard
 from tests.eoffice.documents.conftest import count, nothing_stored, stored_objects
 from tests.factories import incoming_metadata, pdf_file
 
@@ -158,7 +159,7 @@ def test_control_characters_in_a_channel_file_name_are_removed(app, people):
             operations.IncomingFile("C:\\Users\\vanthu\\Công văn 12.pdf", io.BytesIO(ATTACHMENT)),
         ],
     )
-    with operations.commit_or_discard():
+    with commit_or_discard():
         document, _ = operations.register_upload(record, people.clerk)
     assert [link.stored_file.name for link in document.files] == ["congvan.pdf", "Công văn 12.pdf"]
 
@@ -288,9 +289,9 @@ def test_an_arrival_by_the_axis_waits_for_a_clerk_and_arrives_once(app, people):
         channel=Channel.AXIS,
         source_reference="000.00.12.H49,2026/11/20,125/STC-NS",
     )
-    with operations.commit_or_discard():
+    with commit_or_discard():
         document, _ = operations.receive_incoming(record)
-    with operations.commit_or_discard():
+    with commit_or_discard():
         again, _ = operations.receive_incoming(record)
 
     assert again.id == document.id
@@ -330,7 +331,7 @@ def test_two_deliveries_of_one_document_racing_make_one_document_and_the_second_
             with app.app_context():
                 if before:
                     before.wait(10)
-                with operations.commit_or_discard():
+                with commit_or_discard():
                     document, _ = operations.receive_incoming(delivery())
                     found[name] = document.id
                     if after:
@@ -355,3 +356,49 @@ def test_two_deliveries_of_one_document_racing_make_one_document_and_the_second_
     assert found["first"] == found["second"]
     assert count(Document) == 1
     assert len(stored_objects(app)) == 1
+
+
+def test_a_registration_written_by_insert_now_leaves_nothing_pending_and_its_search_row_exists(
+    app, people, monkeypatch
+):
+    """register_upload writes the new document's rows with eoffice.insert_now, past the unit of work: right
+    after it the session holds nothing of them still to flush, and the search row is in the database."""
+    from sqlalchemy import select
+
+    from eoffice.documents.fulltext import fold
+    from eoffice.documents.models import DocumentSearch
+    from eoffice.documents.operations import intake
+    from eoffice.insert_now import insert_now
+
+    seen = {}
+
+    def insert_and_look(session, objects):
+        insert_now(session, objects)
+        written = {id(item) for item in objects}
+        seen["pending"] = [
+            item for item in [*session.new, *session.dirty, *session.deleted] if id(item) in written
+        ]
+        seen["written"] = len(objects)
+        seen["document_id"] = document_id = next(item.id for item in objects if isinstance(item, Document))
+        # A statement of its own with autoflush off: only what insert_now wrote can answer it.
+        with session.no_autoflush:
+            seen["search"] = session.execute(
+                select(DocumentSearch.__table__.c.body).where(
+                    DocumentSearch.__table__.c.document_id == document_id
+                )
+            ).scalar_one_or_none()
+
+    monkeypatch.setattr(intake, "insert_now", insert_and_look)
+    record = operations.InboundRecord(
+        agency_id=people.clerk.agency_id,
+        metadata=incoming_metadata(),
+        files=[operations.IncomingFile("cong-van.pdf", io.BytesIO(PDF))],
+    )
+    with commit_or_discard():
+        operations.register_upload(record, people.clerk)
+
+    # The document, its stored file and link, its participant, search row, text-extraction job and trace.
+    assert seen["written"] >= 6
+    assert seen["pending"] == []
+    assert seen["search"] is not None and fold("dự toán ngân sách") in seen["search"]
+    assert db.session.get(DocumentSearch, seen["document_id"]).agency_id == people.clerk.agency_id

@@ -16,6 +16,7 @@ from eoffice.documents.document_types import build_notation, number_and_notation
 from eoffice.documents.models import Document, NumberCounter
 from eoffice.extensions import db
 from eoffice.pdfgen import text_pdf
+from eoffice.storage.operations import commit_or_discard
 from tests.factories import create_document, incoming_metadata, pdf_file
 
 THREADS = 24
@@ -174,7 +175,7 @@ def test_outgoing_numbers_restart_on_new_year_in_vietnam_time(people, monkeypatc
             signer=people.leader,
         )
         monkeypatch.setattr("eoffice.documents.clock.now", lambda: moment)
-        with operations.commit_or_discard():
+        with commit_or_discard():
             operations.issue(document, people.clerk)
         monkeypatch.undo()
         return document
@@ -243,13 +244,13 @@ def test_a_failed_issuance_does_not_consume_a_number(people, monkeypatch):
         raise RuntimeError("the server stops after numbering")
 
     monkeypatch.setattr(numbering, "take_number", take_then_fail)
-    with pytest.raises(RuntimeError), operations.commit_or_discard():
+    with pytest.raises(RuntimeError), commit_or_discard():
         operations.issue(document, people.clerk)
     monkeypatch.undo()
 
     db.session.expire_all()
     assert db.session.get(Document, document.id).status == "approved"
-    with operations.commit_or_discard():
+    with commit_or_discard():
         operations.issue(db.session.get(Document, document.id), people.clerk)
     assert db.session.get(Document, document.id).number == 1
 
@@ -265,7 +266,7 @@ def test_a_failed_registration_does_not_consume_a_number(app, people, monkeypatc
     record = operations.InboundRecord(
         agency_id=people.clerk.agency_id, metadata=incoming_metadata(), files=[pdf_file()]
     )
-    with pytest.raises(RuntimeError), operations.commit_or_discard():
+    with pytest.raises(RuntimeError), commit_or_discard():
         operations.register_upload(record, people.clerk)
     monkeypatch.undo()
 

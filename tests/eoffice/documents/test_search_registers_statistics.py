@@ -17,6 +17,7 @@ from eoffice.documents.tasks import index_queued_texts, queue_deadline_reminders
 from eoffice.extensions import db
 from eoffice.mail.models import OutboxMessage
 from eoffice.pdfgen import text_pdf
+from eoffice.storage.operations import commit_or_discard
 from eoffice.untrusted import pdf_text
 from tests.factories import create_document, incoming_metadata
 
@@ -404,7 +405,7 @@ def test_follow_up_register_shows_how_far_each_incoming_document_is_handled(clie
         clerk=people.clerk,
         metadata={"document_type": "CV", "subject": "Báo cáo số liệu"},
     )
-    with operations.commit_or_discard():
+    with commit_or_discard():
         operations.complete(
             db.session.get(type(late), late.id),
             people.handler,

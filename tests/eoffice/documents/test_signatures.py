@@ -27,6 +27,7 @@ from eoffice.signing.trust import trust_roots
 from eoffice.signing.verify import validate_signatures
 from eoffice.storage.backend import ObjectNotFound
 from eoffice.storage.models import StoredFile
+from eoffice.storage.operations import commit_or_discard
 from tests.eoffice.documents.conftest import snapshot, stored_objects
 from tests.factories import create_document
 from tests.fixtures.hostile_pdfs import MB, PeakRss, inflating_pdf, inflating_xref_pdf
@@ -58,7 +59,7 @@ def content_of(stored: StoredFile) -> bytes:
 def replace_main(document_id: int, content: bytes, actor) -> StoredFile:
     from eoffice.documents import operations
 
-    with operations.commit_or_discard():
+    with commit_or_discard():
         links = db.session.get(Document, document_id).files
         link = next(link for link in links if link.role == FileRole.MAIN)
         operations.files.replace_content(link, content, actor)
@@ -88,7 +89,7 @@ def test_an_attachment_carries_the_agencys_signature_alone(client, people, as_us
     document = flow(people, "approved")
     from eoffice.documents import operations
 
-    with operations.commit_or_discard():
+    with commit_or_discard():
         document = db.session.get(Document, document.id)
         # Files are added to drafts only; an attachment added before submission is the realistic path,
         # here put in place directly so that this test does not repeat the whole flow.
@@ -161,7 +162,8 @@ def test_an_encrypted_main_pdf_is_refused_at_signing_with_422(client, people, as
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "pdf_not_signable"
     # PDFium in the bounded child cannot open it without its password: pyHanko never sees it.
-    assert response.get_json()["error"]["details"] == {"field": "files[0]", "reason": "unreadable"}
+    (message,) = response.get_json()["error"]["details"]["files"]["files[0]"]
+    assert "unreadable" in message
     assert snapshot(document.id) == before
 
 
@@ -191,7 +193,8 @@ def test_a_pdf_bomb_as_main_file_is_refused_at_signing_and_the_server_stays_smal
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert error["code"] == "pdf_not_signable"
-    assert error["details"] == {"field": "files[0]", "reason": "too_large"}
+    (message,) = error["details"]["files"]["files[0]"]
+    assert "too_large" in message
     assert snapshot(document.id) == before
 
 
@@ -205,7 +208,8 @@ def test_a_main_file_over_the_parsers_page_limit_is_not_signed(client, people, a
     response = act(client, as_user(people.leader), document.id, "approve")
 
     assert response.status_code == 422
-    assert response.get_json()["error"]["details"] == {"field": "files[0]", "reason": "too_large"}
+    (message,) = response.get_json()["error"]["details"]["files"]["files[0]"]
+    assert "too_large" in message
     assert snapshot(document.id) == before
 
 
@@ -224,7 +228,8 @@ def test_a_pdf_bomb_posted_to_the_verify_tool_is_refused_and_the_server_stays_sm
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert error["code"] == "not_a_pdf"
-    assert error["details"] == {"field": "file", "reason": "unreadable"}
+    (message,) = error["details"]["files"]["file"]
+    assert message.startswith("unreadable")
 
 
 def test_the_worker_records_why_a_pdf_bomb_could_not_be_checked(client, people, as_user, xref_bomb):
@@ -264,7 +269,7 @@ def test_a_file_that_is_not_a_pdf_has_no_signature_check(client, people, as_user
     document = create_document("registered", clerk=people.clerk)
     from eoffice.documents import operations
 
-    with operations.commit_or_discard():
+    with commit_or_discard():
         operations.files.attach_files(
             db.session.get(Document, document.id),
             [IncomingFile("bang-tinh.csv", io.BytesIO(b"so,ngay\n1,2026-11-20\n"))],
@@ -339,7 +344,7 @@ def issued_with_tsa(app, client, people, as_user, tsa_url: str) -> dict[FileRole
     from eoffice.documents import operations
 
     document = flow(people, "awaiting_signature")
-    with operations.commit_or_discard():
+    with commit_or_discard():
         document = db.session.get(Document, document.id)
         operations.files.attach_files(
             document, [IncomingFile("phu-luc.pdf", io.BytesIO(text_pdf("Phụ lục")))], people.handler
