@@ -107,7 +107,7 @@ def test_chart_renders_lints_and_validates_against_kubernetes(chart_report, case
 
 
 def test_metrics_listen_on_their_own_port_reachable_only_from_monitoring(rendered):
-    objects = rendered["metrics"]
+    objects = rendered["default"]
     for component in ("server", "api"):
         container = _pod_spec(_named(objects, "Deployment", f"eoffice-{component}"))["containers"][0]
         assert {"name": "metrics", "containerPort": 9100, "protocol": "TCP"} in container["ports"]
@@ -121,7 +121,7 @@ def test_metrics_listen_on_their_own_port_reachable_only_from_monitoring(rendere
         # Not through the ingress: no Service carries the port.
         service = _named(objects, "Service", f"eoffice-{component}")
         assert [port["targetPort"] for port in service["spec"]["ports"]] == ["http"]
-    assert not [o for o in rendered["default"] if "EOFFICE_METRICS_PORT" in o.get("data", {})]
+    assert not [o for o in rendered["no-metrics"] if "EOFFICE_METRICS_PORT" in o.get("data", {})]
 
 
 @pytest.mark.parametrize("case", SCANNED)
@@ -277,7 +277,8 @@ def test_only_the_ingress_controller_reaches_web_pods_and_workers_accept_nothing
             {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
         ]
         assert [p["port"] for p in rules[0]["ports"]] == ["http"]
-        assert len(rules) == 1
+        # The one other rule is the monitoring namespace's, on the metrics port only.
+        assert [[p["port"] for p in rule["ports"]] for rule in rules[1:]] == [["metrics"]]
     workers = policies["eoffice-workers"]
     assert workers["policyTypes"] == ["Ingress"] and "ingress" not in workers
     selected = set(workers["podSelector"]["matchExpressions"][0]["values"])
