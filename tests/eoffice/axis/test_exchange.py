@@ -199,7 +199,7 @@ def test_a_correction_sends_an_update_that_changes_the_copy_and_the_recipient_ag
     sent_id, document_id = issued_to_other(people)
     exchange(connector)
 
-    with operations.commit_or_discard():
+    with commit_or_discard():
         operations.correct(
             db.session.get(Document, sent_id),
             person(people.clerk),
