@@ -133,7 +133,7 @@ def _engine_options(settings: Settings) -> dict:
 
 def _register_file_owners() -> None:
     """The features whose rules decide who reads the files they own (eoffice.storage.access)."""
-    from eoffice.auth.policy import document_file_readable
+    from eoffice.documents.policy import document_file_readable
     from eoffice.storage import access
     from meetings import policy as meeting_policy
 

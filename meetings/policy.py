@@ -1,9 +1,9 @@
 """Every permission rule of meetings, in one place: who sees, manages, presents, votes, writes minutes.
 
-The pattern of the documents' rules (eoffice.auth.policy): a `Permission` enum, one rule per
-permission, and `can`/`authorize` asking them; the feature's state machine (meetings/workflow.py) names
-the permission of each transition. The rules are built from the `may_*` predicates, which the live room
-also asks directly.
+The pattern of every feature's rules (eoffice.auth.policy, eoffice.documents.policy): a `Permission`
+enum, one rule per permission, and `can`/`authorize` asking them; the feature's state machine
+(meetings/workflow.py) names the permission of each transition. The rules are built from the `may_*`
+predicates, which the live room also asks directly.
 """
 
 from __future__ import annotations

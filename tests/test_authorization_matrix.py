@@ -1,9 +1,9 @@
 """The authorisation matrix: every API route × every role × own agency / other agency / confidential.
 
 What each role may do is not typed here: it is asked of the permission rules themselves
-(`eoffice.auth.policy.can` for the platform and documents, `meetings.policy` for meetings), so the
-matrix checks that every route applies the rule it should. A route added without an entry here
-fails `test_every_api_route_has_an_entry_in_the_matrix`.
+(`eoffice.auth.policy` for the platform, `eoffice.documents.policy` for documents, `meetings.policy`
+for meetings), so the matrix checks that every route applies the rule it should. A route added without
+an entry here fails `test_every_api_route_has_an_entry_in_the_matrix`.
 
 It runs on SQLite only: the decisions are taken in Python by the same rules on either database,
 and the SQL form of document visibility is run on both by the documents' own tests; a world built
@@ -27,7 +27,8 @@ from werkzeug.test import TestResponse
 
 from eoffice import create_app
 from eoffice.accounts.models import Agency, User
-from eoffice.auth.policy import Permission, can
+from eoffice.auth import policy as platform_policy
+from eoffice.documents import policy as document_policy
 from eoffice.documents import workflow
 from eoffice.documents.api import ACTIONS
 from eoffice.documents.models import Direction, Document, Status
@@ -42,7 +43,8 @@ from tests.conftest import TEST_PASSWORD, RequestIsolatingClient, make_settings
 from tests.factories import create_agency, create_document, create_user
 from tests.meetings.conftest import ENDS, STARTS, make_pdf, token_of, upload
 
-P = Permission
+P = platform_policy.Permission
+D = document_policy.Permission
 SIDES = {"own": "000.00.00.H49", "other": "000.00.01.H49"}
 CALLERS = ("anonymous", "platform_admin", "admin", "clerk", "leader", "specialist")
 # Routes outside the matrix, each with the reason.
@@ -128,11 +130,17 @@ def _anyone(user: User, t: Target) -> bool:
     return True
 
 
-def _permits(permission: Permission, target: Callable[[Target], Any] = lambda t: t.agency_id):
+def can(user: User | None, permission: P | D, target: Any = None) -> bool:
+    """Asks the rules of the feature the permission belongs to."""
+    decide = document_policy.can if isinstance(permission, D) else platform_policy.can
+    return decide(user, permission, target)
+
+
+def _permits(permission: P | D, target: Callable[[Target], Any] = lambda t: t.agency_id):
     return lambda user, t: can(user, permission, target(t))
 
 
-def _on_own_agency(permission: Permission) -> Callable[[User, Target], bool]:
+def _on_own_agency(permission: P | D) -> Callable[[User, Target], bool]:
     return lambda user, t: can(user, permission, user.agency_id)
 
 
@@ -140,7 +148,7 @@ def _takes_action(user: User, t: Target) -> bool:
     """The route reads the document (VIEW_DOCUMENT), then workflow.check: a state without this action is
     a 409 (not a refusal), otherwise the transition's own permission decides."""
     document = _document(t)
-    if not can(user, P.VIEW_DOCUMENT, document):
+    if not can(user, D.VIEW_DOCUMENT, document):
         return False
     transition = workflow.TRANSITIONS.get(
         (Direction(document.direction), Status(document.status), Action(t.variant))
@@ -168,7 +176,7 @@ def _reads_file(user: User, t: Target) -> bool:
     itself once let administrators read confidential files (security finding 1), so it is not asked
     of owned files here. A file nothing owns yet follows READ_FILE (its uploader, its agency's admins)."""
     if "document_id" in t.ids:
-        return can(user, P.VIEW_DOCUMENT, _document(t))
+        return can(user, D.VIEW_DOCUMENT, _document(t))
     if "meeting_document_id" in t.ids:
         return _reads_meeting_document(user, t)
     if "meeting_id" in t.ids:
@@ -182,7 +190,7 @@ def _ids(items: list[dict]) -> set[int]:
 
 def _lists_visible_documents(user: User, t: Target, response: TestResponse) -> None:
     """All of them with status=all; a search or the caller's waiting list holds no other."""
-    visible = {d.id for d in db.session.scalars(sa.select(Document)) if can(user, P.VIEW_DOCUMENT, d)}
+    visible = {d.id for d in db.session.scalars(sa.select(Document)) if can(user, D.VIEW_DOCUMENT, d)}
     listed = _ids(response.get_json()["items"])
     assert listed == visible if t.variant == "status=all" else listed <= visible, "documents listed"
 
@@ -191,7 +199,7 @@ def _lists_visible_register_rows(user: User, t: Target, response: TestResponse) 
     secret = db.session.get(Document, t.secret_document_id)
     shown = secret.subject in response.get_data(as_text=True)
     incoming = t.variant in ("incoming", "follow-up")
-    assert shown == (incoming and can(user, P.VIEW_DOCUMENT, secret)), "register rows"
+    assert shown == (incoming and can(user, D.VIEW_DOCUMENT, secret)), "register rows"
 
 
 def _lists_visible_meetings(user: User, t: Target, response: TestResponse) -> None:
@@ -366,15 +374,15 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("POST", "/api/v1/documents/incoming"): Entry(
         ("caller",),
         _send("POST", "/api/v1/documents/incoming", json={}),
-        _on_own_agency(P.CREATE_INCOMING),
+        _on_own_agency(D.CREATE_INCOMING),
     ),
     ("POST", "/api/v1/documents/outgoing"): Entry(
         ("caller",),
         _send("POST", "/api/v1/documents/outgoing", json={}),
-        _on_own_agency(P.CREATE_OUTGOING),
+        _on_own_agency(D.CREATE_OUTGOING),
     ),
     ("GET", "/api/v1/documents/<int:document_id>"): Entry(
-        DOCUMENTS, _get("/api/v1/documents/{t.document_id}"), _permits(P.VIEW_DOCUMENT, _document)
+        DOCUMENTS, _get("/api/v1/documents/{t.document_id}"), _permits(D.VIEW_DOCUMENT, _document)
     ),
     ("PATCH", "/api/v1/documents/<int:document_id>"): Entry(
         tuple(f"{kind}@edit" for kind in DOCUMENTS),
@@ -394,28 +402,28 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("GET", "/api/v1/documents/<int:document_id>/files/<int:file_id>"): Entry(
         DOCUMENTS,
         _get("/api/v1/documents/{t.document_id}/files/{t.file_id}"),
-        _permits(P.VIEW_DOCUMENT, _document),
+        _permits(D.VIEW_DOCUMENT, _document),
     ),
     ("GET", "/api/v1/documents/settings/<agency_id>"): Entry(
         ("agency",),
         _get("/api/v1/documents/settings/{t.agency_id}"),
-        lambda user, t: user.agency_id == t.agency_id or can(user, P.MANAGE_DOCUMENT_SETTINGS, t.agency_id),
+        lambda user, t: user.agency_id == t.agency_id or can(user, D.MANAGE_DOCUMENT_SETTINGS, t.agency_id),
     ),
     ("PUT", "/api/v1/documents/settings/<agency_id>"): Entry(
         ("agency",),
         _send("PUT", "/api/v1/documents/settings/{t.agency_id}", json={"review_levels": 2}),
-        _permits(P.MANAGE_DOCUMENT_SETTINGS),
+        _permits(D.MANAGE_DOCUMENT_SETTINGS),
     ),
     ("GET", "/api/v1/documents/registers/<kind>"): Entry(
         ("agency@incoming", "agency@outgoing", "agency@follow-up"),
         _get(f"/api/v1/documents/registers/{{t.variant}}?{PERIOD}&format=csv&agency_id={{t.agency_id}}"),
-        _permits(P.PRINT_REGISTERS),
+        _permits(D.PRINT_REGISTERS),
         listed=_lists_visible_register_rows,
     ),
     ("GET", "/api/v1/documents/statistics"): Entry(
         ("agency",),
         _get(f"/api/v1/documents/statistics?{PERIOD}&agency_id={{t.agency_id}}"),
-        _permits(P.VIEW_DOCUMENT_STATISTICS),
+        _permits(D.VIEW_DOCUMENT_STATISTICS),
     ),
     # Files: read by who may read what owns them.
     ("POST", "/api/v1/files"): Entry(

@@ -1,4 +1,10 @@
-"""Every permission decision of the platform, in one place."""
+"""The platform's permission rules (agencies, users, audit, files, signing keys) and the helpers every
+feature's rules share.
+
+The pattern of every feature's rules, here and in `eoffice.documents.policy` and `meetings.policy`: a
+`Permission` enum, one rule per permission in a `_RULES` table, and `can`/`authorize` asking them; the
+feature's state machine names the permission of each transition. The rules of a feature live beside it.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +12,9 @@ import enum
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
-
 from eoffice.accounts.models import Role, User
 from eoffice.api_base import ApiError
-from eoffice.documents.models import (
-    Assignment,
-    AssignmentMember,
-    Confidentiality,
-    DeliveryStatus,
-    Direction,
-    Document,
-    DocumentFile,
-    DocumentParticipant,
-    HandlingRole,
-    Recipient,
-    RecipientKind,
-    Status,
-)
-from eoffice.extensions import db
 from eoffice.storage.access import may_read_file
-from eoffice.storage.models import StoredFile
 
 
 class Permission(enum.StrEnum):
@@ -41,264 +29,52 @@ class Permission(enum.StrEnum):
     READ_FILE = "files.read"
     MANAGE_OUTBOX = "outbox.manage"
     MANAGE_SIGNING_CERTIFICATES = "signing.certificates"
-    CREATE_INCOMING = "documents.create_incoming"
-    CREATE_OUTGOING = "documents.create_outgoing"
-    VIEW_DOCUMENT = "documents.view"
-    REGISTER_DOCUMENT = "documents.register"
-    SUBMIT_FOR_DIRECTION = "documents.submit_for_direction"
-    DIRECT_DOCUMENT = "documents.direct"
-    HANDLE_DOCUMENT = "documents.handle"
-    GIVE_OPINION = "documents.give_opinion"
-    MARK_DOCUMENT_READ = "documents.mark_read"
-    EDIT_DRAFT = "documents.edit_draft"
-    REVIEW_DRAFT = "documents.review"
-    SIGN_DRAFT = "documents.sign"
-    ISSUE_DOCUMENT = "documents.issue"
-    RECALL_DOCUMENT = "documents.recall"
-    MANAGE_DOCUMENT_SETTINGS = "documents.settings"
-    PRINT_REGISTERS = "documents.print_registers"
-    VIEW_DOCUMENT_STATISTICS = "documents.statistics"
 
 
-def _is_agency_admin(user: User, agency_id: str | None) -> bool:
+def is_agency_admin(user: User, agency_id: str | None) -> bool:
     return user.has_role(Role.ADMIN) and agency_id is not None and user.agency_id == agency_id
 
 
-def _agency_of(target: Any) -> str | None:
+def has_role_in(user: User, agency_id: str | None, *roles: Role) -> bool:
+    return agency_id is not None and user.agency_id == agency_id and any(user.has_role(r) for r in roles)
+
+
+def agency_of(target: Any) -> str | None:
+    """The agency a rule's target belongs to: an agency id itself, or the `agency_id` of an object."""
     if target is None or isinstance(target, str):
         return target
     return getattr(target, "agency_id", None)
 
 
+def not_allowed(permission: enum.StrEnum) -> ApiError:
+    return ApiError(403, "forbidden", f"not allowed: {permission.value}")
+
+
 # Each rule gets (user, target); the platform admin passes every rule before these are asked.
 _RULES: dict[Permission, Callable[[User, Any], bool]] = {
     Permission.CREATE_AGENCY: lambda user, target: False,
-    Permission.UPDATE_AGENCY: lambda user, agency: _is_agency_admin(user, getattr(agency, "id", None)),
-    Permission.MANAGE_UNITS: lambda user, agency_id: _is_agency_admin(user, _agency_of(agency_id)),
-    Permission.VIEW_USERS: lambda user, target: _is_agency_admin(user, _agency_of(target)),
+    Permission.UPDATE_AGENCY: lambda user, agency: is_agency_admin(user, getattr(agency, "id", None)),
+    Permission.MANAGE_UNITS: lambda user, agency_id: is_agency_admin(user, agency_of(agency_id)),
+    Permission.VIEW_USERS: lambda user, target: is_agency_admin(user, agency_of(target)),
     # A platform admin's account is managed by platform admins only: an admin of his agency who could
     # set his password could log in as him and make himself platform admin.
     Permission.MANAGE_USERS: lambda user, target: (
-        _is_agency_admin(user, _agency_of(target)) and not getattr(target, "is_platform_admin", False)
+        is_agency_admin(user, agency_of(target)) and not getattr(target, "is_platform_admin", False)
     ),
     Permission.GRANT_PLATFORM_ADMIN: lambda user, target: False,
-    Permission.READ_AUDIT: lambda user, agency_id: _is_agency_admin(user, _agency_of(agency_id)),
-    Permission.MANAGE_OUTBOX: lambda user, agency_id: _is_agency_admin(user, _agency_of(agency_id)),
+    Permission.READ_AUDIT: lambda user, agency_id: is_agency_admin(user, agency_of(agency_id)),
+    Permission.MANAGE_OUTBOX: lambda user, agency_id: is_agency_admin(user, agency_of(agency_id)),
     # The signing key of a person (a User) or of an agency (its id); a platform admin's key, like his
     # account, is for platform admins only.
     Permission.MANAGE_SIGNING_CERTIFICATES: lambda user, owner: (
-        _is_agency_admin(user, _agency_of(owner)) and not getattr(owner, "is_platform_admin", False)
+        is_agency_admin(user, agency_of(owner)) and not getattr(owner, "is_platform_admin", False)
     ),
     Permission.UPLOAD_FILE: lambda user, target: user.is_active,
     Permission.READ_FILE: lambda user, stored_file: may_read_file(user, stored_file),
 }
 
-
-# Official documents. Who sees a document and who acts on it follows the people named on it and
-# their roles in the owning agency; a platform admin is an administrator of every agency here, not
-# a superuser: confidential documents stay with the people named on them.
-
-# States in which a clerk of the agency must act, and so sees even a confidential document.
-_CLERK_STAGES = frozenset({Status.PENDING_REGISTRATION, Status.APPROVED})
-
-
-def _has_role_in(user: User, agency_id: str | None, *roles: Role) -> bool:
-    return agency_id is not None and user.agency_id == agency_id and any(user.has_role(r) for r in roles)
-
-
-def _administers(user: User, agency_id: str | None) -> bool:
-    return user.is_platform_admin or _is_agency_admin(user, agency_id)
-
-
-def _units_reached(document: Document) -> set[int]:
-    """Units whose members see a non-confidential document: handling units and delivered recipients."""
-    units = {m.unit_id for a in document.assignments for m in a.members if m.unit_id is not None}
-    units |= {
-        r.unit_id
-        for r in document.recipients
-        if r.unit_id is not None and r.delivery_status == DeliveryStatus.DELIVERED
-    }
-    return units
-
-
-def _can_view_document(user: User, document: Document) -> bool:
-    if document.participant(user.id) is not None:
-        return True
-    same_agency = user.agency_id == document.agency_id
-    if document.is_confidential:
-        return same_agency and user.has_role(Role.CLERK) and document.status in _CLERK_STAGES
-    if _administers(user, document.agency_id):
-        return True
-    if not same_agency:
-        return False
-    if user.has_role(Role.CLERK) or user.has_role(Role.LEADER):
-        return True
-    return user.unit_id is not None and user.unit_id in _units_reached(document)
-
-
-def document_file_readable(user: User, stored: StoredFile) -> bool | None:
-    """The files of documents (storage.access): readable by whoever may view one of their documents."""
-    documents = db.session.scalars(
-        select(Document).join(DocumentFile).where(DocumentFile.stored_file_id == stored.id)
-    ).all()
-    if not documents:
-        return None
-    return any(_can_view_document(user, document) for document in documents)
-
-
-def _is_primary_handler(user: User, document: Document) -> bool:
-    assignment = document.current_assignment
-    if assignment is None:
-        return False
-    primary = assignment.primary
-    if primary.user_id is not None:
-        return primary.user_id == user.id
-    # A unit handles it: any of its members may act (never for a confidential document).
-    return (
-        not document.is_confidential
-        and user.agency_id == document.agency_id
-        and user.unit_id is not None
-        and primary.unit_id == user.unit_id
-    )
-
-
-def _is_co_handler(user: User, document: Document) -> bool:
-    assignment = document.current_assignment
-    return assignment is not None and any(
-        member.user_id == user.id for member in assignment.members_in(HandlingRole.CO_HANDLER)
-    )
-
-
-def _is_internal_recipient(user: User, document: Document) -> bool:
-    return any(
-        recipient.user_id == user.id or (recipient.unit_id is not None and recipient.unit_id == user.unit_id)
-        for recipient in document.recipients
-        if recipient.kind != RecipientKind.EXTERNAL and recipient.delivery_status == DeliveryStatus.DELIVERED
-    )
-
-
-def _may_mark_read(user: User, document: Document) -> bool:
-    if document.direction == Direction.OUTGOING:
-        return _is_internal_recipient(user, document) and _can_view_document(user, document)
-    assignment = document.current_assignment
-    return assignment is not None and (
-        _is_primary_handler(user, document) or any(m.user_id == user.id for m in assignment.members)
-    )
-
-
-def _on_document(rule: Callable[[User, Document], bool]) -> Callable[[User, Any], bool]:
-    return lambda user, target: isinstance(target, Document) and rule(user, target)
-
-
-_RULES.update(
-    {
-        Permission.CREATE_INCOMING: lambda user, target: _has_role_in(user, _agency_of(target), Role.CLERK),
-        Permission.CREATE_OUTGOING: lambda user, target: _has_role_in(
-            user, _agency_of(target), Role.CLERK, Role.LEADER, Role.SPECIALIST
-        ),
-        Permission.VIEW_DOCUMENT: _on_document(_can_view_document),
-        Permission.REGISTER_DOCUMENT: _on_document(
-            lambda user, doc: _has_role_in(user, doc.agency_id, Role.CLERK) and _can_view_document(user, doc)
-        ),
-        Permission.SUBMIT_FOR_DIRECTION: _on_document(
-            lambda user, doc: _has_role_in(user, doc.agency_id, Role.CLERK) and _can_view_document(user, doc)
-        ),
-        Permission.DIRECT_DOCUMENT: _on_document(
-            lambda user, doc: (
-                doc.directing_leader_id == user.id and _has_role_in(user, doc.agency_id, Role.LEADER)
-            )
-        ),
-        Permission.HANDLE_DOCUMENT: _on_document(_is_primary_handler),
-        Permission.GIVE_OPINION: _on_document(
-            lambda user, doc: _is_co_handler(user, doc) or _is_primary_handler(user, doc)
-        ),
-        Permission.MARK_DOCUMENT_READ: _on_document(_may_mark_read),
-        Permission.EDIT_DRAFT: _on_document(
-            lambda user, doc: doc.created_by_id == user.id and doc.direction == Direction.OUTGOING
-        ),
-        Permission.REVIEW_DRAFT: _on_document(lambda user, doc: doc.current_reviewer_id == user.id),
-        Permission.SIGN_DRAFT: _on_document(
-            lambda user, doc: (
-                doc.signer_id == user.id
-                and doc.current_reviewer_id == user.id
-                and _has_role_in(user, doc.agency_id, Role.LEADER)
-            )
-        ),
-        Permission.ISSUE_DOCUMENT: _on_document(
-            lambda user, doc: _has_role_in(user, doc.agency_id, Role.CLERK) and _can_view_document(user, doc)
-        ),
-        Permission.RECALL_DOCUMENT: _on_document(
-            lambda user, doc: (
-                _has_role_in(user, doc.agency_id, Role.CLERK, Role.LEADER) and _can_view_document(user, doc)
-            )
-        ),
-        Permission.MANAGE_DOCUMENT_SETTINGS: lambda user, target: _is_agency_admin(user, _agency_of(target)),
-        # The registers list what the caller may see; printing them is the clerks', leaders' and admins' work.
-        Permission.PRINT_REGISTERS: lambda user, agency_id: _has_role_in(
-            user, agency_id, Role.CLERK, Role.LEADER, Role.ADMIN
-        ),
-        Permission.VIEW_DOCUMENT_STATISTICS: lambda user, agency_id: _has_role_in(
-            user, agency_id, Role.CLERK, Role.LEADER, Role.ADMIN
-        ),
-    }
-)
-
-# Permissions a platform admin does not pass by default: documents belong to the people named on
-# them, and acting on one takes a role in its agency; a file is read by who may read what owns it.
-_DECIDED_BY_RULE_ONLY = (
-    frozenset(p for p in Permission if p.value.startswith("documents."))
-    - {
-        Permission.MANAGE_DOCUMENT_SETTINGS,
-        Permission.PRINT_REGISTERS,
-        Permission.VIEW_DOCUMENT_STATISTICS,
-    }
-) | {Permission.READ_FILE}
-
-
-def visible_documents(user: User) -> ColumnElement[bool]:
-    """The VIEW_DOCUMENT rule as an SQL condition on Document, for lists; both must agree."""
-    if not user.is_active:
-        return false()
-    named = exists().where(
-        DocumentParticipant.document_id == Document.id, DocumentParticipant.user_id == user.id
-    )
-    same_agency = Document.agency_id == user.agency_id
-    not_confidential = Document.confidentiality == Confidentiality.NONE
-    # PostgreSQL tries the alternatives in the order written and stops at the first that holds: the
-    # tests of the document's own columns come first, so that "named on it" (an index probe) is asked
-    # only of the documents they refuse, and the units last. Named first, it would be asked of each of
-    # the thousands of matches of a rare word in a platform admin's search.
-    clauses = []
-    units = []
-    if user.has_role(Role.CLERK):
-        clauses.append(and_(same_agency, ~not_confidential, Document.status.in_(_CLERK_STAGES)))
-    if user.is_platform_admin:
-        clauses.append(not_confidential)
-    elif any(user.has_role(role) for role in (Role.CLERK, Role.LEADER, Role.ADMIN)):
-        clauses.append(and_(same_agency, not_confidential))
-    elif user.unit_id is not None:
-        handling_unit = exists().where(
-            Assignment.document_id == Document.id,
-            AssignmentMember.assignment_id == Assignment.id,
-            AssignmentMember.unit_id == user.unit_id,
-        )
-        recipient_unit = exists().where(
-            Recipient.document_id == Document.id,
-            Recipient.unit_id == user.unit_id,
-            Recipient.delivery_status == DeliveryStatus.DELIVERED,
-        )
-        units.append(and_(same_agency, not_confidential, or_(handling_unit, recipient_unit)))
-    return or_(*clauses, named, *units)
-
-
-def visible_agency(user: User) -> str | None:
-    """The one agency holding every document visible_documents(user) admits; None when they span agencies.
-
-    Everyone but a platform admin sees documents of their own agency only: the people named on a
-    document always belong to its agency (documents.operations.common.name refuses anyone else).
-    Lists say it outright, so that the database walks one agency's documents instead of all.
-    """
-    return None if user.is_platform_admin else user.agency_id
+# A file is read by who may read what owns it, the platform admin included.
+_DECIDED_BY_RULE_ONLY = frozenset({Permission.READ_FILE})
 
 
 def can(user: User | None, permission: Permission, target: Any = None) -> bool:
@@ -311,4 +87,4 @@ def can(user: User | None, permission: Permission, target: Any = None) -> bool:
 
 def authorize(user: User | None, permission: Permission, target: Any = None) -> None:
     if not can(user, permission, target):
-        raise ApiError(403, "forbidden", f"not allowed: {permission.value}")
+        raise not_allowed(permission)

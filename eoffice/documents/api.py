@@ -14,13 +14,13 @@ from werkzeug.exceptions import HTTPException
 
 from eoffice.accounts.models import Agency, User
 from eoffice.api_base import ApiError, Blueprint, error_response
-from eoffice.auth.policy import Permission, authorize
 from eoffice.auth.session import current_user, login_required
 from eoffice.documents import operations, queries, workflow
 from eoffice.documents.document_types import DOCUMENT_TYPES, can_be_legal_normative
 from eoffice.documents.models import Document
 from eoffice.documents.operations.common import invalid, load
 from eoffice.documents.operations.files import MAX_FILES, IncomingFile
+from eoffice.documents.policy import Permission, authorize
 from eoffice.documents.schemas import (
     ApproveSchema,
     AssignSchema,

@@ -13,7 +13,6 @@ from sqlalchemy.orm import aliased
 
 from eoffice.accounts.models import Role, User
 from eoffice.api_base import DB_INT_MAX, EARLIEST_DATE, LATEST_DATE
-from eoffice.auth.policy import visible_agency, visible_documents
 from eoffice.documents import fulltext
 from eoffice.documents.clock import VIETNAM
 from eoffice.documents.models import (
@@ -28,6 +27,7 @@ from eoffice.documents.models import (
     Status,
 )
 from eoffice.documents.operations.common import invalid
+from eoffice.documents.policy import visible_agency, visible_documents
 from eoffice.extensions import db
 
 

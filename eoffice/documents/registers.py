@@ -18,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from eoffice.accounts.models import Agency, User
-from eoffice.auth.policy import visible_documents
 from eoffice.documents import clock
 from eoffice.documents.clock import VIETNAM, vietnam_date
 from eoffice.documents.document_types import type_name
 from eoffice.documents.models import Assignment, Direction, Document, HandlingRole, RecipientKind, Status
+from eoffice.documents.policy import visible_documents
 from eoffice.documents.statistics import classify
 from eoffice.documents.workflow import Action
 from eoffice.extensions import db

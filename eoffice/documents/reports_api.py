@@ -9,9 +9,9 @@ from flask import Response
 
 from eoffice.accounts.models import Agency
 from eoffice.api_base import ApiError, ApiSchema, Blueprint
-from eoffice.auth.policy import Permission, authorize
 from eoffice.auth.session import current_user, login_required
 from eoffice.documents import clock, registers, statistics
+from eoffice.documents.policy import Permission, authorize
 from eoffice.extensions import db
 from eoffice.storage.backend import attachment_disposition
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
-from eoffice.auth.policy import Permission, authorize, can
 from eoffice.documents.models import Direction, Document, Status
+from eoffice.documents.policy import Permission, authorize, can
 
 
 class Action(enum.StrEnum):

@@ -91,7 +91,7 @@ def step(
 def name(document: Document, user: User | None) -> DocumentParticipant | None:
     """Name a person on the document: from now on they see it, and it keeps their read state.
 
-    Only people of the document's agency: lists rely on it (auth.policy.visible_agency).
+    Only people of the document's agency: lists rely on it (documents.policy.visible_agency).
     """
     if user is None:
         return None

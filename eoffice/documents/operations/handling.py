@@ -7,10 +7,10 @@ from datetime import date
 from typing import Any
 
 from eoffice.accounts.models import Role, User
-from eoffice.auth.policy import Permission, can
 from eoffice.documents import clock, notifications, workflow
 from eoffice.documents.models import Assignment, AssignmentMember, Direction, Document, HandlingRole, Status
 from eoffice.documents.operations.common import agency_unit, agency_user, invalid, name, record, step
+from eoffice.documents.policy import Permission, can
 from eoffice.documents.workflow import Action
 from eoffice.extensions import db
 

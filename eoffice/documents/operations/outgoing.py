@@ -7,7 +7,6 @@ from typing import Any
 
 from eoffice.accounts.models import Agency, Role, User
 from eoffice.api_base import ApiError
-from eoffice.auth.policy import Permission, can
 from eoffice.documents import clock, notifications, numbering, workflow
 from eoffice.documents.document_types import (
     UNTYPED,
@@ -47,6 +46,7 @@ from eoffice.documents.operations.files import (
     read_content,
     replace_content,
 )
+from eoffice.documents.policy import Permission, can
 from eoffice.documents.schemas import OutgoingMetadataSchema, OutgoingUpdateSchema
 from eoffice.documents.workflow import Action
 from eoffice.extensions import db

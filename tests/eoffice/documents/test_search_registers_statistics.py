@@ -165,7 +165,7 @@ def test_a_platform_admin_searches_every_agency_except_confidential_documents(cl
 
 
 def test_only_people_of_the_documents_agency_are_ever_named_on_it(people):
-    # Lists and searches look at the caller's agency only (auth.policy.visible_agency).
+    # Lists and searches look at the caller's agency only (documents.policy.visible_agency).
     document = create_document("registered", clerk=people.clerk)
     with pytest.raises(ValueError, match="not of agency"):
         name(document, people.outsider_clerk)
