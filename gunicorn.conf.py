@@ -6,7 +6,6 @@ through EOFFICE_REDIS_URL. Address and port come from EOFFICE_HOST / EOFFICE_POR
 """
 
 import os
-import shutil
 import tempfile
 
 # prometheus_client chooses where figures live when first imported (eoffice imports it): in files of
@@ -16,7 +15,7 @@ if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
 else:
     _metrics_dir = None
 
-from eoffice import logs  # noqa: E402
+from eoffice import gunicorn_hooks  # noqa: E402
 from eoffice.config import Settings  # noqa: E402
 
 _settings = Settings.from_env()
@@ -32,30 +31,8 @@ graceful_timeout = 30
 keepalive = 5
 errorlog = "-"
 loglevel = _settings.log_level.lower()
-if _settings.log_format == "json":
-    # The application logs each request as JSON (eoffice.logs) in place of the access line.
-    accesslog = None
-    logconfig_dict = logs.gunicorn_logconfig(_settings.log_level)
-else:
-    accesslog = "-"
-
-
-def when_ready(server):
-    if _settings.metrics_port:
-        from eoffice.metrics import serve
-
-        serve(_settings.host, _settings.metrics_port, _settings.effective_database_url)
-
-
-def child_exit(server, worker):
-    from eoffice.metrics import forget_process
-
-    forget_process(worker.pid)
-
-
-def on_exit(server):
-    if _metrics_dir:
-        shutil.rmtree(_metrics_dir, ignore_errors=True)
+accesslog, logconfig_dict = gunicorn_hooks.log_options(_settings)
+when_ready, child_exit, on_exit = gunicorn_hooks.metrics_hooks(_settings, _metrics_dir)
 
 
 def post_worker_init(worker):
