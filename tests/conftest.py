@@ -28,6 +28,26 @@ REQUIRE_SERVICES = os.environ.get("EOFFICE_TEST_REQUIRE_SERVICES") == "1"
 TEST_PASSWORD = "Mật-khẩu-2026"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2id at its lowest cost in this process (the e2e servers, separate processes, keep the real one).
+
+    At the production cost a hash or a check takes ~130 ms of CPU: almost half of the time of the
+    modules that create users and log in. The algorithm, the encoded form and every code path stay
+    the same; only the parameters change.
+    """
+    from argon2 import PasswordHasher
+
+    from eoffice.accounts import passwords
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    patch = pytest.MonkeyPatch()
+    patch.setattr(passwords, "_hasher", cheap)
+    patch.setattr(passwords, "_DUMMY_HASH", cheap.hash("not a real password"))
+    yield
+    patch.undo()
+
+
 def service_missing(reason: str) -> None:
     """Skip on a developer laptop; fail in CI, where every service must be present."""
     if REQUIRE_SERVICES:
