@@ -58,9 +58,12 @@ migrate: $(VENV)/.runtime
 	$(FLASK) db upgrade
 
 # Unit tests of the client (Vitest), then pytest, which includes the browser tests in tests/e2e/.
+# Four pytest workers (pytest-xdist), a module each at a time: much of the suite waits on servers,
+# sockets and browsers, so four share two cores well. Each worker has its own PostgreSQL database.
+PYTEST_WORKERS ?= 4
 test: $(VENV)/.installed .venv-chart/.installed frontend/dist/index.html
 	cd frontend && npm test
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope --durations=25
 
 # Each benchmark prints its figures; PostgreSQL ones use EOFFICE_BENCH_DATABASE_URL or the local server.
 bench: $(VENV)/.installed
