@@ -16,6 +16,7 @@ if __name__ == "__main__":
     from eoffice.documents.tasks import run_reminders_hourly
     from eoffice.extensions import socketio
     from eoffice.mail.tasks import run_worker
+    from eoffice.records.operations import queue_handover_notices
     from eoffice.runtime import settings
     from eoffice.signing.tasks import run_signature_worker
 
@@ -34,6 +35,9 @@ if __name__ == "__main__":
         target=run_worker, args=(app, threading.Event()), daemon=True, name="mail-worker"
     ).start()
     threading.Thread(target=run_reminders_hourly, args=(app, threading.Event()), daemon=True).start()
+    threading.Thread(
+        target=run_reminders_hourly, args=(app, threading.Event(), queue_handover_notices), daemon=True
+    ).start()
     threading.Thread(
         target=run_signature_worker, args=(app, threading.Event()), daemon=True, name="signature-worker"
     ).start()

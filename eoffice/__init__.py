@@ -134,11 +134,13 @@ def _engine_options(settings: Settings) -> dict:
 def _register_file_owners() -> None:
     """The features whose rules decide who reads the files they own (eoffice.storage.access)."""
     from eoffice.documents.policy import document_file_readable
+    from eoffice.records.policy import handover_file_readable
     from eoffice.storage import access
     from meetings import policy as meeting_policy
 
     access.register_owner(document_file_readable)
     access.register_owner(meeting_policy.may_read_file)
+    access.register_owner(handover_file_readable)
 
 
 def _register_blueprints(api: JsonErrorApi) -> None:
@@ -150,6 +152,7 @@ def _register_blueprints(api: JsonErrorApi) -> None:
     from eoffice.documents.reports_api import blp as document_reports_blp
     from eoffice.health import blp as health_blp
     from eoffice.mail.api import blp as mail_blp
+    from eoffice.records.api import blp as records_blp
     from eoffice.signing.api import blp as signing_blp
     from eoffice.storage.api import blp as storage_blp
     from meetings.api import blp as meetings_blp
@@ -166,6 +169,7 @@ def _register_blueprints(api: JsonErrorApi) -> None:
         signing_blp,
         documents_blp,
         document_reports_blp,
+        records_blp,
         meetings_blp,
         meeting_minutes_blp,
     ):

@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(show_settings)
     app.cli.add_command(mail_worker)
     app.cli.add_command(document_reminders)
+    app.cli.add_command(records_reminders)
     app.cli.add_command(document_text_worker)
     app.cli.add_command(signature_worker)
     app.cli.add_command(axis_keygen)
@@ -176,6 +177,17 @@ def document_reminders():
     counts = queue_deadline_reminders(clock.now())
     db.session.commit()
     click.echo(f"reminders queued: {counts['near']} near the deadline, {counts['overdue']} past it")
+
+
+@click.command("records-reminders")
+def records_reminders():
+    """Tell the responsible people of hand-overs to the archive whose deadline is near; run it hourly."""
+    from eoffice.documents import clock
+    from eoffice.records.operations import queue_handover_notices
+
+    count = queue_handover_notices(clock.now())
+    db.session.commit()
+    click.echo(f"hand-over notices queued for {count} hand-overs")
 
 
 @click.command("axis-keygen")

@@ -76,6 +76,10 @@ class ErrorCode(StrEnum):
     VOTE_CLOSED = "vote_closed"
     VOTE_OPEN = "vote_open"
 
+    # Records: case files and the archive.
+    ALREADY_FILED = "already_filed"
+    CASE_FILE_CODE_TAKEN = "case_file_code_taken"
+
 
 def codes_json() -> str:
     """What frontend/src/i18n/errorCodes.json holds: the client's tests read the codes from it."""

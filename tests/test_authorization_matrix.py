@@ -35,6 +35,10 @@ from eoffice.documents.models import Direction, Document, Status
 from eoffice.documents.workflow import Action
 from eoffice.extensions import db
 from eoffice.mail.models import OutboxMessage
+from eoffice.records import operations as records_operations
+from eoffice.records import policy as records_policy
+from eoffice.records import workflow as records_workflow
+from eoffice.records.models import CaseFile, FileListEntry, Handover
 from eoffice.storage import operations as storage_operations
 from eoffice.storage.models import StoredFile
 from meetings import policy as meeting_policy
@@ -45,8 +49,9 @@ from tests.meetings.conftest import ENDS, STARTS, make_pdf, token_of, upload
 
 P = platform_policy.Permission
 D = document_policy.Permission
+R = records_policy.Permission
 SIDES = {"own": "000.00.00.H49", "other": "000.00.01.H49"}
-CALLERS = ("anonymous", "platform_admin", "admin", "clerk", "leader", "specialist")
+CALLERS = ("anonymous", "platform_admin", "admin", "clerk", "leader", "specialist", "archivist")
 # Routes outside the matrix, each with the reason.
 EXCLUDED = {
     ("GET", "/api/v1/openapi.json"): "the public description of the API, the same for everyone",
@@ -130,17 +135,19 @@ def _anyone(user: User, t: Target) -> bool:
     return True
 
 
-def can(user: User | None, permission: P | D, target: Any = None) -> bool:
+def can(user: User | None, permission: P | D | R, target: Any = None) -> bool:
     """Asks the rules of the feature the permission belongs to."""
+    if isinstance(permission, R):
+        return records_policy.can(user, permission, target)
     decide = document_policy.can if isinstance(permission, D) else platform_policy.can
     return decide(user, permission, target)
 
 
-def _permits(permission: P | D, target: Callable[[Target], Any] = lambda t: t.agency_id):
+def _permits(permission: P | D | R, target: Callable[[Target], Any] = lambda t: t.agency_id):
     return lambda user, t: can(user, permission, target(t))
 
 
-def _on_own_agency(permission: P | D) -> Callable[[User, Target], bool]:
+def _on_own_agency(permission: P | D | R) -> Callable[[User, Target], bool]:
     return lambda user, t: can(user, permission, user.agency_id)
 
 
@@ -156,6 +163,42 @@ def _takes_action(user: User, t: Target) -> bool:
     return transition is None or (
         transition.permission is not None and can(user, transition.permission, document)
     )
+
+
+def _case_file(t: Target) -> CaseFile:
+    return db.session.get(CaseFile, t.case_file_id)
+
+
+def _acts_on_case_file(action: str | None = None) -> Callable[[User, Target], bool]:
+    """The route reads the case file (VIEW_CASE_FILE), then its workflow: a state that refuses the step is
+    a 409 (not a refusal), otherwise the transition's own permission decides."""
+
+    def rule(user: User, t: Target) -> bool:
+        case_file = _case_file(t)
+        if not can(user, R.VIEW_CASE_FILE, case_file):
+            return False
+        refused = records_workflow.refusal(case_file, records_workflow.Action(action or t.variant), user)
+        return refused is None or refused.status == 409
+
+    return rule
+
+
+def _handover(t: Target) -> Handover:
+    return db.session.get(Handover, t.handover_id)
+
+
+def _lists_visible_handovers(user: User, t: Target, response: TestResponse) -> None:
+    visible = {
+        h.id
+        for h in db.session.scalars(sa.select(Handover).where(Handover.agency_id == user.agency_id))
+        if can(user, R.VIEW_HANDOVER, h)
+    }
+    assert _ids(response.get_json()) == visible, "hand-overs listed"
+
+
+def _lists_visible_case_files(user: User, t: Target, response: TestResponse) -> None:
+    visible = {cf.id for cf in db.session.scalars(sa.select(CaseFile)) if can(user, R.VIEW_CASE_FILE, cf)}
+    assert _ids(response.get_json()["items"]) == visible, "case files listed"
 
 
 def _meeting_rule(check: Callable[[User, Meeting], bool]) -> Callable[[User, Target], bool]:
@@ -181,6 +224,8 @@ def _reads_file(user: User, t: Target) -> bool:
         return _reads_meeting_document(user, t)
     if "meeting_id" in t.ids:
         return meeting_policy.may_view(user, _meeting(t))
+    if "handover_id" in t.ids:
+        return can(user, R.VIEW_HANDOVER, _handover(t))
     return can(user, P.READ_FILE, db.session.get(StoredFile, t.file_id))
 
 
@@ -271,9 +316,20 @@ FILES = (
     "file:meeting_ordinary",
     "file:meeting_confidential",
     "file:minutes",
+    "file:handover_list",
 )
 AGENDA = ("agenda:ordinary", "agenda:confidential")
 MEETING_DOCUMENTS = ("meeting_document:ordinary", "meeting_document:confidential")
+CASE_FILES = ("case_file:open", "case_file:closed")
+HANDOVERS = ("handover:proposed", "handover:received")
+CASE_FILE_ACTIONS = (
+    "case_file:open@file_document",
+    "case_file:open@remove_document",
+    "case_file:open@reorder",
+    "case_file:open@close",
+    "case_file:closed@file_document",
+    "case_file:closed@reopen",
+)
 
 MATRIX: dict[tuple[str, str], Entry] = {
     # Tokens: answered whoever calls (an empty body is a 422 for everyone).
@@ -424,6 +480,109 @@ MATRIX: dict[tuple[str, str], Entry] = {
         ("agency",),
         _get(f"/api/v1/documents/statistics?{PERIOD}&agency_id={{t.agency_id}}"),
         _permits(D.VIEW_DOCUMENT_STATISTICS),
+    ),
+    # Records: the file list, case files.
+    ("GET", "/api/v1/records/file-list"): Entry(
+        ("agency@json", "agency@csv"),
+        _get("/api/v1/records/file-list?year=2026&format={t.variant}&agency_id={t.agency_id}"),
+        _permits(R.VIEW_FILE_LIST),
+    ),
+    ("POST", "/api/v1/records/file-list"): Entry(
+        ("agency",),
+        lambda t, user: Probe(
+            "POST",
+            "/api/v1/records/file-list",
+            {
+                "json": {
+                    "year": 2026,
+                    "agency_id": t.agency_id,
+                    "heading": "Văn phòng",
+                    "notation": "MOI-01",
+                    "title": "Hồ sơ mới",
+                    "retention_years": 5,
+                }
+            },
+        ),
+        _permits(R.MANAGE_FILE_LIST),
+    ),
+    ("PATCH", "/api/v1/records/file-list/<int:entry_id>"): Entry(
+        ("file_list_entry",),
+        _send("PATCH", "/api/v1/records/file-list/{t.entry_id}", json={"title": "Tên mới"}),
+        _permits(R.MANAGE_FILE_LIST),
+    ),
+    ("DELETE", "/api/v1/records/file-list/<int:entry_id>"): Entry(
+        ("file_list_entry",),
+        _send("DELETE", "/api/v1/records/file-list/{t.entry_id}"),
+        _permits(R.MANAGE_FILE_LIST),
+    ),
+    ("POST", "/api/v1/records/file-list/copy"): Entry(
+        ("agency",),
+        lambda t, user: Probe(
+            "POST",
+            "/api/v1/records/file-list/copy",
+            {"json": {"from_year": 2026, "to_year": 2027, "agency_id": t.agency_id}},
+        ),
+        _permits(R.MANAGE_FILE_LIST),
+    ),
+    ("GET", "/api/v1/records/case-files"): Entry(
+        ("caller",), _get("/api/v1/records/case-files?limit=200"), _anyone, listed=_lists_visible_case_files
+    ),
+    ("POST", "/api/v1/records/case-files"): Entry(
+        ("caller",),
+        _send(
+            "POST",
+            "/api/v1/records/case-files",
+            json={"notation": "MOI-02", "title": "Hồ sơ mới", "retention_years": 5},
+        ),
+        _on_own_agency(R.OPEN_CASE_FILE),
+    ),
+    ("GET", "/api/v1/records/case-files/<int:case_file_id>"): Entry(
+        CASE_FILES,
+        _get("/api/v1/records/case-files/{t.case_file_id}"),
+        _permits(R.VIEW_CASE_FILE, _case_file),
+    ),
+    ("PATCH", "/api/v1/records/case-files/<int:case_file_id>"): Entry(
+        CASE_FILES,
+        _send(
+            "PATCH", "/api/v1/records/case-files/{t.case_file_id}", json={"title": "Tên mới", "reason": "Sửa"}
+        ),
+        _acts_on_case_file("edit"),
+    ),
+    ("POST", "/api/v1/records/case-files/<int:case_file_id>/actions/<action>"): Entry(
+        CASE_FILE_ACTIONS,
+        lambda t, user: Probe(
+            "POST",
+            f"/api/v1/records/case-files/{t.case_file_id}/actions/{t.variant}",
+            {
+                "json": {
+                    "file_document": {"document_id": t.spare_document_id, "reason": "Bổ sung"},
+                    "remove_document": {"document_id": t.filed_document_id},
+                    "reorder": {"document_ids": [t.filed_document_id]},
+                    "reopen": {"reason": "Bổ sung"},
+                }.get(t.variant, {})
+            },
+        ),
+        _acts_on_case_file(),
+    ),
+    ("GET", "/api/v1/records/handovers"): Entry(
+        ("caller",), _get("/api/v1/records/handovers"), _anyone, listed=_lists_visible_handovers
+    ),
+    ("POST", "/api/v1/records/handovers"): Entry(
+        ("case_file:closed",),
+        lambda t, user: Probe(
+            "POST", "/api/v1/records/handovers", {"json": {"case_file_ids": [t.case_file_id]}}
+        ),
+        _acts_on_case_file("propose_handover"),
+    ),
+    ("GET", "/api/v1/records/handovers/<int:handover_id>"): Entry(
+        HANDOVERS, _get("/api/v1/records/handovers/{t.handover_id}"), _permits(R.VIEW_HANDOVER, _handover)
+    ),
+    ("POST", "/api/v1/records/handovers/<int:handover_id>/receive"): Entry(
+        HANDOVERS,
+        _send("POST", "/api/v1/records/handovers/{t.handover_id}/receive"),
+        lambda user, t: (
+            can(user, R.VIEW_HANDOVER, _handover(t)) and can(user, R.RECEIVE_HANDOVER, _handover(t))
+        ),
     ),
     # Files: read by who may read what owns them.
     ("POST", "/api/v1/files"): Entry(
@@ -657,7 +816,7 @@ def _build_side(client, side: str) -> tuple[dict[str, Target], dict[str, User]]:
     unit_id = agency.units[0].id
     people = {
         role: create_user(f"{side}.{role}", agency_id=agency_id, roles=[role], unit_id=unit_id)
-        for role in ("admin", "clerk", "leader", "specialist")
+        for role in ("admin", "clerk", "leader", "specialist", "archivist")
     }
     # The handler of the confidential document and the meeting's secretary: no caller of the matrix.
     staff = create_user(f"{side}.staff", agency_id=agency_id, roles=["specialist"], unit_id=unit_id)
@@ -721,6 +880,7 @@ def _build_side(client, side: str) -> tuple[dict[str, Target], dict[str, User]]:
     assert client.post(f"/api/v1/meetings/{meeting_id}/minutes/submit", headers=secretary).status_code == 200
     assert client.post(f"/api/v1/meetings/{meeting_id}/minutes/approve", headers=chair).status_code == 200
     minutes_pdf = db.session.get(MeetingMinutes, meeting_id).pdf_file_id
+    case_files = _build_records(agency_id, clerk, leader, specialist, people["archivist"])
 
     message = db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.agency_id == agency_id).order_by(OutboxMessage.id)
@@ -771,6 +931,8 @@ def _build_side(client, side: str) -> tuple[dict[str, Target], dict[str, User]]:
             kind=f"file:meeting_{kind}",
             ids={**targets[f"meeting_document:{kind}"].ids, "file_id": meeting_documents[kind]["file_id"]},
         )
+    for kind, ids in case_files.items():
+        targets[kind] = target(kind, **ids)
     if side == "own":
         link = client.post(f"/api/v1/files/{plain.id}/link", headers=_headers(client, specialist.username))
         assert link.status_code == 200, link.get_json()
@@ -778,6 +940,55 @@ def _build_side(client, side: str) -> tuple[dict[str, Target], dict[str, User]]:
         targets["signed_link"] = target("signed_link", link=f"{url.path}?{url.query}")
         targets["caller"] = target("caller")
     return targets, people
+
+
+def _build_records(
+    agency_id: str, clerk: User, leader: User, specialist: User, archivist: User
+) -> dict[str, dict[str, int]]:
+    """A file list entry, an open and a closed case file of the specialist, each with a handled document
+    filed, one more handled document to file, and two hand-overs: proposed and received."""
+    entry = FileListEntry(
+        agency_id=agency_id, year=2026, heading="Văn phòng", notation="VP-01", title="Hồ sơ hội nghị"
+    )
+    db.session.add(entry)
+    handled = [
+        create_document(
+            "completed",
+            clerk=clerk,
+            leader=leader,
+            handler=specialist,
+            metadata={"number": 20 + i, "subject": f"Văn bản đã giải quyết {i}"},
+        )
+        for i in range(5)
+    ]
+    built = {"file_list_entry": {"entry_id": None}}
+    for index, kind in enumerate(("open", "closed")):
+        case_file = records_operations.open_case_file(
+            specialist, {"notation": f"CV-0{index + 1}", "title": f"Hồ sơ {kind}", "retention_years": 10}
+        )
+        records_operations.file_document(case_file, specialist, handled[index].id)
+        if kind == "closed":
+            records_operations.close(case_file, specialist)
+        built[f"case_file:{kind}"] = {
+            "case_file_id": case_file.id,
+            "filed_document_id": handled[index].id,
+            "spare_document_id": handled[2].id,
+        }
+    for index, kind in ((3, "proposed"), (4, "received")):
+        case_file = records_operations.open_case_file(
+            specialist, {"notation": f"NL-0{index}", "title": f"Hồ sơ nộp lưu {kind}", "retention_years": 5}
+        )
+        records_operations.file_document(case_file, specialist, handled[index].id)
+        records_operations.close(case_file, specialist)
+        handover = records_operations.propose(specialist, [case_file.id])
+        if kind == "received":
+            records_operations.receive(handover, archivist)
+        built[f"handover:{kind}"] = {"handover_id": handover.id}
+    db.session.commit()
+    built["file_list_entry"]["entry_id"] = entry.id
+    received = db.session.get(Handover, built["handover:received"]["handover_id"])
+    built["file:handover_list"] = {"file_id": received.list_file_id, "handover_id": received.id}
+    return built
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,8 @@ class Role(enum.StrEnum):
     CLERK = "clerk"
     LEADER = "leader"
     SPECIALIST = "specialist"
+    # Keeps the agency archive (lưu trữ cơ quan): receives closed case files, amends them with a reason.
+    ARCHIVIST = "archivist"
 
 
 class Agency(Base):

@@ -87,7 +87,8 @@ def _can_view_document(user: User, document: Document) -> bool:
         return True
     if not same_agency:
         return False
-    if user.has_role(Role.CLERK) or user.has_role(Role.LEADER):
+    # The archivist keeps the agency's case files, and so reads the documents filed in them.
+    if any(user.has_role(role) for role in (Role.CLERK, Role.LEADER, Role.ARCHIVIST)):
         return True
     return user.unit_id is not None and user.unit_id in _units_reached(document)
 
@@ -217,7 +218,7 @@ def visible_documents(user: User) -> ColumnElement[bool]:
         clauses.append(and_(same_agency, ~not_confidential, Document.status.in_(_CLERK_STAGES)))
     if user.is_platform_admin:
         clauses.append(not_confidential)
-    elif any(user.has_role(role) for role in (Role.CLERK, Role.LEADER, Role.ADMIN)):
+    elif any(user.has_role(role) for role in (Role.CLERK, Role.LEADER, Role.ADMIN, Role.ARCHIVIST)):
         clauses.append(and_(same_agency, not_confidential))
     elif user.unit_id is not None:
         handling_unit = exists().where(

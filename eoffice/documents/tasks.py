@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -61,15 +63,18 @@ def queue_deadline_reminders(now: datetime) -> dict[str, int]:
     return counts
 
 
-def run_reminders_hourly(app, stop: threading.Event) -> None:
-    """For the single-process default; production runs `flask document-reminders` from a scheduler."""
+def run_reminders_hourly(
+    app, stop: threading.Event, job: Callable[[datetime], Any] = queue_deadline_reminders
+) -> None:
+    """For the single-process default; production runs `flask document-reminders` (and the other features'
+    reminders, `job`) from a scheduler."""
     while not stop.is_set():
         with app.app_context():
             try:
-                queue_deadline_reminders(clock.now())
+                job(clock.now())
                 db.session.commit()
             except Exception:  # noqa: BLE001 - try again next hour
-                log.exception("deadline reminders failed")
+                log.exception("reminders failed: %s", job.__name__)
                 db.session.rollback()
             finally:
                 db.session.remove()

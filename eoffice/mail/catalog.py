@@ -125,6 +125,16 @@ NOTICES: dict[str, dict[str, dict[str, str]]] = {
             "intro": "The chair approved the minutes of the following meeting; read and download the PDF.",
         },
     },
+    "records.handover_due": {
+        "vi": {
+            "subject": "Hồ sơ cần nộp lưu trước ngày {deadline}",
+            "intro": "{count} hồ sơ do anh/chị lập cần nộp lưu vào Lưu trữ cơ quan trước ngày {deadline}.",
+        },
+        "en": {
+            "subject": "Case files to hand over to the archive by {deadline}",
+            "intro": "{count} case files you keep are to be handed over to the agency archive by {deadline}.",
+        },
+    },
     "digest": {
         "vi": {
             "subject": "Tổng hợp thông báo trong ngày ({count})",

@@ -53,4 +53,7 @@ export const errorsEn: Record<keyof typeof errorsVi, string> = {
   "error.stale_version": "Someone else changed this meanwhile; the latest version is loaded, edit that one.",
   "error.vote_closed": "The vote is closed.",
   "error.vote_open": "A vote is still open.",
+  // Records: case files and the archive.
+  "error.already_filed": "This document is already filed in a case file.",
+  "error.case_file_code_taken": "A case file with this notation exists for that year.",
 };

@@ -51,4 +51,7 @@ export const errorsVi = {
   "error.stale_version": "Nội dung vừa được người khác sửa; đã tải bản mới nhất, hãy sửa lại trên bản đó.",
   "error.vote_closed": "Biểu quyết đã kết thúc.",
   "error.vote_open": "Đang có một biểu quyết chưa kết thúc.",
+  // Hồ sơ và lưu trữ.
+  "error.already_filed": "Văn bản này đã được lập vào một hồ sơ.",
+  "error.case_file_code_taken": "Số, ký hiệu hồ sơ này đã có trong năm đó.",
 };
