@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(mail_worker)
     app.cli.add_command(document_reminders)
     app.cli.add_command(records_reminders)
+    app.cli.add_command(records_import)
     app.cli.add_command(document_text_worker)
     app.cli.add_command(signature_worker)
     app.cli.add_command(axis_keygen)
@@ -188,6 +189,23 @@ def records_reminders():
     count = queue_handover_notices(clock.now())
     db.session.commit()
     click.echo(f"hand-over notices queued for {count} hand-overs")
+
+
+@click.command("records-import")
+@click.argument("package", type=click.Path(exists=True, dir_okay=False))
+def records_import(package):
+    """Restore a hand-over's archive package (GET /api/v1/records/handovers/<id>/export) into this
+    instance, which must hold no documents and no case files yet."""
+    from eoffice.records.package import PackageInvalid, import_package
+    from eoffice.storage.operations import commit_or_discard
+
+    try:
+        with commit_or_discard():
+            handover = import_package(package)
+            count = len(handover.case_files)
+    except PackageInvalid as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"imported {count} case files")
 
 
 @click.command("axis-keygen")

@@ -584,6 +584,13 @@ MATRIX: dict[tuple[str, str], Entry] = {
             can(user, R.VIEW_HANDOVER, _handover(t)) and can(user, R.RECEIVE_HANDOVER, _handover(t))
         ),
     ),
+    ("GET", "/api/v1/records/handovers/<int:handover_id>/export"): Entry(
+        HANDOVERS,
+        _get("/api/v1/records/handovers/{t.handover_id}/export"),
+        lambda user, t: (
+            can(user, R.VIEW_HANDOVER, _handover(t)) and can(user, R.EXPORT_HANDOVER, _handover(t))
+        ),
+    ),
     # Files: read by who may read what owns them.
     ("POST", "/api/v1/files"): Entry(
         ("caller",),

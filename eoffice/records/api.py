@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import marshmallow as ma
 from flask import Response, request
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from eoffice.accounts.models import Agency, User
 from eoffice.api_base import ApiError, Blueprint, invalid
@@ -16,7 +17,7 @@ from eoffice.documents import policy as document_policy
 from eoffice.documents.operations.common import load
 from eoffice.documents.registers import register_csv, register_pdf
 from eoffice.extensions import db
-from eoffice.records import operations, queries, workflow
+from eoffice.records import operations, package, queries, workflow
 from eoffice.records.models import CaseFile, FileListEntry, Handover, HandoverStatus
 from eoffice.records.operations.file_list import entries_of, file_list_register
 from eoffice.records.policy import Permission, authorize, can
@@ -36,6 +37,7 @@ from eoffice.records.schemas import (
     HandoverSchema,
 )
 from eoffice.records.workflow import Action
+from eoffice.runtime import storage
 from eoffice.storage.backend import attachment_disposition
 from eoffice.storage.operations import commit_or_discard
 
@@ -347,3 +349,43 @@ def receive_handover(handover_id):
     with commit_or_discard():
         operations.receive(handover, current_user())
     return HandoverView(handover, current_user())
+
+
+def _streamed_package(handover_id: int) -> Iterator[bytes]:
+    """The package, written while the response is sent, through a database session of its own that lives
+    as long as the stream (the request's context may be gone by then)."""
+    store, engine = storage(), db.engine
+    session = Session(engine)
+
+    def chunks() -> Iterator[bytes]:
+        with session:
+            yield from package.export_package(session.get(Handover, handover_id), store)
+
+    return chunks()
+
+
+@blp.get("/handovers/<int:handover_id>/export")
+@blp.doc(
+    description="The archive package of a received hand-over (docs/records-package.md): a zip streamed "
+    "as it is written, with records.xml, case-files.csv, documents.csv, the files and manifest-sha256.txt.",
+    responses={"200": {"description": "application/zip"}},
+)
+@login_required
+def export_handover(handover_id):
+    handover = _handover(handover_id)
+    authorize(current_user(), Permission.EXPORT_HANDOVER, handover)
+    if handover.status != HandoverStatus.RECEIVED:
+        raise ApiError(
+            409,
+            "invalid_state",
+            "a hand-over is exported once the archive has received it",
+            {"status": handover.status, "action": "export", "allowed_actions": []},
+        )
+    return Response(
+        _streamed_package(handover.id),
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": attachment_disposition(package.package_name(handover)),
+            "Cache-Control": "private, no-store",
+        },
+    )
