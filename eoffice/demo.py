@@ -40,6 +40,7 @@ USERS = [
     ("vanthu", "Nguyễn Thị Hoa", "000.00.00.H49", "VP", ["clerk"], False),
     ("lanhdao", "Trần Văn Minh", "000.00.00.H49", "VP", ["leader"], False),
     ("chuyenvien", "Lê Thị Thu Trang", "000.00.00.H49", "KGVX", ["specialist"], False),
+    ("luutru", "Lê Văn Lưu", "000.00.00.H49", "VP", ["archivist"], False),
     ("quantri.snv", "Phạm Quốc Huy", "000.00.01.H49", "VP", ["admin"], False),
     ("vanthu.snv", "Võ Thị Lan", "000.00.01.H49", "VP", ["clerk"], False),
     ("lanhdao.snv", "Đặng Văn Hùng", "000.00.01.H49", "VP", ["leader"], False),

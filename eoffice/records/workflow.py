@@ -55,8 +55,8 @@ TRANSITIONS: dict[tuple[CaseFileStatus | None, Action], Transition] = {
     # Archived: read-only.
 }
 
-# Steps that are not taken on the case file's own route (opening, hand-over and receipt have theirs).
-ROUTED_ELSEWHERE = frozenset({A.OPEN, A.PROPOSE_HANDOVER, A.RECEIVE})
+# Steps a case file's page does not offer: opening comes before it, receipt is the hand-over's.
+ROUTED_ELSEWHERE = frozenset({A.OPEN, A.RECEIVE})
 
 
 def _state_of(case_file: CaseFile | None) -> CaseFileStatus | None:

@@ -64,6 +64,27 @@ const routes: RouteRecordRaw[] = [
     component: () => import("./views/admin/CertificatesView.vue"),
     meta: { roles: ["admin"] },
   },
+  {
+    path: "/records",
+    name: "case-files",
+    component: () => import("./views/records/CaseFilesView.vue"),
+  },
+  {
+    path: "/records/case-files/:id(\\d+)",
+    name: "case-file",
+    component: () => import("./views/records/CaseFileView.vue"),
+  },
+  {
+    path: "/records/file-list",
+    name: "file-list",
+    component: () => import("./views/records/FileListView.vue"),
+  },
+  {
+    path: "/records/archive",
+    name: "archive",
+    component: () => import("./views/records/ArchiveView.vue"),
+    meta: { roles: ["archivist", "clerk", "leader"] },
+  },
   { path: "/meetings", name: "meetings", component: () => import("./views/meetings/MeetingsView.vue") },
   {
     path: "/meetings/new",

@@ -1,12 +1,14 @@
 // English: every key of the Vietnamese catalogue (the type checker enforces it).
 import { errorsEn } from "./errors.en";
 import { meetingsEn } from "./meetings.en";
+import { recordsEn } from "./records.en";
 import { signaturesEn } from "./signatures.en";
 import type { vi } from "./vi";
 
 export const en: Record<keyof typeof vi, string> = {
   ...errorsEn,
   ...meetingsEn,
+  ...recordsEn,
   ...signaturesEn,
   "app.title": "E-office",
   "app.skipToContent": "Skip to main content",

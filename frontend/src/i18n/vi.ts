@@ -1,11 +1,13 @@
 // Vietnamese, the interface's default language and the reference catalogue.
 import { errorsVi } from "./errors.vi";
 import { meetingsVi } from "./meetings.vi";
+import { recordsVi } from "./records.vi";
 import { signaturesVi } from "./signatures.vi";
 
 export const vi = {
   ...errorsVi,
   ...meetingsVi,
+  ...recordsVi,
   ...signaturesVi,
   "app.title": "Văn phòng điện tử",
   "app.skipToContent": "Bỏ qua, đến nội dung chính",

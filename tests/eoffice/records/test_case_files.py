@@ -181,7 +181,7 @@ def test_a_closed_case_file_refuses_changes_except_the_archivists_with_the_reaso
 
     closed = act(client, headers, case_file["id"], "close")
     assert closed.status_code == 200 and closed.get_json()["status"] == "closed"
-    assert closed.get_json()["allowed_actions"] == []
+    assert closed.get_json()["allowed_actions"] == ["propose_handover"]
 
     refused = [
         act(client, headers, case_file["id"], "file_document", document_id=late.id),
@@ -282,3 +282,26 @@ def test_the_file_list_is_copied_from_last_year_and_printed(client, people, as_u
     assert "Hồ sơ dự toán" in csv.get_data().decode("utf-8-sig")
     assert pdf.mimetype == "application/pdf" and pdf.get_data().startswith(b"%PDF")
     assert refused.status_code == 403
+
+
+def test_case_files_are_found_by_title_code_and_keywords_without_diacritics(client, people, as_user):
+    headers = as_user(people.handler)
+    budget = open_case_file(client, headers, title="Hồ sơ dự toán ngân sách", keywords="tài chính").get_json()
+    festival = open_case_file(
+        client, headers, notation="VH-02", title="Hồ sơ lễ hội Đêm phố cổ", keywords="du lịch"
+    ).get_json()
+    document = handled(people)
+    act(client, headers, festival["id"], "file_document", document_id=document.id)
+
+    def found(query: str) -> list[int]:
+        response = client.get(f"{CASE_FILES}?{query}", headers=as_user(people.colleague))
+        assert response.status_code == 200, response.get_json()
+        return [item["id"] for item in response.get_json()["items"]]
+
+    assert found("q=ngan sach") == [budget["id"]]
+    assert found("q=DEM PHO") == [festival["id"]]
+    assert found("q=vh-02") == [festival["id"]]
+    assert found("q=tai chinh") == [budget["id"]]
+    assert found("q=hồ sơ") == [festival["id"], budget["id"]]
+    assert found("q=100%25") == []
+    assert found(f"document_id={document.id}") == [festival["id"]]

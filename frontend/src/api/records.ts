@@ -1,0 +1,54 @@
+// The records API (eoffice/records/api.py): the file list, case files, hand-overs to the archive.
+import type { ApiClient, Query } from "./client";
+import type { CaseFileAction, CaseFileDetail, CaseFileSummary, FileListEntry, Handover } from "./types";
+
+export interface CaseFileFilters {
+  q?: string;
+  status?: string;
+  year?: number;
+  document_id?: number;
+}
+
+export function recordsApi(client: ApiClient) {
+  return {
+    fileList(year: number): Promise<FileListEntry[]> {
+      return client.get<FileListEntry[]>("/api/v1/records/file-list", { year });
+    },
+    fileListFile(year: number, format: "pdf" | "csv"): Promise<Blob> {
+      return client.request<Blob>("GET", "/api/v1/records/file-list", { query: { year, format }, expect: "blob" });
+    },
+    addEntry(entry: Record<string, unknown>): Promise<FileListEntry> {
+      return client.post<FileListEntry>("/api/v1/records/file-list", entry);
+    },
+    copyYear(fromYear: number, toYear: number): Promise<FileListEntry[]> {
+      return client.post<FileListEntry[]>("/api/v1/records/file-list/copy", { from_year: fromYear, to_year: toYear });
+    },
+    caseFiles(filters: CaseFileFilters = {}): Promise<{ items: CaseFileSummary[] }> {
+      return client.get<{ items: CaseFileSummary[] }>("/api/v1/records/case-files", filters as Query);
+    },
+    caseFile(id: number): Promise<CaseFileDetail> {
+      return client.get<CaseFileDetail>(`/api/v1/records/case-files/${id}`);
+    },
+    open(body: Record<string, unknown>): Promise<CaseFileDetail> {
+      return client.post<CaseFileDetail>("/api/v1/records/case-files", body);
+    },
+    act(id: number, action: CaseFileAction, body: Record<string, unknown> = {}): Promise<CaseFileDetail> {
+      return client.post<CaseFileDetail>(`/api/v1/records/case-files/${id}/actions/${action}`, body);
+    },
+    handovers(): Promise<Handover[]> {
+      return client.get<Handover[]>("/api/v1/records/handovers");
+    },
+    propose(caseFileIds: number[], deadline?: string): Promise<Handover> {
+      return client.post<Handover>("/api/v1/records/handovers", { case_file_ids: caseFileIds, deadline: deadline || null });
+    },
+    receive(id: number): Promise<Handover> {
+      return client.post<Handover>(`/api/v1/records/handovers/${id}/receive`);
+    },
+    exportPackage(id: number): Promise<Blob> {
+      return client.request<Blob>("GET", `/api/v1/records/handovers/${id}/export`, { expect: "blob" });
+    },
+    storedFile(fileId: number): Promise<Blob> {
+      return client.request<Blob>("GET", `/api/v1/files/${fileId}/content`, { expect: "blob" });
+    },
+  };
+}
