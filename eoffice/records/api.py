@@ -55,7 +55,9 @@ def _json_body() -> Any:
     return request.get_json()
 
 
-def _agency_id(value: str | None) -> str:
+def _agency_id(value: Any) -> str:
+    if value is not None and not isinstance(value, str):
+        raise invalid("agency_id", "must be an agency identifier (a string)")
     agency_id = value or current_user().agency_id
     if db.session.get(Agency, agency_id) is None:
         raise ApiError(404, "not_found", f"agency {agency_id} not found")

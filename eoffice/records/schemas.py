@@ -20,6 +20,20 @@ def _text(max_length: int, *, required: bool = False, **kwargs) -> Text:
     return Text(required=required, validate=ma.validate.Length(max=max_length), **kwargs)
 
 
+class NonBlank(Text):
+    """A text that, when given at all, is not blank (a title or heading is never emptied)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if text is None:
+            raise ma.ValidationError("may not be blank")
+        return text
+
+
+def _nonblank(max_length: int) -> NonBlank:
+    return NonBlank(validate=ma.validate.Length(max=max_length))
+
+
 def _notation(**kwargs) -> ma.fields.String:
     return ma.fields.String(
         validate=ma.validate.Regexp(
@@ -59,10 +73,10 @@ class FileListEntryInputSchema(ApiSchema):
 
 
 class FileListEntryChangeSchema(ApiSchema):
-    heading = _text(200)
+    heading = _nonblank(200)
     position = ma.fields.Integer(strict=True, validate=ma.validate.Range(0, 100000))
     notation = _notation()
-    title = _text(500)
+    title = _nonblank(500)
     retention_years = _retention()
     unit_id = ma.fields.Integer(strict=True, allow_none=True)
     responsible_id = ma.fields.Integer(strict=True, allow_none=True)
@@ -107,7 +121,7 @@ class CaseFileOpenSchema(_CaseFileMetadata):
 
 
 class CaseFileChangeSchema(_CaseFileMetadata):
-    title = _text(500)
+    title = _nonblank(500)
     retention_years = _retention()
     reason = _text(2000, allow_none=True, load_default=None)
 

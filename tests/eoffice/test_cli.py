@@ -157,7 +157,7 @@ def test_every_demo_user_logs_in_with_the_demo_password(cli, client):
     for username, *_, roles, _platform_admin in demo.USERS:
         assert login_status(client, username, demo.DEMO_PASSWORD) == 200, username
         logged_in_roles.update(roles)
-    assert logged_in_roles == {"admin", "clerk", "leader", "specialist"}
+    assert logged_in_roles == {"admin", "clerk", "leader", "specialist", "archivist"}
 
 
 def test_load_demo_a_second_time_changes_nothing(cli):

@@ -226,8 +226,7 @@ def file_document(
         with savepoint(db.session):
             db.session.flush()
     except IntegrityError:
-        # Filed meanwhile into another case file, whose lock is not ours.
-        case_file.entries.remove(entry)
+        # Filed meanwhile into another case file, whose lock is not ours; the request rolls back.
         raise _already_filed(document, None) from None
     refresh_totals(case_file)
     record_event(
