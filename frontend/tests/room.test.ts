@@ -110,6 +110,8 @@ describe("reconnect catch-up", () => {
         presentation: presentation(5, 9),
         attendance: { ...joinState().attendance, voting_present: 2, quorum_met: true },
         minutes: {
+          meeting_id: 1, seq: 3, status: "draft", submitted_at: null, submitted_by_id: null, return_comment: null,
+          returned_at: null, approved_at: null, approved_by_id: null, pdf_available: false, sections: [],
           votes: [
             {
               vote_id: 4, question: "Q", options: ["A", "B"], is_secret: false, closed_at: "2026-11-26T01:00:00+00:00",
