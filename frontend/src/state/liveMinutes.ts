@@ -25,10 +25,25 @@ export function useLiveMinutes(connection: () => RoomConnection | null, onRefuse
     return { ok: false, error: answer.error, section: answer.section };
   };
 
-  async function flush(key: minutes.SectionKey) {
+  const inflight = new Map<minutes.SectionKey, Promise<void>>();
+
+  /** Send a section's typing now; resolves once the server holds it (or refused it). */
+  async function flush(key: minutes.SectionKey): Promise<void> {
     clearTimeout(timers.get(key));
     timers.delete(key);
-    if (saving.value.has(key)) return;
+    // One save of a section at a time: wait for the one under way, then send what is left.
+    while (inflight.has(key)) await inflight.get(key);
+    if (!minutes.pendingEdit(model.value, key)) return;
+    const run = save(key);
+    inflight.set(key, run);
+    try {
+      await run;
+    } finally {
+      inflight.delete(key);
+    }
+  }
+
+  async function save(key: minutes.SectionKey) {
     saving.value = new Set(saving.value).add(key);
     try {
       const answer = await minutes.saveSection(key, get, set, send);
