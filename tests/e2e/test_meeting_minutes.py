@@ -111,7 +111,10 @@ def test_the_chair_runs_the_room_a_phone_is_prompted_to_vote_and_the_close_reach
     phone.get_by_test_id("room-nav").locator("[data-panel=speakers]").click()
     speakers = phone.get_by_test_id("speakers")
     expect(speakers.get_by_role("heading", name="Phát biểu", exact=True)).to_be_focused()
-    assert _in_viewport(phone, speakers.get_by_role("heading", name="Phát biểu", exact=True))
+    heading = speakers.get_by_role("heading", name="Phát biểu", exact=True)
+    assert _in_viewport(phone, heading)
+    bar = phone.get_by_test_id("room-nav").bounding_box()
+    assert heading.bounding_box()["y"] >= bar["y"] + bar["height"], "the panel's title is under the bar"
     phone.get_by_role("button", name="Đăng ký phát biểu").click()
     expect(chair.get_by_test_id("speaker-queue")).to_contain_text("Đặng Văn Hùng")
 

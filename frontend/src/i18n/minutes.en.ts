@@ -41,6 +41,7 @@ export const minutesEn: Record<keyof typeof minutesVi, string> = {
   "minutes.done.submit": "The minutes were submitted to the chair.",
   "minutes.done.return": "The minutes were returned to the secretary.",
   "minutes.done.approve": "The minutes were approved and signed.",
+  "minutes.nobodyPresent": "Nobody checked in.",
   "minutes.card": "Minutes of the meeting",
   "room.agenda": "Agenda",
   "room.currentItem": "Under discussion",

@@ -39,6 +39,7 @@ export const minutesVi = {
   "minutes.done.submit": "Đã trình biên bản cho chủ trì.",
   "minutes.done.return": "Đã trả lại biên bản cho thư ký.",
   "minutes.done.approve": "Đã duyệt và ký biên bản.",
+  "minutes.nobodyPresent": "Không ai điểm danh.",
   "minutes.card": "Biên bản cuộc họp",
   "room.agenda": "Chương trình",
   "room.currentItem": "Đang thảo luận",
