@@ -91,13 +91,25 @@ export function useLiveMinutes(connection: () => RoomConnection | null, onRefuse
     }
   }
 
+  /** Send every section's typing now (leaving the screen): resolves once each is held or refused. */
+  async function flushAll(): Promise<void> {
+    await Promise.all(minutes.unsaved(model.value).map((key) => flush(key)));
+  }
+
+  /** The page is being left with typing the server does not hold yet: the browser asks first. */
+  function warnBeforeUnload(event: BeforeUnloadEvent) {
+    if (unsaved.value) event.preventDefault();
+  }
+  window.addEventListener("beforeunload", warnBeforeUnload);
+
   function dispose() {
+    window.removeEventListener("beforeunload", warnBeforeUnload);
     timers.forEach((timer) => clearTimeout(timer));
     timers.clear();
   }
 
   const unsaved = computed(() => minutes.unsaved(model.value).length > 0 || saving.value.size > 0);
-  return { model, saving, unsaved, edit, flush, load, onEvent, dispose };
+  return { model, saving, unsaved, edit, flush, flushAll, load, onEvent, dispose };
 }
 
 export type LiveMinutes = ReturnType<typeof useLiveMinutes>;
