@@ -1,6 +1,7 @@
 // English: every key of the Vietnamese catalogue (the type checker enforces it).
 import { errorsEn } from "./errors.en";
 import { meetingsEn } from "./meetings.en";
+import { minutesEn } from "./minutes.en";
 import { recordsEn } from "./records.en";
 import { signaturesEn } from "./signatures.en";
 import type { vi } from "./vi";
@@ -8,6 +9,7 @@ import type { vi } from "./vi";
 export const en: Record<keyof typeof vi, string> = {
   ...errorsEn,
   ...meetingsEn,
+  ...minutesEn,
   ...recordsEn,
   ...signaturesEn,
   "app.title": "E-office",
@@ -371,5 +373,5 @@ export const en: Record<keyof typeof vi, string> = {
   "room.role.delegate": "Delegate",
   "room.role.guest": "Guest",
   "room.role.organiser": "Organiser",
-  "room.notStarted": "The meeting has not started ({status}).",
+  "room.notStarted": "The meeting has not started.",
 };

@@ -1,12 +1,14 @@
 // Vietnamese, the interface's default language and the reference catalogue.
 import { errorsVi } from "./errors.vi";
 import { meetingsVi } from "./meetings.vi";
+import { minutesVi } from "./minutes.vi";
 import { recordsVi } from "./records.vi";
 import { signaturesVi } from "./signatures.vi";
 
 export const vi = {
   ...errorsVi,
   ...meetingsVi,
+  ...minutesVi,
   ...recordsVi,
   ...signaturesVi,
   "app.title": "Văn phòng điện tử",
@@ -371,5 +373,5 @@ export const vi = {
   "room.role.delegate": "Đại biểu",
   "room.role.guest": "Khách mời",
   "room.role.organiser": "Người tổ chức",
-  "room.notStarted": "Cuộc họp chưa bắt đầu ({status}).",
+  "room.notStarted": "Cuộc họp chưa bắt đầu.",
 } as const;
