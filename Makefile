@@ -81,6 +81,10 @@ bench-axis: $(VENV)/.installed
 bench-axis-exchange: $(VENV)/.installed
 	$(BIN)/python bench/axis_exchange.py $(BENCH_ARGS)
 
+# OCR of Vietnamese scans: character error rate (clean, noisy), pages/s, time until a scan is searchable.
+bench-ocr: $(VENV)/.installed
+	$(BIN)/python bench/ocr.py $(BENCH_ARGS)
+
 # The signer's and the agency's signatures (1 MB and 20 MB PDFs), verification and issuance throughput,
 # with the keys in PKCS#12 files and in SoftHSM2 (apt-get install softhsm2).
 bench-signatures: $(VENV)/.installed

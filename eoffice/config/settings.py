@@ -21,6 +21,7 @@ from eoffice.config.environment import (
     parse_float,
     parse_int,
     parse_jwt_keys,
+    parse_ocr_languages,
     parse_optional_url,
     parse_redis_url,
     parse_str,
@@ -128,6 +129,31 @@ class Settings:
         "Children reading untrusted files at once in one server process; a parse waits for a free one "
         "(at most EOFFICE_PARSER_TIMEOUT), so that a burst of hostile uploads cannot multiply the "
         "memory limit.",
+    )
+    ocr: bool = setting(
+        True,
+        parse_bool,
+        "Recognise the text of scans (incoming PDFs with pages without text, JPEG/PNG/TIFF images) with "
+        "OCRmyPDF and Tesseract in the text worker; a searchable PDF is kept beside the original.",
+    )
+    ocr_languages: str = setting(
+        "vie+eng", parse_ocr_languages, "Tesseract languages of the OCR, the main one first (`vie+eng`)."
+    )
+    ocr_max_pages: int = setting(
+        100,
+        parse_int(1, 5000),
+        "Pages of one scan the OCR reads, the first ones; later pages of a longer scan stay unrecognised.",
+    )
+    ocr_concurrency: int = setting(
+        1, parse_int(1, 64), "Pages one text worker recognises at once (OCRmyPDF's --jobs)."
+    )
+    ocr_timeout: float = setting(
+        900.0, parse_float(5, 86400), "Seconds the OCR of one file may take before it is stopped."
+    )
+    ocr_pdfa: bool = setting(
+        True,
+        parse_bool,
+        "Make the searchable PDF a PDF/A-2b (Ghostscript); false keeps the scan's PDF version.",
     )
     download_link_ttl: int = setting(300, parse_int(10, 7 * 86400), "Validity of download links, seconds.")
     storage_path: str | None = setting(

@@ -242,8 +242,17 @@ class DocumentFileSchema(ApiSchema):
     size = ma.fields.Integer(attribute="stored_file.size")
     sha256 = ma.fields.String(attribute="stored_file.sha256")
     content_type = ma.fields.String(attribute="stored_file.content_type")
-    role = ma.fields.String()
+    role = ma.fields.String(
+        metadata={
+            "description": "main, attachment, or original: a scan kept as it arrived beside the searchable "
+            "PDF the OCR made of it, which took its role"
+        }
+    )
     position = ma.fields.Integer()
+    derived_from = ma.fields.Method(
+        "_derived_from",
+        metadata={"description": "For a searchable PDF made by OCR, the id of the scan it was made from"},
+    )
     signatures = ma.fields.Method(
         "_signatures",
         metadata={
@@ -273,6 +282,12 @@ class DocumentFileSchema(ApiSchema):
         if link.stored_file.content_type != PDF:
             return None
         return db.session.get(SignatureCheck, link.stored_file_id)
+
+    def _derived_from(self, link) -> int | None:
+        if link.derived_from_id is None:
+            return None
+        source = next((other for other in link.document.files if other.id == link.derived_from_id), None)
+        return source.stored_file_id if source is not None else None
 
     def _signatures(self, link) -> list[dict] | None:
         check = self._check_of(link)
