@@ -43,15 +43,18 @@ run: $(VENV)/.runtime frontend/dist/index.html
 	$(BIN)/python wsgi.py
 
 # The server (Socket.IO, web client and API; one sticky process) on EOFFICE_PORT, the API workers
-# (several processes) on EOFFICE_API_PORT, and the workers that index the text of uploaded PDFs and
-# validate their signatures at a lower priority than the requests; stopping one stops them all.
+# (several processes) on EOFFICE_API_PORT, and the workers that index the text of uploaded PDFs (and
+# recognise scans) and validate their signatures at a lower priority than the requests, and with
+# EOFFICE_MAIL_INTAKE=true the worker that takes documents from the agencies' mailboxes; stopping one
+# stops them all.
 # With EOFFICE_METRICS_PORT set, the API workers' metrics listener takes the next port.
 serve: $(VENV)/.runtime
 	EOFFICE_METRICS_PORT=$$(( $${EOFFICE_METRICS_PORT:-0} ? $${EOFFICE_METRICS_PORT:-0} + 1 : 0 )) \
 		$(BIN)/gunicorn -c gunicorn_api.conf.py wsgi:app & api=$$!; \
 	nice -n 19 $(FLASK) document-text-worker & text=$$!; \
 	nice -n 19 $(FLASK) signature-worker & signatures=$$!; \
-	trap 'kill $$api $$text $$signatures 2>/dev/null' EXIT INT TERM; \
+	if [ "$${EOFFICE_MAIL_INTAKE:-false}" = true ]; then $(FLASK) mail-intake-worker & intake=$$!; fi; \
+	trap 'kill $$api $$text $$signatures $$intake 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 migrate: $(VENV)/.runtime

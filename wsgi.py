@@ -23,6 +23,7 @@ if __name__ == "__main__":
         host, port, axis_url = settings().host, settings().port, settings().axis_url
         # Inline extraction still leaves the OCR of scans to the text worker.
         text_worker = not settings().extracts_text_inline or settings().ocr
+        mail_intake = settings().mail_intake
         metrics_port, database_url = settings().metrics_port, settings().effective_database_url
     if metrics_port:
         from eoffice.metrics import serve
@@ -30,7 +31,8 @@ if __name__ == "__main__":
         serve(host, metrics_port, database_url)
     # The single-machine default delivers (or keeps) mail, sends deadline reminders, validates the
     # signatures of stored PDFs, indexes PDF text when that is done in the background, recognises
-    # scans and, when the national axis is configured, exchanges documents with it from this process.
+    # scans and, when the national axis or the agencies' mailboxes (EOFFICE_MAIL_INTAKE) are configured,
+    # takes documents from them, all from this process.
     threading.Thread(
         target=run_worker, args=(app, threading.Event()), daemon=True, name="mail-worker"
     ).start()
@@ -43,6 +45,12 @@ if __name__ == "__main__":
 
         threading.Thread(
             target=run_text_worker, args=(app, threading.Event()), daemon=True, name="text-worker"
+        ).start()
+    if mail_intake:
+        from eoffice.mailbox.tasks import run_mail_intake_worker
+
+        threading.Thread(
+            target=run_mail_intake_worker, args=(app, threading.Event()), daemon=True, name="mail-intake"
         ).start()
     if axis_url:
         from eoffice.axis.tasks import run_worker as run_axis_worker

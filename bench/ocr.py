@@ -57,7 +57,8 @@ def throughput(options: OcrOptions, pages: int) -> None:
     started = time.perf_counter()
     _recognised_text(pdf, image=False, options=options)
     seconds = time.perf_counter() - started
-    print(f"scanned PDF of {pages} pages, {options.jobs} at once: {seconds:.1f} s, {pages / seconds:.2f} pages/s")
+    rate = pages / seconds
+    print(f"scanned PDF of {pages} pages, {options.jobs} at once: {seconds:.1f} s, {rate:.2f} pages/s")
 
 
 def time_to_searchable(options: OcrOptions) -> None:
@@ -112,7 +113,7 @@ def time_to_searchable(options: OcrOptions) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=6, help="Pages of the scanned PDF for pages/s")
-    parser.add_argument("--jobs", type=int, default=2, help="Pages recognised at once (EOFFICE_OCR_CONCURRENCY)")
+    parser.add_argument("--jobs", type=int, default=2, help="Pages at once (EOFFICE_OCR_CONCURRENCY)")
     parser.add_argument("--pdfa", action="store_true", help="Make PDF/A as the default settings do")
     arguments = parser.parse_args()
     options = OcrOptions(jobs=arguments.jobs, pdfa=arguments.pdfa)

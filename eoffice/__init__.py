@@ -150,6 +150,7 @@ def _register_blueprints(api: JsonErrorApi) -> None:
     from eoffice.documents.reports_api import blp as document_reports_blp
     from eoffice.health import blp as health_blp
     from eoffice.mail.api import blp as mail_blp
+    from eoffice.mailbox.api import blp as mailbox_blp
     from eoffice.signing.api import blp as signing_blp
     from eoffice.storage.api import blp as storage_blp
     from meetings.api import blp as meetings_blp
@@ -166,6 +167,7 @@ def _register_blueprints(api: JsonErrorApi) -> None:
         signing_blp,
         documents_blp,
         document_reports_blp,
+        mailbox_blp,
         meetings_blp,
         meeting_minutes_blp,
     ):

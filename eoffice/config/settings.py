@@ -155,6 +155,31 @@ class Settings:
         parse_bool,
         "Make the searchable PDF a PDF/A-2b (Ghostscript); false keeps the scan's PDF version.",
     )
+    mail_intake: bool = setting(
+        False,
+        parse_bool,
+        "Take documents from the agencies' official mailboxes (IMAP, configured per agency by its admin): "
+        "`make run` then does it in its own process, `make serve` starts `flask mail-intake-worker`.",
+    )
+    mail_intake_poll_interval: float = setting(
+        60.0, parse_float(1, 86400), "Seconds between two looks of the mail intake worker at each mailbox."
+    )
+    mail_intake_timeout: float = setting(
+        30.0, parse_float(1, 3600), "Seconds an IMAP server may take to answer before the look is given up."
+    )
+    mail_intake_max_message_size: int = setting(
+        100 * 1024 * 1024,
+        parse_int(1024),
+        "Largest message taken from a mailbox, bytes; a larger one is moved to the refused folder unread.",
+    )
+    mail_intake_max_attachments: int = setting(
+        20, parse_int(1, 200), "Attachments of one message at most; a message with more is refused."
+    )
+    mail_intake_max_attachment_size: int = setting(
+        50 * 1024 * 1024,
+        parse_int(1),
+        "Largest attachment of a message, bytes; a message with a larger one is refused.",
+    )
     download_link_ttl: int = setting(300, parse_int(10, 7 * 86400), "Validity of download links, seconds.")
     storage_path: str | None = setting(
         None, parse_str, "Folder of the local-disk object store; unset means instance/storage."

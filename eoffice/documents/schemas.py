@@ -93,6 +93,16 @@ class AxisIncomingMetadataSchema(IncomingMetadataSchema):
     number = ma.fields.Integer(allow_none=True, load_default=None, strict=True, validate=positive_int)
 
 
+class EmailIncomingMetadataSchema(IncomingMetadataSchema):
+    """An arrival by e-mail (the agency's official mailbox): the sender is an address, not an agency with
+    an identifier, and the number, notation and date of the document are the clerk's to read from it."""
+
+    issuer_id = ma.fields.String(allow_none=True, load_default=None, validate=agency_id_field.validate)
+    number = ma.fields.Integer(allow_none=True, load_default=None, strict=True, validate=positive_int)
+    notation = _text(30, allow_none=True, load_default=None)
+    issued_date = ma.fields.Date(allow_none=True, load_default=None)
+
+
 class RecipientInputSchema(ApiSchema):
     """One of: a unit or a person of the agency, or another agency by its identifier and name."""
 

@@ -130,7 +130,8 @@ class Document(Base):
     source_reference: Mapped[str | None] = mapped_column(String(200))
 
     # Metadata, with the names of the public contract.
-    issuer_id: Mapped[str] = mapped_column(String(13))
+    # None for an e-mail from an address that names no agency identifier.
+    issuer_id: Mapped[str | None] = mapped_column(String(13))
     issuer_name: Mapped[str] = mapped_column(String(200))
     # A Decree 30 abbreviation, or the type's name as another agency's system named it.
     document_type: Mapped[str] = mapped_column(String(100))
