@@ -18,6 +18,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
 from eoffice.documents.operations.files import IncomingFile, is_accepted
+from eoffice.mailbox import smime
 from eoffice.storage.backend import SNIFF_BYTES, sniff_content_type
 from eoffice.storage.operations import clean_file_name
 
@@ -51,6 +52,8 @@ class MailArrival:
     files: list[IncomingFile] = field(default_factory=list)
     left_out: list[dict[str, str]] = field(default_factory=list)
     refusal: str | None = None
+    # For an S/MIME-signed message, what its signature check found (eoffice.mailbox.smime.verify).
+    signature: dict[str, Any] | None = None
 
     def details(self) -> dict[str, Any]:
         """What the document's first trace entry keeps of the message."""
@@ -66,6 +69,8 @@ class MailArrival:
             details["email"]["without_documents"] = True
         if self.left_out:
             details["email"]["left_out"] = self.left_out
+        if self.signature is not None:
+            details["email"]["smime"] = self.signature
         return details
 
     def metadata(self) -> dict[str, Any]:
@@ -97,6 +102,8 @@ def read_message(raw: bytes, key: str, internal_date: datetime | None, limits: M
         subject=" ".join(_header(message, "Subject").split()) or NO_SUBJECT,
         received_at=internal_date or _sent_at(message) or datetime.now(UTC),
     )
+    if smime.is_signed(message):
+        arrival.signature = smime.verify(raw)
     attachments = list(_attachments(message))
     body = message.get_body(preferencelist=("plain", "html"))
     arrival.body = _text_of(body) if body is not None else ""
@@ -149,6 +156,8 @@ def _attachments(message: EmailMessage):
     for part in message.walk():
         if part.is_multipart() or part.get_content_type() == "message/rfc822":
             continue
+        if part.get_content_type() in smime.SIGNATURE_TYPES:
+            continue  # the S/MIME signature, checked apart
         disposition = part.get_content_disposition()
         if disposition == "attachment" or (disposition == "inline" and part.get_filename()):
             yield part

@@ -52,7 +52,7 @@ class MailboxSchema(ApiSchema):
     processed_folder = ma.fields.String()
     refused_folder = ma.fields.String()
     is_enabled = ma.fields.Boolean()
-    checked_at = ma.fields.DateTime()
+    checked_at = ma.fields.DateTime(allow_none=True)
     last_error = ma.fields.String(allow_none=True)
 
 
