@@ -302,7 +302,8 @@ def test_the_mail_intake_worker_runs_only_when_enabled(rendered):
     worker = _pod_spec(_named(objects, "Deployment", "eoffice-mail-intake-worker"))["containers"][0]
     assert worker["command"] == ["flask", "--app", "wsgi", "mail-intake-worker"]
     environment = _environment(objects, worker)
-    assert (environment["EOFFICE_MAIL_INTAKE"], environment["EOFFICE_MAIL_INTAKE_POLL_INTERVAL"]) == ("true", "30")
+    assert environment["EOFFICE_MAIL_INTAKE"] == "true"
+    assert environment["EOFFICE_MAIL_INTAKE_POLL_INTERVAL"] == "30"
 
 
 def _cli_commands() -> set[str]:
