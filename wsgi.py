@@ -22,15 +22,18 @@ if __name__ == "__main__":
 
     with app.app_context():
         host, port, axis_url = settings().host, settings().port, settings().axis_url
-        text_inline = settings().extracts_text_inline
+        # Inline extraction still leaves the OCR of scans to the text worker.
+        text_worker = not settings().extracts_text_inline or settings().ocr
+        mail_intake = settings().mail_intake
         metrics_port, database_url = settings().metrics_port, settings().effective_database_url
     if metrics_port:
         from eoffice.metrics import serve
 
         serve(host, metrics_port, database_url)
     # The single-machine default delivers (or keeps) mail, sends deadline reminders, validates the
-    # signatures of stored PDFs, indexes PDF text when that is done in the background and, when the
-    # national axis is configured, exchanges documents with it from this process.
+    # signatures of stored PDFs, indexes PDF text when that is done in the background, recognises
+    # scans and, when the national axis or the agencies' mailboxes (EOFFICE_MAIL_INTAKE) are configured,
+    # takes documents from them, all from this process.
     threading.Thread(
         target=run_worker, args=(app, threading.Event()), daemon=True, name="mail-worker"
     ).start()
@@ -41,11 +44,17 @@ if __name__ == "__main__":
     threading.Thread(
         target=run_signature_worker, args=(app, threading.Event()), daemon=True, name="signature-worker"
     ).start()
-    if not text_inline:
+    if text_worker:
         from eoffice.documents.tasks import run_text_worker
 
         threading.Thread(
             target=run_text_worker, args=(app, threading.Event()), daemon=True, name="text-worker"
+        ).start()
+    if mail_intake:
+        from eoffice.mailbox.tasks import run_mail_intake_worker
+
+        threading.Thread(
+            target=run_mail_intake_worker, args=(app, threading.Event()), daemon=True, name="mail-intake"
         ).start()
     if axis_url:
         from eoffice.axis.tasks import run_worker as run_axis_worker

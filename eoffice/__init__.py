@@ -152,6 +152,7 @@ def _register_blueprints(api: JsonErrorApi) -> None:
     from eoffice.documents.reports_api import blp as document_reports_blp
     from eoffice.health import blp as health_blp
     from eoffice.mail.api import blp as mail_blp
+    from eoffice.mailbox.api import blp as mailbox_blp
     from eoffice.records.api import blp as records_blp
     from eoffice.signing.api import blp as signing_blp
     from eoffice.storage.api import blp as storage_blp
@@ -170,6 +171,7 @@ def _register_blueprints(api: JsonErrorApi) -> None:
         documents_blp,
         document_reports_blp,
         records_blp,
+        mailbox_blp,
         meetings_blp,
         meeting_minutes_blp,
     ):

@@ -24,6 +24,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(signature_worker)
     app.cli.add_command(axis_keygen)
     app.cli.add_command(axis_worker)
+    app.cli.add_command(mail_intake_worker)
 
 
 @click.command("create-admin")
@@ -122,6 +123,16 @@ def axis_worker(poll_interval, batch_size, exit_when_idle):
     _run_until_signalled(
         run_worker, poll_interval=poll_interval, batch_size=batch_size, exit_when_idle=exit_when_idle
     )
+
+
+@click.command("mail-intake-worker")
+@click.option("--poll-interval", type=float, default=None, help="Seconds between looks at each mailbox")
+@click.option("--exit-when-idle", is_flag=True, help="Stop once a look took nothing (for scripts and tests)")
+def mail_intake_worker(poll_interval, exit_when_idle):
+    """Take documents from the agencies' official mailboxes (IMAP) as pending_registration arrivals."""
+    from eoffice.mailbox.tasks import run_mail_intake_worker
+
+    _run_until_signalled(run_mail_intake_worker, poll_interval=poll_interval, exit_when_idle=exit_when_idle)
 
 
 def _queue_worker_options(batch_help: str):

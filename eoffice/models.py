@@ -6,6 +6,7 @@ import eoffice.auth.models
 import eoffice.axis.models
 import eoffice.documents.models
 import eoffice.mail.models
+import eoffice.mailbox.models
 import eoffice.records.models
 import eoffice.signing.models
 import eoffice.storage.models  # noqa: F401

@@ -42,8 +42,12 @@ def limit_self(max_memory: int, cpu_seconds: int, max_output: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+PAGE_BREAK = "\f"
+
+
 def pdf_text(document, max_pages: int, max_output: int) -> str:
-    """The text of the first max_pages pages, cut at max_output bytes of UTF-8."""
+    """The text of the first max_pages pages, a form feed between pages (as pdftotext writes it: the
+    OCR step sees which pages are scans), cut at max_output bytes of UTF-8."""
     parts: list[str] = []
     size = 0
     for index in range(min(len(document), max_pages)):
@@ -56,7 +60,7 @@ def pdf_text(document, max_pages: int, max_output: int) -> str:
         size += len(chunk.encode("utf-8")) + 1
         if size >= max_output:
             break
-    return "\n".join(parts).encode("utf-8")[:max_output].decode("utf-8", "ignore")
+    return PAGE_BREAK.join(parts).encode("utf-8")[:max_output].decode("utf-8", "ignore")
 
 
 def pdf_pages(document, max_pages: int, boxes: bool = False) -> str:

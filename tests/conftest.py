@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.fixtures.smtp",
     "tests.fixtures.axis",
     "tests.fixtures.signing",
+    "tests.fixtures.imap",
 ]
 
 REQUIRE_SERVICES = os.environ.get("EOFFICE_TEST_REQUIRE_SERVICES") == "1"

@@ -470,6 +470,21 @@ MATRIX: dict[tuple[str, str], Entry] = {
         _send("PUT", "/api/v1/documents/settings/{t.agency_id}", json={"review_levels": 2}),
         _permits(D.MANAGE_DOCUMENT_SETTINGS),
     ),
+    ("GET", "/api/v1/mailboxes/<agency_id>"): Entry(
+        ("agency",), _get("/api/v1/mailboxes/{t.agency_id}"), _permits(D.MANAGE_DOCUMENT_SETTINGS)
+    ),
+    ("PUT", "/api/v1/mailboxes/<agency_id>"): Entry(
+        ("agency",),
+        _send(
+            "PUT",
+            "/api/v1/mailboxes/{t.agency_id}",
+            json={"host": "mail.example.gov.vn", "port": 993, "username": "vanthu", "password": "mat-khau"},
+        ),
+        _permits(D.MANAGE_DOCUMENT_SETTINGS),
+    ),
+    ("GET", "/api/v1/mailboxes/<agency_id>/messages"): Entry(
+        ("agency",), _get("/api/v1/mailboxes/{t.agency_id}/messages"), _permits(D.MANAGE_DOCUMENT_SETTINGS)
+    ),
     ("GET", "/api/v1/documents/registers/<kind>"): Entry(
         ("agency@incoming", "agency@outgoing", "agency@follow-up"),
         _get(f"/api/v1/documents/registers/{{t.variant}}?{PERIOD}&format=csv&agency_id={{t.agency_id}}"),

@@ -67,6 +67,13 @@ def parse_str(raw: str) -> str:
     return raw
 
 
+def parse_ocr_languages(raw: str) -> str:
+    """Tesseract's language codes joined by `+`, the first the page's main language: `vie+eng`."""
+    if not re.fullmatch(r"[a-z_]{3,12}(\+[a-z_]{3,12})*", raw.strip()):
+        raise ValueError(f"expected Tesseract language codes joined by +, e.g. vie+eng, got {raw!r}")
+    return raw.strip()
+
+
 def parse_database_url(raw: str) -> str:
     if not re.match(r"^(sqlite|postgresql(\+psycopg)?)://", raw):
         raise ValueError("must start with sqlite:// or postgresql:// (driver: psycopg 3)")

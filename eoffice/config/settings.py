@@ -21,6 +21,7 @@ from eoffice.config.environment import (
     parse_float,
     parse_int,
     parse_jwt_keys,
+    parse_ocr_languages,
     parse_optional_url,
     parse_redis_url,
     parse_str,
@@ -128,6 +129,56 @@ class Settings:
         "Children reading untrusted files at once in one server process; a parse waits for a free one "
         "(at most EOFFICE_PARSER_TIMEOUT), so that a burst of hostile uploads cannot multiply the "
         "memory limit.",
+    )
+    ocr: bool = setting(
+        True,
+        parse_bool,
+        "Recognise the text of scans (incoming PDFs with pages without text, JPEG/PNG/TIFF images) with "
+        "OCRmyPDF and Tesseract in the text worker; a searchable PDF is kept beside the original.",
+    )
+    ocr_languages: str = setting(
+        "vie+eng", parse_ocr_languages, "Tesseract languages of the OCR, the main one first (`vie+eng`)."
+    )
+    ocr_max_pages: int = setting(
+        100,
+        parse_int(1, 5000),
+        "Pages of one scan the OCR reads, the first ones; later pages of a longer scan stay unrecognised.",
+    )
+    ocr_concurrency: int = setting(
+        1, parse_int(1, 64), "Pages one text worker recognises at once (OCRmyPDF's --jobs)."
+    )
+    ocr_timeout: float = setting(
+        900.0, parse_float(5, 86400), "Seconds the OCR of one file may take before it is stopped."
+    )
+    ocr_pdfa: bool = setting(
+        True,
+        parse_bool,
+        "Make the searchable PDF a PDF/A-2b (Ghostscript); false keeps the scan's PDF version.",
+    )
+    mail_intake: bool = setting(
+        False,
+        parse_bool,
+        "Take documents from the agencies' official mailboxes (IMAP, configured per agency by its admin): "
+        "`make run` then does it in its own process, `make serve` starts `flask mail-intake-worker`.",
+    )
+    mail_intake_poll_interval: float = setting(
+        60.0, parse_float(1, 86400), "Seconds between two looks of the mail intake worker at each mailbox."
+    )
+    mail_intake_timeout: float = setting(
+        30.0, parse_float(1, 3600), "Seconds an IMAP server may take to answer before the look is given up."
+    )
+    mail_intake_max_message_size: int = setting(
+        100 * 1024 * 1024,
+        parse_int(1024),
+        "Largest message taken from a mailbox, bytes; a larger one is moved to the refused folder unread.",
+    )
+    mail_intake_max_attachments: int = setting(
+        20, parse_int(1, 200), "Attachments of one message at most; a message with more is refused."
+    )
+    mail_intake_max_attachment_size: int = setting(
+        50 * 1024 * 1024,
+        parse_int(1),
+        "Largest attachment of a message, bytes; a message with a larger one is refused.",
     )
     download_link_ttl: int = setting(300, parse_int(10, 7 * 86400), "Validity of download links, seconds.")
     storage_path: str | None = setting(

@@ -93,6 +93,16 @@ class AxisIncomingMetadataSchema(IncomingMetadataSchema):
     number = ma.fields.Integer(allow_none=True, load_default=None, strict=True, validate=positive_int)
 
 
+class EmailIncomingMetadataSchema(IncomingMetadataSchema):
+    """An arrival by e-mail (the agency's official mailbox): the sender is an address, not an agency with
+    an identifier, and the number, notation and date of the document are the clerk's to read from it."""
+
+    issuer_id = ma.fields.String(allow_none=True, load_default=None, validate=agency_id_field.validate)
+    number = ma.fields.Integer(allow_none=True, load_default=None, strict=True, validate=positive_int)
+    notation = _text(30, allow_none=True, load_default=None)
+    issued_date = ma.fields.Date(allow_none=True, load_default=None)
+
+
 class RecipientInputSchema(ApiSchema):
     """One of: a unit or a person of the agency, or another agency by its identifier and name."""
 
@@ -242,8 +252,17 @@ class DocumentFileSchema(ApiSchema):
     size = ma.fields.Integer(attribute="stored_file.size")
     sha256 = ma.fields.String(attribute="stored_file.sha256")
     content_type = ma.fields.String(attribute="stored_file.content_type")
-    role = ma.fields.String()
+    role = ma.fields.String(
+        metadata={
+            "description": "main, attachment, or original: a scan kept as it arrived beside the searchable "
+            "PDF the OCR made of it, which took its role"
+        }
+    )
     position = ma.fields.Integer()
+    derived_from = ma.fields.Method(
+        "_derived_from",
+        metadata={"description": "For a searchable PDF made by OCR, the id of the scan it was made from"},
+    )
     signatures = ma.fields.Method(
         "_signatures",
         metadata={
@@ -273,6 +292,12 @@ class DocumentFileSchema(ApiSchema):
         if link.stored_file.content_type != PDF:
             return None
         return db.session.get(SignatureCheck, link.stored_file_id)
+
+    def _derived_from(self, link) -> int | None:
+        if link.derived_from_id is None:
+            return None
+        source = next((other for other in link.document.files if other.id == link.derived_from_id), None)
+        return source.stored_file_id if source is not None else None
 
     def _signatures(self, link) -> list[dict] | None:
         check = self._check_of(link)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,12 +16,15 @@ from sqlalchemy.orm import selectinload
 from eoffice.documents import clock, notifications
 from eoffice.documents.clock import vietnam_date
 from eoffice.documents.fulltext import index_document, lock_search_row
-from eoffice.documents.models import Assignment, Document, Status, TextExtraction
-from eoffice.documents.operations.files import note_text_not_extracted
+from eoffice.documents.models import Assignment, Direction, Document, Status, TextExtraction
+from eoffice.documents.ocr import OcrOptions, Recognised, pages_without_text, recognise
+from eoffice.documents.operations.files import OCR_IMAGE_TYPES, keep_recognised, note_text_not_extracted
 from eoffice.extensions import db
 from eoffice.outbox import queue_worker
-from eoffice.runtime import storage
+from eoffice.runtime import settings, storage
 from eoffice.storage.backend import ObjectNotFound, StorageError
+from eoffice.storage.models import StoredFile
+from eoffice.storage.operations import commit_or_discard
 from eoffice.untrusted import Parsed, pdf_text
 
 log = logging.getLogger(__name__)
@@ -82,7 +87,7 @@ def run_reminders_hourly(
 
 
 def index_queued_texts(limit: int = 10) -> int:
-    """Extract and index the text of up to `limit` queued PDFs, oldest first, and commit; how many were done.
+    """Index the text of up to `limit` queued files, oldest first, recognising scans; commit; how many done.
 
     Several workers may run: on PostgreSQL each takes rows the others have not locked. A worker
     that dies leaves its rows queued (its transaction rolls back) for the next one.
@@ -91,17 +96,51 @@ def index_queued_texts(limit: int = 10) -> int:
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=TextExtraction)
     queued = db.session.scalars(query).all()
-    # Every text read before anything is written: on SQLite the first write locks the database.
-    texts = [_pdf_text(item.stored_file.key) for item in queued]
-    for item, text in zip(queued, texts, strict=True):
-        lock_search_row(db.session(), item.document_id)
-        document = db.session.get(Document, item.document_id, populate_existing=True)
-        index_document(document, [text.output])
-        if text.failure is not None:
-            note_text_not_extracted(document, item.stored_file.name, text)
-        db.session.delete(item)
-    db.session.commit()
+    with commit_or_discard(), ExitStack() as scans:
+        # Every text read (and every scan recognised, its searchable PDF stored) before anything is
+        # written: on SQLite the first write locks the database.
+        read = [_read(item, scans) for item in queued]
+        for item, (text, recognised) in zip(queued, read, strict=True):
+            lock_search_row(db.session(), item.document_id)
+            document = db.session.get(Document, item.document_id, populate_existing=True)
+            index_document(document, [text.output, recognised.text if recognised else ""])
+            if text.failure is not None:
+                note_text_not_extracted(document, item.stored_file.name, text)
+            if recognised is not None:
+                keep_recognised(document, item.stored_file, recognised)
+            db.session.delete(item)
     return len(queued)
+
+
+def _read(item: TextExtraction, scans: ExitStack) -> tuple[Parsed, Recognised | None]:
+    """The file's text layer (unless indexed already) and, for the scan of an incoming document, its OCR."""
+    stored = item.stored_file
+    is_pdf = stored.content_type == "application/pdf"
+    text = Parsed() if item.text_indexed or not is_pdf else _pdf_text(stored.key)
+    if not settings().ocr or not needs_ocr(item.document_id, stored, text):
+        return text, None
+    try:
+        source = scans.enter_context(tempfile.TemporaryFile())
+        for chunk in storage().open(stored.key):
+            source.write(chunk)
+        source.seek(0)
+    except ObjectNotFound:
+        return text, None
+    recognised = scans.enter_context(recognise(source, image=not is_pdf, options=OcrOptions.of(settings())))
+    return text, recognised
+
+
+def needs_ocr(document_id: int, stored: StoredFile, text: Parsed) -> bool:
+    """A scan of an incoming document: an image, or a PDF with a page without text (all of it when the
+    text layer was indexed on upload: it was queued for that reason)."""
+    if stored.content_type in OCR_IMAGE_TYPES:
+        pass
+    elif stored.content_type != "application/pdf" or text.failure is not None:
+        return False
+    elif text.output and not pages_without_text(text.output):
+        return False
+    direction = db.session.scalar(select(Document.direction).where(Document.id == document_id))
+    return direction == Direction.INCOMING
 
 
 def _pdf_text(key: str) -> Parsed:
@@ -118,5 +157,5 @@ def _pdf_text(key: str) -> Parsed:
     return Parsed()
 
 
-# Indexes queued PDF text until stopped (EOFFICE_TEXT_EXTRACTION=background).
+# Indexes queued text, and recognises scans, until stopped (EOFFICE_TEXT_EXTRACTION=background).
 run_text_worker = queue_worker(index_queued_texts, "text worker")

@@ -1,7 +1,7 @@
 """Records (Decree 30 Chapter IV): the yearly file list, case files with their documents at consecutive
 ordinals and their history, hand-overs to the agency archive.
 
-Revision ID: 0020_records
+Revision ID: 0020
 Revises: 0019
 """
 
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0020_records"
+revision = "0020"
 down_revision = "0019"
 branch_labels = None
 depends_on = None

@@ -26,9 +26,11 @@ HOSTED_AGENCY_SYSTEMS = "000.00.00.H49=eoffice-h49:" + "s" * 24
 CASES = {
     "default": {},
     "production": yaml.safe_load((ROOT / "helm" / "values-production.yaml").read_text()),
-    # A test environment: the mock axis and its worker, SMTP with a login, values given instead of generated.
+    # A test environment: the mock axis and its worker, SMTP with a login, values given instead of generated,
+    # the mail intake worker.
     "test-environment": {
         "mockAxis": {"enabled": True},
+        "workers": {"mailIntake": {"enabled": True, "pollInterval": 30}},
         "axis": {"systems": HOSTED_AGENCY_SYSTEMS},
         "smtp": {"host": "smtp.test.svc", "username": "eoffice", "password": "smtp-password", "port": 2525},
         "auth": {"jwtKeys": "test-1:" + "j" * 40},

@@ -296,6 +296,16 @@ def test_the_mock_axis_is_optional_and_its_worker_talks_to_it(rendered):
     assert _environment(objects, worker)["EOFFICE_AXIS_URL"] == "http://eoffice-mock-axis:8100"
 
 
+def test_the_mail_intake_worker_runs_only_when_enabled(rendered):
+    assert not [o for o in rendered["default"] if "mail-intake" in o["metadata"]["name"]]
+    objects = rendered["test-environment"]
+    worker = _pod_spec(_named(objects, "Deployment", "eoffice-mail-intake-worker"))["containers"][0]
+    assert worker["command"] == ["flask", "--app", "wsgi", "mail-intake-worker"]
+    environment = _environment(objects, worker)
+    assert environment["EOFFICE_MAIL_INTAKE"] == "true"
+    assert environment["EOFFICE_MAIL_INTAKE_POLL_INTERVAL"] == "30"
+
+
 def _cli_commands() -> set[str]:
     app = Flask("commands")
     eoffice.cli.register(app)

@@ -69,6 +69,9 @@ class Channel(enum.StrEnum):
 class FileRole(enum.StrEnum):
     MAIN = "main"
     ATTACHMENT = "attachment"
+    # A scan kept as it arrived, with its hash, beside the searchable PDF the OCR made of it (which took
+    # its role and position).
+    ORIGINAL = "original"
 
 
 class HandlingRole(enum.StrEnum):
@@ -127,7 +130,8 @@ class Document(Base):
     source_reference: Mapped[str | None] = mapped_column(String(200))
 
     # Metadata, with the names of the public contract.
-    issuer_id: Mapped[str] = mapped_column(String(13))
+    # None for an e-mail from an address that names no agency identifier.
+    issuer_id: Mapped[str | None] = mapped_column(String(13))
     issuer_name: Mapped[str] = mapped_column(String(200))
     # A Decree 30 abbreviation, or the type's name as another agency's system named it.
     document_type: Mapped[str] = mapped_column(String(100))
@@ -258,6 +262,10 @@ class DocumentFile(Base):
     role: Mapped[str] = mapped_column(String(12), default=FileRole.ATTACHMENT)
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A searchable PDF names the scan it was made from (that link's role is then `original`).
+    derived_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("document_files.id", ondelete="SET NULL"), default=None
+    )
 
     document: Mapped[Document] = relationship(back_populates="files")
     stored_file: Mapped[StoredFile] = relationship(lazy="joined")

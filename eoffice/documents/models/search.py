@@ -1,10 +1,10 @@
-"""The search index of documents and the queue of PDFs whose text is still to be indexed."""
+"""The search index of documents and the queue of files (PDFs, scans) whose text is still to be indexed."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eoffice.db import Base, UTCDateTime, utcnow
@@ -27,8 +27,9 @@ class DocumentSearch(Base):
 
 
 class TextExtraction(Base):
-    """A PDF of a document whose text is not in the search index yet: queued by an upload when text is
-    extracted in the background (EOFFICE_TEXT_EXTRACTION), removed by the worker that indexed it."""
+    """A file of a document whose text is not in the search index yet: a PDF queued by an upload when text
+    is extracted in the background (EOFFICE_TEXT_EXTRACTION), or a scan (a PDF with pages without text,
+    an image) of an incoming document waiting for its OCR; removed by the worker that indexed it."""
 
     __tablename__ = "document_text_extractions"
 
@@ -36,5 +37,7 @@ class TextExtraction(Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     stored_file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Its text layer is indexed already (inline): queued only for the OCR of its pages without text.
+    text_indexed: Mapped[bool] = mapped_column(Boolean, default=False)
 
     stored_file: Mapped[StoredFile] = relationship()

@@ -14,7 +14,8 @@ from eoffice.api_base import ApiError
 from eoffice.db import Base
 from eoffice.documents import clock
 from eoffice.documents.fulltext import index_document
-from eoffice.documents.models import Document, DocumentFile, FileRole, TextExtraction
+from eoffice.documents.models import Direction, Document, DocumentFile, FileRole, TextExtraction
+from eoffice.documents.ocr import Recognised, pages_without_text
 from eoffice.documents.operations.common import invalid, record
 from eoffice.extensions import db
 from eoffice.runtime import settings, storage
@@ -44,6 +45,8 @@ ACCEPTED_TYPES = frozenset(
         "application/vnd.oasis.opendocument.presentation",
     }
 )
+# Scans the OCR reads besides PDFs (what scanners write).
+OCR_IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/tiff"})
 ACCEPTED_DESCRIPTION = "PDF, images, office documents (doc, docx, xls, xlsx, odt, …), ZIP or plain text"
 
 
@@ -136,6 +139,11 @@ def attach_files(
             note_text_not_extracted(document, stored.name, text)
         if not inline and _is_pdf(file):
             document.text_extractions.add(TextExtraction(stored_file=stored, created_at=clock.now()))
+        elif _waits_for_ocr(document, file, text):
+            # Its text layer (if any) is indexed: the text worker only recognises the scan.
+            document.text_extractions.add(
+                TextExtraction(stored_file=stored, created_at=clock.now(), text_indexed=text is not None)
+            )
         if has_main:
             position += 1
             link = DocumentFile(stored_file=stored, role=FileRole.ATTACHMENT, position=position)
@@ -147,6 +155,53 @@ def attach_files(
         added.append(link)
     index_document(document, [text.output for text in texts if text is not None])
     return added
+
+
+def _waits_for_ocr(document: Document, file: IncomingFile, text: Parsed | None) -> bool:
+    """A scan arriving with an incoming document: an image, or a PDF whose text layer misses a page."""
+    if not settings().ocr or document.direction != Direction.INCOMING:
+        return False
+    if file.content_type in OCR_IMAGE_TYPES:
+        return True
+    return text is not None and text.failure is None and bool(pages_without_text(text.output))
+
+
+def keep_recognised(document: Document, scan: StoredFile, recognised: Recognised) -> None:
+    """The OCR of a scan of the document: its searchable PDF takes the scan's place (role and position),
+    the scan stays beside it as the original, untouched; or the trace says why there is none."""
+    if recognised.failure is not None:
+        failed = Parsed(failure=recognised.failure, reason=recognised.reason)
+        note_text_not_extracted(document, scan.name, failed)
+        return
+    source = next((link for link in document.files if link.stored_file_id == scan.id), None)
+    if source is None or recognised.pdf is None:
+        return  # the scan left the document meanwhile
+    with recognised.pdf.open("rb") as pdf:
+        stored = store_file(pdf, _searchable_name(scan.name), uploaded_by=None, flush=False)
+    stored.agency_id = document.agency_id
+    searchable = DocumentFile(
+        stored_file=stored, role=source.role, position=source.position, derived_from_id=source.id
+    )
+    searchable.created_at = clock.now()
+    source.role = FileRole.ORIGINAL
+    document.files.append(searchable)
+    record(
+        document,
+        None,
+        "text_recognised",
+        note=f"Đã nhận dạng chữ (OCR) tệp {scan.name}: bản PDF tìm kiếm được là {stored.name}.",
+        details={
+            "file": scan.name,
+            "searchable_file": stored.name,
+            "pages": list(recognised.pages),
+            "pdfa": recognised.is_pdfa,
+        },
+    )
+
+
+def _searchable_name(name: str) -> str:
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return f"{stem}-ocr.pdf"
 
 
 def read_content(link: DocumentFile) -> bytes:

@@ -27,7 +27,11 @@ from eoffice.documents.operations.files import (
     attach_files,
     check_files,
 )
-from eoffice.documents.schemas import AxisIncomingMetadataSchema, IncomingMetadataSchema
+from eoffice.documents.schemas import (
+    AxisIncomingMetadataSchema,
+    EmailIncomingMetadataSchema,
+    IncomingMetadataSchema,
+)
 from eoffice.documents.workflow import Action, Transition
 from eoffice.extensions import db
 from eoffice.insert_now import insert_now
@@ -37,6 +41,7 @@ IntakeWarning = dict[str, Any]
 # Schemas hold no state between loads: one instance serves every arrival.
 _METADATA = IncomingMetadataSchema()
 _AXIS_METADATA = AxisIncomingMetadataSchema()
+_CHANNEL_METADATA = {Channel.AXIS: _AXIS_METADATA, Channel.EMAIL: EmailIncomingMetadataSchema()}
 
 
 @dataclass
@@ -113,9 +118,10 @@ def _accept(
     own_agency = actor is not None and actor.agency_id == inbound.agency_id
     if not own_agency and db.session.get(Agency, inbound.agency_id) is None:
         raise invalid("agency_id", f"unknown agency {inbound.agency_id}")
-    schema = _AXIS_METADATA if inbound.channel == Channel.AXIS else _METADATA
+    schema = _CHANNEL_METADATA.get(inbound.channel, _METADATA)
     metadata = load(schema, inbound.metadata, location="form", prefix="metadata")
-    check_files(inbound.files, max_files=inbound.max_files, required=True)
+    # A message without documents is kept all the same: the clerk sees it and decides.
+    check_files(inbound.files, max_files=inbound.max_files, required=inbound.channel != Channel.EMAIL)
     for key, value in metadata.items():
         setattr(document, key, value)
     return document, transition, probable_duplicates(inbound.agency_id, metadata)

@@ -1,0 +1,1 @@
+"""The agency's official mailbox (IMAP): messages with documents become pending_registration arrivals."""
