@@ -117,13 +117,13 @@ def test_a_draft_is_submitted_reviewed_and_returned_by_the_leader_with_a_comment
     document_id = int(specialist.url.rsplit("/", 1)[1])
 
     specialist.get_by_role("button", name="Trình duyệt").click()
-    specialist.get_by_label("Người thẩm định cấp 1").select_option(label="Nguyễn Thị Hoa — Văn phòng")
+    specialist.get_by_label("Người thẩm định cấp 1").select_option(label="Phạm Văn Hải — Phòng Khoa giáo - Văn xã")
     specialist.get_by_label("Lãnh đạo ký").select_option(label="Trần Văn Minh — Văn phòng")
     specialist.get_by_role("button", name="Trình duyệt").last.click()
     specialist.get_by_test_id("document-status").filter(has_text="Đang thẩm định").wait_for()
 
     reviewer = new_page()
-    log_in(reviewer, "vanthu")
+    log_in(reviewer, "truongphong")
     reviewer.goto(f"/documents/{document_id}")
     reviewer.get_by_role("button", name="Duyệt", exact=True).click()
     reviewer.get_by_role("button", name="Duyệt", exact=True).last.click()
