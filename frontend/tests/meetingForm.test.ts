@@ -85,15 +85,15 @@ describe("meeting form", () => {
       message: "participants[1].user_id: no active user 99",
       details: { json: { "participants[1].user_id": ["no active user 99"] } },
     });
-    expect(meetingServerErrors(nested)).toEqual({ participants: { text: "no active user 99" } });
+    expect(meetingServerErrors(nested)).toEqual({ participants: { key: "form.refused" } });
     const schema = new ApiError(422, {
       code: "validation_error",
       message: "invalid",
       details: { json: { participants: { "0": { role: ["Must be one of: delegate, guest."] } }, ends_at: ["must be after starts_at"] } },
     });
     expect(meetingServerErrors(schema)).toEqual({
-      participants: { text: "Must be one of: delegate, guest." },
-      ends_at: { text: "must be after starts_at" },
+      participants: { key: "form.refused" },
+      ends_at: { key: "form.refused" },
     });
     const forbidden = new ApiError(403, { code: "forbidden", message: "only clerks, leaders and administrators organise meetings" });
     // No field named: the client's message for the code, never the server's English.
@@ -155,7 +155,7 @@ describe("agenda item form", () => {
       message: "named_user_ids[0]: user 9 is not a participant of the meeting",
       details: { json: { "named_user_ids[0]": ["user 9 is not a participant of the meeting"] } },
     });
-    expect(agendaServerErrors(named)).toEqual({ named_user_ids: { text: "user 9 is not a participant of the meeting" } });
+    expect(agendaServerErrors(named)).toEqual({ named_user_ids: { key: "form.refused" } });
   });
 });
 

@@ -77,7 +77,7 @@ export const meetingsEn: Record<keyof typeof meetingsVi, string> = {
   "meeting.addDocuments": "Add documents",
   "meeting.upload": "Upload",
   "meeting.uploaded": "{name} uploaded.",
-  "meeting.pages": "{count} pages",
+  "meeting.pages": "{count, plural, one {# page} other {# pages}}",
   "meeting.preview": "View",
   "meeting.previewNamed": "View {name}",
   "meeting.download": "Download",
