@@ -202,16 +202,18 @@ def create_incoming():
 
 
 @blp.post("/incoming/duplicates")
-@blp.arguments(DuplicateCheckSchema)
 @blp.response(200, ProbableDuplicateSchema(many=True))
 @blp.doc(
     description="The incoming documents of the caller's agency with the same issuer, number and notation, "
-    "found before registering: nothing is written and no arrival number is taken."
+    "found before registering: nothing is written and no arrival number is taken. JSON body: `issuer_id`, "
+    "`number`, `notation` (as in IncomingMetadata)."
 )
 @login_required
-def check_duplicates(body):
+def check_duplicates():
     user = current_user()
+    # Who may register is asked before the body is judged, as on POST /incoming.
     authorize(user, Permission.CREATE_INCOMING, user.agency_id)
+    body = load(DuplicateCheckSchema(), _json_body())
     found = []
     for warning in operations.probable_duplicates(user.agency_id, body):
         document = db.session.get(Document, warning["document_id"])

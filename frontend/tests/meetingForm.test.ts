@@ -15,6 +15,8 @@ import {
   validateAgendaItem,
   validateMeeting,
   validatePoll,
+  unitMembers,
+  unitsOf,
   withParticipant,
   type MeetingFields,
 } from "../src/state/meetingForm";
@@ -103,6 +105,22 @@ describe("meeting form", () => {
   it("adds a person once and changes the role of one already listed", () => {
     const list = withParticipant([], { user_id: 4, role: "delegate", full_name: "A" });
     expect(withParticipant(list, { user_id: 4, role: "guest", full_name: "A" })).toEqual([{ user_id: 4, role: "guest", full_name: "A" }]);
+  });
+
+  it("adds a whole unit at once, leaving out the chair, the secretary and those already invited", () => {
+    const people = [
+      { id: 1, unit_id: 10, unit_name: "Phòng Kinh tế" },
+      { id: 2, unit_id: 10, unit_name: "Phòng Kinh tế" },
+      { id: 3, unit_id: 10, unit_name: "Phòng Kinh tế" },
+      { id: 4, unit_id: 11, unit_name: "Văn phòng" },
+      { id: 5, unit_id: null, unit_name: null },
+    ];
+    expect(unitMembers(people, 10, [1, null, 3]).map((p) => p.id)).toEqual([2]);
+    expect(unitMembers(people, 11, []).map((p) => p.id)).toEqual([4]);
+    expect(unitsOf(people)).toEqual([
+      { id: 10, name: "Phòng Kinh tế" },
+      { id: 11, name: "Văn phòng" },
+    ]);
   });
 
   it("fills the form back from a stored meeting in Vietnam time, leaving chair and secretary out of the list", () => {
