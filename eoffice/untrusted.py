@@ -3,24 +3,31 @@
 A PDF of a few hundred kilobytes can inflate to gigabytes inside a parser; in the server's own process
 that took the server down. Here each parse is a child (eoffice/untrusted_child.py) that sets its own
 limits before it reads the file, and that the server kills when it overstays; a file over the limits
-gives a Parsed naming the reason instead of an exception. Each child reads one file; the next is
-started when a parse ends and waits, its parser imported, with no file and no limits set yet. Works
-with threads and under gevent (whose monkey-patched subprocess waits without blocking the other
-greenlets).
+gives a Parsed naming the reason instead of an exception. Each child reads one file and ends.
+
+Children are forked, one per file, by a waiting process per kind of parser (untrusted_child.py
+--fork, started by the first parse of its kind in each server process): it has imported its parser
+and holds no file, no secret and no limit, so a file's parse starts in a few milliseconds however
+close together files arrive (started as a new interpreter, a signature check waited ~0.4 s for
+pyHanko's import whenever the one started ahead was not ready). Works with threads and under gevent
+(whose monkey-patched sockets and subprocess wait without blocking the other greenlets).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -109,35 +116,207 @@ def run_parser(
 
 @dataclass
 class _Child:
-    """A child started ahead of its file: it has imported its parser and waits for one request line on
-    `control`; its stdin, stdout and stderr are temporary files that only it and this process hold."""
+    """A child started for one file (a stand-in for untrusted_child.py, or when no forking process can
+    be had): it waits for one request line on `control`; its stdin, stdout and stderr are temporary
+    files that only it and this process hold."""
 
     process: subprocess.Popen
     control: int
     given: IO[bytes]
     output: IO[bytes]
     errors: IO[bytes]
-    owner: int
 
     def close_files(self) -> None:
         for stream in (self.given, self.output, self.errors):
             stream.close()
 
 
-# The kind of parser a task needs: a waiting child imports only that one (pyHanko's import costs many
+# The kind of parser a task needs: a forking process imports only that one (pyHanko's import costs many
 # times PDFium's CPU, which a text extraction should not pay).
 def _kind(task: str) -> str:
     return "signatures" if task == "pdf_signatures" else "pdfium"
 
 
-# At most one waiting child per kind and script, started after a parse ends so that the next one
-# does not wait for an interpreter and its imports. Forked processes (gunicorn's workers) start their own.
-_WAITING: dict[tuple[str, str], _Child] = {}
-_WAITING_LOCK = threading.Lock()
+@dataclass
+class _Forker:
+    """untrusted_child.py --fork: its parser imported, it forks a process for each file sent on `channel`
+    (with the file's descriptors) and answers on the request's own socket."""
+
+    process: subprocess.Popen
+    channel: socket.socket
+    owner: int
 
 
-def _start_child(kind: str) -> _Child:
-    given, output, errors = (tempfile.TemporaryFile() for _ in range(3))
+# One forking process per kind and script in each process of the server; forked processes (gunicorn's
+# workers) start their own.
+_FORKERS: dict[tuple[str, str], _Forker] = {}
+_FORKERS_LOCK = threading.Lock()
+
+
+def _start_forker(kind: str) -> _Forker:
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        process = subprocess.Popen(
+            # Isolated: no user site, no environment variables, no current folder on the path.
+            [sys.executable, "-I", CHILD, "--fork", kind, str(theirs.fileno())],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            pass_fds=(theirs.fileno(),),
+            # No environment: its children read hostile files and need none of the server's secrets.
+            env={},
+        )
+    except BaseException:
+        ours.close()
+        raise
+    finally:
+        theirs.close()
+    return _Forker(process, ours, os.getpid())
+
+
+def _forker(kind: str) -> _Forker | None:
+    """This process's forking process for `kind`, started if there is none (or it died); None when none
+    can be started."""
+    with _FORKERS_LOCK:
+        forker = _FORKERS.get((kind, CHILD))
+        if forker is not None and forker.owner == os.getpid() and forker.process.poll() is None:
+            return forker
+        if forker is not None and forker.owner == os.getpid():
+            _stop(forker)
+        try:
+            forker = _FORKERS[(kind, CHILD)] = _start_forker(kind)
+        except OSError as exc:
+            log.warning("no forking parser process could be started: %s", exc)
+            _FORKERS.pop((kind, CHILD), None)
+            return None
+        return forker
+
+
+def _stop(forker: _Forker) -> None:
+    forker.channel.close()
+    if forker.process.poll() is None:
+        forker.process.kill()
+        forker.process.wait()
+
+
+def waiting_children() -> list[int]:
+    """The process ids of this process's children that wait for files (the forking ones: none reads one)."""
+    with _FORKERS_LOCK:
+        return [
+            forker.process.pid
+            for forker in _FORKERS.values()
+            if forker.owner == os.getpid() and forker.process.poll() is None
+        ]
+
+
+def _request(task: str, limits: Limits, arguments: Sequence[str]) -> bytes:
+    call = [
+        task,
+        str(limits.max_memory),
+        str(math.ceil(limits.timeout)),
+        str(limits.max_pages),
+        str(limits.max_output),
+        *arguments,
+    ]
+    return json.dumps(call).encode()
+
+
+def _copy(source: BinaryIO | Iterable[bytes], given: IO[bytes]) -> None:
+    if hasattr(source, "read"):
+        start = source.tell()
+        shutil.copyfileobj(source, given, 1024 * 1024)
+        source.seek(start)
+    else:
+        for chunk in source:
+            given.write(chunk)
+    given.flush()
+
+
+def _run_child(
+    task: str, source: BinaryIO | Iterable[bytes], limits: Limits, arguments: Sequence[str]
+) -> Parsed:
+    kind = _kind(task)
+    files = tuple(tempfile.TemporaryFile() for _ in range(3))
+    try:
+        _copy(source, files[0])
+        if CHILD == _OWN_CHILD:
+            for _attempt in range(2):
+                forker = _forker(kind)
+                if forker is None:
+                    break
+                try:
+                    returncode = _fork_parse(forker, _request(task, limits, arguments), files, limits)
+                except _ForkerGone:
+                    continue  # it died before it forked: the next attempt starts another one
+                return _outcome(task, returncode, limits, *files[1:])
+        return _parse_in(_start_child(kind, files), task, _request(task, limits, arguments), limits)
+    finally:
+        for stream in files:
+            stream.close()
+
+
+class _ForkerGone(Exception):
+    """The forking process did not fork for the file (it died): nothing was parsed."""
+
+
+def _fork_parse(forker: _Forker, request: bytes, files: tuple[IO[bytes], ...], limits: Limits) -> int | None:
+    """The exit status of the process forked for this file (a signal as its negative number); None when
+    it overstayed the timeout and was ended."""
+    deadline = time.monotonic() + limits.timeout
+    answers, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    process = None
+    try:
+        try:
+            socket.send_fds(forker.channel, [request], [*(f.fileno() for f in files), theirs.fileno()])
+        except OSError as exc:
+            log.warning("the forking parser process is gone: %s", exc)
+            with _FORKERS_LOCK:
+                _stop(forker)
+            raise _ForkerGone from exc
+        theirs.close()
+        with answers.makefile("rb") as reader:
+            answers.settimeout(limits.timeout)
+            line = reader.readline(32)
+            if not line:
+                raise _ForkerGone
+            process = _Forked(int(line))
+            answers.settimeout(max(deadline - time.monotonic(), 0.001))
+            line = reader.readline(32)
+        if not line:
+            # The watcher was killed (the server stops): the parse is ended with it, below.
+            return -signal.SIGKILL
+        process.ended = True
+        return int(line)
+    except TimeoutError:
+        return None
+    finally:
+        theirs.close()
+        answers.close()
+        # Whatever ended the wait (the timeout, a greenlet killed, an exception), no parse outlives it.
+        if process is not None:
+            process.end()
+
+
+class _Forked:
+    """A parse process forked for a file, held by a pidfd: ending it can never signal another process
+    that later took its id."""
+
+    def __init__(self, pid: int):
+        self.ended = False
+        try:
+            self.pidfd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            self.pidfd, self.ended = -1, True
+
+    def end(self) -> None:
+        if not self.ended:
+            with contextlib.suppress(ProcessLookupError):
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+        if self.pidfd >= 0:
+            os.close(self.pidfd)
+
+
+def _start_child(kind: str, files: tuple[IO[bytes], ...]) -> _Child:
+    given, output, errors = files
     control, command_end = os.pipe()
     try:
         process = subprocess.Popen(
@@ -152,101 +331,24 @@ def _start_child(kind: str) -> _Child:
         )
     except BaseException:
         os.close(command_end)
-        for stream in (given, output, errors):
-            stream.close()
         raise
     finally:
         os.close(control)
-    return _Child(process, command_end, given, output, errors, os.getpid())
+    return _Child(process, command_end, given, output, errors)
 
 
-def _take_child(kind: str) -> _Child:
-    """The waiting child of this kind (still alive, and this process's own), or a new one."""
-    with _WAITING_LOCK:
-        child = _WAITING.pop((kind, CHILD), None)
-    if child is not None and child.owner == os.getpid() and child.process.poll() is None:
-        return child
-    if child is not None and child.owner == os.getpid():
-        _discard(child)
-    return _start_child(kind)
-
-
-def _discard(child: _Child) -> None:
-    os.close(child.control)
-    if child.process.poll() is None:
-        child.process.kill()
-        child.process.wait()
-    child.close_files()
-
-
-def _prepare_next(kind: str) -> None:
-    if CHILD != _OWN_CHILD:
-        return  # a stand-in (the tests' endless parser) may never read its request, nor end
-    with _WAITING_LOCK:
-        waiting = _WAITING.get((kind, CHILD))
-        if waiting is not None and waiting.owner == os.getpid():
-            return  # another parse that ended meanwhile started it
+def _parse_in(child: _Child, task: str, request: bytes, limits: Limits) -> Parsed:
     try:
-        child = _start_child(kind)
-    except OSError as exc:
-        log.warning("no parser child could be started ahead: %s", exc)
-        return
-    with _WAITING_LOCK:
-        replaced = _WAITING.pop((kind, CHILD), None)
-        _WAITING[(kind, CHILD)] = child
-    if replaced is not None and replaced.owner == os.getpid():
-        _discard(replaced)
-
-
-def waiting_children() -> list[int]:
-    """The process ids of the children of this process that wait for a file (none has been given one)."""
-    with _WAITING_LOCK:
-        return [child.process.pid for child in _WAITING.values() if child.owner == os.getpid()]
-
-
-def _run_child(
-    task: str, source: BinaryIO | Iterable[bytes], limits: Limits, arguments: Sequence[str]
-) -> Parsed:
-    kind = _kind(task)
-    child = _take_child(kind)
-    try:
-        return _parse_in(child, task, source, limits, arguments)
-    finally:
-        child.close_files()
-        _prepare_next(kind)
-
-
-def _parse_in(
-    child: _Child, task: str, source: BinaryIO | Iterable[bytes], limits: Limits, arguments: Sequence[str]
-) -> Parsed:
-    given, output, errors = child.given, child.output, child.errors
-    try:
-        if hasattr(source, "read"):
-            start = source.tell()
-            shutil.copyfileobj(source, given, 1024 * 1024)
-            source.seek(start)
-        else:
-            for chunk in source:
-                given.write(chunk)
-        given.flush()
-        request = [
-            task,
-            str(limits.max_memory),
-            str(math.ceil(limits.timeout)),
-            str(limits.max_pages),
-            str(limits.max_output),
-            *arguments,
-        ]
         # The child reads its file only once this line has come: the file is whole by then.
         try:
-            os.write(child.control, json.dumps(request).encode() + b"\n")
+            os.write(child.control, request + b"\n")
         except BrokenPipeError:
             pass  # a child that did not wait for its request (it died): its exit status says why
         os.close(child.control)
         child.control = -1
         returncode = child.process.wait(timeout=limits.timeout)
     except subprocess.TimeoutExpired:
-        return Parsed(failure=Failure.TIMED_OUT, reason=f"not finished within {limits.timeout:g} s")
+        returncode = None
     finally:
         if child.control >= 0:
             os.close(child.control)
@@ -254,6 +356,14 @@ def _parse_in(
         if child.process.poll() is None:
             child.process.kill()
             child.process.wait()
+    return _outcome(task, returncode, limits, child.output, child.errors)
+
+
+def _outcome(
+    task: str, returncode: int | None, limits: Limits, output: IO[bytes], errors: IO[bytes]
+) -> Parsed:
+    if returncode is None:
+        return Parsed(failure=Failure.TIMED_OUT, reason=f"not finished within {limits.timeout:g} s")
     if returncode != 0:
         return _died(task, returncode, limits, errors)
     output.seek(0)

@@ -8,6 +8,11 @@ arguments as one JSON line on the pipe <fd>, so that a request does not wait for
 its imports; it still reads one file and ends. The file arrives on stdin (a regular file, so PDFium
 seeks in it instead of getting a copy in memory); stdout gets one line naming the outcome (ok,
 too_large, unreadable), then the text or the reason, never more than the output limit.
+
+`untrusted_child.py --fork <kind> <fd>` is the waiting process the server keeps instead
+(serve_forks): it imports its parser once, never reads a file itself, and forks a process for each
+file it is sent, which reads that file and ends as above. The first parse of a kind waits for those
+imports; none after it does, however close together the files come.
 """
 
 from __future__ import annotations
@@ -17,7 +22,10 @@ import json
 import math
 import os
 import resource
+import signal
+import socket
 import sys
+import traceback
 
 
 def limit_self(max_memory: int, cpu_seconds: int, max_output: int) -> None:
@@ -117,17 +125,20 @@ def _verify_module():
     return verify
 
 
+def _import_parser(kind: str) -> None:
+    if kind == "signatures":
+        _verify_module()
+    else:
+        import pypdfium2  # noqa: F401 - imported now, ahead of the file
+
+
 def wait_for_request(kind: str, control: int) -> list[str] | None:
     """Started ahead of its file: import the parser of `kind` now, then wait for the request line (the
     arguments of a call, as JSON); None when the server closed the pipe without sending one.
 
     The file is on stdin by the time the line comes, written by the server after this started.
     """
-    if kind == "signatures":
-        _verify_module()
-    else:
-        import pypdfium2  # noqa: F401 - imported now, ahead of the file
-
+    _import_parser(kind)
     with os.fdopen(control, "rb") as requests:
         line = requests.readline(64 * 1024)
     if not line:
@@ -144,12 +155,78 @@ class OverLimit(Exception):
     """The file is readable but larger than a limit the parser checks itself (pages)."""
 
 
+# A request to serve_forks: the call's arguments as JSON, with four descriptors: the file (stdin of
+# the parse), its stdout and stderr, and the socket on which the process's id and exit status go back.
+MAX_REQUEST = 64 * 1024
+REQUEST_FDS = 4
+
+
+def serve_forks(kind: str, control: int) -> int:
+    """Import the parser of `kind`, then fork a process for each request on the socket `control`.
+
+    This process never reads a file: the forked one does, with its limits set first, exactly as a
+    child started for one file would (`parse`). Between the two a watcher process waits for it and
+    sends back its id and its exit status (a signal as its negative number), so that the server can
+    end it and tell why it ended. Returns when the server closes its end (or dies).
+    """
+    _import_parser(kind)
+    channel = socket.socket(fileno=control)
+    # The watchers are reaped by the kernel: nothing here waits for them.
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    while True:
+        message, fds, _flags, _address = socket.recv_fds(channel, MAX_REQUEST, REQUEST_FDS)
+        if not message:
+            return 0
+        if len(fds) == REQUEST_FDS and os.fork() == 0:
+            channel.close()
+            _watch(message, *fds)
+        for fd in fds:
+            os.close(fd)
+
+
+def _watch(message: bytes, given: int, output: int, errors: int, reply: int) -> None:
+    """The watcher: fork the process that parses, tell the server its id, wait, tell its exit status."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    parser = os.fork()
+    if parser == 0:
+        os.close(reply)
+        for fd, standard in ((given, 0), (output, 1), (errors, 2)):
+            os.dup2(fd, standard)
+            os.close(fd)
+        os.lseek(0, 0, os.SEEK_SET)
+        status = 1
+        try:
+            status = parse([str(item) for item in json.loads(message)])
+        except BaseException:  # noqa: BLE001 - as an uncaught exception would: on stderr, status 1
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(status)
+    for fd in (given, output, errors):
+        os.close(fd)
+    try:
+        os.write(reply, b"%d\n" % parser)
+        _, status = os.waitpid(parser, 0)
+        os.write(reply, b"%d\n" % os.waitstatus_to_exitcode(status))
+    except OSError:
+        pass  # the server stopped waiting (it killed the parse, or it is gone)
+    os._exit(0)
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--fork"]:
+        return serve_forks(argv[1], int(argv[2]))
     if argv[:1] == ["--wait"]:
         request = wait_for_request(argv[1], int(argv[2]))
         if request is None:
             return 0
         argv = request
+    return parse(argv)
+
+
+def parse(argv: list[str]) -> int:
+    """One file on stdin: limits set first, then the task; the outcome line and the output on stdout."""
     task, max_memory, cpu_seconds, max_pages, max_output = argv[0], *map(int, argv[1:5])
     arguments = argv[5:]
     limit_self(max_memory, cpu_seconds, max_output)

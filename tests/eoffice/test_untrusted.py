@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psutil
@@ -30,19 +31,30 @@ def bomb() -> bytes:
 
 
 def no_children_left() -> bool:
-    """Whether no parser child of this process that was given a file is still running (the suite's own
-    servers, their own parser children and the browser's helpers may come and go beside it; a child
-    started ahead waits for its file)."""
+    """Whether no parser process of this process that was given a file is still running (the suite's own
+    servers, their own parser processes and the browser's helpers may come and go beside it; the
+    processes that fork parsers wait for files). A parse's watcher ends just after its answer: a few
+    seconds are allowed for that."""
     scripts = (Path(untrusted.CHILD).name, ENDLESS_PARSER.name)
 
     def is_parser(child: psutil.Process) -> bool:
         try:
-            return any(script in part for part in child.cmdline() for script in scripts)
+            return child.status() != psutil.STATUS_ZOMBIE and any(
+                script in part for part in child.cmdline() for script in scripts
+            )
         except psutil.Error:
             return False
 
-    waiting = untrusted.waiting_children()
-    return not any(is_parser(child) for child in psutil.Process().children() if child.pid not in waiting)
+    for _ in range(50):
+        waiting = untrusted.waiting_children()
+        if not any(
+            is_parser(child)
+            for child in psutil.Process().children(recursive=True)
+            if child.pid not in waiting
+        ):
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def test_the_text_layer_and_page_count_of_a_pdf_are_read():
@@ -128,18 +140,33 @@ def test_the_stream_given_is_left_where_it_was():
     assert stream.tell() == 3
 
 
-def test_each_child_reads_one_file_and_the_next_one_waits_for_its_own():
-    pdf_text(io.BytesIO(text_pdf("Công văn")), ROOMY)
-    waiting = set(untrusted.waiting_children())
+def test_each_file_is_read_by_a_process_of_its_own_forked_by_one_that_reads_none(monkeypatch):
+    forked = []
+    real = untrusted._Forked
+    monkeypatch.setattr(untrusted, "_Forked", lambda pid: forked.append(pid) or real(pid))
 
+    first = pdf_text(io.BytesIO(text_pdf("Công văn")), ROOMY)
+    forkers = set(untrusted.waiting_children())
     second = pdf_text(io.BytesIO(text_pdf("Quyết định")), ROOMY)
 
-    assert "Quyết định" in second.output
-    now_waiting = set(untrusted.waiting_children())
-    # The child that waited read the second file and is gone; a new one waits in its place.
-    (used,) = waiting - now_waiting
-    assert not psutil.pid_exists(used)
-    assert len(now_waiting) == len(waiting)
+    assert "Công văn" in first.output and "Quyết định" in second.output
+    # The same waiting process forked both; each file had a process of its own, gone once it answered.
+    assert set(untrusted.waiting_children()) == forkers and len(forkers) == 1
+    assert len(set(forked)) == 2 and not set(forked) & forkers
+    assert not any(psutil.pid_exists(pid) for pid in forked)
+    assert no_children_left()
+
+
+def test_a_forking_process_that_died_is_replaced_and_the_parse_still_answers():
+    pdf_page_count(io.BytesIO(text_pdf("Công văn")), ROOMY)
+    (forker,) = untrusted.waiting_children()
+    psutil.Process(forker).kill()
+    psutil.Process(forker).wait(10)
+
+    parsed = pdf_page_count(io.BytesIO(text_pdf("Quyết định")), ROOMY)
+
+    assert (parsed.failure, parsed.output) == (None, "1")
+    assert untrusted.waiting_children() != [forker]
 
 
 GEVENT_SCRIPT = """

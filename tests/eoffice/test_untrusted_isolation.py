@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +25,20 @@ def test_the_child_gets_no_environment(tmp_path, monkeypatch):
     parsed = run_parser("pdf_text", io.BytesIO(b"%PDF-1.7"), LIMITS)
     assert parsed.failure is None
     assert not any(name.startswith("EOFFICE_") for name in json.loads(parsed.output))
+
+
+def test_the_process_forking_the_parsers_has_no_environment_and_holds_no_file(monkeypatch):
+    monkeypatch.setenv("EOFFICE_SECRET_KEY", "not-for-the-child")
+    parsed = run_parser("pdf_pages", io.BytesIO(b"%PDF-1.7 broken"), LIMITS)
+
+    assert parsed.failure == Failure.UNREADABLE
+    for forker in untrusted.waiting_children():
+        assert Path(f"/proc/{forker}/environ").read_bytes() == b""
+        # Its standard streams (/dev/null and the server's stderr) and its socket to the server only.
+        descriptors = {link.name: os.readlink(link) for link in Path(f"/proc/{forker}/fd").iterdir()}
+        assert descriptors["0"] == descriptors["1"] == "/dev/null"
+        others = [target for name, target in descriptors.items() if name not in ("0", "1", "2")]
+        assert len(others) == 1 and others[0].startswith("socket:"), others
 
 
 @pytest.mark.parametrize("concurrency", [1, 3])

@@ -1,80 +1,50 @@
-"""edXML packages (QCVN 102:2016 as docs/axis-protocol.md pins it): built from a document, read back.
-
-`EdocPackage` is the document as the package carries it; `build_package` signs it into bytes and
-`parse_package` turns arriving bytes back into it, refusing anything malformed with a
-PackageRefused that names the field.
-"""
+"""`parse_package`: arriving bytes back into an `EdocPackage`, refusing anything malformed with a
+PackageRefused that names the field."""
 
 from __future__ import annotations
 
-import base64
 import binascii
 import re
-from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from lxml import etree
 
 from eoffice.axis import mapping
-from eoffice.axis.keys import Identity
+from eoffice.axis.package.model import (
+    BUSINESS_STAFF_FIELDS,
+    HEADER_PATH,
+    NEW,
+    ORGAN_DETAILS,
+    REPLACEMENT,
+    Business,
+    EdocPackage,
+    Organ,
+    PackageFile,
+    Replacement,
+)
 from eoffice.axis.xmlsig import (
     NS,
-    NSMAP,
     PackageRefused,
     Verified,
-    add,
-    add_signature_placeholder,
     nfc,
     parse_untrusted,
     q,
-    sign,
     text_at,
     verify,
 )
-from eoffice.documents.document_types import number_and_notation
 
 # ASCII only: \d would take fullwidth and other Unicode digits, lookalikes of a real agency's id.
 ORGAN_ID = re.compile(r"^[A-Z0-9][0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}\Z")
 CONTENT_ID = re.compile(r"^cid:[A-Za-z0-9._-]{1,64}$")
 _WHITESPACE = re.compile(rb"\s+")
-HEADER_PATH = q("edXMLEnvelope", "edXMLHeader")
-MAIN_DESCRIPTION = "Văn bản chính"
-ATTACHMENT_DESCRIPTION = "Tài liệu kèm theo"
 
 
-@dataclass(frozen=True)
-class Organ:
-    """An agency as From and To carry it (the full organ block of the samples)."""
-
-    organ_id: str
-    name: str
-    in_charge: str | None = None
-    address: str | None = None
-    email: str | None = None
-    telephone: str | None = None
-    fax: str | None = None
-    website: str | None = None
-
-
-# Organ's optional fields and their edXML names, in the order the samples write them.
-ORGAN_DETAILS = (
-    ("address", "OrganAdd"),
-    ("email", "Email"),
-    ("telephone", "Telephone"),
-    ("fax", "Fax"),
-    ("website", "Website"),
-)
-
-
-def add_organ(parent: etree._Element, name: str, organ: Organ) -> etree._Element:
-    """From or To: OrganId, OrganizationInCharge, OrganName, then the contact fields that are known."""
-    element = add(parent, name)
-    add(element, "OrganId", organ.organ_id)
-    add(element, "OrganizationInCharge", organ.in_charge or organ.name)
-    add(element, "OrganName", organ.name)
-    for attribute, tag in ORGAN_DETAILS:
-        _add_optional(element, tag, getattr(organ, attribute))
-    return element
+def checked_organ_id(value: str | None, field_name: str) -> str:
+    if not value:
+        raise PackageRefused(field_name, "is required")
+    if not ORGAN_ID.match(value):
+        raise PackageRefused(field_name, f"{value!r} is not an agency identifier (like 000.00.00.H49)")
+    return value
 
 
 def read_organ(element: etree._Element, field_name: str) -> Organ:
@@ -85,231 +55,6 @@ def read_organ(element: etree._Element, field_name: str) -> Organ:
         text_at(element, "OrganizationInCharge") or None,
         **{attribute: text_at(element, tag) or None for attribute, tag in ORGAN_DETAILS},
     )
-
-
-@dataclass(frozen=True)
-class PackageFile:
-    name: str
-    content_type: str
-    content: bytes
-    description: str = ""
-
-
-NEW, REVOCATION, UPDATE, REPLACEMENT = 0, 1, 2, 3
-BUSINESS_TYPES = {NEW: "new", REVOCATION: "revocation", UPDATE: "update", REPLACEMENT: "replacement"}
-# StaffInfo's fields and their edXML names, in the order the samples write them.
-BUSINESS_STAFF_FIELDS = (
-    ("staff_department", "Department"),
-    ("staff_name", "Staff"),
-    ("staff_email", "Email"),
-    ("staff_mobile", "Mobile"),
-)
-
-
-@dataclass(frozen=True)
-class Replacement:
-    """ReplacementInfo: a document the package replaces, and the agencies whose copy it replaces."""
-
-    document_id: str
-    organ_ids: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Business:
-    """TraceHeaderList › Bussiness (the standard's spelling): what the package does to earlier documents."""
-
-    doc_type: int = NEW
-    reason: str | None = None
-    # Paper: 1 when the paper original is sent as well.
-    paper: int = 0
-    # Bussiness › DocumentId: the earlier document an update (or a revocation) is about, when it is not
-    # the package's own DocumentId.
-    document_id: str | None = None
-    staff_department: str | None = None
-    staff_name: str | None = None
-    staff_email: str | None = None
-    staff_mobile: str | None = None
-    # BussinessDocumentInfo of an update: whether the document's information and its receivers changed,
-    # and the receivers ((OrganId, ReceiverType), as written).
-    document_info_changed: bool | None = None
-    receivers_changed: bool | None = None
-    receivers: tuple[tuple[str, int], ...] = ()
-    replacements: tuple[Replacement, ...] = ()
-
-
-@dataclass
-class EdocPackage:
-    sender: Organ
-    recipients: list[Organ]
-    document_type: str
-    subject: str
-    issued_date: date
-    number: int | None
-    notation: str | None
-    files: list[PackageFile]
-    signer_name: str | None = None
-    signer_position: str | None = None
-    signer_competence: str | None = None
-    urgency: str = "normal"
-    due_date: date | None = None
-    page_count: int | None = None
-    place: str | None = None
-    to_places: list[str] = field(default_factory=list)
-    business: Business = field(default_factory=Business)
-    steering_type: int = 1
-    content: str | None = None
-    # OtherInfo besides Priority and PageAmount.
-    sphere_of_promulgation: str | None = None
-    typer_notation: str | None = None
-    promulgation_amount: int | None = None
-    direction: bool | None = None
-    appendixes: list[str] = field(default_factory=list)
-    # (OrganId, moment) of each system the package passed, oldest first.
-    traces: list[tuple[str, datetime]] = field(default_factory=list)
-    # The DocumentId as an arriving package wrote it, when it is not From + date + Code: it still
-    # names the document (deduplication and status notices key on it).
-    written_document_id: str | None = field(default=None, compare=False)
-    # What was accepted but is not as the standard says ({"code", "message"}), for the trace.
-    warnings: list[dict[str, str]] = field(default_factory=list, compare=False)
-
-    @property
-    def code(self) -> str:
-        """`05/QĐ-UBND`, as Code carries it (number with its leading zero, then the notation)."""
-        return number_and_notation(self.number, self.notation) or ""
-
-    @property
-    def document_id(self) -> str:
-        """`<sender OrganId>,<yyyy/MM/dd>,<number>/<notation>`: the sender's identification of it."""
-        return self.written_document_id or self.standard_document_id
-
-    @property
-    def business_doc_type(self) -> int:
-        return self.business.doc_type
-
-    @property
-    def referenced_document_ids(self) -> list[str]:
-        """The earlier documents the package acts on: a revocation or update names one (Bussiness ›
-        DocumentId, else its own DocumentId, as the SDK's revocation does), a replacement those it lists."""
-        if self.business.doc_type in (REVOCATION, UPDATE):
-            return [self.business.document_id or self.document_id]
-        if self.business.doc_type == REPLACEMENT:
-            return list(dict.fromkeys(item.document_id for item in self.business.replacements))
-        return []
-
-    @property
-    def standard_document_id(self) -> str:
-        return f"{self.sender.organ_id},{mapping.format_date(self.issued_date)},{self.code}"
-
-
-def _add_optional(parent: etree._Element, name: str, value) -> None:
-    if value is not None and value != "":
-        add(parent, name, value)
-
-
-def _message_header(header: etree._Element, package: EdocPackage) -> None:
-    message = add(header, "MessageHeader")
-    add_organ(message, "From", package.sender)
-    for recipient in package.recipients:
-        add_organ(message, "To", recipient)
-    add(message, "DocumentId", package.document_id)
-    code = add(message, "Code")
-    add(code, "CodeNumber", f"{package.number:02d}" if package.number is not None else "")
-    add(code, "CodeNotation", package.notation or "")
-    promulgation = add(message, "PromulgationInfo")
-    _add_optional(promulgation, "Place", package.place)
-    add(promulgation, "PromulgationDate", mapping.format_date(package.issued_date))
-    kind = add(message, "DocumentType")
-    for name, value in mapping.document_type_fields(package.document_type).items():
-        add(kind, name, value)
-    add(message, "Subject", package.subject)
-    _add_optional(message, "Content", package.content)
-    signer = add(message, "SignerInfo")
-    add(signer, "Competence", package.signer_competence or "")
-    add(signer, "Position", package.signer_position or "")
-    add(signer, "FullName", package.signer_name or "")
-    _add_optional(message, "DueDate", mapping.format_date(package.due_date))
-    if package.to_places:
-        places = add(message, "ToPlaces")
-        for place in package.to_places:
-            add(places, "Place", place)
-    other = add(message, "OtherInfo")
-    add(other, "Priority", mapping.priority(package.urgency))
-    _add_optional(other, "SphereOfPromulgation", package.sphere_of_promulgation)
-    _add_optional(other, "TyperNotation", package.typer_notation)
-    _add_optional(other, "PromulgationAmount", package.promulgation_amount)
-    _add_optional(other, "PageAmount", package.page_count)
-    if package.direction is not None:
-        add(other, "Direction", "true" if package.direction else "false")
-    if package.appendixes:
-        appendixes = add(other, "Appendixes")
-        for appendix in package.appendixes:
-            add(appendixes, "Appendix", appendix)
-    add(message, "SteeringType", package.steering_type)
-
-
-def _add_business(traces: etree._Element, business: Business) -> None:
-    """Bussiness, in the order of the SDK's samples; written for every package (0 for a new one)."""
-    element = add(traces, "Bussiness")
-    _add_optional(element, "DocumentId", business.document_id)
-    add(element, "BussinessDocType", business.doc_type)
-    _add_optional(element, "BussinessDocReason", business.reason)
-    add(element, "Paper", business.paper)
-    if business.document_info_changed is not None or business.receivers_changed is not None:
-        info = add(element, "BussinessDocumentInfo")
-        add(info, "DocumentInfo", int(bool(business.document_info_changed)))
-        add(info, "DocumentReceiver", int(bool(business.receivers_changed)))
-        if business.receivers:
-            receivers = add(info, "ReceiverList")
-            for organ_id, receiver_type in business.receivers:
-                receiver = add(receivers, "Receiver")
-                add(receiver, "OrganId", organ_id)
-                add(receiver, "ReceiverType", receiver_type)
-    if business.replacements:
-        replacements = add(element, "ReplacementInfoList")
-        for item in business.replacements:
-            info = add(replacements, "ReplacementInfo")
-            add(info, "DocumentId", item.document_id)
-            organs = add(info, "OrganIdList")
-            for organ_id in item.organ_ids:
-                add(organs, "OrganId", organ_id)
-    if any(getattr(business, attribute) for attribute, _tag in BUSINESS_STAFF_FIELDS):
-        staff = add(element, "StaffInfo")
-        for attribute, tag in BUSINESS_STAFF_FIELDS:
-            _add_optional(staff, tag, getattr(business, attribute))
-
-
-def build_package(package: EdocPackage, identity: Identity) -> bytes:
-    """The signed edXML package: header, trace, manifest and the files in base64."""
-    root = etree.Element(f"{{{NS}}}edXML", nsmap=NSMAP)
-    envelope = add(root, "edXMLEnvelope")
-    header = add(envelope, "edXMLHeader")
-    _message_header(header, package)
-    traces = add(header, "TraceHeaderList")
-    for organ_id, moment in package.traces:
-        trace = add(traces, "TraceHeader")
-        add(trace, "OrganId", organ_id)
-        add(trace, "Timestamp", mapping.format_timestamp(moment))
-    _add_business(traces, package.business)
-    add_signature_placeholder(header)
-    manifest = add(add(envelope, "edXMLBody"), "edXMLManifest")
-    encoded = add(root, "AttachmentEncoded")
-    for index, file in enumerate(package.files, start=1):
-        reference, attachment = add(manifest, "Reference"), add(encoded, "Attachment")
-        for element in (reference, attachment):
-            add(element, "ContentId", f"cid:{index}")
-            add(element, "ContentType", file.content_type)
-            add(element, "Description", file.description)
-            add(element, "AttachmentName", file.name)
-        add(attachment, "ContentTransferEncoded", base64.b64encode(file.content).decode("ascii"))
-    return sign(root, identity)
-
-
-def checked_organ_id(value: str | None, field_name: str) -> str:
-    if not value:
-        raise PackageRefused(field_name, "is required")
-    if not ORGAN_ID.match(value):
-        raise PackageRefused(field_name, f"{value!r} is not an agency identifier (like 000.00.00.H49)")
-    return value
 
 
 def _date(value: str | None, field_name: str, *, required: bool = False) -> date | None:
