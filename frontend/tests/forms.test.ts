@@ -61,6 +61,7 @@ describe("incoming registration form", () => {
     expect(fieldMessage("Length must be between 1 and 500.")).toEqual({ key: "form.tooLong", params: { max: 500 } });
     expect(fieldMessage("Not a valid integer.")).toEqual({ key: "form.positiveInteger" });
     expect(fieldMessage("Not a valid URL.")).toEqual({ key: "form.url" });
+    expect(fieldMessage("the password does not open this PKCS#12 file")).toEqual({ key: "form.wrongPassword" });
     expect(fieldMessage("user 7 may not review drafts: not a leader or specialist")).toEqual({ key: "form.refused" });
   });
 

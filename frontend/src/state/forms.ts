@@ -52,6 +52,7 @@ export function fieldMessage(serverText: string): FieldMessage {
   if (/missing data|required|may not be (null|empty)/i.test(serverText)) return { key: "form.required" };
   if (/not a valid (date|datetime)/i.test(serverText)) return { key: "form.date" };
   if (/not a valid url|https?:\/\//i.test(serverText)) return { key: "form.url" };
+  if (/password does not open|wrong password|incorrect password/i.test(serverText)) return { key: "form.wrongPassword" };
   if (/not a valid integer|greater than or equal to 1/i.test(serverText)) return { key: "form.positiveInteger" };
   const tooLong = /longer than maximum length (\d+)|between \d+ and (\d+)/i.exec(serverText);
   if (tooLong) return { key: "form.tooLong", params: { max: Number(tooLong[1] ?? tooLong[2]) } };
