@@ -147,6 +147,8 @@ def update_meeting(body, meeting_id):
 def _transition(meeting_id: int, action) -> _Detail:
     meeting = action(_viewable(meeting_id), current_user())
     db.session.commit()
+    # The open rooms learn the step at once (closing: every device leaves the live controls).
+    live.announce_meeting_status(meeting)
     return _detail(meeting)
 
 

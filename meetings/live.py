@@ -87,6 +87,31 @@ def remove_from_meeting(meeting_id: int, user_ids: list[int]) -> None:
         )
 
 
+def meeting_status_payload(meeting) -> dict[str, Any]:
+    """The `meeting_status` event: the meeting's step, as its devices learn it."""
+    return {
+        "meeting_id": meeting.id,
+        "status": meeting.status,
+        "started_at": meeting.started_at.isoformat() if meeting.started_at else None,
+        "closed_at": meeting.closed_at.isoformat() if meeting.closed_at else None,
+    }
+
+
+def announce_meeting_status(meeting) -> None:
+    """Tell the devices in the room that the meeting took a step (started, closed, cancelled): every one
+    says so at once. Called once the step has committed; a failure is logged, the step stands, and a
+    device joining again reads the status."""
+    try:
+        socketio.emit(
+            "meeting_status",
+            meeting_status_payload(meeting),
+            to=meeting_room(meeting.id),
+            namespace=NAMESPACE,
+        )
+    except Exception:  # noqa: BLE001 - the committed step stands; the message queue may be down
+        log.exception("meeting status not broadcast")
+
+
 def _end_connections_of_sessions(session_ids: list[str], reason: str) -> None:
     say_farewell([session_room(session_id) for session_id in session_ids], "unauthorized", reason)
 

@@ -76,6 +76,14 @@ MINUTES_TRANSITIONS: dict[tuple[MinutesStatus, MinutesAction], Transition[Minute
 }
 
 
+# Besides their own status, two steps of the minutes depend on the meeting's: they are written while it runs
+# or once it is closed, and submitted once it is closed.
+MINUTES_MEETING_STATES: dict[MinutesAction, tuple[MeetingStatus, ...]] = {
+    MA.EDIT: (M.IN_PROGRESS, M.CLOSED),
+    MA.SUBMIT: (M.CLOSED,),
+}
+
+
 def _permission_of(table: dict, action: enum.StrEnum) -> Permission:
     permissions = {transition.permission for (_, a), transition in table.items() if a == action}
     if len(permissions) != 1:
@@ -132,6 +140,17 @@ def authorize_minutes(meeting: Meeting, action: MinutesAction, actor: User) -> N
     """403 unless this actor takes this step of the minutes; their state is checked as the step is
     written (minutes.operations), in the statement that raises their version."""
     authorize(actor, PERMISSIONS[action], meeting)
+
+
+def minutes_actions_for(user: User, meeting: Meeting, status: MinutesStatus | str) -> list[MinutesAction]:
+    """The steps of the minutes this user may take now (for clients to offer the right buttons)."""
+    return [
+        action
+        for (s, action), transition in MINUTES_TRANSITIONS.items()
+        if s == status
+        and meeting.status in MINUTES_MEETING_STATES.get(action, tuple(MeetingStatus))
+        and can(user, transition.permission, meeting)
+    ]
 
 
 def minutes_states_allowing(action: MinutesAction) -> list[MinutesStatus]:

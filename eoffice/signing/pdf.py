@@ -30,6 +30,9 @@ from pyhanko_certvalidator.errors import ExpiredError, PathError, RevokedError, 
 from eoffice.documents.clock import VIETNAM
 from eoffice.errors import ErrorCode
 from eoffice.pdfgen import stamp_pdf
+
+# Its faster reader of hex strings (a signature's /Contents) serves the signing of signed PDFs too.
+from eoffice.signing import verify  # noqa: F401
 from eoffice.signing.threads import off_the_event_loop
 
 NUMBER_FIELD = "so_ky_hieu"

@@ -77,6 +77,11 @@ const routes: RouteRecordRaw[] = [
     name: "edit-meeting",
     component: () => import("./views/meetings/MeetingFormView.vue"),
   },
+  {
+    path: "/meetings/:id(\\d+)/minutes",
+    name: "meeting-minutes",
+    component: () => import("./views/meetings/MinutesView.vue"),
+  },
   // The live meeting room (its own chunk). pdf.js and socket.io-client are asked for together with it,
   // not after it: on a tablet's mobile link each sequential round trip shows in the load time.
   {

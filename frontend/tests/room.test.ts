@@ -110,6 +110,8 @@ describe("reconnect catch-up", () => {
         presentation: presentation(5, 9),
         attendance: { ...joinState().attendance, voting_present: 2, quorum_met: true },
         minutes: {
+          meeting_id: 1, seq: 3, status: "draft", submitted_at: null, submitted_by_id: null, return_comment: null,
+          returned_at: null, approved_at: null, approved_by_id: null, pdf_available: false, sections: [],
           votes: [
             {
               vote_id: 4, question: "Q", options: ["A", "B"], is_secret: false, closed_at: "2026-11-26T01:00:00+00:00",
@@ -371,5 +373,63 @@ describe("roles", () => {
     expect(room.mayChair(model, ME)).toBe(false);
     expect(room.mayVote(model)).toBe(true);
     expect(room.mayVote(room.applyJoin(model, joinState({ meeting: { ...joinState().meeting, my_role: "guest" } })))).toBe(false);
+  });
+});
+
+describe("the meeting's tools and its end", () => {
+  const openVote = {
+    meeting_id: 1, vote_id: 9, question: "Thông qua?", options: ["Tán thành", "Không tán thành"], is_secret: false,
+    is_open: true, votes_cast: 0, has_voted: false,
+  };
+
+  it("a close drops the open vote and the floor at once and is no longer live", () => {
+    let model = joined({
+      vote: openVote,
+      speakers: { meeting_id: 1, queue: [{ user_id: 4, requested_at: null }], current: { user_id: 5, started_at: null } },
+    });
+    expect(room.isLive(model)).toBe(true);
+    model = room.applyMeetingStatus(model, { meeting_id: 1, status: "closed", started_at: null, closed_at: "2026-12-03T03:00:00+00:00" });
+    expect(room.isLive(model)).toBe(false);
+    expect(model.joined?.meeting.status).toBe("closed");
+    expect(model.vote).toBeNull();
+    expect(model.speakers).toEqual({ meeting_id: 1, queue: [], current: null });
+  });
+
+  it("prompts a voting member who has not voted, until they vote or set the vote aside", () => {
+    let model = joined({ vote: openVote });
+    expect(room.votePrompt(model, null)).toBe(true);
+    expect(room.votePrompt(model, 9)).toBe(false);
+    model = room.markVoted(model, 9, 1);
+    expect(room.votePrompt(model, null)).toBe(false);
+    const guest = joined({ vote: openVote, meeting: { ...joinState().meeting, my_role: "guest" } });
+    expect(room.votePrompt(guest, null)).toBe(false);
+    const closed = room.applyMeetingStatus(joined({ vote: openVote }), {
+      meeting_id: 1, status: "closed", started_at: null, closed_at: null,
+    });
+    expect(room.votePrompt(closed, null)).toBe(false);
+  });
+
+  it("names who is present (and how) and who is absent", () => {
+    const attendance = {
+      ...joinState().attendance,
+      present: [{ user_id: 2, role: "chair", mode: "in_person" as const, checked_in_at: null }],
+    };
+    const named = room.namedAttendance(
+      [
+        { user_id: 2, role: "chair", full_name: "Nguyễn Văn A" },
+        { user_id: 7, role: "delegate", full_name: "Trần Thị B" },
+      ],
+      attendance,
+    );
+    expect(named.present).toEqual([{ userId: 2, name: "Nguyễn Văn A", role: "chair", mode: "in_person" }]);
+    expect(named.absent).toEqual([{ userId: 7, name: "Trần Thị B", role: "delegate", mode: null }]);
+  });
+
+  it("moves the agenda and the designated presenter", () => {
+    let model = room.applyAgenda(joined(), 12);
+    model = room.applyPresenter(model, ME);
+    expect(model.joined?.agenda.current_item_id).toBe(12);
+    expect(room.mayPresent(model, ME)).toBe(true);
+    expect(room.mayPresent(room.applyPresenter(model, null), ME)).toBe(false);
   });
 });

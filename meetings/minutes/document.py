@@ -10,6 +10,7 @@ from eoffice.accounts.models import User
 from eoffice.extensions import db
 from eoffice.mail.operations import VIETNAM
 from eoffice.pdfgen import text_pdf
+from meetings import workflow
 from meetings.minutes.queries import closed_votes, minutes_state, sections_of
 from meetings.models import VOTING_ROLES, Meeting, MeetingMinutes, MeetingParticipant
 from meetings.room.attendance import quorum_met
@@ -49,11 +50,13 @@ def attendance(meeting: Meeting) -> dict[str, Any]:
 
 
 def minutes_record(meeting: Meeting, user: User) -> dict[str, Any] | None:
-    """What GET …/minutes answers: the room's view of the minutes plus the attendance with names."""
+    """What GET …/minutes answers: the room's view of the minutes plus the attendance with names, and the
+    steps this user may take now."""
     state = minutes_state(meeting, user)
     if state is None:
         return None
-    return {**state, "attendance": attendance(meeting)}
+    actions = workflow.minutes_actions_for(user, meeting, state["status"])
+    return {**state, "attendance": attendance(meeting), "allowed_actions": [str(a) for a in actions]}
 
 
 def _local(moment) -> str:

@@ -22,7 +22,7 @@ from eoffice.storage.operations import store_file
 from meetings import notifications, policy, workflow
 from meetings.minutes.document import minutes_pdf
 from meetings.minutes.queries import find_section, section_payload, status_payload
-from meetings.models import AgendaItem, Meeting, MeetingMinutes, MeetingStatus, MinutesSection
+from meetings.models import AgendaItem, Meeting, MeetingMinutes, MinutesSection
 from meetings.workflow import MinutesAction
 
 MAX_TEXT = 100_000
@@ -114,7 +114,7 @@ def edit_section(
     """Write a section's text and/or conclusion; `based_on` is the version the device last had."""
     workflow.authorize_minutes(meeting, MinutesAction.EDIT, user)
     _agenda_item(meeting, user, agenda_item_id)
-    if meeting.status not in (MeetingStatus.IN_PROGRESS, MeetingStatus.CLOSED):
+    if meeting.status not in workflow.MINUTES_MEETING_STATES[MinutesAction.EDIT]:
         raise _not_started()
     minutes = _step(meeting, MinutesAction.EDIT, user, {})
     section = find_section(meeting.id, agenda_item_id)
@@ -137,7 +137,7 @@ def edit_section(
 
 def submit(meeting: Meeting, user: User) -> dict[str, Any]:
     workflow.authorize_minutes(meeting, MinutesAction.SUBMIT, user)
-    if meeting.status != MeetingStatus.CLOSED:
+    if meeting.status not in workflow.MINUTES_MEETING_STATES[MinutesAction.SUBMIT]:
         raise ApiError(
             409,
             "invalid_state",

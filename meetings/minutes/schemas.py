@@ -55,6 +55,13 @@ class MinutesSchema(MinutesStatusSchema):
     sections = ma.fields.List(ma.fields.Nested(MinutesSectionSchema))
     votes = ma.fields.List(ma.fields.Nested(MinutesVoteSchema))
     attendance = ma.fields.Nested(MinutesAttendanceSchema)
+    allowed_actions = ma.fields.List(
+        ma.fields.String(),
+        metadata={
+            "description": "What the caller may do now: edit_minutes (in the live room), submit_minutes, "
+            "return_minutes, approve_minutes"
+        },
+    )
 
 
 class MinutesReturnSchema(ApiSchema):

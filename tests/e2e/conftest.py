@@ -154,6 +154,32 @@ def restartable_server(tmp_path_factory) -> Iterator[ServerProcess]:
     process.stop()
 
 
+def device_opener(browser, base_url: str):
+    """(open_device, close_all): open_device(viewport, touch) -> a page in its own browser context (its own
+    storage and session), a touch device or not; close_all() closes every context opened."""
+    contexts = []
+
+    def open_device(viewport: dict[str, int], touch: bool):
+        context = browser.new_context(
+            base_url=base_url,
+            viewport=viewport,
+            locale="vi-VN",
+            timezone_id="Asia/Ho_Chi_Minh",
+            has_touch=touch,
+            is_mobile=touch,
+            accept_downloads=True,
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    def close_all() -> None:
+        for context in contexts:
+            context.close()
+
+    return open_device, close_all
+
+
 def _chromium() -> str:
     path = os.environ.get("EOFFICE_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():

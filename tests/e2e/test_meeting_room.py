@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 import pytest
 
 from eoffice.pdfgen import text_pdf
-from tests.e2e.conftest import DIST, TABLET, TABLET_PORTRAIT, log_in
+from tests.e2e.conftest import DIST, TABLET, TABLET_PORTRAIT, device_opener, log_in
 
 DESKTOP = {"width": 1440, "height": 900}
 PAGES = 5
@@ -80,24 +80,9 @@ def _meeting_in_progress(server) -> tuple[int, int]:
 @pytest.fixture
 def devices(browser, restartable_server):
     """device(viewport, touch) -> a page in its own browser context (its own storage and session)."""
-    contexts = []
-
-    def open_device(viewport: dict[str, int], touch: bool):
-        context = browser.new_context(
-            base_url=restartable_server.url,
-            viewport=viewport,
-            locale="vi-VN",
-            timezone_id="Asia/Ho_Chi_Minh",
-            has_touch=touch,
-            is_mobile=touch,
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
+    open_device, close_all = device_opener(browser, restartable_server.url)
     yield open_device
-    for context in contexts:
-        context.close()
+    close_all()
 
 
 def _shows(page, number: int) -> bool:

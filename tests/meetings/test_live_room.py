@@ -343,6 +343,50 @@ def test_private_annotations_reach_only_their_author_and_shared_ones_everyone(li
     assert len(mine.call("join", {"meeting_id": room.meeting_id})["state"]["annotations"]) == 2
 
 
+def test_closing_the_meeting_tells_every_device_in_the_room_at_once(
+    client, live_server, devices, room, people
+):
+    chair, delegate, not_joined = (
+        devices(live_server, room.tokens["chutich"]),
+        devices(live_server, room.tokens["daibieu1"]),
+        devices(live_server, room.tokens["daibieu2"]),
+    )
+    for device in (chair, delegate):
+        assert device.call("join", {"meeting_id": room.meeting_id})["ok"]
+    opened = chair.call(
+        "vote_open",
+        {
+            "meeting_id": room.meeting_id,
+            "question": "Thông qua?",
+            "options": ["Có", "Không"],
+            "is_secret": False,
+        },
+    )
+    assert opened["ok"], opened
+
+    refused = client.post(
+        f"/api/v1/meetings/{room.meeting_id}/close",
+        headers={"Authorization": f"Bearer {room.tokens['daibieu1']}"},
+    )
+    assert refused.status_code == 403
+    closed = client.post(
+        f"/api/v1/meetings/{room.meeting_id}/close",
+        headers={"Authorization": f"Bearer {room.tokens['vanthu']}"},
+    )
+    assert closed.status_code == 200
+
+    for device in (chair, delegate):
+        [status] = device.wait_for("meeting_status", 1)
+        assert status["meeting_id"] == room.meeting_id and status["status"] == "closed"
+        assert status["closed_at"] and status["started_at"]
+        # What the event says is what a fresh join reads: closed, the vote closed with it.
+        again = device.call("join", {"meeting_id": room.meeting_id})["state"]
+        assert again["meeting"]["status"] == "closed" and again["vote"] is None
+    # A device that did not join this meeting's room hears nothing of it; the refused step told nobody.
+    assert not_joined.of("meeting_status") == []
+    assert len(delegate.of("meeting_status")) == 1
+
+
 def test_a_device_that_reconnects_gets_the_current_state_by_joining_again(live_server, devices, room, people):
     chair = devices(live_server, room.tokens["chutich"])
     chair.call("join", {"meeting_id": room.meeting_id})

@@ -563,3 +563,29 @@ def test_the_chair_gives_the_pin_of_a_key_under_its_own_password_and_a_wrong_one
     chair_signature, seal = check_signatures(data, settings())
     assert chair_signature["signer_name"] == "Trần Văn Minh" and chair_signature["intact"]
     assert seal["intact"]
+
+
+def test_the_minutes_offer_each_person_the_steps_the_server_allows_them_now(client, room):
+    minutes_url = f"/api/v1/meetings/{room.meeting_id}/minutes"
+
+    def offered(username: str) -> list[str]:
+        answer = client.get(minutes_url, headers=_headers(room, username))
+        assert answer.status_code == 200, answer.get_json()
+        return answer.get_json()["allowed_actions"]
+
+    # While the meeting runs the secretary writes; nobody submits or approves yet.
+    assert offered("thuky") == ["edit_minutes"]
+    assert offered("chutich") == [] and offered("daibieu1") == []
+    assert (
+        client.post(f"/api/v1/meetings/{room.meeting_id}/close", headers=_headers(room, "vanthu")).status_code
+        == 200
+    )
+    assert offered("thuky") == ["edit_minutes", "submit_minutes"]
+    assert client.post(f"{minutes_url}/submit", headers=_headers(room, "thuky")).status_code == 200
+    assert offered("thuky") == [] and offered("daibieu1") == []
+    assert offered("chutich") == ["return_minutes", "approve_minutes"]
+    returned = client.post(
+        f"{minutes_url}/return", json={"comment": "Bổ sung."}, headers=_headers(room, "chutich")
+    )
+    assert returned.status_code == 200
+    assert offered("thuky") == ["edit_minutes", "submit_minutes"] and offered("chutich") == []

@@ -18,8 +18,10 @@ export { ApiError, SessionEnded } from "./client";
 
 import { documentsApi } from "./documents";
 import { meetingsApi } from "./meetings";
+import { minutesApi } from "./minutes";
 import { signaturesApi } from "./signatures";
 
 export const documents = documentsApi(api);
 export const meetings = meetingsApi(api);
+export const minutes = minutesApi(api);
 export const signatures = signaturesApi(api);

@@ -2,6 +2,7 @@
 // few REST calls the room needs (participants' names, document bytes).
 import { REFRESH_MARGIN_MS, type ApiClient } from "./client";
 import type { AgendaItem as MeetingAgendaItem } from "./meetings";
+import type { MinutesSection, MinutesStatusPayload, MinutesVote } from "./minutes";
 
 export interface Presentation {
   meeting_id: number;
@@ -81,13 +82,17 @@ export interface Annotation {
   created_at: string | null;
 }
 
-export interface MinutesVote {
-  vote_id: number;
-  question: string;
-  options: string[];
-  is_secret: boolean;
+export type { MinutesVote } from "./minutes";
+
+/** The minutes in the join state: null before the meeting starts. */
+export type RoomMinutes = MinutesStatusPayload & { sections: MinutesSection[]; votes: MinutesVote[] };
+
+/** The `meeting_status` event: the meeting took a step (started, closed, cancelled). */
+export interface MeetingStatusEvent {
+  meeting_id: number;
+  status: string;
+  started_at: string | null;
   closed_at: string | null;
-  result: VoteResult | null;
 }
 
 export interface RoomJoinState {
@@ -107,7 +112,7 @@ export interface RoomJoinState {
   speakers: SpeakersState;
   vote: VoteState | null;
   annotations: Annotation[];
-  minutes: { votes?: MinutesVote[] } | null;
+  minutes: RoomMinutes | null;
 }
 
 export interface Participant {
@@ -163,6 +168,9 @@ export const ROOM_EVENTS = [
   "vote_closed",
   "annotation",
   "annotation_deleted",
+  "minutes_section",
+  "minutes_status",
+  "meeting_status",
 ] as const;
 export type RoomEventName = (typeof ROOM_EVENTS)[number];
 
@@ -267,6 +275,11 @@ export class RoomConnection {
     this.renewing = true;
     this.socket.disconnect();
     this.socket.connect();
+  }
+
+  /** Join again (the answer replaces the device's state), as after a reconnection. */
+  rejoin(): void {
+    if (!this.closed && this.socket.connected) void this.join();
   }
 
   onClose(hook: () => void): void {

@@ -1,12 +1,14 @@
 // English: every key of the Vietnamese catalogue (the type checker enforces it).
 import { errorsEn } from "./errors.en";
 import { meetingsEn } from "./meetings.en";
+import { minutesEn } from "./minutes.en";
 import { signaturesEn } from "./signatures.en";
 import type { vi } from "./vi";
 
 export const en: Record<keyof typeof vi, string> = {
   ...errorsEn,
   ...meetingsEn,
+  ...minutesEn,
   ...signaturesEn,
   "app.title": "E-office",
   "app.skipToContent": "Skip to main content",
@@ -397,5 +399,5 @@ export const en: Record<keyof typeof vi, string> = {
   "room.role.delegate": "Delegate",
   "room.role.guest": "Guest",
   "room.role.organiser": "Organiser",
-  "room.notStarted": "The meeting has not started ({status}).",
+  "room.notStarted": "The meeting has not started.",
 };

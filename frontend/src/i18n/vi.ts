@@ -1,11 +1,13 @@
 // Vietnamese, the interface's default language and the reference catalogue.
 import { errorsVi } from "./errors.vi";
 import { meetingsVi } from "./meetings.vi";
+import { minutesVi } from "./minutes.vi";
 import { signaturesVi } from "./signatures.vi";
 
 export const vi = {
   ...errorsVi,
   ...meetingsVi,
+  ...minutesVi,
   ...signaturesVi,
   "app.title": "Văn phòng điện tử",
   "app.skipToContent": "Bỏ qua, đến nội dung chính",
@@ -397,5 +399,5 @@ export const vi = {
   "room.role.delegate": "Đại biểu",
   "room.role.guest": "Khách mời",
   "room.role.organiser": "Người tổ chức",
-  "room.notStarted": "Cuộc họp chưa bắt đầu ({status}).",
+  "room.notStarted": "Cuộc họp chưa bắt đầu.",
 } as const;

@@ -4,6 +4,7 @@
 import type {
   Annotation,
   AttendanceState,
+  MeetingStatusEvent,
   Presentation,
   RoomDocument,
   RoomJoinState,
@@ -269,4 +270,68 @@ export function mayPresent(model: RoomModel, userId: number): boolean {
 export function mayVote(model: RoomModel): boolean {
   const role = model.joined?.meeting.my_role;
   return role === "chair" || role === "delegate";
+}
+
+/** The meeting runs: the live controls (presenting, check-in, floor, votes) are offered only then. */
+export function isLive(model: RoomModel): boolean {
+  return model.joined?.meeting.status === "in_progress";
+}
+
+/**
+ * The meeting took a step (`meeting_status`). Closing it closed its open vote and ended the floor on the
+ * server, so the device drops both at once; the join that follows brings the rest.
+ */
+export function applyMeetingStatus(model: RoomModel, event: MeetingStatusEvent): RoomModel {
+  if (!model.joined) return model;
+  const meeting = { ...model.joined.meeting, status: event.status };
+  const next = { ...model, joined: { ...model.joined, meeting } };
+  if (event.status === "in_progress") return next;
+  const speakers = model.speakers ? { ...model.speakers, queue: [], current: null } : model.speakers;
+  return { ...next, vote: null, speakers };
+}
+
+/** The chair moved the agenda (`agenda`). */
+export function applyAgenda(model: RoomModel, agendaItemId: number | null): RoomModel {
+  if (!model.joined) return model;
+  const agenda = { ...model.joined.agenda, current_item_id: agendaItemId };
+  return { ...model, joined: { ...model.joined, agenda } };
+}
+
+/** The chair designated a presenter, or ended the designation (`presenter`). */
+export function applyPresenter(model: RoomModel, userId: number | null): RoomModel {
+  if (!model.joined) return model;
+  const meeting = { ...model.joined.meeting, designated_presenter_id: userId };
+  return { ...model, joined: { ...model.joined, meeting } };
+}
+
+/**
+ * Whether this device must put the open vote in front of its user: a voting member who has not voted,
+ * while the meeting runs, unless they set this vote aside (or opened it themselves from this device).
+ */
+export function votePrompt(model: RoomModel, setAside: number | null): boolean {
+  const vote = model.vote;
+  return !!vote && vote.is_open && !vote.has_voted && vote.vote_id !== setAside && mayVote(model) && isLive(model);
+}
+
+export interface NamedAttendee {
+  userId: number;
+  name: string;
+  role: string;
+  mode: "in_person" | "online" | null;
+}
+
+/** Who is here (with how) and who is not, by name, from the invitation list and the live attendance. */
+export function namedAttendance(
+  participants: { user_id: number; role: string; full_name: string | null }[],
+  attendance: AttendanceState | null,
+): { present: NamedAttendee[]; absent: NamedAttendee[] } {
+  const here = new Map((attendance?.present ?? []).map((p) => [p.user_id, p]));
+  const present: NamedAttendee[] = [];
+  const absent: NamedAttendee[] = [];
+  for (const p of participants) {
+    const entry = here.get(p.user_id);
+    const person = { userId: p.user_id, name: p.full_name ?? "", role: p.role, mode: entry?.mode ?? null };
+    (entry ? present : absent).push(person);
+  }
+  return { present, absent };
 }

@@ -1,0 +1,143 @@
+import { describe, expect, it } from "vitest";
+import type { MinutesSection, MinutesStatusPayload } from "../src/api/minutes";
+import * as minutes from "../src/state/minutes";
+
+const status = (seq: number, value: MinutesStatusPayload["status"] = "draft"): MinutesStatusPayload => ({
+  meeting_id: 1,
+  seq,
+  status: value,
+  submitted_at: null,
+  submitted_by_id: null,
+  return_comment: null,
+  returned_at: null,
+  approved_at: null,
+  approved_by_id: null,
+  pdf_available: false,
+});
+
+const section = (agenda_item_id: number | null, version: number, text = "", conclusion = ""): MinutesSection => ({
+  agenda_item_id,
+  text,
+  conclusion,
+  version,
+  updated_by_id: 3,
+  updated_at: null,
+});
+
+const loaded = (...sections: MinutesSection[]) =>
+  minutes.loadMinutes(minutes.emptyMinutes(), { ...status(1), sections, votes: [] });
+
+const shown = (model: minutes.MinutesModel, key: number | null) => minutes.findSection(model, key)!.draft;
+
+describe("merging two devices' edits of one text", () => {
+  it("applies edits of different passages both", () => {
+    const base = "Khai mạc.\nBáo cáo tình hình.\nKết luận.";
+    const mine = "Khai mạc lúc 8 giờ.\nBáo cáo tình hình.\nKết luận.";
+    const theirs = "Khai mạc.\nBáo cáo tình hình.\nKết luận: thống nhất.";
+    expect(minutes.mergeText(base, mine, theirs)).toBe("Khai mạc lúc 8 giờ.\nBáo cáo tình hình.\nKết luận: thống nhất.");
+    expect(minutes.mergeText(base, theirs, mine)).toBe("Khai mạc lúc 8 giờ.\nBáo cáo tình hình.\nKết luận: thống nhất.");
+  });
+
+  it("keeps both versions of one passage written on both devices, the server's first", () => {
+    const merged = minutes.mergeText("Ý kiến:", "Ý kiến: đồng ý", "Ý kiến: cần bổ sung");
+    expect(merged).toBe("Ý kiến: cần bổ sung\n đồng ý");
+    expect(merged).toContain("cần bổ sung");
+    expect(merged).toContain("đồng ý");
+  });
+
+  it("takes one side when only it changed, or when both wrote the same", () => {
+    expect(minutes.mergeText("a", "a", "b")).toBe("b");
+    expect(minutes.mergeText("a", "b", "a")).toBe("b");
+    expect(minutes.mergeText("a", "b", "b")).toBe("b");
+    expect(minutes.mergeText("", "tôi", "")).toBe("tôi");
+  });
+});
+
+describe("a section written live", () => {
+  it("sends only the changed fields, based on the version held", () => {
+    let model = loaded(section(null, 0), section(5, 2, "Báo cáo", ""));
+    expect(minutes.pendingEdit(model, 5)).toBeNull();
+    model = minutes.editDraft(model, 5, "conclusion", "Thống nhất");
+    expect(minutes.pendingEdit(model, 5)).toEqual({ agenda_item_id: 5, version: 2, conclusion: "Thống nhất" });
+    expect(minutes.unsaved(model)).toEqual([5]);
+  });
+
+  it("takes its own edit coming back as accepted and keeps what was typed meanwhile", () => {
+    let model = loaded(section(null, 1, "Khai mạc"));
+    model = minutes.editDraft(model, null, "text", "Khai mạc lúc 8 giờ");
+    const edit = minutes.pendingEdit(model, null)!;
+    model = minutes.markSending(model, edit);
+    // Typing goes on while the edit travels; then our own broadcast arrives before the ack.
+    model = minutes.editDraft(model, null, "text", "Khai mạc lúc 8 giờ 30");
+    model = minutes.applySection(model, section(null, 2, "Khai mạc lúc 8 giờ"));
+    expect(shown(model, null).text).toBe("Khai mạc lúc 8 giờ 30");
+    model = minutes.applyAccepted(model, edit, 2);
+    expect(minutes.findSection(model, null)!.version).toBe(2);
+    expect(minutes.pendingEdit(model, null)).toEqual({ agenda_item_id: null, version: 2, text: "Khai mạc lúc 8 giờ 30" });
+  });
+
+  it("merges another device's edit into unsent typing, and ignores older versions", () => {
+    let model = loaded(section(null, 1, "Dòng một.\nDòng hai."));
+    model = minutes.editDraft(model, null, "text", "Dòng một (sửa).\nDòng hai.");
+    model = minutes.applySection(model, section(null, 2, "Dòng một.\nDòng hai.\nDòng ba."));
+    expect(shown(model, null).text).toBe("Dòng một (sửa).\nDòng hai.\nDòng ba.");
+    expect(minutes.pendingEdit(model, null)?.version).toBe(2);
+    const before = model;
+    expect(minutes.applySection(model, section(null, 2, "cũ"))).toBe(before);
+    expect(minutes.applySection(model, section(null, 1, "cũ hơn"))).toBe(before);
+  });
+
+  it("a join answer keeps this device's unsent typing, merged into the newer section", () => {
+    let model = loaded(section(null, 1, "A."));
+    model = minutes.editDraft(model, null, "text", "A. B.");
+    model = minutes.loadMinutes(model, { ...status(4), sections: [section(null, 3, "Z. A.")], votes: [] });
+    expect(shown(model, null).text).toBe("Z. A. B.");
+    expect(model.status?.seq).toBe(4);
+  });
+
+  it("applies a status only when newer", () => {
+    let model = loaded(section(null, 0));
+    model = minutes.applyStatus(model, status(5, "submitted"));
+    model = minutes.applyStatus(model, status(4, "draft"));
+    expect(model.status?.status).toBe("submitted");
+  });
+});
+
+describe("saving a section until the server holds it", () => {
+  it("after a stale refusal merges with the current section and sends again: nothing is lost", async () => {
+    // The server: the secretary's other tablet wrote the section first (version 1 → 2).
+    let server = section(7, 2, "Ý kiến đại biểu A.\nÝ kiến đại biểu B.");
+    const sent: minutes.MinutesEdit[] = [];
+    const send: minutes.SendEdit = async (edit) => {
+      sent.push(edit);
+      if (edit.version !== server.version) return { ok: false, error: { code: "stale_version", message: "" }, section: server };
+      server = { ...server, version: server.version + 1, text: edit.text ?? server.text, conclusion: edit.conclusion ?? server.conclusion };
+      return { ok: true, version: server.version };
+    };
+    let model = loaded(section(7, 1, "Ý kiến đại biểu A."));
+    model = minutes.editDraft(model, 7, "text", "Ý kiến đại biểu A.");
+    model = minutes.editDraft(model, 7, "conclusion", "Thống nhất.");
+    model = minutes.editDraft(model, 7, "text", "Mở đầu.\nÝ kiến đại biểu A.");
+    const answer = await minutes.saveSection(7, () => model, (next) => (model = next), send);
+    expect(answer).toEqual({ ok: true });
+    expect(sent.map((e) => e.version)).toEqual([1, 2]);
+    expect(server.text).toBe("Mở đầu.\nÝ kiến đại biểu A.\nÝ kiến đại biểu B.");
+    expect(server.conclusion).toBe("Thống nhất.");
+    expect(minutes.findSection(model, 7)).toMatchObject({ version: 3, sending: null });
+    expect(minutes.unsaved(model)).toEqual([]);
+  });
+
+  it("keeps the typing when the server refuses for another reason", async () => {
+    let model = loaded(section(null, 0));
+    model = minutes.editDraft(model, null, "text", "Nội dung");
+    const answer = await minutes.saveSection(
+      null,
+      () => model,
+      (next) => (model = next),
+      async () => ({ ok: false, error: { code: "invalid_state", message: "" } }),
+    );
+    expect(answer).toEqual({ ok: false, code: "invalid_state" });
+    expect(shown(model, null).text).toBe("Nội dung");
+    expect(minutes.pendingEdit(model, null)).not.toBeNull();
+  });
+});
