@@ -41,10 +41,12 @@ USERS = [
     ("lanhdao", "Trần Văn Minh", "000.00.00.H49", "VP", ["leader"], False),
     ("chuyenvien", "Lê Thị Thu Trang", "000.00.00.H49", "KGVX", ["specialist"], False),
     ("luutru", "Lê Văn Lưu", "000.00.00.H49", "VP", ["archivist"], False),
+    ("truongphong", "Phạm Văn Hải", "000.00.00.H49", "KGVX", ["specialist"], False),
     ("quantri.snv", "Phạm Quốc Huy", "000.00.01.H49", "VP", ["admin"], False),
     ("vanthu.snv", "Võ Thị Lan", "000.00.01.H49", "VP", ["clerk"], False),
     ("lanhdao.snv", "Đặng Văn Hùng", "000.00.01.H49", "VP", ["leader"], False),
     ("chuyenvien.snv", "Huỳnh Ngọc Ánh", "000.00.01.H49", "TCBC", ["specialist"], False),
+    ("truongphong.snv", "Lương Văn Tín", "000.00.01.H49", "TCBC", ["specialist"], False),
 ]
 
 
@@ -109,15 +111,20 @@ def _demo_certificates() -> None:
     )
 
 
-# The people of each demo agency in the document flow. A clerk also checks the form of drafts
-# (kiểm tra thể thức) as their one review level.
+# The people of each demo agency in the document flow. The head of the drafting unit reviews drafts
+# (thẩm định) as their one review level (documents.policy.may_review_drafts).
 _DOCUMENT_PEOPLE = {
-    "000.00.00.H49": {"clerk": "vanthu", "leader": "lanhdao", "handler": "chuyenvien", "reviewer": "vanthu"},
+    "000.00.00.H49": {
+        "clerk": "vanthu",
+        "leader": "lanhdao",
+        "handler": "chuyenvien",
+        "reviewer": "truongphong",
+    },
     "000.00.01.H49": {
         "clerk": "vanthu.snv",
         "leader": "lanhdao.snv",
         "handler": "chuyenvien.snv",
-        "reviewer": "vanthu.snv",
+        "reviewer": "truongphong.snv",
     },
 }
 _MOF = {"issuer_id": "000.00.12.H49", "issuer_name": "Sở Tài chính tỉnh Quảng Nam"}
@@ -409,7 +416,7 @@ def _advance_draft(document, state: str, people: dict[str, User]) -> None:
         return
     for reached in _OUTGOING_STEPS[2 : _OUTGOING_STEPS.index(state) + 1]:
         if reached == "awaiting_signature":
-            _committed(operations.approve, document, reviewer, comment="Thể thức đạt yêu cầu")
+            _committed(operations.approve, document, reviewer, comment="Nội dung đạt yêu cầu")
         elif reached == "approved":
             _committed(operations.approve, document, leader)
         elif reached == "issued":

@@ -432,6 +432,16 @@ MATRIX: dict[tuple[str, str], Entry] = {
         _send("POST", "/api/v1/documents/incoming", json={}),
         _on_own_agency(D.CREATE_INCOMING),
     ),
+    ("POST", "/api/v1/documents/incoming/duplicates"): Entry(
+        ("caller",),
+        _send("POST", "/api/v1/documents/incoming/duplicates", json={}),
+        _on_own_agency(D.CREATE_INCOMING),
+    ),
+    ("GET", "/api/v1/documents/<int:document_id>/review-candidates"): Entry(
+        DOCUMENTS,
+        _get("/api/v1/documents/{t.document_id}/review-candidates"),
+        lambda user, t: can(user, D.VIEW_DOCUMENT, _document(t)) and can(user, D.EDIT_DRAFT, _document(t)),
+    ),
     ("POST", "/api/v1/documents/outgoing"): Entry(
         ("caller",),
         _send("POST", "/api/v1/documents/outgoing", json={}),

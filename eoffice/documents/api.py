@@ -20,7 +20,7 @@ from eoffice.documents.document_types import DOCUMENT_TYPES, can_be_legal_normat
 from eoffice.documents.models import Document
 from eoffice.documents.operations.common import invalid, load
 from eoffice.documents.operations.files import MAX_FILES, IncomingFile
-from eoffice.documents.policy import Permission, authorize
+from eoffice.documents.policy import Permission, authorize, can
 from eoffice.documents.schemas import (
     ApproveSchema,
     AssignSchema,
@@ -31,14 +31,17 @@ from eoffice.documents.schemas import (
     DocumentSchema,
     DocumentSettingsSchema,
     DocumentTypeSchema,
+    DuplicateCheckSchema,
     EmptySchema,
     IssueSchema,
     NoteSchema,
     OpinionSchema,
+    ProbableDuplicateSchema,
     ProgressSchema,
     RecallSchema,
     RefuseSchema,
     ReturnSchema,
+    ReviewCandidatesSchema,
     SubmitForDirectionSchema,
     SubmitSchema,
 )
@@ -198,6 +201,40 @@ def create_incoming():
     return DocumentView(document, user, warnings)
 
 
+@blp.post("/incoming/duplicates")
+@blp.response(200, ProbableDuplicateSchema(many=True))
+@blp.doc(
+    description="The incoming documents of the caller's agency with the same issuer, number and notation, "
+    "found before registering: nothing is written and no arrival number is taken. JSON body: `issuer_id`, "
+    "`number`, `notation` (as in IncomingMetadata)."
+)
+@login_required
+def check_duplicates():
+    user = current_user()
+    # Who may register is asked before the body is judged, as on POST /incoming.
+    authorize(user, Permission.CREATE_INCOMING, user.agency_id)
+    body = load(DuplicateCheckSchema(), _json_body())
+    found = []
+    for warning in operations.probable_duplicates(user.agency_id, body):
+        document = db.session.get(Document, warning["document_id"])
+        if not can(user, Permission.VIEW_DOCUMENT, document):
+            found.append({"document_id": document.id, "visible": False})
+            continue
+        found.append(
+            {
+                "document_id": document.id,
+                "visible": True,
+                "number_and_notation": document.number_and_notation,
+                "subject": document.subject,
+                "issuer_name": document.issuer_name,
+                "arrival_number": document.arrival_number,
+                "arrival_date": document.arrival_date,
+                "status": str(document.status),
+            }
+        )
+    return found
+
+
 @blp.post("/outgoing")
 @blp.response(201, DocumentSchema)
 @blp.doc(
@@ -251,6 +288,16 @@ def add_files(document_id):
     with commit_or_discard():
         operations.add_files(document, current_user(), files, replace_main=replace_main)
     return DocumentView(document, current_user())
+
+
+@blp.get("/<int:document_id>/review-candidates")
+@blp.response(200, ReviewCandidatesSchema)
+@blp.doc(description="Whom the caller may name as reviewers and signer when submitting this draft.")
+@login_required
+def review_candidates(document_id):
+    document = _document(document_id)
+    authorize(current_user(), Permission.EDIT_DRAFT, document)
+    return operations.review_candidates(document, current_user())
 
 
 @blp.post("/<int:document_id>/actions/<action>")

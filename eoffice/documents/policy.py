@@ -199,6 +199,22 @@ _RULES: dict[Permission, Callable[[User, Any], bool]] = {
 }
 
 
+def may_review_drafts(user: User, agency_id: str | None) -> bool:
+    """Who a drafter may name as a reviewer of a draft (thẩm định): the agency's leaders and specialists,
+    who know the matter. Not its clerks (they check the form at issuance), nor a platform admin, whose
+    account administers the system and handles no documents."""
+    return (
+        user.is_active
+        and not user.is_platform_admin
+        and has_role_in(user, agency_id, Role.LEADER, Role.SPECIALIST)
+    )
+
+
+def may_sign_drafts(user: User, agency_id: str | None) -> bool:
+    """Who a drafter may name as the signer: a leader of the agency."""
+    return user.is_active and has_role_in(user, agency_id, Role.LEADER)
+
+
 def visible_documents(user: User) -> ColumnElement[bool]:
     """The VIEW_DOCUMENT rule as an SQL condition on Document, for lists; both must agree."""
     if not user.is_active:

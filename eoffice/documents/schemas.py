@@ -404,6 +404,34 @@ class IntakeWarningSchema(ApiSchema):
     message = ma.fields.String()
 
 
+class DuplicateCheckSchema(ApiSchema):
+    """The fields that identify an incoming document, checked before it is registered."""
+
+    issuer_id = ma.fields.String(required=True, validate=agency_id_field.validate)
+    number = ma.fields.Integer(required=True, strict=True, validate=positive_int)
+    notation = _text(30, required=True)
+
+
+class ProbableDuplicateSchema(ApiSchema):
+    document_id = ma.fields.Integer()
+    visible = ma.fields.Boolean(
+        metadata={"description": "Whether the caller may open it; the fields below are null when not"}
+    )
+    number_and_notation = ma.fields.String(allow_none=True)
+    subject = ma.fields.String(allow_none=True)
+    issuer_name = ma.fields.String(allow_none=True)
+    arrival_number = ma.fields.Integer(allow_none=True)
+    arrival_date = ma.fields.Date(allow_none=True)
+    status = ma.fields.String(allow_none=True)
+
+
+class ReviewCandidatesSchema(ApiSchema):
+    reviewer_ids = ma.fields.List(
+        ma.fields.Integer(), metadata={"description": "Who may be named a reviewer (not the caller)"}
+    )
+    signer_ids = ma.fields.List(ma.fields.Integer(), metadata={"description": "Who may be named the signer"})
+
+
 class DocumentSummarySchema(ApiSchema):
     id = ma.fields.Integer()
     agency_id = ma.fields.String()

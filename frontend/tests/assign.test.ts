@@ -65,4 +65,11 @@ describe("assignment dialog", () => {
     });
     expect(draft).toMatchObject({ primaryKind: "user", primaryUserId: 7, coHandlerIds: [8], deadline: "2026-12-01" });
   });
+
+  it("proposes the document's due date as the deadline of a first assignment, unless it has passed", () => {
+    expect(fromAssignment(null, "2026-12-10", "2026-12-03").deadline).toBe("2026-12-10");
+    expect(fromAssignment(null, "2026-12-03", "2026-12-03").deadline).toBe("2026-12-03");
+    expect(fromAssignment(null, "2026-12-01", "2026-12-03").deadline).toBe("");
+    expect(fromAssignment(null, null, "2026-12-03").deadline).toBe("");
+  });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../src/api/client";
-import { serverErrors } from "../src/state/forms";
+import { fieldMessage, serverErrors } from "../src/state/forms";
 import { addFiles, makeMain, removeAt } from "../src/state/fileList";
-import { INCOMING_FIELDS, emptyIncoming, incomingMetadata, validateIncoming } from "../src/state/incomingForm";
+import { INCOMING_FIELDS, emptyIncoming, incomingMetadata, proposePageCount, validateIncoming } from "../src/state/incomingForm";
 
 const filled = () => ({
   ...emptyIncoming(),
@@ -50,14 +50,38 @@ describe("incoming registration form", () => {
       details: { form: { metadata: { issued_date: ["Not a valid date."] } }, files: { "files[1]": ["the file is empty"] } },
     });
     expect(serverErrors(error, INCOMING_FIELDS)).toEqual({
-      issued_date: { text: "Not a valid date." },
-      files: { text: "the file is empty" },
+      issued_date: { key: "form.date" },
+      files: { key: "form.refused" },
     });
+  });
+
+  it("never shows the server's English on a field: the usual checks keep their meaning", () => {
+    expect(fieldMessage("Missing data for required field.")).toEqual({ key: "form.required" });
+    expect(fieldMessage("Longer than maximum length 30.")).toEqual({ key: "form.tooLong", params: { max: 30 } });
+    expect(fieldMessage("Length must be between 1 and 500.")).toEqual({ key: "form.tooLong", params: { max: 500 } });
+    expect(fieldMessage("Not a valid integer.")).toEqual({ key: "form.positiveInteger" });
+    expect(fieldMessage("Not a valid URL.")).toEqual({ key: "form.url" });
+    expect(fieldMessage("the password does not open this PKCS#12 file")).toEqual({ key: "form.wrongPassword" });
+    expect(fieldMessage("user 7 may not review drafts: not a leader or specialist")).toEqual({ key: "form.refused" });
   });
 
   it("shows an error about no known field as the message for its code on the form", () => {
     const error = new ApiError(415, { code: "unsupported_media_type", message: "a.exe: type not accepted" });
     expect(serverErrors(error, INCOMING_FIELDS)).toEqual({ _form: { key: "error.unsupported_media_type" } });
+  });
+});
+
+describe("page count read from the main PDF", () => {
+  it("fills an empty field and follows a new main file, but keeps what the clerk typed", () => {
+    expect(proposePageCount("", null, 3)).toBe("3");
+    expect(proposePageCount("3", "3", 5)).toBe("5");
+    expect(proposePageCount("12", "3", 5)).toBe("12");
+    expect(proposePageCount("12", null, 5)).toBe("12");
+  });
+
+  it("empties its own proposal when the new main file is not a readable PDF", () => {
+    expect(proposePageCount("3", "3", null)).toBe("");
+    expect(proposePageCount("12", "3", null)).toBe("12");
   });
 });
 

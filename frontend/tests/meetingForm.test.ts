@@ -15,6 +15,8 @@ import {
   validateAgendaItem,
   validateMeeting,
   validatePoll,
+  unitMembers,
+  unitsOf,
   withParticipant,
   type MeetingFields,
 } from "../src/state/meetingForm";
@@ -85,15 +87,15 @@ describe("meeting form", () => {
       message: "participants[1].user_id: no active user 99",
       details: { json: { "participants[1].user_id": ["no active user 99"] } },
     });
-    expect(meetingServerErrors(nested)).toEqual({ participants: { text: "no active user 99" } });
+    expect(meetingServerErrors(nested)).toEqual({ participants: { key: "form.refused" } });
     const schema = new ApiError(422, {
       code: "validation_error",
       message: "invalid",
       details: { json: { participants: { "0": { role: ["Must be one of: delegate, guest."] } }, ends_at: ["must be after starts_at"] } },
     });
     expect(meetingServerErrors(schema)).toEqual({
-      participants: { text: "Must be one of: delegate, guest." },
-      ends_at: { text: "must be after starts_at" },
+      participants: { key: "form.refused" },
+      ends_at: { key: "form.refused" },
     });
     const forbidden = new ApiError(403, { code: "forbidden", message: "only clerks, leaders and administrators organise meetings" });
     // No field named: the client's message for the code, never the server's English.
@@ -103,6 +105,22 @@ describe("meeting form", () => {
   it("adds a person once and changes the role of one already listed", () => {
     const list = withParticipant([], { user_id: 4, role: "delegate", full_name: "A" });
     expect(withParticipant(list, { user_id: 4, role: "guest", full_name: "A" })).toEqual([{ user_id: 4, role: "guest", full_name: "A" }]);
+  });
+
+  it("adds a whole unit at once, leaving out the chair, the secretary and those already invited", () => {
+    const people = [
+      { id: 1, unit_id: 10, unit_name: "Phòng Kinh tế" },
+      { id: 2, unit_id: 10, unit_name: "Phòng Kinh tế" },
+      { id: 3, unit_id: 10, unit_name: "Phòng Kinh tế" },
+      { id: 4, unit_id: 11, unit_name: "Văn phòng" },
+      { id: 5, unit_id: null, unit_name: null },
+    ];
+    expect(unitMembers(people, 10, [1, null, 3]).map((p) => p.id)).toEqual([2]);
+    expect(unitMembers(people, 11, []).map((p) => p.id)).toEqual([4]);
+    expect(unitsOf(people)).toEqual([
+      { id: 10, name: "Phòng Kinh tế" },
+      { id: 11, name: "Văn phòng" },
+    ]);
   });
 
   it("fills the form back from a stored meeting in Vietnam time, leaving chair and secretary out of the list", () => {
@@ -155,7 +173,7 @@ describe("agenda item form", () => {
       message: "named_user_ids[0]: user 9 is not a participant of the meeting",
       details: { json: { "named_user_ids[0]": ["user 9 is not a participant of the meeting"] } },
     });
-    expect(agendaServerErrors(named)).toEqual({ named_user_ids: { text: "user 9 is not a participant of the meeting" } });
+    expect(agendaServerErrors(named)).toEqual({ named_user_ids: { key: "form.refused" } });
   });
 });
 

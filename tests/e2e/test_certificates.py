@@ -50,7 +50,7 @@ def test_the_admin_uploads_a_leaders_pkcs12_and_sees_its_subject(server, new_pag
     form.get_by_role("button", name="Tải lên", exact=True).click()
     password_error = form.locator("#certificate-password-error")
     password_error.wait_for()
-    assert "password" in password_error.inner_text()
+    assert password_error.inner_text() == "Mật khẩu không mở được tệp này."
     # The password is not kept once the request has left.
     assert form.get_by_label("Mật khẩu của tệp PKCS#12").input_value() == ""
     assert row.get_by_text("Chưa có chứng thư số").is_visible()

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 from eoffice.pdfgen import text_pdf
 from tests.e2e.conftest import log_in, open_menu
@@ -65,6 +66,8 @@ def test_clerk_registers_and_leader_assigns(server, new_page, screenshot, scanne
     assert "Cần ít nhất một tệp" in clerk.locator("#in-files-error").inner_text()
 
     _fill_incoming(clerk, "125", [str(scanned_letter)])
+    # The page count is read from the PDF picked.
+    expect(clerk.get_by_label("Số trang")).to_have_value("1")
     clerk.get_by_label("Mã định danh cơ quan ban hành").fill("H49")
     clerk.get_by_role("button", name="Vào sổ", exact=True).click()
     assert "13 ký tự" in clerk.locator("#in-issuer-id-error").inner_text()
@@ -85,6 +88,8 @@ def test_clerk_registers_and_leader_assigns(server, new_page, screenshot, scanne
     clerk.wait_for_url("**/documents/*")
     document_id = int(clerk.url.rsplit("/", 1)[1])
     clerk.get_by_test_id("document-status").filter(has_text="Chờ chỉ đạo").wait_for()
+    # The history says which leader it went to.
+    clerk.locator(".timeline li").filter(has_text=f"Trình lãnh đạo: {LEADER}").wait_for()
 
     leader = new_page()
     log_in(leader, "lanhdao")
@@ -153,24 +158,74 @@ def test_clerk_registers_and_leader_assigns(server, new_page, screenshot, scanne
     screenshot(specialist, "30-specialist-my-documents")
 
 
-def test_a_second_registration_of_the_same_letter_warns_of_a_duplicate(
+def test_a_probable_duplicate_is_shown_before_registering_and_the_clerk_stops_or_goes_on(
     server, new_page, screenshot, scanned_letter
 ):
     clerk = new_page()
     log_in(clerk, "vanthu")
-    for _ in range(2):
-        clerk.goto("/documents/incoming/new")
-        _fill_incoming(clerk, "77", [])
-        # The file arrives by drag and drop onto the drop zone.
-        _drop_file(clerk, scanned_letter.name, scanned_letter.read_bytes())
-        clerk.locator(".file-list").filter(has_text=scanned_letter.name).wait_for()
-        clerk.get_by_role("button", name="Vào sổ", exact=True).click()
-        clerk.get_by_test_id("registered").wait_for()
+    clerk.goto("/documents/incoming/new")
+    _fill_incoming(clerk, "77", [])
+    # The file arrives by drag and drop onto the drop zone.
+    _drop_file(clerk, scanned_letter.name, scanned_letter.read_bytes())
+    clerk.locator(".file-list").filter(has_text=scanned_letter.name).wait_for()
+    clerk.get_by_role("button", name="Vào sổ", exact=True).click()
+    clerk.get_by_test_id("registered").wait_for()
+    first_id = int(clerk.get_by_role("link", name="Mở văn bản").get_attribute("href").rsplit("/", 1)[1])
+    first = server.get(f"/api/v1/documents/{first_id}", "vanthu").json()
+
+    def arrivals() -> list[int]:
+        page = server.get("/api/v1/documents", "vanthu", direction="incoming", status="all", limit=100).json()
+        return sorted(item["arrival_number"] for item in page["items"] if item["arrival_number"])
+
+    before = arrivals()
+    clerk.goto("/documents/incoming/new")
+    _fill_incoming(clerk, "77", [str(scanned_letter)])
+    clerk.get_by_role("button", name="Vào sổ", exact=True).click()
+    check = clerk.get_by_test_id("duplicate-check")
+    check.wait_for()
+    # The earlier document, before anything is registered: its number, subject and arrival number.
+    assert f"{first['number_and_notation']} — {SUBJECT}" in check.inner_text()
+    assert f"Số đến {first['arrival_number']}" in check.inner_text()
+    screenshot(clerk, "12-clerk-duplicate-check")
+    check.get_by_role("button", name="Dừng, không vào sổ").click()
+    check.wait_for(state="detached")
+    assert arrivals() == before  # stopped: no document, no arrival number taken
+
+    clerk.get_by_role("button", name="Vào sổ", exact=True).click()
+    clerk.get_by_test_id("duplicate-check").get_by_role("button", name="Vẫn vào sổ").click()
+    clerk.get_by_test_id("registered").wait_for()
     warning = clerk.get_by_test_id("duplicate-warning")
     assert "Có thể trùng" in warning.inner_text()
-    screenshot(clerk, "12-clerk-duplicate-warning")
+    assert arrivals() == sorted([*before, max(before) + 1])
     warning.get_by_role("link").click()
     clerk.get_by_role("heading", name=SUBJECT).wait_for()
+
+
+def test_an_issued_document_shows_each_recipient_with_its_delivery(server, new_page, screenshot):
+    issued_id = server.get("/api/v1/documents", "vanthu", status="issued", q="văn thư, lưu trữ").json()[
+        "items"
+    ][0]["id"]
+    recipients = server.get(f"/api/v1/documents/{issued_id}", "vanthu").json()["recipients"]
+    assert recipients
+    words = {
+        "queued": "Đang chờ gửi",
+        "sent": "Đã gửi lên trục",
+        "failed": "Gửi lỗi",
+        "delivered": "Đã chuyển",
+    }
+    clerk = new_page()
+    log_in(clerk, "vanthu")
+    clerk.goto(f"/documents/{issued_id}")
+    shown = clerk.get_by_test_id("recipients")
+    shown.wait_for()
+    for recipient in recipients:
+        row = shown.locator(f"[data-recipient='{recipient['agency_id']}']")
+        assert recipient["agency_name"] in row.inner_text()
+        status = row.get_by_test_id("delivery-status").inner_text()
+        assert status.startswith(words[recipient["delivery_status"]])
+        if recipient["status_code"]:
+            assert recipient["status_code"] in status
+    screenshot(clerk, "16-issued-recipients")
 
 
 def test_registers_search_and_pending_queue_screens(server, new_page, screenshot):

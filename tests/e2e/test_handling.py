@@ -13,6 +13,7 @@ from eoffice.pdfgen import text_pdf
 from tests.e2e.conftest import log_in, open_menu
 
 PDF = text_pdf("Báo cáo", ["Nội dung báo cáo."])
+CLERK, ADMIN, DRAFTER = "Nguyễn Thị Hoa", "Quản trị hệ thống", "Lê Thị Thu Trang"
 
 
 def _today() -> datetime:
@@ -78,6 +79,8 @@ def test_specialist_sees_an_overdue_document_in_red_records_progress_and_complet
     page.get_by_label("Tỷ lệ hoàn thành (%)").fill("60")
     page.get_by_role("button", name="Cập nhật tiến độ").last.click()
     page.get_by_test_id("document-status").filter(has_text="Đang xử lý").wait_for()
+    # The history shows the percentage recorded with the progress.
+    assert page.get_by_test_id("trace-percent").last.inner_text().strip() == "Hoàn thành 60%"
 
     page.get_by_role("button", name="Hoàn thành").click()
     page.get_by_label("Kết quả xử lý").fill("Đã gửi báo cáo cho Sở Y tế.")
@@ -117,13 +120,18 @@ def test_a_draft_is_submitted_reviewed_and_returned_by_the_leader_with_a_comment
     document_id = int(specialist.url.rsplit("/", 1)[1])
 
     specialist.get_by_role("button", name="Trình duyệt").click()
-    specialist.get_by_label("Người thẩm định cấp 1").select_option(label="Nguyễn Thị Hoa — Văn phòng")
+    reviewer_select = specialist.get_by_label("Người thẩm định cấp 1")
+    reviewer_select.locator("option", has_text="Phạm Văn Hải").wait_for(state="attached")
+    offered = reviewer_select.locator("option").all_inner_texts()
+    # Only whom the server's rule accepts: not the clerk, the platform's administrator or the drafter.
+    assert not [name for name in offered if any(who in name for who in (CLERK, ADMIN, DRAFTER))], offered
+    reviewer_select.select_option(label="Phạm Văn Hải — Phòng Khoa giáo - Văn xã")
     specialist.get_by_label("Lãnh đạo ký").select_option(label="Trần Văn Minh — Văn phòng")
     specialist.get_by_role("button", name="Trình duyệt").last.click()
     specialist.get_by_test_id("document-status").filter(has_text="Đang thẩm định").wait_for()
 
     reviewer = new_page()
-    log_in(reviewer, "vanthu")
+    log_in(reviewer, "truongphong")
     reviewer.goto(f"/documents/{document_id}")
     reviewer.get_by_role("button", name="Duyệt", exact=True).click()
     reviewer.get_by_role("button", name="Duyệt", exact=True).last.click()

@@ -28,11 +28,11 @@ def _awaiting_the_leaders_signature(server) -> int:
         f"/api/v1/documents/{document['id']}/actions/submit",
         "chuyenvien",
         json={
-            "reviewer_ids": [server.person_id("Nguyễn Thị Hoa")],
+            "reviewer_ids": [server.person_id("Phạm Văn Hải")],
             "signer_id": server.person_id("Trần Văn Minh"),
         },
     )
-    server.post(f"/api/v1/documents/{document['id']}/actions/approve", "vanthu", json={})
+    server.post(f"/api/v1/documents/{document['id']}/actions/approve", "truongphong", json={})
     return document["id"]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from eoffice.accounts.models import Agency, Role, User
 from eoffice.api_base import ApiError
 from eoffice.documents import clock, notifications, numbering, workflow
@@ -46,7 +48,7 @@ from eoffice.documents.operations.files import (
     read_content,
     replace_content,
 )
-from eoffice.documents.policy import Permission, can
+from eoffice.documents.policy import Permission, can, may_review_drafts, may_sign_drafts
 from eoffice.documents.schemas import OutgoingMetadataSchema, OutgoingUpdateSchema
 from eoffice.documents.workflow import Action
 from eoffice.extensions import db
@@ -252,6 +254,19 @@ def add_files(
     return document
 
 
+def review_candidates(document: Document, drafter: User) -> dict[str, list[int]]:
+    """Whom the drafter may name in submit: the form offers these and no one else."""
+    people = db.session.scalars(
+        select(User).where(User.agency_id == document.agency_id, User.is_active.is_(True)).order_by(User.id)
+    ).all()
+    return {
+        "reviewer_ids": [
+            p.id for p in people if p.id != drafter.id and may_review_drafts(p, document.agency_id)
+        ],
+        "signer_ids": [p.id for p in people if may_sign_drafts(p, document.agency_id)],
+    }
+
+
 def submit(
     document: Document, actor: User, *, reviewer_ids: list[int], signer_id: int, note: str | None = None
 ) -> Document:
@@ -267,6 +282,11 @@ def submit(
     if actor.id in reviewer_ids:
         raise invalid("reviewer_ids", "the drafter does not review their own draft")
     reviewers = [agency_user(uid, document.agency_id, "reviewer_ids") for uid in reviewer_ids]
+    for reviewer in reviewers:
+        if not may_review_drafts(reviewer, document.agency_id):
+            raise invalid(
+                "reviewer_ids", f"user {reviewer.id} may not review drafts: not a leader or specialist"
+            )
     if signer_id in reviewer_ids:
         raise invalid("signer_id", "the signer signs after the reviews, not as one of the reviewers")
     signer = agency_user(signer_id, document.agency_id, "signer_id", role=Role.LEADER)

@@ -8,6 +8,8 @@ import type {
   DocumentPage,
   DocumentType,
   Person,
+  ProbableDuplicate,
+  ReviewCandidates,
   Role,
   Unit,
 } from "./types";
@@ -38,6 +40,13 @@ export function documentsApi(client: ApiClient) {
     },
     registerIncoming(metadata: Record<string, unknown>, files: File[], onProgress?: (f: number) => void) {
       return client.upload<DocumentDetail>("/api/v1/documents/incoming", multipart(metadata, files), onProgress);
+    },
+    /** Earlier arrivals with the same issuer, number and notation: nothing is registered, no number taken. */
+    probableDuplicates(identity: { issuer_id: string; number: number; notation: string }): Promise<ProbableDuplicate[]> {
+      return client.post<ProbableDuplicate[]>("/api/v1/documents/incoming/duplicates", identity);
+    },
+    reviewCandidates(id: number): Promise<ReviewCandidates> {
+      return client.get<ReviewCandidates>(`/api/v1/documents/${id}/review-candidates`);
     },
     createDraft(metadata: Record<string, unknown>, files: File[], onProgress?: (f: number) => void) {
       return client.upload<DocumentDetail>("/api/v1/documents/outgoing", multipart(metadata, files), onProgress);

@@ -159,7 +159,31 @@ export interface DocumentRecipient {
   user_name: string | null;
   agency_id: string | null;
   agency_name: string | null;
+  /** pending, delivered (inside the agency); queued, sent or failed (another agency, by the axis). */
   delivery_status: string;
+  delivered_at?: string | null;
+  /** The other agency's latest status (edXML 01–06, 15, 16). */
+  status_code?: string | null;
+  status_description?: string | null;
+  status_at?: string | null;
+}
+
+/** An earlier incoming document with the same issuer, number and notation (POST incoming/duplicates). */
+export interface ProbableDuplicate {
+  document_id: number;
+  visible: boolean;
+  number_and_notation?: string | null;
+  subject?: string | null;
+  issuer_name?: string | null;
+  arrival_number?: number | null;
+  arrival_date?: string | null;
+  status?: string | null;
+}
+
+/** Whom the drafter may name when submitting (GET documents/<id>/review-candidates). */
+export interface ReviewCandidates {
+  reviewer_ids: number[];
+  signer_ids: number[];
 }
 
 export interface IntakeWarning {

@@ -30,9 +30,12 @@ export function emptyAssign(): AssignDraft {
   };
 }
 
-/** A re-assignment starts from the current one. */
-export function fromAssignment(current: DocumentAssignment | null): AssignDraft {
-  if (!current) return emptyAssign();
+/**
+ * A re-assignment starts from the current one; a first one proposes the document's own due date (hạn giải
+ * quyết written on it) as the deadline, unless that day has passed.
+ */
+export function fromAssignment(current: DocumentAssignment | null, dueDate: string | null = null, today = ""): AssignDraft {
+  if (!current) return { ...emptyAssign(), deadline: dueDate && dueDate >= today ? dueDate : "" };
   const ids = (members: { user_id: number | null }[]) =>
     members.map((member) => member.user_id).filter((id): id is number => id !== null);
   return {

@@ -44,6 +44,22 @@ export function hasErrors(errors: FieldErrors): boolean {
 }
 
 /**
+ * The client's words for a server's message on a field: the server writes English for the API (marshmallow's
+ * messages, the operations' own), never shown as they are. The usual checks keep their meaning; any other
+ * refusal of the value reads as such, next to the field it names.
+ */
+export function fieldMessage(serverText: string): FieldMessage {
+  if (/missing data|required|may not be (null|empty)/i.test(serverText)) return { key: "form.required" };
+  if (/not a valid (date|datetime)/i.test(serverText)) return { key: "form.date" };
+  if (/not a valid url|https?:\/\//i.test(serverText)) return { key: "form.url" };
+  if (/password does not open|wrong password|incorrect password/i.test(serverText)) return { key: "form.wrongPassword" };
+  if (/not a valid integer|greater than or equal to 1/i.test(serverText)) return { key: "form.positiveInteger" };
+  const tooLong = /longer than maximum length (\d+)|between \d+ and (\d+)/i.exec(serverText);
+  if (tooLong) return { key: "form.tooLong", params: { max: Number(tooLong[1] ?? tooLong[2]) } };
+  return { key: "form.refused" };
+}
+
+/**
  * The server's 4xx as messages on the form's fields: "metadata.issued_date" → issued_date,
  * "files[1]" → files, "participants[0].user_id" → participants; anything not on a known field goes to _form as the message for the error's code.
  */
@@ -52,7 +68,7 @@ export function serverErrors<F extends string>(error: unknown, fields: readonly 
   const out: FieldErrors<F> = {};
   for (const [path, text] of Object.entries(error.fieldErrors())) {
     const field = path.replace(/^metadata\./, "").split(".")[0].replace(/\[\d+\]$/, "") as F;
-    if (fields.includes(field) && !out[field]) out[field] = { text };
+    if (fields.includes(field) && !out[field]) out[field] = fieldMessage(text);
   }
   if (!hasErrors(out)) out._form = { key: errorKey(error.code) };
   return out;

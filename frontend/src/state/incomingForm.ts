@@ -111,3 +111,17 @@ export function incomingMetadata(fields: IncomingFields): Record<string, unknown
     note: textOrNull(fields.note),
   };
 }
+
+/**
+ * The page count read from the main PDF, unless the clerk typed their own: it fills an empty field, or
+ * replaces the count an earlier main file proposed (`proposed`), never a number the clerk wrote.
+ */
+export function proposePageCount(current: string, proposed: string | null, counted: number | null): string {
+  if (counted === null) return current === proposed ? "" : current;
+  return !current.trim() || current === proposed ? String(counted) : current;
+}
+
+/** The fields that identify an incoming document, for the duplicate check before registering. */
+export function identity(fields: IncomingFields): { issuer_id: string; number: number; notation: string } {
+  return { issuer_id: fields.issuer_id.trim(), number: Number(fields.number), notation: fields.notation.trim() };
+}

@@ -156,6 +156,23 @@ export function withParticipant(list: InvitedPerson[], person: InvitedPerson): I
     : [...list, person];
 }
 
+/** A whole unit at once: its people not yet on the meeting, nor chairing or keeping the minutes, in one role. */
+export function unitMembers<P extends { id: number; unit_id: number | null }>(
+  people: P[],
+  unitId: number,
+  taken: Iterable<number | null>,
+): P[] {
+  const skip = new Set(taken);
+  return people.filter((person) => person.unit_id === unitId && !skip.has(person.id));
+}
+
+/** The units the people offered belong to, by name, each once. */
+export function unitsOf(people: { unit_id: number | null; unit_name: string | null }[]): { id: number; name: string }[] {
+  const units = new Map<number, string>();
+  for (const person of people) if (person.unit_id !== null) units.set(person.unit_id, person.unit_name ?? `#${person.unit_id}`);
+  return [...units].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name, "vi"));
+}
+
 // ── An agenda item ───────────────────────────────────────────────────────────────────────────
 
 export interface AgendaFields {

@@ -130,6 +130,44 @@ def test_a_probable_duplicate_is_registered_with_a_warning(client, people, as_us
     assert detail["trace"][0]["details"]["probable_duplicates"] == [first["id"]]
 
 
+def test_a_probable_duplicate_is_found_before_registering_without_taking_a_number(client, people, as_user):
+    first = upload(client, as_user(people.clerk)).get_json()
+    metadata = incoming_metadata()
+    check = {key: metadata[key] for key in ("issuer_id", "number", "notation")}
+    documents_before = count(Document)
+
+    found = client.post("/api/v1/documents/incoming/duplicates", json=check, headers=as_user(people.clerk2))
+    other = client.post(
+        "/api/v1/documents/incoming/duplicates", json={**check, "number": 999}, headers=as_user(people.clerk)
+    )
+
+    assert found.status_code == 200, found.get_json()
+    assert [
+        (d["document_id"], d["visible"], d["subject"], d["arrival_number"]) for d in found.get_json()
+    ] == [(first["id"], True, first["subject"], first["arrival_number"])]
+    assert found.get_json()[0]["number_and_notation"] == first["number_and_notation"]
+    assert other.get_json() == []
+    assert count(Document) == documents_before
+    # The next registration still takes the next arrival number: the check took none.
+    assert upload(client, as_user(people.clerk)).get_json()["arrival_number"] == first["arrival_number"] + 1
+
+
+def test_the_duplicate_check_names_bad_fields_and_is_the_clerks(client, people, as_user):
+    bad = client.post(
+        "/api/v1/documents/incoming/duplicates",
+        json={"issuer_id": "H49", "number": "12", "notation": ""},
+        headers=as_user(people.clerk),
+    )
+    assert bad.status_code == 422
+    assert set(bad.get_json()["error"]["details"]["json"]) == {"issuer_id", "number", "notation"}
+    refused = client.post(
+        "/api/v1/documents/incoming/duplicates",
+        json={"issuer_id": "000.00.12.H49", "number": 12, "notation": "STC-NS"},
+        headers=as_user(people.handler),
+    )
+    assert refused.status_code == 403
+
+
 def test_a_duplicate_with_vietnamese_letters_in_the_notation_is_noticed(client, people, as_user):
     first = upload(client, as_user(people.clerk), incoming_metadata(notation="SGDĐT-VP")).get_json()
     again = upload(client, as_user(people.clerk), incoming_metadata(notation="SGDĐT-VP")).get_json()

@@ -123,6 +123,10 @@ def test_submission_names_valid_reviewers_and_a_leader_as_signer(client, people,
         ({"reviewer_ids": [p.handler.id], "signer_id": p.leader.id}, "reviewer_ids"),
         ({"reviewer_ids": [p.reviewer.id, p.reviewer.id], "signer_id": p.leader.id}, "reviewer_ids"),
         ({"reviewer_ids": [p.outsider_clerk.id], "signer_id": p.leader.id}, "reviewer_ids"),
+        # A clerk checks the form at issuance; the platform's administrator handles no documents.
+        ({"reviewer_ids": [p.clerk.id], "signer_id": p.leader.id}, "reviewer_ids"),
+        ({"reviewer_ids": [p.platform_admin.id], "signer_id": p.leader.id}, "reviewer_ids"),
+        ({"reviewer_ids": [p.admin.id], "signer_id": p.leader.id}, "reviewer_ids"),
         ({"reviewer_ids": [p.leader.id], "signer_id": p.leader.id}, "signer_id"),
         ({"reviewer_ids": [], "signer_id": p.leader.id}, "reviewer_ids"),
         ({"signer_id": p.leader.id}, "reviewer_ids"),
@@ -132,6 +136,38 @@ def test_submission_names_valid_reviewers_and_a_leader_as_signer(client, people,
         assert response.status_code == 422, (body, response.get_json())
         assert field in response.get_json()["error"]["message"], body
     assert snapshot(document.id) == before
+
+
+def test_the_drafter_is_offered_the_reviewers_and_signers_the_submission_accepts(client, people, as_user):
+    p = people
+    document = create_document("draft", drafter=p.handler)
+    offered = client.get(f"/api/v1/documents/{document.id}/review-candidates", headers=as_user(p.handler))
+    assert offered.status_code == 200
+    reviewers, signers = offered.get_json()["reviewer_ids"], offered.get_json()["signer_ids"]
+    assert set(reviewers) == {
+        p.leader.id,
+        p.leader2.id,
+        p.colleague.id,
+        p.co_handler.id,
+        p.informed.id,
+        p.reviewer.id,
+        p.reviewer2.id,
+    }
+    assert set(signers) == {p.leader.id, p.leader2.id}
+    # Someone else than the drafter may not ask.
+    assert (
+        client.get(f"/api/v1/documents/{document.id}/review-candidates", headers=as_user(p.clerk)).status_code
+        == 403
+    )
+    # Each one offered is accepted.
+    submitted = act(
+        client,
+        as_user(p.handler),
+        document.id,
+        "submit",
+        {"reviewer_ids": [p.colleague.id], "signer_id": signers[0]},
+    )
+    assert submitted.status_code == 200, submitted.get_json()
 
 
 def test_editing_a_draft_validates_what_changes(client, people, as_user):
