@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(mail_worker)
     app.cli.add_command(document_reminders)
     app.cli.add_command(records_reminders)
+    app.cli.add_command(reminders)
     app.cli.add_command(records_import)
     app.cli.add_command(document_text_worker)
     app.cli.add_command(signature_worker)
@@ -200,6 +201,14 @@ def records_reminders():
     count = queue_handover_notices(clock.now())
     db.session.commit()
     click.echo(f"hand-over notices queued for {count} hand-overs")
+
+
+@click.command("reminders")
+@click.pass_context
+def reminders(context):
+    """Every reminder that is due: handling deadlines and hand-overs to the archive (the chart's CronJob)."""
+    context.invoke(document_reminders)
+    context.invoke(records_reminders)
 
 
 @click.command("records-import")

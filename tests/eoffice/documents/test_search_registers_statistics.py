@@ -364,6 +364,22 @@ def test_the_reminder_command_for_schedulers_reports_what_it_queued(people, app)
     assert "document.deadline_near" in kinds
 
 
+def test_the_charts_reminder_command_queues_deadlines_and_archive_hand_overs_at_once(people, app):
+    today = clock.vietnam_date(clock.now())
+    create_document(
+        "assigned",
+        clerk=people.clerk,
+        leader=people.leader,
+        handler=people.handler,
+        assignment={"primary_user_id": people.handler.id, "deadline": today},
+    )
+    result = app.test_cli_runner().invoke(args=["reminders"])
+    assert result.exit_code == 0, result.output
+    assert "1 near the deadline, 0 past it" in result.output
+    assert "hand-over notices queued for 0 hand-overs" in result.output
+    assert "document.deadline_near" in db.session.scalars(select(OutboxMessage.kind)).all()
+
+
 def test_follow_up_register_shows_how_far_each_incoming_document_is_handled(client, people, as_user):
     from eoffice.documents import operations
 
