@@ -214,16 +214,18 @@ def file_document(
     last = db.session.scalar(
         select(func.max(CaseFileDocument.ordinal)).where(CaseFileDocument.case_file_id == case_file.id)
     )
-    entry = CaseFileDocument(
-        agency_id=case_file.agency_id,
-        document=document,
-        ordinal=(last or 0) + 1,
-        filed_by_id=actor.id,
-        filed_at=clock.now(),
-    )
-    case_file.entries.append(entry)
     try:
+        # The entry joins the session inside the savepoint: begin_nested() flushes what is pending
+        # first, and an insert that failed there would take the whole transaction with it (a 500).
         with savepoint(db.session):
+            entry = CaseFileDocument(
+                agency_id=case_file.agency_id,
+                document=document,
+                ordinal=(last or 0) + 1,
+                filed_by_id=actor.id,
+                filed_at=clock.now(),
+            )
+            case_file.entries.append(entry)
             db.session.flush()
     except IntegrityError:
         # Filed meanwhile into another case file, whose lock is not ours; the request rolls back.

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
 import requests
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from eoffice.extensions import db
 from eoffice.records.models import CaseFile, CaseFileDocument
+from eoffice.records.operations import case_files
 from tests.eoffice.documents.test_numbering import concurrently
 from tests.eoffice.records.conftest import CASE_FILES, act, handled, open_case_file
 from tests.factories import create_agency, create_document, create_user
@@ -169,6 +174,43 @@ def test_ordinals_stay_consecutive_under_concurrent_filing(live_server, client, 
     assert [ordinal for ordinal, _ in filed] == list(range(1, len(filed) + 1))
     assert len(filed) + len(ordinals(other["id"])) == len(documents) + 1
     assert db.session.get(CaseFile, case_file["id"]).document_count == len(filed)
+
+
+def test_a_filing_that_loses_the_race_for_its_document_is_refused_and_leaves_nothing(
+    client, people, as_user, monkeypatch
+):
+    """Another case file takes the document after this filing checked it and before it inserts: the
+    unique index refuses the insert, and the answer is the same 409 as when the check sees it."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time: the filing holds it from its lock on")
+    headers = as_user(people.handler)
+    mine = open_case_file(client, headers).get_json()
+    theirs = open_case_file(client, headers, notation="VX-02").get_json()
+    contested = handled(people, "Văn bản tranh chấp")
+    real_savepoint = case_files.savepoint
+
+    def taken_meanwhile(session):
+        with db.engine.begin() as other:
+            other.execute(
+                sa.insert(CaseFileDocument.__table__).values(
+                    agency_id=HOME,
+                    case_file_id=theirs["id"],
+                    document_id=contested.id,
+                    ordinal=1,
+                    filed_by_id=people.handler.id,
+                    filed_at=datetime.now(UTC),
+                )
+            )
+        return real_savepoint(session)
+
+    monkeypatch.setattr(case_files, "savepoint", taken_meanwhile)
+    lost = act(client, headers, mine["id"], "file_document", document_id=contested.id)
+
+    assert lost.status_code == 409, lost.get_data(as_text=True)
+    assert lost.get_json()["error"]["code"] == "already_filed"
+    db.session.expire_all()
+    assert ordinals(mine["id"]) == [] and ordinals(theirs["id"]) == [(1, contested.id)]
+    assert db.session.get(CaseFile, mine["id"]).document_count == 0
 
 
 def test_a_closed_case_file_refuses_changes_except_the_archivists_with_the_reason(
