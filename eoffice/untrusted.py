@@ -126,10 +126,6 @@ class _Child:
     output: IO[bytes]
     errors: IO[bytes]
 
-    def close_files(self) -> None:
-        for stream in (self.given, self.output, self.errors):
-            stream.close()
-
 
 # The kind of parser a task needs: a forking process imports only that one (pyHanko's import costs many
 # times PDFium's CPU, which a text extraction should not pay).

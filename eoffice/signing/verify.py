@@ -41,13 +41,17 @@ def read_hex_string(stream):
     """
     start = stream.tell()
     stream.read(1)
-    text = b""
-    while True:
-        more = stream.read(65536)
-        text += more
-        end = text.find(b">")
-        if end >= 0 or not more:
+    # Most hex strings are short (an /ID): read a little first, then more each time.
+    chunks, size, end = [], 256, -1
+    while end < 0:
+        more = stream.read(size)
+        if not more:
             break
+        end = more.find(b">")
+        chunks.append(more)
+        size = min(size * 4, 1 << 20)
+    text = b"".join(chunks)
+    end = len(text) - len(chunks[-1]) + end if end >= 0 else -1
     if end < 0 or not _HEX_AND_SPACE.fullmatch(text, 0, end):
         stream.seek(start)
         return PYHANKO_READ_HEX_STRING(stream)

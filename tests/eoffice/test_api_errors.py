@@ -85,6 +85,12 @@ def test_openapi_document_is_valid_and_generated_from_the_request_schemas(client
     user_create = spec["paths"]["/api/v1/admin/users"]["post"]["requestBody"]["content"]["application/json"]
     user_schema = spec["components"]["schemas"][user_create["schema"]["$ref"].rsplit("/", 1)[-1]]
     assert {"username", "password", "full_name", "agency_id"} <= set(user_schema["required"])
-    assert user_schema["properties"]["roles"]["items"]["enum"] == ["admin", "clerk", "leader", "specialist", "archivist"]
+    assert user_schema["properties"]["roles"]["items"]["enum"] == [
+        "admin",
+        "clerk",
+        "leader",
+        "specialist",
+        "archivist",
+    ]
     assert login["security"] == []
     assert spec["security"] == [{"bearer": []}]

@@ -95,4 +95,4 @@ def connector(app, axis_server, key_dir):
     connector.close()
 
 
-from tests.eoffice.documents.conftest import as_user, people, test_password_hash  # noqa: E402, F401
+from tests.eoffice.documents.conftest import as_user, people  # noqa: E402, F401

@@ -11,13 +11,11 @@ from werkzeug.serving import make_server
 
 from eoffice.accounts import operations as accounts
 from eoffice.accounts.models import User
-from eoffice.accounts.passwords import hash_password
 from eoffice.documents.models import Document, TraceEntry
 from eoffice.extensions import db
 from eoffice.runtime import settings
 from eoffice.signing.operations import issue_demo_certificates
 from eoffice.storage.models import StoredFile
-from tests.conftest import TEST_PASSWORD
 from tests.factories import create_user
 from tests.fixtures.signing import shared_key
 
@@ -46,19 +44,8 @@ class People:
         return getattr(self, name)
 
 
-@pytest.fixture(scope="session")
-def test_password_hash() -> str:
-    return hash_password(TEST_PASSWORD)
-
-
 @pytest.fixture
-def people(app, monkeypatch, test_password_hash) -> People:
-    # Fourteen argon2 hashes per test would dominate the run time; they all hash the same password.
-    monkeypatch.setattr(
-        accounts,
-        "hash_password",
-        lambda password: test_password_hash if password == TEST_PASSWORD else hash_password(password),
-    )
+def people(app) -> People:
     home = accounts.create_agency(HOME, "Ủy ban nhân dân tỉnh Quảng Nam", abbreviation="UBND")
     other = accounts.create_agency(OTHER, "Sở Nội vụ tỉnh Quảng Nam", abbreviation="SNV", parent_id=HOME)
     units = {

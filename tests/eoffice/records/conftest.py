@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from eoffice.accounts.models import User
-from tests.eoffice.documents.conftest import as_user, live_server, people, test_password_hash  # noqa: F401
+from tests.eoffice.documents.conftest import as_user, live_server, people  # noqa: F401
 from tests.factories import create_document, create_user
 
 CASE_FILES = "/api/v1/records/case-files"

@@ -19,6 +19,7 @@ CASES = [
     b"<C3A1 % a comment\n62> rest",  # pyHanko skips comments: handed to it
     b"<48zz> rest",  # not hex: refused by pyHanko
     b"<4865",  # no closing '>'
+    b"<",  # nothing after the opening
 ]
 
 
