@@ -11,7 +11,7 @@ from typing import IO, Any
 
 import flask_smorest
 import marshmallow as ma
-from flask import Flask, Request, jsonify
+from flask import Flask, Request, jsonify, request
 from flask_smorest import Api
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from webargs.core import missing
@@ -197,6 +197,13 @@ class NulFreeConverter(UnicodeConverter):
 
 def install_converters(app: Flask) -> None:
     app.url_map.converters.update(int=BoundedIntConverter, default=NulFreeConverter, string=NulFreeConverter)
+
+
+def json_body() -> Any:
+    """The request's JSON, {} for an empty body (an action with no arguments)."""
+    if not request.get_data(cache=True):
+        return {}
+    return request.get_json()
 
 
 def invalid(

@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from eoffice.accounts.models import Agency, User
-from eoffice.api_base import ApiError, Blueprint, error_response
+from eoffice.api_base import ApiError, Blueprint, error_response, json_body
 from eoffice.auth.session import current_user, login_required
 from eoffice.documents import operations, queries, workflow
 from eoffice.documents.document_types import DOCUMENT_TYPES, can_be_legal_normative
@@ -132,12 +132,6 @@ def _multipart() -> tuple[Any, list[IncomingFile]]:
     return metadata, files
 
 
-def _json_body() -> Any:
-    if not request.get_data(cache=True):
-        return {}
-    return request.get_json()
-
-
 _MULTIPART_DOC = {
     "requestBody": {
         "content": {
@@ -213,7 +207,7 @@ def check_duplicates():
     user = current_user()
     # Who may register is asked before the body is judged, as on POST /incoming.
     authorize(user, Permission.CREATE_INCOMING, user.agency_id)
-    body = load(DuplicateCheckSchema(), _json_body())
+    body = load(DuplicateCheckSchema(), json_body())
     found = []
     for warning in operations.probable_duplicates(user.agency_id, body):
         document = db.session.get(Document, warning["document_id"])
@@ -314,7 +308,7 @@ def take_action(document_id, action):
     document = _document(document_id)
     schema, operation = ACTIONS[action]
     try:
-        body = load(schema(), _json_body())
+        body = load(schema(), json_body())
     except (ApiError, HTTPException):
         # A step that cannot happen now is refused as such (409, 403) before its body is judged;
         # a valid body leaves that check to the operation, so that it runs once.

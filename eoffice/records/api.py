@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from eoffice.accounts.models import Agency, User
-from eoffice.api_base import ApiError, Blueprint, invalid
+from eoffice.api_base import ApiError, Blueprint, invalid, json_body
 from eoffice.auth.session import current_user, login_required
 from eoffice.documents import policy as document_policy
 from eoffice.documents.operations.common import load
@@ -47,12 +47,6 @@ blp = Blueprint(
     url_prefix="/api/v1/records",
     description="Records: the file list, case files, hand-over to the agency archive",
 )
-
-
-def _json_body() -> Any:
-    if not request.get_data(cache=True):
-        return {}
-    return request.get_json()
 
 
 def _agency_id(value: Any) -> str:
@@ -91,7 +85,7 @@ def get_file_list(query):
 @blp.doc(description="Add an entry (FileListEntryInput as JSON) to a year's file list.")
 @login_required
 def add_file_list_entry():
-    body = _json_body()
+    body = json_body()
     agency_id = _agency_id(body.get("agency_id") if isinstance(body, dict) else None)
     authorize(current_user(), Permission.MANAGE_FILE_LIST, agency_id)
     data = load(FileListEntryInputSchema(), body)
@@ -135,7 +129,7 @@ def remove_file_list_entry(entry_id):
 @blp.doc(description="Copy a year's file list into another year (the entries whose notation it lacks).")
 @login_required
 def copy_file_list():
-    body = _json_body()
+    body = json_body()
     agency_id = _agency_id(body.get("agency_id") if isinstance(body, dict) else None)
     authorize(current_user(), Permission.MANAGE_FILE_LIST, agency_id)
     data = load(FileListCopySchema(), body)
@@ -181,7 +175,7 @@ def _case_file(case_file_id: int) -> CaseFile:
 def _body_for(case_file: CaseFile, action: Action, schema: ma.Schema) -> dict[str, Any]:
     """The body, judged after the step: a step that cannot happen now is refused as such (409, 403)."""
     try:
-        return load(schema, _json_body())
+        return load(schema, json_body())
     except ApiError:
         error = workflow.refusal(case_file, action, current_user())
         if error is not None:
@@ -208,7 +202,7 @@ def list_case_files(query):
 def open_case_file():
     user = current_user()
     workflow.check_open(user, user.agency_id)
-    data = load(CaseFileOpenSchema(), _json_body())
+    data = load(CaseFileOpenSchema(), json_body())
     with commit_or_discard():
         case_file = operations.open_case_file(user, data)
     return CaseFileView(case_file, user)
@@ -326,7 +320,7 @@ def list_handovers():
 @login_required
 def propose_handover():
     user = current_user()
-    data = load(HandoverInputSchema(), _json_body())
+    data = load(HandoverInputSchema(), json_body())
     with commit_or_discard():
         handover = operations.propose(user, data["case_file_ids"], data["deadline"], data["note"])
     return HandoverView(handover, user)
