@@ -174,6 +174,9 @@ def serve_forks(kind: str, control: int) -> int:
     end it and tell why it ended. Returns when the server closes its end (or dies).
     """
     _import_parser(kind)
+    # A server under gevent makes its sockets non-blocking, and the flag travels with the descriptor:
+    # this process, and each watcher's reply socket, wait the plain way.
+    os.set_blocking(control, True)
     channel = socket.socket(fileno=control)
     # The watchers are reaped by the kernel: nothing here waits for them.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
@@ -191,6 +194,7 @@ def serve_forks(kind: str, control: int) -> int:
 def _watch(message: bytes, given: int, output: int, errors: int, reply: int) -> None:
     """The watcher: fork the process that parses, tell the server its id, wait, tell its exit status."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    os.set_blocking(reply, True)
     parser = os.fork()
     if parser == 0:
         os.close(reply)

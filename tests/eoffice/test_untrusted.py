@@ -192,6 +192,9 @@ def tick():
         ticks.append(1)
 
 ticker = gevent.spawn(tick)
+forked = []
+real_forked = untrusted._Forked
+untrusted._Forked = lambda pid: forked.append(pid) or real_forked(pid)
 results = {}
 for name, child, limits in [
     # Time enough for any machine: only the memory limit stops the bomb.
@@ -204,6 +207,16 @@ for name, child, limits in [
     parsed = pdf_text(io.BytesIO(bomb), limits)
     # Read before this greenlet yields: ticks counted here happened while the parser ran.
     results[name] = {"failure": parsed.failure, "ticks_meanwhile": len(ticks) - before}
+# The forking process outlives the file it was given, as it does without gevent.
+untrusted.CHILD = untrusted._OWN_CHILD
+forker = untrusted._FORKERS[("pdfium", untrusted.CHILD)].process
+small = pdf_text(io.BytesIO(b"%PDF-1.7 not really"), Limits(max_memory=256 * MB, timeout=60, max_pages=10, max_output=MB))
+results["forking"] = {
+    "forked": len(forked),
+    "same_forker": untrusted._FORKERS[("pdfium", untrusted.CHILD)].process is forker,
+    "alive": forker.poll() is None,
+    "answered": small.failure,
+}
 ticker.kill()
 json.dump(results, sys.stdout)
 """
@@ -223,3 +236,6 @@ def test_under_gevent_the_limits_hold_and_other_greenlets_run_meanwhile():
     results = json.loads(done.stdout)
     assert results["memory"]["failure"] == "too_large" and results["time"]["failure"] == "timed_out"
     assert results["memory"]["ticks_meanwhile"] > 0 and results["time"]["ticks_meanwhile"] > 0
+    # Both real parses were forked by one forking process, still waiting for the next file: gevent's
+    # non-blocking sockets once made it die on its first read, and every parse started an interpreter.
+    assert results["forking"] == {"forked": 2, "same_forker": True, "alive": True, "answered": "unreadable"}
