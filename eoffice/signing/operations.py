@@ -160,9 +160,16 @@ def seal_as_agency(
     issued_date: str | None,
     attachment: bool = False,
 ) -> bytes:
-    """The agency's signature: into the field the signer's signature prepared, or alone on an attachment."""
+    """The agency's signature: into the field the signer's signature prepared, or alone on an attachment.
+
+    An attachment is first read by the bounded child, as any file is before pyHanko parses it here. A
+    main file is not read again: it is the signer's signature's output, whose draft the child read
+    before that signature (sign_as_signer) and to which only that signature was added since (a draft's
+    files change only while it is a draft).
+    """
     label = agency_label(agency.id)
-    _read_safely(pdf_page_count(io.BytesIO(content)), field)
+    if attachment:
+        _read_safely(pdf_page_count(io.BytesIO(content)), field)
     with _refusals_as_api_errors(label, field), key_store(settings()).open_signer(label, pin) as key:
         context = trust.validation_context(settings())
         timestamper = _time_stamper(settings())
