@@ -1,12 +1,35 @@
 // The records API (eoffice/records/api.py): the file list, case files, hand-overs to the archive.
 import type { ApiClient, Query } from "./client";
-import type { CaseFileAction, CaseFileDetail, CaseFileSummary, FileListEntry, Handover } from "./types";
+import type { AccessRegime, CaseFileAction, CaseFileDetail, CaseFileSummary, FileListEntry, Handover } from "./types";
 
 export interface CaseFileFilters {
   q?: string;
   status?: string;
   year?: number;
   document_id?: number;
+}
+
+/** A file-list entry as POST /file-list takes it (with `year`); PATCH takes any of its fields. */
+export interface EntryBody {
+  heading: string;
+  position: number;
+  notation: string;
+  title: string;
+  retention_years: number | null;
+  unit_id: number | null;
+  responsible_id: number | null;
+  note: string | null;
+}
+
+/** What PATCH /case-files/<id> changes (CaseFileChangeSchema). */
+export interface CaseFileBody {
+  title: string;
+  retention_years: number | null;
+  access_regime: AccessRegime;
+  language: string;
+  keywords: string | null;
+  physical_state: string | null;
+  note: string | null;
 }
 
 export function recordsApi(client: ApiClient) {
@@ -17,8 +40,14 @@ export function recordsApi(client: ApiClient) {
     fileListFile(year: number, format: "pdf" | "csv"): Promise<Blob> {
       return client.request<Blob>("GET", "/api/v1/records/file-list", { query: { year, format }, expect: "blob" });
     },
-    addEntry(entry: Record<string, unknown>): Promise<FileListEntry> {
+    addEntry(entry: EntryBody & { year: number }): Promise<FileListEntry> {
       return client.post<FileListEntry>("/api/v1/records/file-list", entry);
+    },
+    changeEntry(id: number, changes: Partial<EntryBody>): Promise<FileListEntry> {
+      return client.patch<FileListEntry>(`/api/v1/records/file-list/${id}`, changes);
+    },
+    removeEntry(id: number): Promise<void> {
+      return client.request<void>("DELETE", `/api/v1/records/file-list/${id}`, { expect: "none" });
     },
     copyYear(fromYear: number, toYear: number): Promise<FileListEntry[]> {
       return client.post<FileListEntry[]>("/api/v1/records/file-list/copy", { from_year: fromYear, to_year: toYear });
@@ -31,6 +60,10 @@ export function recordsApi(client: ApiClient) {
     },
     open(body: Record<string, unknown>): Promise<CaseFileDetail> {
       return client.post<CaseFileDetail>("/api/v1/records/case-files", body);
+    },
+    /** An archivist's change of a closed case file gives `reason`. */
+    change(id: number, changes: Partial<CaseFileBody> & { reason?: string }): Promise<CaseFileDetail> {
+      return client.patch<CaseFileDetail>(`/api/v1/records/case-files/${id}`, changes);
     },
     act(id: number, action: CaseFileAction, body: Record<string, unknown> = {}): Promise<CaseFileDetail> {
       return client.post<CaseFileDetail>(`/api/v1/records/case-files/${id}/actions/${action}`, body);
