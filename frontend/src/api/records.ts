@@ -1,6 +1,6 @@
 // The records API (eoffice/records/api.py): the file list, case files, hand-overs to the archive.
 import type { ApiClient, Query } from "./client";
-import type { AccessRegime, CaseFileAction, CaseFileDetail, CaseFileSummary, FileListEntry, Handover } from "./types";
+import type { CaseFileAction, CaseFileDetail, CaseFileSummary, FileListEntry, Handover } from "./types";
 
 export interface CaseFileFilters {
   q?: string;
@@ -10,27 +10,13 @@ export interface CaseFileFilters {
 }
 
 /** A file-list entry as POST /file-list takes it (with `year`); PATCH takes any of its fields. */
-export interface EntryBody {
-  heading: string;
-  position: number;
-  notation: string;
-  title: string;
-  retention_years: number | null;
-  unit_id: number | null;
-  responsible_id: number | null;
-  note: string | null;
-}
+export type EntryBody = Omit<FileListEntry, "id" | "agency_id" | "year" | "allowed_actions">;
 
 /** What PATCH /case-files/<id> changes (CaseFileChangeSchema). */
-export interface CaseFileBody {
-  title: string;
-  retention_years: number | null;
-  access_regime: AccessRegime;
-  language: string;
-  keywords: string | null;
-  physical_state: string | null;
-  note: string | null;
-}
+export type CaseFileBody = Pick<
+  CaseFileDetail,
+  "title" | "retention_years" | "access_regime" | "language" | "keywords" | "physical_state" | "note"
+>;
 
 export function recordsApi(client: ApiClient) {
   return {
