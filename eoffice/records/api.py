@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, request
+from flask import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -61,6 +61,18 @@ def _agency_id(value: Any) -> str:
 # The file list.
 
 
+class FileListEntryView:
+    """An entry as its reader sees it, with what they may do to it (edit, delete) for the client's buttons."""
+
+    def __init__(self, entry: FileListEntry, user: User):
+        self._entry = entry
+        manages = can(user, Permission.MANAGE_FILE_LIST, entry.agency_id)
+        self.allowed_actions = ["edit", "delete"] if manages else []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._entry, name)
+
+
 @blp.get("/file-list")
 @blp.arguments(FileListQuerySchema, location="query")
 @blp.response(200, FileListEntrySchema(many=True))
@@ -70,7 +82,7 @@ def get_file_list(query):
     agency_id = _agency_id(query.get("agency_id"))
     authorize(current_user(), Permission.VIEW_FILE_LIST, agency_id)
     if query["format"] == "json":
-        return entries_of(agency_id, query["year"])
+        return [FileListEntryView(entry, current_user()) for entry in entries_of(agency_id, query["year"])]
     register = file_list_register(db.session.get(Agency, agency_id), query["year"])
     if query["format"] == "csv":
         body, mimetype = register_csv(register), "text/csv"
@@ -91,7 +103,7 @@ def add_file_list_entry():
     data = load(FileListEntryInputSchema(), body)
     with commit_or_discard():
         entry = operations.add_entry(current_user(), agency_id, data)
-    return entry
+    return FileListEntryView(entry, current_user())
 
 
 def _entry(entry_id: int) -> FileListEntry:
@@ -109,14 +121,15 @@ def _entry(entry_id: int) -> FileListEntry:
 def change_file_list_entry(entry_id):
     entry = _entry(entry_id)
     authorize(current_user(), Permission.MANAGE_FILE_LIST, entry.agency_id)
-    changes = load(FileListEntryChangeSchema(), request.get_json())
+    changes = load(FileListEntryChangeSchema(), json_body())
     with commit_or_discard():
         operations.change_entry(current_user(), entry, changes)
-    return entry
+    return FileListEntryView(entry, current_user())
 
 
 @blp.delete("/file-list/<int:entry_id>")
 @blp.response(204)
+@blp.doc(description="Delete an entry; the case files opened from it keep their notation and title.")
 @login_required
 def remove_file_list_entry(entry_id):
     entry = _entry(entry_id)
@@ -135,7 +148,7 @@ def copy_file_list():
     data = load(FileListCopySchema(), body)
     with commit_or_discard():
         copied = operations.copy_year(current_user(), agency_id, data["from_year"], data["to_year"])
-    return copied
+    return [FileListEntryView(entry, current_user()) for entry in copied]
 
 
 # Case files.

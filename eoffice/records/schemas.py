@@ -101,6 +101,9 @@ class FileListEntrySchema(ApiSchema):
     unit_id = ma.fields.Integer(allow_none=True)
     responsible_id = ma.fields.Integer(allow_none=True)
     note = ma.fields.String(allow_none=True)
+    allowed_actions = ma.fields.List(
+        ma.fields.String(), metadata={"description": "What the caller may do to it: `edit`, `delete`"}
+    )
 
 
 class _CaseFileMetadata(ApiSchema):

@@ -12,6 +12,8 @@ import pytest
 from eoffice.pdfgen import text_pdf
 from tests.conftest import service_missing
 from tests.e2e.conftest import ROOT, log_in
+from tests.e2e.test_handling import _today
+from tests.e2e.test_records import _case_file_with, _completed
 
 PHONE = {"width": 390, "height": 844}
 NARROW_PHONE = {"width": 360, "height": 740}
@@ -111,8 +113,26 @@ def _awaiting_direction(server, subject: str) -> int:
     return document["id"]
 
 
+def _case_file_in_the_file_list(server) -> int:
+    """An entry of this year's file list and an open case file of two documents (buttons to move them)."""
+    server.post(
+        "/api/v1/records/file-list",
+        "vanthu",
+        json={
+            "year": _today().year,
+            "heading": "Phòng Khoa giáo - Văn xã",
+            "notation": "KG-01",
+            "title": "Hồ sơ tổ chức kỳ thi tốt nghiệp trung học phổ thông năm 2026",
+            "retention_years": 10,
+        },
+    )
+    documents = [_completed(server, f"V/v tổ chức kỳ thi tốt nghiệp, đợt {n}") for n in (1, 2)]
+    return _case_file_with(server, "KG-01", "Hồ sơ tổ chức kỳ thi tốt nghiệp năm 2026", documents)
+
+
 def _screens(server) -> list[tuple[str, str, str]]:
     """(user, path, name) of every main screen."""
+    case_file = _case_file_in_the_file_list(server)
     incoming = _find(server, "vanthu", direction="incoming", q="ngân sách")
     issued = _find(server, "vanthu", q=ISSUED_SUBJECT)
     meeting_id = server.get("/api/v1/meetings", "chuyenvien").json()[0]["id"]
@@ -130,6 +150,9 @@ def _screens(server) -> list[tuple[str, str, str]]:
         ("chuyenvien", "/meetings", "meetings"),
         ("chuyenvien", f"/meetings/{meeting_id}", "meeting"),
         ("chuyenvien", "/signatures/verify", "verify-signatures"),
+        ("vanthu", "/records/file-list", "file-list"),
+        ("chuyenvien", "/records", "case-files"),
+        ("chuyenvien", f"/records/case-files/{case_file}", "case-file"),
     ]
 
 
@@ -185,6 +208,19 @@ def test_main_screens_fit_phones_and_tablets_with_touch_sized_controls_and_no_se
             if violations := axe_violations(leader):
                 failures["assign dialog: axe"] = violations
             screenshot(leader, "82-tablet-portrait-assign-dialog")
+    # A case file's metadata being edited on a phone.
+    phone = device(PHONE)
+    log_in(phone, "chuyenvien")
+    case_file = server.get("/api/v1/records/case-files", "chuyenvien", q="KG-01").json()["items"][0]["id"]
+    _open(phone, f"/records/case-files/{case_file}")
+    phone.get_by_role("button", name="Sửa thông tin").click()
+    phone.get_by_test_id("case-file-edit").wait_for()
+    assert_fits(phone, "case file metadata form at 390 px")
+    if small := small_targets(phone):
+        failures["phone case file metadata form: targets below 44 px"] = small
+    if violations := axe_violations(phone):
+        failures["case file metadata form: axe"] = violations
+    screenshot(phone, "84-phone-case-file-metadata-form")
     assert failures == {}
 
 

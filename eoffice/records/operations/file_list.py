@@ -3,6 +3,7 @@ year's at the start of a year, printed as PDF or CSV."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -49,16 +50,23 @@ def _check_people(agency_id: str, values: dict[str, Any]) -> None:
             raise invalid("responsible_id", f"no person {values['responsible_id']} in agency {agency_id}")
 
 
-def _flush_unique(entry: FileListEntry) -> FileListEntry:
+def _written_unique(entry: FileListEntry, write: Callable[[], None]) -> FileListEntry:
+    """Write the entry inside a savepoint: begin_nested() flushes what is pending first, so a write made
+    before it that took a notation in use would fail outside it and take the request's transaction along."""
+    wanted = (entry.year, entry.notation)
     try:
         with savepoint(db.session):
+            write()
+            # Named before the flush: a savepoint rolled back expires what changed in it.
+            wanted = (entry.year, entry.notation)
             db.session.flush()
     except IntegrityError:
+        year, notation = wanted
         raise ApiError(
             409,
             "case_file_code_taken",
-            f"the file list of {entry.year} has an entry {entry.notation} already",
-            {"json": {"notation": [f"{entry.notation} exists in {entry.year}"]}},
+            f"the file list of {year} has an entry {notation} already",
+            {"json": {"notation": [f"{notation} exists in {year}"]}},
         ) from None
     return entry
 
@@ -70,17 +78,19 @@ def add_entry(actor: User, agency_id: str, data: dict[str, Any]) -> FileListEntr
     _check_people(agency_id, data)
     entry = FileListEntry(agency_id=agency_id, year=data["year"], **{k: data.get(k) for k in FIELDS})
     entry.position = entry.position or 0
-    db.session.add(entry)
-    return _flush_unique(entry)
+    return _written_unique(entry, lambda: db.session.add(entry))
 
 
 def change_entry(actor: User, entry: FileListEntry, changes: dict[str, Any]) -> FileListEntry:
     authorize(actor, Permission.MANAGE_FILE_LIST, entry.agency_id)
     _check_people(entry.agency_id, changes)
-    for field in FIELDS:
-        if field in changes:
-            setattr(entry, field, changes[field])
-    return _flush_unique(entry)
+
+    def write() -> None:
+        for field in FIELDS:
+            if field in changes:
+                setattr(entry, field, changes[field])
+
+    return _written_unique(entry, write)
 
 
 def remove_entry(actor: User, entry: FileListEntry) -> None:

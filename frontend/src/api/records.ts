@@ -9,6 +9,15 @@ export interface CaseFileFilters {
   document_id?: number;
 }
 
+/** A file-list entry as POST /file-list takes it (with `year`); PATCH takes any of its fields. */
+export type EntryBody = Omit<FileListEntry, "id" | "agency_id" | "year" | "allowed_actions">;
+
+/** What PATCH /case-files/<id> changes (CaseFileChangeSchema). */
+export type CaseFileBody = Pick<
+  CaseFileDetail,
+  "title" | "retention_years" | "access_regime" | "language" | "keywords" | "physical_state" | "note"
+>;
+
 export function recordsApi(client: ApiClient) {
   return {
     fileList(year: number): Promise<FileListEntry[]> {
@@ -17,8 +26,14 @@ export function recordsApi(client: ApiClient) {
     fileListFile(year: number, format: "pdf" | "csv"): Promise<Blob> {
       return client.request<Blob>("GET", "/api/v1/records/file-list", { query: { year, format }, expect: "blob" });
     },
-    addEntry(entry: Record<string, unknown>): Promise<FileListEntry> {
+    addEntry(entry: EntryBody & { year: number }): Promise<FileListEntry> {
       return client.post<FileListEntry>("/api/v1/records/file-list", entry);
+    },
+    changeEntry(id: number, changes: Partial<EntryBody>): Promise<FileListEntry> {
+      return client.patch<FileListEntry>(`/api/v1/records/file-list/${id}`, changes);
+    },
+    removeEntry(id: number): Promise<void> {
+      return client.request<void>("DELETE", `/api/v1/records/file-list/${id}`, { expect: "none" });
     },
     copyYear(fromYear: number, toYear: number): Promise<FileListEntry[]> {
       return client.post<FileListEntry[]>("/api/v1/records/file-list/copy", { from_year: fromYear, to_year: toYear });
@@ -31,6 +46,10 @@ export function recordsApi(client: ApiClient) {
     },
     open(body: Record<string, unknown>): Promise<CaseFileDetail> {
       return client.post<CaseFileDetail>("/api/v1/records/case-files", body);
+    },
+    /** An archivist's change of a closed case file gives `reason`. */
+    change(id: number, changes: Partial<CaseFileBody> & { reason?: string }): Promise<CaseFileDetail> {
+      return client.patch<CaseFileDetail>(`/api/v1/records/case-files/${id}`, changes);
     },
     act(id: number, action: CaseFileAction, body: Record<string, unknown> = {}): Promise<CaseFileDetail> {
       return client.post<CaseFileDetail>(`/api/v1/records/case-files/${id}/actions/${action}`, body);

@@ -326,6 +326,7 @@ export interface FileListEntry {
   unit_id: number | null;
   responsible_id: number | null;
   note: string | null;
+  allowed_actions: ("edit" | "delete")[];
 }
 
 export interface CaseFileSummary {
