@@ -10,7 +10,6 @@ import email.policy
 import hashlib
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
 
 import pytest
 from cryptography import x509
@@ -25,9 +24,8 @@ from eoffice.extensions import db
 from eoffice.mailbox.imap import ImapSession
 from eoffice.mailbox.models import Mailbox, MailReceipt
 from eoffice.mailbox.tasks import check_mailboxes
-from eoffice.pdfgen import text_pdf
 from tests.eoffice.documents.conftest import HOME
-from tests.fixtures.imap import PASSWORD
+from tests.fixtures.mail import PDF, configure_mailbox, official_message
 
 
 @pytest.fixture
@@ -44,37 +42,10 @@ def app_env(tmp_path) -> dict[str, str]:
 @pytest.fixture
 def mailbox_user(client, people, as_user, dovecot):
     """A fresh mailbox in Dovecot, configured for the home agency by its admin through the API."""
-    user = dovecot.new_user()
-    response = client.put(
-        f"/api/v1/mailboxes/{HOME}",
-        json={
-            "host": dovecot.host,
-            "port": dovecot.port,
-            "security": "none",
-            "username": user,
-            "password": PASSWORD,
-            "processed_folder": "Đã xử lý",
-        },
-        headers=as_user(people.admin),
-    )
-    assert response.status_code == 200, response.get_json()
-    return user
+    return configure_mailbox(client, as_user(people.admin), dovecot, HOME, processed_folder="Đã xử lý")
 
 
-def _message(
-    subject: str, *, sender="Văn thư Sở Tài chính <vanthu@stc.quangnam.gov.vn>", body="Kính gửi UBND tỉnh."
-):
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = "vanthu@quangnam.gov.vn"
-    message["Subject"] = subject
-    message["Date"] = "Thu, 03 Dec 2026 08:15:00 +0700"
-    message["Message-ID"] = make_msgid(domain="stc.quangnam.gov.vn")
-    message.set_content(body)
-    return message
-
-
-PDF = text_pdf("Công văn", ["Về việc quyết toán kinh phí năm 2026."])
+_message = official_message
 
 
 def _pending(subject_part: str) -> Document:
@@ -291,19 +262,7 @@ def test_an_s_mime_signed_message_shows_its_verified_signer_and_a_tampered_one_s
     tmp_path, client, people, as_user, dovecot
 ):
     certificate, key = _authority_and_signer(tmp_path / "roots")
-    user = dovecot.new_user()
-    configured = client.put(
-        f"/api/v1/mailboxes/{HOME}",
-        json={
-            "host": dovecot.host,
-            "port": dovecot.port,
-            "security": "none",
-            "username": user,
-            "password": PASSWORD,
-        },
-        headers=as_user(people.admin),
-    )
-    assert configured.status_code == 200
+    user = configure_mailbox(client, as_user(people.admin), dovecot, HOME)
     dovecot.deliver(user, _signed("Báo cáo quyết toán có ký số", certificate, key))
     dovecot.deliver(user, _signed("Báo cáo bị sửa", certificate, key).replace(b"UBND", b"UBNX"))
 
