@@ -104,7 +104,10 @@ def read_message(raw: bytes, key: str, internal_date: datetime | None, limits: M
         received_at=internal_date or _sent_at(message) or datetime.now(UTC),
     )
     if smime.is_signed(message):
-        arrival.signature = smime.verify(raw)
+        arrival.signature, signed_content = smime.verify(raw)
+        if signed_content is not None and smime.is_opaque(message):
+            # The documents are inside the signature: the signed entity is what is read from here on.
+            message = email.message_from_bytes(signed_content, policy=email.policy.default)
     attachments = list(_files_of(_attachments(message), limits, arrival))
     body = message.get_body(preferencelist=("plain", "html"))
     arrival.body = (_text_of(body) if body is not None else "") or arrival.body

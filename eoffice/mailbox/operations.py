@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from eoffice.accounts.queries import agency_of_address
 from eoffice.api_base import ApiError
 from eoffice.db import savepoint, utcnow
 from eoffice.documents import operations as documents
@@ -117,13 +118,20 @@ def take_message(
 
 
 def _receive(agency_id: str, arrival: MailArrival):
+    metadata, details = arrival.metadata(), arrival.details()
+    # A sender whose address is an agency's official one: the document names that agency as its issuer,
+    # so that the clerk registering it finds the issuer filled in.
+    issuer = agency_of_address(arrival.sender_address)
+    if issuer is not None:
+        metadata["issuer_id"], metadata["issuer_name"] = issuer
+        details["email"]["sender_agency"] = {"id": issuer[0], "name": issuer[1]}
     inbound = documents.InboundRecord(
         agency_id=agency_id,
-        metadata=arrival.metadata(),
+        metadata=metadata,
         files=arrival.files,
         channel=Channel.EMAIL,
         source_reference=_source_reference(arrival.message_key),
-        details=arrival.details(),
+        details=details,
         max_files=settings().mail_intake_max_attachments,
     )
     document, _warnings = documents.receive_incoming(inbound)

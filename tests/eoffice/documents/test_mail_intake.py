@@ -5,18 +5,9 @@ stopped mid-run loses nothing and doubles nothing."""
 from __future__ import annotations
 
 import base64
-import email.header
-import email.policy
 import hashlib
-from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import pkcs7
-from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
 from eoffice.documents.models import Channel, Document, Status
@@ -25,7 +16,7 @@ from eoffice.mailbox.imap import ImapSession
 from eoffice.mailbox.models import Mailbox, MailReceipt
 from eoffice.mailbox.tasks import check_mailboxes
 from tests.eoffice.documents.conftest import HOME
-from tests.fixtures.mail import PDF, configure_mailbox, official_message
+from tests.fixtures.mail import PDF, authority_and_signer, configure_mailbox, official_message, smime_signed
 
 
 @pytest.fixture
@@ -215,56 +206,13 @@ def test_dovecot_stopped_mid_run_and_restarted_loses_nothing_and_makes_nothing_t
     assert db.session.get(Mailbox, HOME).last_error is None
 
 
-def _authority_and_signer(folder):
-    """A certification authority written where EOFFICE_SIGNING_TRUST_ROOTS points, and a clerk's
-    certificate it issued, with its key."""
-    now = datetime.now(UTC)
-
-    def certificate(subject, issuer, key, signing_key, is_ca):
-        return (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(issuer)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=30))
-            .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
-            .sign(signing_key, hashes.SHA256())
-        )
-
-    ca_key, signer_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "CA thử nghiệm tỉnh Quảng Nam")])
-    signer_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Văn thư Sở Tài chính")])
-    ca = certificate(ca_name, ca_name, ca_key, ca_key, True)
-    (folder / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    return certificate(signer_name, ca_name, signer_key, ca_key, False), signer_key
-
-
-def _signed(subject: str, certificate, key) -> bytes:
-    content = EmailMessage()
-    content.set_content("Kính gửi UBND tỉnh báo cáo quyết toán.")
-    content.add_attachment(PDF, maintype="application", subtype="pdf", filename="bao-cao-quyet-toan.pdf")
-    del content["MIME-Version"]
-    signed = (
-        pkcs7.PKCS7SignatureBuilder()
-        .set_data(content.as_bytes(policy=email.policy.SMTP))
-        .add_signer(certificate, key, hashes.SHA256())
-        .sign(serialization.Encoding.SMIME, [pkcs7.PKCS7Options.DetachedSignature])
-    )
-    headers = _message(subject)
-    head = "".join(f"{name}: {headers[name]}\r\n" for name in ("From", "To", "Date", "Message-ID"))
-    encoded_subject = email.header.Header(subject, "utf-8").encode()
-    return (head + f"Subject: {encoded_subject}\r\n").encode() + signed
-
-
 def test_an_s_mime_signed_message_shows_its_verified_signer_and_a_tampered_one_shows_it_is_not_valid(
     tmp_path, client, people, as_user, dovecot
 ):
-    certificate, key = _authority_and_signer(tmp_path / "roots")
+    certificate, key = authority_and_signer(tmp_path / "roots")
     user = configure_mailbox(client, as_user(people.admin), dovecot, HOME)
-    dovecot.deliver(user, _signed("Báo cáo quyết toán có ký số", certificate, key))
-    dovecot.deliver(user, _signed("Báo cáo bị sửa", certificate, key).replace(b"UBND", b"UBNX"))
+    dovecot.deliver(user, smime_signed("Báo cáo quyết toán có ký số", certificate, key))
+    dovecot.deliver(user, smime_signed("Báo cáo bị sửa", certificate, key).replace(b"UBND", b"UBNX"))
 
     assert check_mailboxes() == 2
 
