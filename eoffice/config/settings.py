@@ -150,6 +150,12 @@ class Settings:
     ocr_timeout: float = setting(
         900.0, parse_float(5, 86400), "Seconds the OCR of one file may take before it is stopped."
     )
+    ocr_max_memory_mb: int = setting(
+        2048,
+        parse_int(32, 1024 * 1024),
+        "Address space (MiB) each process of the OCR may take (OCRmyPDF, and each Tesseract and Ghostscript "
+        "it starts: RLIMIT_AS); a scan that needs more is registered without its text, the trace says why.",
+    )
     ocr_pdfa: bool = setting(
         True,
         parse_bool,
