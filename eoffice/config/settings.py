@@ -168,7 +168,9 @@ class Settings:
         "`make run` then does it in its own process, `make serve` starts `flask mail-intake-worker`.",
     )
     mail_intake_poll_interval: float = setting(
-        60.0, parse_float(1, 86400), "Seconds between two looks of the mail intake worker at each mailbox."
+        60.0,
+        parse_float(1, 86400),
+        "Seconds between two looks of the mail intake worker at each mailbox; with IDLE, the longest wait.",
     )
     mail_intake_timeout: float = setting(
         30.0, parse_float(1, 3600), "Seconds an IMAP server may take to answer before the look is given up."

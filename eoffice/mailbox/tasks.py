@@ -45,6 +45,8 @@ def check_mailboxes() -> int:
 def check_mailbox(agency_id: str) -> int:
     """Take every message in the agency's mailbox folder; its error (if any) is kept on the mailbox."""
     mailbox = db.session.get(Mailbox, agency_id)
+    if mailbox is None:
+        return 0  # removed since the mailboxes were listed
     try:
         with _session(mailbox) as (imap, watched):
             taken = _one_pass(imap, watched)
