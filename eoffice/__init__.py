@@ -87,6 +87,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from eoffice.documents import events
 
     events.subscribe(follow_document_steps)
+    from eoffice.mailbox import operations as mailbox
+
+    events.subscribe(mailbox.follow_document_steps)
     _register_file_owners()
 
     if settings.should_auto_migrate:

@@ -59,7 +59,12 @@ def create_agency(body):
     user = current_user()
     authorize(user, Permission.CREATE_AGENCY)
     agency = operations.create_agency(
-        body["id"], body["name"], abbreviation=body["abbreviation"], parent_id=body["parent_id"], actor=user
+        body["id"],
+        body["name"],
+        abbreviation=body["abbreviation"],
+        parent_id=body["parent_id"],
+        email=body.get("email"),
+        actor=user,
     )
     db.session.commit()
     return agency

@@ -35,6 +35,8 @@ class Agency(Base):
     name: Mapped[str] = mapped_column(String(200))
     abbreviation: Mapped[str | None] = mapped_column(String(20))
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
+    # Its official e-mail address (lowercase): mail from it is known to come from this agency.
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     units: Mapped[list[Unit]] = relationship(back_populates="agency", order_by="Unit.id")
@@ -51,6 +53,8 @@ class DirectoryAgency(Base):
     parent_id: Mapped[str | None] = mapped_column(String(13))
     # The name lowercased without diacritics (documents.fulltext.fold): searched with LIKE.
     search_name: Mapped[str] = mapped_column(String(200), index=True)
+    # Its official e-mail address (lowercase), when the axis's list gives one: see Agency.email.
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

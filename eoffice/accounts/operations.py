@@ -20,6 +20,7 @@ def create_agency(
     *,
     abbreviation: str | None = None,
     parent_id: str | None = None,
+    email: str | None = None,
     actor: User | None = None,
 ) -> Agency:
     if not is_valid_agency_id(agency_id):
@@ -28,7 +29,7 @@ def create_agency(
         raise ApiError(409, "conflict", f"agency {agency_id} already exists")
     if parent_id is not None and db.session.get(Agency, parent_id) is None:
         raise invalid("parent_id", f"unknown agency {parent_id}")
-    agency = Agency(id=agency_id, name=name, abbreviation=abbreviation, parent_id=parent_id)
+    agency = Agency(id=agency_id, name=name, abbreviation=abbreviation, parent_id=parent_id, email=email)
     db.session.add(agency)
     db.session.flush()
     record_event(

@@ -25,7 +25,13 @@ def search_agencies(text: str | None, limit: int) -> list[dict[str, Any]]:
             )
         query = query.where(or_(*matches))
     found = {
-        row.id: {"id": row.id, "name": row.name, "parent_id": row.parent_id, "hosted": False}
+        row.id: {
+            "id": row.id,
+            "name": row.name,
+            "parent_id": row.parent_id,
+            "email": row.email,
+            "hosted": False,
+        }
         for row in db.session.scalars(query.order_by(DirectoryAgency.search_name).limit(limit))
     }
     # Our own agencies, found even before the first refresh from the axis (or with none configured).
@@ -35,4 +41,20 @@ def search_agencies(text: str | None, limit: int) -> list[dict[str, Any]]:
             continue
         found.setdefault(agency.id, {"id": agency.id, "name": agency.name, "parent_id": agency.parent_id})
         found[agency.id]["hosted"] = True
+        found[agency.id]["email"] = agency.email or found[agency.id].get("email")
     return sorted(found.values(), key=lambda row: (fold(row["name"]), row["id"]))[:limit]
+
+
+def agency_of_address(address: str) -> tuple[str, str] | None:
+    """(id, name) of the one agency whose official e-mail address this is: a hosted agency first, else one
+    of the axis's list; None when none has it, or several do (the clerk decides, not a guess)."""
+    address = address.strip().lower()
+    if not address:
+        return None
+    for model in (Agency, DirectoryAgency):
+        found = db.session.execute(select(model.id, model.name).where(model.email == address).limit(2)).all()
+        if len(found) == 1:
+            return found[0].id, found[0].name
+        if found:
+            return None
+    return None

@@ -20,11 +20,28 @@ username_validator = ma.validate.Regexp(
 password_validator = ma.validate.Length(min=8, max=1024, error="must be 8 to 1024 characters")
 
 
+class OfficialEmail(ma.fields.Email):
+    """An agency's official address, kept lowercase: the mail intake compares senders with it."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        address = super()._deserialize(value, attr, data, **kwargs)
+        return address.strip().lower() if address is not None else None
+
+
+def official_email() -> OfficialEmail:
+    return OfficialEmail(
+        allow_none=True,
+        validate=ma.validate.Length(max=254),
+        metadata={"description": "Its official e-mail address: mail from it is known to come from it"},
+    )
+
+
 class AgencySchema(ApiSchema):
     id = ma.fields.String()
     name = ma.fields.String()
     abbreviation = ma.fields.String(allow_none=True)
     parent_id = ma.fields.String(allow_none=True)
+    email = ma.fields.String(allow_none=True)
     created_at = ma.fields.DateTime()
 
 
@@ -32,6 +49,7 @@ class DirectoryAgencySchema(ApiSchema):
     id = ma.fields.String(metadata={"example": "000.00.12.H49"})
     name = ma.fields.String(metadata={"example": "Sở Nội vụ tỉnh Quảng Nam"})
     parent_id = ma.fields.String(allow_none=True)
+    email = ma.fields.String(allow_none=True)
     hosted = ma.fields.Boolean(metadata={"description": "One of the agencies this server hosts"})
 
 
@@ -50,11 +68,13 @@ class AgencyCreateSchema(ApiSchema):
     parent_id = ma.fields.String(
         load_default=None, validate=ma.validate.Regexp(AGENCY_ID_PATTERN, error="not an agency identifier")
     )
+    email = official_email()
 
 
 class AgencyUpdateSchema(ApiSchema):
     name = ma.fields.String(validate=ma.validate.Length(1, 200))
     abbreviation = ma.fields.String(allow_none=True, validate=ma.validate.Length(1, 20))
+    email = official_email()
 
 
 class UnitSchema(ApiSchema):

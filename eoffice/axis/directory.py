@@ -30,7 +30,7 @@ def _listed(connector: Connector) -> list[dict]:
 def sync_agencies(connector: Connector) -> int:
     """Make the directory what the axis lists now: new agencies added, renamed ones renamed, gone ones
     removed. An entry without a well-formed identifier or a name is left out. How many are listed."""
-    wanted: dict[str, tuple[str, str | None]] = {}
+    wanted: dict[str, tuple[str, str | None, str | None]] = {}
     for row in _listed(connector):
         organ_id, name = row.get("id"), row.get("name")
         if not isinstance(organ_id, str) or not is_valid_agency_id(organ_id):
@@ -40,19 +40,32 @@ def sync_agencies(connector: Connector) -> int:
             log.warning("axis directory: agency %s has no name and is left out", organ_id)
             continue
         parent = row.get("parent")
-        wanted[organ_id] = (name.strip()[:200], parent if isinstance(parent, str) and parent else None)
+        wanted[organ_id] = (
+            name.strip()[:200],
+            parent if isinstance(parent, str) and parent else None,
+            _address(row.get("email")),
+        )
     moment = clock.now()
     known = {row.id: row for row in db.session.scalars(select(DirectoryAgency))}
     for organ_id, row in known.items():
         if organ_id not in wanted:
             db.session.delete(row)
-    for organ_id, (name, parent) in wanted.items():
+    for organ_id, (name, parent, email) in wanted.items():
         row = known.get(organ_id)
         if row is None:
             row = DirectoryAgency(id=organ_id)
             db.session.add(row)
         row.name, row.parent_id = name, parent
+        if email is not None:
+            # The list's address when it gives one; an address known otherwise stays when it gives none.
+            row.email = email
         row.search_name = fold(name)[:200]
         row.synced_at = moment
     db.session.flush()
     return len(wanted)
+
+
+def _address(value) -> str | None:
+    if not isinstance(value, str) or len(value) > 254 or value.count("@") != 1 or " " in value.strip():
+        return None
+    return value.strip().lower()

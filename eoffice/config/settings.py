@@ -150,6 +150,12 @@ class Settings:
     ocr_timeout: float = setting(
         900.0, parse_float(5, 86400), "Seconds the OCR of one file may take before it is stopped."
     )
+    ocr_max_memory_mb: int = setting(
+        2048,
+        parse_int(32, 1024 * 1024),
+        "Address space (MiB) each process of the OCR may take (OCRmyPDF, and each Tesseract and Ghostscript "
+        "it starts: RLIMIT_AS); a scan that needs more is registered without its text, the trace says why.",
+    )
     ocr_pdfa: bool = setting(
         True,
         parse_bool,
@@ -162,7 +168,9 @@ class Settings:
         "`make run` then does it in its own process, `make serve` starts `flask mail-intake-worker`.",
     )
     mail_intake_poll_interval: float = setting(
-        60.0, parse_float(1, 86400), "Seconds between two looks of the mail intake worker at each mailbox."
+        60.0,
+        parse_float(1, 86400),
+        "Seconds between two looks of the mail intake worker at each mailbox; with IDLE, the longest wait.",
     )
     mail_intake_timeout: float = setting(
         30.0, parse_float(1, 3600), "Seconds an IMAP server may take to answer before the look is given up."

@@ -1,5 +1,6 @@
 """Text of scans: OCRmyPDF (Tesseract, Vietnamese first) makes a searchable PDF of a scan, in a child
-process group bounded in time, with no environment of the server's.
+process group bounded in time and in memory (each process's address space, RLIMIT_AS, which the tools
+it starts inherit), with no environment of the server's.
 
 OCRmyPDF rather than Tesseract alone: it OCRs only the pages of a PDF that have no text (--skip-text),
 grafts the recognised text as an invisible layer onto the pages as they were, and writes PDF/A.
@@ -13,6 +14,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +38,17 @@ _EXIT_REASONS = {
 }
 # The output is written, valid, searchable, but Ghostscript could not make it PDF/A.
 _PDFA_FAILED = 10
+# What a process out of address space says (Python, C++, the loader, glibc), whichever of the tools hit it.
+_OUT_OF_MEMORY = re.compile(
+    r"MemoryError|bad_alloc|Cannot allocate memory|failed to map segment|can't start new thread"
+    r"|out of memory",
+    re.IGNORECASE,
+)
+# Sets the limit, then becomes OCRmyPDF: the limit is in force before any of it is loaded.
+_LIMITED = (
+    "import os, resource, sys; limit = int(sys.argv[1]); "
+    "resource.setrlimit(resource.RLIMIT_AS, (limit, limit)); os.execvp(sys.argv[2], sys.argv[2:])"
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,7 @@ class OcrOptions:
     jobs: int = 1
     timeout: float = 900.0
     pdfa: bool = True
+    max_memory_mb: int = 2048
 
     @classmethod
     def of(cls, settings) -> OcrOptions:
@@ -54,6 +68,7 @@ class OcrOptions:
             jobs=settings.ocr_concurrency,
             timeout=settings.ocr_timeout,
             pdfa=settings.ocr_pdfa,
+            max_memory_mb=settings.ocr_max_memory_mb,
         )
 
 
@@ -106,6 +121,9 @@ def _run(work: Path, given: Path, *, image: bool, options: OcrOptions) -> Recogn
         # A scanner's image says its resolution; 300 dpi is what the OCR is tuned for when one does not.
         command += ["--image-dpi", "300"]
     command += [str(given), str(output)]
+    if shutil.which("ocrmypdf", path=os.environ.get("PATH")) is None:
+        return Recognised(failure=Failure.UNREADABLE, reason="OCRmyPDF is not installed on this server")
+    command = [sys.executable, "-c", _LIMITED, str(options.max_memory_mb * 1024 * 1024), *command]
     # No secret of the server's reaches the tools; one OpenMP thread a Tesseract (OCRmyPDF runs --jobs).
     environment = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -114,28 +132,37 @@ def _run(work: Path, given: Path, *, image: bool, options: OcrOptions) -> Recogn
         "LANG": "C.UTF-8",
         "OMP_THREAD_LIMIT": "1",
     }
-    try:
-        process = subprocess.Popen(
-            command,
-            env=environment,
-            cwd=work,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-    except FileNotFoundError:
-        return Recognised(failure=Failure.UNREADABLE, reason="OCRmyPDF is not installed on this server")
+    process = subprocess.Popen(
+        command,
+        env=environment,
+        cwd=work,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    timed_out = False
     try:
         _, errors = process.communicate(timeout=options.timeout)
     except subprocess.TimeoutExpired:
-        return Recognised(failure=Failure.TIMED_OUT, reason=f"OCR not finished within {options.timeout:g} s")
+        timed_out = True
     finally:
         # Tesseract and Ghostscript run in the group: none outlives the OCR of its file.
         try:
             os.killpg(process.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        if timed_out:
+            _, errors = process.communicate()
         process.wait()
+    # A tool out of memory may fail, or (a thread pool that could not start a thread) wait until the timeout.
+    if process.returncode != 0 and _OUT_OF_MEMORY.search(errors.decode("utf-8", "replace")):
+        log.warning("OCR out of memory: %s", errors.decode("utf-8", "replace")[-2000:])
+        return Recognised(
+            failure=Failure.TOO_LARGE,
+            reason=f"the OCR needed more memory than its limit of {options.max_memory_mb} MiB",
+        )
+    if timed_out:
+        return Recognised(failure=Failure.TIMED_OUT, reason=f"OCR not finished within {options.timeout:g} s")
     if process.returncode not in (0, _PDFA_FAILED) or not output.exists():
         failure, reason = _EXIT_REASONS.get(
             process.returncode, (Failure.UNREADABLE, f"OCRmyPDF failed (exit status {process.returncode})")

@@ -1,16 +1,25 @@
 """The little of IMAP4rev1 the intake needs, over the standard library's imaplib: log in, list the UIDs of
 a folder with its UIDVALIDITY, fetch a message without marking it seen, move it (MOVE, or COPY and
-expunge where the server lacks MOVE)."""
+expunge where the server lacks MOVE), find it again, and wait for new mail with IDLE (RFC 2177), which
+Python 3.11's imaplib lacks: written here over imaplib's own socket, tags and response parser."""
 
 from __future__ import annotations
 
 import base64
 import imaplib
 import re
+import select
 import ssl
+import threading
+import time
 from datetime import datetime
 
 from eoffice.mailbox.models import Security
+
+# RFC 2177: a server may log out a client idle for 30 minutes; IDLE is ended and begun again before that.
+IDLE_LIMIT = 28 * 60
+# How often a wait in IDLE looks whether the worker is being stopped.
+_STOP_CHECK = 1.0
 
 
 class MailboxUnavailable(Exception):
@@ -101,7 +110,7 @@ class ImapSession:
             return None
         size = int(re.search(rb"RFC822\.SIZE (\d+)", line).group(1))
         moment = imaplib.Internaldate2tuple(line)
-        received = datetime.fromtimestamp(_timestamp(moment)).astimezone() if moment else None
+        received = datetime.fromtimestamp(time.mktime(moment)).astimezone() if moment else None
         return size, received
 
     def fetch(self, uid: int, part: str = "BODY.PEEK[]") -> bytes | None:
@@ -111,16 +120,89 @@ class ImapSession:
                 return item[1]
         return None
 
-    def move(self, uid: int, folder: str) -> None:
+    def move(self, uid: int, folder: str) -> tuple[int, int] | None:
+        """Move the message; its (UIDVALIDITY, UID) in the folder when the server says (UIDPLUS)."""
+        self._imap.response("COPYUID")  # forget what an earlier command said
         if b"MOVE" in self._capabilities:
             self._ok(self._imap.uid("MOVE", str(uid), folder_name(folder)), f"move to {folder}")
-            return
-        self._ok(self._imap.uid("COPY", str(uid), folder_name(folder)), f"copy to {folder}")
-        self._ok(self._imap.uid("STORE", str(uid), "+FLAGS.SILENT", r"(\Deleted)"), "flag deleted")
-        self._ok(self._imap.expunge(), "expunge")
+        else:
+            self._ok(self._imap.uid("COPY", str(uid), folder_name(folder)), f"copy to {folder}")
+            self._ok(self._imap.uid("STORE", str(uid), "+FLAGS.SILENT", r"(\Deleted)"), "flag deleted")
+            self._ok(self._imap.expunge(), "expunge")
+        return _copied_to(self._imap.response("COPYUID")[1], uid)
+
+    def has_uid(self, uid: int) -> bool:
+        """Whether the selected folder holds a message with this UID."""
+        data = self._ok(self._imap.uid("SEARCH", None, "UID", str(uid), "UNDELETED"), "search uid")
+        return str(uid).encode() in (data[0] or b"").split()
+
+    def uid_of(self, message_id: str) -> int | None:
+        """The UID of the selected folder's message with this Message-ID, if there is one."""
+        if not message_id.isascii() or not message_id.startswith("<"):
+            return None
+        quoted = '"' + message_id.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        data = self._ok(self._imap.uid("SEARCH", None, "UNDELETED", "HEADER", "Message-ID", quoted), "search")
+        found = (data[0] or b"").split()
+        return int(found[0]) if found else None
+
+    @property
+    def can_idle(self) -> bool:
+        return b"IDLE" in self._capabilities
+
+    def idle(self, seconds: float, stop: threading.Event | None = None) -> bool:
+        """Wait in IDLE in the selected folder, up to `seconds` (at most IDLE_LIMIT), for the server to say a
+        message arrived (untagged EXISTS); True when it did. Ends early, False, when `stop` is set.
+
+        An EXISTS the server sent during the last commands (a message arrived while the folder was being
+        read) answers at once, without IDLE.
+        """
+        imap = self._imap
+        if imap.untagged_responses.pop("EXISTS", None) is not None:
+            return True
+        tag = imap._new_tag()
+        imap.send(tag + b" IDLE\r\n")
+        while imap._get_response() is not None:  # untagged lines, until the "+ idling" continuation
+            if imap.tagged_commands.get(tag) is not None:
+                status, data = imap.tagged_commands.pop(tag)
+                raise MailboxUnavailable(f"IDLE refused: {status} {data!r}"[:500])
+        arrived = False
+        deadline = time.monotonic() + min(seconds, IDLE_LIMIT)
+        while not arrived and not (stop is not None and stop.is_set()):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            if self._input_waiting(min(remaining, _STOP_CHECK)):
+                imap._get_response()
+                if "BYE" in imap.untagged_responses:
+                    raise MailboxUnavailable("the server ended the session during IDLE")
+                arrived = imap.untagged_responses.pop("EXISTS", None) is not None
+        imap.send(b"DONE\r\n")
+        status, data = imap._command_complete("IDLE", tag)
+        if status != "OK":
+            raise MailboxUnavailable(f"IDLE: {status} {data!r}"[:500])
+        return arrived or imap.untagged_responses.pop("EXISTS", None) is not None
+
+    def _input_waiting(self, timeout: float) -> bool:
+        """Whether a line from the server is there to read, waiting at most `timeout` seconds for one. What
+        imaplib's buffered reader (or TLS) already holds counts: the socket would not show it."""
+        sock = self._imap.sock
+        previous = sock.gettimeout()
+        sock.settimeout(0)
+        try:
+            if self._imap.file.peek(1):
+                return True
+        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            pass
+        finally:
+            sock.settimeout(previous)
+        readable, _, _ = select.select([sock], [], [], timeout)
+        return bool(readable)
 
 
-def _timestamp(moment) -> float:
-    import time
-
-    return time.mktime(moment)
+def _copied_to(answers: list, uid: int) -> tuple[int, int] | None:
+    """RFC 4315's COPYUID answer ("<uidvalidity> <source uids> <new uids>"), for this one UID."""
+    for answer in answers or []:
+        parts = answer.decode("ascii", "replace").split() if isinstance(answer, bytes) else []
+        if len(parts) == 3 and parts[1] == str(uid) and parts[0].isdigit() and parts[2].isdigit():
+            return int(parts[0]), int(parts[2])
+    return None

@@ -18,13 +18,14 @@ from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
 from eoffice.documents.operations.files import IncomingFile, is_accepted
-from eoffice.mailbox import smime
+from eoffice.mailbox import smime, tnef
 from eoffice.storage.backend import SNIFF_BYTES, sniff_content_type
 from eoffice.storage.operations import clean_file_name
 
 # What an incoming e-mail's document is until a clerk reads it: a công văn (official letter).
 DEFAULT_DOCUMENT_TYPE = "CV"
 NO_SUBJECT = "(Thư không có tiêu đề)"
+TNEF_TYPES = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})
 MAX_NOTE = 2000
 # Names that run code when opened: refused whatever their bytes look like.
 _DANGEROUS_SUFFIXES = (
@@ -103,18 +104,21 @@ def read_message(raw: bytes, key: str, internal_date: datetime | None, limits: M
         received_at=internal_date or _sent_at(message) or datetime.now(UTC),
     )
     if smime.is_signed(message):
-        arrival.signature = smime.verify(raw)
-    attachments = list(_attachments(message))
+        arrival.signature, signed_content = smime.verify(raw)
+        if signed_content is not None and smime.is_opaque(message):
+            # The documents are inside the signature: the signed entity is what is read from here on.
+            message = email.message_from_bytes(signed_content, policy=email.policy.default)
+    attachments = list(_files_of(_attachments(message), limits, arrival))
     body = message.get_body(preferencelist=("plain", "html"))
-    arrival.body = _text_of(body) if body is not None else ""
+    arrival.body = (_text_of(body) if body is not None else "") or arrival.body
+    if arrival.refusal is not None:
+        return arrival
     if len(attachments) > limits.max_attachments:
         arrival.refusal = (
             f"the message has {len(attachments)} attachments, more than the limit of {limits.max_attachments}"
         )
         return arrival
-    for index, part in enumerate(attachments):
-        name = clean_file_name(part.get_filename() or f"tep-dinh-kem-{index + 1}")
-        content = part.get_payload(decode=True) or b""
+    for name, content in attachments:
         if len(content) > limits.max_attachment_size:
             arrival.refusal = (
                 f"the attachment {name!r} has {len(content)} bytes, more than the limit of "
@@ -127,6 +131,32 @@ def read_message(raw: bytes, key: str, internal_date: datetime | None, limits: M
             continue
         arrival.files.append(IncomingFile(name=name, stream=io.BytesIO(content)))
     return arrival
+
+
+def _files_of(parts, limits: MessageLimits, arrival: MailArrival):
+    """(name, bytes) of every attachment, the files inside a winmail.dat in its place; a winmail.dat that
+    cannot be read is left out with the reason, and its plain body stands in for a message without one."""
+    for index, part in enumerate(parts):
+        name = clean_file_name(part.get_filename() or f"tep-dinh-kem-{index + 1}")
+        content = part.get_payload(decode=True) or b""
+        if not (tnef.is_tnef(content) or part.get_content_type() in TNEF_TYPES):
+            yield name, content
+            continue
+        if len(content) > limits.max_attachment_size:
+            yield name, content  # refused for its size as any attachment
+            continue
+        try:
+            wrapped = tnef.read_tnef(content, max_files=limits.max_attachments)
+        except tnef.TooManyFiles as exc:
+            arrival.refusal = f"{exc}, more than the limit of {limits.max_attachments} attachments"
+            return
+        except tnef.TnefError as exc:
+            reason = f"winmail.dat (Outlook's TNEF) cannot be read: {exc}"
+            arrival.left_out.append({"name": name, "reason": reason})
+            continue
+        arrival.body = arrival.body or wrapped.body.strip()
+        for inner in wrapped.files:
+            yield clean_file_name(inner.name), inner.content
 
 
 def _header(message: EmailMessage, name: str) -> str:
@@ -169,8 +199,6 @@ def _left_out_because(name: str, content: bytes) -> str | None:
     lowered = name.lower()
     if not content:
         return "empty"
-    if lowered == "winmail.dat" or content[:4] == b"\x78\x9f\x3e\x22":
-        return "winmail.dat (Outlook's TNEF): ask the sender to send the documents as ordinary attachments"
     if lowered.endswith(_DANGEROUS_SUFFIXES):
         return "a program or script, not a document"
     content_type = sniff_content_type(content[:SNIFF_BYTES])

@@ -42,7 +42,7 @@ class Mailbox(Base):
 
 class MessageOutcome(enum.StrEnum):
     DOCUMENT = "document"  # became a pending_registration document
-    REFUSED = "refused"  # moved to the refused folder; reason says why
+    REFUSED = "refused"  # moved to the refused folder; reason says why (the intake's, or the clerk's)
 
 
 class MailReceipt(Base):
@@ -64,6 +64,14 @@ class MailReceipt(Base):
     sender: Mapped[str | None] = mapped_column(String(500), default=None)
     subject: Mapped[str | None] = mapped_column(String(500), default=None)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
-    # Moved out of the mailbox's folder (to processed or refused): false until the IMAP server agreed.
+    # In the folder its outcome names (processed or refused): false until the IMAP server agreed. A clerk
+    # refusing the document sets it false again, in the refusal's transaction: the intake worker then moves
+    # the message on to the refused folder, however long the server is away.
     is_moved: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where the server said the message went (UIDPLUS's COPYUID): found again by it when it has no Message-ID.
+    moved_uid_validity: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    moved_uid: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # Why the message could not be moved where its outcome says (gone from the mailbox): not tried again.
+    move_error: Mapped[str | None] = mapped_column(Text, default=None)
+    refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,10 +11,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from eoffice.accounts.queries import agency_of_address
 from eoffice.api_base import ApiError
 from eoffice.db import savepoint, utcnow
 from eoffice.documents import operations as documents
+from eoffice.documents.events import StepTaken
 from eoffice.documents.models import Channel
+from eoffice.documents.workflow import Action
 from eoffice.extensions import db
 from eoffice.mailbox.messages import MailArrival, MessageLimits, read_message
 from eoffice.mailbox.models import Mailbox, MailReceipt, MessageOutcome
@@ -115,13 +118,20 @@ def take_message(
 
 
 def _receive(agency_id: str, arrival: MailArrival):
+    metadata, details = arrival.metadata(), arrival.details()
+    # A sender whose address is an agency's official one: the document names that agency as its issuer,
+    # so that the clerk registering it finds the issuer filled in.
+    issuer = agency_of_address(arrival.sender_address)
+    if issuer is not None:
+        metadata["issuer_id"], metadata["issuer_name"] = issuer
+        details["email"]["sender_agency"] = {"id": issuer[0], "name": issuer[1]}
     inbound = documents.InboundRecord(
         agency_id=agency_id,
-        metadata=arrival.metadata(),
+        metadata=metadata,
         files=arrival.files,
         channel=Channel.EMAIL,
         source_reference=_source_reference(arrival.message_key),
-        details=arrival.details(),
+        details=details,
         max_files=settings().mail_intake_max_attachments,
     )
     document, _warnings = documents.receive_incoming(inbound)
@@ -134,6 +144,49 @@ def _source_reference(key: str) -> str:
     return reference if len(reference) <= 200 else "mail:sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
-def mark_moved(receipt: MailReceipt) -> None:
+def mark_moved(receipt: MailReceipt, where: tuple[int, int] | None = None) -> None:
+    """The message is in the folder its outcome names; where: its (UIDVALIDITY, UID) there, when known."""
     receipt.is_moved = True
+    if where is not None:
+        receipt.moved_uid_validity, receipt.moved_uid = where
     db.session.commit()
+
+
+def follow_document_steps(event: StepTaken) -> None:
+    """A clerk refusing a document that came by e-mail: its message is to go to the refused folder, with the
+    clerk's reason. Recorded in the refusal's own transaction; the intake worker moves it (refused_moves)."""
+    document = event.document
+    if event.action != Action.REFUSE or document.channel != Channel.EMAIL:
+        return
+    receipt = db.session.scalar(
+        select(MailReceipt).where(
+            MailReceipt.agency_id == document.agency_id, MailReceipt.document_id == document.id
+        )
+    )
+    if receipt is None:
+        return  # the mailbox (and its receipts) was removed meanwhile: nothing left to move
+    receipt.outcome, receipt.reason = MessageOutcome.REFUSED, event.note
+    receipt.is_moved, receipt.move_error, receipt.refused_at = False, None, utcnow()
+
+
+def refused_moves(agency_id: str) -> list[MailReceipt]:
+    """Messages of documents a clerk refused that are not in the refused folder yet, oldest first."""
+    return list(
+        db.session.scalars(
+            select(MailReceipt)
+            .where(
+                MailReceipt.agency_id == agency_id,
+                MailReceipt.outcome == MessageOutcome.REFUSED,
+                MailReceipt.refused_at.is_not(None),
+                MailReceipt.is_moved.is_(False),
+                MailReceipt.move_error.is_(None),
+            )
+            .order_by(MailReceipt.refused_at, MailReceipt.id)
+        )
+    )
+
+
+def mark_unmovable(receipt: MailReceipt, reason: str) -> None:
+    receipt.move_error = reason[:2000]
+    db.session.commit()
+    log.warning("message %s of mailbox %s not moved: %s", receipt.message_key, receipt.agency_id, reason)

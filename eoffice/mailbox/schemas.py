@@ -59,10 +59,18 @@ class MailboxSchema(ApiSchema):
 class MailReceiptSchema(ApiSchema):
     id = ma.fields.Integer()
     message_key = ma.fields.String(metadata={"description": "The Message-ID"})
-    outcome = ma.fields.String(metadata={"description": "document (pending registration) or refused"})
+    outcome = ma.fields.String(
+        metadata={"description": "document (pending registration) or refused (by the intake, or by a clerk)"}
+    )
     reason = ma.fields.String(allow_none=True)
+    refused_at = ma.fields.DateTime(
+        allow_none=True, metadata={"description": "When a clerk refused the document the message brought"}
+    )
     sender = ma.fields.String(allow_none=True)
     subject = ma.fields.String(allow_none=True)
     document_id = ma.fields.Integer(allow_none=True)
-    is_moved = ma.fields.Boolean()
+    is_moved = ma.fields.Boolean(
+        metadata={"description": "In the folder its outcome names; false while a move waits for the server"}
+    )
+    move_error = ma.fields.String(allow_none=True, metadata={"description": "Why it cannot be moved"})
     created_at = ma.fields.DateTime()

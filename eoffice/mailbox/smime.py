@@ -1,9 +1,15 @@
 """S/MIME signatures of official e-mail: checked with OpenSSL's `cms -verify` (the Python cryptography
 package signs S/MIME but does not verify it) against the trust roots of PDF signatures, in a child
-process bounded in time with no environment of the server's."""
+process bounded in time with no environment of the server's. An opaque-signed message (its content inside
+the signature, application/pkcs7-mime) gives its content back from the same call. The signer's certificate
+is then checked for revocation as PDF signers' are (eoffice.signing.trust: the configured CRLs and the
+demo CA's, fetched ones when allowed): good only when it was actually checked.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import subprocess
 import tempfile
 from email.message import EmailMessage
@@ -11,11 +17,21 @@ from pathlib import Path
 from typing import Any
 
 from asn1crypto import pem
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.x509.oid import NameOID
+from pyhanko_certvalidator import CertificateValidator
+from pyhanko_certvalidator.errors import (
+    InsufficientRevinfoError,
+    PathBuildingError,
+    RevokedError,
+    ValidationError,
+)
 
 from eoffice.runtime import settings
-from eoffice.signing.trust import trust_roots
+from eoffice.signing.trust import trust_roots, validation_context
+
+log = logging.getLogger(__name__)
 
 SIGNATURE_TYPES = frozenset({"application/pkcs7-signature", "application/x-pkcs7-signature"})
 _TIMEOUT = 30
@@ -24,42 +40,99 @@ _TIMEOUT = 30
 def is_signed(message: EmailMessage) -> bool:
     if message.get_content_type() == "multipart/signed":
         return str(message.get_param("protocol", "")).lower() in SIGNATURE_TYPES
+    return is_opaque(message)
+
+
+def is_opaque(message: EmailMessage) -> bool:
+    """Signed with the content inside the signature: no client without S/MIME can read it."""
     return (
         message.get_content_type() in ("application/pkcs7-mime", "application/x-pkcs7-mime")
         and str(message.get_param("smime-type", "")).lower() == "signed-data"
     )
 
 
-def verify(raw: bytes) -> dict[str, Any]:
+def verify(raw: bytes) -> tuple[dict[str, Any], bytes | None]:
     """What the trace shows of the signature: valid (the content is what was signed), trusted (the
-    signer's certificate leads to a trusted root), the signer, and why not when it is not."""
+    signer's certificate leads to a trusted root and is not known to be revoked), revocation (good,
+    revoked or unknown), the signer, and why not when it is not; and the signed content (the MIME entity
+    inside an opaque signature; None for a detached one, whose content is the message's own part)."""
     with tempfile.TemporaryDirectory(prefix="eoffice-smime-") as folder:
         work = Path(folder)
         message, roots, signer = work / "message.eml", work / "roots.pem", work / "signer.pem"
+        content, certificates = work / "content.eml", work / "certificates.pem"
         message.write_bytes(raw)
         roots.write_bytes(b"".join(pem.armor("CERTIFICATE", root.dump()) for root in trust_roots(settings())))
-        trusted = (
-            _openssl(message, signer, ["-CAfile", str(roots), "-purpose", "any"])
-            if roots.stat().st_size
-            else None
+        outputs = ["-out", str(content), "-certsout", str(certificates)]
+        result = _checked(message, signer, roots, outputs)
+        if result["valid"]:
+            result["revocation"] = revocation_of(signer, certificates)
+            if result["revocation"] == "revoked":
+                result["trusted"], result["reason"] = False, "the signer's certificate has been revoked"
+        else:
+            # The content is still the clerk's to read, shown as not valid: taken without the check.
+            _openssl(message, signer, ["-noverify", "-nosigs", "-out", str(content)])
+        return result, _read(content)
+
+
+def _checked(message: Path, signer: Path, roots: Path, outputs: list[str]) -> dict[str, Any]:
+    trusted = (
+        _openssl(message, signer, ["-CAfile", str(roots), "-purpose", "any", *outputs])
+        if roots.stat().st_size
+        else None
+    )
+    if trusted is not None and trusted.returncode == 0:
+        return {"valid": True, "trusted": True, **_signer(signer)}
+    # Not trusted, or not valid at all: the signature alone (is the content what was signed?).
+    intact = _openssl(message, signer, ["-noverify", *outputs])
+    if intact.returncode != 0:
+        return {"valid": False, "trusted": False, "revocation": "unknown", "reason": _reason(intact)}
+    reason = _reason(trusted) if trusted is not None else "no trusted certification authority is configured"
+    return {"valid": True, "trusted": False, "reason": reason, **_signer(signer)}
+
+
+def revocation_of(signer: Path, certificates: Path) -> str:
+    """good (checked: not revoked), revoked, or unknown (no revocation information could be had, or no
+    trusted path to check it along). "require": a certificate naming no CRL nor OCSP responder is not
+    taken as good, as "hard-fail" would."""
+    if not signer.exists() or not signer.stat().st_size:
+        return "unknown"
+    try:
+        end_entity = asn1_x509.Certificate.load(pem.unarmor(signer.read_bytes())[2])
+        others = (
+            [
+                asn1_x509.Certificate.load(der)
+                for _, _, der in pem.unarmor(certificates.read_bytes(), multiple=True)
+            ]
+            if certificates.exists()
+            else []
         )
-        if trusted is not None and trusted.returncode == 0:
-            return {"valid": True, "trusted": True, **_signer(signer)}
-        # Not trusted, or not valid at all: the signature alone (is the content what was signed?).
-        intact = _openssl(message, signer, ["-noverify"])
-        if intact.returncode != 0:
-            return {"valid": False, "trusted": False, "reason": _reason(intact)}
-        reason = (
-            _reason(trusted) if trusted is not None else "no trusted certification authority is configured"
+        validator = CertificateValidator(
+            end_entity,
+            intermediate_certs=others,
+            validation_context=validation_context(settings(), revocation_mode="require"),
         )
-        return {"valid": True, "trusted": False, "reason": reason, **_signer(signer)}
+        asyncio.run(validator.async_validate_usage(set()))
+    except RevokedError:
+        return "revoked"
+    except (InsufficientRevinfoError, PathBuildingError):
+        return "unknown"
+    except (ValidationError, ValueError, OSError) as exc:
+        log.info("S/MIME signer's revocation not checked: %s", exc)
+        return "unknown"
+    return "good"
+
+
+def _read(path: Path) -> bytes | None:
+    return path.read_bytes() if path.exists() and path.stat().st_size else None
 
 
 def _openssl(message: Path, signer: Path, options: list[str]) -> subprocess.CompletedProcess:
     command = ["openssl", "cms", "-verify", "-inform", "SMIME", "-in", str(message), "-signer", str(signer)]
+    if "-out" not in options:
+        options = [*options, "-out", "/dev/null"]
     try:
         return subprocess.run(
-            [*command, *options, "-out", "/dev/null"],
+            [*command, *options],
             capture_output=True,
             timeout=_TIMEOUT,
             env={"PATH": "/usr/bin:/bin"},

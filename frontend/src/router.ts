@@ -65,6 +65,12 @@ const routes: RouteRecordRaw[] = [
     meta: { roles: ["admin"] },
   },
   {
+    path: "/admin/mailbox",
+    name: "mailbox",
+    component: () => import("./views/admin/MailboxView.vue"),
+    meta: { roles: ["admin"] },
+  },
+  {
     path: "/records",
     name: "case-files",
     component: () => import("./views/records/CaseFilesView.vue"),

@@ -264,6 +264,10 @@ export class ApiClient {
     return this.request<T>("PATCH", path, { json });
   }
 
+  put<T>(path: string, json: unknown): Promise<T> {
+    return this.request<T>("PUT", path, { json });
+  }
+
   /** Multipart upload reporting progress (fetch cannot): XMLHttpRequest with the same token rules. */
   async upload<T>(path: string, form: FormData, onProgress?: (fraction: number) => void): Promise<T> {
     const attempt = (token: string) =>

@@ -17,12 +17,14 @@ export function onSessionEnded(listener: () => void): void {
 export { ApiError, SessionEnded } from "./client";
 
 import { documentsApi } from "./documents";
+import { mailboxApi } from "./mailbox";
 import { meetingsApi } from "./meetings";
 import { minutesApi } from "./minutes";
 import { recordsApi } from "./records";
 import { signaturesApi } from "./signatures";
 
 export const documents = documentsApi(api);
+export const mailbox = mailboxApi(api);
 export const meetings = meetingsApi(api);
 export const minutes = minutesApi(api);
 export const records = recordsApi(api);

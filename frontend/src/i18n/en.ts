@@ -1,5 +1,6 @@
 // English: every key of the Vietnamese catalogue (the type checker enforces it).
 import { errorsEn } from "./errors.en";
+import { mailboxEn } from "./mailbox.en";
 import { meetingsEn } from "./meetings.en";
 import { minutesEn } from "./minutes.en";
 import { recordsEn } from "./records.en";
@@ -8,6 +9,7 @@ import type { vi } from "./vi";
 
 export const en: Record<keyof typeof vi, string> = {
   ...errorsEn,
+  ...mailboxEn,
   ...meetingsEn,
   ...minutesEn,
   ...recordsEn,

@@ -1,5 +1,6 @@
 // Vietnamese, the interface's default language and the reference catalogue.
 import { errorsVi } from "./errors.vi";
+import { mailboxVi } from "./mailbox.vi";
 import { meetingsVi } from "./meetings.vi";
 import { minutesVi } from "./minutes.vi";
 import { recordsVi } from "./records.vi";
@@ -7,6 +8,7 @@ import { signaturesVi } from "./signatures.vi";
 
 export const vi = {
   ...errorsVi,
+  ...mailboxVi,
   ...meetingsVi,
   ...minutesVi,
   ...recordsVi,

@@ -24,6 +24,7 @@ export const NAV_ITEMS: NavItem[] = [
   { name: "archive", path: "/records/archive", label: "nav.archive", roles: ["archivist", "clerk", "leader"] },
   { name: "meetings", path: "/meetings", label: "nav.meetings", roles: [] },
   { name: "certificates", path: "/admin/certificates", label: "nav.certificates", roles: ["admin"] },
+  { name: "mailbox", path: "/admin/mailbox", label: "nav.mailbox", roles: ["admin"] },
   { name: "verify-signatures", path: "/signatures/verify", label: "nav.verifySignatures", roles: [] },
 ];
 

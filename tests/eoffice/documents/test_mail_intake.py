@@ -5,19 +5,9 @@ stopped mid-run loses nothing and doubles nothing."""
 from __future__ import annotations
 
 import base64
-import email.header
-import email.policy
 import hashlib
-from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.utils import make_msgid
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import pkcs7
-from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
 from eoffice.documents.models import Channel, Document, Status
@@ -25,9 +15,8 @@ from eoffice.extensions import db
 from eoffice.mailbox.imap import ImapSession
 from eoffice.mailbox.models import Mailbox, MailReceipt
 from eoffice.mailbox.tasks import check_mailboxes
-from eoffice.pdfgen import text_pdf
 from tests.eoffice.documents.conftest import HOME
-from tests.fixtures.imap import PASSWORD
+from tests.fixtures.mail import PDF, authority_and_signer, configure_mailbox, official_message, smime_signed
 
 
 @pytest.fixture
@@ -44,37 +33,10 @@ def app_env(tmp_path) -> dict[str, str]:
 @pytest.fixture
 def mailbox_user(client, people, as_user, dovecot):
     """A fresh mailbox in Dovecot, configured for the home agency by its admin through the API."""
-    user = dovecot.new_user()
-    response = client.put(
-        f"/api/v1/mailboxes/{HOME}",
-        json={
-            "host": dovecot.host,
-            "port": dovecot.port,
-            "security": "none",
-            "username": user,
-            "password": PASSWORD,
-            "processed_folder": "Đã xử lý",
-        },
-        headers=as_user(people.admin),
-    )
-    assert response.status_code == 200, response.get_json()
-    return user
+    return configure_mailbox(client, as_user(people.admin), dovecot, HOME, processed_folder="Đã xử lý")
 
 
-def _message(
-    subject: str, *, sender="Văn thư Sở Tài chính <vanthu@stc.quangnam.gov.vn>", body="Kính gửi UBND tỉnh."
-):
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = "vanthu@quangnam.gov.vn"
-    message["Subject"] = subject
-    message["Date"] = "Thu, 03 Dec 2026 08:15:00 +0700"
-    message["Message-ID"] = make_msgid(domain="stc.quangnam.gov.vn")
-    message.set_content(body)
-    return message
-
-
-PDF = text_pdf("Công văn", ["Về việc quyết toán kinh phí năm 2026."])
+_message = official_message
 
 
 def _pending(subject_part: str) -> Document:
@@ -244,68 +206,13 @@ def test_dovecot_stopped_mid_run_and_restarted_loses_nothing_and_makes_nothing_t
     assert db.session.get(Mailbox, HOME).last_error is None
 
 
-def _authority_and_signer(folder):
-    """A certification authority written where EOFFICE_SIGNING_TRUST_ROOTS points, and a clerk's
-    certificate it issued, with its key."""
-    now = datetime.now(UTC)
-
-    def certificate(subject, issuer, key, signing_key, is_ca):
-        return (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(issuer)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=30))
-            .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
-            .sign(signing_key, hashes.SHA256())
-        )
-
-    ca_key, signer_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "CA thử nghiệm tỉnh Quảng Nam")])
-    signer_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Văn thư Sở Tài chính")])
-    ca = certificate(ca_name, ca_name, ca_key, ca_key, True)
-    (folder / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    return certificate(signer_name, ca_name, signer_key, ca_key, False), signer_key
-
-
-def _signed(subject: str, certificate, key) -> bytes:
-    content = EmailMessage()
-    content.set_content("Kính gửi UBND tỉnh báo cáo quyết toán.")
-    content.add_attachment(PDF, maintype="application", subtype="pdf", filename="bao-cao-quyet-toan.pdf")
-    del content["MIME-Version"]
-    signed = (
-        pkcs7.PKCS7SignatureBuilder()
-        .set_data(content.as_bytes(policy=email.policy.SMTP))
-        .add_signer(certificate, key, hashes.SHA256())
-        .sign(serialization.Encoding.SMIME, [pkcs7.PKCS7Options.DetachedSignature])
-    )
-    headers = _message(subject)
-    head = "".join(f"{name}: {headers[name]}\r\n" for name in ("From", "To", "Date", "Message-ID"))
-    encoded_subject = email.header.Header(subject, "utf-8").encode()
-    return (head + f"Subject: {encoded_subject}\r\n").encode() + signed
-
-
 def test_an_s_mime_signed_message_shows_its_verified_signer_and_a_tampered_one_shows_it_is_not_valid(
     tmp_path, client, people, as_user, dovecot
 ):
-    certificate, key = _authority_and_signer(tmp_path / "roots")
-    user = dovecot.new_user()
-    configured = client.put(
-        f"/api/v1/mailboxes/{HOME}",
-        json={
-            "host": dovecot.host,
-            "port": dovecot.port,
-            "security": "none",
-            "username": user,
-            "password": PASSWORD,
-        },
-        headers=as_user(people.admin),
-    )
-    assert configured.status_code == 200
-    dovecot.deliver(user, _signed("Báo cáo quyết toán có ký số", certificate, key))
-    dovecot.deliver(user, _signed("Báo cáo bị sửa", certificate, key).replace(b"UBND", b"UBNX"))
+    certificate, key = authority_and_signer(tmp_path / "roots")
+    user = configure_mailbox(client, as_user(people.admin), dovecot, HOME)
+    dovecot.deliver(user, smime_signed("Báo cáo quyết toán có ký số", certificate, key))
+    dovecot.deliver(user, smime_signed("Báo cáo bị sửa", certificate, key).replace(b"UBND", b"UBNX"))
 
     assert check_mailboxes() == 2
 

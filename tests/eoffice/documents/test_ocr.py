@@ -136,3 +136,34 @@ def test_a_scan_that_cannot_be_recognised_is_registered_and_its_trace_says_why(c
     assert "tệp không đọc được" in noted[0]["note"]
     assert after["status"] == "registered"
     assert db.session.scalar(select(func.count()).select_from(TextExtraction)) == 0
+
+
+@pytest.mark.parametrize(
+    "app_env",
+    [
+        {
+            "EOFFICE_TEXT_EXTRACTION": "background",
+            "EOFFICE_OCR_PDFA": "false",
+            "EOFFICE_OCR_MAX_MEMORY_MB": "64",
+        }
+    ],
+)
+def test_a_scan_whose_ocr_needs_more_memory_than_the_limit_is_registered_and_its_trace_says_so(
+    client, people, as_user, app_env
+):
+    headers = as_user(people.clerk)
+    scan = image_bytes(render_page(), "PNG")
+    document = _register(client, headers, [(io.BytesIO(scan), "cong-van-scan.png")])
+
+    assert index_queued_texts() == 1
+
+    after = _document(client, headers, document["id"])
+    assert after["status"] == "registered" and after["arrival_number"] == 1
+    assert [(file["role"], file["sha256"]) for file in after["files"]] == [
+        ("main", hashlib.sha256(scan).hexdigest())
+    ]
+    (noted,) = [step for step in after["trace"] if step["action"] == "text_not_extracted"]
+    assert noted["details"]["file"] == "cong-van-scan.png" and noted["details"]["reason"] == "too_large"
+    assert noted["details"]["detail"] == "the OCR needed more memory than its limit of 64 MiB"
+    assert "vượt giới hạn xử lý" in noted["note"]
+    assert db.session.scalar(select(func.count()).select_from(TextExtraction)) == 0
