@@ -1,33 +1,28 @@
 """Parsers of untrusted files, run in a child process bounded in memory, CPU and wall time, and output.
 
-A PDF of a few hundred kilobytes can inflate to gigabytes inside a parser; in the server's own process
-that took the server down. Here each parse is a child (eoffice/untrusted_child.py) that sets its own
+A PDF of a few hundred kilobytes can inflate to gigabytes inside a parser, which would take the server's
+own process down with it. So each parse is a child (eoffice/untrusted_child.py) that sets its own
 limits before it reads the file, and that the server kills when it overstays; a file over the limits
 gives a Parsed naming the reason instead of an exception. Each child reads one file and ends.
 
-Children are forked, one per file, by a waiting process per kind of parser (untrusted_child.py
---fork, started by the first parse of its kind in each server process): it has imported its parser
-and holds no file, no secret and no limit, so a file's parse starts in a few milliseconds however
-close together files arrive (started as a new interpreter, a signature check waited ~0.4 s for
-pyHanko's import whenever the one started ahead was not ready). Works with threads and under gevent
-(whose monkey-patched sockets and subprocess wait without blocking the other greenlets).
+Children are forked, one per file, by a waiting process per kind of parser (untrusted_forker.py, started
+by the first parse of its kind in each server process), so that a parse does not wait for an interpreter
+to import its parser however close together files arrive. Works with threads and under gevent (whose
+monkey-patched sockets and subprocess wait without blocking the other greenlets).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import math
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -35,6 +30,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, BinaryIO
 
 from eoffice.runtime import settings
+from eoffice.untrusted_forker import ForkerGone, fork_parse, forker_for
 
 if TYPE_CHECKING:
     from eoffice.config import Settings
@@ -133,77 +129,6 @@ def _kind(task: str) -> str:
     return "signatures" if task == "pdf_signatures" else "pdfium"
 
 
-@dataclass
-class _Forker:
-    """untrusted_child.py --fork: its parser imported, it forks a process for each file sent on `channel`
-    (with the file's descriptors) and answers on the request's own socket."""
-
-    process: subprocess.Popen
-    channel: socket.socket
-    owner: int
-
-
-# One forking process per kind and script in each process of the server; forked processes (gunicorn's
-# workers) start their own.
-_FORKERS: dict[tuple[str, str], _Forker] = {}
-_FORKERS_LOCK = threading.Lock()
-
-
-def _start_forker(kind: str) -> _Forker:
-    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    try:
-        process = subprocess.Popen(
-            # Isolated: no user site, no environment variables, no current folder on the path.
-            [sys.executable, "-I", CHILD, "--fork", kind, str(theirs.fileno())],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            pass_fds=(theirs.fileno(),),
-            # No environment: its children read hostile files and need none of the server's secrets.
-            env={},
-        )
-    except BaseException:
-        ours.close()
-        raise
-    finally:
-        theirs.close()
-    return _Forker(process, ours, os.getpid())
-
-
-def _forker(kind: str) -> _Forker | None:
-    """This process's forking process for `kind`, started if there is none (or it died); None when none
-    can be started."""
-    with _FORKERS_LOCK:
-        forker = _FORKERS.get((kind, CHILD))
-        if forker is not None and forker.owner == os.getpid() and forker.process.poll() is None:
-            return forker
-        if forker is not None and forker.owner == os.getpid():
-            _stop(forker)
-        try:
-            forker = _FORKERS[(kind, CHILD)] = _start_forker(kind)
-        except OSError as exc:
-            log.warning("no forking parser process could be started: %s", exc)
-            _FORKERS.pop((kind, CHILD), None)
-            return None
-        return forker
-
-
-def _stop(forker: _Forker) -> None:
-    forker.channel.close()
-    if forker.process.poll() is None:
-        forker.process.kill()
-        forker.process.wait()
-
-
-def waiting_children() -> list[int]:
-    """The process ids of this process's children that wait for files (the forking ones: none reads one)."""
-    with _FORKERS_LOCK:
-        return [
-            forker.process.pid
-            for forker in _FORKERS.values()
-            if forker.owner == os.getpid() and forker.process.poll() is None
-        ]
-
-
 def _request(task: str, limits: Limits, arguments: Sequence[str]) -> bytes:
     call = [
         task,
@@ -236,79 +161,18 @@ def _run_child(
         _copy(source, files[0])
         if CHILD == _OWN_CHILD:
             for _attempt in range(2):
-                forker = _forker(kind)
+                forker = forker_for(kind, CHILD)
                 if forker is None:
                     break
                 try:
-                    returncode = _fork_parse(forker, _request(task, limits, arguments), files, limits)
-                except _ForkerGone:
+                    returncode = fork_parse(forker, _request(task, limits, arguments), files, limits.timeout)
+                except ForkerGone:
                     continue  # it died before it forked: the next attempt starts another one
                 return _outcome(task, returncode, limits, *files[1:])
         return _parse_in(_start_child(kind, files), task, _request(task, limits, arguments), limits)
     finally:
         for stream in files:
             stream.close()
-
-
-class _ForkerGone(Exception):
-    """The forking process did not fork for the file (it died): nothing was parsed."""
-
-
-def _fork_parse(forker: _Forker, request: bytes, files: tuple[IO[bytes], ...], limits: Limits) -> int | None:
-    """The exit status of the process forked for this file (a signal as its negative number); None when
-    it overstayed the timeout and was ended."""
-    deadline = time.monotonic() + limits.timeout
-    answers, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    process = None
-    try:
-        try:
-            socket.send_fds(forker.channel, [request], [*(f.fileno() for f in files), theirs.fileno()])
-        except OSError as exc:
-            log.warning("the forking parser process is gone: %s", exc)
-            with _FORKERS_LOCK:
-                _stop(forker)
-            raise _ForkerGone from exc
-        theirs.close()
-        with answers.makefile("rb") as reader:
-            answers.settimeout(limits.timeout)
-            line = reader.readline(32)
-            if not line:
-                raise _ForkerGone
-            process = _Forked(int(line))
-            answers.settimeout(max(deadline - time.monotonic(), 0.001))
-            line = reader.readline(32)
-        if not line:
-            # The watcher was killed (the server stops): the parse is ended with it, below.
-            return -signal.SIGKILL
-        process.ended = True
-        return int(line)
-    except TimeoutError:
-        return None
-    finally:
-        theirs.close()
-        answers.close()
-        # Whatever ended the wait (the timeout, a greenlet killed, an exception), no parse outlives it.
-        if process is not None:
-            process.end()
-
-
-class _Forked:
-    """A parse process forked for a file, held by a pidfd: ending it can never signal another process
-    that later took its id."""
-
-    def __init__(self, pid: int):
-        self.ended = False
-        try:
-            self.pidfd = os.pidfd_open(pid)
-        except ProcessLookupError:
-            self.pidfd, self.ended = -1, True
-
-    def end(self) -> None:
-        if not self.ended:
-            with contextlib.suppress(ProcessLookupError):
-                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
-        if self.pidfd >= 0:
-            os.close(self.pidfd)
 
 
 def _start_child(kind: str, files: tuple[IO[bytes], ...]) -> _Child:

@@ -14,7 +14,7 @@ import psutil
 import pypdf
 import pytest
 
-from eoffice import untrusted
+from eoffice import untrusted, untrusted_forker
 from eoffice.pdfgen import text_pdf
 from eoffice.untrusted import Failure, Limits, pdf_page_boxes, pdf_page_count, pdf_text
 from tests.fixtures.hostile_pdfs import MB, PeakRss, inflating_pdf
@@ -46,7 +46,7 @@ def no_children_left() -> bool:
             return False
 
     for _ in range(50):
-        waiting = untrusted.waiting_children()
+        waiting = untrusted_forker.waiting_children()
         if not any(
             is_parser(child)
             for child in psutil.Process().children(recursive=True)
@@ -142,13 +142,13 @@ def test_the_stream_given_is_left_where_it_was():
 
 def pdfium_forker() -> int:
     """This process's forking process for PDFium (other tests in it may have started pyHanko's too)."""
-    return untrusted._FORKERS[("pdfium", untrusted.CHILD)].process.pid
+    return untrusted_forker._FORKERS[("pdfium", untrusted.CHILD)].process.pid
 
 
 def test_each_file_is_read_by_a_process_of_its_own_forked_by_one_that_reads_none(monkeypatch):
     forked = []
-    real = untrusted._Forked
-    monkeypatch.setattr(untrusted, "_Forked", lambda pid: forked.append(pid) or real(pid))
+    real = untrusted_forker._Forked
+    monkeypatch.setattr(untrusted_forker, "_Forked", lambda pid: forked.append(pid) or real(pid))
 
     first = pdf_text(io.BytesIO(text_pdf("Công văn")), ROOMY)
     forker = pdfium_forker()
@@ -156,7 +156,7 @@ def test_each_file_is_read_by_a_process_of_its_own_forked_by_one_that_reads_none
 
     assert "Công văn" in first.output and "Quyết định" in second.output
     # The same waiting process forked both; each file had a process of its own, gone once it answered.
-    assert pdfium_forker() == forker and forker in untrusted.waiting_children()
+    assert pdfium_forker() == forker and forker in untrusted_forker.waiting_children()
     assert len(set(forked)) == 2 and forker not in forked
     assert not any(psutil.pid_exists(pid) for pid in forked)
     assert no_children_left()
@@ -179,7 +179,7 @@ from gevent import monkey
 monkey.patch_all()
 import io, json, sys
 import gevent
-from eoffice import untrusted
+from eoffice import untrusted, untrusted_forker
 from eoffice.untrusted import Limits, pdf_text
 from tests.fixtures.hostile_pdfs import MB, inflating_pdf
 
@@ -193,8 +193,8 @@ def tick():
 
 ticker = gevent.spawn(tick)
 forked = []
-real_forked = untrusted._Forked
-untrusted._Forked = lambda pid: forked.append(pid) or real_forked(pid)
+real_forked = untrusted_forker._Forked
+untrusted_forker._Forked = lambda pid: forked.append(pid) or real_forked(pid)
 results = {}
 for name, child, limits in [
     # Time enough for any machine: only the memory limit stops the bomb.
@@ -209,11 +209,13 @@ for name, child, limits in [
     results[name] = {"failure": parsed.failure, "ticks_meanwhile": len(ticks) - before}
 # The forking process outlives the file it was given, as it does without gevent.
 untrusted.CHILD = untrusted._OWN_CHILD
-forker = untrusted._FORKERS[("pdfium", untrusted.CHILD)].process
-small = pdf_text(io.BytesIO(b"%PDF-1.7 not really"), Limits(max_memory=256 * MB, timeout=60, max_pages=10, max_output=MB))
+forker = untrusted_forker._FORKERS[("pdfium", untrusted.CHILD)].process
+small = pdf_text(
+    io.BytesIO(b"%PDF-1.7 not really"), Limits(max_memory=256 * MB, timeout=60, max_pages=10, max_output=MB)
+)
 results["forking"] = {
     "forked": len(forked),
-    "same_forker": untrusted._FORKERS[("pdfium", untrusted.CHILD)].process is forker,
+    "same_forker": untrusted_forker._FORKERS[("pdfium", untrusted.CHILD)].process is forker,
     "alive": forker.poll() is None,
     "answered": small.failure,
 }

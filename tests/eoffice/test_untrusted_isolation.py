@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from eoffice import untrusted
+from eoffice import untrusted, untrusted_forker
 from eoffice.untrusted import Failure, Limits, run_parser
 
 LIMITS = Limits(max_memory=256 * 1024 * 1024, timeout=20, max_pages=10, max_output=64 * 1024, concurrency=1)
@@ -32,7 +32,7 @@ def test_the_process_forking_the_parsers_has_no_environment_and_holds_no_file(mo
     parsed = run_parser("pdf_pages", io.BytesIO(b"%PDF-1.7 broken"), LIMITS)
 
     assert parsed.failure == Failure.UNREADABLE
-    for forker in untrusted.waiting_children():
+    for forker in untrusted_forker.waiting_children():
         assert Path(f"/proc/{forker}/environ").read_bytes() == b""
         # Its standard streams (/dev/null and the server's stderr) and its socket to the server only.
         descriptors = {link.name: os.readlink(link) for link in Path(f"/proc/{forker}/fd").iterdir()}

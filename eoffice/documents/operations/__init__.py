@@ -1,5 +1,6 @@
 """Everything that changes documents, one module per part of the flow; they flush, the caller commits."""
 
+from eoffice.documents.operations.drafting import add_files, create_draft, update_draft
 from eoffice.documents.operations.files import IncomingFile
 from eoffice.documents.operations.handling import (
     add_opinion,
@@ -20,18 +21,13 @@ from eoffice.documents.operations.intake import (
     register_upload,
     withdraw,
 )
-from eoffice.documents.operations.outgoing import (
-    add_files,
+from eoffice.documents.operations.issuance import correct, issue, recall
+from eoffice.documents.operations.review import (
     approve,
-    correct,
-    create_draft,
-    issue,
-    recall,
     return_draft,
     review_candidates,
     review_levels,
     submit,
-    update_draft,
     update_settings,
 )
 

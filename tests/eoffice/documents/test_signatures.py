@@ -494,7 +494,7 @@ def test_an_approval_that_fails_after_signing_keeps_the_unsigned_draft_whole(
     app, client, people, as_user, monkeypatch
 ):
     from eoffice.api_base import ApiError
-    from eoffice.documents.operations import outgoing
+    from eoffice.documents.operations import review
 
     document = flow(people, "awaiting_signature")
     draft = next(link for link in db.session.get(Document, document.id).files if link.role == FileRole.MAIN)
@@ -505,7 +505,7 @@ def test_an_approval_that_fails_after_signing_keeps_the_unsigned_draft_whole(
         raise ApiError(409, "conflict", "refused after the signature was made")
 
     # After the main file was signed and replaced, inside the same transaction.
-    monkeypatch.setattr(outgoing, "step", refused)
+    monkeypatch.setattr(review, "step", refused)
     response = act(client, as_user(people.leader), document.id, "approve")
 
     assert response.status_code == 409
