@@ -23,6 +23,7 @@ expect = playwright_api.expect
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 ITEMS = ("Báo cáo tình hình kinh tế - xã hội", "Kế hoạch đầu tư công năm 2027")
+GENERAL = "Diễn biến: Phần chung"
 
 
 @pytest.fixture
@@ -64,6 +65,18 @@ def _meeting_in_progress(server, title: str, secretary: str | None = None) -> tu
     server.post(f"/api/v1/meetings/{meeting_id}/invite", "vanthu")
     server.post(f"/api/v1/meetings/{meeting_id}/start", "vanthu")
     return meeting_id, items
+
+
+def _secretary_on_two_devices(server, devices, title: str):
+    """A started meeting whose secretary has its room open on a tablet and its minutes page on a desktop:
+    (meeting id, item ids, the tablet, the desktop)."""
+    meeting_id, items = _meeting_in_progress(server, title, secretary="Lê Thị Thu Trang")
+    in_room, on_page = devices(TABLET, True), devices(DESKTOP, False)
+    for page in (in_room, on_page):
+        log_in(page, "chuyenvien")
+    in_room.goto(f"/meetings/{meeting_id}/room")
+    on_page.goto(f"/meetings/{meeting_id}/minutes")
+    return meeting_id, items, in_room, on_page
 
 
 def _in_viewport(page, locator) -> bool:
@@ -159,17 +172,11 @@ def test_the_chair_runs_the_room_a_phone_is_prompted_to_vote_and_the_close_reach
 def test_the_minutes_written_on_two_devices_are_merged_submitted_returned_approved_and_downloaded(
     server, devices, screenshot
 ):
-    meeting_id, items = _meeting_in_progress(
-        server, "Họp thông qua báo cáo quý IV", secretary="Lê Thị Thu Trang"
+    meeting_id, items, in_room, on_page = _secretary_on_two_devices(
+        server, devices, "Họp thông qua báo cáo quý IV"
     )
-    in_room, on_page = devices(TABLET, True), devices(DESKTOP, False)
-    for page in (in_room, on_page):
-        log_in(page, "chuyenvien")
-    in_room.goto(f"/meetings/{meeting_id}/room")
-    on_page.goto(f"/meetings/{meeting_id}/minutes")
-    general_label = "Diễn biến: Phần chung"
-    room_general = in_room.get_by_test_id("room-minutes").get_by_label(general_label)
-    page_general = on_page.get_by_label(general_label)
+    room_general = in_room.get_by_test_id("room-minutes").get_by_label(GENERAL)
+    page_general = on_page.get_by_label(GENERAL)
 
     # The secretary writes in the room; the other device shows it as it is saved.
     room_general.fill("Khai mạc.")
@@ -241,15 +248,9 @@ def test_the_minutes_written_on_two_devices_are_merged_submitted_returned_approv
 def test_a_passage_changed_on_two_devices_at_once_waits_on_the_later_one_for_its_users_choice(
     server, devices, screenshot
 ):
-    meeting_id, _ = _meeting_in_progress(server, "Họp thẩm định dự án", secretary="Lê Thị Thu Trang")
-    in_room, on_page = devices(TABLET, True), devices(DESKTOP, False)
-    for page in (in_room, on_page):
-        log_in(page, "chuyenvien")
-    in_room.goto(f"/meetings/{meeting_id}/room")
-    on_page.goto(f"/meetings/{meeting_id}/minutes")
-    label = "Diễn biến: Phần chung"
-    room_general = in_room.get_by_test_id("room-minutes").get_by_label(label)
-    page_general = on_page.get_by_label(label)
+    meeting_id, _, in_room, on_page = _secretary_on_two_devices(server, devices, "Họp thẩm định dự án")
+    room_general = in_room.get_by_test_id("room-minutes").get_by_label(GENERAL)
+    page_general = on_page.get_by_label(GENERAL)
     room_general.fill("Mở đầu.\nKinh phí dự kiến 2 tỷ đồng.\nKết thúc.")
     room_general.press("Tab")
     expect(page_general).to_have_value("Mở đầu.\nKinh phí dự kiến 2 tỷ đồng.\nKết thúc.")
