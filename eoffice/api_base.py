@@ -19,7 +19,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from eoffice.errors import ErrorCode
+from eoffice.errors import ErrorCode, ReasonCode
 from eoffice.storage.backend import StorageError
 
 log = logging.getLogger(__name__)
@@ -207,19 +207,34 @@ def json_body() -> Any:
 
 
 def invalid(
-    field: str, message: str, location: str = "json", *, code: ErrorCode = ErrorCode.VALIDATION_ERROR
+    field: str,
+    message: str,
+    location: str = "json",
+    *,
+    code: ErrorCode = ErrorCode.VALIDATION_ERROR,
+    reason: ReasonCode | None = None,
 ) -> ApiError:
-    """422 naming the field; a Socket.IO event's payload is the location "json" too."""
-    return invalid_fields({field: [message]}, location, code=code)
+    """422 naming the field; a Socket.IO event's payload is the location "json" too. `reason`: why, for
+    the client to say in its reader's language (the message is English, for the API)."""
+    reasons = {field: reason} if reason else None
+    return invalid_fields({field: [message]}, location, code=code, reasons=reasons)
 
 
 def invalid_fields(
-    fields: dict[str, Any], location: str = "json", *, code: ErrorCode = ErrorCode.VALIDATION_ERROR
+    fields: dict[str, Any],
+    location: str = "json",
+    *,
+    code: ErrorCode = ErrorCode.VALIDATION_ERROR,
+    reasons: dict[str, ReasonCode] | None = None,
 ) -> ApiError:
     """422 naming every field: details {location: {field: [messages]}}, the shape webargs gives to a
-    schema's errors, so that a client reads every 422 one way."""
-    details = {location: fields}
-    return ApiError(422, code, _describe_validation(details), details)
+    schema's errors, so that a client reads every 422 one way; with reasons, details["reasons"] gives a
+    field's reason code."""
+    details: dict[str, Any] = {location: fields}
+    message = _describe_validation(details)
+    if reasons:
+        details["reasons"] = {field: str(reason) for field, reason in reasons.items()}
+    return ApiError(422, code, message, details)
 
 
 def error_response(status: int, code: ErrorCode, message: str, details: Any = None, headers=None):
@@ -254,7 +269,13 @@ def _describe_validation(messages: dict) -> str:
 class ErrorBodySchema(ma.Schema):
     code = ma.fields.String(metadata={"description": "Machine-readable error code"})
     message = ma.fields.String(metadata={"description": "What went wrong, naming the field"})
-    details = ma.fields.Raw(allow_none=True)
+    details = ma.fields.Raw(
+        allow_none=True,
+        metadata={
+            "description": "For field errors {location: {field: [messages]}}, and for some fields "
+            "reasons {field: reason code} (eoffice.errors.ReasonCode)"
+        },
+    )
 
 
 class ErrorSchema(ma.Schema):

@@ -1,7 +1,9 @@
-"""The one vocabulary of error codes: every REST error and every live-room refusal carries one of these.
+"""The one vocabulary of error codes: every REST error and every live-room refusal carries one of these;
+and of reason codes, which say more precisely why a field was refused, or why a result is doubtful.
 
 The client has a Vietnamese and an English message for each (frontend/src/i18n/errors.*.ts, checked
-against frontend/src/i18n/errorCodes.json, which `python -m eoffice.errors` writes from this enum).
+against frontend/src/i18n/errorCodes.json and reasonCodes.json, which `python -m eoffice.errors` and
+`python -m eoffice.errors reasons` write from these enums).
 """
 
 from __future__ import annotations
@@ -81,10 +83,33 @@ class ErrorCode(StrEnum):
     CASE_FILE_CODE_TAKEN = "case_file_code_taken"
 
 
-def codes_json() -> str:
-    """What frontend/src/i18n/errorCodes.json holds: the client's tests read the codes from it."""
-    return json.dumps(sorted(code.value for code in ErrorCode), indent=2) + "\n"
+class ReasonCode(StrEnum):
+    """Why, more precisely than the error's code: a refused field names its reason in the error's details
+    (details["reasons"][field], beside the messages), and a warning of a result that stands is one."""
+
+    # A signing certificate or key uploaded by an administrator (eoffice.signing.certificates).
+    WRONG_PASSWORD = "wrong_password"
+    NOT_PKCS12 = "not_pkcs12"
+    PKCS12_INCOMPLETE = "pkcs12_incomplete"
+    KEY_TYPE_UNSUPPORTED = "key_type_unsupported"
+    KEY_NOT_OF_CERTIFICATE = "key_not_of_certificate"
+    NOT_A_CERTIFICATE = "not_a_certificate"
+    KEYS_IN_TOKEN = "keys_in_token"
+    KEYS_IN_FILES = "keys_in_files"
+    NO_SERVER_PIN = "no_server_pin"
+    PIN_REQUIRED = "pin_required"
+    WRONG_PIN = "wrong_pin"
+    CERTIFICATE_NOT_FOR_TOKEN_KEY = "certificate_not_for_token_key"
+    # Warnings of an accepted certificate: it was stored, but signatures made with it may not be trusted.
+    CERTIFICATE_UNTRUSTED = "certificate_untrusted"
+    CERTIFICATE_CHAIN_INVALID = "certificate_chain_invalid"
+
+
+def codes_json(enum: type[StrEnum] = ErrorCode) -> str:
+    """What frontend/src/i18n/errorCodes.json (reasonCodes.json for ReasonCode) holds: the client's tests
+    read the codes from it."""
+    return json.dumps(sorted(code.value for code in enum), indent=2) + "\n"
 
 
 if __name__ == "__main__":
-    sys.stdout.write(codes_json())
+    sys.stdout.write(codes_json(ReasonCode if sys.argv[1:] == ["reasons"] else ErrorCode))

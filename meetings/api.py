@@ -137,10 +137,15 @@ def get_meeting(meeting_id):
 @login_required
 def update_meeting(body, meeting_id):
     meeting = _viewable(meeting_id)
-    invited = {p.user_id for p in meeting.participants}
+    roles = {p.user_id: p.role for p in meeting.participants}
     operations.update_meeting(meeting, body, current_user())
     db.session.commit()
-    live.remove_from_meeting(meeting.id, sorted(invited - {p.user_id for p in meeting.participants}))
+    now = {p.user_id: p.role for p in meeting.participants}
+    live.remove_from_meeting(meeting.id, sorted(roles.keys() - now.keys()))
+    # Whoever may have a device in the room and whose role changed is told what it may do now (the
+    # organiser may be there before being a participant; other newcomers are not).
+    in_room = roles.keys() | {meeting.organiser_id}
+    live.tell_allowed_actions(meeting, sorted(u for u in now.keys() & in_room if roles.get(u) != now[u]))
     return _detail(meeting)
 
 

@@ -121,14 +121,31 @@ def _refusal(exc: ApiError) -> dict[str, Any]:
     return {**_error(exc.code, exc.message, exc.details), **getattr(exc, "ack_fields", {})}
 
 
+def tell_allowed_actions(meeting, user_ids: list[int]) -> None:
+    """After a change of roles has committed (REST): the devices of each of these people learn what they
+    may do in the room now. A failure is logged; a device joining again reads its allowed actions."""
+    for user_id in user_ids:
+        try:
+            socketio.emit(
+                "allowed_actions",
+                room.allowed_actions_event(meeting, user_id),
+                to=private_room(meeting.id, user_id),
+                namespace=NAMESPACE,
+            )
+        except Exception:  # noqa: BLE001 - the committed change stands; the message queue may be down
+            log.exception("allowed actions not sent")
+
+
 @dataclass(frozen=True)
 class _Change:
-    """What an event that changes the room answers its device, and broadcasts (once committed) to whom."""
+    """What an event that changes the room answers its device, and broadcasts (once committed) to whom;
+    `then`: (event, payload, to) sent after it (what the change means for some people's devices)."""
 
     ack: dict[str, Any]
     event: str
     payload: dict[str, Any]
     to: str | list[str]
+    then: tuple[tuple[str, dict[str, Any], str], ...] = ()
 
 
 class MeetingNamespace(Namespace):
@@ -290,6 +307,8 @@ class MeetingNamespace(Namespace):
         answer = self._run(data, act)
         if answer.get("ok"):
             self._broadcast(done[0].event, done[0].payload, done[0].to)
+            for event, payload, to in done[0].then:
+                self._broadcast(event, payload, to)
         return answer
 
     def on_present(self, data=None):
@@ -322,11 +341,23 @@ class MeetingNamespace(Namespace):
         return self._commit_then_broadcast(data, to_room)
 
     def on_designate_presenter(self, data=None):
-        return self._then_broadcast(
-            data,
-            "presenter",
-            lambda m, u, p: room.designate_presenter(m, u, p.integer("user_id", optional=True)),
-        )
+        def change(payload: Payload) -> _Change:
+            meeting, user = self._meeting_and_user(payload)
+            before = meeting.designated_presenter_id
+            changed = room.designate_presenter(meeting, user, payload.integer("user_id", optional=True))
+            # Who gains or loses presenting is told on their own devices, after the whole room heard.
+            then = tuple(
+                (
+                    "allowed_actions",
+                    room.allowed_actions_event(meeting, user_id),
+                    private_room(meeting.id, user_id),
+                )
+                for user_id in sorted({before, changed["user_id"]} - {None})
+            )
+            ack = {"ok": True, "presenter": changed}
+            return _Change(ack, "presenter", changed, meeting_room(meeting.id), then)
+
+        return self._commit_then_broadcast(data, change)
 
     def on_agenda_goto(self, data=None):
         return self._then_broadcast(

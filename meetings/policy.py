@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -17,7 +18,16 @@ from eoffice.accounts.models import Role, User
 from eoffice.api_base import ApiError
 from eoffice.extensions import db
 from eoffice.storage.models import StoredFile
-from meetings.models import AgendaItem, Meeting, MeetingDocument, MeetingMinutes, MeetingStatus
+from meetings.models import (
+    VOTING_ROLES,
+    AgendaItem,
+    Meeting,
+    MeetingDocument,
+    MeetingMinutes,
+    MeetingParticipant,
+    MeetingStatus,
+    ParticipantRole,
+)
 
 # Roles that may organise a meeting for their agency.
 ORGANISER_ROLES = (Role.CLERK, Role.LEADER, Role.ADMIN)
@@ -70,20 +80,53 @@ def check_chair_and_secretary_change(user: User, meeting: Meeting) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Seat:
+    """One user's place at a meeting: what the live room's rules ask. A join reads it with its one
+    statement; anywhere else seat_of reads it from the meeting's participants."""
+
+    user_id: int
+    role: str | None  # None: not a participant (the organiser, or nobody of this meeting)
+    is_organiser: bool
+
+
+def seat_of(user: User, meeting: Meeting) -> Seat:
+    return seat_in(meeting, user.id, meeting.participant(user.id))
+
+
+def seat_in(meeting: Meeting, user_id: int, participant: MeetingParticipant | None) -> Seat:
+    """The seat of a user whose participant row (None: not a participant) has been read already."""
+    return Seat(user_id, participant.role if participant else None, meeting.organiser_id == user_id)
+
+
+def _sits(seat: Seat) -> bool:
+    return seat.is_organiser or seat.role is not None
+
+
+def _chairs(seat: Seat) -> bool:
+    """Runs the room: speakers, votes, the agenda, designating the presenter (the secretary assists)."""
+    return seat.role in (ParticipantRole.CHAIR, ParticipantRole.SECRETARY)
+
+
+def _presents(seat: Seat, meeting: Meeting) -> bool:
+    designated = meeting.designated_presenter_id
+    return _chairs(seat) or (designated is not None and designated == seat.user_id)
+
+
+def _votes(seat: Seat) -> bool:
+    return seat.role in VOTING_ROLES
+
+
 def may_chair(user: User, meeting: Meeting) -> bool:
-    """Runs the room: speakers, votes, designating the presenter (the secretary assists)."""
-    return user.id in (meeting.chair_id, meeting.secretary_id)
+    return _chairs(seat_of(user, meeting))
 
 
 def may_present(user: User, meeting: Meeting) -> bool:
-    return may_chair(user, meeting) or (
-        meeting.designated_presenter_id is not None and meeting.designated_presenter_id == user.id
-    )
+    return _presents(seat_of(user, meeting), meeting)
 
 
 def may_vote(user: User, meeting: Meeting) -> bool:
-    participant = meeting.participant(user.id)
-    return participant is not None and participant.is_voting
+    return _votes(seat_of(user, meeting))
 
 
 def item_audience(item: AgendaItem | None) -> set[int] | None:
@@ -152,9 +195,46 @@ class Permission(enum.StrEnum):
     ANSWER_POLL = "meetings.answer_poll"
     WRITE_MINUTES = "meetings.write_minutes"
     APPROVE_MINUTES = "meetings.approve_minutes"
+    # The live room's (meetings.workflow.ROOM_ACTIONS): asked of a Seat, so that a join needs no query.
+    TAKE_PART = "meetings.take_part"
+    RUN_ROOM = "meetings.run_room"
+    PRESENT = "meetings.present"
+    VOTE = "meetings.vote"
+
+
+SeatRule = Callable[[Seat, Meeting], bool]
+
+# The rules of the live room, asked of a seat (a join reads the seat with its one statement); each is a
+# permission of `_RULES` too, asked of a user.
+_SEAT_RULES: dict[Permission, tuple[SeatRule, str]] = {
+    Permission.VIEW: (lambda seat, meeting: _sits(seat), "not invited to this meeting"),
+    Permission.TAKE_PART: (
+        lambda seat, meeting: seat.role is not None,
+        "only the meeting's participants (the organiser is not one)",
+    ),
+    Permission.RUN_ROOM: (lambda seat, meeting: _chairs(seat), "only the chair or the secretary"),
+    Permission.PRESENT: (_presents, "only the chair, the secretary or the designated presenter"),
+    Permission.VOTE: (lambda seat, meeting: _votes(seat), "only the chair and delegates vote"),
+}
+
+
+def seat_can(seat: Seat, permission: Permission, meeting: Meeting) -> bool:
+    return _SEAT_RULES[permission][0](seat, meeting)
+
+
+def authorize_seat(seat: Seat, permission: Permission, meeting: Meeting) -> None:
+    require(seat_can(seat, permission, meeting), _SEAT_RULES[permission][1])
 
 
 Rule = Callable[[User, Meeting | None, AgendaItem | None], bool]
+
+
+def _of_seat(permission: Permission) -> tuple[Rule, str]:
+    return (
+        lambda user, meeting, item: seat_can(seat_of(user, meeting), permission, meeting),
+        _SEAT_RULES[permission][1],
+    )
+
 
 # Each rule gets (user, meeting, agenda item): the meeting is None only for ORGANISE (no meeting yet),
 # the item only for an upload to one item. The 403 says who may.
@@ -184,6 +264,10 @@ _RULES: dict[Permission, tuple[Rule, str]] = {
         lambda user, meeting, item: may_approve_minutes(user, meeting),
         "only the chair approves or returns the minutes",
     ),
+    **{
+        permission: _of_seat(permission)
+        for permission in (Permission.TAKE_PART, Permission.RUN_ROOM, Permission.PRESENT, Permission.VOTE)
+    },
 }
 
 

@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
 from meetings.models import AgendaItem, Meeting, MeetingStatus, MinutesStatus
-from meetings.policy import Permission, authorize, can
+from meetings.policy import Permission, Seat, authorize, authorize_seat, can, seat_can, seat_of
 
 
 class Action(enum.StrEnum):
@@ -30,6 +30,26 @@ class Action(enum.StrEnum):
     CREATE_POLL = "create_poll"
     # The live room is offered once the invitations are out, until the meeting ends.
     ENTER_ROOM = "enter_room"
+
+
+class RoomAction(enum.StrEnum):
+    """What a device does in the live room: each is the name of its Socket.IO event (meetings.live),
+    but SHARE_ANNOTATION, an `annotate` with shared true."""
+
+    PRESENT = "present"
+    DESIGNATE_PRESENTER = "designate_presenter"
+    AGENDA_GOTO = "agenda_goto"
+    CHECK_IN = "check_in"
+    SPEAK_REQUEST = "speak_request"
+    SPEAK_WITHDRAW = "speak_withdraw"
+    SPEAKERS_ORDER = "speakers_order"
+    GIVE_FLOOR = "give_floor"
+    END_FLOOR = "end_floor"
+    VOTE_OPEN = "vote_open"
+    VOTE_CAST = "vote_cast"
+    VOTE_CLOSE = "vote_close"
+    ANNOTATE = "annotate"
+    SHARE_ANNOTATION = "share_annotation"
 
 
 class MinutesAction(enum.StrEnum):
@@ -63,6 +83,34 @@ TRANSITIONS: dict[tuple[MeetingStatus | None, Action], Transition[MeetingStatus]
     (M.INVITED, A.CANCEL): Transition(M.CANCELLED, P.MANAGE),
     (M.INVITED, A.ENTER_ROOM): Transition(None, P.VIEW),
     (M.IN_PROGRESS, A.ENTER_ROOM): Transition(None, P.VIEW),
+}
+
+
+@dataclass(frozen=True)
+class RoomRule:
+    states: tuple[MeetingStatus, ...]  # the meeting's states that allow the action
+    permission: Permission
+
+
+RA = RoomAction
+_LIVE = (M.IN_PROGRESS,)
+# The room opens with the invitations: people check in and the chair designates who presents before
+# the start. A private note may be written on the meeting's papers whatever its state.
+ROOM_ACTIONS: dict[RoomAction, RoomRule] = {
+    RA.PRESENT: RoomRule(_LIVE, P.PRESENT),
+    RA.DESIGNATE_PRESENTER: RoomRule((M.INVITED, M.IN_PROGRESS), P.RUN_ROOM),
+    RA.AGENDA_GOTO: RoomRule(_LIVE, P.RUN_ROOM),
+    RA.CHECK_IN: RoomRule((M.INVITED, M.IN_PROGRESS), P.TAKE_PART),
+    RA.SPEAK_REQUEST: RoomRule(_LIVE, P.TAKE_PART),
+    RA.SPEAK_WITHDRAW: RoomRule(_LIVE, P.TAKE_PART),
+    RA.SPEAKERS_ORDER: RoomRule(_LIVE, P.RUN_ROOM),
+    RA.GIVE_FLOOR: RoomRule(_LIVE, P.RUN_ROOM),
+    RA.END_FLOOR: RoomRule(_LIVE, P.RUN_ROOM),
+    RA.VOTE_OPEN: RoomRule(_LIVE, P.RUN_ROOM),
+    RA.VOTE_CAST: RoomRule(_LIVE, P.VOTE),
+    RA.VOTE_CLOSE: RoomRule(_LIVE, P.RUN_ROOM),
+    RA.ANNOTATE: RoomRule(tuple(MeetingStatus), P.VIEW),
+    RA.SHARE_ANNOTATION: RoomRule(tuple(MeetingStatus), P.PRESENT),
 }
 
 # The minutes exist from the start of the meeting; the secretary writes, the chair approves.
@@ -134,6 +182,33 @@ def check(meeting: Meeting | None, action: Action, actor: User, item: AgendaItem
             {"status": state, "action": str(action), "allowed_actions": allowed},
         )
     return transition
+
+
+def room_actions_for(seat: Seat, meeting: Meeting) -> list[RoomAction]:
+    """What this seat may do in the room now: the join state's `allowed_actions`, from what the join has
+    read already (no query)."""
+    return [
+        action
+        for action, rule in ROOM_ACTIONS.items()
+        if meeting.status in rule.states and seat_can(seat, rule.permission, meeting)
+    ]
+
+
+def check_room(meeting: Meeting, action: RoomAction, actor: User, seat: Seat | None = None) -> Seat:
+    """The actor's seat if the room action is allowed now, or 403 (not this actor) / 409 (not now).
+    `seat`: the actor's, when the caller has read it already."""
+    seat = seat if seat is not None else seat_of(actor, meeting)
+    rule = ROOM_ACTIONS[action]
+    authorize_seat(seat, rule.permission, meeting)
+    if meeting.status not in rule.states:
+        allowed = [str(a) for a, r in ROOM_ACTIONS.items() if meeting.status in r.states]
+        raise ApiError(
+            409,
+            "invalid_state",
+            f"cannot {action} in a meeting that is {meeting.status}",
+            {"status": meeting.status, "action": str(action), "allowed_actions": allowed},
+        )
+    return seat
 
 
 def authorize_minutes(meeting: Meeting, action: MinutesAction, actor: User) -> None:

@@ -30,7 +30,7 @@ from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError,
 
 from eoffice.api_base import ApiError, invalid
 from eoffice.config import Settings
-from eoffice.errors import ErrorCode
+from eoffice.errors import ErrorCode, ReasonCode
 from eoffice.signing import trust
 from eoffice.signing.keys import SigningRefused, token_session
 from eoffice.signing.threads import off_the_event_loop
@@ -78,9 +78,14 @@ def current_certificate(config: Settings, label: str) -> x509.Certificate | None
     return None
 
 
+def warning(reason: ReasonCode, message: str) -> dict[str, str]:
+    """A warning of an accepted upload: its code for the client's words, its message for the API."""
+    return {"code": str(reason), "message": message}
+
+
 def _check_usable(
     config: Settings, certificate: x509.Certificate, chain: list[x509.Certificate]
-) -> list[str]:
+) -> list[dict[str, str]]:
     """Refuse (422) a certificate that cannot sign now; what is doubtful but allowed, as warnings."""
     now = datetime.now(UTC)
     if certificate.not_valid_after_utc < now:
@@ -113,7 +118,7 @@ def _check_usable(
 @off_the_event_loop
 def _chain_problem(
     config: Settings, certificate: x509.Certificate, chain: list[x509.Certificate]
-) -> str | None:
+) -> dict[str, str] | None:
     validator = CertificateValidator(
         asn1_x509.Certificate.load(_der(certificate)),
         intermediate_certs=[asn1_x509.Certificate.load(_der(c)) for c in chain],
@@ -126,9 +131,14 @@ def _chain_problem(
             "file", "the certificate is revoked", "files", code=ErrorCode.CERTIFICATE_REVOKED
         ) from exc
     except PathBuildingError:
-        return "the certificate does not chain to a configured trust root (EOFFICE_SIGNING_TRUST_ROOTS)"
+        return warning(
+            ReasonCode.CERTIFICATE_UNTRUSTED,
+            "the certificate does not chain to a configured trust root (EOFFICE_SIGNING_TRUST_ROOTS)",
+        )
     except (PathValidationError, ValidationError) as exc:
-        return f"the certificate's chain does not validate: {exc}"
+        return warning(
+            ReasonCode.CERTIFICATE_CHAIN_INVALID, f"the certificate's chain does not validate: {exc}"
+        )
     return None
 
 
@@ -159,29 +169,56 @@ def _write_private(path: Path, content: bytes) -> None:
 
 def upload_pkcs12(
     config: Settings, label: str, content: bytes, password: str | None, protection: str | None
-) -> tuple[x509.Certificate, list[str]]:
+) -> tuple[x509.Certificate, list[dict[str, str]]]:
     """Check a PKCS#12 and make it the owner's key; the certificate and the warnings."""
     if config.signing_key_store != "pkcs12":
         raise invalid(
-            "file", "the keys are in a PKCS#11 token here: upload the certificate (PEM or DER)", "files"
+            "file",
+            "the keys are in a PKCS#11 token here: upload the certificate (PEM or DER)",
+            "files",
+            reason=ReasonCode.KEYS_IN_TOKEN,
         )
     protection = protection or ("server" if config.signing_pin else "password")
     if protection == "server" and not config.signing_pin:
-        raise invalid("protection", "no EOFFICE_SIGNING_PIN is configured to protect the key with", "form")
+        raise invalid(
+            "protection",
+            "no EOFFICE_SIGNING_PIN is configured to protect the key with",
+            "form",
+            reason=ReasonCode.NO_SERVER_PIN,
+        )
     try:
         key, certificate, chain = pkcs12.load_key_and_certificates(
             content, password.encode() if password is not None else None
         )
     except (ValueError, TypeError) as exc:
         if _is_pkcs12(content):
-            raise invalid("password", "the password does not open this PKCS#12 file", "form") from exc
-        raise invalid("file", "not a PKCS#12 (.p12/.pfx) file", "files") from exc
+            raise invalid(
+                "password",
+                "the password does not open this PKCS#12 file",
+                "form",
+                reason=ReasonCode.WRONG_PASSWORD,
+            ) from exc
+        raise invalid(
+            "file", "not a PKCS#12 (.p12/.pfx) file", "files", reason=ReasonCode.NOT_PKCS12
+        ) from exc
     if key is None or certificate is None:
-        raise invalid("file", "the PKCS#12 file must hold a private key and its certificate", "files")
+        raise invalid(
+            "file",
+            "the PKCS#12 file must hold a private key and its certificate",
+            "files",
+            reason=ReasonCode.PKCS12_INCOMPLETE,
+        )
     if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
-        raise invalid("file", "only RSA and EC keys can sign here", "files")
+        raise invalid(
+            "file", "only RSA and EC keys can sign here", "files", reason=ReasonCode.KEY_TYPE_UNSUPPORTED
+        )
     if not _same_key(key.public_key(), certificate):
-        raise invalid("file", "the private key is not the key of the certificate", "files")
+        raise invalid(
+            "file",
+            "the private key is not the key of the certificate",
+            "files",
+            reason=ReasonCode.KEY_NOT_OF_CERTIFICATE,
+        )
     warnings = _check_usable(config, certificate, chain)
     if protection == "server":
         content = pkcs12.serialize_key_and_certificates(
@@ -206,7 +243,9 @@ def _load_certificate(content: bytes) -> x509.Certificate:
             return x509.load_pem_x509_certificate(content)
         return x509.load_der_x509_certificate(content)
     except ValueError as exc:
-        raise invalid("file", "not an X.509 certificate (PEM or DER)", "files") from exc
+        raise invalid(
+            "file", "not an X.509 certificate (PEM or DER)", "files", reason=ReasonCode.NOT_A_CERTIFICATE
+        ) from exc
 
 
 @contextlib.contextmanager
@@ -217,7 +256,7 @@ def _token_session(config: Settings, pin: str | None, *, rw: bool = False) -> It
             yield session
     except SigningRefused as exc:
         if exc.code == "signing_pin_invalid":
-            raise invalid("pin", exc.message, "form") from exc
+            raise invalid("pin", exc.message, "form", reason=ReasonCode.WRONG_PIN) from exc
         raise ApiError(409, exc.code, exc.message) from exc
 
 
@@ -256,7 +295,7 @@ def _token_key_matches(session, label: str, certificate: x509.Certificate) -> bo
 
 def upload_token_certificate(
     config: Settings, label: str, content: bytes, pin: str | None
-) -> tuple[x509.Certificate, list[str]]:
+) -> tuple[x509.Certificate, list[dict[str, str]]]:
     """Check a certificate against the token's key of the owner and write it into the token under the
     owner's label, in place of the one there; the certificate and the warnings."""
     from pkcs11 import Attribute, ObjectClass
@@ -264,17 +303,25 @@ def upload_token_certificate(
 
     if config.signing_key_store != "pkcs11":
         raise invalid(
-            "file", "the keys are PKCS#12 files here: upload the PKCS#12 file with its password", "files"
+            "file",
+            "the keys are PKCS#12 files here: upload the PKCS#12 file with its password",
+            "files",
+            reason=ReasonCode.KEYS_IN_FILES,
         )
     certificate = _load_certificate(content)
     warnings = _check_usable(config, certificate, [])
     pin = pin if pin is not None else config.signing_pin
     if pin is None:
-        raise invalid("pin", "the token's PIN is needed to find the key", "form")
+        raise invalid(
+            "pin", "the token's PIN is needed to find the key", "form", reason=ReasonCode.PIN_REQUIRED
+        )
     with _token_session(config, pin, rw=True) as session:
         if not _token_key_matches(session, label, certificate):
             raise invalid(
-                "file", f"the certificate is not for the key labelled {label} in the token", "files"
+                "file",
+                f"the certificate is not for the key labelled {label} in the token",
+                "files",
+                reason=ReasonCode.CERTIFICATE_NOT_FOR_TOKEN_KEY,
             )
         old = list(session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.LABEL: label}))
         template = decode_x509_certificate(_der(certificate))

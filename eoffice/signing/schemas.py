@@ -90,11 +90,16 @@ class CertificateDetailsSchema(ma.Schema):
     valid_to = ma.fields.String()
 
 
+class CertificateWarningSchema(ma.Schema):
+    code = ma.fields.String(metadata={"description": "A reason code (eoffice.errors.ReasonCode)"})
+    message = ma.fields.String()
+
+
 class OwnerCertificateSchema(ma.Schema):
     owner = ma.fields.String(metadata={"description": "person-<username> or agency-<agency id>"})
     key_store = ma.fields.String(metadata={"description": "pkcs12 or pkcs11"})
     certificate = ma.fields.Nested(CertificateDetailsSchema, allow_none=True)
     warnings = ma.fields.List(
-        ma.fields.String(),
+        ma.fields.Nested(CertificateWarningSchema),
         metadata={"description": "After an upload: what is doubtful (e.g. no trusted chain)"},
     )

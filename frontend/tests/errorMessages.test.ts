@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { ApiError } from "../src/api/client";
 import { describeError } from "../src/errors";
 import serverCodes from "../src/i18n/errorCodes.json";
-import { catalogues, errorKey } from "../src/i18n/translate";
+import serverReasons from "../src/i18n/reasonCodes.json";
+import { catalogues, errorKey, reasonKey } from "../src/i18n/translate";
 
 describe("error codes", () => {
   // errorCodes.json is the server's enum (eoffice/errors.py), kept equal to it by a server test.
@@ -26,5 +27,24 @@ describe("error codes", () => {
     expect(describeError(refused)).toBe(catalogues.vi["error.vote_closed"]);
     expect(describeError(refused)).not.toContain("vote 7");
     expect(errorKey("a_code_from_a_newer_server")).toBe("error.error");
+  });
+});
+
+describe("reason codes", () => {
+  // reasonCodes.json is the server's ReasonCode enum (eoffice/errors.py), kept equal to it by a server test.
+  it("every reason of the server has a Vietnamese and an English message", () => {
+    expect(serverReasons.length).toBeGreaterThan(0);
+    const missing = serverReasons.flatMap((code) =>
+      (["vi", "en"] as const)
+        .filter((locale) => !(catalogues[locale] as Record<string, string>)[`reason.${code}`])
+        .map((locale) => `${locale}: reason.${code}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it("has no message for a reason the server no longer gives", () => {
+    const known = new Set([...serverReasons.map((code) => `reason.${code}`), "reason.other"]);
+    expect(Object.keys(catalogues.vi).filter((key) => key.startsWith("reason.") && !known.has(key))).toEqual([]);
+    expect(reasonKey("a_reason_from_a_newer_server")).toBe("reason.other");
   });
 });

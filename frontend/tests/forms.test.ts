@@ -61,8 +61,36 @@ describe("incoming registration form", () => {
     expect(fieldMessage("Length must be between 1 and 500.")).toEqual({ key: "form.tooLong", params: { max: 500 } });
     expect(fieldMessage("Not a valid integer.")).toEqual({ key: "form.positiveInteger" });
     expect(fieldMessage("Not a valid URL.")).toEqual({ key: "form.url" });
-    expect(fieldMessage("the password does not open this PKCS#12 file")).toEqual({ key: "form.wrongPassword" });
     expect(fieldMessage("user 7 may not review drafts: not a leader or specialist")).toEqual({ key: "form.refused" });
+  });
+
+  it("says a field's specific reason, or the error's own code, in the reader's words, not a generic sentence", () => {
+    const fields = ["file", "password", "protection"] as const;
+    const wrongPassword = new ApiError(422, {
+      code: "validation_error",
+      message: "password: the password does not open this PKCS#12 file",
+      details: { form: { password: ["the password does not open this PKCS#12 file"] }, reasons: { password: "wrong_password" } },
+    });
+    expect(serverErrors(wrongPassword, fields)).toEqual({ password: { key: "reason.wrong_password" } });
+    const notPkcs12 = new ApiError(422, {
+      code: "validation_error",
+      message: "file: not a PKCS#12 (.p12/.pfx) file",
+      details: { files: { file: ["not a PKCS#12 (.p12/.pfx) file"] }, reasons: { file: "not_pkcs12" } },
+    });
+    expect(serverErrors(notPkcs12, fields)).toEqual({ file: { key: "reason.not_pkcs12" } });
+    const expired = new ApiError(422, {
+      code: "certificate_expired",
+      message: "file: the certificate expired on 2025-01-01T00:00:00+00:00",
+      details: { files: { file: ["the certificate expired on 2025-01-01T00:00:00+00:00"] } },
+    });
+    expect(serverErrors(expired, fields)).toEqual({ file: { key: "error.certificate_expired" } });
+    // A reason this client does not know yet still reads in its words.
+    const newer = new ApiError(422, {
+      code: "validation_error",
+      message: "file: something new",
+      details: { files: { file: ["something new"] }, reasons: { file: "a_reason_from_a_newer_server" } },
+    });
+    expect(serverErrors(newer, fields)).toEqual({ file: { key: "reason.other" } });
   });
 
   it("shows an error about no known field as the message for its code on the form", () => {

@@ -34,22 +34,36 @@ describe("merging two devices' edits of one text", () => {
     const base = "Khai mạc.\nBáo cáo tình hình.\nKết luận.";
     const mine = "Khai mạc lúc 8 giờ.\nBáo cáo tình hình.\nKết luận.";
     const theirs = "Khai mạc.\nBáo cáo tình hình.\nKết luận: thống nhất.";
-    expect(minutes.mergeText(base, mine, theirs)).toBe("Khai mạc lúc 8 giờ.\nBáo cáo tình hình.\nKết luận: thống nhất.");
-    expect(minutes.mergeText(base, theirs, mine)).toBe("Khai mạc lúc 8 giờ.\nBáo cáo tình hình.\nKết luận: thống nhất.");
+    const merged = "Khai mạc lúc 8 giờ.\nBáo cáo tình hình.\nKết luận: thống nhất.";
+    expect(minutes.mergeText(base, mine, theirs)).toEqual({ text: merged, conflict: false });
+    expect(minutes.mergeText(base, theirs, mine)).toEqual({ text: merged, conflict: false });
   });
 
-  it("keeps both versions of one passage written on both devices, the server's first", () => {
+  it("calls the same passage changed on both devices a conflict, and proposes both versions, the server's first", () => {
     const merged = minutes.mergeText("Ý kiến:", "Ý kiến: đồng ý", "Ý kiến: cần bổ sung");
-    expect(merged).toBe("Ý kiến: cần bổ sung\n đồng ý");
-    expect(merged).toContain("cần bổ sung");
-    expect(merged).toContain("đồng ý");
+    expect(merged).toEqual({ text: "Ý kiến: cần bổ sung\nÝ kiến: đồng ý", conflict: true });
+    const rewritten = minutes.mergeText("Kinh phí 2 tỷ đồng.", "Kinh phí 2,5 tỷ đồng.", "Kinh phí 3 tỷ đồng.");
+    // Not "3,5": touching edits are one passage, and both lines are proposed whole.
+    expect(rewritten).toEqual({ text: "Kinh phí 3 tỷ đồng.\nKinh phí 2,5 tỷ đồng.", conflict: true });
+    const inText = minutes.mergeText("Mở đầu.\nKinh phí 2 tỷ.\nKết thúc.", "Mở đầu.\nKinh phí 4 tỷ.\nKết thúc.", "Mở đầu.\nKinh phí 3 tỷ.\nKết thúc.");
+    expect(inText).toEqual({ text: "Mở đầu.\nKinh phí 3 tỷ.\nKinh phí 4 tỷ.\nKết thúc.", conflict: true });
   });
 
-  it("takes one side when only it changed, or when both wrote the same", () => {
-    expect(minutes.mergeText("a", "a", "b")).toBe("b");
-    expect(minutes.mergeText("a", "b", "a")).toBe("b");
-    expect(minutes.mergeText("a", "b", "b")).toBe("b");
-    expect(minutes.mergeText("", "tôi", "")).toBe("tôi");
+  it("takes one side when only it changed, when both wrote the same, or when one version holds the other", () => {
+    expect(minutes.mergeText("a", "a", "b")).toEqual({ text: "b", conflict: false });
+    expect(minutes.mergeText("a", "b", "a")).toEqual({ text: "b", conflict: false });
+    expect(minutes.mergeText("a", "b", "b")).toEqual({ text: "b", conflict: false });
+    expect(minutes.mergeText("", "tôi", "")).toEqual({ text: "tôi", conflict: false });
+    expect(minutes.mergeText("Ý kiến:", "Ý kiến: đồng ý với báo cáo", "Ý kiến: đồng ý")).toEqual({
+      text: "Ý kiến: đồng ý với báo cáo",
+      conflict: false,
+    });
+  });
+
+  it("marks where two versions in conflict differ", () => {
+    const parts = minutes.conflictPassages({ mine: "Kinh phí 2,5 tỷ đồng.", theirs: "Kinh phí 3 tỷ đồng." });
+    expect(parts.mine).toEqual(["Kinh phí ", "2,5", " tỷ đồng."]);
+    expect(parts.theirs).toEqual(["Kinh phí ", "3", " tỷ đồng."]);
   });
 });
 
@@ -139,5 +153,79 @@ describe("saving a section until the server holds it", () => {
     expect(answer).toEqual({ ok: false, code: "invalid_state" });
     expect(shown(model, null).text).toBe("Nội dung");
     expect(minutes.pendingEdit(model, null)).not.toBeNull();
+  });
+});
+
+describe("two devices changing the same passage", () => {
+  /** The server of one section, which refuses an edit based on an old version as minutes_edit does. */
+  function serverOf(initial: MinutesSection) {
+    const state = { section: initial, sent: [] as minutes.MinutesEdit[] };
+    const send: minutes.SendEdit = async (edit) => {
+      state.sent.push(edit);
+      const held = state.section;
+      if (edit.version !== held.version) return { ok: false, error: { code: "stale_version", message: "" }, section: held };
+      state.section = { ...held, version: held.version + 1, text: edit.text ?? held.text, conclusion: edit.conclusion ?? held.conclusion };
+      return { ok: true, version: state.section.version };
+    };
+    return { state, send };
+  }
+
+  it("shows the stale device both versions and sends nothing of that field until its user chooses", async () => {
+    // Both tablets held version 1; the other tablet rewrote the amount first.
+    const server = serverOf(section(7, 2, "Kinh phí 3 tỷ đồng.", ""));
+    let model = loaded(section(7, 1, "Kinh phí 2 tỷ đồng."));
+    model = minutes.editDraft(model, 7, "text", "Kinh phí 2,5 tỷ đồng.");
+    model = minutes.editDraft(model, 7, "conclusion", "Thống nhất.");
+    const set = (next: minutes.MinutesModel) => (model = next);
+
+    expect(await minutes.saveSection(7, () => model, set, server.send)).toEqual({ ok: true });
+    // The conclusion, changed on this device alone, went through; the text did not overwrite theirs.
+    expect(server.state.section).toMatchObject({ version: 3, text: "Kinh phí 3 tỷ đồng.", conclusion: "Thống nhất." });
+    expect(server.state.sent.map((edit) => edit.text)).toEqual(["Kinh phí 2,5 tỷ đồng.", undefined]);
+    expect(minutes.conflictsOf(model, 7)).toEqual(["text"]);
+    expect(minutes.findSection(model, 7)!.conflicts.text).toEqual({ mine: "Kinh phí 2,5 tỷ đồng.", theirs: "Kinh phí 3 tỷ đồng." });
+    // Nothing is lost while the choice waits: the page still warns before it is left.
+    expect(minutes.unsaved(model)).toEqual([7]);
+
+    model = minutes.resolveConflict(model, 7, "text", "Kinh phí 2,5 tỷ đồng.");
+    expect(minutes.conflictsOf(model, 7)).toEqual([]);
+    expect(await minutes.saveSection(7, () => model, set, server.send)).toEqual({ ok: true });
+    expect(server.state.section).toMatchObject({ version: 4, text: "Kinh phí 2,5 tỷ đồng.", conclusion: "Thống nhất." });
+    expect(minutes.unsaved(model)).toEqual([]);
+  });
+
+  it("lets the user keep the other version, or save the merged text edited", () => {
+    let model = loaded(section(null, 1, "Giao Sở Tài chính."));
+    model = minutes.editDraft(model, null, "text", "Giao Sở Kế hoạch.");
+    model = minutes.applySection(model, section(null, 2, "Giao Sở Nội vụ."));
+    expect(shown(model, null).text).toBe("Giao Sở Nội vụ.\nGiao Sở Kế hoạch.");
+    expect(minutes.pendingEdit(model, null)).toBeNull();
+
+    const kept = minutes.resolveConflict(model, null, "text", "Giao Sở Nội vụ.");
+    expect(minutes.pendingEdit(kept, null)).toBeNull();
+    expect(minutes.unsaved(kept)).toEqual([]);
+
+    model = minutes.editDraft(model, null, "text", "Giao Sở Nội vụ chủ trì, Sở Kế hoạch phối hợp.");
+    expect(minutes.pendingEdit(model, null)).toBeNull();
+    model = minutes.resolveConflict(model, null, "text", shown(model, null).text);
+    expect(minutes.pendingEdit(model, null)).toEqual({
+      agenda_item_id: null,
+      version: 2,
+      text: "Giao Sở Nội vụ chủ trì, Sở Kế hoạch phối hợp.",
+    });
+  });
+
+  it("keeps this device's version through newer edits from the other device, and shows the newest of theirs", () => {
+    let model = loaded(section(null, 1, "Dòng một.\nDòng hai."));
+    model = minutes.editDraft(model, null, "text", "Dòng một (bản A).\nDòng hai.");
+    model = minutes.applySection(model, section(null, 2, "Dòng một (bản B).\nDòng hai."));
+    model = minutes.applySection(model, section(null, 3, "Dòng một (bản B).\nDòng hai (sửa)."));
+    const held = minutes.findSection(model, null)!;
+    expect(held.version).toBe(3);
+    expect(held.conflicts.text).toEqual({ mine: "Dòng một (bản A).\nDòng hai.", theirs: "Dòng một (bản B).\nDòng hai (sửa)." });
+    expect(held.draft.text).toContain("Dòng hai (sửa).");
+    // A join after a reconnection keeps the choice waiting.
+    model = minutes.loadMinutes(model, { ...status(2), sections: [section(null, 3, "Dòng một (bản B).\nDòng hai (sửa).")], votes: [] });
+    expect(minutes.conflictsOf(model, null)).toEqual(["text"]);
   });
 });

@@ -34,6 +34,7 @@ function joinState(overrides: Partial<RoomJoinState> = {}): RoomJoinState {
     vote: null,
     annotations: [],
     minutes: null,
+    allowed_actions: ["check_in", "speak_request", "speak_withdraw", "vote_cast", "annotate"],
     ...overrides,
   };
 }
@@ -365,14 +366,28 @@ describe("private notes per page", () => {
   });
 });
 
-describe("roles", () => {
-  it("the chair and secretary control the room; delegates and the chair vote", () => {
+describe("what the user may do", () => {
+  it("is what the server's join state allows, whatever the user's role or ids say", () => {
     const model = joined();
-    expect(room.mayChair(model, 2)).toBe(true);
-    expect(room.mayChair(model, 3)).toBe(true);
-    expect(room.mayChair(model, ME)).toBe(false);
-    expect(room.mayVote(model)).toBe(true);
-    expect(room.mayVote(room.applyJoin(model, joinState({ meeting: { ...joinState().meeting, my_role: "guest" } })))).toBe(false);
+    expect(room.allows(model, "vote_cast")).toBe(true);
+    expect(room.allows(model, "vote_open")).toBe(false);
+    // The chair's id is no rule of the client's: only the allowed actions are.
+    const chairIds = joined({ meeting: { ...joinState().meeting, chair_id: ME }, allowed_actions: [] });
+    expect(room.allows(chairIds, "agenda_goto")).toBe(false);
+    expect(room.allows(room.emptyRoom(), "annotate")).toBe(false);
+  });
+
+  it("follows the allowed actions a change of roles sends, and a reconnection's join", () => {
+    let model = room.applyAllowedActions(joined(), { meeting_id: 1, allowed_actions: ["annotate", "present", "share_annotation"] });
+    expect(room.allows(model, "present")).toBe(true);
+    expect(room.allows(model, "vote_cast")).toBe(false);
+    model = room.applyJoin(model, joinState());
+    expect(room.allows(model, "present")).toBe(false);
+  });
+
+  it("offers nothing between a step of the meeting and the join that follows it", () => {
+    const model = room.applyMeetingStatus(joined(), { meeting_id: 1, status: "closed", started_at: null, closed_at: null });
+    expect(model.joined?.allowed_actions).toEqual([]);
   });
 });
 
@@ -401,7 +416,7 @@ describe("the meeting's tools and its end", () => {
     expect(room.votePrompt(model, 9)).toBe(false);
     model = room.markVoted(model, 9, 1);
     expect(room.votePrompt(model, null)).toBe(false);
-    const guest = joined({ vote: openVote, meeting: { ...joinState().meeting, my_role: "guest" } });
+    const guest = joined({ vote: openVote, allowed_actions: ["check_in", "annotate"] });
     expect(room.votePrompt(guest, null)).toBe(false);
     const closed = room.applyMeetingStatus(joined({ vote: openVote }), {
       meeting_id: 1, status: "closed", started_at: null, closed_at: null,
@@ -429,7 +444,7 @@ describe("the meeting's tools and its end", () => {
     let model = room.applyAgenda(joined(), 12);
     model = room.applyPresenter(model, ME);
     expect(model.joined?.agenda.current_item_id).toBe(12);
-    expect(room.mayPresent(model, ME)).toBe(true);
-    expect(room.mayPresent(room.applyPresenter(model, null), ME)).toBe(false);
+    expect(model.joined?.meeting.designated_presenter_id).toBe(ME);
+    expect(room.applyPresenter(model, null).joined?.meeting.designated_presenter_id).toBeNull();
   });
 });

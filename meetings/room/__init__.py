@@ -13,7 +13,7 @@ from meetings.room.annotations import (
     delete_annotation,
 )
 from meetings.room.attendance import attendance_state, check_in, quorum_met
-from meetings.room.common import load_meeting, not_found, require_in_progress, require_participant
+from meetings.room.common import load_meeting, not_found, require_participant
 from meetings.room.presentation import (
     designate_presenter,
     go_to_agenda_item,
@@ -29,12 +29,19 @@ from meetings.room.speakers import (
     speakers_state,
     withdraw_request,
 )
-from meetings.room.state import RoomStates, join_state, visible_documents, visible_items
+from meetings.room.state import (
+    RoomStates,
+    allowed_actions_event,
+    join_state,
+    visible_documents,
+    visible_items,
+)
 from meetings.room.votes import cast_vote, close_open_votes, close_vote, open_vote, open_vote_of, vote_state
 
 __all__ = [
     "MAX_ANNOTATION_SIZE",
     "RoomStates",
+    "allowed_actions_event",
     "annotate",
     "annotation_audience",
     "annotation_payload",
@@ -59,7 +66,6 @@ __all__ = [
     "presentation_state",
     "quorum_met",
     "request_floor",
-    "require_in_progress",
     "require_participant",
     "speakers_state",
     "visible_documents",

@@ -10,10 +10,11 @@ from typing import Any
 from eoffice.accounts.models import User
 from eoffice.api_base import invalid
 from eoffice.extensions import db
-from meetings import policy
+from meetings import policy, workflow
 from meetings.models import Annotation, Meeting, MeetingDocument
 from meetings.room.common import iso, not_found, require_participant
 from meetings.schemas import AnnotationDataSchema, annotation_shape_problem
+from meetings.workflow import RoomAction
 
 MAX_ANNOTATION_SIZE = 16 * 1024
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def annotate(
     meeting: Meeting, user: User, document_id: int, page: int, data: dict[str, Any], shared: bool
 ) -> tuple[dict[str, Any], set[int] | None]:
     """The new annotation and its audience (see annotation_audience)."""
-    require_participant(meeting, user)
+    seat = workflow.check_room(meeting, RoomAction.ANNOTATE, user)
     document = db.session.get(MeetingDocument, document_id)
     if document is None or document.meeting_id != meeting.id:
         raise not_found(f"document {document_id} of meeting {meeting.id}")
@@ -73,7 +74,7 @@ def annotate(
     if page > (document.page_count or 1):
         raise invalid("page", f"the document has {document.page_count or 1} page(s)")
     if shared:
-        policy.require(policy.may_present(user, meeting), "only the presenter shares annotations")
+        workflow.check_room(meeting, RoomAction.SHARE_ANNOTATION, user, seat)
     _check_data(data)
     row = Annotation(
         meeting_id=meeting.id,

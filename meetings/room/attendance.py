@@ -7,12 +7,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from eoffice.accounts.models import User
-from eoffice.api_base import ApiError, invalid
+from eoffice.api_base import invalid
 from eoffice.db import utcnow
 from eoffice.extensions import db
-from meetings import policy
-from meetings.models import VOTING_ROLES, AttendanceMode, Meeting, MeetingParticipant, MeetingStatus
-from meetings.room.common import iso, require_participant
+from meetings import policy, workflow
+from meetings.models import VOTING_ROLES, AttendanceMode, Meeting, MeetingParticipant
+from meetings.room.common import iso
+from meetings.workflow import RoomAction
 
 
 def attendance_state(meeting: Meeting) -> dict[str, Any]:
@@ -66,11 +67,8 @@ def quorum_met(present: int, total: int, percent: int) -> bool:
 
 
 def check_in(meeting: Meeting, user: User, mode: str) -> dict[str, Any]:
-    participant = require_participant(meeting, user)
-    if participant is None:
-        raise policy.forbidden("the organiser is not a participant and does not check in")
-    if meeting.status not in (MeetingStatus.INVITED, MeetingStatus.IN_PROGRESS):
-        raise ApiError(409, "invalid_state", f"no check-in for a {meeting.status} meeting")
+    participant = meeting.participant(user.id)
+    workflow.check_room(meeting, RoomAction.CHECK_IN, user, policy.seat_in(meeting, user.id, participant))
     if mode not in (AttendanceMode.IN_PERSON, AttendanceMode.ONLINE):
         raise invalid("mode", "must be in_person or online")
     participant.attendance_mode = mode

@@ -1,4 +1,4 @@
-"""What every rule of the live room shares: loading the meeting, the state checks, the 404."""
+"""What every rule of the live room shares: loading the meeting, the participant check, the 404."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
 from eoffice.extensions import db
 from meetings import policy
-from meetings.models import Meeting, MeetingParticipant, MeetingStatus
+from meetings.models import Meeting, MeetingParticipant
 
 
 def not_found(what: str) -> ApiError:
@@ -22,11 +22,6 @@ def load_meeting(meeting_id: int) -> Meeting:
     if meeting is None:
         raise not_found(f"meeting {meeting_id}")
     return meeting
-
-
-def require_in_progress(meeting: Meeting) -> None:
-    if meeting.status != MeetingStatus.IN_PROGRESS:
-        raise ApiError(409, "invalid_state", f"the meeting is {meeting.status}, not in progress")
 
 
 def require_participant(meeting: Meeting, user: User) -> MeetingParticipant | None:

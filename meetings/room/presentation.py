@@ -12,7 +12,7 @@ from sqlalchemy import Integer, and_, bindparam, exists, func, or_, update
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError, invalid
 from eoffice.extensions import db
-from meetings import policy
+from meetings import policy, workflow
 from meetings.models import (
     AgendaItem,
     Meeting,
@@ -21,7 +21,8 @@ from meetings.models import (
     MeetingStatus,
     ParticipantRole,
 )
-from meetings.room.common import load_meeting, not_found, require_in_progress
+from meetings.room.common import load_meeting, not_found
+from meetings.workflow import RoomAction
 
 
 def _present_statement():
@@ -92,11 +93,7 @@ def _explain_refused_presentation(meeting_id: int, user_id: int, document_id: in
     user = db.session.get(User, user_id)
     if user is None or not user.is_active:
         raise ApiError(401, "unauthorized", "account disabled or removed")
-    policy.require(policy.may_view(user, meeting), "not invited to this meeting")
-    require_in_progress(meeting)
-    policy.require(
-        policy.may_present(user, meeting), "only the chair, the secretary or the designated presenter"
-    )
+    workflow.check_room(meeting, RoomAction.PRESENT, user)
     document = db.session.get(MeetingDocument, document_id)
     if document is None or document.meeting_id != meeting_id:
         raise not_found(f"document {document_id} of meeting {meeting_id}")
@@ -116,9 +113,7 @@ def presentation_state(meeting: Meeting) -> dict[str, Any]:
 
 
 def designate_presenter(meeting: Meeting, actor: User, user_id: int | None) -> dict[str, Any]:
-    policy.require(
-        policy.may_chair(actor, meeting), "only the chair or the secretary designates the presenter"
-    )
+    workflow.check_room(meeting, RoomAction.DESIGNATE_PRESENTER, actor)
     if user_id is not None and meeting.participant(user_id) is None:
         raise invalid("user_id", f"user {user_id} is not a participant")
     meeting.designated_presenter_id = user_id
@@ -127,8 +122,7 @@ def designate_presenter(meeting: Meeting, actor: User, user_id: int | None) -> d
 
 
 def go_to_agenda_item(meeting: Meeting, actor: User, item_id: int) -> dict[str, Any]:
-    policy.require(policy.may_chair(actor, meeting), "only the chair or the secretary moves the agenda")
-    require_in_progress(meeting)
+    workflow.check_room(meeting, RoomAction.AGENDA_GOTO, actor)
     if not any(item.id == item_id for item in meeting.agenda_items):
         raise not_found(f"agenda item {item_id} of meeting {meeting.id}")
     meeting.current_agenda_item_id = item_id

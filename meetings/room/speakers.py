@@ -10,9 +10,10 @@ from eoffice.accounts.models import User
 from eoffice.api_base import ApiError, invalid
 from eoffice.db import utcnow
 from eoffice.extensions import db
-from meetings import policy
+from meetings import workflow
 from meetings.models import Meeting, SpeakerRequest, SpeakerStatus
-from meetings.room.common import iso, require_in_progress, require_participant
+from meetings.room.common import iso
+from meetings.workflow import RoomAction
 
 
 def speakers_state(meeting_id: int) -> dict[str, Any]:
@@ -47,8 +48,7 @@ def _active_request(meeting_id: int, user_id: int) -> SpeakerRequest | None:
 
 
 def request_floor(meeting: Meeting, user: User) -> dict[str, Any]:
-    require_in_progress(meeting)
-    policy.require(require_participant(meeting, user) is not None, "only participants ask for the floor")
+    workflow.check_room(meeting, RoomAction.SPEAK_REQUEST, user)
     if _active_request(meeting.id, user.id) is not None:
         raise ApiError(409, "already_requested", "you are already on the list of speakers")
     last = db.session.scalar(
@@ -60,7 +60,7 @@ def request_floor(meeting: Meeting, user: User) -> dict[str, Any]:
 
 
 def withdraw_request(meeting: Meeting, user: User) -> dict[str, Any]:
-    require_participant(meeting, user)
+    workflow.check_room(meeting, RoomAction.SPEAK_WITHDRAW, user)
     request = _active_request(meeting.id, user.id)
     if request is None or request.status != SpeakerStatus.WAITING:
         raise ApiError(409, "not_waiting", "you are not waiting on the list of speakers")
@@ -70,7 +70,7 @@ def withdraw_request(meeting: Meeting, user: User) -> dict[str, Any]:
 
 
 def order_speakers(meeting: Meeting, actor: User, user_ids: list[int]) -> dict[str, Any]:
-    policy.require(policy.may_chair(actor, meeting), "only the chair or the secretary orders the speakers")
+    workflow.check_room(meeting, RoomAction.SPEAKERS_ORDER, actor)
     waiting = {
         r.user_id: r
         for r in db.session.scalars(
@@ -100,8 +100,7 @@ def end_speaking(meeting_id: int) -> None:
 
 
 def give_floor(meeting: Meeting, actor: User, user_id: int) -> dict[str, Any]:
-    policy.require(policy.may_chair(actor, meeting), "only the chair or the secretary gives the floor")
-    require_in_progress(meeting)
+    workflow.check_room(meeting, RoomAction.GIVE_FLOOR, actor)
     if meeting.participant(user_id) is None:
         raise invalid("user_id", f"user {user_id} is not a participant")
     end_speaking(meeting.id)
@@ -116,7 +115,7 @@ def give_floor(meeting: Meeting, actor: User, user_id: int) -> dict[str, Any]:
 
 
 def end_floor(meeting: Meeting, actor: User) -> dict[str, Any]:
-    policy.require(policy.may_chair(actor, meeting), "only the chair or the secretary ends a speech")
+    workflow.check_room(meeting, RoomAction.END_FLOOR, actor)
     end_speaking(meeting.id)
     db.session.flush()
     return speakers_state(meeting.id)

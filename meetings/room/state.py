@@ -21,7 +21,7 @@ from sqlalchemy import Integer, and_, bindparam, exists, func, or_, select
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
 from eoffice.extensions import db
-from meetings import policy
+from meetings import policy, workflow
 from meetings.minutes.queries import closed_votes, section_payload, status_payload
 from meetings.models import (
     AgendaItem,
@@ -44,6 +44,17 @@ from meetings.room.speakers import speakers_state
 from meetings.room.votes import open_vote_of, vote_head, vote_payload
 
 Audience = set[int] | None
+
+
+def allowed_actions(meeting: Meeting, seat: policy.Seat) -> list[str]:
+    return [str(action) for action in workflow.room_actions_for(seat, meeting)]
+
+
+def allowed_actions_event(meeting: Meeting, user_id: int) -> dict[str, Any]:
+    """The `allowed_actions` event: what one user may do in the room now, sent to their devices alone
+    when a change of roles (the designated presenter, the participants' roles) changed it."""
+    seat = policy.seat_in(meeting, user_id, meeting.participant(user_id))
+    return {"meeting_id": meeting.id, "allowed_actions": allowed_actions(meeting, seat)}
 
 
 def visible_items(meeting: Meeting, user: User) -> list[AgendaItem]:
@@ -245,7 +256,8 @@ def join_state(meeting_id: int, user_id: int | None, states: RoomStates) -> dict
     meeting, is_active, role, version, open_vote_id, votes_cast, has_voted, has_private_annotations = row
     if not is_active:
         raise ApiError(401, "unauthorized", "account disabled or removed")
-    policy.require(meeting.organiser_id == user_id or role is not None, "not invited to this meeting")
+    seat = policy.Seat(user_id, role, meeting.organiser_id == user_id)
+    policy.authorize_seat(seat, policy.Permission.VIEW, meeting)
     shared = states.shared(meeting.id, version)
     items = [payload for audience, payload in shared.items if policy.in_audience(user_id, audience)]
     annotations = [
@@ -282,6 +294,8 @@ def join_state(meeting_id: int, user_id: int | None, states: RoomStates) -> dict
         "vote": _open_vote(shared.open_vote, open_vote_id, votes_cast, has_voted, user_id),
         "annotations": annotations,
         "minutes": minutes,
+        # What this user may do now (meetings.workflow.ROOM_ACTIONS), from the row read above.
+        "allowed_actions": allowed_actions(meeting, seat),
     }
 
 

@@ -15,10 +15,11 @@ from eoffice.accounts.models import User
 from eoffice.api_base import ApiError, invalid
 from eoffice.db import utcnow
 from eoffice.extensions import db
-from meetings import policy
+from meetings import policy, workflow
 from meetings.models import Meeting, Vote, VoteCast, VoteTally
 from meetings.room.attendance import attendance_state
-from meetings.room.common import iso, not_found, require_in_progress, require_participant
+from meetings.room.common import iso, not_found
+from meetings.workflow import RoomAction
 
 
 def open_vote_of(meeting_id: int) -> Vote | None:
@@ -68,8 +69,7 @@ def vote_payload(
 
 
 def open_vote(meeting: Meeting, actor: User, question: str, options: list[str], is_secret: bool) -> dict:
-    policy.require(policy.may_chair(actor, meeting), "only the chair or the secretary opens a vote")
-    require_in_progress(meeting)
+    workflow.check_room(meeting, RoomAction.VOTE_OPEN, actor)
     if open_vote_of(meeting.id) is not None:
         raise ApiError(409, "vote_open", "another vote is still open; close it first")
     vote = Vote(
@@ -92,8 +92,8 @@ def _locked_vote(meeting: Meeting, vote_id: int) -> Vote:
 
 
 def cast_vote(meeting: Meeting, user: User, vote_id: int, option: str) -> dict[str, Any]:
-    participant = require_participant(meeting, user)
-    policy.require(participant is not None and participant.is_voting, "only the chair and delegates vote")
+    participant = meeting.participant(user.id)
+    workflow.check_room(meeting, RoomAction.VOTE_CAST, user, policy.seat_in(meeting, user.id, participant))
     if participant.checked_in_at is None:
         raise ApiError(409, "not_checked_in", "check in before voting")
     vote = _locked_vote(meeting, vote_id)
@@ -143,7 +143,7 @@ def _close_vote(meeting: Meeting, vote: Vote) -> dict[str, Any]:
 
 
 def close_vote(meeting: Meeting, actor: User, vote_id: int) -> dict[str, Any]:
-    policy.require(policy.may_chair(actor, meeting), "only the chair or the secretary closes a vote")
+    workflow.check_room(meeting, RoomAction.VOTE_CLOSE, actor)
     vote = _locked_vote(meeting, vote_id)
     if not vote.is_open:
         raise ApiError(409, "vote_closed", "this vote is already closed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -9,11 +10,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import requests
 
+from eoffice.pdfgen import text_pdf
 from tests.conftest import service_missing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +35,32 @@ CHROMIUM_ARGS = [
 # A 10-inch tablet, the smallest screen the client is designed for, in landscape and portrait.
 TABLET = {"width": 1280, "height": 800}
 TABLET_PORTRAIT = {"width": 800, "height": 1280}
+
+
+def awaiting_direction(server: Server, subject: str, **metadata) -> int:
+    """An incoming letter registered by the clerk and submitted to Trần Văn Minh for direction: its id."""
+    metadata = {
+        "issuer_id": "000.00.20.H49",
+        "issuer_name": "Sở Y tế tỉnh Quảng Nam",
+        "document_type": "CV",
+        "number": 415,
+        "notation": "SYT-NVY",
+        "issued_date": datetime.now(UTC).date().isoformat(),
+        "subject": subject,
+        **metadata,
+    }
+    document = server.post(
+        "/api/v1/documents/incoming",
+        "vanthu",
+        data={"metadata": json.dumps(metadata)},
+        files={"files": ("cv.pdf", text_pdf("Công văn", ["Nội dung."]), "application/pdf")},
+    )
+    server.post(
+        f"/api/v1/documents/{document['id']}/actions/submit_for_direction",
+        "vanthu",
+        json={"leader_id": server.person_id("Trần Văn Minh")},
+    )
+    return document["id"]
 
 
 def _free_port() -> int:

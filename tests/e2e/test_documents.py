@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from eoffice.pdfgen import text_pdf
-from tests.e2e.conftest import log_in, open_menu
+from tests.e2e.conftest import awaiting_direction, log_in, open_menu
 
 SUBJECT = "V/v triển khai chuyển đổi số trong trường học năm 2027"
 SPECIALIST = "Lê Thị Thu Trang"
@@ -284,3 +284,29 @@ def test_the_clerk_picks_the_issuer_from_the_agency_directory(server, new_page):
     issuer = clerk.get_by_role("textbox", name="Cơ quan ban hành", exact=True)
     assert issuer.input_value() == "Sở Nội vụ tỉnh Quảng Nam"
     assert clerk.get_by_label("Mã định danh cơ quan ban hành").input_value() == "000.00.01.H49"
+
+
+def test_the_assign_dialog_proposes_the_documents_due_date_and_the_assignment_keeps_it(server, new_page):
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    due = (today + timedelta(days=10)).isoformat()
+    with_due = awaiting_direction(server, "V/v báo cáo tình hình dịch bệnh quý IV", due_date=due)
+    overdue = awaiting_direction(
+        server, "V/v báo cáo số liệu tiêm chủng", due_date=(today - timedelta(days=2)).isoformat()
+    )
+
+    leader = new_page()
+    log_in(leader, "lanhdao")
+    open_menu(leader, "Văn bản chờ xử lý")
+    # A due date already past is no deadline to propose: the leader sets one.
+    leader.locator(f"tr[data-document-id='{overdue}']").get_by_role("button", name="Phân công xử lý").click()
+    dialog = leader.get_by_role("dialog")
+    expect(dialog.get_by_label("Hạn xử lý")).to_have_value("")
+    dialog.get_by_role("button", name="Hủy").click()
+
+    leader.locator(f"tr[data-document-id='{with_due}']").get_by_role("button", name="Phân công xử lý").click()
+    expect(dialog.get_by_label("Hạn xử lý")).to_have_value(due)
+    dialog.get_by_label("Cán bộ", exact=True).select_option(label=f"{SPECIALIST} — Phòng Khoa giáo - Văn xã")
+    dialog.get_by_role("button", name="Phân công", exact=True).click()
+    leader.get_by_test_id("notices").filter(has_text="Đã thực hiện: Phân công xử lý.").wait_for()
+    assignment = server.get(f"/api/v1/documents/{with_due}", "lanhdao").json()["current_assignment"]
+    assert assignment["deadline"] == due

@@ -4,14 +4,13 @@ or critical accessibility violation, and a delegate votes from a phone. Screens 
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from eoffice.pdfgen import text_pdf
 from tests.conftest import service_missing
-from tests.e2e.conftest import ROOT, log_in
+from tests.e2e.conftest import ROOT, awaiting_direction, log_in
 from tests.e2e.test_handling import _today
 from tests.e2e.test_records import _case_file_with, _completed
 
@@ -49,9 +48,19 @@ def device(browser, server):
 
 
 def assert_fits(page, where: str) -> None:
-    """Nothing wider than the screen: the document does not scroll sideways."""
+    """Nothing wider than the screen: the document does not scroll sideways, nor does a box inside it (a
+    table scrolling in its own frame hides its columns just the same)."""
     width, viewport = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert width <= viewport, f"{where}: the page is {width} px wide on a {viewport} px screen"
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll("main *")]
+            .filter((el) => el.getClientRects().length && el.tagName !== "TEXTAREA"
+                && ["auto", "scroll"].includes(getComputedStyle(el).overflowX)
+                && el.scrollWidth > el.clientWidth + 1)
+            .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join(".")} `
+                + `${el.scrollWidth} > ${el.clientWidth} px`)"""
+    )
+    assert boxes == [], f"{where}: boxes scroll sideways: {boxes}"
 
 
 def small_targets(page) -> list[str]:
@@ -89,30 +98,6 @@ def _find(server, username: str, **filters) -> int:
     return server.get("/api/v1/documents", username, status="all", **filters).json()["items"][0]["id"]
 
 
-def _awaiting_direction(server, subject: str) -> int:
-    metadata = {
-        "issuer_id": "000.00.20.H49",
-        "issuer_name": "Sở Y tế tỉnh Quảng Nam",
-        "document_type": "CV",
-        "number": 415,
-        "notation": "SYT-NVY",
-        "issued_date": datetime.now(UTC).date().isoformat(),
-        "subject": subject,
-    }
-    document = server.post(
-        "/api/v1/documents/incoming",
-        "vanthu",
-        data={"metadata": json.dumps(metadata)},
-        files={"files": ("cv.pdf", text_pdf("Công văn", ["Nội dung."]), "application/pdf")},
-    )
-    server.post(
-        f"/api/v1/documents/{document['id']}/actions/submit_for_direction",
-        "vanthu",
-        json={"leader_id": server.person_id("Trần Văn Minh")},
-    )
-    return document["id"]
-
-
 def _case_file_in_the_file_list(server) -> int:
     """An entry of this year's file list and an open case file of two documents (buttons to move them)."""
     server.post(
@@ -136,6 +121,7 @@ def _screens(server) -> list[tuple[str, str, str]]:
     incoming = _find(server, "vanthu", direction="incoming", q="ngân sách")
     issued = _find(server, "vanthu", q=ISSUED_SUBJECT)
     meeting_id = server.get("/api/v1/meetings", "chuyenvien").json()[0]["id"]
+    in_progress = _meeting_in_progress(server)
     return [
         ("vanthu", "/", "home"),
         ("vanthu", "/documents/incoming/new", "register"),
@@ -148,8 +134,12 @@ def _screens(server) -> list[tuple[str, str, str]]:
         ("chuyenvien", "/my-documents", "my-documents"),
         ("chuyenvien", "/documents/outgoing/new", "new-draft"),
         ("chuyenvien", "/meetings", "meetings"),
+        ("chuyenvien", "/meetings?view=month", "meetings-month"),
         ("chuyenvien", f"/meetings/{meeting_id}", "meeting"),
+        ("chuyenvien", f"/meetings/{in_progress}/room", "room"),
+        ("lanhdao", f"/meetings/{in_progress}/room", "room-chair"),
         ("chuyenvien", "/signatures/verify", "verify-signatures"),
+        ("quantri", "/admin/certificates", "certificates"),
         ("vanthu", "/records/file-list", "file-list"),
         ("chuyenvien", "/records", "case-files"),
         ("chuyenvien", f"/records/case-files/{case_file}", "case-file"),
@@ -160,12 +150,16 @@ def _open(page, path: str) -> None:
     page.goto(path)
     page.wait_for_load_state("networkidle")
     page.locator("main h1").first.wait_for()
+    if path.endswith("/room"):
+        page.locator("[data-testid=meeting-room][data-status=live]").wait_for()
+    elif path == "/admin/certificates":
+        page.get_by_test_id("certificate-row").first.wait_for()
 
 
 def test_main_screens_fit_phones_and_tablets_with_touch_sized_controls_and_no_serious_axe_violation(
     server, device, screenshot
 ):
-    _awaiting_direction(server, "V/v tăng cường phòng chống sốt xuất huyết mùa mưa")
+    awaiting_direction(server, "V/v tăng cường phòng chống sốt xuất huyết mùa mưa")
     screens = _screens(server)
     failures: dict[str, list] = {}
     sizes = ((PHONE, "phone"), (NARROW_PHONE, "phone-360"), (IPAD_PORTRAIT, "tablet-portrait"))

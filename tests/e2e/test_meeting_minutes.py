@@ -23,6 +23,7 @@ expect = playwright_api.expect
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 ITEMS = ("Báo cáo tình hình kinh tế - xã hội", "Kế hoạch đầu tư công năm 2027")
+GENERAL = "Diễn biến: Phần chung"
 
 
 @pytest.fixture
@@ -64,6 +65,18 @@ def _meeting_in_progress(server, title: str, secretary: str | None = None) -> tu
     server.post(f"/api/v1/meetings/{meeting_id}/invite", "vanthu")
     server.post(f"/api/v1/meetings/{meeting_id}/start", "vanthu")
     return meeting_id, items
+
+
+def _secretary_on_two_devices(server, devices, title: str):
+    """A started meeting whose secretary has its room open on a tablet and its minutes page on a desktop:
+    (meeting id, item ids, the tablet, the desktop)."""
+    meeting_id, items = _meeting_in_progress(server, title, secretary="Lê Thị Thu Trang")
+    in_room, on_page = devices(TABLET, True), devices(DESKTOP, False)
+    for page in (in_room, on_page):
+        log_in(page, "chuyenvien")
+    in_room.goto(f"/meetings/{meeting_id}/room")
+    on_page.goto(f"/meetings/{meeting_id}/minutes")
+    return meeting_id, items, in_room, on_page
 
 
 def _in_viewport(page, locator) -> bool:
@@ -159,17 +172,11 @@ def test_the_chair_runs_the_room_a_phone_is_prompted_to_vote_and_the_close_reach
 def test_the_minutes_written_on_two_devices_are_merged_submitted_returned_approved_and_downloaded(
     server, devices, screenshot
 ):
-    meeting_id, items = _meeting_in_progress(
-        server, "Họp thông qua báo cáo quý IV", secretary="Lê Thị Thu Trang"
+    meeting_id, items, in_room, on_page = _secretary_on_two_devices(
+        server, devices, "Họp thông qua báo cáo quý IV"
     )
-    in_room, on_page = devices(TABLET, True), devices(DESKTOP, False)
-    for page in (in_room, on_page):
-        log_in(page, "chuyenvien")
-    in_room.goto(f"/meetings/{meeting_id}/room")
-    on_page.goto(f"/meetings/{meeting_id}/minutes")
-    general_label = "Diễn biến: Phần chung"
-    room_general = in_room.get_by_test_id("room-minutes").get_by_label(general_label)
-    page_general = on_page.get_by_label(general_label)
+    room_general = in_room.get_by_test_id("room-minutes").get_by_label(GENERAL)
+    page_general = on_page.get_by_label(GENERAL)
 
     # The secretary writes in the room; the other device shows it as it is saved.
     room_general.fill("Khai mạc.")
@@ -236,3 +243,45 @@ def test_the_minutes_written_on_two_devices_are_merged_submitted_returned_approv
     assert "95%" in text and "7,2%" in text
     assert download.value.suggested_filename.endswith(".pdf")
     screenshot(delegate, "76-meeting-page-minutes-approved-delegate")
+
+
+def test_a_passage_changed_on_two_devices_at_once_waits_on_the_later_one_for_its_users_choice(
+    server, devices, screenshot
+):
+    meeting_id, _, in_room, on_page = _secretary_on_two_devices(server, devices, "Họp thẩm định dự án")
+    room_general = in_room.get_by_test_id("room-minutes").get_by_label(GENERAL)
+    page_general = on_page.get_by_label(GENERAL)
+    room_general.fill("Mở đầu.\nKinh phí dự kiến 2 tỷ đồng.\nKết thúc.")
+    room_general.press("Tab")
+    expect(page_general).to_have_value("Mở đầu.\nKinh phí dự kiến 2 tỷ đồng.\nKết thúc.")
+
+    # The same amount changed on both devices; the tablet's change reaches the server first.
+    page_general.fill("Mở đầu.\nKinh phí dự kiến 3 tỷ đồng.\nKết thúc.")
+    room_general.fill("Mở đầu.\nKinh phí dự kiến 2,5 tỷ đồng.\nKết thúc.")
+    room_general.press("Tab")
+    conflict = on_page.get_by_test_id("minutes-conflict")
+    expect(conflict).to_be_visible(timeout=20_000)
+    expect(conflict.get_by_test_id("conflict-mine")).to_contain_text("Kinh phí dự kiến 3 tỷ đồng.")
+    expect(conflict.get_by_test_id("conflict-theirs")).to_contain_text("Kinh phí dự kiến 2,5 tỷ đồng.")
+    expect(conflict.get_by_test_id("conflict-mine").locator("mark")).to_have_text("3")
+    # The box proposes both lines; nothing of the page's is sent, nor the tablet's overwritten, meanwhile.
+    expect(page_general).to_have_value(
+        "Mở đầu.\nKinh phí dự kiến 2,5 tỷ đồng.\nKinh phí dự kiến 3 tỷ đồng.\nKết thúc."
+    )
+    expect(on_page.locator("[data-section=general]").get_by_test_id("save-state")).to_have_text(
+        "Cần chọn phiên bản"
+    )
+    on_page.wait_for_timeout(1500)  # longer than the typing pause after which a device saves
+    stored = server.get(f"/api/v1/meetings/{meeting_id}/minutes", "chuyenvien").json()
+    assert stored["sections"][0]["text"] == "Mở đầu.\nKinh phí dự kiến 2,5 tỷ đồng.\nKết thúc."
+    expect(in_room.get_by_test_id("minutes-conflict")).to_have_count(0)
+    screenshot(on_page, "77-minutes-same-passage-conflict")
+
+    # The page's user keeps their own amount: it is saved, and the tablet shows it.
+    conflict.get_by_role("button", name="Giữ bản của tôi").click()
+    expect(conflict).to_have_count(0)
+    on_page.locator("[data-section=general]").get_by_text("Đã lưu").wait_for()
+    chosen = "Mở đầu.\nKinh phí dự kiến 3 tỷ đồng.\nKết thúc."
+    expect(room_general).to_have_value(chosen)
+    stored = server.get(f"/api/v1/meetings/{meeting_id}/minutes", "chuyenvien").json()
+    assert stored["sections"][0]["text"] == chosen

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import requests
+from playwright.sync_api import expect
 
 from eoffice.pdfgen import text_pdf
 from tests.e2e.conftest import TABLET, TABLET_PORTRAIT, log_in, open_menu
@@ -322,3 +323,52 @@ def test_a_written_opinion_poll_is_answered_once_and_a_confidential_item_shows_o
     assert (
         other.locator(f"[data-poll-id='{poll['id']}']").get_by_role("button", name="Gửi ý kiến").is_visible()
     )
+
+
+def test_the_organiser_adds_whole_units_of_two_agencies_and_the_meeting_holds_each_of_their_people(
+    server, new_page
+):
+    page = new_page(DESKTOP)
+    log_in(page, "vanthu")
+    page.goto("/meetings/new")
+    page.get_by_label("Tên cuộc họp").fill("Họp liên ngành về cải cách hành chính")
+    day = _today_in_vietnam()
+    page.get_by_label("Bắt đầu").fill(f"{day}T14:00")
+    page.get_by_label("Kết thúc").fill(f"{day}T16:00")
+    chair = server.person_id("Trần Văn Minh")
+    page.locator("#mf-chair").select_option(str(chair))
+
+    def unit_of(agency_id: str | None, unit: str) -> set[int]:
+        filters = {"agency_id": agency_id} if agency_id else {}
+        people = server.get("/api/v1/people", "vanthu", **filters).json()
+        return {person["id"] for person in people if person["unit_name"] == unit}
+
+    # The organiser's own Văn phòng as delegates: everyone in it but the chair, who is there already.
+    office = unit_of(None, "Văn phòng") - {chair}
+    assert len(office) >= 2
+    page.get_by_label("Hoặc cả đơn vị").select_option(label="Văn phòng")
+    page.get_by_role("button", name="Thêm cả đơn vị").click()
+    chosen = page.get_by_test_id("chosen-participants")
+    expect(chosen.locator("li")).to_have_count(len(office))
+    # Adding it again adds nobody twice.
+    page.get_by_label("Hoặc cả đơn vị").select_option(label="Văn phòng")
+    page.get_by_role("button", name="Thêm cả đơn vị").click()
+    expect(chosen.locator("li")).to_have_count(len(office))
+
+    # A unit of Sở Nội vụ as guests: its people, named with their agency.
+    page.get_by_label("Cơ quan").select_option(SNV)
+    page.locator("#mf-unit option", has_text="Phòng Tổ chức - Biên chế").wait_for(state="attached")
+    page.get_by_label("Vai trò", exact=True).select_option("guest")
+    page.get_by_label("Hoặc cả đơn vị").select_option(label="Phòng Tổ chức - Biên chế")
+    page.get_by_role("button", name="Thêm cả đơn vị").click()
+    staff = unit_of(SNV, "Phòng Tổ chức - Biên chế")
+    expect(chosen.locator("li")).to_have_count(len(office) + len(staff))
+    expect(chosen.locator(f"li[data-user-id='{server.person_id('Huỳnh Ngọc Ánh', SNV)}']")).to_contain_text(
+        "Huỳnh Ngọc Ánh (SNV)"
+    )
+
+    page.get_by_role("button", name="Tạo cuộc họp").click()
+    page.wait_for_url(re.compile(r"/meetings/\d+$"))
+    meeting = server.get(f"/api/v1/meetings/{page.url.rsplit('/', 1)[1]}", "vanthu").json()
+    roles = {p["user_id"]: p["role"] for p in meeting["participants"]}
+    assert roles == {chair: "chair", **dict.fromkeys(office, "delegate"), **dict.fromkeys(staff, "guest")}

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from eoffice.api_base import ApiError
-from eoffice.errors import ErrorCode, codes_json
+from eoffice.api_base import ApiError, invalid
+from eoffice.errors import ErrorCode, ReasonCode, codes_json
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_CODES = ROOT / "frontend" / "src" / "i18n" / "errorCodes.json"
+CLIENT_REASONS = ROOT / "frontend" / "src" / "i18n" / "reasonCodes.json"
 
 # Where a code is given, as (callable's name, index of the code among its positional arguments).
 _CODE_ARGUMENT = {
@@ -70,3 +71,20 @@ def test_the_clients_list_of_codes_is_the_enum():
     # The client's test checks that each code listed there has a Vietnamese and an English message;
     # after changing ErrorCode: .venv/bin/python -m eoffice.errors > frontend/src/i18n/errorCodes.json
     assert CLIENT_CODES.read_text() == codes_json()
+
+
+def test_the_clients_list_of_reasons_is_the_enum():
+    # The client's test checks that each reason listed there has a Vietnamese and an English message; after
+    # changing ReasonCode: .venv/bin/python -m eoffice.errors reasons > frontend/src/i18n/reasonCodes.json
+    assert CLIENT_REASONS.read_text() == codes_json(ReasonCode)
+
+
+def test_a_field_refused_with_a_reason_names_it_beside_the_message():
+    error = invalid(
+        "password", "the password does not open this PKCS#12 file", "form", reason=ReasonCode.WRONG_PASSWORD
+    )
+    assert error.details == {
+        "form": {"password": ["the password does not open this PKCS#12 file"]},
+        "reasons": {"password": "wrong_password"},
+    }
+    assert error.message == "password: the password does not open this PKCS#12 file"

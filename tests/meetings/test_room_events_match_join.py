@@ -23,6 +23,8 @@ def _apply(state: dict[str, Any], event: str, payload: dict[str, Any]) -> None:
         state[event] = payload
     elif event == "presenter":
         state["meeting"]["designated_presenter_id"] = payload["user_id"]
+    elif event == "allowed_actions":
+        state["allowed_actions"] = payload["allowed_actions"]
     elif event == "agenda":
         state["agenda"]["current_item_id"] = payload["agenda_item_id"]
     elif event == "vote_opened":
@@ -63,22 +65,26 @@ def test_every_room_event_leaves_a_device_with_the_state_a_fresh_join_gives(
     seen = 0
     taken = set()
 
-    def step(device, event: str, data: dict[str, Any], broadcast: str) -> dict[str, Any]:
+    def step(device, event: str, data: dict[str, Any], *broadcasts: str) -> dict[str, Any]:
+        """The event, then the broadcasts the watcher receives in this order, applied as they arrive."""
         nonlocal seen
         taken.add(event)
         answer = device.call(event, {**meeting, **data})
         assert answer["ok"] is True, (event, answer)
-        received = _next_events(watcher, seen + 1)
-        name, payload = received[-1]
-        assert name == broadcast, (event, name)
+        received = _next_events(watcher, seen + len(broadcasts))
+        assert [name for name, _ in received[seen:]] == list(broadcasts), event
+        for name, payload in received[seen:]:
+            _apply(held, name, payload)
         seen = len(received)
-        _apply(held, name, payload)
         fresh = watcher.call("join", meeting)["state"]
         assert held == fresh, (event, _differences(held, fresh))
         return answer
 
     step(chair, "present", {"document_id": room.document_id, "page": 3}, "presentation")
-    step(chair, "designate_presenter", {"user_id": people.delegates[0].id}, "presenter")
+    # The watcher is the one designated: besides the room's broadcast, its devices learn they may present.
+    assert "present" not in held["allowed_actions"]
+    step(chair, "designate_presenter", {"user_id": people.delegates[0].id}, "presenter", "allowed_actions")
+    assert {"present", "share_annotation"} <= set(held["allowed_actions"])
     step(chair, "agenda_goto", {"agenda_item_id": room.item_id}, "agenda")
     step(watcher, "check_in", {"mode": "in_person"}, "attendance")
     step(chair, "check_in", {"mode": "online"}, "attendance")

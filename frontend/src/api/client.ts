@@ -45,6 +45,13 @@ export class ApiError extends Error {
   fieldErrors(): Record<string, string> {
     return flattenFieldErrors(this.details);
   }
+
+  /** Reason codes per field, where the server gave one (details.reasons): {"password": "wrong_password"}. */
+  fieldReasons(): Record<string, string> {
+    const reasons = (this.details as { reasons?: unknown } | null)?.reasons;
+    if (!reasons || typeof reasons !== "object" || Array.isArray(reasons)) return {};
+    return Object.fromEntries(Object.entries(reasons).filter(([, code]) => typeof code === "string"));
+  }
 }
 
 /**

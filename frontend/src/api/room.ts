@@ -95,6 +95,30 @@ export interface MeetingStatusEvent {
   closed_at: string | null;
 }
 
+/** What a device may do in the room (the server's meetings.workflow.ROOM_ACTIONS): each is the name of its
+ * event, but share_annotation, an `annotate` with shared true. */
+export type RoomAction =
+  | "present"
+  | "designate_presenter"
+  | "agenda_goto"
+  | "check_in"
+  | "speak_request"
+  | "speak_withdraw"
+  | "speakers_order"
+  | "give_floor"
+  | "end_floor"
+  | "vote_open"
+  | "vote_cast"
+  | "vote_close"
+  | "annotate"
+  | "share_annotation";
+
+/** The `allowed_actions` event: a change of roles changed what this user may do. */
+export interface AllowedActionsEvent {
+  meeting_id: number;
+  allowed_actions: RoomAction[];
+}
+
 export interface RoomJoinState {
   meeting: {
     id: number;
@@ -113,6 +137,8 @@ export interface RoomJoinState {
   vote: VoteState | null;
   annotations: Annotation[];
   minutes: RoomMinutes | null;
+  /** What this user may do now, as the server's rules say: the client offers exactly these. */
+  allowed_actions: RoomAction[];
 }
 
 export interface Participant {
@@ -171,6 +197,7 @@ export const ROOM_EVENTS = [
   "minutes_section",
   "minutes_status",
   "meeting_status",
+  "allowed_actions",
 ] as const;
 export type RoomEventName = (typeof ROOM_EVENTS)[number];
 

@@ -287,8 +287,9 @@ export interface OwnerCertificate {
   /** pkcs12: the server keeps PKCS#12 files; pkcs11: the keys live in a token, only the certificate is uploaded. */
   key_store: "pkcs12" | "pkcs11";
   certificate: CertificateDetails | null;
-  /** After an upload: what is doubtful (e.g. no trusted chain). */
-  warnings: string[];
+  /** After an upload: what is doubtful (e.g. no trusted chain), as a reason code (eoffice.errors.ReasonCode)
+   * the client says in its own words; `message` is the server's English, for the API. */
+  warnings: { code: string; message: string }[];
 }
 
 /** Who a certificate belongs to: a person, or the seal of an agency. */

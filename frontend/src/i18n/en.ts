@@ -65,7 +65,6 @@ export const en: Record<keyof typeof vi, string> = {
   "form.agencyId": "A 13-character identifier like 000.00.00.H49.",
   "form.fileRequired": "At least one file is needed: the main document.",
   "form.refused": "This value is not accepted; check it.",
-  "form.wrongPassword": "The password does not open this file.",
   "form.fixErrors": "Please correct the marked fields.",
   "form.optional": "optional",
   "field.issuer_id": "Issuing agency identifier",

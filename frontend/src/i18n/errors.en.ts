@@ -56,4 +56,22 @@ export const errorsEn: Record<keyof typeof errorsVi, string> = {
   // Records: case files and the archive.
   "error.already_filed": "This document is already filed in a case file.",
   "error.case_file_code_taken": "A case file with this notation exists for that year.",
+
+  // Why a field was refused, or what a warning is about (ReasonCode).
+  "reason.wrong_password": "The password does not open this file.",
+  "reason.not_pkcs12": "This file is not a PKCS#12 file (.p12, .pfx).",
+  "reason.pkcs12_incomplete": "The PKCS#12 file must hold a private key and its certificate.",
+  "reason.key_type_unsupported": "Only RSA and EC keys can sign; the key in this file is of another kind.",
+  "reason.key_not_of_certificate": "The private key in the file is not the certificate's key.",
+  "reason.not_a_certificate": "This file is not an X.509 certificate (PEM or DER).",
+  "reason.keys_in_token": "The server keeps keys in a signing token (PKCS#11): upload the certificate (PEM or DER).",
+  "reason.keys_in_files": "The server keeps keys in files: upload the PKCS#12 file with its password.",
+  "reason.no_server_pin": "No server PIN is configured to encrypt the key with; keep the signer's password instead.",
+  "reason.pin_required": "The signing token's PIN is needed to find the key.",
+  "reason.wrong_pin": "The signing token's PIN is wrong.",
+  "reason.certificate_not_for_token_key": "This certificate is not for this person's key in the signing token.",
+  "reason.certificate_untrusted":
+    "The certificate does not lead to an authority the server trusts: signatures made with it will show as not verified.",
+  "reason.certificate_chain_invalid": "The certificate's chain is not valid: signatures made with it will show as not verified.",
+  "reason.other": "This value needs checking.",
 };

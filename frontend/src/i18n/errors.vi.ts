@@ -1,4 +1,5 @@
-// Vietnamese messages for the server's error codes (eoffice/errors.py; the codes are in errorCodes.json).
+// Vietnamese messages for the server's error and reason codes (eoffice/errors.py; the codes are in
+// errorCodes.json and reasonCodes.json).
 export const errorsVi = {
   "error.bad_request": "Yêu cầu không hợp lệ.",
   "error.unauthorized": "Phiên làm việc đã hết hạn hoặc chưa đăng nhập. Vui lòng đăng nhập lại.",
@@ -54,4 +55,23 @@ export const errorsVi = {
   // Hồ sơ và lưu trữ.
   "error.already_filed": "Văn bản này đã được lập vào một hồ sơ.",
   "error.case_file_code_taken": "Số, ký hiệu hồ sơ này đã có trong năm đó.",
+
+  // Lý do cụ thể của một trường bị từ chối, hoặc của một lưu ý (ReasonCode).
+  "reason.wrong_password": "Mật khẩu không mở được tệp này.",
+  "reason.not_pkcs12": "Tệp này không phải tệp PKCS#12 (.p12, .pfx).",
+  "reason.pkcs12_incomplete": "Tệp PKCS#12 phải chứa khóa bí mật và chứng thư của khóa đó.",
+  "reason.key_type_unsupported": "Chỉ ký được bằng khóa RSA hoặc EC; khóa trong tệp là loại khác.",
+  "reason.key_not_of_certificate": "Khóa bí mật trong tệp không phải khóa của chứng thư.",
+  "reason.not_a_certificate": "Tệp này không phải chứng thư X.509 (PEM hoặc DER).",
+  "reason.keys_in_token": "Máy chủ giữ khóa trong thiết bị ký (PKCS#11): hãy tải lên chứng thư (PEM hoặc DER).",
+  "reason.keys_in_files": "Máy chủ giữ khóa trong tệp: hãy tải lên tệp PKCS#12 kèm mật khẩu.",
+  "reason.no_server_pin": "Máy chủ chưa cấu hình PIN để mã hóa khóa; chọn cách giữ mật khẩu của người ký.",
+  "reason.pin_required": "Cần PIN của thiết bị ký để tìm khóa.",
+  "reason.wrong_pin": "PIN của thiết bị ký không đúng.",
+  "reason.certificate_not_for_token_key": "Chứng thư này không phải của khóa dành cho người này trong thiết bị ký.",
+  "reason.certificate_untrusted":
+    "Chứng thư không dẫn tới tổ chức cấp chứng thư nào máy chủ tin cậy: chữ ký bằng chứng thư này sẽ hiện là chưa được xác thực.",
+  "reason.certificate_chain_invalid":
+    "Chuỗi chứng thư không hợp lệ: chữ ký bằng chứng thư này sẽ hiện là chưa được xác thực.",
+  "reason.other": "Giá trị này cần được kiểm tra lại.",
 };

@@ -47,6 +47,7 @@ export const signaturesEn: Record<keyof typeof signaturesVi, string> = {
   "certificates.expired": "Expired",
   "certificates.expiring": "Expires soon",
   "certificates.upload": "Upload a new certificate",
+  "certificates.forOwner": "for {owner}",
   "certificates.uploadFor": "Upload a signing certificate for {owner}",
   "certificates.fileP12": "PKCS#12 file (.p12, .pfx)",
   "certificates.fileToken": "Certificate (PEM or DER) of the key in the signing token",

@@ -45,6 +45,7 @@ export const signaturesVi = {
   "certificates.expired": "Đã hết hạn",
   "certificates.expiring": "Sắp hết hạn",
   "certificates.upload": "Tải lên chứng thư mới",
+  "certificates.forOwner": "cho {owner}",
   "certificates.uploadFor": "Tải lên chứng thư số cho {owner}",
   "certificates.fileP12": "Tệp PKCS#12 (.p12, .pfx)",
   "certificates.fileToken": "Chứng thư (PEM hoặc DER) của khóa trong thiết bị ký",

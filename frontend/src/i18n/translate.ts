@@ -38,3 +38,10 @@ export function errorKey(code: string): MessageKey {
   const key = `error.${code}`;
   return key in catalogues.vi ? (key as MessageKey) : "error.error";
 }
+
+/** The message key for a reason code of the server (eoffice/errors.py ReasonCode: why a field was refused,
+ * what a warning is about); an unknown one asks for a check. */
+export function reasonKey(code: string): MessageKey {
+  const key = `reason.${code}`;
+  return key in catalogues.vi ? (key as MessageKey) : "reason.other";
+}

@@ -64,7 +64,6 @@ export const vi = {
   "form.agencyId": "Mã định danh gồm 13 ký tự, ví dụ 000.00.00.H49.",
   "form.fileRequired": "Cần ít nhất một tệp: văn bản chính.",
   "form.refused": "Giá trị này không được chấp nhận; kiểm tra lại.",
-  "form.wrongPassword": "Mật khẩu không mở được tệp này.",
   "form.fixErrors": "Vui lòng sửa các mục được đánh dấu.",
   "form.optional": "không bắt buộc",
   "field.issuer_id": "Mã định danh cơ quan ban hành",

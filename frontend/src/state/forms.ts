@@ -1,6 +1,6 @@
 // Field checks shared by the forms, and the API's per-field messages mapped onto form fields.
 import { ApiError } from "../api/client";
-import { errorKey, type MessageKey } from "../i18n/translate";
+import { errorKey, reasonKey, type MessageKey } from "../i18n/translate";
 
 /** A message: a catalogue key with parameters (checked here), or the server's own text. */
 export type FieldMessage = { key: MessageKey; params?: Record<string, string | number> } | { text: string };
@@ -52,7 +52,6 @@ export function fieldMessage(serverText: string): FieldMessage {
   if (/missing data|required|may not be (null|empty)/i.test(serverText)) return { key: "form.required" };
   if (/not a valid (date|datetime)/i.test(serverText)) return { key: "form.date" };
   if (/not a valid url|https?:\/\//i.test(serverText)) return { key: "form.url" };
-  if (/password does not open|wrong password|incorrect password/i.test(serverText)) return { key: "form.wrongPassword" };
   if (/not a valid integer|greater than or equal to 1/i.test(serverText)) return { key: "form.positiveInteger" };
   const tooLong = /longer than maximum length (\d+)|between \d+ and (\d+)/i.exec(serverText);
   if (tooLong) return { key: "form.tooLong", params: { max: Number(tooLong[1] ?? tooLong[2]) } };
@@ -62,13 +61,20 @@ export function fieldMessage(serverText: string): FieldMessage {
 /**
  * The server's 4xx as messages on the form's fields: "metadata.issued_date" → issued_date,
  * "files[1]" → files, "participants[0].user_id" → participants; anything not on a known field goes to _form as the message for the error's code.
+ * A field's message says, in the reader's language, the reason the server gave for it, else the error's own
+ * code when it is more than a validation error (certificate_expired on `file`), else what its text means.
  */
 export function serverErrors<F extends string>(error: unknown, fields: readonly F[]): FieldErrors<F> {
   if (!(error instanceof ApiError)) return {};
   const out: FieldErrors<F> = {};
+  const reasons = error.fieldReasons();
+  const specific = error.code !== "validation_error" && errorKey(error.code) !== "error.error";
   for (const [path, text] of Object.entries(error.fieldErrors())) {
     const field = path.replace(/^metadata\./, "").split(".")[0].replace(/\[\d+\]$/, "") as F;
-    if (fields.includes(field) && !out[field]) out[field] = fieldMessage(text);
+    if (!fields.includes(field) || out[field]) continue;
+    if (reasons[path]) out[field] = { key: reasonKey(reasons[path]) };
+    else if (specific) out[field] = { key: errorKey(error.code) };
+    else out[field] = fieldMessage(text);
   }
   if (!hasErrors(out)) out._form = { key: errorKey(error.code) };
   return out;

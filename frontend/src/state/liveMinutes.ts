@@ -70,6 +70,12 @@ export function useLiveMinutes(connection: () => RoomConnection | null, onRefuse
     schedule(key);
   }
 
+  /** The user settled a conflict: that text is sent at once. */
+  function resolve(key: minutes.SectionKey, field: minutes.MinutesField, text: string) {
+    model.value = minutes.resolveConflict(model.value, key, field, text);
+    void flush(key);
+  }
+
   function load(state: (RoomMinutes | (MinutesStatusPayload & { sections: MinutesSection[]; votes: MinutesVote[] })) | null) {
     model.value = minutes.loadMinutes(model.value, state);
     // Typing kept through a reconnection goes out again.
@@ -109,7 +115,7 @@ export function useLiveMinutes(connection: () => RoomConnection | null, onRefuse
   }
 
   const unsaved = computed(() => minutes.unsaved(model.value).length > 0 || saving.value.size > 0);
-  return { model, saving, unsaved, edit, flush, flushAll, load, onEvent, dispose };
+  return { model, saving, unsaved, edit, resolve, flush, flushAll, load, onEvent, dispose };
 }
 
 export type LiveMinutes = ReturnType<typeof useLiveMinutes>;

@@ -1,7 +1,9 @@
 // The minutes (biên bản) as one device holds them: the server's sections and status, kept current by the
 // room's events, plus what the secretary typed on this device and has not had accepted yet. A section's
 // edit is sent based on the version the device holds; a stale one (another device wrote first) comes back
-// with the current section, into which the device merges its own typing and sends again: nothing is lost.
+// with the current section, into which the device merges its own typing and sends again. Edits of
+// different passages merge by themselves; when both devices changed the same passage, the field waits for
+// this device's user, who sees both versions and chooses or edits: nothing is lost, nothing is guessed.
 import type { MinutesSection, MinutesStatusPayload, MinutesVote } from "../api/minutes";
 
 export type MinutesField = "text" | "conclusion";
@@ -9,6 +11,14 @@ export const MINUTES_FIELDS: readonly MinutesField[] = ["text", "conclusion"];
 
 /** A section's key: its agenda item, null for the general part. */
 export type SectionKey = number | null;
+
+/** One field that both this device and another changed in the same passage: both versions, whole. */
+export interface Conflict {
+  /** What this device had typed. */
+  mine: string;
+  /** What the server holds now (the other device's). */
+  theirs: string;
+}
 
 export interface SectionDraft {
   agendaItemId: SectionKey;
@@ -19,6 +29,8 @@ export interface SectionDraft {
   draft: Record<MinutesField, string>;
   /** The edit on its way to the server (its fields only), null when none is. */
   sending: Partial<Record<MinutesField, string>> | null;
+  /** Fields waiting for the user's choice between two versions; never sent while they wait. */
+  conflicts: Partial<Record<MinutesField, Conflict>>;
   updatedById: number | null;
   updatedAt: string | null;
 }
@@ -54,35 +66,51 @@ function changedRegion(base: string, changed: string): [number, number, number] 
   return [start, endBase, endChanged];
 }
 
+export interface Merged {
+  text: string;
+  /** Both changed the same passage: `text` then proposes both versions of its lines, theirs first. */
+  conflict: boolean;
+}
+
 /**
  * Merge two edits of one text made from the same `base`: `mine` (this device) and `theirs` (the server's
- * current text). Edits of different passages both apply; edits of the same passage keep both versions of
- * it, theirs first, on lines of their own, so that no one's words are lost.
+ * current text). Edits of different passages (unchanged text between them) both apply. When the same
+ * passage changed on both sides (one version holding the other is no conflict: the longer one stands), it
+ * is a conflict for the user to settle; the text proposed keeps both versions of the lines it touches,
+ * theirs first.
  */
-export function mergeText(base: string, mine: string, theirs: string): string {
-  if (mine === base || mine === theirs) return theirs;
-  if (theirs === base) return mine;
+export function mergeText(base: string, mine: string, theirs: string): Merged {
+  const clean = (text: string): Merged => ({ text, conflict: false });
+  if (mine === base || mine === theirs) return clean(theirs);
+  if (theirs === base) return clean(mine);
   const [mineStart, mineEnd, mineEndChanged] = changedRegion(base, mine);
   const [theirStart, theirEnd, theirEndChanged] = changedRegion(base, theirs);
   const mineInserted = mine.slice(mineStart, mineEndChanged);
   const theirsInserted = theirs.slice(theirStart, theirEndChanged);
-  // Two insertions at one place are one passage written twice: kept both, below.
-  const samePoint = mineStart === mineEnd && theirStart === theirEnd && mineStart === theirStart;
-  if (mineEnd <= theirStart && !samePoint) {
-    return base.slice(0, mineStart) + mineInserted + base.slice(mineEnd, theirStart) + theirsInserted + base.slice(theirEnd);
+  // Edits that overlap or touch are one passage changed twice ("2" made "2,5" here and "3" there): only
+  // edits with unchanged text between them merge.
+  if (mineEnd < theirStart) {
+    return clean(base.slice(0, mineStart) + mineInserted + base.slice(mineEnd, theirStart) + theirsInserted + base.slice(theirEnd));
   }
-  if (theirEnd <= mineStart && !samePoint) {
-    return base.slice(0, theirStart) + theirsInserted + base.slice(theirEnd, mineStart) + mineInserted + base.slice(mineEnd);
+  if (theirEnd < mineStart) {
+    return clean(base.slice(0, theirStart) + theirsInserted + base.slice(theirEnd, mineStart) + mineInserted + base.slice(mineEnd));
   }
-  // The same passage changed on both sides: its span in base, as each side wrote it.
-  const start = Math.min(mineStart, theirStart);
-  const end = Math.max(mineEnd, theirEnd);
+  // The same passage changed on both sides: the lines of base it touches, as each side wrote them.
+  const start = base.lastIndexOf("\n", Math.min(mineStart, theirStart) - 1) + 1;
+  const after = base.indexOf("\n", Math.max(mineEnd, theirEnd));
+  const end = after < 0 ? base.length : after;
   const mineSpan = mine.slice(start, end + (mine.length - base.length));
   const theirSpan = theirs.slice(start, end + (theirs.length - base.length));
-  if (mineSpan.includes(theirSpan)) return base.slice(0, start) + mineSpan + base.slice(end);
-  if (theirSpan.includes(mineSpan)) return base.slice(0, start) + theirSpan + base.slice(end);
-  const separator = theirSpan.endsWith("\n") || mineSpan.startsWith("\n") ? "" : "\n";
-  return base.slice(0, start) + theirSpan + separator + mineSpan + base.slice(end);
+  if (mineSpan.includes(theirSpan)) return clean(base.slice(0, start) + mineSpan + base.slice(end));
+  if (theirSpan.includes(mineSpan)) return clean(base.slice(0, start) + theirSpan + base.slice(end));
+  return { text: base.slice(0, start) + theirSpan + "\n" + mineSpan + base.slice(end), conflict: true };
+}
+
+/** Where two versions of a field differ, for showing both: [before, passage, after] of each. */
+export function conflictPassages(conflict: Conflict): Record<"mine" | "theirs", [string, string, string]> {
+  const [start, endTheirs, endMine] = changedRegion(conflict.theirs, conflict.mine);
+  const split = (text: string, end: number): [string, string, string] => [text.slice(0, start), text.slice(start, end), text.slice(end)];
+  return { mine: split(conflict.mine, endMine), theirs: split(conflict.theirs, endTheirs) };
 }
 
 function sectionFrom(section: MinutesSection): SectionDraft {
@@ -93,20 +121,28 @@ function sectionFrom(section: MinutesSection): SectionDraft {
     base,
     draft: { ...base },
     sending: null,
+    conflicts: {},
     updatedById: section.updated_by_id,
     updatedAt: section.updated_at,
   };
 }
 
 export function isDirty(section: SectionDraft): boolean {
-  return MINUTES_FIELDS.some((field) => section.draft[field] !== section.base[field]);
+  return MINUTES_FIELDS.some((field) => section.draft[field] !== section.base[field] || field in section.conflicts);
 }
 
-/** The server's newer section merged with this device's typing (nothing sent is lost either). */
+/**
+ * The server's newer section merged with this device's typing (nothing sent is lost either). A field
+ * already waiting for the user's choice keeps what this device had typed, and shows the newest of theirs.
+ */
 function rebase(held: SectionDraft, current: MinutesSection): SectionDraft {
   const next = sectionFrom(current);
   for (const field of MINUTES_FIELDS) {
-    next.draft[field] = mergeText(held.base[field], held.draft[field], current[field]);
+    const merged = mergeText(held.base[field], held.draft[field], current[field]);
+    next.draft[field] = merged.text;
+    const waiting = held.conflicts[field];
+    if (waiting) next.conflicts[field] = { mine: waiting.mine, theirs: current[field] };
+    else if (merged.conflict) next.conflicts[field] = { mine: held.draft[field], theirs: current[field] };
   }
   return next;
 }
@@ -186,15 +222,33 @@ export function editDraft(model: MinutesModel, key: SectionKey, field: MinutesFi
   return replaceSection(model, key, { ...held, draft: { ...held.draft, [field]: value } });
 }
 
-/** What to send for a section now (its changed fields, based on the version held); null when nothing. */
+/** The user settled a conflict with this text (their version, the other, or one edited from both). */
+export function resolveConflict(model: MinutesModel, key: SectionKey, field: MinutesField, text: string): MinutesModel {
+  const held = findSection(model, key);
+  if (!held || !held.conflicts[field]) return model;
+  const conflicts = { ...held.conflicts };
+  delete conflicts[field];
+  return replaceSection(model, key, { ...held, draft: { ...held.draft, [field]: text }, conflicts });
+}
+
+/** Fields of a section waiting for the user's choice. */
+export function conflictsOf(model: MinutesModel, key: SectionKey): MinutesField[] {
+  const held = findSection(model, key);
+  return held ? MINUTES_FIELDS.filter((field) => field in held.conflicts) : [];
+}
+
+/**
+ * What to send for a section now (its changed fields, based on the version held); null when nothing. A
+ * field waiting for the user's choice is not sent.
+ */
 export function pendingEdit(model: MinutesModel, key: SectionKey): MinutesEdit | null {
   const held = findSection(model, key);
-  if (!held || held.sending || !isDirty(held)) return null;
+  if (!held || held.sending) return null;
   const edit: MinutesEdit = { agenda_item_id: key, version: held.version };
   for (const field of MINUTES_FIELDS) {
-    if (held.draft[field] !== held.base[field]) edit[field] = held.draft[field];
+    if (held.draft[field] !== held.base[field] && !(field in held.conflicts)) edit[field] = held.draft[field];
   }
-  return edit;
+  return MINUTES_FIELDS.some((field) => field in edit) ? edit : null;
 }
 
 export function markSending(model: MinutesModel, edit: MinutesEdit): MinutesModel {
@@ -238,7 +292,9 @@ export type SendEdit = (
 /**
  * Sends one section's typing until the server holds it: after a stale refusal it merges and sends again
  * (a few times: each refusal means another device wrote meanwhile). Other refusals are reported and the
- * typing kept. The model lives with the caller (get/set), so events applied meanwhile are not lost.
+ * typing kept. A field that the merge found changed in the same passage on both sides waits for the user
+ * (conflictsOf); the section's other fields are sent. The model lives with the caller (get/set), so events
+ * applied meanwhile are not lost.
  */
 export async function saveSection(
   key: SectionKey,

@@ -2,10 +2,12 @@
 // this device shows (the presented page, or a page the user browsed to). Pure functions over a plain
 // object, so the view stays thin and the rules are tested without a browser.
 import type {
+  AllowedActionsEvent,
   Annotation,
   AttendanceState,
   MeetingStatusEvent,
   Presentation,
+  RoomAction,
   RoomDocument,
   RoomJoinState,
   SpeakersState,
@@ -257,34 +259,31 @@ export function isCheckedIn(model: RoomModel, userId: number): boolean {
   return !!model.attendance?.present.some((p) => p.user_id === userId);
 }
 
-/** Chair or secretary: the controls of the room (the server has the last word on every action). */
-export function mayChair(model: RoomModel, userId: number): boolean {
-  const meeting = model.joined?.meeting;
-  return !!meeting && (meeting.chair_id === userId || meeting.secretary_id === userId);
+/** Whether the server lets this user take a room action now: its rules, never a copy of them here. */
+export function allows(model: RoomModel, action: RoomAction): boolean {
+  return !!model.joined?.allowed_actions.includes(action);
 }
 
-export function mayPresent(model: RoomModel, userId: number): boolean {
-  return mayChair(model, userId) || model.joined?.meeting.designated_presenter_id === userId;
+/** A change of roles (the designated presenter, the user's role) changed what this user may do. */
+export function applyAllowedActions(model: RoomModel, event: AllowedActionsEvent): RoomModel {
+  if (!model.joined) return model;
+  return { ...model, joined: { ...model.joined, allowed_actions: event.allowed_actions } };
 }
 
-export function mayVote(model: RoomModel): boolean {
-  const role = model.joined?.meeting.my_role;
-  return role === "chair" || role === "delegate";
-}
-
-/** The meeting runs: the live controls (presenting, check-in, floor, votes) are offered only then. */
+/** The meeting runs (what the page says of it; what the user may do is `allows`). */
 export function isLive(model: RoomModel): boolean {
   return model.joined?.meeting.status === "in_progress";
 }
 
 /**
  * The meeting took a step (`meeting_status`). Closing it closed its open vote and ended the floor on the
- * server, so the device drops both at once; the join that follows brings the rest.
+ * server, so the device drops both at once. What the new step allows comes with the join that follows:
+ * until then, nothing is offered.
  */
 export function applyMeetingStatus(model: RoomModel, event: MeetingStatusEvent): RoomModel {
   if (!model.joined) return model;
   const meeting = { ...model.joined.meeting, status: event.status };
-  const next = { ...model, joined: { ...model.joined, meeting } };
+  const next = { ...model, joined: { ...model.joined, meeting, allowed_actions: [] } };
   if (event.status === "in_progress") return next;
   const speakers = model.speakers ? { ...model.speakers, queue: [], current: null } : model.speakers;
   return { ...next, vote: null, speakers };
@@ -305,12 +304,12 @@ export function applyPresenter(model: RoomModel, userId: number | null): RoomMod
 }
 
 /**
- * Whether this device must put the open vote in front of its user: a voting member who has not voted,
- * while the meeting runs, unless they set this vote aside (or opened it themselves from this device).
+ * Whether this device must put the open vote in front of its user: one who may vote and has not, unless
+ * they set this vote aside (or opened it themselves from this device).
  */
 export function votePrompt(model: RoomModel, setAside: number | null): boolean {
   const vote = model.vote;
-  return !!vote && vote.is_open && !vote.has_voted && vote.vote_id !== setAside && mayVote(model) && isLive(model);
+  return !!vote && vote.is_open && !vote.has_voted && vote.vote_id !== setAside && allows(model, "vote_cast");
 }
 
 export interface NamedAttendee {

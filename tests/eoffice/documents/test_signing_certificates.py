@@ -139,7 +139,7 @@ def test_a_certificate_chaining_to_no_trust_root_is_accepted_with_a_warning(
     assert response.status_code == 200
     # Its root bears the demo CA's name, not its key: the chain is refused as a warning, not the upload.
     (warning,) = response.get_json()["warnings"]
-    assert warning.startswith("the certificate")
+    assert warning["code"] == "certificate_chain_invalid" and warning["message"].startswith("the certificate")
 
 
 def refused_uploads(people):
@@ -147,8 +147,8 @@ def refused_uploads(people):
     ca = demo_ca()
     expired = certificate_for("Hết hạn", not_before=now - timedelta(days=10), days=2)
     return {
-        "wrong password": (p12(certificate_for("Đúng")), {"password": "sai"}, "password"),
-        "not a pkcs12": (b"%PDF-1.7 not a key", {"password": PASSWORD}, "file"),
+        "wrong password": (p12(certificate_for("Đúng")), {"password": "sai"}, ("password", "wrong_password")),
+        "not a pkcs12": (b"%PDF-1.7 not a key", {"password": PASSWORD}, ("file", "not_pkcs12")),
         # A key with its chain but no certificate of its own.
         "no certificate": (
             pkcs12.serialize_key_and_certificates(
@@ -159,7 +159,7 @@ def refused_uploads(people):
                 serialization.BestAvailableEncryption(PASSWORD.encode()),
             ),
             {"password": PASSWORD},
-            "file",
+            ("file", "pkcs12_incomplete"),
         ),
         "expired": (p12(expired), {"password": PASSWORD}, "certificate_expired"),
         # The CA's own certificate: it certifies, it does not sign documents.
@@ -179,8 +179,13 @@ def test_every_bad_upload_is_refused_naming_why_and_the_old_key_stays(client, pe
         response = upload(client, as_user(people.admin), path, content, **form)
         assert response.status_code == 422, (name, response.get_json())
         error = response.get_json()["error"]
-        if expected in ("password", "file"):
-            assert expected in str(error["details"]), (name, error)
+        if isinstance(expected, tuple):
+            # The field named, with its reason: the client says that reason in its reader's language.
+            field, reason = expected
+            assert field in str(error["details"]) and error["details"]["reasons"] == {field: reason}, (
+                name,
+                error,
+            )
         else:
             assert error["code"] == expected, (name, error)
         assert PASSWORD not in response.get_data(as_text=True)
@@ -233,7 +238,9 @@ def test_a_certificate_for_a_key_in_the_token_replaces_the_tokens_and_signs(
     headers = as_user(people.admin)
 
     wrong_pin = upload(client, headers, path, pem, pin="000000")
-    assert wrong_pin.status_code == 422 and "pin" in str(wrong_pin.get_json()["error"]["details"])
+    assert wrong_pin.status_code == 422 and wrong_pin.get_json()["error"]["details"]["reasons"] == {
+        "pin": "wrong_pin"
+    }
     other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     mismatch = upload(
         client,
@@ -242,7 +249,8 @@ def test_a_certificate_for_a_key_in_the_token_replaces_the_tokens_and_signs(
         certificate_for("Khác", key=other_key).public_bytes(serialization.Encoding.DER),
         pin=token_app.pin,
     )
-    assert mismatch.status_code == 422 and "file" in str(mismatch.get_json()["error"]["details"])
+    assert mismatch.status_code == 422
+    assert mismatch.get_json()["error"]["details"]["reasons"] == {"file": "certificate_not_for_token_key"}
     assert (
         "(trong token)"
         in client.get(f"/api/v1/signatures/certificates/{path}", headers=headers).get_json()["certificate"][
