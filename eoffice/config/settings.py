@@ -181,6 +181,12 @@ class Settings:
         "Largest attachment of a message, bytes; a message with a larger one is refused.",
     )
     download_link_ttl: int = setting(300, parse_int(10, 7 * 86400), "Validity of download links, seconds.")
+    download_redirect_ttl: int = setting(
+        300,
+        parse_int(0, 7 * 86400),
+        "With S3, a download answers 307 to a URL the store signs, valid this many seconds, so that the "
+        "bytes never pass through the server; 0 serves them through the server.",
+    )
     storage_path: str | None = setting(
         None, parse_str, "Folder of the local-disk object store; unset means instance/storage."
     )
