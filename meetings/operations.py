@@ -16,6 +16,8 @@ from eoffice.api_base import ApiError, invalid
 from eoffice.audit.operations import record_event
 from eoffice.db import utcnow
 from eoffice.extensions import db
+from eoffice.linearize import linearized
+from eoffice.runtime import settings
 from eoffice.storage.operations import store_file
 from eoffice.untrusted import Failure, pdf_page_count
 from meetings import notifications, policy, workflow
@@ -292,7 +294,10 @@ def add_document(
 ) -> MeetingDocument:
     workflow.check(meeting, Action.UPLOAD_DOCUMENT, actor, item)
     page_count = count_pdf_pages(stream)
-    stored = store_file(stream, name, uploaded_by=actor)
+    # Linearised, a tablet reading by ranges shows page 1 before the rest of a large book has arrived.
+    limits = settings()
+    with linearized(stream, timeout=limits.parser_timeout, max_memory=limits.parser_max_memory) as better:
+        stored = store_file(better or stream, name, uploaded_by=actor)
     document = MeetingDocument(
         meeting_id=meeting.id,
         agenda_item_id=item.id if item else None,
