@@ -21,6 +21,7 @@ from eoffice.accounts.models import User
 from eoffice.api_base import ApiError, invalid
 from eoffice.auth.session import live_session, session_from_token
 from eoffice.config import Settings
+from eoffice.devices.operations import DeviceInfo, parse_device
 from eoffice.errors import ErrorCode
 from eoffice.extensions import db, socketio
 from eoffice.socketio_fanout import FAREWELL
@@ -112,8 +113,8 @@ def announce_meeting_status(meeting) -> None:
         log.exception("meeting status not broadcast")
 
 
-def _end_connections_of_sessions(session_ids: list[str], reason: str) -> None:
-    say_farewell([session_room(session_id) for session_id in session_ids], "unauthorized", reason)
+def _end_connections_of_sessions(session_ids: list[str], reason: str, code: str) -> None:
+    say_farewell([session_room(session_id) for session_id in session_ids], code, reason)
 
 
 def _refusal(exc: ApiError) -> dict[str, Any]:
@@ -177,11 +178,17 @@ class MeetingNamespace(Namespace):
     def on_connect(self, auth=None):
         from flask import request
 
-        token = auth.get("token") if isinstance(auth, dict) else None
+        auth = auth if isinstance(auth, dict) else {}
+        token = auth.get("token")
         if not isinstance(token, str) or not token:
             raise ConnectionRefusedError({"code": "unauthorized", "message": "auth.token is required"})
+
+        def device() -> DeviceInfo | None:
+            named = auth.get("device_id"), auth.get("device_name")
+            return parse_device(*named, fields=("auth.device_id", "auth.device_name"), location="json")
+
         try:
-            session = session_from_token(token)
+            session = session_from_token(token, device)
         except ApiError as exc:
             raise ConnectionRefusedError({"code": exc.code, "message": exc.message}) from None
         self.users[request.sid] = session.user_id
