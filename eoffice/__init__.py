@@ -159,6 +159,7 @@ def _register_blueprints(api: JsonErrorApi) -> None:
     from eoffice.storage.api import blp as storage_blp
     from meetings.api import blp as meetings_blp
     from meetings.minutes.api import blp as meeting_minutes_blp
+    from meetings.offline.api import blp as meeting_offline_blp
 
     for blueprint in (
         health_blp,
@@ -176,6 +177,7 @@ def _register_blueprints(api: JsonErrorApi) -> None:
         mailbox_blp,
         meetings_blp,
         meeting_minutes_blp,
+        meeting_offline_blp,
     ):
         api.register_blueprint(blueprint)
 

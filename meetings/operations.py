@@ -30,6 +30,7 @@ from meetings.models import (
     MeetingParticipant,
     MeetingStatus,
     MinutesStatus,
+    OfflineDownload,
     OpinionAnswer,
     OpinionPoll,
     ParticipantRole,
@@ -114,6 +115,7 @@ def create_meeting(organiser: User, data: dict[str, Any]) -> Meeting:
         starts_at=data["starts_at"],
         ends_at=data["ends_at"],
         quorum_percent=data.get("quorum_percent", 50),
+        offline_download=data.get("offline_download", OfflineDownload.MANUAL),
         organiser_id=organiser.id,
         status=transition.target,
         calendar_uid=f"meeting-{uuid.uuid4().hex}@eoffice",
@@ -149,7 +151,15 @@ def update_meeting(meeting: Meeting, data: dict[str, Any], actor: User) -> Meeti
             ],
         }
         added, removed = _apply_roles(meeting, _wanted_roles({**current, **data}))
-    for name in ("title", "location", "online_link", "quorum_percent", "starts_at", "ends_at"):
+    for name in (
+        "title",
+        "location",
+        "online_link",
+        "quorum_percent",
+        "starts_at",
+        "ends_at",
+        "offline_download",
+    ):
         if name in data:
             setattr(meeting, name, data[name].strip() if name == "title" else data[name])
     if meeting.status != MeetingStatus.DRAFT:

@@ -380,6 +380,12 @@ class Settings:
         "All live room connections of one user together may send this many times one connection's "
         "rate, burst and flood limit (a few devices each).",
     )
+    offline_retention_days: int = setting(
+        7,
+        parse_int(0, 3650),
+        "Days after a meeting closes that tablets keep its book (documents) for offline reading; then "
+        "GET /api/v1/meetings/<id>/offline answers 410 offline_expired and the devices erase it.",
+    )
     socketio_async_mode: str | None = setting(
         None,
         parse_choice("threading", "gevent", "eventlet"),
