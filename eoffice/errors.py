@@ -82,6 +82,11 @@ class ErrorCode(StrEnum):
     ALREADY_FILED = "already_filed"
     CASE_FILE_CODE_TAKEN = "case_file_code_taken"
 
+    # Devices and the offline meeting book.
+    DEVICE_REVOKED = "device_revoked"
+    NOT_INVITED = "not_invited"
+    OFFLINE_EXPIRED = "offline_expired"
+
 
 class ReasonCode(StrEnum):
     """Why, more precisely than the error's code: a refused field names its reason in the error's details

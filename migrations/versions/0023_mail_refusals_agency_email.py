@@ -4,7 +4,7 @@ refused (refused_at). Agencies have an official e-mail address (agencies.email, 
 mail from it is known to come from that agency.
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 """
 
 from alembic import op
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = "0023"
-down_revision = "0021"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
