@@ -148,6 +148,7 @@ def _register_blueprints(api: JsonErrorApi) -> None:
     from eoffice.accounts.api import directory_blp
     from eoffice.audit.api import blp as audit_blp
     from eoffice.auth.api import blp as auth_blp
+    from eoffice.devices.api import blp as devices_blp
     from eoffice.documents.api import blp as documents_blp
     from eoffice.documents.reports_api import blp as document_reports_blp
     from eoffice.health import blp as health_blp
@@ -158,10 +159,12 @@ def _register_blueprints(api: JsonErrorApi) -> None:
     from eoffice.storage.api import blp as storage_blp
     from meetings.api import blp as meetings_blp
     from meetings.minutes.api import blp as meeting_minutes_blp
+    from meetings.offline.api import blp as meeting_offline_blp
 
     for blueprint in (
         health_blp,
         auth_blp,
+        devices_blp,
         accounts_blp,
         directory_blp,
         audit_blp,
@@ -174,6 +177,7 @@ def _register_blueprints(api: JsonErrorApi) -> None:
         mailbox_blp,
         meetings_blp,
         meeting_minutes_blp,
+        meeting_offline_blp,
     ):
         api.register_blueprint(blueprint)
 

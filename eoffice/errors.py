@@ -80,6 +80,11 @@ class ErrorCode(StrEnum):
     ALREADY_FILED = "already_filed"
     CASE_FILE_CODE_TAKEN = "case_file_code_taken"
 
+    # Devices and the offline meeting book.
+    DEVICE_REVOKED = "device_revoked"
+    NOT_INVITED = "not_invited"
+    OFFLINE_EXPIRED = "offline_expired"
+
 
 def codes_json() -> str:
     """What frontend/src/i18n/errorCodes.json holds: the client's tests read the codes from it."""

@@ -4,6 +4,7 @@ import eoffice.accounts.models
 import eoffice.audit.models
 import eoffice.auth.models
 import eoffice.axis.models
+import eoffice.devices.models
 import eoffice.documents.models
 import eoffice.mail.models
 import eoffice.mailbox.models

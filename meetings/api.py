@@ -250,7 +250,7 @@ def get_document(meeting_id, document_id):
 @blp.doc(responses={"200": {"description": "The bytes"}, "206": {"description": "A byte range"}})
 @login_required
 def download_document(meeting_id, document_id):
-    return send_stored_file(_document(meeting_id, document_id).file)
+    return send_stored_file(_document(meeting_id, document_id).file, immutable=False)
 
 
 def _poll_view(poll: OpinionPoll, meeting: Meeting) -> dict:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_socketio import Namespace
+from socketio.exceptions import ConnectionRefusedError
 from sqlalchemy.exc import SQLAlchemyError
 
 from eoffice import metrics
@@ -21,6 +22,7 @@ from eoffice.accounts.models import User
 from eoffice.api_base import ApiError, invalid
 from eoffice.auth.session import live_session, session_from_token
 from eoffice.config import Settings
+from eoffice.devices.operations import DeviceInfo, parse_device
 from eoffice.errors import ErrorCode
 from eoffice.extensions import db, socketio
 from eoffice.socketio_fanout import FAREWELL
@@ -112,8 +114,25 @@ def announce_meeting_status(meeting) -> None:
         log.exception("meeting status not broadcast")
 
 
-def _end_connections_of_sessions(session_ids: list[str], reason: str) -> None:
-    say_farewell([session_room(session_id) for session_id in session_ids], "unauthorized", reason)
+def announce_annotation(meeting_id: int, payload: dict[str, Any], audience: set[int] | None) -> None:
+    """Tell the audience's devices of an annotation made over REST (a device's offline outbox), as the
+    `annotate` event does. Called once it has committed; a failure is logged, the annotation stands, and
+    a device joining again reads it."""
+    try:
+        socketio.emit("annotation", payload, to=audience_rooms(meeting_id, audience), namespace=NAMESPACE)
+    except Exception:  # noqa: BLE001 - the committed annotation stands; the message queue may be down
+        log.exception("annotation not broadcast")
+
+
+def _end_connections_of_sessions(session_ids: list[str], reason: str, code: str) -> None:
+    say_farewell([session_room(session_id) for session_id in session_ids], code, reason)
+
+
+def _refused(code: ErrorCode, message: str) -> ConnectionRefusedError:
+    # The client's connect_error carries {message, data: {code, message}}: `device_revoked` tells the
+    # device to erase its data, `unauthorized` to log in again (python-socketio's own exception: the
+    # builtin one reaches the client as a bare "Connection refused by server").
+    return ConnectionRefusedError(message, {"code": code, "message": message})
 
 
 def _refusal(exc: ApiError) -> dict[str, Any]:
@@ -177,13 +196,19 @@ class MeetingNamespace(Namespace):
     def on_connect(self, auth=None):
         from flask import request
 
-        token = auth.get("token") if isinstance(auth, dict) else None
+        auth = auth if isinstance(auth, dict) else {}
+        token = auth.get("token")
         if not isinstance(token, str) or not token:
-            raise ConnectionRefusedError({"code": "unauthorized", "message": "auth.token is required"})
+            raise _refused(ErrorCode.UNAUTHORIZED, "auth.token is required")
+
+        def device() -> DeviceInfo | None:
+            named = auth.get("device_id"), auth.get("device_name")
+            return parse_device(*named, fields=("auth.device_id", "auth.device_name"), location="json")
+
         try:
-            session = session_from_token(token)
+            session = session_from_token(token, device)
         except ApiError as exc:
-            raise ConnectionRefusedError({"code": exc.code, "message": exc.message}) from None
+            raise _refused(exc.code, exc.message) from None
         self.users[request.sid] = session.user_id
         self.sessions[request.sid] = session.id
         self.server.enter_room(request.sid, user_room(session.user_id), namespace=self.namespace)
@@ -288,7 +313,8 @@ class MeetingNamespace(Namespace):
             return done[0].ack
 
         answer = self._run(data, act)
-        if answer.get("ok"):
+        # Nobody to tell: a change sent again, already told (an annotation's client_id).
+        if answer.get("ok") and done[0].to:
             self._broadcast(done[0].event, done[0].payload, done[0].to)
         return answer
 
@@ -394,7 +420,13 @@ class MeetingNamespace(Namespace):
             data,
             "annotation",
             lambda m, u, p: room.annotate(
-                m, u, p.integer("document_id"), p.integer("page"), p.mapping("data"), p.boolean("shared")
+                m,
+                u,
+                p.integer("document_id"),
+                p.integer("page"),
+                p.mapping("data"),
+                p.boolean("shared"),
+                p.uuid("client_id"),
             ),
         )
 

@@ -6,7 +6,18 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, inspect, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    inspect,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from eoffice.accounts.models import User
@@ -20,6 +31,14 @@ class MeetingStatus(enum.StrEnum):
     IN_PROGRESS = "in_progress"
     CLOSED = "closed"
     CANCELLED = "cancelled"
+
+
+class OfflineDownload(enum.StrEnum):
+    """When a tablet fetches the meeting book (documents) for offline reading without being asked."""
+
+    MANUAL = "manual"  # only when its user asks
+    ON_INVITATION = "on_invitation"  # as soon as it learns of the invitation
+    DAY_BEFORE = "day_before"  # from the day before the meeting
 
 
 class ParticipantRole(enum.StrEnum):
@@ -65,6 +84,8 @@ class Meeting(Base):
     status: Mapped[str] = mapped_column(String(16), default=MeetingStatus.DRAFT, index=True)
     organiser_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     quorum_percent: Mapped[int] = mapped_column(Integer, default=50)
+    # When tablets fetch the meeting book for offline reading by themselves (OfflineDownload).
+    offline_download: Mapped[str] = mapped_column(String(16), default="manual")
     # The calendar entry sent with invitations: same UID for every update, SEQUENCE raised each time.
     calendar_uid: Mapped[str] = mapped_column(String(100), unique=True)
     calendar_sequence: Mapped[int] = mapped_column(Integer, default=0)
@@ -260,6 +281,8 @@ class VoteCast(Base):
 
 class Annotation(Base):
     __tablename__ = "meeting_annotations"
+    # A device's offline outbox sends a creation again until it hears the answer: its id makes it once.
+    __table_args__ = (Index("ix_meeting_annotations_author_client", "author_id", "client_id", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
@@ -268,6 +291,8 @@ class Annotation(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     is_shared: Mapped[bool] = mapped_column(Boolean, default=False)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The UUID the author's device gave the annotation; None from a client that gives none.
+    client_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -16,6 +16,8 @@ from eoffice.api_base import ApiError, invalid
 from eoffice.audit.operations import record_event
 from eoffice.db import utcnow
 from eoffice.extensions import db
+from eoffice.linearize import linearized
+from eoffice.runtime import settings
 from eoffice.storage.operations import store_file
 from eoffice.untrusted import Failure, pdf_page_count
 from meetings import notifications, policy, workflow
@@ -28,6 +30,7 @@ from meetings.models import (
     MeetingParticipant,
     MeetingStatus,
     MinutesStatus,
+    OfflineDownload,
     OpinionAnswer,
     OpinionPoll,
     ParticipantRole,
@@ -112,6 +115,7 @@ def create_meeting(organiser: User, data: dict[str, Any]) -> Meeting:
         starts_at=data["starts_at"],
         ends_at=data["ends_at"],
         quorum_percent=data.get("quorum_percent", 50),
+        offline_download=data.get("offline_download", OfflineDownload.MANUAL),
         organiser_id=organiser.id,
         status=transition.target,
         calendar_uid=f"meeting-{uuid.uuid4().hex}@eoffice",
@@ -147,7 +151,15 @@ def update_meeting(meeting: Meeting, data: dict[str, Any], actor: User) -> Meeti
             ],
         }
         added, removed = _apply_roles(meeting, _wanted_roles({**current, **data}))
-    for name in ("title", "location", "online_link", "quorum_percent", "starts_at", "ends_at"):
+    for name in (
+        "title",
+        "location",
+        "online_link",
+        "quorum_percent",
+        "starts_at",
+        "ends_at",
+        "offline_download",
+    ):
         if name in data:
             setattr(meeting, name, data[name].strip() if name == "title" else data[name])
     if meeting.status != MeetingStatus.DRAFT:
@@ -292,7 +304,10 @@ def add_document(
 ) -> MeetingDocument:
     workflow.check(meeting, Action.UPLOAD_DOCUMENT, actor, item)
     page_count = count_pdf_pages(stream)
-    stored = store_file(stream, name, uploaded_by=actor)
+    # Linearised, a tablet reading by ranges shows page 1 before the rest of a large book has arrived.
+    limits = settings()
+    with linearized(stream, timeout=limits.parser_timeout, max_memory=limits.parser_max_memory) as better:
+        stored = store_file(better or stream, name, uploaded_by=actor)
     document = MeetingDocument(
         meeting_id=meeting.id,
         agenda_item_id=item.id if item else None,

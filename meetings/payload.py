@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from typing import Any, NoReturn
 
 from eoffice.api_base import DB_INT_MAX, NUL_MESSAGE, invalid
 
@@ -11,6 +12,10 @@ def _refuse_nul(name: str, value: str) -> None:
     # PostgreSQL text cannot hold NUL: refused here as every request schema refuses it.
     if "\x00" in value:
         raise invalid(name, NUL_MESSAGE)
+
+
+def _not_a_uuid(name: str) -> NoReturn:
+    raise invalid(name, "must be a UUID")
 
 
 class Payload:
@@ -92,6 +97,16 @@ class Payload:
         if len(set(cleaned)) != len(cleaned):
             raise invalid(name, "options must differ")
         return cleaned
+
+    def uuid(self, name: str) -> str | None:
+        """A UUID a device made (canonical form), or None when the field is absent or null."""
+        value = self.data.get(name)
+        if value is None:
+            return None
+        try:
+            return str(uuid.UUID(value)) if isinstance(value, str) else _not_a_uuid(name)
+        except ValueError:
+            return _not_a_uuid(name)
 
     def mapping(self, name: str) -> dict[str, Any]:
         value = self.data.get(name)

@@ -5,9 +5,11 @@ import math
 import marshmallow as ma
 
 from eoffice.api_base import ApiSchema
-from meetings.models import MeetingStatus
+from meetings.models import MeetingStatus, OfflineDownload
 
 INVITED_ROLES = ["delegate", "guest"]
+# When tablets fetch the meeting book for offline reading by themselves (meetings.offline).
+OFFLINE_DOWNLOAD = ma.validate.OneOf([choice.value for choice in OfflineDownload])
 
 
 def _ends_after_starts(data: dict, *, partial: bool = False) -> None:
@@ -33,6 +35,7 @@ class MeetingCreateSchema(ApiSchema):
     )
     quorum_percent = ma.fields.Integer(load_default=50, strict=True, validate=ma.validate.Range(0, 99))
     participants = ma.fields.List(ma.fields.Nested(ParticipantInSchema), load_default=list)
+    offline_download = ma.fields.String(load_default=OfflineDownload.MANUAL, validate=OFFLINE_DOWNLOAD)
 
     @ma.validates_schema
     def check_times(self, data, **kwargs):
@@ -49,6 +52,7 @@ class MeetingUpdateSchema(ApiSchema):
     secretary_id = ma.fields.Integer(allow_none=True, strict=True, validate=ma.validate.Range(min=1))
     quorum_percent = ma.fields.Integer(strict=True, validate=ma.validate.Range(0, 99))
     participants = ma.fields.List(ma.fields.Nested(ParticipantInSchema))
+    offline_download = ma.fields.String(validate=OFFLINE_DOWNLOAD)
 
     @ma.validates_schema
     def check_times(self, data, **kwargs):
@@ -116,6 +120,11 @@ class MeetingSchema(ApiSchema):
     chair_id = ma.fields.Integer(allow_none=True)
     secretary_id = ma.fields.Integer(allow_none=True)
     quorum_percent = ma.fields.Integer()
+    offline_download = ma.fields.String(
+        metadata={
+            "description": "When tablets fetch the book by themselves: manual, on_invitation, day_before"
+        }
+    )
     calendar_sequence = ma.fields.Integer()
     participants = ma.fields.List(ma.fields.Nested(ParticipantSchema))
     created_at = ma.fields.DateTime()

@@ -80,6 +80,9 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(5), default="vi")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Raised when one of the user's devices is revoked: the keys of offline meeting books (meetings.offline)
+    # derive from it, so a revoked device's key opens nothing downloaded afterwards.
+    offline_key_generation: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

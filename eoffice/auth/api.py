@@ -7,6 +7,7 @@ from eoffice.api_base import ApiError, Blueprint
 from eoffice.auth import operations
 from eoffice.auth.schemas import LoginSchema, RefreshTokenSchema, TokenPairSchema
 from eoffice.auth.session import client_address, current_user, login_required
+from eoffice.devices.operations import device_from_headers
 from eoffice.extensions import db
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Log in and tokens")
@@ -26,7 +27,7 @@ def _commit_then_raise(error: ApiError):
 @blp.alt_response(429, description="Throttled after repeated failures; see Retry-After")
 def login(body):
     try:
-        pair = operations.log_in(body["username"], body["password"], client_address())
+        pair = operations.log_in(body["username"], body["password"], client_address(), device_from_headers())
     except operations.LoginFailed as error:
         _commit_then_raise(error)
     db.session.commit()
@@ -40,7 +41,7 @@ def login(body):
 @blp.alt_response(401, description="Refresh token invalid, expired, revoked or reused")
 def refresh(body):
     try:
-        pair = operations.refresh_tokens(body["refresh_token"], client_address())
+        pair = operations.refresh_tokens(body["refresh_token"], client_address(), device_from_headers())
     except ApiError as error:
         _commit_then_raise(error)
     db.session.commit()

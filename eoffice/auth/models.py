@@ -20,6 +20,8 @@ class AuthSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The device (eoffice.devices) it was opened on, when the client said: revoking that device ends it.
+    device_id: Mapped[str | None] = mapped_column(String(36))
 
     user: Mapped[User] = relationship()
 

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import event, select, update
+from sqlalchemy import and_, event, select, update
 from sqlalchemy.orm import Session
 
 from eoffice.accounts import events
@@ -18,6 +18,9 @@ from eoffice.auth import throttle
 from eoffice.auth.models import AuthSession, RefreshToken
 from eoffice.auth.tokens import hash_refresh_secret, issue_access_token, new_refresh_secret
 from eoffice.db import utcnow
+from eoffice.devices import operations as devices
+from eoffice.devices.models import Device
+from eoffice.devices.operations import DeviceInfo
 from eoffice.extensions import db
 from eoffice.runtime import settings
 
@@ -49,17 +52,21 @@ def _issue_pair(user: User, session_id: str) -> TokenPair:
     return TokenPair(access, refresh, expires_in)
 
 
-def start_session(user: User) -> TokenPair:
-    """A new session of the user and its first token pair."""
-    session = AuthSession(id=uuid.uuid4().hex, user_id=user.id)
+def start_session(user: User, device: DeviceInfo | None = None) -> TokenPair:
+    """A new session of the user (on the device named, recorded) and its first token pair."""
+    device_id = device.device_id if device is not None else None
+    session = AuthSession(id=uuid.uuid4().hex, user_id=user.id, device_id=device_id)
     db.session.add(session)
     # The session row first: its refresh token refers to it.
     db.session.flush()
+    if device is not None:
+        devices.record_seen(session, device, devices.find(user.id, device.device_id))
     return _issue_pair(user, session.id)
 
 
-def log_in(username: str, password: str, address: str) -> TokenPair:
-    """Raises 429 while throttled (without checking the password) and LoginFailed otherwise.
+def log_in(username: str, password: str, address: str, device: DeviceInfo | None = None) -> TokenPair:
+    """Raises 429 while throttled (without checking the password) and LoginFailed otherwise; a right
+    password from a revoked device is refused with 401 device_revoked, starting no session.
 
     The failure is flushed, not committed: the caller commits before answering.
     """
@@ -77,10 +84,11 @@ def log_in(username: str, password: str, address: str) -> TokenPair:
         )
         raise LoginFailed()
     throttle.record_success(username, address)
+    devices.refuse_if_revoked(user.id, device)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     record_event("auth.login_succeeded", actor=user, address=address)
-    pair = start_session(user)
+    pair = start_session(user, device)
     db.session.flush()
     return pair
 
@@ -89,12 +97,15 @@ def _invalid_refresh() -> ApiError:
     return ApiError(401, "invalid_token", "refresh token is invalid, expired or revoked")
 
 
-def refresh_tokens(refresh_token: str, address: str) -> TokenPair:
+def refresh_tokens(refresh_token: str, address: str, device: DeviceInfo | None = None) -> TokenPair:
+    """A new pair for a live session's latest refresh token; from a revoked device 401 device_revoked (the
+    device's sessions ended with its revocation: this is how it learns to erase its data)."""
     row = db.session.scalar(
         select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_secret(refresh_token))
     )
     if row is None:
         raise _invalid_refresh()
+    devices.refuse_if_revoked(row.user_id, device)
     user = db.session.get(User, row.user_id)
     if row.revoked_at is not None:
         # A rotated token came back: someone holds a copy. End the whole session.
@@ -123,7 +134,7 @@ def refresh_tokens(refresh_token: str, address: str) -> TokenPair:
 _ENDED = "eoffice.ended_sessions"
 
 
-def _end_sessions(session_condition, token_condition, reason: str) -> None:
+def _end_sessions(session_condition, token_condition, reason: str, code: str = "unauthorized") -> None:
     now = utcnow()
     live = AuthSession.revoked_at.is_(None)
     ended = list(db.session.scalars(select(AuthSession.id).where(session_condition, live)))
@@ -132,14 +143,14 @@ def _end_sessions(session_condition, token_condition, reason: str) -> None:
         update(RefreshToken).where(token_condition, RefreshToken.revoked_at.is_(None)).values(revoked_at=now)
     )
     if ended:
-        db.session.info.setdefault(_ENDED, []).append((ended, reason))
+        db.session.info.setdefault(_ENDED, []).append((ended, reason, code))
 
 
 @event.listens_for(Session, "after_commit")
 def _announce_ended_sessions(session: Session) -> None:
     # Live connections of those sessions end only once the end is durable, in every process.
-    for session_ids, reason in session.info.pop(_ENDED, []):
-        events.sessions_ended(session_ids, reason)
+    for session_ids, reason, code in session.info.pop(_ENDED, []):
+        events.sessions_ended(session_ids, reason, code)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -150,6 +161,17 @@ def _forget_ended_sessions(session: Session) -> None:
 def end_session(session_id: str, reason: str) -> None:
     """Its refresh tokens and the access tokens issued with them stop working at once."""
     _end_sessions(AuthSession.id == session_id, RefreshToken.family_id == session_id, reason)
+
+
+def end_device_sessions(user_id: int, device_id: str, reason: str) -> None:
+    """Every session of the user opened on that device ends; its connections are told `device_revoked`."""
+    on_device = (AuthSession.user_id == user_id, AuthSession.device_id == device_id)
+    _end_sessions(
+        and_(*on_device),
+        RefreshToken.family_id.in_(select(AuthSession.id).where(*on_device)),
+        reason,
+        "device_revoked",
+    )
 
 
 def end_all_sessions(user_id: int, reason: str) -> None:
@@ -166,3 +188,26 @@ def log_out(refresh_token: str, address: str) -> None:
     end_session(row.family_id, "logged out")
     record_event("auth.logout", actor=db.session.get(User, row.user_id), address=address)
     db.session.flush()
+
+
+def revoke_device(device: Device, actor: User) -> Device:
+    """A logout of that device: its sessions end (its connections are told `device_revoked`), it is refused
+    from now on, and its user's offline key generation rises, so the keys of meeting books it may hold
+    open nothing downloaded afterwards. Revoking it again changes nothing."""
+    if device.revoked_at is not None:
+        return device
+    device.revoked_at = utcnow()
+    device.revoked_by_id = actor.id
+    owner = db.session.get(User, device.user_id)
+    owner.offline_key_generation += 1
+    end_device_sessions(owner.id, device.device_id, "this device was removed from the account")
+    record_event(
+        "device.revoked",
+        actor=actor,
+        agency_id=owner.agency_id,
+        target_type="user",
+        target_id=owner.id,
+        details={"device_id": device.device_id, "name": device.name},
+    )
+    db.session.flush()
+    return device

@@ -29,6 +29,7 @@ class Permission(enum.StrEnum):
     READ_FILE = "files.read"
     MANAGE_OUTBOX = "outbox.manage"
     MANAGE_SIGNING_CERTIFICATES = "signing.certificates"
+    MANAGE_DEVICES = "devices.manage"
 
 
 def is_agency_admin(user: User, agency_id: str | None) -> bool:
@@ -68,6 +69,11 @@ _RULES: dict[Permission, Callable[[User, Any], bool]] = {
     # account, is for platform admins only.
     Permission.MANAGE_SIGNING_CERTIFICATES: lambda user, owner: (
         is_agency_admin(user, agency_of(owner)) and not getattr(owner, "is_platform_admin", False)
+    ),
+    # A user's devices (listing, revoking a lost one): the user, or an admin who manages the user.
+    Permission.MANAGE_DEVICES: lambda user, owner: (
+        user.id == owner.id
+        or (is_agency_admin(user, agency_of(owner)) and not getattr(owner, "is_platform_admin", False))
     ),
     Permission.UPLOAD_FILE: lambda user, target: user.is_active,
     Permission.READ_FILE: lambda user, stored_file: may_read_file(user, stored_file),

@@ -13,6 +13,8 @@ from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
 from eoffice.auth.models import AuthSession
 from eoffice.auth.tokens import InvalidToken, decode_access_token
+from eoffice.devices import operations as devices
+from eoffice.devices.operations import DeviceInfo
 from eoffice.extensions import db
 
 
@@ -40,18 +42,27 @@ def live_session(session_id: str, user_id: int) -> AuthSession:
     return session
 
 
-def session_from_token(token: str) -> AuthSession:
-    """The live session an access token was issued in; 401 once it ended, even before the token expires."""
+def _no_device() -> DeviceInfo | None:
+    return None
+
+
+def session_from_token(token: str, device: Callable[[], DeviceInfo | None] = _no_device) -> AuthSession:
+    """The live session an access token was issued in; 401 once it ended, even before the token expires.
+
+    device() reads the device the caller names, once the token is known good: a revoked one is refused
+    with 401 device_revoked, asked before the session (which its revocation ended) so that the device
+    learns to erase its data; any other is recorded, committed at once when that wrote something (at the
+    start of a request or a connection, where nothing else is pending)."""
     try:
         claims = decode_access_token(token)
     except InvalidToken as exc:
         raise _unauthorized(f"invalid access token: {exc}") from exc
-    return live_session(claims.session_id, claims.user_id)
-
-
-def user_from_token(token: str) -> User:
-    """The active user of a live session; 401 once the session ended, even before the token expires."""
-    return session_from_token(token).user
+    named = device()
+    known = devices.refuse_if_revoked(claims.user_id, named)
+    session = live_session(claims.session_id, claims.user_id)
+    if named is not None and devices.record_seen(session, named, known):
+        db.session.commit()
+    return session
 
 
 def current_user() -> User:
@@ -61,7 +72,7 @@ def current_user() -> User:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise _unauthorized("missing bearer token")
-        user = g.current_user = user_from_token(token.strip())
+        user = g.current_user = session_from_token(token.strip(), devices.device_from_headers).user
     return user
 
 

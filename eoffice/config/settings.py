@@ -181,6 +181,12 @@ class Settings:
         "Largest attachment of a message, bytes; a message with a larger one is refused.",
     )
     download_link_ttl: int = setting(300, parse_int(10, 7 * 86400), "Validity of download links, seconds.")
+    download_redirect_ttl: int = setting(
+        300,
+        parse_int(0, 7 * 86400),
+        "With S3, a download answers 307 to a URL the store signs, valid this many seconds, so that the "
+        "bytes never pass through the server; 0 serves them through the server.",
+    )
     storage_path: str | None = setting(
         None, parse_str, "Folder of the local-disk object store; unset means instance/storage."
     )
@@ -373,6 +379,12 @@ class Settings:
         parse_float(1, 100),
         "All live room connections of one user together may send this many times one connection's "
         "rate, burst and flood limit (a few devices each).",
+    )
+    offline_retention_days: int = setting(
+        7,
+        parse_int(0, 3650),
+        "Days after a meeting closes that tablets keep its book (documents) for offline reading; then "
+        "GET /api/v1/meetings/<id>/offline answers 410 offline_expired and the devices erase it.",
     )
     socketio_async_mode: str | None = setting(
         None,

@@ -327,7 +327,7 @@ def download_file(document_id, file_id):
     link = next((link for link in document.files if link.stored_file_id == file_id), None)
     if link is None:
         raise ApiError(404, "not_found", f"document {document_id} has no file {file_id}")
-    return send_stored_file(link.stored_file)
+    return send_stored_file(link.stored_file, immutable=True)
 
 
 @blp.get("/settings/<agency_id>")

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Response, request
 from werkzeug.datastructures import FileStorage
+from werkzeug.http import quote_etag
 
 from eoffice.api_base import ApiError, Blueprint, invalid
 from eoffice.auth.policy import Permission, authorize
@@ -118,17 +119,42 @@ def create_link(file_id):
     return {"url": url, "expires_at": datetime.fromtimestamp(expires, UTC)}
 
 
-def send_stored_file(stored: StoredFile) -> Response:
-    """The bytes of a stored file, honouring a single Range, streamed from the store."""
+# A URL naming one stored version (a file id: its bytes never change) may be kept for good; one naming
+# something whose version may change (a meeting's document) is asked about again each time (ETag).
+IMMUTABLE = "private, max-age=31536000, immutable"
+REVALIDATE = "private, no-cache"
+
+
+def _etag(stored: StoredFile) -> str:
+    return quote_etag(stored.sha256)
+
+
+def send_stored_file(stored: StoredFile, *, immutable: bool) -> Response:
+    """The bytes of a stored file: 304 when the client holds this version (If-None-Match), a 307 to the
+    store's own signed URL when it signs them (S3), else streamed from the store honouring a single
+    Range (206, 416), unless If-Range names another version."""
     headers = {
         "Accept-Ranges": "bytes",
-        "Content-Disposition": attachment_disposition(stored.name),
-        "ETag": f'"{stored.sha256}"',
+        "Cache-Control": IMMUTABLE if immutable else REVALIDATE,
+        "ETag": _etag(stored),
         "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "private, no-store",
     }
+    if request.if_none_match.contains_weak(stored.sha256):
+        return Response(status=304, headers=headers)
+    redirect_ttl = settings().download_redirect_ttl
+    if redirect_ttl:
+        url = storage().presigned_url(
+            stored.key, redirect_ttl, stored.name, cache_control=headers["Cache-Control"]
+        )
+        if url is not None:
+            # The URL expires: the answer pointing at it must not outlive it in any cache.
+            return Response(status=307, headers={"Location": url, "Cache-Control": "private, no-store"})
+    headers["Content-Disposition"] = attachment_disposition(stored.name)
     start, end, status = 0, stored.size - 1, 200
-    if request.range is not None:
+    # If-Range compares strongly (RFC 9110 13.1.5): a weak tag or a date never matches our versions,
+    # and the whole file is sent instead of a range of another version.
+    if_range = request.headers.get("If-Range")
+    if request.range is not None and (if_range is None or if_range.strip() == headers["ETag"]):
         span = request.range.range_for_length(stored.size) if request.range.units == "bytes" else None
         if span is None:
             raise ApiError(
@@ -147,12 +173,23 @@ def send_stored_file(stored: StoredFile) -> Response:
 
 
 @blp.get("/<int:file_id>/content")
-@blp.doc(responses={"200": {"description": "The bytes"}, "206": {"description": "A byte range"}})
+@blp.doc(
+    description="A file id names one version for good: `Cache-Control: private, max-age=31536000, "
+    "immutable`, `ETag` its SHA-256 (If-None-Match → 304, If-Range), one byte range (206; 416 with "
+    "`Content-Range: bytes */size`). With S3, 307 to a URL the store signs (EOFFICE_DOWNLOAD_REDIRECT_TTL), "
+    "which then serves the range itself.",
+    responses={
+        "200": {"description": "The bytes"},
+        "206": {"description": "A byte range"},
+        "304": {"description": "The version the client holds (If-None-Match)"},
+        "307": {"description": "To the store's signed URL (S3)"},
+    },
+)
 @login_required
 def download(file_id):
     stored = _get_file(file_id)
     authorize(current_user(), Permission.READ_FILE, stored)
-    return send_stored_file(stored)
+    return send_stored_file(stored, immutable=True)
 
 
 @blp.get("/<int:file_id>/signed")
@@ -160,4 +197,4 @@ def download(file_id):
 @blp.doc(security=[], responses={"200": {"description": "The bytes"}})
 def download_signed(query, file_id):
     operations.check_link(file_id, query["expires"], query["signature"])
-    return send_stored_file(_get_file(file_id))
+    return send_stored_file(_get_file(file_id), immutable=True)

@@ -111,8 +111,11 @@ class StorageBackend(abc.ABC):
         """Remove the object; deleting a missing object is not an error."""
 
     @abc.abstractmethod
-    def presigned_url(self, key: str, expires_in: int, filename: str) -> str | None:
-        """A direct download URL from the store, or None when the app serves downloads itself."""
+    def presigned_url(
+        self, key: str, expires_in: int, filename: str, *, cache_control: str | None = None
+    ) -> str | None:
+        """A direct download URL from the store (answering with this Cache-Control when given), or None
+        when the app serves downloads itself."""
 
     @abc.abstractmethod
     def check(self) -> None:

@@ -140,7 +140,9 @@ class LocalDiskStorage(StorageBackend):
             except (FileNotFoundError, NotADirectoryError):
                 pass
 
-    def presigned_url(self, key: str, expires_in: int, filename: str) -> str | None:
+    def presigned_url(
+        self, key: str, expires_in: int, filename: str, *, cache_control: str | None = None
+    ) -> str | None:
         return None
 
     def check(self) -> None:

@@ -231,13 +231,15 @@ class S3Storage(StorageBackend):
         with self._store_errors():
             self._client.remove_object(self._bucket, key)
 
-    def presigned_url(self, key: str, expires_in: int, filename: str) -> str | None:
+    def presigned_url(
+        self, key: str, expires_in: int, filename: str, *, cache_control: str | None = None
+    ) -> str | None:
+        headers = {"response-content-disposition": attachment_disposition(filename)}
+        if cache_control is not None:
+            headers["response-cache-control"] = cache_control
         with self._store_errors():
             return self._signer.presigned_get_object(
-                self._bucket,
-                key,
-                expires=timedelta(seconds=expires_in),
-                response_headers={"response-content-disposition": attachment_disposition(filename)},
+                self._bucket, key, expires=timedelta(seconds=expires_in), response_headers=headers
             )
 
     def check(self) -> None:

@@ -101,4 +101,4 @@ def download_minutes(meeting_id):
     if minutes is None or minutes.pdf_file is None:
         status = minutes.status if minutes else "not started"
         raise ApiError(404, "not_found", f"the minutes are {status}: no approved PDF yet")
-    return send_stored_file(minutes.pdf_file)
+    return send_stored_file(minutes.pdf_file, immutable=False)

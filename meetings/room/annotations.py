@@ -7,8 +7,12 @@ import json
 import logging
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
 from eoffice.accounts.models import User
 from eoffice.api_base import invalid
+from eoffice.db import savepoint
 from eoffice.extensions import db
 from meetings import policy
 from meetings.models import Annotation, Meeting, MeetingDocument
@@ -34,6 +38,7 @@ def annotation_payload(row: Annotation) -> dict[str, Any]:
         "author_id": row.author_id,
         "shared": row.is_shared,
         "data": data,
+        "client_id": row.client_id,
         "created_at": iso(row.created_at),
     }
 
@@ -61,10 +66,26 @@ def _check_data(data: Any) -> None:
         raise invalid("data", f"larger than {MAX_ANNOTATION_SIZE} bytes")
 
 
+def _given(user: User, client_id: str) -> Annotation | None:
+    return db.session.scalar(
+        select(Annotation).where(Annotation.author_id == user.id, Annotation.client_id == client_id)
+    )
+
+
 def annotate(
-    meeting: Meeting, user: User, document_id: int, page: int, data: dict[str, Any], shared: bool
+    meeting: Meeting,
+    user: User,
+    document_id: int,
+    page: int,
+    data: dict[str, Any],
+    shared: bool,
+    client_id: str | None = None,
 ) -> tuple[dict[str, Any], set[int] | None]:
-    """The new annotation and its audience (see annotation_audience)."""
+    """The new annotation and its audience (see annotation_audience).
+
+    client_id, the UUID the author's device gave it, makes it once: sent again (a device's offline outbox
+    repeats what it did not hear answered), the first one is answered and nothing is stored; its
+    audience is then the empty set, as it was told already."""
     require_participant(meeting, user)
     document = db.session.get(MeetingDocument, document_id)
     if document is None or document.meeting_id != meeting.id:
@@ -75,6 +96,9 @@ def annotate(
     if shared:
         policy.require(policy.may_present(user, meeting), "only the presenter shares annotations")
     _check_data(data)
+    first = _given(user, client_id) if client_id is not None else None
+    if first is not None:
+        return annotation_payload(first), set()
     row = Annotation(
         meeting_id=meeting.id,
         document_id=document_id,
@@ -82,9 +106,15 @@ def annotate(
         author_id=user.id,
         is_shared=shared,
         data=data,
+        client_id=client_id,
     )
-    db.session.add(row)
-    db.session.flush()
+    try:
+        with savepoint(db.session):
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        # The same creation, sent twice at once, was stored by the other request.
+        return annotation_payload(_given(user, client_id)), set()
     return annotation_payload(row), annotation_audience(row)
 
 

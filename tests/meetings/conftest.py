@@ -166,14 +166,14 @@ def live_server(app):
 class Device:
     """One real Socket.IO client over WebSocket, recording every event it receives in order."""
 
-    def __init__(self, url: str, token: str | None):
+    def __init__(self, url: str, token: str | None, **auth):
         self.events: list[tuple[str, dict]] = []
         self.received = threading.Condition()
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("*", self._record, namespace=NAMESPACE)
         self.disconnected = threading.Event()
         self.sio.on("disconnect", lambda *reason: self.disconnected.set(), namespace=NAMESPACE)
-        auth = {"token": token} if token is not None else {}
+        auth = {"token": token, **auth} if token is not None else auth
         self.sio.connect(url, namespaces=[NAMESPACE], transports=["websocket"], auth=auth, wait_timeout=10)
 
     def _record(self, event, data):
@@ -201,8 +201,8 @@ class Device:
 def devices():
     opened: list[Device] = []
 
-    def open_device(url: str, token: str | None) -> Device:
-        device = Device(url, token)
+    def open_device(url: str, token: str | None, **auth) -> Device:
+        device = Device(url, token, **auth)
         opened.append(device)
         return device
 

@@ -56,4 +56,8 @@ export const errorsEn: Record<keyof typeof errorsVi, string> = {
   // Records: case files and the archive.
   "error.already_filed": "This document is already filed in a case file.",
   "error.case_file_code_taken": "A case file with this notation exists for that year.",
+  // Devices and the offline meeting book.
+  "error.device_revoked": "This device was removed from your account; its data has been erased. Log in again.",
+  "error.not_invited": "You are not invited to this meeting.",
+  "error.offline_expired": "The offline copy of this meeting's documents is no longer kept.",
 };

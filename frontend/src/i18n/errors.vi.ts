@@ -54,4 +54,8 @@ export const errorsVi = {
   // Hồ sơ và lưu trữ.
   "error.already_filed": "Văn bản này đã được lập vào một hồ sơ.",
   "error.case_file_code_taken": "Số, ký hiệu hồ sơ này đã có trong năm đó.",
+  // Thiết bị và bộ tài liệu họp đọc ngoại tuyến.
+  "error.device_revoked": "Thiết bị này đã bị gỡ khỏi tài khoản của bạn; dữ liệu trên máy đã được xóa. Hãy đăng nhập lại.",
+  "error.not_invited": "Bạn không được mời dự cuộc họp này.",
+  "error.offline_expired": "Bản lưu ngoại tuyến tài liệu của cuộc họp này không còn được giữ.",
 };

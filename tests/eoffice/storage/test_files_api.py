@@ -135,24 +135,6 @@ def test_upload_requires_login(client, clerk):
     assert _stored_count() == 0
 
 
-def test_ranges_are_served_as_partial_content(client, login, clerk):
-    headers = login("vanthu")
-    file_id = _upload(client, headers, PDF).get_json()["id"]
-    whole = client.get(f"/api/v1/files/{file_id}/content", headers=headers)
-    assert whole.status_code == 200 and whole.data == PDF
-    assert whole.headers["Accept-Ranges"] == "bytes"
-    assert "filename*=UTF-8''c%C3%B4ng%20v%C4%83n" in whole.headers["Content-Disposition"]
-    middle = client.get(f"/api/v1/files/{file_id}/content", headers={**headers, "Range": "bytes=10-19"})
-    assert middle.status_code == 206
-    assert middle.data == PDF[10:20]
-    assert middle.headers["Content-Range"] == f"bytes 10-19/{len(PDF)}"
-    tail = client.get(f"/api/v1/files/{file_id}/content", headers={**headers, "Range": "bytes=-5"})
-    assert tail.data == PDF[-5:]
-    beyond = client.get(f"/api/v1/files/{file_id}/content", headers={**headers, "Range": "bytes=99999-"})
-    assert beyond.status_code == 416
-    assert beyond.headers["Content-Range"] == f"bytes */{len(PDF)}"
-
-
 def test_only_the_uploader_reads_a_file_nothing_owns(client, login, clerk):
     file_id = _upload(client, login("vanthu"), PDF).get_json()["id"]
     assert client.get(f"/api/v1/files/{file_id}/content", headers=login("vanthu")).data == PDF

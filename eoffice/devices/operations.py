@@ -1,0 +1,127 @@
+"""Knowing the devices a user works from: every request and Socket.IO connection names its device, which
+is recorded (last seen at most once a minute, to keep writes low) or refused when it was revoked.
+
+Revoking one is a logout of that device: eoffice.auth.operations.revoke_device ends its sessions.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import unquote
+
+from flask import request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from eoffice.api_base import ApiError, invalid
+from eoffice.auth.models import AuthSession
+from eoffice.db import savepoint, utcnow
+from eoffice.devices.models import Device
+from eoffice.errors import ErrorCode
+from eoffice.extensions import db
+
+log = logging.getLogger(__name__)
+
+ID_HEADER = "X-Device-Id"
+# Percent-encoded UTF-8 (encodeURIComponent): a header carries Latin-1 only, a name is Vietnamese.
+NAME_HEADER = "X-Device-Name"
+MAX_NAME = 100
+SEEN_INTERVAL = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """What a client says of its device: the UUID it made for itself (canonical form) and a name."""
+
+    device_id: str
+    name: str
+
+
+def parse_device(device_id: Any, name: Any, *, fields: tuple[str, str], location: str) -> DeviceInfo | None:
+    """The device a client names, None when it names none; 422 naming the field when malformed."""
+    if device_id is None or device_id == "":
+        return None
+    if not isinstance(device_id, str):
+        raise invalid(fields[0], "must be a UUID", location)
+    try:
+        canonical = str(uuid.UUID(device_id.strip()))
+    except ValueError:
+        raise invalid(fields[0], "must be a UUID", location) from None
+    if name is None:
+        name = ""
+    if not isinstance(name, str):
+        raise invalid(fields[1], "must be a string", location)
+    name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C")
+    if len(name.strip()) > MAX_NAME:
+        raise invalid(fields[1], f"at most {MAX_NAME} characters", location)
+    return DeviceInfo(canonical, name.strip())
+
+
+def device_from_headers() -> DeviceInfo | None:
+    """The device named by the request's X-Device-Id and X-Device-Name headers."""
+    try:
+        name = unquote(request.headers.get(NAME_HEADER, ""), errors="strict")
+    except UnicodeDecodeError:
+        raise invalid(NAME_HEADER, "must be percent-encoded UTF-8", "headers") from None
+    return parse_device(
+        request.headers.get(ID_HEADER), name, fields=(ID_HEADER, NAME_HEADER), location="headers"
+    )
+
+
+def revoked_error() -> ApiError:
+    return ApiError(
+        401,
+        ErrorCode.DEVICE_REVOKED,
+        "this device was removed from the account: erase its data; logging in again needs a new device id",
+    )
+
+
+def find(user_id: int, device_id: str) -> Device | None:
+    return db.session.scalar(select(Device).where(Device.user_id == user_id, Device.device_id == device_id))
+
+
+def refuse_if_revoked(user_id: int, device: DeviceInfo | None) -> Device | None:
+    """The user's row for that device (None when new or not named); 401 device_revoked when revoked."""
+    if device is None:
+        return None
+    row = find(user_id, device.device_id)
+    if row is not None and row.revoked_at is not None:
+        raise revoked_error()
+    return row
+
+
+def record_seen(session: AuthSession, device: DeviceInfo, row: Device | None) -> bool:
+    """Note that the session's user works from this device now; whether anything was written (the
+    caller commits). A known device is written at most once a minute, or when its name changes."""
+    now = utcnow()
+    written = False
+    if row is None:
+        try:
+            with savepoint(db.session):
+                db.session.add(
+                    Device(
+                        user_id=session.user_id,
+                        device_id=device.device_id,
+                        name=device.name,
+                        first_seen_at=now,
+                        last_seen_at=now,
+                    )
+                )
+                db.session.flush()
+            written = True
+        except IntegrityError:
+            # The device's other request of the same moment recorded it first.
+            log.debug("device %s recorded by a concurrent request", device.device_id)
+    elif now - row.last_seen_at >= SEEN_INTERVAL or (device.name and device.name != row.name):
+        row.last_seen_at = now
+        row.name = device.name or row.name
+        written = True
+    if session.device_id is None:
+        session.device_id = device.device_id
+        written = True
+    return written
