@@ -35,18 +35,17 @@ self.addEventListener("message", (event) => {
   if (event.data === "precache") event.waitUntil(precache().catch(() => undefined));
 });
 
-function kept(response) {
-  return response && response.ok && response.type === "basic";
+/** Keep a copy in the shell's cache, unless the device erased its caches (until it asks to precache again). */
+async function keep(request, response) {
+  if (!response || !response.ok || response.type !== "basic" || !(await caches.has(SHELL))) return;
+  await (await caches.open(SHELL)).put(request, response);
 }
 
 /** A page: the network's answer (kept as the shell's page), or the kept page when there is no network. */
 async function page(request) {
   try {
     const response = await fetch(request);
-    if (kept(response)) {
-      const copy = response.clone();
-      caches.open(SHELL).then((cache) => cache.put(PAGE, copy));
-    }
+    void keep(PAGE, response.clone());
     return response;
   } catch (error) {
     const cached = await caches.match(PAGE);
@@ -60,10 +59,7 @@ async function file(request) {
   const cached = await caches.match(request);
   if (cached) return cached;
   const response = await fetch(request);
-  if (kept(response)) {
-    const copy = response.clone();
-    caches.open(SHELL).then((cache) => cache.put(request, copy));
-  }
+  void keep(request, response.clone());
   return response;
 }
 

@@ -7,7 +7,7 @@ import { onDeviceRevoked, onSessionEnded } from "./api";
 import { locale } from "./i18n";
 import { registerServiceWorker } from "./offline/serviceWorker";
 import { router } from "./router";
-import { library, startOffline, wipeDevice } from "./state/offline";
+import { flushOutbox, startOffline, wipeDevice } from "./state/offline";
 import { forgetUser, session } from "./state/session";
 
 document.documentElement.lang = locale.value;
@@ -38,7 +38,7 @@ watch(
   },
 );
 window.addEventListener("online", () => {
-  if (session.user) void library.flush().catch(() => undefined);
+  if (session.user) void flushOutbox();
 });
 
 createApp(App).use(router).mount("#app");

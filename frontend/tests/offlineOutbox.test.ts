@@ -66,6 +66,26 @@ describe("the outbox", () => {
     expect(sent).toEqual([1]);
   });
 
+  it("runs one more round when asked during a round that had to stop (the connection came back meanwhile)", async () => {
+    const outbox = new Outbox(memoryStore());
+    await outbox.add(3, 1, note("một"));
+    let calls = 0;
+    let asked: Promise<{ sent: { body: { data: Record<string, unknown> } }[] }> | null = null;
+    const send = async () => {
+      // The first try fails; while it does, the connection is back and a flush is asked for.
+      if (++calls === 1) {
+        asked = outbox.flush(3, send);
+        return "retry" as const;
+      }
+      return "sent" as const;
+    };
+    const first = await outbox.flush(3, send);
+    const second = await (asked as unknown as ReturnType<typeof outbox.flush>);
+    expect(first.sent).toEqual([]);
+    expect(second.sent.map((e) => e.body.data.text)).toEqual(["một"]);
+    expect(await outbox.pending()).toEqual([]);
+  });
+
   it("sends only the user's own entries", async () => {
     const outbox = new Outbox(memoryStore());
     await outbox.add(3, 1, note("của người 3"));
@@ -225,5 +245,18 @@ describe("when a book downloads by itself", () => {
     expect(autoDownloadDue({ ...meeting, offline_download: "day_before" }, at("2026-11-30T16:30:00Z"))).toBe(false);
     expect(autoDownloadDue({ ...meeting, offline_download: "day_before" }, at("2026-11-30T17:30:00Z"))).toBe(true);
     expect(autoDownloadDue({ ...meeting, status: "cancelled", offline_download: "on_invitation" }, at("2026-11-30T17:30:00Z"))).toBe(false);
+  });
+});
+
+describe("which copy the room shows", () => {
+  const copy = { meetingId: 1, documentId: 10, etag: '"v1"', size: 10, chunkSize: 64, chunks: 1, stored: 10, complete: true, downloadedAt: "2026-12-01T01:00:00Z" };
+  it("the device's when current or when the server cannot be reached, else the server's", async () => {
+    const { chooseSource } = await import("../src/offline/status");
+    expect(chooseSource(copy, '"v1"', true)).toBe("device");
+    expect(chooseSource(copy, undefined, true)).toBe("device");
+    expect(chooseSource(copy, '"v2"', true)).toBe("server");
+    expect(chooseSource(copy, '"v2"', false)).toBe("device");
+    expect(chooseSource(null, '"v2"', true)).toBe("server");
+    expect(chooseSource(null, undefined, false)).toBe("none");
   });
 });

@@ -127,19 +127,27 @@ export class OfflineLibrary {
     return this.deps.outbox.add(userId, meetingId, body);
   }
 
-  /** Send the user's outbox in order; the answers of the server for what was sent. */
-  async flush(): Promise<{ sent: OutboxEntry[]; refused: OutboxEntry[]; answers: Map<number, Record<string, unknown>> }> {
+  /** Send the user's outbox in order: the server's answer for each entry sent, its error code for each refused. */
+  async flush(): Promise<{
+    sent: OutboxEntry[];
+    refused: OutboxEntry[];
+    answers: Map<number, Record<string, unknown>>;
+    codes: Map<number, string>;
+  }> {
     const userId = this.deps.userId();
     const answers = new Map<number, Record<string, unknown>>();
-    if (userId === null) return { sent: [], refused: [], answers };
+    const codes = new Map<number, string>();
+    if (userId === null) return { sent: [], refused: [], answers, codes };
     const result = await this.deps.outbox.flush(userId, async (entry): Promise<SendOutcome> => {
       try {
         answers.set(entry.seq, await this.deps.api.annotate(entry.meetingId, entry.body));
         return "sent";
       } catch (error) {
-        return mustWait(error) ? "retry" : "refused";
+        if (mustWait(error)) return "retry";
+        codes.set(entry.seq, (error as ApiError).code);
+        return "refused";
       }
     });
-    return { ...result, answers };
+    return { ...result, answers, codes };
   }
 }

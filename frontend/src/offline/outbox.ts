@@ -29,6 +29,7 @@ const binding = (entry: { seq: number; userId: number }) => `outbox|${entry.user
 
 export class Outbox {
   private flushing: Promise<{ sent: OutboxEntry[]; refused: OutboxEntry[] }> | null = null;
+  private again: Promise<{ sent: OutboxEntry[]; refused: OutboxEntry[] }> | null = null;
 
   constructor(
     private readonly store: OfflineStore,
@@ -61,7 +62,16 @@ export class Outbox {
    * round at a time in this tab; a round of another tab sends nothing twice (client_id).
    */
   flush(userId: number, send: SendEntry): Promise<{ sent: OutboxEntry[]; refused: OutboxEntry[] }> {
-    this.flushing ??= this.round(userId, send).finally(() => {
+    if (this.flushing) {
+      // Asked during a round (the connection just came back while a round was failing): one more round
+      // after it, for everyone who asked meanwhile.
+      this.again ??= this.flushing.then(() => {
+        this.again = null;
+        return this.flush(userId, send);
+      });
+      return this.again;
+    }
+    this.flushing = this.round(userId, send).finally(() => {
       this.flushing = null;
     });
     return this.flushing;

@@ -8,6 +8,7 @@ import { BookShelf, type StoredDocument } from "../offline/books";
 import { DownloadQueue, type DownloadProgress } from "../offline/downloadQueue";
 import { OfflineLibrary } from "../offline/library";
 import { Outbox } from "../offline/outbox";
+import { keepShell } from "../offline/serviceWorker";
 import { indexedDbStore, memoryStore, type OfflineStore } from "../offline/store";
 import { session } from "./session";
 
@@ -48,6 +49,21 @@ export const library = new OfflineLibrary({
   meetings,
   userId: () => session.user?.id ?? null,
 });
+
+export type FlushResult = Awaited<ReturnType<OfflineLibrary["flush"]>>;
+const sentListeners = new Set<(result: FlushResult) => void>();
+
+/** Told of every note the outbox delivered or had refused, whoever asked for the round (the room listens). */
+export function onOutboxDelivered(listener: (result: FlushResult) => void): () => void {
+  sentListeners.add(listener);
+  return () => sentListeners.delete(listener);
+}
+
+/** Send the outbox (on reconnect, on a new note, when the app opens online). */
+export async function flushOutbox(): Promise<void> {
+  const result = await library.flush().catch(() => null);
+  if (result && (result.sent.length || result.refused.length)) sentListeners.forEach((listener) => listener(result));
+}
 
 export function progressOf(meetingId: number, documentId: number): DownloadProgress | undefined {
   return offline.progress[`${meetingId}:${documentId}`];
@@ -101,9 +117,21 @@ export async function startOffline(): Promise<void> {
   const online = globalThis.navigator?.onLine !== false;
   await library.sweep(online).catch(() => undefined);
   if (!online) return;
+  void keepShell().catch(() => undefined);
   await library.autoDownload().catch(() => undefined);
-  await library.flush().catch(() => undefined);
+  await flushOutbox();
   offline.generation++;
+}
+
+/**
+ * Logging out: the notes still in the outbox are sent if they can be; whether some could not (the user
+ * is asked before they are erased with the rest). Returns the number left.
+ */
+export async function notesLeftOnLogout(): Promise<number> {
+  const userId = session.user?.id;
+  if (userId === undefined || typeof indexedDB === "undefined") return 0;
+  await flushOutbox();
+  return (await outbox.pending(userId).catch(() => [])).length;
 }
 
 /** Everything offline off the device: IndexedDB (books, keys, outbox) and the site's Cache Storage. */
