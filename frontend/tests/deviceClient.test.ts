@@ -45,7 +45,7 @@ describe("the device", () => {
 });
 
 describe("ApiClient and the device", () => {
-  const client = (fetch: typeof globalThis.fetch, onDeviceRevoked = () => undefined, tokens: StoredTokens | null = fresh) => {
+  const client = (fetch: typeof globalThis.fetch, onDeviceRevoked: () => unknown = () => undefined, tokens: StoredTokens | null = fresh) => {
     const store = memoryStore(tokens);
     return {
       store,

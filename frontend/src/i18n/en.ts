@@ -2,6 +2,7 @@
 import { errorsEn } from "./errors.en";
 import { meetingsEn } from "./meetings.en";
 import { minutesEn } from "./minutes.en";
+import { offlineEn } from "./offline.en";
 import { recordsEn } from "./records.en";
 import { signaturesEn } from "./signatures.en";
 import type { vi } from "./vi";
@@ -10,6 +11,7 @@ export const en: Record<keyof typeof vi, string> = {
   ...errorsEn,
   ...meetingsEn,
   ...minutesEn,
+  ...offlineEn,
   ...recordsEn,
   ...signaturesEn,
   "app.title": "E-office",

@@ -2,6 +2,7 @@
 import { errorsVi } from "./errors.vi";
 import { meetingsVi } from "./meetings.vi";
 import { minutesVi } from "./minutes.vi";
+import { offlineVi } from "./offline.vi";
 import { recordsVi } from "./records.vi";
 import { signaturesVi } from "./signatures.vi";
 
@@ -9,6 +10,7 @@ export const vi = {
   ...errorsVi,
   ...meetingsVi,
   ...minutesVi,
+  ...offlineVi,
   ...recordsVi,
   ...signaturesVi,
   "app.title": "Văn phòng điện tử",
