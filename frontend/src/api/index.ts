@@ -12,13 +12,16 @@ export const api = new ApiClient({
   lock: browserLock(),
   onSessionEnded: () => sessionEndedListeners.forEach((listener) => listener()),
   deviceHeaders: () => deviceHeaders(device),
-  onDeviceRevoked: () => {
-    // A new id at once: the next login (even one already on its way) must not name the revoked device.
-    forgetDeviceId(window.localStorage);
-    device = deviceIdentity(window.localStorage, navigator.userAgent);
-    deviceRevokedListeners.forEach((listener) => listener());
-  },
+  onDeviceRevoked: () => deviceRevoked(),
 });
+
+/** The server said this device is revoked (an API answer, or the live room refusing to connect). */
+export function deviceRevoked(): void {
+  // A new id at once: the next login (even one already on its way) must not name the revoked device.
+  forgetDeviceId(window.localStorage);
+  device = deviceIdentity(window.localStorage, navigator.userAgent);
+  deviceRevokedListeners.forEach((listener) => listener());
+}
 
 export function onSessionEnded(listener: () => void): void {
   sessionEndedListeners.add(listener);
