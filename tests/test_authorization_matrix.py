@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import shutil
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -284,6 +285,11 @@ def _shows_answers_to_managers(user: User, t: Target, response: TestResponse) ->
 def _lists_readable_meeting_documents(user: User, t: Target, response: TestResponse) -> None:
     body = response.get_json()
     assert _ids(body) == _expected_documents(user, _meeting(t)), "meeting documents listed"
+
+
+def _lists_readable_offline_documents(user: User, t: Target, response: TestResponse) -> None:
+    body = response.get_json()
+    assert _ids(body["documents"]) == _expected_documents(user, _meeting(t)), "offline book's documents"
 
 
 def _get(path: str) -> Callable[[Target, User | None], Probe]:
@@ -674,6 +680,17 @@ MATRIX: dict[tuple[str, str], Entry] = {
         ),
         _permits(P.MANAGE_SIGNING_CERTIFICATES),
     ),
+    # Devices: the user's own, or an admin's who manages that user.
+    ("GET", "/api/v1/devices"): Entry(
+        ("device",),
+        _get("/api/v1/devices?user_id={t.user_id}"),
+        _permits(P.MANAGE_DEVICES, lambda t: db.session.get(User, t.user_id)),
+    ),
+    ("POST", "/api/v1/devices/<device_id>/revoke"): Entry(
+        ("device",),
+        _send("POST", "/api/v1/devices/{t.device_id}/revoke?user_id={t.user_id}"),
+        _permits(P.MANAGE_DEVICES, lambda t: db.session.get(User, t.user_id)),
+    ),
     # Meetings.
     ("POST", "/api/v1/meetings"): Entry(
         ("caller",),
@@ -746,6 +763,27 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("GET", "/api/v1/meetings/<int:meeting_id>/documents/<int:document_id>/content"): Entry(
         MEETING_DOCUMENTS,
         _get("/api/v1/meetings/{t.meeting_id}/documents/{t.meeting_document_id}/content"),
+        _reads_meeting_document,
+    ),
+    ("GET", "/api/v1/meetings/<int:meeting_id>/offline"): Entry(
+        ("meeting",),
+        _get("/api/v1/meetings/{t.meeting_id}/offline"),
+        _meeting_rule(meeting_policy.may_view),
+        listed=_lists_readable_offline_documents,
+    ),
+    ("POST", "/api/v1/meetings/<int:meeting_id>/annotations"): Entry(
+        MEETING_DOCUMENTS,
+        lambda t, user: Probe(
+            "POST",
+            f"/api/v1/meetings/{t.meeting_id}/annotations",
+            {
+                "json": {
+                    "document_id": t.meeting_document_id,
+                    "page": 1,
+                    "data": {"kind": "note", "text": "Ý kiến"},
+                }
+            },
+        ),
         _reads_meeting_document,
     ),
     ("GET", "/api/v1/meetings/<int:meeting_id>/minutes"): Entry(
@@ -971,6 +1009,14 @@ def _build_side(client, side: str) -> tuple[dict[str, Target], dict[str, User]]:
         url = urlsplit(link.get_json()["url"])
         targets["signed_link"] = target("signed_link", link=f"{url.path}?{url.query}")
         targets["caller"] = target("caller")
+    device_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"matrix-{side}"))
+    logged_in = client.post(
+        "/api/v1/auth/login",
+        json={"username": specialist.username, "password": TEST_PASSWORD},
+        headers={"X-Device-Id": device_id, "X-Device-Name": "tablet"},
+    )
+    assert logged_in.status_code == 200, logged_in.get_json()
+    targets["device"] = target("device", user_id=specialist.id, device_id=device_id)
     return targets, people
 
 
