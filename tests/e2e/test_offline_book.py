@@ -18,7 +18,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
 
 from eoffice.pdfgen import text_pdf
-from tests.e2e.conftest import TABLET, device_opener, log_in
+from tests.e2e.conftest import TABLET, device_opener, log_in, wait_shows
 
 DESKTOP = {"width": 1440, "height": 900}
 PAGES = 5
@@ -36,7 +36,7 @@ def _user_id(server, username: str) -> int:
 
 
 def _meeting(server, title: str, *, start: bool, extra: tuple[str, bytes] | None = None) -> dict:
-    """A meeting with chuyenvien as a delegate, a five-page book and an annex; invited, and started if asked."""
+    """A meeting with chuyenvien as a delegate, a five-page report and an annex; invited, started if asked."""
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=5)
     meeting = server.post(
         "/api/v1/meetings",
@@ -91,18 +91,6 @@ def _download_book(page, meeting_id: int, count: int) -> None:
     page.get_by_test_id("offline-storage").wait_for()
 
 
-def _wait_shows(page, number: int) -> None:
-    page.wait_for_function(
-        """(n) => {
-            const canvas = document.querySelector('[data-testid=room-stage] canvas[data-page]');
-            const indicator = document.querySelector('[data-testid=page-indicator]');
-            return !!canvas && canvas.dataset.page === String(n)
-                && !!indicator && indicator.textContent.trim().startsWith(`Trang ${n}/`);
-        }""",
-        arg=number,
-    )
-
-
 def _stored_offline(page) -> dict:
     """What the device holds: entries in each store of its IndexedDB database, and its caches' names."""
     return page.evaluate(
@@ -134,8 +122,9 @@ def _offline_fetch_fails(page) -> bool:
 
 def _notes_in_db(server, meeting_id: int, text: str) -> int:
     with sqlite3.connect(server.instance / "eoffice.db") as db:
-        rows = db.execute("SELECT data FROM meeting_annotations WHERE meeting_id = ?", (meeting_id,)).fetchall()
-    return sum(1 for (data,) in rows if json.loads(data).get("text") == text)
+        rows = db.execute("SELECT data FROM meeting_annotations WHERE meeting_id = ?", (meeting_id,))
+        texts = [json.loads(data).get("text") for (data,) in rows]
+    return texts.count(text)
 
 
 def test_a_downloaded_book_opens_offline_and_notes_made_offline_reach_the_server_once(
@@ -159,14 +148,14 @@ def test_a_downloaded_book_opens_offline_and_notes_made_offline_reach_the_server
 
     # The chair presents page 3; the tablet follows it, from its own copy.
     chair.goto(room)
-    _wait_shows(chair, 1)
+    wait_shows(chair, 1)
     chair.get_by_role("button", name="Trình chiếu trang", exact=True).click()
     chair.get_by_role("button", name="Trình chiếu trang sau").click()
-    _wait_shows(chair, 2)
+    wait_shows(chair, 2)
     chair.get_by_role("button", name="Trình chiếu trang sau").click()
-    _wait_shows(chair, 3)
+    wait_shows(chair, 3)
     tablet.goto(room)
-    _wait_shows(tablet, 3)
+    wait_shows(tablet, 3)
     assert tablet.get_by_test_id("document-source").inner_text().startswith("Bản trên máy, tải lúc")
     # The room's state as of page 3 is kept with the book.
     tablet.locator("[data-testid=meeting-room][data-saved-seq]").wait_for()
@@ -175,11 +164,11 @@ def test_a_downloaded_book_opens_offline_and_notes_made_offline_reach_the_server
     tablet.context.set_offline(True)
     tablet.reload()
     tablet.get_by_test_id("offline-banner").wait_for()
-    _wait_shows(tablet, 3)
+    wait_shows(tablet, 3)
     assert _offline_fetch_fails(tablet)
     assert tablet.get_by_test_id("document-source").inner_text().startswith("Bản trên máy, tải lúc")
     tablet.get_by_role("button", name="Xem trang sau").click()
-    _wait_shows(tablet, 4)
+    wait_shows(tablet, 4)
     screenshot(tablet, "71-offline-room")
 
     # A private note made offline waits in the outbox, and a reload keeps it.
@@ -192,7 +181,7 @@ def test_a_downloaded_book_opens_offline_and_notes_made_offline_reach_the_server
     tablet.get_by_test_id("offline-banner").wait_for()
     tablet.locator("[data-testid=notes-waiting][data-count='1']").wait_for()
     tablet.get_by_role("button", name="Xem trang sau").click()
-    _wait_shows(tablet, 4)
+    wait_shows(tablet, 4)
     assert tablet.get_by_label("Ghi chú cho trang 4 (chỉ bạn xem được)").input_value() == text
     assert _notes_in_db(server, meeting_id, text) == 0
 
@@ -202,7 +191,7 @@ def test_a_downloaded_book_opens_offline_and_notes_made_offline_reach_the_server
     tablet.get_by_test_id("notes-waiting").wait_for(state="detached")
     assert _notes_in_db(server, meeting_id, text) == 1
     tablet.reload()
-    _wait_shows(tablet, 3)
+    wait_shows(tablet, 3)
     tablet.get_by_role("button", name="Xem trang sau").click()
     assert tablet.get_by_label("Ghi chú cho trang 4 (chỉ bạn xem được)").input_value() == text
     assert tablet.get_by_test_id("notes-waiting").count() == 0
@@ -271,7 +260,7 @@ def test_the_room_reads_a_document_not_downloaded_by_ranges_page_1_first(server,
         ),
     )
     tablet.goto(f"/meetings/{meeting['id']}/room")
-    _wait_shows(tablet, 1)
+    wait_shows(tablet, 1)
     assert tablet.get_by_test_id("document-source").inner_text() == "Bản mới từ máy chủ"
     # Page 1 drawn from ranges of the file, not the whole of it.
     assert fetched and all(range_ and range_.startswith("bytes=") for range_, _size in fetched), fetched
