@@ -130,6 +130,7 @@ def _screens(server) -> list[tuple[str, str, str]]:
         ("chuyenvien", "/meetings", "meetings"),
         ("chuyenvien", f"/meetings/{meeting_id}", "meeting"),
         ("chuyenvien", "/signatures/verify", "verify-signatures"),
+        ("chuyenvien", "/devices", "devices"),
     ]
 
 

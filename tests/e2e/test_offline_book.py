@@ -184,6 +184,14 @@ def test_a_downloaded_book_opens_offline_and_notes_made_offline_reach_the_server
     wait_shows(tablet, 4)
     assert tablet.get_by_label("Ghi chú cho trang 4 (chỉ bạn xem được)").input_value() == text
     assert _notes_in_db(server, meeting_id, text) == 0
+    # The meeting page opens too, from the copy kept with the book, its documents readable.
+    tablet.goto(f"/meetings/{meeting_id}")
+    tablet.get_by_test_id("meeting-kept-copy").wait_for()
+    tablet.get_by_role("heading", name=meeting["title"]).wait_for()
+    tablet.get_by_role("button", name="Xem Phụ lục số liệu.pdf").click()
+    tablet.get_by_test_id("document-preview").locator("canvas[data-page='1']").wait_for()
+    tablet.goto(room)
+    tablet.get_by_test_id("offline-banner").wait_for()
 
     # The network comes back: the room reconnects and the note reaches the server, once.
     tablet.context.set_offline(False)

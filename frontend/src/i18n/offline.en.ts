@@ -31,6 +31,7 @@ export const offlineEn: Record<keyof typeof offlineVi, string> = {
   "offline.auto.manual": "When a participant taps “Download documents to this device”",
   "offline.auto.on_invitation": "Automatically once the invitations are sent",
   "offline.auto.day_before": "Automatically from the day before the meeting",
+  "offline.keptMeeting": "Connection lost: showing the meeting as kept on this device.",
   "room.offlineCopy": "Connection lost: showing the copy kept on this device (updated {at}).",
   "room.source.device": "Copy on this device, downloaded {at}",
   "room.source.server": "Latest version from the server",

@@ -29,6 +29,7 @@ export const offlineVi = {
   "offline.auto.manual": "Khi người dự họp bấm “Tải tài liệu về máy”",
   "offline.auto.on_invitation": "Tự động ngay khi gửi giấy mời",
   "offline.auto.day_before": "Tự động từ một ngày trước cuộc họp",
+  "offline.keptMeeting": "Đang mất kết nối: hiển thị thông tin cuộc họp lưu trên máy.",
   "room.offlineCopy": "Đang mất kết nối: hiển thị bản lưu trên máy (cập nhật lúc {at}).",
   "room.source.device": "Bản trên máy, tải lúc {at}",
   "room.source.server": "Bản mới từ máy chủ",

@@ -3,7 +3,7 @@
 import { reactive } from "vue";
 import { api, meetings } from "../api";
 import type { MeetingDetail } from "../api/meetings";
-import { offlineApi } from "../api/offline";
+import { offlineApi, type OfflineDocument } from "../api/offline";
 import { BookShelf, type StoredDocument } from "../offline/books";
 import { DownloadQueue, type DownloadProgress } from "../offline/downloadQueue";
 import { OfflineLibrary } from "../offline/library";
@@ -100,6 +100,21 @@ export async function localCopies(meetingId: number): Promise<Map<number, Stored
 /** A document's bytes from the device, as a Blob for pdf.js (held in memory only). */
 export async function readLocal(copy: StoredDocument): Promise<Blob> {
   return new Blob([(await shelf.readVersion(copy)) as BlobPart], { type: "application/pdf" });
+}
+
+/** The meeting's page as kept with its book, for reading it without the network. */
+export async function keptMeeting(meetingId: number): Promise<MeetingDetail | null> {
+  if (!(await shelf.header(meetingId).catch(() => undefined))) return null;
+  return shelf.readJson<MeetingDetail>(meetingId, "meeting").catch(() => null);
+}
+
+/** A document's copy on the device when it is the version the book lists (else null: ask the server). */
+export async function keptDocument(meetingId: number, documentId: number): Promise<Blob | null> {
+  if (typeof indexedDB === "undefined") return null;
+  const copy = await shelf.localCopy(meetingId, documentId).catch(() => null);
+  const listed = copy && (await shelf.readJson<OfflineDocument[]>(meetingId, "list").catch(() => null));
+  const current = listed?.find((d) => d.id === documentId);
+  return copy && (!current || current.etag === copy.etag) ? readLocal(copy) : null;
 }
 
 export async function eraseBook(meetingId: number): Promise<void> {
