@@ -42,10 +42,10 @@ async function keep(request, response) {
 }
 
 /** A page: the network's answer (kept as the shell's page), or the kept page when there is no network. */
-async function page(request) {
+async function page(event) {
   try {
-    const response = await fetch(request);
-    void keep(PAGE, response.clone());
+    const response = await fetch(event.request);
+    event.waitUntil(keep(PAGE, response.clone()));
     return response;
   } catch (error) {
     const cached = await caches.match(PAGE);
@@ -55,11 +55,11 @@ async function page(request) {
 }
 
 /** A built file: named by its content, so a kept copy is the file; fetched (and kept) when missing. */
-async function file(request) {
-  const cached = await caches.match(request);
+async function file(event) {
+  const cached = await caches.match(event.request);
   if (cached) return cached;
-  const response = await fetch(request);
-  void keep(request, response.clone());
+  const response = await fetch(event.request);
+  event.waitUntil(keep(event.request, response.clone()));
   return response;
 }
 
@@ -69,8 +69,8 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/api/") || url.pathname.startsWith("/socket.io/") || url.pathname === "/sw.js") return;
   if (request.mode === "navigate") {
-    event.respondWith(page(request));
+    event.respondWith(page(event));
   } else if (url.pathname.startsWith("/assets/") || BUILD.files.includes(url.pathname)) {
-    event.respondWith(file(request));
+    event.respondWith(file(event));
   }
 });

@@ -190,6 +190,11 @@ export class ApiClient {
     }
   }
 
+  /** Forget the session here without telling the server (it ended it already: a revoked device). */
+  forgetSession(): void {
+    this.options.store.save(null);
+  }
+
   /** A valid access token, renewed first when it is about to expire. */
   async accessToken(): Promise<string> {
     const tokens = this.options.store.load();
@@ -234,7 +239,7 @@ export class ApiClient {
   }
 
   private async deviceRevoked(response: Response): Promise<ApiError> {
-    this.options.store.save(null);
+    this.forgetSession();
     this.options.onDeviceRevoked?.();
     return errorFromResponse(response);
   }

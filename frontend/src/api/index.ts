@@ -17,6 +17,7 @@ export const api = new ApiClient({
 
 /** The server said this device is revoked (an API answer, or the live room refusing to connect). */
 export function deviceRevoked(): void {
+  api.forgetSession();
   // A new id at once: the next login (even one already on its way) must not name the revoked device.
   forgetDeviceId(window.localStorage);
   device = deviceIdentity(window.localStorage, navigator.userAgent);

@@ -51,8 +51,10 @@ export class Outbox {
   /** The entries of the user (or of everyone), oldest first. */
   async pending(userId?: number): Promise<OutboxEntry[]> {
     const stored = await this.store.entries<StoredEntry>("outbox");
-    const key = await deviceKey(this.store);
     const mine = stored.filter(([, s]) => userId === undefined || s.userId === userId);
+    // Nothing waiting: the device key is not even made (an erased device stays empty).
+    if (!mine.length) return [];
+    const key = await deviceKey(this.store);
     return Promise.all(mine.map(([, s]) => openJson<OutboxEntry>(key, s.sealed, binding(s))));
   }
 

@@ -12,10 +12,20 @@ import { locale, t } from "../i18n";
 import type { StoredDocument } from "../offline/books";
 import { makeUuid } from "../offline/device";
 import type { OutboxEntry } from "../offline/outbox";
-import { chooseSource, provisional } from "../offline/status";
+import { chooseSource, offlineSupport, provisional } from "../offline/status";
 import { apiRangeReader, type RangeReader } from "../pdfRange";
 import { notify } from "./notices";
-import { flushOutbox, library, localCopies, offline, onOutboxDelivered, outbox, readLocal, shelf } from "./offline";
+import {
+  flushOutbox,
+  library,
+  localCopies,
+  offline,
+  offlineRest,
+  onOutboxDelivered,
+  outbox,
+  readLocal,
+  shelf,
+} from "./offline";
 import { applyAnnotation, type PageRef, type RoomModel } from "./room";
 
 export interface RoomSnapshot {
@@ -165,6 +175,16 @@ export function useOfflineRoom(meetingId: number, model: ShallowRef<RoomModel>, 
   /** A private note: into the outbox first (kept across a reload), shown at once, sent when possible. */
   async function saveNote(at: PageRef, text: string): Promise<void> {
     const body = { document_id: at.documentId, page: at.page, data: { kind: "note", text }, shared: false, client_id: makeUuid() };
+    if (offlineSupport() !== "ok") {
+      // No encryption at rest here (plain HTTP): nothing is kept on the device, the note goes at once.
+      try {
+        model.value = applyAnnotation(model.value, (await offlineRest.annotate(meetingId, body)) as unknown as Annotation);
+        notify(t("room.noteSaved"));
+      } catch (error) {
+        notify(describeError(error), "error");
+      }
+      return;
+    }
     let entry: OutboxEntry | null;
     try {
       entry = await library.annotate(meetingId, body);
