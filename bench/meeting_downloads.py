@@ -74,6 +74,8 @@ class Client:
     page_one_at: float | None = None
     whole_at: float | None = None
     received: int = 0
+    # Downloads the server answered with a 307 to the store (the S3 path).
+    redirected: int = 0
     error: str | None = None
 
 
@@ -150,6 +152,9 @@ def start_moto() -> tuple[subprocess.Popen, str]:
 
 def set_up(env: dict[str, str], clients: int) -> list[int]:
     """The schema, the agency, the organiser and N delegates sharing one password hash: their ids."""
+    # This run's settings only: an earlier run's (its S3 store) must not linger in this process.
+    for name in [name for name in os.environ if name.startswith("EOFFICE_")]:
+        del os.environ[name]
     os.environ.update(env)
     from eoffice import create_app
     from eoffice.accounts import operations as accounts
@@ -220,13 +225,14 @@ def log_in(url: str, client: Client) -> None:
     client.session.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
 
 
-def first_page_end(url: str, client: Client, path: str) -> int:
-    """The offset just past page 1 (/E of the linearisation dictionary at the start of the file)."""
+def first_page_end(url: str, client: Client, path: str) -> tuple[int, int]:
+    """The offset just past page 1 (/E of the linearisation dictionary at the start of the file) and the
+    stored size (qpdf compresses what was uploaded uncompressed)."""
     head = client.session.get(f"{url}{path}", headers={"Range": "bytes=0-1023"}, timeout=60)
     found = re.search(rb"/Linearized\s+1.*?/E\s+(\d+)", head.content, re.S)
     if found is None:
         raise SystemExit("the stored book is not linearised (is qpdf installed?)")
-    return int(found.group(1))
+    return int(found.group(1)), int(head.headers["Content-Range"].rpartition("/")[2])
 
 
 def download(url: str, client: Client, meeting_id: int, end: int, start: float) -> None:
@@ -238,10 +244,12 @@ def download(url: str, client: Client, meeting_id: int, end: int, start: float) 
         if first.status_code != 206 or len(first.content) != end:
             raise RuntimeError(f"page 1: {first.status_code}, {len(first.content)} bytes")
         client.received += len(first.content)
+        client.redirected += bool(first.history)
         client.page_one_at = time.monotonic() - start
         with client.session.get(target, headers={"Range": f"bytes={end}-"}, timeout=600, stream=True) as rest:
             if rest.status_code != 206:
                 raise RuntimeError(f"the rest: {rest.status_code}")
+            client.redirected += bool(rest.history)
             for chunk in rest.iter_content(1024 * 1024):
                 client.received += len(chunk)
         client.whole_at = time.monotonic() - start
@@ -287,7 +295,7 @@ def run(store: str, args: argparse.Namespace, book: bytes) -> None:
         meeting_id, path = create_meeting(url, book, delegate_ids)
         with ThreadPoolExecutor(16) as pool:
             list(pool.map(lambda c: log_in(url, c), clients))
-        end = first_page_end(url, clients[0], path)
+        end, size = first_page_end(url, clients[0], path)
         watch = ServerWatch(server.pid)
         cpu_before = watch.cpu_seconds()
         start = time.monotonic()
@@ -299,7 +307,7 @@ def run(store: str, args: argparse.Namespace, book: bytes) -> None:
                 thread.join()
             elapsed = time.monotonic() - start
             cpu = watch.cpu_seconds() - cpu_before
-        report(store, args, clients, elapsed, cpu, watch.peak_rss, end, len(book))
+        report(store, args, clients, elapsed, cpu, watch.peak_rss, end, size)
     finally:
         if server is not None:
             stop(server)
@@ -318,7 +326,7 @@ def report(store, args, clients, elapsed, cpu, peak_rss, end, size) -> None:
     whole = [c.whole_at for c in done]
     path = "307 to S3's signed URL (moto)" if store == "s3" else "through the server (local store)"
     failed = [c.error for c in clients if c.error]
-    print(f"\n{store}: {len(clients)} clients, {size / 1e6:.1f} MB book, {path}")
+    print(f"\n{store}: {len(clients)} clients, a {size / 1e6:.1f} MB book as stored, {path}")
     print(
         f"  completed             {len(done)}/{len(clients)}"
         + (f"; first error: {failed[0]}" if failed else "")
@@ -327,7 +335,11 @@ def report(store, args, clients, elapsed, cpu, peak_rss, end, size) -> None:
         f"  aggregate throughput  {served / elapsed / 1e6:8.1f} MB/s ({gigabytes:.2f} GB in {elapsed:.1f} s)"
     )
     per_gb = cpu / gigabytes if gigabytes else float("nan")
-    print(f"  server CPU            {cpu:8.2f} s, {per_gb:.3f} s per GB served")
+    # Three requests a client (the book, page 1, the rest): what each costs apart from the bytes.
+    per_request = cpu / (3 * len(clients)) * 1000
+    redirected = sum(c.redirected for c in clients)
+    print(f"  downloads redirected  {redirected}/{2 * len(clients)} to the store")
+    print(f"  server CPU            {cpu:8.2f} s: {per_gb:.3f} s a GB served, {per_request:.1f} ms a request")
     print(f"  server peak RSS       {peak_rss / 2**20:8.0f} MiB (master + {args.workers} workers)")
     for label, times in ((f"page 1 ({end} bytes)", page_one), ("the whole file", whole)):
         worst = max(times, default=float("nan"))
