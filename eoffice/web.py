@@ -11,6 +11,9 @@ from werkzeug.routing import PathConverter
 DIST_DIR = Path(__file__).resolve().parent.parent / "frontend" / "dist"
 # Vite puts content-hashed bundles here: a new build gets new names, so they may be cached for good.
 HASHED_ASSETS = "assets/"
+# The service worker names the build it keeps offline: a browser must see a new build's worker at once.
+SERVICE_WORKER = "sw.js"
+MANIFEST = "manifest.webmanifest"
 
 blp = Blueprint("web", __name__)
 
@@ -68,9 +71,23 @@ def client_root():
     return _index()
 
 
+def _service_worker():
+    """The worker for the whole site (scope /), revalidated at every check so that a new build takes over."""
+    response = send_from_directory(_dist(), SERVICE_WORKER, max_age=0, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
 @blp.get("/<client_path:path>")
 def client_route(path: str):
     file = _dist() / path
+    if path == SERVICE_WORKER and file.is_file():
+        return _service_worker()
+    if path == MANIFEST and file.is_file():
+        response = send_from_directory(_dist(), MANIFEST, max_age=0, mimetype="application/manifest+json")
+        response.headers["Cache-Control"] = "no-cache"
+        return response
     if file.is_file() and file.resolve().is_relative_to(_dist().resolve()):
         hashed = path.startswith(HASHED_ASSETS)
         response = _send_compressed(path) if hashed else None

@@ -1,6 +1,7 @@
 /// <reference types="vitest/config" />
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import vue from "@vitejs/plugin-vue";
 import { defineConfig, type Plugin } from "vite";
@@ -22,9 +23,44 @@ function gzipTwins(): Plugin {
   };
 }
 
+/**
+ * The service worker's list of the app shell: every built file (the public ones too), and a version from
+ * their contents, written into dist/sw.js once the whole build is out (public/ copied, gzip twins made).
+ */
+function offlineShell(): Plugin {
+  let outDir = "dist";
+  return {
+    name: "eoffice-offline-shell",
+    apply: "build",
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    closeBundle() {
+      const files: string[] = [];
+      const walk = (folder: string) => {
+        for (const entry of readdirSync(folder, { withFileTypes: true })) {
+          const path = join(folder, entry.name);
+          if (entry.isDirectory()) walk(path);
+          else files.push(relative(outDir, path).split("\\").join("/"));
+        }
+      };
+      walk(outDir);
+      const shell = files.filter((name) => !name.endsWith(".gz") && name !== "sw.js" && name !== "index.html").sort();
+      const hash = createHash("sha256");
+      for (const name of [...shell, "index.html"]) hash.update(name).update(readFileSync(join(outDir, name)));
+      const build = { version: hash.digest("hex").slice(0, 16), files: shell.map((name) => `/${name}`) };
+      const worker = join(outDir, "sw.js");
+      const source = readFileSync(worker, "utf-8");
+      const placeholder = 'const BUILD = { version: "dev", files: [] };';
+      if (!source.includes(placeholder)) throw new Error("public/sw.js lost its BUILD placeholder");
+      writeFileSync(worker, source.replace(placeholder, `const BUILD = ${JSON.stringify(build)};`));
+    },
+  };
+}
+
 // The built files are served by Flask (eoffice/web.py); `npm run dev` proxies the API to `make run`.
 export default defineConfig({
-  plugins: [vue(), gzipTwins()],
+  plugins: [vue(), gzipTwins(), offlineShell()],
   build: {
     outDir: "dist",
     emptyOutDir: true,

@@ -10,6 +10,8 @@ const CLIENT_CODES: Record<string, MessageKey> = {
   offline: "app.networkError",
   timeout: "app.networkError",
   session_ended: "app.sessionEnded",
+  corrupt: "offline.corrupt",
+  cancelled: "offline.cancelled",
 };
 
 /** The message for an error code of the server (eoffice/errors.py) or of the client: a live-room refusal's,

@@ -91,6 +91,13 @@ const routes: RouteRecordRaw[] = [
     component: () => import("./views/records/ArchiveView.vue"),
     meta: { roles: ["archivist", "clerk", "leader"] },
   },
+  { path: "/devices", name: "devices", component: () => import("./views/account/DevicesView.vue") },
+  {
+    path: "/admin/devices",
+    name: "admin-devices",
+    component: () => import("./views/account/DevicesView.vue"),
+    meta: { roles: ["admin"] },
+  },
   { path: "/meetings", name: "meetings", component: () => import("./views/meetings/MeetingsView.vue") },
   {
     path: "/meetings/new",

@@ -48,11 +48,13 @@ describe("meeting form", () => {
       chair_id: 2,
       secretary_id: 3,
       quorum_percent: 50,
+      offline_download: "manual",
       participants: [
         { user_id: 4, role: "delegate" },
         { user_id: 5, role: "guest" },
       ],
     });
+    expect(meetingBody({ ...filled(), offline_download: "day_before" }).offline_download).toBe("day_before");
   });
 
   it("names each field the server would refuse", () => {

@@ -357,6 +357,18 @@ describe("private notes per page", () => {
     expect(room.pagesWithNotes(model, ME, 10)).toEqual([]);
   });
 
+  it("a note waiting in the outbox shows at once and gives way to the server's copy, never the reverse", () => {
+    const waiting = { ...annotation(ME, 2, "ghi khi mất mạng"), id: -1, client_id: "c0ffee00-0000-4000-8000-000000000001" };
+    const stored = { ...waiting, id: 41 };
+    let model = room.applyAnnotation(joined(), waiting);
+    expect(room.myNote(model, ME, { documentId: 10, page: 2 })).toBe("ghi khi mất mạng");
+    model = room.applyAnnotation(model, stored);
+    expect(model.annotations.map((a) => a.id)).toEqual([41]);
+    // After a join the waiting copy is laid over the server's state again: it does not come back.
+    model = room.applyAnnotation(model, waiting);
+    expect(model.annotations.map((a) => a.id)).toEqual([41]);
+  });
+
   it("a deleted annotation leaves the page, the others stay", () => {
     const kept = annotation(ME, 2, "kept");
     const gone = annotation(ME, 3, "deleted on my other tablet");

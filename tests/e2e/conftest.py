@@ -264,6 +264,20 @@ def log_in(page, username: str) -> None:
     page.get_by_test_id("current-user").wait_for()
 
 
+def wait_shows(page, number: int, timeout: float = 15.0) -> None:
+    """Wait until the room's stage has page `number` drawn on its canvas and its indicator says so."""
+    page.wait_for_function(
+        """(n) => {
+            const canvas = document.querySelector('[data-testid=room-stage] canvas[data-page]');
+            const indicator = document.querySelector('[data-testid=page-indicator]');
+            return !!canvas && canvas.dataset.page === String(n)
+                && !!indicator && indicator.textContent.trim().startsWith(`Trang ${n}/`);
+        }""",
+        arg=number,
+        timeout=timeout * 1000,
+    )
+
+
 def open_menu(page, name: str) -> None:
     """Follow an entry of the main menu (the home page repeats some as shortcuts)."""
     page.get_by_role("navigation", name="Trình đơn").get_by_role("link", name=name, exact=True).click()

@@ -143,6 +143,7 @@ def _screens(server) -> list[tuple[str, str, str]]:
         ("vanthu", "/records/file-list", "file-list"),
         ("chuyenvien", "/records", "case-files"),
         ("chuyenvien", f"/records/case-files/{case_file}", "case-file"),
+        ("chuyenvien", "/devices", "devices"),
     ]
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from eoffice.pdfgen import text_pdf
 from tests.e2e.conftest import DIST, TABLET, TABLET_PORTRAIT, device_opener, log_in
+from tests.e2e.conftest import wait_shows as _wait_shows
 
 DESKTOP = {"width": 1440, "height": 900}
 PAGES = 5
@@ -95,19 +96,6 @@ def _shows(page, number: int) -> bool:
                 && !!indicator && indicator.textContent.trim().startsWith(`Trang ${n}/`);
         }""",
         number,
-    )
-
-
-def _wait_shows(page, number: int, timeout: float = 15.0) -> None:
-    page.wait_for_function(
-        """(n) => {
-            const canvas = document.querySelector('[data-testid=room-stage] canvas[data-page]');
-            const indicator = document.querySelector('[data-testid=page-indicator]');
-            return !!canvas && canvas.dataset.page === String(n)
-                && !!indicator && indicator.textContent.trim().startsWith(`Trang ${n}/`);
-        }""",
-        arg=number,
-        timeout=timeout * 1000,
     )
 
 

@@ -86,3 +86,29 @@ def test_unbuilt_client_says_how_to_build_it(client, app, tmp_path):
     assert response.status_code == 503
     assert "npm run build" in response.get_json()["error"]["message"]
     assert client.get("/healthz").status_code == 200
+
+
+def test_the_service_worker_covers_the_site_and_is_never_kept_stale(client, dist):
+    (dist / "sw.js").write_text('const BUILD = {"version": "abc", "files": []};', encoding="utf-8")
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    # A browser checks the worker at every navigation: a new build's worker replaces the old one at once.
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert response.headers["Service-Worker-Allowed"] == "/"
+    assert b'"version": "abc"' in response.data
+
+
+def test_the_web_app_manifest_is_served_as_one(client, dist):
+    (dist / "manifest.webmanifest").write_text('{"name": "Văn phòng điện tử"}', encoding="utf-8")
+    response = client.get("/manifest.webmanifest")
+    assert response.status_code == 200
+    assert response.mimetype == "application/manifest+json"
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert response.get_json(force=True)["name"] == "Văn phòng điện tử"
+
+
+def test_without_a_built_worker_sw_js_is_404_not_the_page(client, dist):
+    response = client.get("/sw.js")
+    assert response.status_code == 404
+    assert b"<title>" not in response.data

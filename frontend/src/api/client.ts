@@ -111,6 +111,10 @@ export interface ApiClientOptions {
   baseUrl?: string;
   /** Called once when the refresh token is refused: the app goes to the login page. */
   onSessionEnded?: () => void;
+  /** Headers naming this device, sent with every request (X-Device-Id, X-Device-Name). */
+  deviceHeaders?: () => Record<string, string>;
+  /** The server refused this device for good (401 device_revoked): the app erases what it holds. */
+  onDeviceRevoked?: () => void;
 }
 
 // Renew a little before expiry so a request never leaves with a token about to lapse.
@@ -144,13 +148,26 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
   return new ApiError(response.status, body);
 }
 
+const DEVICE_REVOKED = "device_revoked";
+
+/** Whether a 401 says the device itself was revoked (not only that a token lapsed). */
+async function isDeviceRevoked(response: Response): Promise<boolean> {
+  if (response.status !== 401) return false;
+  try {
+    return (await response.clone().json())?.error?.code === DEVICE_REVOKED;
+  } catch {
+    return false;
+  }
+}
+
+type OptionalHooks = "onSessionEnded" | "onDeviceRevoked";
+
 export class ApiClient {
-  private readonly options: Required<Omit<ApiClientOptions, "onSessionEnded">> &
-    Pick<ApiClientOptions, "onSessionEnded">;
+  private readonly options: Required<Omit<ApiClientOptions, OptionalHooks>> & Pick<ApiClientOptions, OptionalHooks>;
   private refreshing: Promise<StoredTokens> | null = null;
 
   constructor(options: ApiClientOptions) {
-    this.options = { now: () => Date.now(), baseUrl: "", ...options };
+    this.options = { now: () => Date.now(), baseUrl: "", deviceHeaders: () => ({}), ...options };
   }
 
   get isLoggedIn(): boolean {
@@ -178,6 +195,11 @@ export class ApiClient {
     } catch {
       // Already revoked or offline: the local session is gone either way.
     }
+  }
+
+  /** Forget the session here without telling the server (it ended it already: a revoked device). */
+  forgetSession(): void {
+    this.options.store.save(null);
   }
 
   /** A valid access token, renewed first when it is about to expire. */
@@ -212,14 +234,21 @@ export class ApiClient {
     }
     const response = await this.options.fetch(buildUrl(this.options.baseUrl, "/api/v1/auth/refresh"), {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: { "Content-Type": "application/json", Accept: "application/json", ...this.options.deviceHeaders() },
       body: JSON.stringify({ refresh_token: current.refreshToken }),
     });
+    if (await isDeviceRevoked(response)) throw await this.deviceRevoked(response);
     if (response.status === 401 || response.status === 403) throw this.endSession();
     if (!response.ok) throw await errorFromResponse(response);
     const renewed = toStored((await response.json()) as TokenPair, this.options.now());
     this.options.store.save(renewed);
     return renewed;
+  }
+
+  private async deviceRevoked(response: Response): Promise<ApiError> {
+    this.forgetSession();
+    this.options.onDeviceRevoked?.();
+    return errorFromResponse(response);
   }
 
   private endSession(): SessionEnded {
@@ -230,7 +259,7 @@ export class ApiClient {
 
   async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const send = async (token: string | null) => {
-      const headers: Record<string, string> = { Accept: "application/json" };
+      const headers: Record<string, string> = { Accept: "application/json", ...this.options.deviceHeaders() };
       if (token) headers.Authorization = `Bearer ${token}`;
       let body: BodyInit | undefined;
       if (options.json !== undefined) {
@@ -246,17 +275,42 @@ export class ApiClient {
         signal: options.signal,
       });
     };
-    let token = options.anonymous ? null : await this.accessToken();
-    let response = await send(token);
-    if (response.status === 401 && token) {
-      // Expired early (clock skew, key rotation): renew once and try again.
-      token = (await this.refresh(token)).accessToken;
-      response = await send(token);
-    }
+    const response = await this.authorised(options.anonymous ? null : await this.accessToken(), send);
     if (!response.ok) throw await errorFromResponse(response);
     if (options.expect === "none" || response.status === 204) return undefined as T;
     if (options.expect === "blob") return (await response.blob()) as T;
     return (await response.json()) as T;
+  }
+
+  /** Send with the token; a 401 renews it once and sends again; a revoked device is told to the app. */
+  private async authorised(token: string | null, send: (token: string | null) => Promise<Response>) {
+    let response = await send(token);
+    if (await isDeviceRevoked(response)) throw await this.deviceRevoked(response);
+    if (response.status === 401 && token) {
+      // Expired early (clock skew, key rotation): renew once and try again.
+      token = (await this.refresh(token)).accessToken;
+      response = await send(token);
+      if (await isDeviceRevoked(response)) throw await this.deviceRevoked(response);
+    }
+    return response;
+  }
+
+  /**
+   * A GET whose answer the caller reads itself (a download by ranges: 200, 206): the token, the device's
+   * headers and the extra ones given; only a refused device throws here.
+   */
+  async raw(path: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
+    const send = (token: string | null) =>
+      this.options.fetch(buildUrl(this.options.baseUrl, path), {
+        headers: { ...this.options.deviceHeaders(), ...headers, ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+        signal,
+      });
+    return this.authorised(await this.accessToken(), send);
+  }
+
+  /** The headers a request of another library (pdf.js reading by ranges) sends: token and device. */
+  async authHeaders(): Promise<Record<string, string>> {
+    return { ...this.options.deviceHeaders(), Authorization: `Bearer ${await this.accessToken()}` };
   }
 
   get<T>(path: string, query?: Query): Promise<T> {
@@ -283,6 +337,7 @@ export class ApiClient {
         xhr.open("POST", buildUrl(this.options.baseUrl, path));
         xhr.setRequestHeader("Authorization", `Bearer ${token}`);
         xhr.setRequestHeader("Accept", "application/json");
+        for (const [name, value] of Object.entries(this.options.deviceHeaders())) xhr.setRequestHeader(name, value);
         xhr.upload.onprogress = (event) => {
           if (event.lengthComputable && onProgress) onProgress(event.loaded / event.total);
         };
@@ -291,15 +346,15 @@ export class ApiClient {
         xhr.send(form);
       });
     let token = await this.accessToken();
-    let result = await attempt(token);
-    if (result.status === 401) {
+    const asResponse = (result: { status: number; text: string }) =>
+      new Response(result.text || null, { status: result.status, headers: { "Content-Type": "application/json" } });
+    let response = asResponse(await attempt(token));
+    if (await isDeviceRevoked(response)) throw await this.deviceRevoked(response);
+    if (response.status === 401) {
       token = (await this.refresh(token)).accessToken;
-      result = await attempt(token);
+      response = asResponse(await attempt(token));
+      if (await isDeviceRevoked(response)) throw await this.deviceRevoked(response);
     }
-    const response = new Response(result.text || null, {
-      status: result.status,
-      headers: { "Content-Type": "application/json" },
-    });
     if (!response.ok) throw await errorFromResponse(response);
     return (await response.json()) as T;
   }

@@ -1,5 +1,6 @@
 // The meetings REST API (meetings/api.py, meetings/schemas.py): meetings, agenda, documents, opinion polls.
 import type { ApiClient } from "./client";
+import type { AutoDownload } from "./offline";
 
 export type MeetingStatus = "draft" | "invited" | "in_progress" | "closed" | "cancelled";
 export type ParticipantRole = "chair" | "secretary" | "delegate" | "guest";
@@ -31,6 +32,8 @@ export interface Meeting {
   chair_id: number | null;
   secretary_id: number | null;
   quorum_percent: number;
+  /** When tablets fetch the meeting's book for offline reading by themselves. */
+  offline_download?: AutoDownload;
   calendar_sequence: number;
   participants: Participant[];
   created_at: string;
@@ -78,6 +81,7 @@ export interface MeetingBody {
   chair_id: number;
   secretary_id: number | null;
   quorum_percent?: number;
+  offline_download?: AutoDownload;
   participants: { user_id: number; role: InvitedRole }[];
 }
 

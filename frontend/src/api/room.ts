@@ -1,5 +1,5 @@
 // The live room's wire: the /meetings Socket.IO namespace (contract in README.md, "Meetings") and the
-// few REST calls the room needs (participants' names, document bytes).
+// REST call the room needs for participants' names (documents: state/offlineRoom.ts).
 import { REFRESH_MARGIN_MS, type ApiClient } from "./client";
 import type { AgendaItem as MeetingAgendaItem } from "./meetings";
 import type { MinutesSection, MinutesStatusPayload, MinutesVote } from "./minutes";
@@ -79,6 +79,8 @@ export interface Annotation {
   author_id: number;
   shared: boolean;
   data: Record<string, unknown>;
+  /** The UUID the author's device gave it (a repeat of it is answered with the first). */
+  client_id?: string | null;
   created_at: string | null;
 }
 
@@ -342,7 +344,13 @@ export function tokenExpiry(token: string): number | null {
  * is about to expire, the API client renews it and the socket reconnects with the new one (an ended
  * session then ends the room too, through the client's session-ended path).
  */
-export async function openRoom(api: ApiClient, meetingId: number, handlers: RoomHandlers): Promise<RoomConnection> {
+export async function openRoom(
+  api: ApiClient,
+  meetingId: number,
+  handlers: RoomHandlers,
+  /** The device this is (auth device_id, device_name): a revoked one is refused at connect. */
+  device: () => { id: string; name: string } | null = () => null,
+): Promise<RoomConnection> {
   const { io } = await import("socket.io-client");
   let lastToken = "";
   let renewal: ReturnType<typeof setTimeout> | undefined;
@@ -368,7 +376,8 @@ export async function openRoom(api: ApiClient, meetingId: number, handlers: Room
         (token) => {
           lastToken = token;
           scheduleRenewal(token);
-          send({ token });
+          const named = device();
+          send(named ? { token, device_id: named.id, device_name: named.name } : { token });
         },
         () => send({}),
       );
@@ -384,7 +393,5 @@ export async function openRoom(api: ApiClient, meetingId: number, handlers: Room
 export function roomApi(api: ApiClient) {
   return {
     meeting: (meetingId: number) => api.get<MeetingSummary>(`/api/v1/meetings/${meetingId}`),
-    documentContent: (meetingId: number, documentId: number) =>
-      api.request<Blob>("GET", `/api/v1/meetings/${meetingId}/documents/${documentId}/content`, { expect: "blob" }),
   };
 }

@@ -3,6 +3,7 @@ import { errorsEn } from "./errors.en";
 import { mailboxEn } from "./mailbox.en";
 import { meetingsEn } from "./meetings.en";
 import { minutesEn } from "./minutes.en";
+import { offlineEn } from "./offline.en";
 import { recordsEn } from "./records.en";
 import { signaturesEn } from "./signatures.en";
 import type { vi } from "./vi";
@@ -12,6 +13,7 @@ export const en: Record<keyof typeof vi, string> = {
   ...mailboxEn,
   ...meetingsEn,
   ...minutesEn,
+  ...offlineEn,
   ...recordsEn,
   ...signaturesEn,
   "app.title": "E-office",

@@ -3,6 +3,7 @@ import { errorsVi } from "./errors.vi";
 import { mailboxVi } from "./mailbox.vi";
 import { meetingsVi } from "./meetings.vi";
 import { minutesVi } from "./minutes.vi";
+import { offlineVi } from "./offline.vi";
 import { recordsVi } from "./records.vi";
 import { signaturesVi } from "./signatures.vi";
 
@@ -11,6 +12,7 @@ export const vi = {
   ...mailboxVi,
   ...meetingsVi,
   ...minutesVi,
+  ...offlineVi,
   ...recordsVi,
   ...signaturesVi,
   "app.title": "Văn phòng điện tử",

@@ -1,6 +1,7 @@
 // The forms of meetings (meeting, agenda item, opinion poll): fields, the server's checks done first,
 // the bodies sent, and the API's messages placed on the fields.
 import type { AgendaItem, AgendaItemBody, InvitedRole, Meeting, MeetingBody, OpinionPollBody } from "../api/meetings";
+import type { AutoDownload } from "../api/offline";
 import { VIETNAM_OFFSET, vietnamDate, vietnamTime } from "./calendar";
 import { collect, maxLength, required, serverErrors, textOrNull, type FieldErrors, type FieldMessage } from "./forms";
 
@@ -45,6 +46,7 @@ export interface MeetingFields {
   chair_id: number | null;
   secretary_id: number | null;
   quorum_percent: string;
+  offline_download: AutoDownload;
   participants: InvitedPerson[];
 }
 
@@ -58,6 +60,7 @@ export const MEETING_FIELDS: MeetingField[] = [
   "chair_id",
   "secretary_id",
   "quorum_percent",
+  "offline_download",
   "participants",
 ];
 
@@ -71,6 +74,7 @@ export function emptyMeeting(): MeetingFields {
     chair_id: null,
     secretary_id: null,
     quorum_percent: "50",
+    offline_download: "manual",
     participants: [],
   };
 }
@@ -86,6 +90,7 @@ export function meetingFields(meeting: Meeting): MeetingFields {
     chair_id: meeting.chair_id,
     secretary_id: meeting.secretary_id,
     quorum_percent: String(meeting.quorum_percent),
+    offline_download: meeting.offline_download ?? "manual",
     participants: meeting.participants
       .filter((p): p is typeof p & { role: InvitedRole } => p.role === "delegate" || p.role === "guest")
       .map((p) => ({ user_id: p.user_id, role: p.role, full_name: p.full_name ?? `#${p.user_id}` })),
@@ -122,6 +127,7 @@ export function validateMeeting(fields: MeetingFields): FieldErrors<MeetingField
       fields.secretary_id !== null && fields.secretary_id === fields.chair_id ? { key: "form.secretaryIsChair" } : null,
     ],
     quorum_percent: [quorum(fields.quorum_percent)],
+    offline_download: [],
     participants: [twice ? { key: "form.participantTwice", params: { name: twice.full_name } } : null],
   });
 }
@@ -137,6 +143,7 @@ export function meetingBody(fields: MeetingFields): MeetingBody {
     chair_id: fields.chair_id as number,
     secretary_id: fields.secretary_id,
     quorum_percent: Number(fields.quorum_percent.trim()),
+    offline_download: fields.offline_download,
     participants: fields.participants.map(({ user_id, role }) => ({ user_id, role })),
   };
 }

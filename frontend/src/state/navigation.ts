@@ -25,7 +25,9 @@ export const NAV_ITEMS: NavItem[] = [
   { name: "meetings", path: "/meetings", label: "nav.meetings", roles: [] },
   { name: "certificates", path: "/admin/certificates", label: "nav.certificates", roles: ["admin"] },
   { name: "mailbox", path: "/admin/mailbox", label: "nav.mailbox", roles: ["admin"] },
+  { name: "admin-devices", path: "/admin/devices", label: "nav.adminDevices", roles: ["admin"] },
   { name: "verify-signatures", path: "/signatures/verify", label: "nav.verifySignatures", roles: [] },
+  { name: "devices", path: "/devices", label: "nav.devices", roles: [] },
 ];
 
 export function navigationFor(roles: readonly Role[], items: NavItem[] = NAV_ITEMS): NavItem[] {

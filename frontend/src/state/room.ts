@@ -197,8 +197,19 @@ export function applyVoteClosed(model: RoomModel, closed: VoteState): RoomModel 
   return { ...model, vote, lastResult };
 }
 
+/**
+ * An annotation arrived (or was made here). One the device made carries its client_id: the server's copy
+ * takes the place of the one shown while it waited in the outbox (a negative id), never the reverse.
+ */
 export function applyAnnotation(model: RoomModel, annotation: Annotation): RoomModel {
   if (model.annotations.some((a) => a.id === annotation.id)) return model;
+  const index = annotation.client_id ? model.annotations.findIndex((a) => a.client_id === annotation.client_id) : -1;
+  if (index >= 0) {
+    if (annotation.id < 0) return model;
+    const annotations = [...model.annotations];
+    annotations[index] = annotation;
+    return { ...model, annotations };
+  }
   return { ...model, annotations: [...model.annotations, annotation] };
 }
 

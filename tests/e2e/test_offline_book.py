@@ -1,0 +1,336 @@
+"""Tablets in the hall: the meeting book downloaded ahead, read without the network, notes made offline sent
+once, and a revoked tablet erasing everything at its next contact.
+
+The app shell comes from the service worker (http://127.0.0.1 is a secure origin); set_offline cuts the
+page and the worker alike (Playwright applies it to service workers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
+
+from eoffice.pdfgen import text_pdf
+from tests.e2e.conftest import TABLET, device_opener, log_in, wait_shows
+
+DESKTOP = {"width": 1440, "height": 900}
+PAGES = 5
+
+
+@pytest.fixture
+def devices(browser, server):
+    open_device, close_all = device_opener(browser, server.url)
+    yield open_device
+    close_all()
+
+
+def _user_id(server, username: str) -> int:
+    return server.get("/api/v1/me", username).json()["id"]
+
+
+def _meeting(
+    server, title: str, *, start: bool, extra: tuple[str, bytes] | None = None, offline_download="manual"
+) -> dict:
+    """A meeting with chuyenvien as a delegate, a five-page report and an annex; invited, started if asked."""
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=5)
+    meeting = server.post(
+        "/api/v1/meetings",
+        "vanthu",
+        json={
+            "title": title,
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=2)).isoformat(),
+            "location": "Hội trường tầng 3",
+            "offline_download": offline_download,
+            "chair_id": _user_id(server, "lanhdao"),
+            "participants": [{"user_id": _user_id(server, "chuyenvien"), "role": "delegate"}],
+        },
+    )
+    files = [
+        (
+            "Báo cáo kinh tế - xã hội.pdf",
+            text_pdf(
+                "Báo cáo tình hình kinh tế - xã hội",
+                [f"Trang {n}: nội dung phần {n} của báo cáo." for n in range(1, PAGES + 1)],
+                page_per_paragraph=True,
+            ),
+        ),
+        ("Phụ lục số liệu.pdf", text_pdf("Phụ lục số liệu", ["Bảng 1.", "Bảng 2."], page_per_paragraph=True)),
+    ]
+    if extra:
+        files.append(extra)
+    meeting["documents"] = [
+        server.post(
+            f"/api/v1/meetings/{meeting['id']}/documents",
+            "vanthu",
+            files={"file": (name, content, "application/pdf")},
+        )
+        for name, content in files
+    ]
+    server.post(f"/api/v1/meetings/{meeting['id']}/invite", "vanthu")
+    if start:
+        server.post(f"/api/v1/meetings/{meeting['id']}/start", "vanthu")
+    return meeting
+
+
+def _shell_ready(page) -> None:
+    """The service worker is active and controls the page (its install kept the whole shell)."""
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("() => !!navigator.serviceWorker.controller")
+
+
+def _download_book(page, meeting_id: int, count: int) -> None:
+    page.goto(f"/meetings/{meeting_id}")
+    panel = page.get_by_test_id("offline-book")
+    panel.get_by_role("button", name="Tải tài liệu về máy").click()
+    panel.locator(f"[data-testid=offline-summary][data-done='{count}'][data-total='{count}']").wait_for()
+    page.get_by_test_id("offline-storage").wait_for()
+
+
+def _stored_offline(page) -> dict:
+    """What the device holds: entries in each store of its IndexedDB database, and its caches' names."""
+    return page.evaluate(
+        """async () => {
+            const names = (await indexedDB.databases()).map((d) => d.name);
+            const entries = {};
+            if (names.includes('eoffice-offline')) {
+                const db = await new Promise((ok, ko) => {
+                    const r = indexedDB.open('eoffice-offline');
+                    r.onsuccess = () => ok(r.result);
+                    r.onerror = () => ko(r.error);
+                });
+                for (const store of db.objectStoreNames) {
+                    entries[store] = await new Promise((ok) => {
+                        const r = db.transaction(store).objectStore(store).count();
+                        r.onsuccess = () => ok(r.result);
+                    });
+                }
+                db.close();
+            }
+            return { entries, caches: await caches.keys() };
+        }"""
+    )
+
+
+def _wait_note(page, text: str) -> None:
+    """The notes panel shows `text` as this user's note on the page shown."""
+    page.wait_for_function("(text) => document.querySelector('#room-note')?.value === text", arg=text)
+
+
+def _offline_fetch_fails(page) -> bool:
+    return page.evaluate("() => fetch('/api/v1/me').then(() => false, () => true)")
+
+
+def _notes_in_db(server, meeting_id: int, text: str) -> int:
+    with sqlite3.connect(server.instance / "eoffice.db") as db:
+        rows = db.execute("SELECT data FROM meeting_annotations WHERE meeting_id = ?", (meeting_id,))
+        texts = [json.loads(data).get("text") for (data,) in rows]
+    return texts.count(text)
+
+
+def test_a_downloaded_book_opens_offline_and_notes_made_offline_reach_the_server_once(
+    server, devices, screenshot
+):
+    meeting = _meeting(server, "Họp trực tuyến đánh giá kinh tế - xã hội quý IV", start=True)
+    meeting_id = meeting["id"]
+    room = f"/meetings/{meeting_id}/room"
+    chair = devices(DESKTOP, touch=False)
+    tablet = devices(TABLET, touch=True)
+    log_in(chair, "lanhdao")
+    log_in(tablet, "chuyenvien")
+    _shell_ready(tablet)
+
+    _download_book(tablet, meeting_id, 2)
+    rows = tablet.get_by_test_id("offline-book").locator("li[data-status=done]")
+    assert rows.count() == 2
+    screenshot(tablet, "70-offline-book-downloaded")
+    stored = _stored_offline(tablet)
+    assert stored["entries"]["chunks"] >= 2 and stored["entries"]["keys"] == 1
+
+    # The chair presents page 3; the tablet follows it, from its own copy.
+    chair.goto(room)
+    wait_shows(chair, 1)
+    chair.get_by_role("button", name="Trình chiếu trang", exact=True).click()
+    chair.get_by_role("button", name="Trình chiếu trang sau").click()
+    wait_shows(chair, 2)
+    chair.get_by_role("button", name="Trình chiếu trang sau").click()
+    wait_shows(chair, 3)
+    tablet.goto(room)
+    wait_shows(tablet, 3)
+    assert tablet.get_by_test_id("document-source").inner_text().startswith("Bản trên máy, tải lúc")
+    # The room's state as of page 3 is kept with the book.
+    tablet.locator("[data-testid=meeting-room][data-saved-seq]").wait_for()
+
+    # The network goes: a reload opens the room from the device, where the presenter was.
+    tablet.context.set_offline(True)
+    tablet.reload()
+    tablet.get_by_test_id("offline-banner").wait_for()
+    wait_shows(tablet, 3)
+    assert _offline_fetch_fails(tablet)
+    assert tablet.get_by_test_id("document-source").inner_text().startswith("Bản trên máy, tải lúc")
+    tablet.get_by_role("button", name="Xem trang sau").click()
+    wait_shows(tablet, 4)
+    screenshot(tablet, "71-offline-room")
+
+    # A private note made offline waits in the outbox, and a reload keeps it.
+    text = "Đề nghị bổ sung số liệu giải ngân vốn đầu tư công"
+    tablet.get_by_label("Ghi chú cho trang 4 (chỉ bạn xem được)").fill(text)
+    tablet.get_by_role("button", name="Lưu ghi chú").click()
+    tablet.get_by_text("Đã lưu ghi chú trên máy; ghi chú sẽ được gửi khi có mạng.").wait_for()
+    tablet.locator("[data-testid=notes-waiting][data-count='1']").wait_for()
+    tablet.reload()
+    tablet.get_by_test_id("offline-banner").wait_for()
+    tablet.locator("[data-testid=notes-waiting][data-count='1']").wait_for()
+    tablet.get_by_role("button", name="Xem trang sau").click()
+    wait_shows(tablet, 4)
+    _wait_note(tablet, text)
+    assert _notes_in_db(server, meeting_id, text) == 0
+    # The meeting page opens too, from the copy kept with the book, its documents readable.
+    tablet.goto(f"/meetings/{meeting_id}")
+    tablet.get_by_test_id("meeting-kept-copy").wait_for()
+    tablet.get_by_role("heading", name=meeting["title"]).wait_for()
+    tablet.get_by_role("button", name="Xem Phụ lục số liệu.pdf").click()
+    tablet.get_by_test_id("document-preview").locator("canvas[data-page='1']").wait_for()
+    tablet.goto(room)
+    tablet.get_by_test_id("offline-banner").wait_for()
+
+    # The network comes back: the room reconnects and the note reaches the server, once.
+    tablet.context.set_offline(False)
+    tablet.get_by_test_id("offline-banner").wait_for(state="hidden")
+    tablet.get_by_test_id("notes-waiting").wait_for(state="detached")
+    assert _notes_in_db(server, meeting_id, text) == 1
+    tablet.reload()
+    wait_shows(tablet, 3)
+    tablet.get_by_role("button", name="Xem trang sau").click()
+    wait_shows(tablet, 4)
+    _wait_note(tablet, text)
+    assert tablet.get_by_test_id("notes-waiting").count() == 0
+    assert _notes_in_db(server, meeting_id, text) == 1
+
+
+def _balanced(pdf: bytes, fanout: int = 20) -> bytes:
+    """The PDF with its pages in groups of `fanout` under the root, as office suites and Acrobat write large
+    books: pdf.js then reaches the last page (it checks it on opening) without reading every page's object.
+    ReportLab writes one flat list of pages, with which pdf.js reads them all before showing page 1."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    root = writer.root_object["/Pages"].get_object()
+    kids = list(root["/Kids"])
+    groups = ArrayObject()
+    for start in range(0, len(kids), fanout):
+        members = ArrayObject(kids[start : start + fanout])
+        group = DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Pages"),
+                NameObject("/Kids"): members,
+                NameObject("/Count"): NumberObject(len(members)),
+                NameObject("/Parent"): root.indirect_reference,
+            }
+        )
+        reference = writer._add_object(group)
+        for kid in members:
+            kid.get_object()[NameObject("/Parent")] = reference
+        groups.append(reference)
+    root[NameObject("/Kids")] = groups
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_the_room_reads_a_document_not_downloaded_by_ranges_page_1_first(server, devices):
+    # Numbers that do not compress: the stored file stays large after linearisation.
+    book = _balanced(
+        text_pdf(
+            "Dự thảo quy hoạch tỉnh thời kỳ 2026 - 2030",
+            [
+                f"Trang {n}: " + " ".join(hashlib.sha256(f"{n}-{k}".encode()).hexdigest() for k in range(24))
+                for n in range(1, 401)
+            ],
+            page_per_paragraph=True,
+        )
+    )
+    meeting = _meeting(server, "Họp thẩm định quy hoạch", start=True, extra=("Quy hoạch.pdf", book))
+    document = meeting["documents"][-1]
+    assert document["size"] > 4 * 128 * 1024
+    chair = devices(DESKTOP, touch=False)
+    log_in(chair, "lanhdao")
+    chair.goto(f"/meetings/{meeting['id']}/room")
+    chair.locator("#room-document").select_option(label="Quy hoạch.pdf")
+    chair.get_by_test_id("following").wait_for()
+
+    tablet = devices(TABLET, touch=True)
+    log_in(tablet, "chuyenvien")
+    content = f"/api/v1/meetings/{meeting['id']}/documents/{document['id']}/content"
+    fetched: list[tuple[str | None, int]] = []
+    tablet.on(
+        "requestfinished",
+        lambda request: (
+            fetched.append((request.headers.get("range"), request.sizes()["responseBodySize"]))
+            if request.url.endswith(content)
+            else None
+        ),
+    )
+    tablet.goto(f"/meetings/{meeting['id']}/room")
+    wait_shows(tablet, 1)
+    assert tablet.get_by_test_id("document-source").inner_text() == "Bản mới từ máy chủ"
+    # Page 1 drawn from ranges of the file, not the whole of it.
+    assert fetched and all(range_ and range_.startswith("bytes=") for range_, _size in fetched), fetched
+    read = sum(size for _range, size in fetched)
+    size_kb = document["size"] / 1024
+    print(f"\npage 1 of a {size_kb:.0f} kB book drawn after {read / 1024:.0f} kB, {len(fetched)} ranges")
+    assert read < document["size"]
+
+
+def test_a_book_due_downloads_by_itself_and_a_revoked_tablet_erases_it_at_its_next_contact(
+    server, devices, screenshot
+):
+    # Its setting says the tablets fetch the book as soon as the invitation is out: nobody taps anything.
+    meeting = _meeting(server, "Họp giao ban tháng 12", start=False, offline_download="on_invitation")
+    tablet = devices(TABLET, touch=True)
+    log_in(tablet, "chuyenvien")
+    _shell_ready(tablet)
+    tablet.goto(f"/meetings/{meeting['id']}")
+    tablet.locator("[data-testid=offline-summary][data-done='2'][data-total='2']").wait_for()
+    held = _stored_offline(tablet)
+    assert held["entries"]["chunks"] >= 2 and held["caches"]
+    device_id = tablet.evaluate("() => localStorage.getItem('eoffice.device')")
+
+    # From the desk, the same user revokes the tablet ("Thiết bị của tôi").
+    desk = devices(DESKTOP, touch=False)
+    log_in(desk, "chuyenvien")
+    desk.goto("/devices")
+    entry = desk.locator(f"li[data-device-id='{device_id}']")
+    entry.wait_for()
+    assert desk.locator("li[data-current]").count() == 1
+    desk.once("dialog", lambda dialog: dialog.accept())
+    entry.get_by_role("button", name="Thu hồi").click()
+    entry.get_by_text("Đã thu hồi lúc").wait_for()
+    screenshot(desk, "72-my-devices-revoked")
+
+    # An administrator sees it too, from the admin area.
+    admin = devices(DESKTOP, touch=False)
+    log_in(admin, "quantri")
+    admin.goto("/admin/devices")
+    admin.get_by_label("Người dùng", exact=True).select_option(str(_user_id(server, "chuyenvien")))
+    admin.locator(f"li[data-device-id='{device_id}']").get_by_text("Đã thu hồi lúc").wait_for()
+
+    # The tablet's next contact: refused, it erases everything and shows the login.
+    tablet.goto(f"/meetings/{meeting['id']}")
+    tablet.wait_for_url("**/login?revoked=1")
+    tablet.get_by_text("Thiết bị này đã bị gỡ khỏi tài khoản của bạn").wait_for()
+    tablet.wait_for_function("() => caches.keys().then((names) => names.length === 0)")
+    erased = _stored_offline(tablet)
+    assert all(count == 0 for count in erased["entries"].values()), erased
+    assert erased["caches"] == []
+    assert tablet.evaluate("() => localStorage.getItem('eoffice.session')") is None
+    screenshot(tablet, "73-revoked-tablet-login")
+
+    # Logging in again makes it a new device.
+    log_in(tablet, "chuyenvien")
+    assert tablet.evaluate("() => localStorage.getItem('eoffice.device')") != device_id
