@@ -8,16 +8,13 @@ import marshmallow as ma
 
 from eoffice.api_base import ApiSchema
 from eoffice.documents.schemas import Text
+from eoffice.documents.schemas.fields import text_field
 from eoffice.records.models import AccessRegime, CaseFileStatus
 
 # FileNotation: letters, digits, dots and hyphens, starting with a letter or digit (it sits in the FileCode
 # OrganId.Year.Notation and in the export package's paths).
 NOTATION = re.compile(r"[^\W_][\w.\-]{0,19}\Z")
 YEARS = ma.validate.Range(1900, 2999)
-
-
-def _text(max_length: int, *, required: bool = False, **kwargs) -> Text:
-    return Text(required=required, validate=ma.validate.Length(max=max_length), **kwargs)
 
 
 class NonBlank(Text):
@@ -62,14 +59,14 @@ class FileListQuerySchema(ApiSchema):
 class FileListEntryInputSchema(ApiSchema):
     year = ma.fields.Integer(required=True, strict=True, validate=YEARS)
     agency_id = ma.fields.String(validate=ma.validate.Length(max=13))
-    heading = _text(200, required=True)
+    heading = text_field(200, required=True)
     position = ma.fields.Integer(strict=True, load_default=0, validate=ma.validate.Range(0, 100000))
     notation = _notation(required=True)
-    title = _text(500, required=True)
+    title = text_field(500, required=True)
     retention_years = _retention(required=True)
     unit_id = ma.fields.Integer(strict=True, allow_none=True, load_default=None)
     responsible_id = ma.fields.Integer(strict=True, allow_none=True, load_default=None)
-    note = _text(2000, allow_none=True, load_default=None)
+    note = text_field(2000, allow_none=True, load_default=None)
 
 
 class FileListEntryChangeSchema(ApiSchema):
@@ -80,7 +77,7 @@ class FileListEntryChangeSchema(ApiSchema):
     retention_years = _retention()
     unit_id = ma.fields.Integer(strict=True, allow_none=True)
     responsible_id = ma.fields.Integer(strict=True, allow_none=True)
-    note = _text(2000, allow_none=True)
+    note = text_field(2000, allow_none=True)
 
 
 class FileListCopySchema(ApiSchema):
@@ -109,16 +106,16 @@ class FileListEntrySchema(ApiSchema):
 class _CaseFileMetadata(ApiSchema):
     access_regime = ma.fields.String(validate=ma.validate.OneOf([a.value for a in AccessRegime]))
     language = ma.fields.String(validate=ma.validate.Length(2, 10))
-    keywords = _text(500, allow_none=True)
-    physical_state = _text(200, allow_none=True)
-    note = _text(2000, allow_none=True)
+    keywords = text_field(500, allow_none=True)
+    physical_state = text_field(200, allow_none=True)
+    note = text_field(2000, allow_none=True)
 
 
 class CaseFileOpenSchema(_CaseFileMetadata):
     file_list_entry_id = ma.fields.Integer(strict=True, allow_none=True, load_default=None)
     year = ma.fields.Integer(strict=True, allow_none=True, validate=YEARS)
     notation = _notation(allow_none=True)
-    title = _text(500, allow_none=True)
+    title = text_field(500, allow_none=True)
     retention_years = _retention()
     unit_id = ma.fields.Integer(strict=True, allow_none=True)
 
@@ -126,7 +123,7 @@ class CaseFileOpenSchema(_CaseFileMetadata):
 class CaseFileChangeSchema(_CaseFileMetadata):
     title = _nonblank(500)
     retention_years = _retention()
-    reason = _text(2000, allow_none=True, load_default=None)
+    reason = text_field(2000, allow_none=True, load_default=None)
 
 
 class CaseFileActionSchema(ApiSchema):
@@ -134,7 +131,7 @@ class CaseFileActionSchema(ApiSchema):
 
     document_id = ma.fields.Integer(strict=True)
     document_ids = ma.fields.List(ma.fields.Integer(strict=True), validate=ma.validate.Length(max=10000))
-    reason = _text(2000, allow_none=True, load_default=None)
+    reason = text_field(2000, allow_none=True, load_default=None)
 
 
 class CaseFileQuerySchema(ApiSchema):
@@ -223,7 +220,7 @@ class HandoverInputSchema(ApiSchema):
         load_default=None,
         metadata={"description": "Default: the earliest day one of them is due (a year after its closing)"},
     )
-    note = _text(2000, allow_none=True, load_default=None)
+    note = text_field(2000, allow_none=True, load_default=None)
 
 
 class HandoverSchema(ApiSchema):
