@@ -278,6 +278,23 @@ def wait_shows(page, number: int, timeout: float = 15.0) -> None:
     )
 
 
+def hold_back(page, url: str) -> list:
+    """Hold the page's requests to `url` (a glob): the routes come in the list returned, each answered
+    by the server once the test calls route.continue_()."""
+    held: list = []
+    page.route(url, lambda route: held.append(route))
+    return held
+
+
+def first_held(page, held: list, timeout: float = 15.0):
+    """The first request hold_back() caught, once the page has made it (the page waits meanwhile)."""
+    deadline = time.monotonic() + timeout
+    while not held:  # route handlers run while the page is being waited on
+        assert time.monotonic() < deadline, "the page made no such request"
+        page.wait_for_timeout(50)
+    return held[0]
+
+
 def open_menu(page, name: str) -> None:
     """Follow an entry of the main menu (the home page repeats some as shortcuts)."""
     page.get_by_role("navigation", name="Trình đơn").get_by_role("link", name=name, exact=True).click()

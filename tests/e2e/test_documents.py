@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from eoffice.pdfgen import text_pdf
-from tests.e2e.conftest import awaiting_direction, log_in, open_menu
+from tests.e2e.conftest import awaiting_direction, first_held, hold_back, log_in, open_menu
 
 SUBJECT = "V/v triển khai chuyển đổi số trong trường học năm 2027"
 SPECIALIST = "Lê Thị Thu Trang"
@@ -310,3 +310,20 @@ def test_the_assign_dialog_proposes_the_documents_due_date_and_the_assignment_ke
     leader.get_by_test_id("notices").filter(has_text="Đã thực hiện: Phân công xử lý.").wait_for()
     assignment = server.get(f"/api/v1/documents/{with_due}", "lanhdao").json()["current_assignment"]
     assert assignment["deadline"] == due
+
+
+def test_a_draft_opened_for_editing_shows_its_form_only_once_the_draft_has_arrived(server, new_page):
+    subject = "Tờ trình đề nghị phê duyệt đề án số hóa hồ sơ"
+    draft = server.get("/api/v1/documents", "chuyenvien", status="draft", q=subject).json()["items"][0]
+    handler = new_page()
+    log_in(handler, "chuyenvien")
+    # The draft is held back: an empty form typed into before it arrives would be overwritten by it.
+    held = hold_back(handler, f"**/api/v1/documents/{draft['id']}")
+    handler.goto(f"/documents/{draft['id']}/edit")
+    arrival = first_held(handler, held)
+    handler.get_by_text("Đang tải…").wait_for()
+    assert handler.get_by_label("Trích yếu").count() == 0
+    arrival.continue_()
+    handler.get_by_role("heading", name="Sửa dự thảo").wait_for()
+    assert handler.get_by_label("Trích yếu").input_value() == subject
+    assert handler.get_by_label("Loại văn bản").input_value() == "TTr"
