@@ -206,3 +206,59 @@ def test_the_internals_the_fanout_uses_are_there():
     # gevent-websocket: the write the outbox takes over, and where its socket is.
     assert "raw_write" in inspect.getsource(WebSocket.__init__)
     assert "handler" in inspect.signature(WebSocket.__init__).parameters
+
+
+def _rooms_after(manager, steps) -> dict:
+    """The rooms of the namespace and of each connection after the steps, connections named as in steps."""
+    import socketio as sio
+
+    sio.Server(client_manager=manager)
+    sids = {}
+    for step, name, *room in steps:
+        if step == "connect":
+            sids[name] = manager.connect(f"eio-{name}", "/meetings")
+        elif step == "enter":
+            manager.enter_room(sids[name], "/meetings", room[0])
+        elif step == "leave":
+            manager.leave_room(sids[name], "/meetings", room[0])
+        elif step == "close":
+            manager.close_room(room[0], "/meetings")
+        else:
+            manager.disconnect(sids.pop(name), "/meetings")
+    names = {sid: name for name, sid in sids.items()}
+    return {
+        "rooms": {
+            names.get(room, room): sorted(names[sid] for sid in members)
+            for room, members in manager.rooms.get("/meetings", {}).items()
+        },
+        "own": {
+            name: sorted(names.get(room, room) for room in manager.get_rooms(sid, "/meetings"))
+            for name, sid in sids.items()
+        },
+    }
+
+
+def test_the_managers_index_of_rooms_leaves_the_rooms_as_python_socketio_does():
+    """FanoutManager finds a connection's rooms in an index instead of searching every room; after any
+    sequence of joins, leaves, closed rooms and disconnections, the rooms are python-socketio's."""
+    import socketio as sio
+
+    steps = [("connect", name) for name in "abcd"]
+    steps += [("enter", name, room) for name in "abcd" for room in ("meeting:1", f"user:{ord(name) % 2}")]
+    steps += [
+        ("enter", "a", "meeting:2"),
+        ("leave", "b", "meeting:1"),
+        ("disconnect", "a"),
+        ("close", "c", "user:1"),
+        ("enter", "d", "meeting:2"),
+        ("disconnect", "c"),
+        ("connect", "e"),
+        ("enter", "e", "meeting:1"),
+    ]
+    assert _rooms_after(socketio_fanout.FanoutManager(), steps) == _rooms_after(sio.Manager(), steps)
+    assert _rooms_after(socketio_fanout.FanoutManager(), steps)["own"]["d"] == [
+        "d",
+        "meeting:1",
+        "meeting:2",
+        "user:0",
+    ]
