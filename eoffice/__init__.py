@@ -15,7 +15,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from eoffice import logs, metrics, socketio_fanout
 from eoffice.api_base import ApiRequest, JsonErrorApi, install_converters
 from eoffice.config import Settings
+from eoffice.db import ping_when_idle
 from eoffice.extensions import db, migrate, socketio
+from eoffice.sessions import NoCookieSessions
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -27,6 +29,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app = Flask(__name__, instance_path=str(settings.instance_dir))
     app.request_class = ApiRequest
+    app.session_interface = NoCookieSessions()
     # First of the request hooks: a request refused by a later one is still timed and carries its id.
     metrics.init_app(app)
     logs.init_app(app, settings.log_format)
@@ -55,6 +58,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         metrics.watch_pool(db.engine)
+        if not settings.is_embedded_database:
+            ping_when_idle(db.engine, idle_seconds=10)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     socketio.init_app(
         app,
@@ -127,7 +132,6 @@ def _engine_options(settings: Settings) -> dict:
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
     # A bounded connect keeps /readyz and requests from hanging on a host that drops packets.
     return {
-        "pool_pre_ping": True,
         "pool_size": 10,
         "max_overflow": 20,
         "connect_args": {"connect_timeout": 5},

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
-from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction
+from sqlalchemy import DateTime, MetaData, event, exc
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -52,6 +54,40 @@ def savepoint(session: Session) -> SessionTransaction:
     if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
         connection.exec_driver_sql("BEGIN")
     return session.begin_nested()
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Check a pooled connection before it is handed out, as pool_pre_ping does, but only when it sat in
+    the pool longer than idle_seconds: a connection in steady use (every request and every Socket.IO
+    event takes one) is not asked a round trip each time. One the server dropped while it was in use
+    fails that request; SQLAlchemy then invalidates the pool, and the next checkouts connect anew."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since <= idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise exc.DisconnectionError() from error  # the pool connects again and retries
+            raise
+
+
+def reads_in_autocommit(session: Session | scoped_session) -> None:
+    """The session's statements until its next commit or rollback each run on their own, with no BEGIN
+    and no ROLLBACK around them: for a unit of work that only reads, two round trips fewer. Under READ
+    COMMITTED (PostgreSQL's default, ours) every statement of a transaction sees its own snapshot
+    anyway. Called before the session's first statement; a no-op once it has begun."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 class Base(DeclarativeBase):

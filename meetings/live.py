@@ -20,8 +20,9 @@ from eoffice import metrics
 from eoffice.accounts import events as account_events
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError, invalid
-from eoffice.auth.session import live_session, session_from_token
+from eoffice.auth.session import connection_from_token, live_session
 from eoffice.config import Settings
+from eoffice.db import reads_in_autocommit
 from eoffice.devices.operations import DeviceInfo, parse_device
 from eoffice.errors import ErrorCode
 from eoffice.extensions import db, socketio
@@ -177,6 +178,10 @@ class MeetingNamespace(Namespace):
         # What every participant's join state shares, kept while the database says it is current.
         self.room_states = room.RoomStates()
         self.limiter = limiter
+        # The meeting rooms a connection of this process has joined: the rooms gauge counts these, not
+        # every room of the namespace (each connection has three of its own, and a join must not cost
+        # a walk through all of them).
+        self.meeting_rooms: set[str] = set()
 
     def trigger_event(self, event, *args):
         # Before any handler, application context or database: a refused burst costs little.
@@ -223,13 +228,13 @@ class MeetingNamespace(Namespace):
             return parse_device(*named, fields=("auth.device_id", "auth.device_name"), location="json")
 
         try:
-            session = session_from_token(token, device)
+            session = connection_from_token(token, device)
         except ApiError as exc:
             raise _refused(exc.code, exc.message) from None
         self.users[request.sid] = session.user_id
-        self.sessions[request.sid] = session.id
+        self.sessions[request.sid] = session.session_id
         self.server.enter_room(request.sid, user_room(session.user_id), namespace=self.namespace)
-        self.server.enter_room(request.sid, session_room(session.id), namespace=self.namespace)
+        self.server.enter_room(request.sid, session_room(session.session_id), namespace=self.namespace)
         metrics.SOCKETS.inc()
         return True
 
@@ -245,14 +250,14 @@ class MeetingNamespace(Namespace):
     def _count_rooms(self, leaving: str | None = None) -> None:
         """Meetings with a joined connection in this process (the one leaving not counted)."""
         rooms = self.server.manager.rooms.get(self.namespace, {})
-        metrics.ROOMS.set(
-            sum(
-                1
-                for name, members in rooms.items()
-                if isinstance(name, str) and name.count(":") == 1 and name.startswith("meeting:")
-                if any(sid != leaving for sid in members)
-            )
-        )
+        occupied = 0
+        for name in list(self.meeting_rooms):
+            members = rooms.get(name)
+            if members and any(sid != leaving for sid in members):
+                occupied += 1
+            elif not members:
+                self.meeting_rooms.discard(name)
+        metrics.ROOMS.set(occupied)
 
     # Helpers
 
@@ -296,9 +301,11 @@ class MeetingNamespace(Namespace):
         def act(payload: Payload):
             meeting_id = payload.integer("meeting_id")
             user_id = self.users.get(request.sid)
+            reads_in_autocommit(db.session)  # a join only reads
             state = room.join_state(meeting_id, user_id, self.room_states)
             self.server.enter_room(request.sid, meeting_room(meeting_id), namespace=self.namespace)
             self.server.enter_room(request.sid, private_room(meeting_id, user_id), namespace=self.namespace)
+            self.meeting_rooms.add(meeting_room(meeting_id))
             self._count_rooms()
             return {"ok": True, "state": state}
 

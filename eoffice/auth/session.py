@@ -12,7 +12,8 @@ from sqlalchemy.orm import joinedload
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
 from eoffice.auth.models import AuthSession
-from eoffice.auth.tokens import InvalidToken, decode_access_token
+from eoffice.auth.tokens import AccessClaims, InvalidToken, decode_access_token
+from eoffice.db import reads_in_autocommit
 from eoffice.devices import operations as devices
 from eoffice.devices.operations import DeviceInfo
 from eoffice.extensions import db
@@ -42,27 +43,62 @@ def live_session(session_id: str, user_id: int) -> AuthSession:
     return session
 
 
+# What a connection needs to know of its session, read as plain columns: no objects to build.
+_SESSION_STATE = (
+    select(AuthSession.user_id, AuthSession.revoked_at, AuthSession.device_id, User.is_active)
+    .join(User, User.id == AuthSession.user_id)
+    .where(AuthSession.id == bindparam("id"))
+)
+
+
 def _no_device() -> DeviceInfo | None:
     return None
 
 
-def session_from_token(token: str, device: Callable[[], DeviceInfo | None] = _no_device) -> AuthSession:
-    """The live session an access token was issued in; 401 once it ended, even before the token expires.
-
-    device() reads the device the caller names, once the token is known good: a revoked one is refused
-    with 401 device_revoked, asked before the session (which its revocation ended) so that the device
-    learns to erase its data; any other is recorded, committed at once when that wrote something (at the
-    start of a request or a connection, where nothing else is pending)."""
+def _claims(token: str, device: Callable[[], DeviceInfo | None]):
+    """The token's claims, the device named and its row; device() is read once the token is known good,
+    and a revoked device is refused (401 device_revoked) before the session, which its revocation ended,
+    so that the device learns to erase its data."""
     try:
         claims = decode_access_token(token)
     except InvalidToken as exc:
         raise _unauthorized(f"invalid access token: {exc}") from exc
     named = device()
-    known = devices.refuse_if_revoked(claims.user_id, named)
-    session = live_session(claims.session_id, claims.user_id)
-    if named is not None and devices.record_seen(session, named, known):
+    return claims, named, devices.refuse_if_revoked(claims.user_id, named)
+
+
+def _record_device(session: AuthSession, named: DeviceInfo, known) -> None:
+    # At the start of a request or a connection nothing else is pending: committed at once.
+    if devices.record_seen(session, named, known):
         db.session.commit()
+
+
+def session_from_token(token: str, device: Callable[[], DeviceInfo | None] = _no_device) -> AuthSession:
+    """The live session an access token was issued in, with its user; 401 once it ended, even before the
+    token expires. The device the caller names is refused when revoked, else recorded."""
+    claims, named, known = _claims(token, device)
+    session = live_session(claims.session_id, claims.user_id)
+    if named is not None:
+        _record_device(session, named, known)
     return session
+
+
+def connection_from_token(token: str, device: Callable[[], DeviceInfo | None] = _no_device) -> AccessClaims:
+    """session_from_token for a Socket.IO connection, with the same checks and refusals, which needs the
+    session's id and user only: one row of plain columns instead of the session, user and roles as
+    objects (a hall's thousand tablets connect within seconds). The session is loaded only when its
+    device has something to record."""
+    reads_in_autocommit(db.session)
+    claims, named, known = _claims(token, device)
+    row = db.session.execute(_SESSION_STATE, {"id": claims.session_id}).one_or_none()
+    if row is None or row.user_id != claims.user_id or row.revoked_at is not None:
+        raise _unauthorized("session ended; log in again")
+    if not row.is_active:
+        raise _unauthorized("account disabled or removed")
+    if named is not None and devices.needs_recording(named, known, row.device_id):
+        db.session.commit()  # the reads end here: the device's record gets a transaction of its own
+        _record_device(db.session.get(AuthSession, claims.session_id), named, known)
+    return claims
 
 
 def current_user() -> User:

@@ -95,6 +95,15 @@ def refuse_if_revoked(user_id: int, device: DeviceInfo | None) -> Device | None:
     return row
 
 
+def needs_recording(device: DeviceInfo, row: Device | None, session_device_id: str | None) -> bool:
+    """Whether record_seen would write anything: lets a caller skip loading the session to find out."""
+    return row is None or session_device_id is None or _due(device, row, utcnow())
+
+
+def _due(device: DeviceInfo, row: Device, now) -> bool:
+    return now - row.last_seen_at >= SEEN_INTERVAL or bool(device.name and device.name != row.name)
+
+
 def record_seen(session: AuthSession, device: DeviceInfo, row: Device | None) -> bool:
     """Note that the session's user works from this device now; whether anything was written (the
     caller commits). A known device is written at most once a minute, or when its name changes."""
@@ -117,7 +126,7 @@ def record_seen(session: AuthSession, device: DeviceInfo, row: Device | None) ->
         except IntegrityError:
             # The device's other request of the same moment recorded it first.
             log.debug("device %s recorded by a concurrent request", device.device_id)
-    elif now - row.last_seen_at >= SEEN_INTERVAL or (device.name and device.name != row.name):
+    elif _due(device, row, now):
         row.last_seen_at = now
         row.name = device.name or row.name
         written = True
