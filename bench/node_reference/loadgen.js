@@ -42,33 +42,52 @@ function connect(token) {
   });
 }
 
+async function join(socket) {
+  const answer = await socket.timeout(60000).emitWithAck("join", { meeting_id: meetingId });
+  if (!answer || !answer.ok) throw new Error(`join refused: ${JSON.stringify(answer)}`);
+  return answer;
+}
+
 async function main() {
   const sockets = new Array(n);
+  let baseSeq = null;
+  let connectSeconds = null;
+  let joinSeconds = null;
+  let arrivalSeconds = null;
   let began = performance.now();
-  await inBatches(n, async (i) => {
-    sockets[i] = await connect(tokens[i]);
-  });
-  const connectSeconds = (performance.now() - began) / 1000;
+  if (config.arrival === "together") {
+    // As tablets arrive in a hall: each connects and joins at once, `concurrency` of them at a time.
+    await inBatches(n, async (i) => {
+      sockets[i] = await connect(tokens[i]);
+      const answer = await join(sockets[i]);
+      if (i === 0) baseSeq = answer.state.presentation.seq;
+    });
+    arrivalSeconds = (performance.now() - began) / 1000;
+  } else {
+    await inBatches(n, async (i) => {
+      sockets[i] = await connect(tokens[i]);
+    });
+    connectSeconds = (performance.now() - began) / 1000;
+    began = performance.now();
+    await inBatches(n, async (i) => {
+      const answer = await join(sockets[i]);
+      if (i === 0) baseSeq = answer.state.presentation.seq;
+    });
+    joinSeconds = (performance.now() - began) / 1000;
+  }
+  say("phase joined");
 
   // Delivery bookkeeping: sendTimes[k] for the k-th page turn, latency of (client, k) in one array.
   const sendTimes = new Float64Array(events).fill(NaN);
   const latencies = new Float64Array(n * events).fill(NaN);
   const receivedPerEvent = new Int32Array(events);
   const lastReceive = new Float64Array(events);
-  let baseSeq = null;
   let duplicates = 0;
   let outOfOrder = 0;
   let foreign = 0;
   let waiter = null;
   const lastSeq = new Float64Array(n).fill(-1);
 
-  began = performance.now();
-  await inBatches(n, async (i) => {
-    const answer = await sockets[i].timeout(60000).emitWithAck("join", { meeting_id: meetingId });
-    if (!answer || !answer.ok) throw new Error(`join refused: ${JSON.stringify(answer)}`);
-    if (i === 0) baseSeq = answer.state.presentation.seq;
-  });
-  const joinSeconds = (performance.now() - began) / 1000;
   sockets.forEach((socket, i) => {
     socket.on("presentation", (payload) => {
       const now = performance.now();
@@ -132,6 +151,7 @@ async function main() {
     refused: refused.slice(0, 5),
     connect_seconds: connectSeconds,
     join_seconds: joinSeconds,
+    arrival_seconds: arrivalSeconds,
     delivery_ms: delivered,
     all_clients_ms: allClients,
     ack_ms: ackLatencies,
