@@ -36,17 +36,23 @@ from pathlib import Path
 
 import psutil
 import requests
-import sqlalchemy as sa
 from pypdf import PdfWriter
 from pypdf.generic import ContentStream
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.meeting_fanout import AGENCY_ID, BIN, free_port, fresh_postgres, stop  # noqa: E402
+from bench.meeting_fanout import (  # noqa: E402
+    BIN,
+    ORGANISER,
+    PASSWORD,
+    free_port,
+    fresh_postgres,
+    insert_organiser_and_delegates,
+    start_gunicorn,
+    stop,
+)
 
-ORGANISER = "bench-organiser"
-PASSWORD = "Bench-mật-khẩu-2026"
 PAGE_BYTES = 100 * 1024
 
 
@@ -110,25 +116,7 @@ class ServerWatch:
 def start_server(workdir: Path, env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = env | {"EOFFICE_API_PORT": str(port), "EOFFICE_API_WORKERS": str(workers)}
-    log = (workdir / "gunicorn.log").open("wb")
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", "gunicorn_api.conf.py", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            if requests.get(f"{url}/readyz", timeout=10).status_code == 200:
-                return server, url
-        except requests.RequestException:  # not listening yet, or busy starting
-            pass
-        time.sleep(0.2)
-    stop(server)
-    raise SystemExit(f"the server did not start:\n{(workdir / 'gunicorn.log').read_text()[-3000:]}")
+    return start_gunicorn("gunicorn_api.conf.py", env, port, workdir / "gunicorn.log", ready_within=90)
 
 
 def start_moto() -> tuple[subprocess.Popen, str]:
@@ -157,31 +145,9 @@ def set_up(env: dict[str, str], clients: int) -> list[int]:
         del os.environ[name]
     os.environ.update(env)
     from eoffice import create_app
-    from eoffice.accounts import operations as accounts
-    from eoffice.accounts.models import Role, User, UserRole
-    from eoffice.extensions import db
 
-    app = create_app()
-    with app.app_context():
-        accounts.create_agency(AGENCY_ID, "Ủy ban nhân dân tỉnh Quảng Nam")
-        organiser = accounts.create_user(
-            username=ORGANISER, password=PASSWORD, full_name="Văn thư", agency_id=AGENCY_ID, roles=["clerk"]
-        )
-        rows = [
-            {
-                "username": f"daibieu{i:05d}",
-                "password_hash": organiser.password_hash,
-                "full_name": f"Đại biểu {i}",
-                "agency_id": AGENCY_ID,
-            }
-            for i in range(clients)
-        ]
-        db.session.execute(sa.insert(User), rows)
-        ids = list(db.session.scalars(sa.select(User.id).where(User.username.like("daibieu%"))))
-        db.session.execute(sa.insert(UserRole), [{"user_id": i, "role": Role.SPECIALIST.value} for i in ids])
-        db.session.commit()
-        db.engine.dispose()
-        return ids
+    with create_app().app_context():
+        return insert_organiser_and_delegates(clients)
 
 
 def create_meeting(url: str, book: bytes, delegate_ids: list[int]) -> tuple[int, str]:

@@ -87,6 +87,45 @@ def fresh_postgres(server_url: str) -> tuple[str, Callable[[], None]]:
     return sa.engine.make_url(server_url).set(database=name).render_as_string(hide_password=False), drop
 
 
+def insert_organiser_and_delegates(count: int) -> list[int]:
+    """In an app context: the agency, its organiser (a clerk) and `count` delegates; the delegates' ids.
+
+    The delegates are inserted directly and share the organiser's password hash: N argon2 hashes
+    would take minutes.
+    """
+    from eoffice.accounts import operations as accounts
+    from eoffice.accounts.models import Role, User, UserRole
+    from eoffice.extensions import db
+
+    accounts.create_agency(AGENCY_ID, "Ủy ban nhân dân tỉnh Quảng Nam")
+    organiser = accounts.create_user(
+        username=ORGANISER,
+        password=PASSWORD,
+        full_name="Văn thư",
+        agency_id=AGENCY_ID,
+        roles=[Role.CLERK.value],
+    )
+    rows = [
+        {
+            "username": f"daibieu{i:05d}",
+            "password_hash": organiser.password_hash,
+            "full_name": f"Đại biểu {i}",
+            "agency_id": AGENCY_ID,
+        }
+        for i in range(count)
+    ]
+    db.session.execute(sa.insert(User), rows)
+    user_ids = list(
+        db.session.scalars(sa.select(User.id).where(User.username.like("daibieu%")).order_by(User.username))
+    )
+    db.session.execute(
+        sa.insert(UserRole), [{"user_id": user_id, "role": Role.SPECIALIST.value} for user_id in user_ids]
+    )
+    db.session.commit()
+    db.engine.dispose()
+    return user_ids
+
+
 class Bench:
     def __init__(self, args: argparse.Namespace):
         self.args = args
@@ -115,41 +154,10 @@ class Bench:
     def create_users(self, count: int) -> None:
         os.environ.update({**self.env, "EOFFICE_PORT": "5000"})
         from eoffice import create_app
-        from eoffice.accounts import operations as accounts
-        from eoffice.accounts.models import Role, User, UserRole
-        from eoffice.extensions import db
 
         self.app = create_app()
         with self.app.app_context():
-            accounts.create_agency(AGENCY_ID, "Ủy ban nhân dân tỉnh Quảng Nam")
-            organiser = accounts.create_user(
-                username=ORGANISER,
-                password=PASSWORD,
-                full_name="Văn thư",
-                agency_id=AGENCY_ID,
-                roles=[Role.CLERK.value],
-            )
-            rows = [
-                {
-                    "username": f"daibieu{i:05d}",
-                    "password_hash": organiser.password_hash,
-                    "full_name": f"Đại biểu {i}",
-                    "agency_id": AGENCY_ID,
-                }
-                for i in range(count)
-            ]
-            db.session.execute(sa.insert(User), rows)
-            self.user_ids = list(
-                db.session.scalars(
-                    sa.select(User.id).where(User.username.like("daibieu%")).order_by(User.username)
-                )
-            )
-            db.session.execute(
-                sa.insert(UserRole),
-                [{"user_id": user_id, "role": Role.SPECIALIST.value} for user_id in self.user_ids],
-            )
-            db.session.commit()
-            db.engine.dispose()
+            self.user_ids = insert_organiser_and_delegates(count)
 
     def tokens_for(self, user_ids: list[int]) -> list[str]:
         from eoffice.accounts.models import User
@@ -172,27 +180,8 @@ class Bench:
             "GUNICORN_WORKER_CONNECTIONS": str(max(1000, clients + 200)),
         }
         log_path = self.workdir / f"gunicorn-{clients}.log"
-        with log_path.open("wb") as log:
-            server = subprocess.Popen(
-                [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        base_url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise SystemExit(f"gunicorn exited with {server.returncode}:\n{log_path.read_text()}")
-            try:
-                if requests.get(f"{base_url}/readyz", timeout=2).status_code == 200:
-                    return server, base_url, log_path
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.2)
-        stop(server)
-        raise SystemExit(f"gunicorn not ready after 60 s:\n{log_path.read_text()}")
+        server, base_url = start_gunicorn("gunicorn.conf.py", env, port, log_path, ready_within=60)
+        return server, base_url, log_path
 
     def create_meeting(self, base_url: str, participant_ids: list[int]) -> tuple[int, int]:
         """A started meeting chaired by the first participant, with a PDF: (meeting id, document id)."""
@@ -288,6 +277,33 @@ def stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def start_gunicorn(
+    config: str, env: dict[str, str], port: int, log_path: Path, ready_within: float
+) -> tuple[subprocess.Popen, str]:
+    """gunicorn with `config` serving wsgi:app on port, once its /readyz answers 200: (process, URL)."""
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", config, "wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + ready_within
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            if requests.get(f"{url}/readyz", timeout=10).status_code == 200:
+                return server, url
+        except requests.RequestException:  # not listening yet, or busy starting
+            pass
+        time.sleep(0.2)
+    stop(server)
+    raise SystemExit(f"gunicorn not ready after {ready_within:.0f} s:\n{log_path.read_text()[-3000:]}")
 
 
 def install_node_packages() -> None:

@@ -1,7 +1,8 @@
 // People, units and document types of the agency, fetched once per page load for the pickers; the
 // agencies and another agency's people (a meeting's delegates) as they are first asked for.
 import { documents } from "./api";
-import type { Agency, DirectoryAgency, DocumentType, Person, Unit } from "./api/types";
+import type { Agency, DirectoryAgency, Person, Unit } from "./api/accounts";
+import type { DocumentType } from "./api/documents";
 import { session } from "./state/session";
 
 let people: Promise<Person[]> | null = null;

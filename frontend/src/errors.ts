@@ -1,6 +1,6 @@
 // One sentence for an error a screen cannot place on a field: the client's own words for the server's code
 // (frontend/src/i18n/errors.*.ts), never the server's English message.
-import { ApiError, SessionEnded } from "./api/client";
+import { ApiError, SessionEnded } from "./api/errors";
 import { t, type MessageKey } from "./i18n";
 import { errorKey } from "./i18n/translate";
 

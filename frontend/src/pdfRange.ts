@@ -1,6 +1,6 @@
 // Reading a PDF by ranges through the API client (its token renewed as needed, the device named): pdf.js
 // asks for the parts a page needs, so page 1 of a large book shows before the whole file has arrived.
-import { errorFromResponse } from "./api/client";
+import { errorFromResponse } from "./api/errors";
 
 export type RangeReader = (start: number, end: number) => Promise<{ bytes: Uint8Array; total: number }>;
 

@@ -1,6 +1,6 @@
 // Client routes. Every screen but the login page is its own chunk (route-level code splitting).
 import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
-import type { Role } from "./api/types";
+import type { Role } from "./api/accounts";
 import { SessionEnded } from "./api";
 import LoginView from "./views/LoginView.vue";
 import { pdfWorker } from "./pdfWorker";

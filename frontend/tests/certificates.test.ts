@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Person } from "../src/api/types";
+import type { Person } from "../src/api/accounts";
 import { certificateHolders, expiryState } from "../src/state/certificates";
 
 const person = (id: number, full_name: string, roles: Person["roles"]): Person => ({

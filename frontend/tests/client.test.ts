@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
-import { ApiClient, ApiError, SessionEnded, buildUrl, flattenFieldErrors, storageLock, type StoredTokens } from "../src/api/client";
+import { ApiClient, buildUrl } from "../src/api/client";
+import { ApiError, SessionEnded, flattenFieldErrors } from "../src/api/errors";
+import { storageLock, type StoredTokens } from "../src/api/tokens";
 import { json, memoryStore, scriptedFetch, sharedLock } from "./fakes";
 
 const NOW = 1_800_000_000_000;

@@ -1,6 +1,8 @@
 // The API client names the device on every request and tells the app when the device was revoked.
 import { describe, expect, it } from "vitest";
-import { ApiClient, ApiError, type StoredTokens } from "../src/api/client";
+import { ApiClient } from "../src/api/client";
+import { ApiError } from "../src/api/errors";
+import type { StoredTokens } from "../src/api/tokens";
 import { deviceHeaders, deviceIdentity, deviceName, forgetDeviceId, makeUuid } from "../src/offline/device";
 import { json, memoryStore, scriptedFetch, sharedLock } from "./fakes";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { DocumentRecipient, TraceEntry } from "../src/api/types";
+import type { DocumentRecipient, TraceEntry } from "../src/api/documents";
 import { recipientName, recipientStatus, traceTitle, tracePercent } from "../src/state/documentDisplay";
 
 const entry = (action: string, details: Record<string, unknown> = {}): TraceEntry => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { DocumentSummary } from "../src/api/types";
+import type { DocumentSummary } from "../src/api/documents";
 import { byPressure, deadlineState, effectiveDeadline } from "../src/state/documentRules";
 
 function doc(id: number, overrides: Partial<DocumentSummary> = {}): DocumentSummary {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../src/api/client";
+import { ApiError } from "../src/api/errors";
 import { describeError } from "../src/errors";
 import serverCodes from "../src/i18n/errorCodes.json";
 import serverReasons from "../src/i18n/reasonCodes.json";

@@ -1,5 +1,5 @@
 // Test doubles for the API client: an in-memory token store, a shared lock, a scripted fetch.
-import type { SharedLock, StoredTokens, TokenStore } from "../src/api/client";
+import type { SharedLock, StoredTokens, TokenStore } from "../src/api/tokens";
 
 export function memoryStore(initial: StoredTokens | null = null): TokenStore & { tokens: StoredTokens | null } {
   const store = {

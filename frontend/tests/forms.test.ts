@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../src/api/client";
+import { ApiError } from "../src/api/errors";
 import { fieldMessage, serverErrors } from "../src/state/forms";
 import { addFiles, makeMain, removeAt } from "../src/state/fileList";
 import { INCOMING_FIELDS, emptyIncoming, incomingMetadata, proposePageCount, validateIncoming } from "../src/state/incomingForm";

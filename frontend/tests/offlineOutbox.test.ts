@@ -1,6 +1,6 @@
 // The offline outbox and the library that keeps books in step with the server (fakes for the API).
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../src/api/client";
+import { ApiError } from "../src/api/errors";
 import type { Meeting } from "../src/api/meetings";
 import type { AnnotationBody, OfflineBook } from "../src/api/offline";
 import { BookShelf } from "../src/offline/books";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../src/api/client";
-import type { CaseFileDetail, FileListEntry } from "../src/api/types";
+import { ApiError } from "../src/api/errors";
+import type { CaseFileDetail, FileListEntry } from "../src/api/records";
 import {
   caseFileChanges,
   caseFileFields,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Signature } from "../src/api/types";
+import type { Signature } from "../src/api/signatures";
 import { assessSignature, signedAtSourceKey } from "../src/state/signatureRules";
 import { translate } from "../src/i18n/translate";
 

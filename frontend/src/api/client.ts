@@ -1,94 +1,6 @@
 // The API client: bearer tokens, one refresh at a time (across tabs too), JSON errors as ApiError.
-
-export interface TokenPair {
-  access_token: string;
-  refresh_token: string;
-  expires_in: number;
-}
-
-export interface StoredTokens {
-  accessToken: string;
-  refreshToken: string;
-  /** Epoch milliseconds after which the access token is no longer accepted. */
-  accessExpiresAt: number;
-}
-
-/** Where the tokens live between page loads (localStorage in the browser, a variable in tests). */
-export interface TokenStore {
-  load(): StoredTokens | null;
-  save(tokens: StoredTokens | null): void;
-}
-
-/** Runs fn while holding a lock shared by every tab of the site (navigator.locks in the browser). */
-export type SharedLock = <T>(fn: () => Promise<T>) => Promise<T>;
-
-export interface ApiErrorBody {
-  code: string;
-  message: string;
-  details?: unknown;
-}
-
-export class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly details: unknown;
-
-  constructor(status: number, body: ApiErrorBody) {
-    super(body.message);
-    this.name = "ApiError";
-    this.status = status;
-    this.code = body.code;
-    this.details = body.details ?? null;
-  }
-
-  /** Messages per field from a 422/400 answer: {"issued_date": "Not a valid date."}. */
-  fieldErrors(): Record<string, string> {
-    return flattenFieldErrors(this.details);
-  }
-
-  /** Reason codes per field, where the server gave one (details.reasons): {"password": "wrong_password"}. */
-  fieldReasons(): Record<string, string> {
-    const reasons = (this.details as { reasons?: unknown } | null)?.reasons;
-    if (!reasons || typeof reasons !== "object" || Array.isArray(reasons)) return {};
-    return Object.fromEntries(Object.entries(reasons).filter(([, code]) => typeof code === "string"));
-  }
-}
-
-/**
- * Messages per field from the server's one shape of field errors, {location: {field: [messages]}}
- * (location: json, form, query, files), into field → message; nested fields read "metadata.title",
- * list items "files[1]". Details of any other error name no field and give nothing.
- */
-export function flattenFieldErrors(details: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (prefix: string, value: unknown): void => {
-    if (Array.isArray(value) && value.every((item) => typeof item === "string")) {
-      out[prefix || "_schema"] = value.join(" ");
-    } else if (Array.isArray(value)) {
-      value.forEach((item, index) => walk(`${prefix}[${index}]`, item));
-    } else if (value && typeof value === "object") {
-      for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
-        walk(prefix ? `${prefix}.${key}` : key, inner);
-      }
-    }
-  };
-  if (details && typeof details === "object" && !Array.isArray(details)) {
-    for (const [location, fields] of Object.entries(details as Record<string, unknown>)) {
-      if (FIELD_LOCATIONS.has(location)) walk("", fields);
-    }
-  }
-  return out;
-}
-
-const FIELD_LOCATIONS = new Set(["json", "form", "query", "files", "headers"]);
-
-/** Thrown when the session cannot be renewed: the user must log in again. */
-export class SessionEnded extends Error {
-  constructor() {
-    super("session ended");
-    this.name = "SessionEnded";
-  }
-}
+import { ApiError, SessionEnded, errorFromResponse } from "./errors";
+import { toStored, type SharedLock, type StoredTokens, type TokenPair, type TokenStore } from "./tokens";
 
 export type Query = Record<string, string | number | boolean | null | undefined>;
 
@@ -120,14 +32,6 @@ export interface ApiClientOptions {
 // Renew a little before expiry so a request never leaves with a token about to lapse.
 export const REFRESH_MARGIN_MS = 30_000;
 
-export function toStored(pair: TokenPair, now: number): StoredTokens {
-  return {
-    accessToken: pair.access_token,
-    refreshToken: pair.refresh_token,
-    accessExpiresAt: now + pair.expires_in * 1000,
-  };
-}
-
 export function buildUrl(baseUrl: string, path: string, query?: Query): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query ?? {})) {
@@ -135,17 +39,6 @@ export function buildUrl(baseUrl: string, path: string, query?: Query): string {
   }
   const search = params.toString();
   return `${baseUrl}${path}${search ? `?${search}` : ""}`;
-}
-
-export async function errorFromResponse(response: Response): Promise<ApiError> {
-  let body: ApiErrorBody = { code: "http_" + response.status, message: response.statusText || "request failed" };
-  try {
-    const parsed = await response.json();
-    if (parsed && typeof parsed === "object" && parsed.error) body = parsed.error;
-  } catch {
-    // Not JSON (a proxy's error page): keep the status text.
-  }
-  return new ApiError(response.status, body);
 }
 
 const DEVICE_REVOKED = "device_revoked";
@@ -358,80 +251,4 @@ export class ApiClient {
     if (!response.ok) throw await errorFromResponse(response);
     return (await response.json()) as T;
   }
-}
-
-export function localStorageStore(storage: Storage, key = "eoffice.session"): TokenStore {
-  return {
-    load() {
-      const raw = storage.getItem(key);
-      if (!raw) return null;
-      try {
-        const parsed = JSON.parse(raw) as StoredTokens;
-        return parsed.accessToken && parsed.refreshToken ? parsed : null;
-      } catch {
-        return null;
-      }
-    },
-    save(tokens) {
-      if (tokens) storage.setItem(key, JSON.stringify(tokens));
-      else storage.removeItem(key);
-    },
-  };
-}
-
-/**
- * navigator.locks where the browser has it. It exists only in secure contexts (HTTPS, localhost):
- * an intranet server on plain HTTP gets a lease kept in localStorage instead.
- */
-export function browserLock(name = "eoffice-token-refresh"): SharedLock {
-  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
-  if (locks) return (fn) => locks.request(name, fn) as ReturnType<typeof fn>;
-  return storageLock(globalThis.localStorage, name);
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * A lock shared by the tabs through a lease in storage: write a claim, wait for other tabs' writes
- * to land, and hold it only if the claim is still ours. A lease expires, so a tab closed while
- * holding it does not block the others for long.
- */
-export function storageLock(
-  storage: Storage,
-  key: string,
-  { leaseMs = 10_000, settleMs = 50, pollMs = 100, now = () => Date.now() } = {},
-): SharedLock {
-  let tail: Promise<unknown> = Promise.resolve();
-  const read = (): { id: string; until: number } | null => {
-    try {
-      return JSON.parse(storage.getItem(key) ?? "null");
-    } catch {
-      return null;
-    }
-  };
-  const acquire = async (id: string) => {
-    for (;;) {
-      const held = read();
-      if (!held || held.until < now()) {
-        storage.setItem(key, JSON.stringify({ id, until: now() + leaseMs }));
-        await sleep(settleMs);
-        if (read()?.id === id) return;
-      } else {
-        await sleep(pollMs);
-      }
-    }
-  };
-  return (fn) => {
-    const run = tail.then(async () => {
-      const id = `${now()}-${Math.random()}`;
-      await acquire(id);
-      try {
-        return await fn();
-      } finally {
-        if (read()?.id === id) storage.removeItem(key);
-      }
-    });
-    tail = run.catch(() => undefined);
-    return run;
-  };
 }

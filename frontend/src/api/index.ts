@@ -1,6 +1,7 @@
 // The one API client of the app, bound to the browser's fetch, localStorage and locks.
 import { deviceHeaders, deviceIdentity, forgetDeviceId, type DeviceIdentity } from "../offline/device";
-import { ApiClient, browserLock, localStorageStore } from "./client";
+import { ApiClient } from "./client";
+import { browserLock, localStorageStore } from "./tokens";
 
 const sessionEndedListeners = new Set<() => void>();
 const deviceRevokedListeners = new Set<() => void>();
@@ -37,7 +38,7 @@ export function currentDevice(): DeviceIdentity {
   return device;
 }
 
-export { ApiError, SessionEnded } from "./client";
+export { ApiError, SessionEnded } from "./errors";
 
 import { documentsApi } from "./documents";
 import { mailboxApi } from "./mailbox";

@@ -1,6 +1,101 @@
 // The records API (eoffice/records/api.py): the file list, case files, hand-overs to the archive.
 import type { ApiClient, Query } from "./client";
-import type { CaseFileAction, CaseFileDetail, CaseFileSummary, FileListEntry, Handover } from "./types";
+
+export type CaseFileStatus = "open" | "closed" | "proposed" | "archived";
+export type AccessRegime = "open" | "restricted";
+export type CaseFileAction =
+  | "edit"
+  | "file_document"
+  | "remove_document"
+  | "reorder"
+  | "close"
+  | "reopen"
+  | "propose_handover";
+
+export interface FileListEntry {
+  id: number;
+  agency_id: string;
+  year: number;
+  heading: string;
+  position: number;
+  notation: string;
+  title: string;
+  retention_years: number | null;
+  unit_id: number | null;
+  responsible_id: number | null;
+  note: string | null;
+  allowed_actions: ("edit" | "delete")[];
+}
+
+export interface CaseFileSummary {
+  id: number;
+  code: string;
+  agency_id: string;
+  year: number;
+  notation: string;
+  status: CaseFileStatus;
+  title: string;
+  retention_years: number | null;
+  access_regime: AccessRegime;
+  start_date: string | null;
+  end_date: string | null;
+  document_count: number;
+  page_count: number;
+  responsible_id: number | null;
+  responsible_name: string;
+  handover_id: number | null;
+  handover_due: string | null;
+}
+
+export interface FiledDocument {
+  ordinal: number;
+  document_id: number;
+  hidden: boolean;
+  number_and_notation: string | null;
+  issued_date: string | null;
+  subject: string | null;
+  document_type: string | null;
+  issuer_name: string | null;
+  page_count: number | null;
+  filed_at: string;
+}
+
+export interface CaseFileEvent {
+  id: number;
+  actor_name: string;
+  action: string;
+  reason: string | null;
+  created_at: string;
+}
+
+export interface CaseFileDetail extends CaseFileSummary {
+  file_list_entry_id: number | null;
+  language: string;
+  keywords: string | null;
+  physical_state: string | null;
+  note: string | null;
+  created_at: string;
+  closed_at: string | null;
+  archived_at: string | null;
+  documents: FiledDocument[];
+  history: CaseFileEvent[];
+  allowed_actions: CaseFileAction[];
+}
+
+export interface Handover {
+  id: number;
+  agency_id: string;
+  status: "proposed" | "received";
+  deadline: string;
+  note: string | null;
+  proposed_at: string;
+  received_by_name: string | null;
+  received_at: string | null;
+  list_file_id: number | null;
+  record_file_id: number | null;
+  case_files: CaseFileSummary[];
+  allowed_actions: ("receive" | "export")[];
+}
 
 export interface CaseFileFilters {
   q?: string;

@@ -1,6 +1,6 @@
 // The download queue of meeting books: two documents at a time, each stored sealed chunk by chunk as it
 // arrives, so that an interrupted download resumes by a Range request from the last chunk stored.
-import { errorFromResponse } from "../api/client";
+import { errorFromResponse } from "../api/errors";
 import type { BookShelf, StoredDocument } from "./books";
 
 export interface DownloadItem {

@@ -1,7 +1,7 @@
 // What the device does with meeting books: fetch a book and queue its documents, keep it in step with the
 // server (changed documents fetched again, vanished ones and refused books erased), erase expired books,
 // download by itself when the meeting says so, and send the outbox. Browser-free: tested with fakes.
-import { ApiError } from "../api/client";
+import { ApiError } from "../api/errors";
 import type { Meeting, MeetingDetail, MeetingPeriod } from "../api/meetings";
 import type { AnnotationBody, OfflineApi, OfflineBook } from "../api/offline";
 import type { BookShelf, StoredDocument } from "./books";

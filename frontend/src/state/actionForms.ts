@@ -1,5 +1,5 @@
 // The input each workflow action takes (the server's action schemas), as form specs the panel renders.
-import type { DocumentAction } from "../api/types";
+import type { DocumentAction } from "../api/documents";
 import type { MessageKey } from "../i18n/translate";
 import { collect, maxLength, required, textOrNull, type FieldErrors, type FieldMessage } from "./forms";
 

@@ -1,6 +1,6 @@
 // The leader's direction in one dialog: the primary handler (a person or a unit), co-handlers,
 // informed people, a deadline and the direction text. Each person takes one part only.
-import type { DocumentAssignment } from "../api/types";
+import type { DocumentAssignment } from "../api/documents";
 import { collect, isoDate, maxLength, textOrNull, type FieldErrors, type FieldMessage } from "./forms";
 
 export type Part = "co_handler" | "informed";

@@ -1,5 +1,5 @@
 // The "Chứng thư số" screen's rules: whose certificates come first and when a certificate needs renewing.
-import type { Person } from "../api/types";
+import type { Person } from "../api/accounts";
 
 /** Days before the end of validity from which a certificate is shown as about to expire. */
 export const EXPIRY_WARNING_DAYS = 30;

@@ -1,6 +1,6 @@
 // How a document's page words its history and its recipients: the leader a step named, the progress
 // percentage, and each recipient's delivery with the other agency's own status (edXML 01–06, 13, 15, 16).
-import type { DocumentRecipient, TraceEntry } from "../api/types";
+import type { DocumentRecipient, TraceEntry } from "../api/documents";
 import { t, type MessageKey } from "../i18n";
 import { catalogues } from "../i18n/translate";
 

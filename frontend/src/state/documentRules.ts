@@ -1,5 +1,5 @@
 // What the screens show about a document: urgency order, deadline state, what counts as open.
-import type { DocumentSummary, Status, Urgency } from "../api/types";
+import type { DocumentSummary, Status, Urgency } from "../api/documents";
 import { addDays } from "../format";
 
 export const URGENCIES: Urgency[] = ["normal", "urgent", "very_urgent", "flash"];

@@ -1,5 +1,5 @@
 // The specialist's outgoing draft: its metadata, its recipients, and the submission for review.
-import type { Confidentiality, DocumentDetail, Urgency } from "../api/types";
+import type { Confidentiality, DocumentDetail, Urgency } from "../api/documents";
 import {
   AGENCY_ID,
   collect,

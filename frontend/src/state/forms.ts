@@ -1,5 +1,5 @@
 // Field checks shared by the forms, and the API's per-field messages mapped onto form fields.
-import { ApiError } from "../api/client";
+import { ApiError } from "../api/errors";
 import { errorKey, reasonKey, type MessageKey } from "../i18n/translate";
 
 /** A message: a catalogue key with parameters (checked here), or the server's own text. */

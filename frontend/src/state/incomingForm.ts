@@ -1,5 +1,5 @@
 // The clerk's registration form of an incoming document: fields, checks, the metadata sent.
-import type { Confidentiality, Urgency } from "../api/types";
+import type { Confidentiality, Urgency } from "../api/documents";
 import {
   AGENCY_ID,
   collect,

@@ -1,5 +1,5 @@
 // Which screens each role reaches from the menu; the router's guards use the same table.
-import type { Role } from "../api/types";
+import type { Role } from "../api/accounts";
 import type { MessageKey } from "../i18n";
 
 export interface NavItem {

@@ -1,6 +1,7 @@
 // Rules of the records screens that need no server: what a handled document is, how a retention reads,
 // and when a change asks for the archivist's reason. What the caller may do comes from allowed_actions.
-import type { CaseFileStatus, Status } from "../api/types";
+import type { Status } from "../api/documents";
+import type { CaseFileStatus } from "../api/records";
 
 /** The states in which a document is filed (eoffice/records/operations/case_files.py FILEABLE). */
 export const FILEABLE: readonly Status[] = ["completed", "issued", "recalled", "replaced"];

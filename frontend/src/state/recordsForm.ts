@@ -1,8 +1,8 @@
 // The forms of records (a file-list entry, a case file's metadata) and the order of a case file's documents:
 // the server's checks done first, only what changed sent, the API's messages placed on the fields.
-import { ApiError } from "../api/client";
+import { ApiError } from "../api/errors";
 import type { CaseFileBody, EntryBody } from "../api/records";
-import type { AccessRegime, CaseFileDetail, FiledDocument, FileListEntry } from "../api/types";
+import type { AccessRegime, CaseFileDetail, FiledDocument, FileListEntry } from "../api/records";
 import { collect, maxLength, required, serverErrors, textOrNull, type FieldErrors, type FieldMessage } from "./forms";
 import { parseRetention } from "./records";
 

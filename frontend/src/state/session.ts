@@ -3,7 +3,7 @@
 // offline); it goes with the session.
 import { reactive } from "vue";
 import { api, ApiError } from "../api";
-import type { Me } from "../api/types";
+import type { Me } from "../api/accounts";
 
 export const PROFILE_KEY = "eoffice.me";
 

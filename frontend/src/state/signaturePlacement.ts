@@ -1,6 +1,6 @@
 // Where the signer's visible signature goes: a rectangle dragged on a page shown by pdf.js, converted to
 // PDF points (origin at the page's bottom-left), the shape the server checks and pyHanko draws into.
-import type { SignaturePlacement } from "../api/types";
+import type { SignaturePlacement } from "../api/documents";
 
 /** The server's readable minimum (eoffice/signing/schemas.py MIN_PLACEMENT_SIZE), in points. */
 export const MIN_PLACEMENT = { width: 100, height: 40 } as const;

@@ -8,7 +8,7 @@
 // signature does not cover the whole file with nothing to explain the rest.
 // Red: the signature is broken, the file was modified in a way not allowed after signing, or the
 // certificate is revoked.
-import type { Signature } from "../api/types";
+import type { Signature } from "../api/signatures";
 import { translate, type Locale, type MessageKey } from "../i18n/translate";
 
 export type SignatureLevel = "green" | "amber" | "red";
