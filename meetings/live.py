@@ -1,8 +1,8 @@
 """The live room: the /meetings Socket.IO namespace (public contract in README.md, "Meetings").
 
-Each event authenticates through the token given at connect, validates its payload, calls one
-function of meetings.room (or meetings.minutes), commits, and only then broadcasts. Every answer is an ack
-{"ok": true, ...} or {"ok": false, "error": {"code", "message"}}; a refused event changes nothing.
+Each event authenticates through the token given at connect, validates its payload (meetings.room.schemas),
+calls one function of meetings.room (or meetings.minutes), commits, and only then broadcasts. The ack is
+{"ok": true, ...} or, changing nothing, {"ok": false, "error": {"code", "message", "details"}} (as REST).
 """
 
 from __future__ import annotations
