@@ -237,6 +237,15 @@ def invalid_fields(
     return ApiError(422, code, message, details)
 
 
+def load_input(schema: ma.Schema, data: Any, location: str = "json") -> dict[str, Any]:
+    """`data` loaded by a request schema outside a route (a live room event's payload): refused as a
+    route's input is, a 422 whose details are {location: {field: [messages]}}."""
+    try:
+        return schema.load(data)
+    except ma.ValidationError as exc:
+        raise invalid_fields(exc.normalized_messages(), location) from None
+
+
 def error_response(status: int, code: ErrorCode, message: str, details: Any = None, headers=None):
     response = jsonify({"error": {"code": code, "message": message, "details": details}})
     response.status_code = status

@@ -6,10 +6,11 @@ from sqlalchemy import or_, select
 
 from eoffice.api_base import ApiError, Blueprint
 from eoffice.auth.session import current_user, login_required
+from eoffice.errors import ErrorCode
 from eoffice.extensions import db
 from eoffice.storage.api import file_part, send_stored_file, upload_limits
 from eoffice.storage.operations import commit_or_discard
-from meetings import live, operations, policy, room, workflow
+from meetings import broadcasts, operations, policy, room, workflow
 from meetings.models import (
     AgendaItem,
     Meeting,
@@ -41,7 +42,7 @@ blp = Blueprint("meetings", __name__, url_prefix="/api/v1/meetings", description
 def _meeting(meeting_id: int) -> Meeting:
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:
-        raise ApiError(404, "not_found", f"meeting {meeting_id} not found")
+        raise ApiError(404, ErrorCode.NOT_FOUND, f"meeting {meeting_id} not found")
     return meeting
 
 
@@ -56,7 +57,7 @@ def _item(meeting: Meeting, item_id: int | None) -> AgendaItem | None:
         return None
     item = next((i for i in meeting.agenda_items if i.id == item_id), None)
     if item is None or not policy.may_see_item(current_user(), item):
-        raise ApiError(404, "not_found", f"agenda item {item_id} of meeting {meeting.id} not found")
+        raise ApiError(404, ErrorCode.NOT_FOUND, f"agenda item {item_id} of meeting {meeting.id} not found")
     return item
 
 
@@ -141,11 +142,13 @@ def update_meeting(body, meeting_id):
     operations.update_meeting(meeting, body, current_user())
     db.session.commit()
     now = {p.user_id: p.role for p in meeting.participants}
-    live.remove_from_meeting(meeting.id, sorted(roles.keys() - now.keys()))
+    broadcasts.remove_from_meeting(meeting.id, sorted(roles.keys() - now.keys()))
     # Whoever may have a device in the room and whose role changed is told what it may do now (the
     # organiser may be there before being a participant; other newcomers are not).
     in_room = roles.keys() | {meeting.organiser_id}
-    live.tell_allowed_actions(meeting, sorted(u for u in now.keys() & in_room if roles.get(u) != now[u]))
+    broadcasts.tell_allowed_actions(
+        meeting, sorted(u for u in now.keys() & in_room if roles.get(u) != now[u])
+    )
     return _detail(meeting)
 
 
@@ -153,7 +156,7 @@ def _transition(meeting_id: int, action) -> _Detail:
     meeting = action(_viewable(meeting_id), current_user())
     db.session.commit()
     # The open rooms learn the step at once (closing: every device leaves the live controls).
-    live.announce_meeting_status(meeting)
+    broadcasts.announce_meeting_status(meeting)
     return _detail(meeting)
 
 
@@ -236,7 +239,7 @@ def _document(meeting_id: int, document_id: int) -> MeetingDocument:
     meeting = _meeting(meeting_id)
     document = db.session.get(MeetingDocument, document_id)
     if document is None or document.meeting_id != meeting.id:
-        raise ApiError(404, "not_found", f"document {document_id} of meeting {meeting_id} not found")
+        raise ApiError(404, ErrorCode.NOT_FOUND, f"document {document_id} of meeting {meeting_id} not found")
     policy.require(
         policy.may_read_document(current_user(), meeting, document),
         "only invitees (named ones, for a confidential item) read this document",
@@ -284,7 +287,7 @@ def _poll_view(poll: OpinionPoll, meeting: Meeting) -> dict:
 def _poll(meeting: Meeting, poll_id: int) -> OpinionPoll:
     poll = db.session.get(OpinionPoll, poll_id)
     if poll is None or poll.meeting_id != meeting.id:
-        raise ApiError(404, "not_found", f"opinion poll {poll_id} of meeting {meeting.id} not found")
+        raise ApiError(404, ErrorCode.NOT_FOUND, f"opinion poll {poll_id} of meeting {meeting.id} not found")
     return poll
 
 

@@ -1,17 +1,19 @@
 """The live room: the /meetings Socket.IO namespace (public contract in README.md, "Meetings").
 
-Each event authenticates through the token given at connect, validates its payload, calls one
-function of meetings.room (or meetings.minutes), commits, and only then broadcasts. Every answer is an ack
-{"ok": true, ...} or {"ok": false, "error": {"code", "message"}}; a refused event changes nothing.
+Each event authenticates through the token given at connect, validates its payload (meetings.room.schemas),
+calls one function of meetings.room (or meetings.minutes), commits, and only then broadcasts. The ack is
+{"ok": true, ...} or, changing nothing, {"ok": false, "error": {"code", "message", "details"}} (as REST).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import marshmallow as ma
 from flask_socketio import Namespace
 from socketio.exceptions import ConnectionRefusedError
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,47 +21,29 @@ from sqlalchemy.exc import SQLAlchemyError
 from eoffice import metrics
 from eoffice.accounts import events as account_events
 from eoffice.accounts.models import User
-from eoffice.api_base import ApiError, invalid
+from eoffice.api_base import ApiError, load_input
 from eoffice.auth.session import connection_from_token, live_session
 from eoffice.config import Settings
 from eoffice.db import reads_in_autocommit
 from eoffice.devices.operations import DeviceInfo, parse_device
 from eoffice.errors import ErrorCode
-from eoffice.extensions import db, socketio
+from eoffice.extensions import db
 from eoffice.socketio_fanout import FAREWELL
 from meetings import policy, room
+from meetings.broadcasts import (
+    NAMESPACE,
+    audience_rooms,
+    end_connections_of_sessions,
+    meeting_room,
+    private_room,
+    session_room,
+    user_room,
+)
 from meetings.flood import EventLimiter, Verdict
 from meetings.minutes import operations as minutes
-from meetings.payload import Payload
+from meetings.room import schemas
 
-NAMESPACE = "/meetings"
 log = logging.getLogger(__name__)
-
-
-def meeting_room(meeting_id: int) -> str:
-    return f"meeting:{meeting_id}"
-
-
-def private_room(meeting_id: int, user_id: int) -> str:
-    """Every device of one user in one meeting: private annotations go there."""
-    return f"meeting:{meeting_id}:user:{user_id}"
-
-
-def user_room(user_id: int) -> str:
-    """Every connection of one user, whatever meetings it joined."""
-    return f"user:{user_id}"
-
-
-def session_room(session_id: str) -> str:
-    """Every connection made with one login session: they end when it ends."""
-    return f"session:{session_id}"
-
-
-def audience_rooms(meeting_id: int, audience: set[int] | None) -> str | list[str]:
-    """Where an event for an audience goes: the whole room (None), or the devices of the people named."""
-    if audience is None:
-        return meeting_room(meeting_id)
-    return [private_room(meeting_id, user_id) for user_id in sorted(audience)]
 
 
 def _error(code: ErrorCode, message: str, details: Any = None) -> dict[str, Any]:
@@ -68,65 +52,6 @@ def _error(code: ErrorCode, message: str, details: Any = None) -> dict[str, Any]
 
 
 _RATE_LIMITED = _error(ErrorCode.RATE_LIMITED, "too many events from this connection or user; slow down")
-
-
-def say_farewell(to: str | list[str], code: str, message: str) -> None:
-    """End the connections in a room, in every process: they get `farewell {code, message}` first.
-
-    Called after the change that ends them has committed; a failure is logged, the change stands."""
-    try:
-        socketio.emit(FAREWELL, {"code": code, "message": message}, to=to, namespace=NAMESPACE)
-    except Exception:  # noqa: BLE001 - the committed change stands; the message queue may be down
-        log.exception("connections not ended")
-
-
-def remove_from_meeting(meeting_id: int, user_ids: list[int]) -> None:
-    """The devices of people no longer invited leave the room at once (and cannot join again)."""
-    if user_ids:
-        say_farewell(
-            [private_room(meeting_id, user_id) for user_id in user_ids],
-            "forbidden",
-            "you are no longer invited to this meeting",
-        )
-
-
-def meeting_status_payload(meeting) -> dict[str, Any]:
-    """The `meeting_status` event: the meeting's step, as its devices learn it."""
-    return {
-        "meeting_id": meeting.id,
-        "status": meeting.status,
-        "started_at": meeting.started_at.isoformat() if meeting.started_at else None,
-        "closed_at": meeting.closed_at.isoformat() if meeting.closed_at else None,
-    }
-
-
-def announce_meeting_status(meeting) -> None:
-    """Tell the devices in the room that the meeting took a step (started, closed, cancelled): every one
-    says so at once. Called once the step has committed; a failure is logged, the step stands, and a
-    device joining again reads the status."""
-    try:
-        socketio.emit(
-            "meeting_status",
-            meeting_status_payload(meeting),
-            to=meeting_room(meeting.id),
-            namespace=NAMESPACE,
-        )
-    except Exception:  # noqa: BLE001 - the committed step stands; the message queue may be down
-        log.exception("meeting status not broadcast")
-
-
-def announce_annotation(meeting_id: int, payload: dict[str, Any], audience: set[int] | None) -> None:
-    """Tell the audience's devices of an annotation made over REST (a device's offline outbox), as the
-    `annotate` event does. Called once it has committed; a failure is logged, the annotation stands, and
-    a device joining again reads it."""
-    try:
-        socketio.emit("annotation", payload, to=audience_rooms(meeting_id, audience), namespace=NAMESPACE)
-    except Exception:  # noqa: BLE001 - the committed annotation stands; the message queue may be down
-        log.exception("annotation not broadcast")
-
-
-def _end_connections_of_sessions(session_ids: list[str], reason: str, code: str) -> None:
-    say_farewell([session_room(session_id) for session_id in session_ids], code, reason)
 
 
 def _refused(code: ErrorCode, message: str) -> ConnectionRefusedError:
@@ -141,19 +66,10 @@ def _refusal(exc: ApiError) -> dict[str, Any]:
     return {**_error(exc.code, exc.message, exc.details), **getattr(exc, "ack_fields", {})}
 
 
-def tell_allowed_actions(meeting, user_ids: list[int]) -> None:
-    """After a change of roles has committed (REST): the devices of each of these people learn what they
-    may do in the room now. A failure is logged; a device joining again reads its allowed actions."""
-    for user_id in user_ids:
-        try:
-            socketio.emit(
-                "allowed_actions",
-                room.allowed_actions_event(meeting, user_id),
-                to=private_room(meeting.id, user_id),
-                namespace=NAMESPACE,
-            )
-        except Exception:  # noqa: BLE001 - the committed change stands; the message queue may be down
-            log.exception("allowed actions not sent")
+@functools.cache
+def _schema(schema: type[ma.Schema]) -> ma.Schema:
+    """One instance of each event's schema, loaded by every event (a schema holds no state of a load)."""
+    return schema()
 
 
 @dataclass(frozen=True)
@@ -166,6 +82,24 @@ class _Change:
     payload: dict[str, Any]
     to: str | list[str]
     then: tuple[tuple[str, dict[str, Any], str], ...] = ()
+
+
+def _audience_handler(
+    schema: type[ma.Schema],
+    event: str,
+    change: Callable[[Any, User, dict[str, Any]], tuple[dict[str, Any], set[int] | None]],
+):
+    """An event's handler: load meeting and user, change, tell the change's audience (see audience_rooms)."""
+
+    def handler(self: MeetingNamespace, data=None) -> dict[str, Any]:
+        return self._to_audience(data, schema, event, change)
+
+    return handler
+
+
+def _room_handler(schema: type[ma.Schema], event: str, change: Callable[[Any, User, dict[str, Any]], dict]):
+    """An event's handler whose change the whole room hears."""
+    return _audience_handler(schema, event, lambda m, u, p: (change(m, u, p), None))
 
 
 class MeetingNamespace(Namespace):
@@ -190,28 +124,19 @@ class MeetingNamespace(Namespace):
             verdict = self.limiter.admit(args[0], user_id)
             if verdict is Verdict.FLOODING:
                 log.warning("a connection flooded the meeting room; disconnected")
-                self.server.emit(
-                    FAREWELL,
-                    {"code": "rate_limited", "message": "too many events; disconnected"},
-                    to=args[0],
-                    namespace=self.namespace,
-                )
+                self._flooded(args[0], "too many events; disconnected")
             elif verdict is Verdict.USER_FLOODING:
                 log.warning(
                     "user %s flooded the meeting room from several connections; disconnected", user_id
                 )
-                self.server.emit(
-                    FAREWELL,
-                    {
-                        "code": "rate_limited",
-                        "message": "too many events from your connections; disconnected",
-                    },
-                    to=user_room(user_id),
-                    namespace=self.namespace,
-                )
+                self._flooded(user_room(user_id), "too many events from your connections; disconnected")
             if verdict is not Verdict.ADMITTED:
                 return _RATE_LIMITED
         return super().trigger_event(event, *args)
+
+    def _flooded(self, to: str, message: str) -> None:
+        payload = {"code": ErrorCode.RATE_LIMITED, "message": message}
+        self.server.emit(FAREWELL, payload, to=to, namespace=self.namespace)
 
     # Connection
 
@@ -266,14 +191,16 @@ class MeetingNamespace(Namespace):
 
         user_id, session_id = self.users.get(request.sid), self.sessions.get(request.sid)
         if user_id is None or session_id is None:
-            raise ApiError(401, "unauthorized", "not connected")
+            raise ApiError(401, ErrorCode.UNAUTHORIZED, "not connected")
         # The session too, not only the account: a change racing the farewell of an ended session is refused.
         return live_session(session_id, user_id).user
 
-    def _run(self, data: Any, action: Callable[[Payload], dict[str, Any]]) -> dict[str, Any]:
-        """Validate, act, commit: the ack; anything refused is rolled back and explained."""
+    def _run(
+        self, data: Any, schema: type[ma.Schema], action: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Validate (the event's schema), act, commit: the ack; a refusal is rolled back and explained."""
         try:
-            answer = action(Payload(data))
+            answer = action(load_input(_schema(schema), data))
             db.session.commit()
             return answer
         except ApiError as exc:
@@ -289,17 +216,55 @@ class MeetingNamespace(Namespace):
         # the Redis message queue carries it to the other processes.
         self.server.emit(event, payload, to=to, namespace=self.namespace)
 
-    def _meeting_and_user(self, payload: Payload):
-        meeting = room.load_meeting(payload.integer("meeting_id"))
+    def _meeting_and_user(self, payload: dict[str, Any]):
+        meeting = room.load_meeting(payload["meeting_id"])
         return meeting, self._user()
+
+    def _commit_then_broadcast(
+        self, data: Any, schema: type[ma.Schema], change: Callable[[dict[str, Any]], _Change]
+    ) -> dict[str, Any]:
+        """Validate and change, commit, then broadcast the change to its audience: the one path of every
+        event that changes the room. A refused or failed change is rolled back and broadcasts nothing."""
+        done: list[_Change] = []
+
+        def act(payload: dict[str, Any]) -> dict[str, Any]:
+            done.append(change(payload))
+            return done[0].ack
+
+        answer = self._run(data, schema, act)
+        # Nobody to tell: a change sent again, already told (an annotation's client_id).
+        if answer.get("ok") and done[0].to:
+            self._broadcast(done[0].event, done[0].payload, done[0].to)
+            for event, payload, to in done[0].then:
+                self._broadcast(event, payload, to)
+        return answer
+
+    def _to_audience(
+        self,
+        data: Any,
+        schema: type[ma.Schema],
+        event: str,
+        change: Callable[[Any, User, dict[str, Any]], tuple[dict[str, Any], set[int] | None]],
+        ack: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Load meeting and user, change, then tell the change's audience (see audience_rooms). The ack
+        carries the change under the event's name, or what `ack` takes of it."""
+
+        def to_audience(payload: dict[str, Any]) -> _Change:
+            meeting, user = self._meeting_and_user(payload)
+            changed, audience = change(meeting, user, payload)
+            answer = {"ok": True, **(ack(changed) if ack else {event: changed})}
+            return _Change(answer, event, changed, audience_rooms(meeting.id, audience))
+
+        return self._commit_then_broadcast(data, schema, to_audience)
 
     # Events
 
     def on_join(self, data=None):
         from flask import request
 
-        def act(payload: Payload):
-            meeting_id = payload.integer("meeting_id")
+        def act(payload: dict[str, Any]):
+            meeting_id = payload["meeting_id"]
             user_id = self.users.get(request.sid)
             reads_in_autocommit(db.session)  # a join only reads
             state = room.join_state(meeting_id, user_id, self.room_states)
@@ -309,13 +274,13 @@ class MeetingNamespace(Namespace):
             self._count_rooms()
             return {"ok": True, "state": state}
 
-        return self._run(data, act)
+        return self._run(data, schemas.MeetingEventSchema, act)
 
     def on_leave(self, data=None):
         from flask import request
 
-        def act(payload: Payload):
-            meeting_id = payload.integer("meeting_id")
+        def act(payload: dict[str, Any]):
+            meeting_id = payload["meeting_id"]
             user_id = self.users.get(request.sid)
             self.server.leave_room(request.sid, meeting_room(meeting_id), namespace=self.namespace)
             if user_id is not None:
@@ -325,59 +290,30 @@ class MeetingNamespace(Namespace):
             self._count_rooms()
             return {"ok": True}
 
-        return self._run(data, act)
-
-    def _commit_then_broadcast(self, data: Any, change: Callable[[Payload], _Change]) -> dict[str, Any]:
-        """Validate and change, commit, then broadcast the change to its audience: the one path of every
-        event that changes the room. A refused or failed change is rolled back and broadcasts nothing."""
-        done: list[_Change] = []
-
-        def act(payload: Payload) -> dict[str, Any]:
-            done.append(change(payload))
-            return done[0].ack
-
-        answer = self._run(data, act)
-        # Nobody to tell: a change sent again, already told (an annotation's client_id).
-        if answer.get("ok") and done[0].to:
-            self._broadcast(done[0].event, done[0].payload, done[0].to)
-            for event, payload, to in done[0].then:
-                self._broadcast(event, payload, to)
-        return answer
+        return self._run(data, schemas.MeetingEventSchema, act)
 
     def on_present(self, data=None):
         from flask import request
 
-        def change(payload: Payload) -> _Change:
-            meeting_id = payload.integer("meeting_id")
-            document_id = payload.integer("document_id")
-            page = payload.integer("page")
+        def change(payload: dict[str, Any]) -> _Change:
+            meeting_id = payload["meeting_id"]
             user_id = self.users.get(request.sid)
             if user_id is None:
-                raise ApiError(401, "unauthorized", "not connected")
+                raise ApiError(401, ErrorCode.UNAUTHORIZED, "not connected")
             # One statement that commits by itself: no BEGIN and COMMIT round trips before the
             # whole room waits for the page.
             db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            presentation = room.present(meeting_id, user_id, document_id, page)
+            presentation = room.present(meeting_id, user_id, payload["document_id"], payload["page"])
             ack = {"ok": True, "seq": presentation["seq"]}
             return _Change(ack, "presentation", presentation, meeting_room(meeting_id))
 
-        return self._commit_then_broadcast(data, change)
-
-    def _then_broadcast(self, data, event: str, change: Callable[[Any, User, Payload], dict[str, Any]]):
-        """The common shape: load meeting and user, change, broadcast to the whole room."""
-
-        def to_room(payload: Payload) -> _Change:
-            meeting, user = self._meeting_and_user(payload)
-            changed = change(meeting, user, payload)
-            return _Change({"ok": True, event: changed}, event, changed, meeting_room(meeting.id))
-
-        return self._commit_then_broadcast(data, to_room)
+        return self._commit_then_broadcast(data, schemas.PresentSchema, change)
 
     def on_designate_presenter(self, data=None):
-        def change(payload: Payload) -> _Change:
+        def change(payload: dict[str, Any]) -> _Change:
             meeting, user = self._meeting_and_user(payload)
             before = meeting.designated_presenter_id
-            changed = room.designate_presenter(meeting, user, payload.integer("user_id", optional=True))
+            changed = room.designate_presenter(meeting, user, payload["user_id"])
             # Who gains or loses presenting is told on their own devices, after the whole room heard.
             then = tuple(
                 (
@@ -390,108 +326,72 @@ class MeetingNamespace(Namespace):
             ack = {"ok": True, "presenter": changed}
             return _Change(ack, "presenter", changed, meeting_room(meeting.id), then)
 
-        return self._commit_then_broadcast(data, change)
+        return self._commit_then_broadcast(data, schemas.DesignatePresenterSchema, change)
 
-    def on_agenda_goto(self, data=None):
-        return self._then_broadcast(
-            data, "agenda", lambda m, u, p: room.go_to_agenda_item(m, u, p.integer("agenda_item_id"))
-        )
-
-    def on_check_in(self, data=None):
-        return self._then_broadcast(
-            data, "attendance", lambda m, u, p: room.check_in(m, u, p.data.get("mode", "in_person"))
-        )
-
-    def on_speak_request(self, data=None):
-        return self._then_broadcast(data, "speakers", lambda m, u, p: room.request_floor(m, u))
-
-    def on_speak_withdraw(self, data=None):
-        return self._then_broadcast(data, "speakers", lambda m, u, p: room.withdraw_request(m, u))
-
-    def on_speakers_order(self, data=None):
-        return self._then_broadcast(
-            data, "speakers", lambda m, u, p: room.order_speakers(m, u, p.integers("user_ids"))
-        )
-
-    def on_give_floor(self, data=None):
-        return self._then_broadcast(
-            data, "speakers", lambda m, u, p: room.give_floor(m, u, p.integer("user_id"))
-        )
-
-    def on_end_floor(self, data=None):
-        return self._then_broadcast(data, "speakers", lambda m, u, p: room.end_floor(m, u))
-
-    def on_vote_open(self, data=None):
-        return self._then_broadcast(
-            data,
-            "vote_opened",
-            lambda m, u, p: room.open_vote(
-                m, u, p.text("question"), p.options("options"), p.boolean("is_secret")
-            ),
-        )
-
-    def on_vote_cast(self, data=None):
-        return self._then_broadcast(
-            data,
-            "vote_count",
-            lambda m, u, p: room.cast_vote(m, u, p.integer("vote_id"), p.text("option", max_length=100)),
-        )
-
-    def on_vote_close(self, data=None):
-        return self._then_broadcast(
-            data, "vote_closed", lambda m, u, p: room.close_vote(m, u, p.integer("vote_id"))
-        )
-
-    def _to_audience(self, data, event: str, change: Callable[[Any, User, Payload], tuple[dict, set | None]]):
-        """Load meeting and user, change, then tell the change's audience (see audience_rooms)."""
-
-        def to_audience(payload: Payload) -> _Change:
-            meeting, user = self._meeting_and_user(payload)
-            changed, audience = change(meeting, user, payload)
-            return _Change({"ok": True, event: changed}, event, changed, audience_rooms(meeting.id, audience))
-
-        return self._commit_then_broadcast(data, to_audience)
+    on_agenda_goto = _room_handler(
+        schemas.AgendaGotoSchema, "agenda", lambda m, u, p: room.go_to_agenda_item(m, u, p["agenda_item_id"])
+    )
+    on_check_in = _room_handler(
+        schemas.CheckInSchema, "attendance", lambda m, u, p: room.check_in(m, u, p["mode"])
+    )
+    on_speak_request = _room_handler(
+        schemas.MeetingEventSchema, "speakers", lambda m, u, p: room.request_floor(m, u)
+    )
+    on_speak_withdraw = _room_handler(
+        schemas.MeetingEventSchema, "speakers", lambda m, u, p: room.withdraw_request(m, u)
+    )
+    on_speakers_order = _room_handler(
+        schemas.SpeakersOrderSchema, "speakers", lambda m, u, p: room.order_speakers(m, u, p["user_ids"])
+    )
+    on_give_floor = _room_handler(
+        schemas.GiveFloorSchema, "speakers", lambda m, u, p: room.give_floor(m, u, p["user_id"])
+    )
+    on_end_floor = _room_handler(schemas.MeetingEventSchema, "speakers", lambda m, u, p: room.end_floor(m, u))
+    on_vote_open = _room_handler(
+        schemas.VoteOpenSchema,
+        "vote_opened",
+        lambda m, u, p: room.open_vote(m, u, p["question"], p["options"], p["is_secret"]),
+    )
+    on_vote_cast = _room_handler(
+        schemas.VoteCastSchema, "vote_count", lambda m, u, p: room.cast_vote(m, u, p["vote_id"], p["option"])
+    )
+    on_vote_close = _room_handler(
+        schemas.VoteSchema, "vote_closed", lambda m, u, p: room.close_vote(m, u, p["vote_id"])
+    )
 
     def on_annotate(self, data=None):
-        # A private annotation's audience is its author: every device of theirs in the meeting.
-        return self._to_audience(
-            data,
-            "annotation",
-            lambda m, u, p: room.annotate(
-                m,
-                u,
-                p.integer("document_id"),
-                p.integer("page"),
-                p.mapping("data"),
-                p.boolean("shared"),
-                p.uuid("client_id"),
-            ),
-        )
+        def annotate(meeting, user: User, p: dict[str, Any]):
+            # A private annotation's audience is its author: every device of theirs in the meeting.
+            client_id = str(p["client_id"]) if p["client_id"] is not None else None
+            return room.annotate(
+                meeting, user, p["document_id"], p["page"], p["data"], p["shared"], client_id
+            )
 
-    def on_annotation_delete(self, data=None):
-        return self._to_audience(
-            data,
-            "annotation_deleted",
-            lambda m, u, p: room.delete_annotation(m, u, p.integer("annotation_id")),
-        )
+        return self._to_audience(data, schemas.AnnotateSchema, "annotation", annotate)
+
+    on_annotation_delete = _audience_handler(
+        schemas.AnnotationDeleteSchema,
+        "annotation_deleted",
+        lambda m, u, p: room.delete_annotation(m, u, p["annotation_id"]),
+    )
 
     def on_minutes_edit(self, data=None):
-        def change(payload: Payload) -> _Change:
-            meeting, user = self._meeting_and_user(payload)
-            item_id = payload.integer_or_null("agenda_item_id", "the general part")
-            based_on = payload.integer("version", minimum=0)
-            text = payload.string("text", max_length=minutes.MAX_TEXT)
-            conclusion = payload.string("conclusion", max_length=minutes.MAX_CONCLUSION)
-            if text is None and conclusion is None:
-                raise invalid("text", "give text, conclusion or both")
-            section = minutes.edit_section(meeting, user, item_id, based_on, text, conclusion)
+        def edit(meeting, user: User, p: dict[str, Any]):
+            item_id = p["agenda_item_id"]
+            section = minutes.edit_section(
+                meeting, user, item_id, p["version"], p.get("text"), p.get("conclusion")
+            )
             item = next((i for i in meeting.agenda_items if i.id == item_id), None)
             # A confidential item's minutes go only to the devices of the people named on it.
-            to = audience_rooms(meeting.id, policy.item_audience(item))
-            ack = {"ok": True, "seq": section["seq"], "version": section["version"]}
-            return _Change(ack, "minutes_section", section, to)
+            return section, policy.item_audience(item)
 
-        return self._commit_then_broadcast(data, change)
+        return self._to_audience(
+            data,
+            schemas.MinutesEditSchema,
+            "minutes_section",
+            edit,
+            ack=lambda section: {"seq": section["seq"], "version": section["version"]},
+        )
 
 
 def init_app(server, settings: Settings) -> None:
@@ -503,4 +403,4 @@ def init_app(server, settings: Settings) -> None:
         settings.room_user_event_factor,
     )
     server.on_namespace(MeetingNamespace(limiter, NAMESPACE))
-    account_events.on_sessions_ended(_end_connections_of_sessions)
+    account_events.on_sessions_ended(end_connections_of_sessions)

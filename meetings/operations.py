@@ -15,6 +15,7 @@ from eoffice.accounts.models import User
 from eoffice.api_base import ApiError, invalid
 from eoffice.audit.operations import record_event
 from eoffice.db import utcnow
+from eoffice.errors import ErrorCode
 from eoffice.extensions import db
 from eoffice.linearize import linearized
 from eoffice.runtime import settings
@@ -364,11 +365,11 @@ def may_answer_poll(meeting: Meeting, poll: OpinionPoll, user: User) -> bool:
 def answer_poll(meeting: Meeting, poll: OpinionPoll, user: User, data: dict[str, Any]) -> OpinionAnswer:
     policy.authorize(user, policy.Permission.ANSWER_POLL, meeting)
     if utcnow() >= poll.deadline:
-        raise ApiError(409, "deadline_passed", "the deadline of this opinion poll has passed")
+        raise ApiError(409, ErrorCode.DEADLINE_PASSED, "the deadline of this opinion poll has passed")
     if data["option"] not in poll.options:
         raise invalid("option", f"must be one of: {', '.join(poll.options)}")
     if _has_answered(poll, user):
-        raise ApiError(409, "already_answered", "you have already answered this opinion poll")
+        raise ApiError(409, ErrorCode.ALREADY_ANSWERED, "you have already answered this opinion poll")
     answer = OpinionAnswer(
         poll_id=poll.id, user_id=user.id, option=data["option"], comment=data.get("comment")
     )

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from eoffice.accounts.models import Role, User
 from eoffice.api_base import ApiError
+from eoffice.errors import ErrorCode
 from eoffice.extensions import db
 from eoffice.storage.models import StoredFile
 from meetings.models import (
@@ -34,7 +35,7 @@ ORGANISER_ROLES = (Role.CLERK, Role.LEADER, Role.ADMIN)
 
 
 def forbidden(message: str) -> ApiError:
-    return ApiError(403, "forbidden", message)
+    return ApiError(403, ErrorCode.FORBIDDEN, message)
 
 
 def may_organise(user: User) -> bool:
@@ -74,7 +75,7 @@ def check_chair_and_secretary_change(user: User, meeting: Meeting) -> None:
     if meeting.status not in CHAIR_AND_SECRETARY_CHANGEABLE:
         raise ApiError(
             409,
-            "invalid_state",
+            ErrorCode.INVALID_STATE,
             f"the chair and the secretary cannot change once the meeting is {meeting.status}",
             {"status": meeting.status},
         )

@@ -1,5 +1,6 @@
 """Request and response schemas of meetings, agenda items, documents and opinion polls."""
 
+import json
 import math
 
 import marshmallow as ma
@@ -218,6 +219,7 @@ class OpinionPollSchema(ApiSchema):
 ANNOTATION_MAX_DEPTH = 4
 ANNOTATION_MAX_KEYS = 50
 ANNOTATION_MAX_KEY_LENGTH = 64
+MAX_ANNOTATION_SIZE = 16 * 1024
 
 
 class AnnotationValue(ma.fields.Field):
@@ -258,12 +260,36 @@ def annotation_shape_problem(value, *, depth: int = 1) -> str | None:
     return None
 
 
-class AnnotationDataSchema(ApiSchema):
-    """The `data` of an annotate event (its size is bounded apart, in bytes of JSON)."""
+class AnnotationData(ma.fields.Dict):
+    """An annotation's data, refused with one message naming the key at fault (a Dict's own messages
+    nest by key, then "key" or "value"), and bounded in bytes of JSON as well as in shape."""
 
-    data = ma.fields.Dict(
-        required=True,
-        keys=ma.fields.String(validate=ma.validate.Length(1, ANNOTATION_MAX_KEY_LENGTH)),
-        values=AnnotationValue(),
-        validate=ma.validate.Length(max=ANNOTATION_MAX_KEYS),
-    )
+    def __init__(self, **kwargs):
+        super().__init__(
+            keys=ma.fields.String(validate=ma.validate.Length(1, ANNOTATION_MAX_KEY_LENGTH)),
+            values=AnnotationValue(),
+            validate=ma.validate.Length(max=ANNOTATION_MAX_KEYS),
+            **kwargs,
+        )
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            loaded = super()._deserialize(value, attr, data, **kwargs)
+        except ma.ValidationError as exc:
+            node, path = exc.messages, []
+            while isinstance(node, dict):
+                key, node = next(iter(node.items()))
+                if key not in ("key", "value"):
+                    path.append(str(key))
+            raise ma.ValidationError(
+                ": ".join([*path, node[0] if isinstance(node, list) else str(node)])
+            ) from None
+        if len(json.dumps(loaded)) > MAX_ANNOTATION_SIZE:
+            raise ma.ValidationError(f"larger than {MAX_ANNOTATION_SIZE} bytes")
+        return loaded
+
+
+class AnnotationDataSchema(ApiSchema):
+    """The `data` of an annotation, whether the live room's `annotate` or the REST API brings it."""
+
+    data = AnnotationData(required=True)

@@ -15,6 +15,7 @@ from typing import Generic, TypeVar
 
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
+from eoffice.errors import ErrorCode
 from meetings.models import AgendaItem, Meeting, MeetingStatus, MinutesStatus
 from meetings.policy import Permission, Seat, authorize, authorize_seat, can, seat_can, seat_of
 
@@ -177,7 +178,7 @@ def check(meeting: Meeting | None, action: Action, actor: User, item: AgendaItem
         allowed = [str(a) for a in allowed_actions(meeting)]
         raise ApiError(
             409,
-            "invalid_state",
+            ErrorCode.INVALID_STATE,
             f"cannot {action} a meeting that is {state}",
             {"status": state, "action": str(action), "allowed_actions": allowed},
         )
@@ -204,7 +205,7 @@ def check_room(meeting: Meeting, action: RoomAction, actor: User, seat: Seat | N
         allowed = [str(a) for a, r in ROOM_ACTIONS.items() if meeting.status in r.states]
         raise ApiError(
             409,
-            "invalid_state",
+            ErrorCode.INVALID_STATE,
             f"cannot {action} in a meeting that is {meeting.status}",
             {"status": meeting.status, "action": str(action), "allowed_actions": allowed},
         )
@@ -240,7 +241,7 @@ def refuse_minutes(status: MinutesStatus, action: MinutesAction) -> ApiError:
     allowed = [str(a) for (s, a) in MINUTES_TRANSITIONS if s == status]
     return ApiError(
         409,
-        "invalid_state",
+        ErrorCode.INVALID_STATE,
         f"the minutes are {status}: {action} is not allowed now",
         {"status": status, "action": str(action), "allowed_actions": allowed},
     )

@@ -5,17 +5,16 @@ A step of the status is also broadcast to the live room (`minutes_status`) once 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from eoffice.api_base import ApiError, Blueprint
 from eoffice.auth.session import current_user, login_required
-from eoffice.extensions import db, socketio
+from eoffice.errors import ErrorCode
+from eoffice.extensions import db
 from eoffice.storage.api import send_stored_file
 from eoffice.storage.operations import commit_or_discard
-from meetings import policy, room
-from meetings.live import NAMESPACE, meeting_room
+from meetings import broadcasts, policy, room
 from meetings.minutes import operations
 from meetings.minutes.document import minutes_record
 from meetings.minutes.schemas import (
@@ -25,8 +24,6 @@ from meetings.minutes.schemas import (
     MinutesStatusSchema,
 )
 from meetings.models import Meeting, MeetingMinutes
-
-log = logging.getLogger(__name__)
 
 blp = Blueprint("meeting_minutes", __name__, url_prefix="/api/v1/meetings", description="Minutes of meetings")
 
@@ -42,11 +39,7 @@ def _announce(step: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     room (a device in it learns the new status without asking)."""
     with commit_or_discard():
         status = step()
-    try:
-        socketio.emit("minutes_status", status, to=meeting_room(status["meeting_id"]), namespace=NAMESPACE)
-    except Exception:
-        # The step is committed and a device that joins again reads it: answer the step's success.
-        log.exception("minutes status not broadcast")
+    broadcasts.announce_minutes_status(status)
     return status
 
 
@@ -59,7 +52,7 @@ def _announce(step: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 def get_minutes(meeting_id):
     record = minutes_record(_viewable(meeting_id), current_user())
     if record is None:
-        raise ApiError(404, "not_found", "the meeting has not started: it has no minutes yet")
+        raise ApiError(404, ErrorCode.NOT_FOUND, "the meeting has not started: it has no minutes yet")
     return record
 
 
@@ -100,5 +93,5 @@ def download_minutes(meeting_id):
     minutes = db.session.get(MeetingMinutes, _viewable(meeting_id).id)
     if minutes is None or minutes.pdf_file is None:
         status = minutes.status if minutes else "not started"
-        raise ApiError(404, "not_found", f"the minutes are {status}: no approved PDF yet")
+        raise ApiError(404, ErrorCode.NOT_FOUND, f"the minutes are {status}: no approved PDF yet")
     return send_stored_file(minutes.pdf_file, immutable=False)

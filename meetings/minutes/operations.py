@@ -16,6 +16,7 @@ from eoffice.accounts.models import Agency, User
 from eoffice.api_base import ApiError
 from eoffice.audit.operations import record_event
 from eoffice.db import utcnow
+from eoffice.errors import ErrorCode
 from eoffice.extensions import db
 from eoffice.signing import operations as signing
 from eoffice.storage.operations import store_file
@@ -35,7 +36,7 @@ class StaleEdit(ApiError):
     def __init__(self, current: dict[str, Any]):
         super().__init__(
             409,
-            "stale_version",
+            ErrorCode.STALE_VERSION,
             f"the section changed meanwhile and is at version {current['version']}: "
             "merge with it and send again based on that version",
             current,
@@ -45,7 +46,7 @@ class StaleEdit(ApiError):
 
 
 def _not_started() -> ApiError:
-    return ApiError(409, "invalid_state", "the meeting has not started: it has no minutes yet")
+    return ApiError(409, ErrorCode.INVALID_STATE, "the meeting has not started: it has no minutes yet")
 
 
 def load_minutes(meeting: Meeting) -> MeetingMinutes:
@@ -99,7 +100,9 @@ def _agenda_item(meeting: Meeting, user: User, agenda_item_id: int | None) -> Ag
         return None
     item = next((i for i in meeting.agenda_items if i.id == agenda_item_id), None)
     if item is None or not policy.may_see_item(user, item):
-        raise ApiError(404, "not_found", f"agenda item {agenda_item_id} of meeting {meeting.id} not found")
+        raise ApiError(
+            404, ErrorCode.NOT_FOUND, f"agenda item {agenda_item_id} of meeting {meeting.id} not found"
+        )
     return item
 
 
@@ -140,7 +143,7 @@ def submit(meeting: Meeting, user: User) -> dict[str, Any]:
     if meeting.status not in workflow.MINUTES_MEETING_STATES[MinutesAction.SUBMIT]:
         raise ApiError(
             409,
-            "invalid_state",
+            ErrorCode.INVALID_STATE,
             f"the minutes are submitted once the meeting is closed; it is {meeting.status}",
         )
     minutes = _step(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from eoffice.api_base import Blueprint
 from eoffice.auth.session import current_user, login_required
 from eoffice.extensions import db
-from meetings import live, room
+from meetings import broadcasts, room
 from meetings.offline import operations
 from meetings.offline.schemas import AnnotationCreateSchema, AnnotationSchema, OfflineBookSchema
 
@@ -49,5 +49,5 @@ def create_annotation(body, meeting_id):
     db.session.commit()
     if audience == set():
         return payload, 200
-    live.announce_annotation(meeting.id, payload, audience)
+    broadcasts.announce_annotation(meeting.id, payload, audience)
     return payload

@@ -5,13 +5,7 @@ can answer any client and a restart loses nothing. They flush; the caller commit
 broadcasts what they return. One module per part of the room; this package names them all.
 """
 
-from meetings.room.annotations import (
-    MAX_ANNOTATION_SIZE,
-    annotate,
-    annotation_audience,
-    annotation_payload,
-    delete_annotation,
-)
+from meetings.room.annotations import annotate, annotation_audience, annotation_payload, delete_annotation
 from meetings.room.attendance import attendance_state, check_in, quorum_met
 from meetings.room.common import load_meeting, not_found, require_participant
 from meetings.room.presentation import (
@@ -39,7 +33,6 @@ from meetings.room.state import (
 from meetings.room.votes import cast_vote, close_open_votes, close_vote, open_vote, open_vote_of, vote_state
 
 __all__ = [
-    "MAX_ANNOTATION_SIZE",
     "RoomStates",
     "allowed_actions_event",
     "annotate",

@@ -3,7 +3,6 @@ people who may read the document (a confidential item's named people). Their aut
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -17,10 +16,9 @@ from eoffice.extensions import db
 from meetings import policy, workflow
 from meetings.models import Annotation, Meeting, MeetingDocument
 from meetings.room.common import iso, not_found, require_participant
-from meetings.schemas import AnnotationDataSchema, annotation_shape_problem
+from meetings.schemas import annotation_shape_problem
 from meetings.workflow import RoomAction
 
-MAX_ANNOTATION_SIZE = 16 * 1024
 log = logging.getLogger(__name__)
 
 
@@ -53,20 +51,6 @@ def annotation_audience(row: Annotation) -> set[int] | None:
     return policy.item_audience(document.agenda_item if document is not None else None)
 
 
-def _check_data(data: Any) -> None:
-    errors = AnnotationDataSchema().validate({"data": data})
-    if errors:
-        # marshmallow nests a Dict's messages by key, then "key" or "value": name the key refused.
-        node, path = errors["data"], []
-        while isinstance(node, dict):
-            key, node = next(iter(node.items()))
-            if key not in ("key", "value"):
-                path.append(str(key))
-        raise invalid("data", ": ".join([*path, node[0] if isinstance(node, list) else str(node)]))
-    if len(json.dumps(data)) > MAX_ANNOTATION_SIZE:
-        raise invalid("data", f"larger than {MAX_ANNOTATION_SIZE} bytes")
-
-
 def _given(user: User, client_id: str) -> Annotation | None:
     return db.session.scalar(
         select(Annotation).where(Annotation.author_id == user.id, Annotation.client_id == client_id)
@@ -96,7 +80,6 @@ def annotate(
         raise invalid("page", f"the document has {document.page_count or 1} page(s)")
     if shared:
         workflow.check_room(meeting, RoomAction.SHARE_ANNOTATION, user, seat)
-    _check_data(data)
     first = _given(user, client_id) if client_id is not None else None
     if first is not None:
         return annotation_payload(first), set()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
+from eoffice.errors import ErrorCode
 from eoffice.extensions import db
 from meetings import policy
 from meetings.models import Meeting, MeetingParticipant
 
 
 def not_found(what: str) -> ApiError:
-    return ApiError(404, "not_found", f"{what} not found")
+    return ApiError(404, ErrorCode.NOT_FOUND, f"{what} not found")
 
 
 def iso(moment) -> str | None:

@@ -11,6 +11,7 @@ from sqlalchemy import Integer, and_, bindparam, exists, func, or_, update
 
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError, invalid
+from eoffice.errors import ErrorCode
 from eoffice.extensions import db
 from meetings import policy, workflow
 from meetings.models import (
@@ -92,7 +93,7 @@ def _explain_refused_presentation(meeting_id: int, user_id: int, document_id: in
     meeting = load_meeting(meeting_id)
     user = db.session.get(User, user_id)
     if user is None or not user.is_active:
-        raise ApiError(401, "unauthorized", "account disabled or removed")
+        raise ApiError(401, ErrorCode.UNAUTHORIZED, "account disabled or removed")
     workflow.check_room(meeting, RoomAction.PRESENT, user)
     document = db.session.get(MeetingDocument, document_id)
     if document is None or document.meeting_id != meeting_id:

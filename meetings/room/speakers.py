@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError, invalid
 from eoffice.db import utcnow
+from eoffice.errors import ErrorCode
 from eoffice.extensions import db
 from meetings import workflow
 from meetings.models import Meeting, SpeakerRequest, SpeakerStatus
@@ -50,7 +51,7 @@ def _active_request(meeting_id: int, user_id: int) -> SpeakerRequest | None:
 def request_floor(meeting: Meeting, user: User) -> dict[str, Any]:
     workflow.check_room(meeting, RoomAction.SPEAK_REQUEST, user)
     if _active_request(meeting.id, user.id) is not None:
-        raise ApiError(409, "already_requested", "you are already on the list of speakers")
+        raise ApiError(409, ErrorCode.ALREADY_REQUESTED, "you are already on the list of speakers")
     last = db.session.scalar(
         select(func.max(SpeakerRequest.position)).where(SpeakerRequest.meeting_id == meeting.id)
     )
@@ -63,7 +64,7 @@ def withdraw_request(meeting: Meeting, user: User) -> dict[str, Any]:
     workflow.check_room(meeting, RoomAction.SPEAK_WITHDRAW, user)
     request = _active_request(meeting.id, user.id)
     if request is None or request.status != SpeakerStatus.WAITING:
-        raise ApiError(409, "not_waiting", "you are not waiting on the list of speakers")
+        raise ApiError(409, ErrorCode.NOT_WAITING, "you are not waiting on the list of speakers")
     request.status = SpeakerStatus.WITHDRAWN
     db.session.flush()
     return speakers_state(meeting.id)

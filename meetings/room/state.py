@@ -20,6 +20,7 @@ from sqlalchemy import Integer, and_, bindparam, exists, func, or_, select
 
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
+from eoffice.errors import ErrorCode
 from eoffice.extensions import db
 from meetings import policy, workflow
 from meetings.minutes.queries import closed_votes, section_payload, status_payload
@@ -255,7 +256,7 @@ def join_state(meeting_id: int, user_id: int | None, states: RoomStates) -> dict
         raise not_found(f"meeting {meeting_id}")
     meeting, is_active, role, version, open_vote_id, votes_cast, has_voted, has_private_annotations = row
     if not is_active:
-        raise ApiError(401, "unauthorized", "account disabled or removed")
+        raise ApiError(401, ErrorCode.UNAUTHORIZED, "account disabled or removed")
     seat = policy.Seat(user_id, role, meeting.organiser_id == user_id)
     policy.authorize_seat(seat, policy.Permission.VIEW, meeting)
     shared = states.shared(meeting.id, version)

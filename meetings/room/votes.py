@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError, invalid
 from eoffice.db import utcnow
+from eoffice.errors import ErrorCode
 from eoffice.extensions import db
 from meetings import policy, workflow
 from meetings.models import Meeting, Vote, VoteCast, VoteTally
@@ -71,7 +72,7 @@ def vote_payload(
 def open_vote(meeting: Meeting, actor: User, question: str, options: list[str], is_secret: bool) -> dict:
     workflow.check_room(meeting, RoomAction.VOTE_OPEN, actor)
     if open_vote_of(meeting.id) is not None:
-        raise ApiError(409, "vote_open", "another vote is still open; close it first")
+        raise ApiError(409, ErrorCode.VOTE_OPEN, "another vote is still open; close it first")
     vote = Vote(
         meeting_id=meeting.id, question=question, options=options, is_secret=is_secret, opened_by_id=actor.id
     )
@@ -95,10 +96,10 @@ def cast_vote(meeting: Meeting, user: User, vote_id: int, option: str) -> dict[s
     participant = meeting.participant(user.id)
     workflow.check_room(meeting, RoomAction.VOTE_CAST, user, policy.seat_in(meeting, user.id, participant))
     if participant.checked_in_at is None:
-        raise ApiError(409, "not_checked_in", "check in before voting")
+        raise ApiError(409, ErrorCode.NOT_CHECKED_IN, "check in before voting")
     vote = _locked_vote(meeting, vote_id)
     if not vote.is_open:
-        raise ApiError(409, "vote_closed", "this vote is closed")
+        raise ApiError(409, ErrorCode.VOTE_CLOSED, "this vote is closed")
     if option not in vote.options:
         raise invalid("option", f"must be one of: {', '.join(vote.options)}")
     try:
@@ -107,7 +108,7 @@ def cast_vote(meeting: Meeting, user: User, vote_id: int, option: str) -> dict[s
                 VoteCast(vote_id=vote.id, user_id=user.id, option=None if vote.is_secret else option)
             )
     except IntegrityError:
-        raise ApiError(409, "already_voted", "you have already voted") from None
+        raise ApiError(409, ErrorCode.ALREADY_VOTED, "you have already voted") from None
     db.session.execute(
         update(VoteTally)
         .where(VoteTally.vote_id == vote.id, VoteTally.option == option)
@@ -146,7 +147,7 @@ def close_vote(meeting: Meeting, actor: User, vote_id: int) -> dict[str, Any]:
     workflow.check_room(meeting, RoomAction.VOTE_CLOSE, actor)
     vote = _locked_vote(meeting, vote_id)
     if not vote.is_open:
-        raise ApiError(409, "vote_closed", "this vote is already closed")
+        raise ApiError(409, ErrorCode.VOTE_CLOSED, "this vote is already closed")
     return _close_vote(meeting, vote)
 
 

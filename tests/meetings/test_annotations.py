@@ -145,3 +145,25 @@ def test_only_its_author_deletes_an_annotation_and_its_audience_is_told(live_ser
     db.session.rollback()
     assert db.session.scalars(select(Annotation)).all() == []
     assert other.call("join", {"meeting_id": room.meeting_id})["state"]["annotations"] == []
+
+
+def test_a_bad_annotation_gets_the_same_error_from_the_room_as_from_rest(client, live_server, devices, room):
+    delegate = devices(live_server, room.tokens["daibieu1"])
+    assert delegate.call("join", {"meeting_id": room.meeting_id})["ok"]
+    headers = {"Authorization": f"Bearer {room.tokens['daibieu1']}"}
+    note = {"document_id": room.document_id, "page": 1, "data": {"kind": "note", "text": "Hỏi lại"}}
+    for body in (
+        {**note, "data": {"stroke": [[[[1, 2]]]]}},
+        {**note, "data": {"": "no name"}},
+        {**note, "data": "a note"},
+        {**note, "page": "2"},
+        {**note, "client_id": "not-a-uuid"},
+        {key: value for key, value in note.items() if key != "document_id"},
+    ):
+        over_rest = client.post(f"/api/v1/meetings/{room.meeting_id}/annotations", json=body, headers=headers)
+        assert over_rest.status_code == 422, body
+        answer = delegate.call("annotate", {"meeting_id": room.meeting_id, **body})
+        assert answer["ok"] is False
+        assert answer["error"] == over_rest.get_json()["error"], body
+    db.session.rollback()
+    assert db.session.scalars(select(Annotation)).all() == []

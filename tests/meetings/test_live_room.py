@@ -174,7 +174,10 @@ def test_nul_text_and_ids_past_the_database_integer_are_refused_by_name_and_stor
     for device, name, payload, field in cases:
         answer = device.call(name, payload)
         assert answer["ok"] is False and answer["error"]["code"] == "validation_error", (name, answer)
-        assert answer["error"]["message"].startswith(f"{field}:"), (name, answer)
+        # Named as a REST route names it: details {json: {field: ...}}, the message "field: ..." (a list's
+        # item "field.1: ...").
+        assert list(answer["error"]["details"]["json"]) == [field], (name, answer)
+        assert answer["error"]["message"].startswith((f"{field}:", f"{field}.")), (name, answer)
     _refresh()
     for model in (Vote, MinutesSection, SpeakerRequest):
         assert db.session.scalar(select(func.count()).select_from(model)) == 0, model

@@ -3,10 +3,24 @@ state with each broadcast applied, as the client applies it) equals the state a 
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 from meetings.live import MeetingNamespace
 from tests.meetings.conftest import build_room
+
+# The broadcasts a device listens to (the client's ROOM_EVENTS, frontend/src/api/room.ts).
+CLIENT_EVENTS = set(
+    re.findall(
+        r'"(\w+)"',
+        re.search(
+            r"ROOM_EVENTS = \[(.*?)\]",
+            (Path(__file__).parents[2] / "frontend/src/api/room.ts").read_text(),
+            re.S,
+        ).group(1),
+    )
+)
 
 # The events that change the room: every handler of the namespace but those of a device's own session.
 ROOM_EVENTS = {name[3:] for name in dir(MeetingNamespace) if name.startswith("on_")} - {
@@ -17,9 +31,14 @@ ROOM_EVENTS = {name[3:] for name in dir(MeetingNamespace) if name.startswith("on
 }
 
 
-def _apply(state: dict[str, Any], event: str, payload: dict[str, Any]) -> None:
-    """What a device does with a broadcast (MeetingRoomView.vue and state/room.ts of the client)."""
-    if event in ("presentation", "attendance", "speakers"):
+def _apply(state: dict[str, Any], event: str, payload: dict[str, Any]) -> bool:
+    """What a device does with a broadcast (MeetingRoomView.vue and state/room.ts of the client); True when
+    it then joins again."""
+    if event == "presentation":
+        # Only a newer page than the one shown (room.applyPresentation).
+        if payload["seq"] > state["presentation"]["seq"]:
+            state["presentation"] = payload
+    elif event in ("attendance", "speakers"):
         state[event] = payload
     elif event == "presenter":
         state["meeting"]["designated_presenter_id"] = payload["user_id"]
@@ -30,14 +49,16 @@ def _apply(state: dict[str, Any], event: str, payload: dict[str, Any]) -> None:
     elif event == "vote_opened":
         state["vote"] = {**payload, "has_voted": payload.get("has_voted", False)}
     elif event == "vote_count":
-        if state["vote"] is not None and state["vote"]["vote_id"] == payload["vote_id"]:
-            state["vote"]["votes_cast"] = max(state["vote"]["votes_cast"], payload["votes_cast"])
+        vote = state["vote"]
+        if vote is not None and vote["vote_id"] == payload["vote_id"] and vote["is_open"]:
+            vote["votes_cast"] = max(vote["votes_cast"], payload["votes_cast"])
     elif event == "vote_closed":
         state["vote"] = None
         fields = ("vote_id", "question", "options", "is_secret", "closed_at", "result")
         state["minutes"]["votes"].append({field: payload[field] for field in fields})
     elif event == "annotation":
-        state["annotations"].append(payload)
+        if all(a["id"] != payload["id"] for a in state["annotations"]):
+            state["annotations"].append(payload)
     elif event == "annotation_deleted":
         state["annotations"] = [a for a in state["annotations"] if a["id"] != payload["id"]]
     elif event == "minutes_section":
@@ -47,8 +68,17 @@ def _apply(state: dict[str, Any], event: str, payload: dict[str, Any]) -> None:
             section if s["agenda_item_id"] == section["agenda_item_id"] else s
             for s in state["minutes"]["sections"]
         ]
+    elif event == "minutes_status":
+        # Only a newer status than the one held (minutes.applyStatus).
+        if state["minutes"] is not None and payload["seq"] > state["minutes"]["seq"]:
+            state["minutes"].update(payload)
+    elif event == "meeting_status":
+        # The device takes the step, then joins again for what the step changed (MeetingRoomView.vue).
+        state["meeting"]["status"] = payload["status"]
+        return True
     else:
         raise AssertionError(f"a room event the device does not know: {event}")
+    return False
 
 
 def test_every_room_event_leaves_a_device_with_the_state_a_fresh_join_gives(
@@ -65,20 +95,34 @@ def test_every_room_event_leaves_a_device_with_the_state_a_fresh_join_gives(
     seen = 0
     taken = set()
 
-    def step(device, event: str, data: dict[str, Any], *broadcasts: str) -> dict[str, Any]:
-        """The event, then the broadcasts the watcher receives in this order, applied as they arrive."""
+    def told(what: str, *broadcasts: str) -> None:
+        """The broadcasts the watcher receives in this order, applied as they arrive: then a fresh join."""
         nonlocal seen
+        received = _next_events(watcher, seen + len(broadcasts))
+        assert [name for name, _ in received[seen:]] == list(broadcasts), what
+        rejoins = [_apply(held, name, payload) for name, payload in received[seen:]]
+        seen = len(received)
+        fresh = watcher.call("join", meeting)["state"]
+        if any(rejoins):
+            # What the event says agrees with the join that follows it, which the device then holds.
+            assert held["meeting"]["status"] == fresh["meeting"]["status"], what
+            held.clear()
+            held.update(fresh)
+        assert held == fresh, (what, _differences(held, fresh))
+
+    def step(device, event: str, data: dict[str, Any], *broadcasts: str) -> dict[str, Any]:
         taken.add(event)
         answer = device.call(event, {**meeting, **data})
         assert answer["ok"] is True, (event, answer)
-        received = _next_events(watcher, seen + len(broadcasts))
-        assert [name for name, _ in received[seen:]] == list(broadcasts), event
-        for name, payload in received[seen:]:
-            _apply(held, name, payload)
-        seen = len(received)
-        fresh = watcher.call("join", meeting)["state"]
-        assert held == fresh, (event, _differences(held, fresh))
+        told(event, *broadcasts)
         return answer
+
+    def rest(token: str, path: str, *broadcasts: str, **body) -> None:
+        """A change made over REST, which the room hears too."""
+        headers = {"Authorization": f"Bearer {room.tokens[token]}"}
+        response = client.post(f"/api/v1/meetings/{room.meeting_id}/{path}", json=body, headers=headers)
+        assert response.status_code == 200, (path, response.get_json())
+        told(path, *broadcasts)
 
     step(chair, "present", {"document_id": room.document_id, "page": 3}, "presentation")
     # The watcher is the one designated: besides the room's broadcast, its devices learn they may present.
@@ -116,7 +160,18 @@ def test_every_room_event_leaves_a_device_with_the_state_a_fresh_join_gives(
         {"agenda_item_id": room.item_id, "version": 0, "text": "Nội dung"},
         "minutes_section",
     )
+    # A private note: its author's devices only.
+    step(
+        watcher,
+        "annotate",
+        {"document_id": room.document_id, "page": 2, "data": {"kind": "note", "text": "Hỏi lại"}},
+        "annotation",
+    )
     assert taken == ROOM_EVENTS
+    rest("vanthu", "close", "meeting_status")
+    rest("thuky", "minutes/submit", "minutes_status")
+    rest("chutich", "minutes/return", "minutes_status", comment="Bổ sung kết luận")
+    assert {name for name, _ in watcher.events} == CLIENT_EVENTS
 
 
 def _next_events(device, count: int) -> list[tuple[str, dict]]:
