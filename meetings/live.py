@@ -112,9 +112,8 @@ class MeetingNamespace(Namespace):
         # What every participant's join state shares, kept while the database says it is current.
         self.room_states = room.RoomStates()
         self.limiter = limiter
-        # The meeting rooms a connection of this process has joined: the rooms gauge counts these, not
-        # every room of the namespace (each connection has three of its own, and a join must not cost
-        # a walk through all of them).
+        # The meeting rooms joined in this process: the rooms gauge counts these, not every room of the
+        # namespace (each connection has three of its own: a join must not walk through them all).
         self.meeting_rooms: set[str] = set()
 
     def trigger_event(self, event, *args):
@@ -175,14 +174,8 @@ class MeetingNamespace(Namespace):
     def _count_rooms(self, leaving: str | None = None) -> None:
         """Meetings with a joined connection in this process (the one leaving not counted)."""
         rooms = self.server.manager.rooms.get(self.namespace, {})
-        occupied = 0
-        for name in list(self.meeting_rooms):
-            members = rooms.get(name)
-            if members and any(sid != leaving for sid in members):
-                occupied += 1
-            elif not members:
-                self.meeting_rooms.discard(name)
-        metrics.ROOMS.set(occupied)
+        self.meeting_rooms = {name for name in self.meeting_rooms if rooms.get(name)}
+        metrics.ROOMS.set(sum(any(sid != leaving for sid in rooms[name]) for name in self.meeting_rooms))
 
     # Helpers
 
