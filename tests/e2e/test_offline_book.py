@@ -33,7 +33,13 @@ def _user_id(server, username: str) -> int:
 
 
 def _meeting(
-    server, title: str, *, start: bool, extra: tuple[str, bytes] | None = None, offline_download="manual"
+    server,
+    title: str,
+    *,
+    start: bool,
+    extra: tuple[str, bytes] | None = None,
+    offline_download="manual",
+    secretary: str | None = None,
 ) -> dict:
     """A meeting with chuyenvien as a delegate, a five-page report and an annex; invited, started if asked."""
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=5)
@@ -48,7 +54,8 @@ def _meeting(
             "offline_download": offline_download,
             "chair_id": _user_id(server, "lanhdao"),
             "participants": [{"user_id": _user_id(server, "chuyenvien"), "role": "delegate"}],
-        },
+        }
+        | ({"secretary_id": _user_id(server, secretary)} if secretary else {}),
     )
     files = [
         (
@@ -210,6 +217,45 @@ def test_a_downloaded_book_opens_offline_and_notes_made_offline_reach_the_server
     _wait_note(tablet, text)
     assert tablet.get_by_test_id("notes-waiting").count() == 0
     assert _notes_in_db(server, meeting_id, text) == 1
+
+
+def test_offline_the_room_keeps_the_minutes_last_received_and_withholds_what_needs_the_network(
+    server, devices, screenshot
+):
+    meeting = _meeting(server, "Họp rà soát kế hoạch đầu tư công", start=True, secretary="vanthu")
+    room = f"/meetings/{meeting['id']}/room"
+    secretary = devices(DESKTOP, touch=False)
+    log_in(secretary, "vanthu")
+    secretary.goto(room)
+    tablet = devices(TABLET, touch=True)
+    log_in(tablet, "chuyenvien")
+    _shell_ready(tablet)
+    _download_book(tablet, meeting["id"], 2)
+    tablet.goto(room)
+    wait_shows(tablet, 1)
+    speak = tablet.get_by_role("button", name="Đăng ký phát biểu")
+    speak.wait_for()
+
+    # The secretary writes; the tablet receives it and keeps it with the book.
+    written = secretary.get_by_test_id("room-minutes").get_by_label("Diễn biến: Phần chung")
+    written.fill("Khai mạc lúc 8 giờ; đại biểu thống nhất chương trình.")
+    written.press("Tab")
+    minutes = tablet.get_by_test_id("room-minutes")
+    minutes.get_by_text("Khai mạc lúc 8 giờ; đại biểu thống nhất chương trình.").wait_for()
+    sections = server.get(f"/api/v1/meetings/{meeting['id']}/minutes", "chuyenvien").json()["sections"]
+    versions = sum(section["version"] for section in sections)
+    tablet.locator(f"[data-testid=meeting-room][data-saved-minutes='{versions}']").wait_for()
+    assert tablet.get_by_test_id("room-offline-controls").count() == 0
+
+    # Without the network: the minutes as last received; asking to speak waits for it, and says so.
+    tablet.context.set_offline(True)
+    tablet.reload()
+    tablet.get_by_test_id("offline-banner").wait_for()
+    minutes.get_by_text("Khai mạc lúc 8 giờ; đại biểu thống nhất chương trình.").wait_for()
+    tablet.get_by_test_id("room-offline-controls").get_by_text("đăng ký phát biểu, biểu quyết").wait_for()
+    assert speak.count() == 0
+    assert tablet.get_by_label("Ghi chú cho trang 1 (chỉ bạn xem được)").is_editable()
+    screenshot(tablet, "74-offline-room-minutes")
 
 
 def test_the_room_reads_a_document_not_downloaded_by_ranges_page_1_first(server, devices):
