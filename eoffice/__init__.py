@@ -77,6 +77,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     # One Api per application: it holds that application's OpenAPI document.
     api = JsonErrorApi(app, spec_kwargs={"security": [{"bearer": []}]})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    from eoffice.devices.schemas import document_devices
+
+    document_devices(api.spec)
     _register_blueprints(api)
     from eoffice.auth.session import authenticate_first
 

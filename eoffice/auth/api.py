@@ -8,6 +8,7 @@ from eoffice.auth import operations
 from eoffice.auth.schemas import LoginSchema, RefreshTokenSchema, TokenPairSchema
 from eoffice.auth.session import client_address, current_user, login_required
 from eoffice.devices.operations import device_from_headers
+from eoffice.devices.schemas import DEVICE_PARAMETERS
 from eoffice.extensions import db
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Log in and tokens")
@@ -20,10 +21,10 @@ def _commit_then_raise(error: ApiError):
 
 
 @blp.post("/auth/login")
-@blp.doc(security=[])
+@blp.doc(security=[], parameters=DEVICE_PARAMETERS)
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenPairSchema)
-@blp.alt_response(401, description="Wrong username or password")
+@blp.alt_response(401, description="Wrong username or password; `device_revoked` from a revoked device")
 @blp.alt_response(429, description="Throttled after repeated failures; see Retry-After")
 def login(body):
     try:
@@ -35,10 +36,13 @@ def login(body):
 
 
 @blp.post("/auth/refresh")
-@blp.doc(security=[])
+@blp.doc(security=[], parameters=DEVICE_PARAMETERS)
 @blp.arguments(RefreshTokenSchema)
 @blp.response(200, TokenPairSchema)
-@blp.alt_response(401, description="Refresh token invalid, expired, revoked or reused")
+@blp.alt_response(
+    401,
+    description="Refresh token invalid, expired, revoked or reused; `device_revoked` from a revoked device",
+)
 def refresh(body):
     try:
         pair = operations.refresh_tokens(body["refresh_token"], client_address(), device_from_headers())

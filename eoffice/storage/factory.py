@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from eoffice.config import Settings
 from eoffice.storage.backend import StorageBackend
 
@@ -19,7 +21,13 @@ def build_storage(settings: Settings) -> StorageBackend:
             region=settings.s3_region,
             public_endpoint=settings.s3_public_endpoint,
             timeout=settings.s3_timeout,
+            cors_origins=(_origin(settings.public_url),) if settings.public_url else ("*",),
         )
     from eoffice.storage.local import LocalDiskStorage
 
     return LocalDiskStorage(settings.effective_storage_path)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import BinaryIO
 from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
 
 import urllib3
 from minio import Minio
 from minio.error import MinioException, S3Error
+from minio.helpers import md5sum_hash
 from urllib3.response import BaseHTTPResponse
 
 from eoffice.storage.backend import (
@@ -34,6 +36,29 @@ PART_SIZE = 16 * 1024 * 1024
 # The SDK's parallel part uploads leave their worker threads blocked forever when the input
 # stream raises (ObjectTooLarge, a client that hangs up), and hold more parts in memory.
 _PARALLEL_UPLOADS = 1
+# What a browser needs to read a presigned download from the app's page (another origin): GET and HEAD,
+# by ranges, and the headers pdf.js and the download queue read. Any request header is allowed: the
+# signature in the URL is the only credential, and the browser carries the app's own headers (X-Device-Id,
+# X-Device-Name, If-None-Match) along the redirect, which makes it ask first (preflight).
+_CORS_METHODS = ("GET", "HEAD")
+_CORS_EXPOSED = ("Content-Range", "Content-Length", "ETag", "Accept-Ranges", "Content-Disposition")
+_CORS_MAX_AGE = 3600
+
+
+def cors_configuration(origins: tuple[str, ...]) -> bytes:
+    """The bucket's CORS rule (PutBucketCors body) letting pages of `origins` read its objects."""
+
+    def elements(tag: str, values: tuple[str, ...]) -> str:
+        return "".join(f"<{tag}>{escape(value)}</{tag}>" for value in values)
+
+    rule = (
+        elements("AllowedOrigin", origins)
+        + elements("AllowedMethod", _CORS_METHODS)
+        + "<AllowedHeader>*</AllowedHeader>"
+        + elements("ExposeHeader", _CORS_EXPOSED)
+        + f"<MaxAgeSeconds>{_CORS_MAX_AGE}</MaxAgeSeconds>"
+    )
+    return f"<CORSConfiguration><CORSRule>{rule}</CORSRule></CORSConfiguration>".encode()
 
 
 class _RetryUnlessTimedOut(urllib3.Retry):
@@ -121,9 +146,11 @@ class S3Storage(StorageBackend):
         region: str = "us-east-1",
         public_endpoint: str | None = None,
         timeout: float = 30.0,
+        cors_origins: tuple[str, ...] = ("*",),
     ):
         self._endpoint = endpoint
         self._bucket = bucket
+        self._cors_origins = cors_origins
 
         def client(timeout: urllib3.Timeout, retries: urllib3.Retry) -> Minio:
             # TLS is verified against the system trust store (urllib3's default), where an
@@ -179,7 +206,48 @@ class S3Storage(StorageBackend):
                     # Another worker created it between our two requests.
                     if exc.code != "BucketAlreadyOwnedByYou":
                         raise
+        if not self._bucket_ready:
+            self._allow_cross_origin_reads(client)
         self._bucket_ready = True
+
+    def _allow_cross_origin_reads(self, client: Minio) -> None:
+        """Gives the bucket the CORS rule presigned downloads need, unless it has one (an operator's, kept).
+
+        The minio SDK has no call for bucket CORS, hence its generic signed request (pinned SDK). MinIO's
+        community server does not keep bucket CORS (NotImplemented): it answers every origin by its
+        global setting (MINIO_API_CORS_ALLOW_ORIGIN, `*` unless set), and a store refusing the call only
+        costs cross-origin reads, so neither stops the start."""
+        try:
+            client._execute("GET", self._bucket, query_params={"cors": ""})
+            return
+        except S3Error as exc:
+            if exc.code != "NoSuchCORSConfiguration":
+                self._cors_not_set(exc)
+                return
+        except (MinioException, urllib3.exceptions.HTTPError) as exc:
+            self._cors_not_set(exc)
+            return
+        body = cors_configuration(self._cors_origins)
+        try:
+            client._execute(
+                "PUT",
+                self._bucket,
+                body=body,
+                headers={"Content-MD5": md5sum_hash(body) or ""},
+                query_params={"cors": ""},
+            )
+        except (MinioException, urllib3.exceptions.HTTPError) as exc:
+            self._cors_not_set(exc)
+
+    def _cors_not_set(self, exc: Exception) -> None:
+        if isinstance(exc, S3Error) and exc.code == "NotImplemented":
+            logger.info("bucket %s: the store answers CORS by its own global setting", self._bucket)
+            return
+        logger.warning(
+            "bucket %s has no CORS rule (%s): browsers cannot follow download redirects to it",
+            self._bucket,
+            exc,
+        )
 
     def put(self, key: str, stream: BinaryIO, *, max_size: int | None = None) -> ObjectInfo:
         if not self._bucket_ready:

@@ -229,3 +229,24 @@ describe("two devices changing the same passage", () => {
     expect(minutes.conflictsOf(model, null)).toEqual(["text"]);
   });
 });
+
+describe("the minutes kept for a room opened without the network", () => {
+  it("are the sections as last received, the device's unsent typing left out, and load back the same", () => {
+    let model = loaded(section(null, 1, "Khai mạc."), section(5, 2, "Báo cáo.", "Thống nhất."));
+    model = minutes.applySection(model, section(null, 2, "Khai mạc lúc 8 giờ."));
+    model = minutes.editDraft(model, 5, "text", "Báo cáo (chưa gửi).");
+    const kept = minutes.heldMinutes(model)!;
+    expect(kept.sections.map((s) => [s.agenda_item_id, s.version, s.text])).toEqual([
+      [null, 2, "Khai mạc lúc 8 giờ."],
+      [5, 2, "Báo cáo."],
+    ]);
+    const reopened = minutes.loadMinutes(minutes.emptyMinutes(), kept);
+    expect(shown(reopened, null).text).toBe("Khai mạc lúc 8 giờ.");
+    expect(shown(reopened, 5)).toEqual({ text: "Báo cáo.", conclusion: "Thống nhất." });
+    expect(reopened.status?.status).toBe("draft");
+  });
+
+  it("are nothing before the minutes exist", () => {
+    expect(minutes.heldMinutes(minutes.emptyMinutes())).toBeNull();
+  });
+});

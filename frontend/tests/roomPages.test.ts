@@ -94,3 +94,28 @@ describe("reconnect catch-up", () => {
     expect(room.shownPage(model)).toEqual({ documentId: 10, page: 1 });
   });
 });
+
+describe("a device cut from the room", () => {
+  it("may only write its private notes, whatever the server allowed", () => {
+    const model = joined({ allowed_actions: ["present", "speak_request", "vote_cast", "check_in", "annotate"] });
+    for (const action of ["present", "speak_request", "vote_cast", "check_in", "annotate"] as const) {
+      expect(room.allowsNow(model, action, true)).toBe(true);
+    }
+    for (const action of ["present", "speak_request", "vote_cast", "check_in"] as const) {
+      expect(room.allowsNow(model, action, false)).toBe(false);
+    }
+    expect(room.allowsNow(model, "annotate", false)).toBe(true);
+    expect(room.allowsNow(joined({ allowed_actions: [] }), "annotate", false)).toBe(false);
+  });
+});
+
+describe("room events", () => {
+  it("apply to the model by name, and the minutes' own leave it as it is", () => {
+    let model = joined();
+    model = room.applyEvent(model, "presentation", presentation(4, 9));
+    expect(room.shownPage(model)).toEqual({ documentId: 10, page: 4 });
+    model = room.applyEvent(model, "allowed_actions", { meeting_id: 1, allowed_actions: ["present"] });
+    expect(room.allows(model, "present")).toBe(true);
+    expect(room.applyEvent(model, "minutes_section", { agenda_item_id: null })).toBe(model);
+  });
+});

@@ -55,7 +55,8 @@ class MailSettings:
     public_url: str | None = setting(
         None,
         parse_url,
-        "Address users reach the server at, for links in e-mails; unset means http://HOST:PORT.",
+        "Address users reach the server at, for links in e-mails and the S3 bucket's CORS rule; unset means "
+        "http://HOST:PORT.",
     )
     smtp_host: str | None = setting(
         None,

@@ -33,7 +33,12 @@ class StorageSettings:
     )
     s3_access_key: str | None = setting(None, parse_str, "S3 access key.")
     s3_secret_key: str | None = setting(None, parse_str, "S3 secret key.")
-    s3_bucket: str = setting("eoffice", parse_str, "S3 bucket, created at start-up if missing.")
+    s3_bucket: str = setting(
+        "eoffice",
+        parse_str,
+        "S3 bucket, created at start-up if missing; given a CORS rule for reads from EOFFICE_PUBLIC_URL's "
+        "origin (any origin when unset) when it has none.",
+    )
     s3_secure: bool = setting(True, parse_bool, "Use HTTPS to reach S3.")
     s3_region: str = setting("us-east-1", parse_str, "S3 region.")
     s3_timeout: float = setting(

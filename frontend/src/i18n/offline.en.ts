@@ -33,6 +33,7 @@ export const offlineEn: Record<keyof typeof offlineVi, string> = {
   "offline.auto.day_before": "Automatically from the day before the meeting",
   "offline.keptMeeting": "Connection lost: showing the meeting as kept on this device.",
   "room.offlineCopy": "Connection lost: showing the copy kept on this device (updated {at}).",
+  "room.offlineControls": "No connection: presenting, asking to speak, voting, checking in and editing the minutes come back with the network; private notes are still kept on this device.",
   "room.source.device": "Copy on this device, downloaded {at}",
   "room.source.server": "Latest version from the server",
   "room.notDownloaded": "This document was not downloaded to this device, so it cannot be read offline.",

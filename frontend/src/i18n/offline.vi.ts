@@ -31,6 +31,7 @@ export const offlineVi = {
   "offline.auto.day_before": "Tự động từ một ngày trước cuộc họp",
   "offline.keptMeeting": "Đang mất kết nối: hiển thị thông tin cuộc họp lưu trên máy.",
   "room.offlineCopy": "Đang mất kết nối: hiển thị bản lưu trên máy (cập nhật lúc {at}).",
+  "room.offlineControls": "Không có mạng: trình chiếu, đăng ký phát biểu, biểu quyết, điểm danh và sửa biên bản sẽ dùng được khi có kết nối trở lại; ghi chú riêng vẫn được lưu trên máy.",
   "room.source.device": "Bản trên máy, tải lúc {at}",
   "room.source.server": "Bản mới từ máy chủ",
   "room.notDownloaded": "Tài liệu này chưa được tải về máy nên không xem được khi mất mạng.",

@@ -5,6 +5,7 @@
 // different passages merge by themselves; when both devices changed the same passage, the field waits for
 // this device's user, who sees both versions and chooses or edits: nothing is lost, nothing is guessed.
 import type { MinutesSection, MinutesStatusPayload, MinutesVote } from "../api/minutes";
+import type { RoomMinutes } from "../api/room";
 
 export type MinutesField = "text" | "conclusion";
 export const MINUTES_FIELDS: readonly MinutesField[] = ["text", "conclusion"];
@@ -174,6 +175,21 @@ export function loadMinutes(
   });
   const keepStatus = model.status && model.status.seq > status.seq ? model.status : status;
   return { status: keepStatus, sections: loaded, votes: votes ?? model.votes };
+}
+
+/** The minutes as the server last gave them to this device (its typing left out): what the room keeps for
+ * a start without the network, in the shape `loadMinutes` takes. */
+export function heldMinutes(model: MinutesModel): RoomMinutes | null {
+  if (!model.status) return null;
+  const sections = model.sections.map((section) => ({
+    agenda_item_id: section.agendaItemId,
+    text: section.base.text,
+    conclusion: section.base.conclusion,
+    version: section.version,
+    updated_by_id: section.updatedById,
+    updated_at: section.updatedAt,
+  }));
+  return { ...model.status, sections, votes: model.votes };
 }
 
 /**

@@ -5,7 +5,7 @@ import { ref, shallowRef, watch, type ShallowRef } from "vue";
 import { api } from "../api";
 import type { MeetingDetail } from "../api/meetings";
 import type { OfflineDocument } from "../api/offline";
-import type { Annotation, RoomJoinState } from "../api/room";
+import type { Annotation, RoomJoinState, RoomMinutes } from "../api/room";
 import { describeCode, describeError } from "../errors";
 import { formatDateTime } from "../format";
 import { locale, t } from "../i18n";
@@ -46,6 +46,8 @@ export function useOfflineRoom(meetingId: number, model: ShallowRef<RoomModel>, 
   const restoredAt = ref<string | null>(null);
   /** The presentation seq of the room's state last kept: what a reload without the network shows. */
   const savedSeq = ref<number | null>(null);
+  /** The versions of the minutes' sections in that state, added up: which of their edits it holds. */
+  const savedMinutes = ref<number | null>(null);
 
   async function refresh() {
     held.value = !!(await shelf.header(meetingId));
@@ -77,8 +79,9 @@ export function useOfflineRoom(meetingId: number, model: ShallowRef<RoomModel>, 
   }
 
   let timer: ReturnType<typeof setTimeout> | undefined;
-  /** Keep the room's state (debounced): the page turns received before a cut stay after a reload. */
-  function remember(model: RoomModel) {
+  /** Keep the room's state (debounced): the page turns and the minutes received before a cut stay after a
+   * reload; `minutes` as the live events last left them, when newer than the join's. */
+  function remember(model: RoomModel, minutes: RoomMinutes | null = null) {
     if (!held.value || !model.joined) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
@@ -87,12 +90,16 @@ export function useOfflineRoom(meetingId: number, model: ShallowRef<RoomModel>, 
         presentation: model.presentation ?? (model.joined as RoomJoinState).presentation,
         attendance: model.attendance ?? (model.joined as RoomJoinState).attendance,
         speakers: model.speakers ?? (model.joined as RoomJoinState).speakers,
+        minutes: minutes ?? (model.joined as RoomJoinState).minutes,
         // Nothing can be voted offline; a vote still open comes back with the next join.
         vote: null,
         annotations: model.annotations.filter((a) => a.id > 0),
       };
       shelf.saveJson(meetingId, "room", { state, savedAt: new Date().toISOString() }).then(
-        () => (savedSeq.value = state.presentation.seq),
+        () => {
+          savedSeq.value = state.presentation.seq;
+          savedMinutes.value = state.minutes?.sections.reduce((sum, section) => sum + section.version, 0) ?? null;
+        },
         () => undefined,
       );
     }, 300);
@@ -210,6 +217,7 @@ export function useOfflineRoom(meetingId: number, model: ShallowRef<RoomModel>, 
     held,
     restoredAt,
     savedSeq,
+    savedMinutes,
     waitingNotes,
     sources,
     ensureSource,

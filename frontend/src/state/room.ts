@@ -9,6 +9,7 @@ import type {
   Presentation,
   RoomAction,
   RoomDocument,
+  RoomEventName,
   RoomJoinState,
   SpeakersState,
   VoteCount,
@@ -275,6 +276,15 @@ export function allows(model: RoomModel, action: RoomAction): boolean {
   return !!model.joined?.allowed_actions.includes(action);
 }
 
+/** What a device cut from the server can still do: private notes wait in its outbox; everything else
+ * (presenting, the floor, votes, check-in, the agenda) needs the room's connection. */
+const OFFLINE_ACTIONS: ReadonlySet<RoomAction> = new Set<RoomAction>(["annotate"]);
+
+/** `allows`, for a device that is connected to the room or not. */
+export function allowsNow(model: RoomModel, action: RoomAction, connected: boolean): boolean {
+  return (connected || OFFLINE_ACTIONS.has(action)) && allows(model, action);
+}
+
 /** A change of roles (the designated presenter, the user's role) changed what this user may do. */
 export function applyAllowedActions(model: RoomModel, event: AllowedActionsEvent): RoomModel {
   if (!model.joined) return model;
@@ -344,4 +354,36 @@ export function namedAttendance(
     (entry ? present : absent).push(person);
   }
   return { present, absent };
+}
+
+/** A room event applied to the model; the minutes' own events leave it as it is (state/liveMinutes.ts). */
+export function applyEvent(model: RoomModel, name: RoomEventName, payload: any): RoomModel {
+  switch (name) {
+    case "presentation":
+      return applyPresentation(model, payload);
+    case "attendance":
+      return applyAttendance(model, payload);
+    case "speakers":
+      return applySpeakers(model, payload);
+    case "vote_opened":
+      return applyVoteOpened(model, payload);
+    case "vote_count":
+      return applyVoteCount(model, payload);
+    case "vote_closed":
+      return applyVoteClosed(model, payload);
+    case "annotation":
+      return applyAnnotation(model, payload);
+    case "annotation_deleted":
+      return applyAnnotationDeleted(model, payload);
+    case "presenter":
+      return applyPresenter(model, payload.user_id);
+    case "allowed_actions":
+      return applyAllowedActions(model, payload);
+    case "agenda":
+      return applyAgenda(model, payload.agenda_item_id);
+    case "meeting_status":
+      return applyMeetingStatus(model, payload);
+    default:
+      return model;
+  }
 }

@@ -79,6 +79,17 @@ def local_store(root: Path) -> Store:
     return Store(LocalDiskStorage(root), leftovers)
 
 
+def s3_inspector(server: S3Server):
+    """A client of the S3 server apart from the adapter's (boto3, not the minio SDK)."""
+    return boto3.client(
+        "s3",
+        endpoint_url=f"http://{server.endpoint}",
+        aws_access_key_id=server.access_key,
+        aws_secret_access_key=server.secret_key,
+        region_name=server.region,
+    )
+
+
 def s3_store(server: S3Server) -> Store:
     bucket = server.new_bucket_name()
     backend = S3Storage(
@@ -90,13 +101,7 @@ def s3_store(server: S3Server) -> Store:
         region=server.region,
     )
     # A second, independent client sees what the adapter left behind, multipart uploads included.
-    inspector = boto3.client(
-        "s3",
-        endpoint_url=f"http://{server.endpoint}",
-        aws_access_key_id=server.access_key,
-        aws_secret_access_key=server.secret_key,
-        region_name=server.region,
-    )
+    inspector = s3_inspector(server)
 
     def leftovers() -> list[str]:
         objects = inspector.list_objects_v2(Bucket=bucket).get("Contents", [])
@@ -350,3 +355,33 @@ def test_s3_presigned_url_downloads_the_bytes_under_the_vietnamese_name(s3_serve
     assert encoded.startswith("UTF-8''")
     assert unquote(encoded.removeprefix("UTF-8''"), encoding="utf-8") == filename
     assert 'filename="Cong van so 125-DHQG ve viec ' in disposition
+
+
+def test_s3_gives_a_new_bucket_cors_for_reads_and_keeps_an_operators_rule(s3_server):
+    inspector = s3_inspector(s3_server)
+
+    def store(bucket: str) -> S3Storage:
+        return S3Storage(
+            endpoint=s3_server.endpoint,
+            access_key=s3_server.access_key,
+            secret_key=s3_server.secret_key,
+            bucket=bucket,
+            secure=False,
+            region=s3_server.region,
+            cors_origins=("https://vanphong.quangnam.gov.vn",),
+        )
+
+    fresh = s3_server.new_bucket_name()
+    store(fresh)
+    (rule,) = inspector.get_bucket_cors(Bucket=fresh)["CORSRules"]
+    assert rule["AllowedOrigins"] == ["https://vanphong.quangnam.gov.vn"]
+    assert sorted(rule["AllowedMethods"]) == ["GET", "HEAD"]
+    assert {"Content-Range", "ETag", "Content-Length", "Accept-Ranges"} <= set(rule["ExposeHeaders"])
+
+    managed = s3_server.new_bucket_name()
+    inspector.create_bucket(Bucket=managed)
+    own = {"AllowedOrigins": ["https://cdn.example.vn"], "AllowedMethods": ["GET"]}
+    inspector.put_bucket_cors(Bucket=managed, CORSConfiguration={"CORSRules": [own]})
+    store(managed)
+    (kept,) = inspector.get_bucket_cors(Bucket=managed)["CORSRules"]
+    assert kept["AllowedOrigins"] == ["https://cdn.example.vn"]

@@ -153,3 +153,41 @@ def test_with_redirects_off_s3_bytes_and_ranges_pass_through_the_server(client, 
     assert whole.status_code == 200 and whole.data == PDF and whole.headers["ETag"] == TAG
     part = client.get(url, headers={**headers, "Range": "bytes=10-19"})
     assert part.status_code == 206 and part.data == PDF[10:20]
+
+
+APP_ORIGIN = "https://vanphong.quangnam.gov.vn"
+
+
+@pytest.mark.parametrize("store", ["s3"])
+@pytest.mark.parametrize("extra_env", [{"EOFFICE_PUBLIC_URL": f"{APP_ORIGIN}/"}])
+def test_the_app_page_may_read_the_redirected_file_by_ranges_across_origins(client, login, people):
+    # The tablet's page (the app's origin) follows the 307 to the store, another origin, with its device
+    # headers and a range: the browser asks first, then reads Content-Range and ETag only if allowed.
+    headers = login("vanthu")
+    redirect = client.get(f"/api/v1/files/{_upload(client, headers)}/content", headers=headers)
+    assert redirect.status_code == 307
+    location = redirect.headers["Location"]
+    asked = requests.options(
+        location,
+        headers={
+            "Origin": APP_ORIGIN,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "range,x-device-id,x-device-name",
+        },
+        timeout=10,
+    )
+    assert asked.status_code == 200
+    assert asked.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
+    assert "GET" in asked.headers["Access-Control-Allow-Methods"]
+    part = requests.get(location, headers={"Origin": APP_ORIGIN, "Range": "bytes=0-1023"}, timeout=10)
+    assert part.status_code == 206 and part.content == PDF[:1024]
+    assert part.headers["Access-Control-Allow-Origin"] == APP_ORIGIN
+    exposed = {name.strip().lower() for name in part.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"content-range", "etag", "content-length", "accept-ranges"} <= exposed
+    # Another site's page is not let in.
+    foreign = requests.options(
+        location,
+        headers={"Origin": "https://example.com", "Access-Control-Request-Method": "GET"},
+        timeout=10,
+    )
+    assert foreign.status_code == 403
