@@ -34,8 +34,8 @@ def read_hex_string(stream):
     """A PDF hex string `<...>` read in one pass, as pyHanko's reader reads it.
 
     pyHanko reads one byte at a time through its tokenizer; a signature's /Contents is tens of
-    kilobytes of hex, read once to check it and again to add the next signature: a third of the CPU
-    of checking an issued document's two signatures. Anything but hex digits and whitespace before
+    kilobytes of hex, read once to check it and again to add the next signature (what that costs is in
+    docs/performance.md). Anything but hex digits and whitespace before
     the closing `>` (a comment, a bad byte, no `>`) goes to pyHanko's reader, so that the outcome is
     its outcome.
     """
