@@ -133,10 +133,12 @@ def _migration_lock(instance_dir: Path) -> Iterator[None]:
 def _engine_options(settings: Settings) -> dict:
     if settings.is_embedded_database:
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    # A bounded connect keeps /readyz and requests from hanging on a host that drops packets.
     return {
-        "pool_size": 10,
-        "max_overflow": 20,
+        # A fixed pool: a hall's tablets arriving at once made the pool open and drop overflow connections
+        # by the hundred, and PostgreSQL starting a backend for each cost more than waiting for one.
+        "pool_size": settings.database_pool_size,
+        "max_overflow": 0,
+        # A bounded connect keeps /readyz and requests from hanging on a host that drops packets.
         "connect_args": {"connect_timeout": 5},
     }
 

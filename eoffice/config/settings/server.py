@@ -35,6 +35,12 @@ class ServerSettings:
     database_url: str | None = setting(
         None, parse_database_url, "SQLAlchemy URL; unset means SQLite at instance/eoffice.db."
     )
+    database_pool_size: int = setting(
+        10,
+        parse_int(1, 200),
+        "Database connections each server process keeps (PostgreSQL); a request that finds them all busy "
+        "waits for one instead of opening more, which under a burst cost more than the wait.",
+    )
     auto_migrate: bool | None = setting(
         None, parse_bool, "Upgrade the schema at start-up; defaults to true on SQLite, false otherwise."
     )
