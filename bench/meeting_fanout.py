@@ -82,8 +82,8 @@ class DeviceLogin:
     device_id: str
     token: str
 
-    def for_loadgen(self) -> dict[str, str]:
-        return {"token": self.token, "device_id": self.device_id}
+    def for_loadgen(self) -> dict[str, str | int]:
+        return {"token": self.token, "device_id": self.device_id, "user_id": self.user_id}
 
 
 def free_port() -> int:
@@ -335,12 +335,12 @@ def delegates_for(devices: int, devices_per_delegate: int) -> int:
     return devices // devices_per_delegate
 
 
-def stop(process: subprocess.Popen) -> None:
+def stop(process: subprocess.Popen, timeout: float = 30) -> None:
     if process.poll() is not None:
         return
     process.terminate()
     try:
-        process.wait(timeout=30)
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
@@ -381,10 +381,12 @@ def install_node_packages() -> None:
     subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True)
 
 
-def add_device_arguments(parser: argparse.ArgumentParser) -> None:
+def add_device_arguments(parser: argparse.ArgumentParser, arrival: bool = True) -> None:
     parser.add_argument(
         "--devices-per-delegate", type=int, default=1, help="tablets of each delegate, each its own login (D)"
     )
+    if not arrival:
+        return
     parser.add_argument(
         "--arrival",
         choices=("together", "phased"),
