@@ -238,10 +238,11 @@ class MeetingDay:
             )
         lost = sum(room["expected"] - room["delivered"] for room in result["rooms"])
         foreign = sum(room["foreign"] for room in result["rooms"])
+        unexpected = sum(room["unexpected"] for room in result["rooms"])
         print(
             f"  overall: all-clients p50 {ms(everyone, 50)} ms, p99 {ms(everyone, 99)} ms over"
             f" {len(everyone)} complete turns; lost {lost} (must be 0); received outside their room"
-            f" {foreign} (must be 0)"
+            f" {foreign} (must be 0); turns no chair sent {unexpected}"
         )
         (began, cpu_began, _), (ended, cpu_ended, _) = run.marks["present"], run.marks["drain"]
         for url, start, end in zip(urls, cpu_began, cpu_ended, strict=True):

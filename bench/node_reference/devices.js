@@ -38,8 +38,9 @@ function connect(defaultUrl, namespace, device, reconnect = false) {
       timeout: 60000,
     });
     socket.once("connect", () => resolve(socket));
+    // With reconnection on, a lost server is retried; a refusal by the server (error.data) is final.
     socket.once("connect_error", (error) => {
-      if (!reconnect) reject(new Error(`connect: ${error.message}`));
+      if (!reconnect || error.data) reject(new Error(`connect: ${error.message}`));
     });
   });
 }
