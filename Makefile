@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test serve bench bench-documents bench-downloads bench-meetings bench-scale-out bench-axis bench-axis-exchange bench-signatures bench-records lint migrate clean web
+.PHONY: run test serve bench bench-documents bench-downloads bench-meetings bench-meeting-day bench-scale-out bench-axis bench-axis-exchange bench-signatures bench-records lint migrate clean web
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -104,6 +104,12 @@ bench/node_reference/node_modules: bench/node_reference/package-lock.json
 
 bench-meetings: $(VENV)/.installed bench/node_reference/node_modules
 	$(BIN)/python bench/meeting_fanout.py $(BENCH_ARGS)
+
+# A province's meeting day: a reconnect storm (server restarted under a hall), 100 rooms and a hall turning
+# pages on one and on two processes (Redis), a check-in storm. Smoke first: BENCH_ARGS="--hall 10 --rooms 2
+# --tablets 3 --seconds 5".
+bench-meeting-day: $(VENV)/.installed bench/node_reference/node_modules
+	$(BIN)/python bench/meeting_day.py $(BENCH_ARGS)
 
 # 500 tablets download a 30 MB meeting book at once: through the API workers (local store), then with S3
 # (moto) by the store's signed URLs; throughput, server CPU per GB, peak RSS, time to page 1 and to all.

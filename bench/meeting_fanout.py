@@ -11,12 +11,19 @@ the server's peak RSS and CPU time. The same load generator then measures
 bench/node_reference/server.js, a bare Node `socket.io` broadcast server with the same events,
 and the benchmark prints our p99 divided by its p99.
 
+The devices arrive as an outside client measured a hall: each connects and joins at once, 100 in
+flight (`--arrival together`; `phased`: all connect, then all join), and "connect + join" is printed
+for both servers of the same run. N = delegates x D (`--devices-per-delegate D`, default 1): every
+device logs in through POST /api/v1/auth/login with its own device id (a pool of a few threads, before
+anything is timed) and names that device at connect, as the web client does. `--pairs P` runs ours and
+the reference P times alternately for each N and prints the median of the all-clients p99 ratios.
+
 The server, the load generator and the database share this machine's cores; the figures say so.
-Users are inserted directly (one argon2 hash reused) and their access tokens are minted with the
-server's key, because N logins through argon2 would take minutes; the organiser logs in through
-the API. Run with the project's interpreter:
+Users are inserted directly (one argon2 hash reused: N account creations through argon2 would take
+minutes). Run with the project's interpreter:
 
     .venv/bin/python bench/meeting_fanout.py [--clients 100 500 1000 2000] [--events 100]
+        [--devices-per-delegate 1] [--arrival together|phased] [--pairs 1]
         [--database-url postgresql://postgres@127.0.0.1/test] [--redis-url redis://127.0.0.1:6379/0]
 """
 
@@ -27,12 +34,15 @@ import io
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -47,6 +57,7 @@ from bench.meeting_fanout_load import (  # noqa: E402
     NODE_DIR,
     PDF_PAGES,
     Outcome,
+    arrival_seconds,
     print_outcome,
     print_summary,
     run_load,
@@ -56,6 +67,23 @@ BIN = Path(sys.executable).parent
 AGENCY_ID = "000.00.00.H49"
 ORGANISER = "bench-organiser"
 PASSWORD = "Bench-mật-khẩu-2026"
+LOGIN_THREADS = 4
+
+
+def delegate_username(index: int) -> str:
+    return f"daibieu{index:05d}"
+
+
+@dataclass(frozen=True)
+class DeviceLogin:
+    """One tablet of a delegate: the device id it logged in with and the access token it got."""
+
+    user_id: int
+    device_id: str
+    token: str
+
+    def for_loadgen(self) -> dict[str, str | int]:
+        return {"token": self.token, "device_id": self.device_id, "user_id": self.user_id}
 
 
 def free_port() -> int:
@@ -107,7 +135,7 @@ def insert_organiser_and_delegates(count: int) -> list[int]:
     )
     rows = [
         {
-            "username": f"daibieu{i:05d}",
+            "username": delegate_username(i),
             "password_hash": organiser.password_hash,
             "full_name": f"Đại biểu {i}",
             "agency_id": AGENCY_ID,
@@ -148,6 +176,7 @@ class Bench:
             self.env["EOFFICE_REDIS_URL"] = args.redis_url
         self.app = None
         self.user_ids: list[int] = []
+        self.logins: dict[tuple[int, int], DeviceLogin] = {}
 
     # Set-up in this process: schema, organiser, N users sharing one password hash.
 
@@ -159,27 +188,45 @@ class Bench:
         with self.app.app_context():
             self.user_ids = insert_organiser_and_delegates(count)
 
-    def tokens_for(self, user_ids: list[int]) -> list[str]:
-        from eoffice.accounts.models import User
-        from eoffice.auth.operations import start_session
-        from eoffice.extensions import db
+    def log_in_devices(
+        self, base_urls: list[str], user_ids: list[int], devices_per_user: int
+    ) -> list[DeviceLogin]:
+        """Each user's devices, logged in through the API (one login per device, spread over the servers
+        given); a device logged in by an earlier run keeps its session. Ordered user by user."""
+        username = {user_id: delegate_username(i) for i, user_id in enumerate(self.user_ids)}
+        wanted = [(user_id, device) for user_id in user_ids for device in range(devices_per_user)]
+        missing = [key for key in wanted if key not in self.logins]
 
-        with self.app.app_context():
-            # An access token names a live session: one per delegate, as their logins would open.
-            tokens = [start_session(db.session.get(User, user_id)).access_token for user_id in user_ids]
-            db.session.commit()
-            db.engine.dispose()
-            return tokens
+        def log_in(numbered: tuple[int, tuple[int, int]]) -> DeviceLogin:
+            index, (user_id, _device) = numbered
+            device_id = str(uuid.uuid4())
+            answer = requests.post(
+                f"{base_urls[index % len(base_urls)]}/api/v1/auth/login",
+                json={"username": username[user_id], "password": PASSWORD},
+                headers={"X-Device-Id": device_id, "X-Device-Name": f"tablet-{index}"},
+                timeout=120,
+            )
+            if answer.status_code != 200:
+                raise SystemExit(f"login failed: {answer.status_code} {answer.text[:500]}")
+            return DeviceLogin(user_id, device_id, answer.json()["access_token"])
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(LOGIN_THREADS) as pool:
+            for key, login in zip(missing, pool.map(log_in, enumerate(missing)), strict=True):
+                self.logins[key] = login
+        if missing:
+            print(f"  {len(missing)} device logins in {time.perf_counter() - started:.1f} s")
+        return [self.logins[key] for key in wanted]
 
     # Our server.
 
-    def start_gunicorn(self, clients: int) -> tuple[subprocess.Popen, str, Path]:
-        port = free_port()
-        env = self.env | {
-            "EOFFICE_PORT": str(port),
-            "GUNICORN_WORKER_CONNECTIONS": str(max(1000, clients + 200)),
-        }
-        log_path = self.workdir / f"gunicorn-{clients}.log"
+    def start_gunicorn(
+        self, clients: int, port: int | None = None, extra_env: dict[str, str] | None = None
+    ) -> tuple[subprocess.Popen, str, Path]:
+        port = port or free_port()
+        env = self.env | (extra_env or {})
+        env |= {"EOFFICE_PORT": str(port), "GUNICORN_WORKER_CONNECTIONS": str(max(1000, clients + 200))}
+        log_path = self.workdir / f"gunicorn-{clients}-{port}.log"
         server, base_url = start_gunicorn("gunicorn.conf.py", env, port, log_path, ready_within=60)
         return server, base_url, log_path
 
@@ -223,12 +270,19 @@ class Bench:
     def measure_ours(self, clients: int) -> Outcome:
         server, base_url, log_path = self.start_gunicorn(clients)
         try:
-            participant_ids = self.user_ids[:clients]
+            participant_ids = self.user_ids[: delegates_for(clients, self.args.devices_per_delegate)]
             meeting_id, document_id = self.create_meeting(base_url, participant_ids)
-            tokens = self.tokens_for(participant_ids)
+            devices = self.log_in_devices([base_url], participant_ids, self.args.devices_per_delegate)
             worker = psutil.Process(server.pid).children()
             outcome = run_load(
-                "eoffice", base_url, tokens, meeting_id, document_id, self.args.events, server.pid
+                "eoffice",
+                base_url,
+                [device.for_loadgen() for device in devices],
+                meeting_id,
+                document_id,
+                self.args.events,
+                server.pid,
+                self.args.arrival,
             )
             outcome.extra["workers"] = len(worker)
             return outcome
@@ -250,9 +304,16 @@ class Bench:
             line = server.stdout.readline()
             if not line.startswith("listening"):
                 raise SystemExit(f"reference server did not start: {line}{server.stdout.read()}")
-            tokens = [f"user-{i}" for i in range(clients)]
+            devices = [{"token": f"user-{i}"} for i in range(clients)]
             return run_load(
-                "node socket.io", f"http://127.0.0.1:{port}", tokens, 1, 1, self.args.events, server.pid
+                "node socket.io",
+                f"http://127.0.0.1:{port}",
+                devices,
+                1,
+                1,
+                self.args.events,
+                server.pid,
+                self.args.arrival,
             )
         finally:
             stop(server)
@@ -268,12 +329,18 @@ class Bench:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def stop(process: subprocess.Popen) -> None:
+def delegates_for(devices: int, devices_per_delegate: int) -> int:
+    if devices % devices_per_delegate:
+        raise SystemExit(f"{devices} devices are not {devices_per_delegate} devices for each delegate")
+    return devices // devices_per_delegate
+
+
+def stop(process: subprocess.Popen, timeout: float = 30) -> None:
     if process.poll() is not None:
         return
     process.terminate()
     try:
-        process.wait(timeout=30)
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
@@ -314,6 +381,20 @@ def install_node_packages() -> None:
     subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True)
 
 
+def add_device_arguments(parser: argparse.ArgumentParser, arrival: bool = True) -> None:
+    parser.add_argument(
+        "--devices-per-delegate", type=int, default=1, help="tablets of each delegate, each its own login (D)"
+    )
+    if not arrival:
+        return
+    parser.add_argument(
+        "--arrival",
+        choices=("together", "phased"),
+        default="together",
+        help="each device connects and joins at once (100 in flight), or all connect and then all join",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, nargs="+", default=[100, 500, 1000, 2000], help="values of N")
@@ -327,16 +408,21 @@ def main() -> None:
         "--redis-url", default=None, help="run our server with the Socket.IO Redis message queue"
     )
     parser.add_argument("--skip-reference", action="store_true", help="measure only our server")
+    add_device_arguments(parser)
+    parser.add_argument(
+        "--pairs", type=int, default=1, help="alternating runs ours / reference for each N (median of ratios)"
+    )
     args = parser.parse_args()
 
     install_node_packages()
     bench = Bench(args)
     rows: list[tuple[int, Outcome, Outcome | None]] = []
     try:
-        bench.create_users(max(args.clients))
+        bench.create_users(max(delegates_for(clients, args.devices_per_delegate) for clients in args.clients))
         print(
             f"Meeting fan-out: one gunicorn gevent-websocket worker, {bench.database_label},"
-            f" {'Redis message queue' if args.redis_url else 'no message queue'}; K={args.events}."
+            f" {'Redis message queue' if args.redis_url else 'no message queue'}; K={args.events};"
+            f" {args.devices_per_delegate} device(s) per delegate, arrival {args.arrival}."
         )
         print(
             f"The load generator (one Node process, socket.io-client) shares this machine's"
@@ -344,15 +430,27 @@ def main() -> None:
         )
         for clients in args.clients:
             print(f"\nN = {clients}")
-            ours = bench.measure_ours(clients)
-            print_outcome(ours)
-            reference = None
-            if not args.skip_reference:
-                reference = bench.measure_reference(clients)
-                print_outcome(reference)
-                ratio = ours.p("all_clients_ms", 99) / reference.p("all_clients_ms", 99)
-                print(f"  all-clients p99 ours / reference: {ratio:.2f}x")
-            rows.append((clients, ours, reference))
+            ratios = []
+            for pair in range(1, args.pairs + 1):
+                if args.pairs > 1:
+                    print(f" pair {pair} of {args.pairs}")
+                ours = bench.measure_ours(clients)
+                print_outcome(ours)
+                reference = None
+                if not args.skip_reference:
+                    reference = bench.measure_reference(clients)
+                    print_outcome(reference)
+                    ratios.append(ours.p("all_clients_ms", 99) / reference.p("all_clients_ms", 99))
+                    print(
+                        f"  all-clients p99 ours / reference: {ratios[-1]:.2f}x; connect + join"
+                        f" {arrival_seconds(ours.result):.1f} s / {arrival_seconds(reference.result):.1f} s"
+                    )
+                rows.append((clients, ours, reference))
+            if len(ratios) > 1:
+                print(
+                    f"  median all-clients p99 ratio of {len(ratios)} pairs: {statistics.median(ratios):.2f}x"
+                    f" ({', '.join(f'{ratio:.2f}' for ratio in ratios)})"
+                )
     finally:
         bench.close()
     print_summary(rows, args.events)

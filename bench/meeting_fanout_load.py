@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,74 +96,124 @@ class Outcome:
         return percentile(self.result[series], q)
 
 
-def run_load(
-    label: str, url: str, tokens: list[str], meeting_id: int, document_id: int, events: int, server_pid: int
-) -> Outcome:
-    """Runs loadgen.js against a server while sampling the server's memory and CPU."""
-    server = psutil.Process(server_pid)
-    sampler = ProcessSampler(server)
-    cpu_at_start = sampler.cpu_seconds()
+@dataclass
+class LoadRun:
+    """What loadgen.js wrote, and at each "phase" line it printed: (time, CPU seconds of each server
+    process tree, CPU seconds of the load generator)."""
+
+    result: dict
+    marks: dict[str, tuple[float, list[float], float]]
+    samplers: list[ProcessSampler]
+    cpu_at_start: list[float]
+
+
+def run_loadgen(
+    label: str,
+    config: dict,
+    server_pids: list[int],
+    on_phase: Callable[[str, subprocess.Popen], None] | None = None,
+) -> LoadRun:
+    """Runs loadgen.js with `config` while sampling the memory and CPU of each server; `on_phase` is
+    called at each phase line (it may write a line to the load generator's standard input)."""
+    samplers = [ProcessSampler(psutil.Process(pid)) for pid in server_pids]
+    cpu_at_start = [sampler.cpu_seconds() for sampler in samplers]
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as config_file:
-        json.dump(
-            {
-                "url": url,
-                "namespace": NAMESPACE,
-                "tokens": tokens,
-                "meeting_id": meeting_id,
-                "document_id": document_id,
-                "pages": PDF_PAGES,
-                "events": events,
-                "concurrency": 100,
-            },
-            config_file,
-        )
+        json.dump({"namespace": NAMESPACE, "concurrency": 100, **config}, config_file)
     result_path = Path(config_file.name).with_suffix(".result.json")
-    sampler.start()
-    marks: dict[str, tuple[float, float, float]] = {}
+    for sampler in samplers:
+        sampler.start()
+    marks: dict[str, tuple[float, list[float], float]] = {}
     try:
         loadgen = subprocess.Popen(
             ["node", str(NODE_DIR / "loadgen.js"), config_file.name, str(result_path)],
             cwd=NODE_DIR,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )
         loadgen_process = psutil.Process(loadgen.pid)
         for line in loadgen.stdout:
             if line.startswith("phase "):
+                phase = line.split()[1]
                 loadgen_times = loadgen_process.cpu_times()
-                marks[line.split()[1]] = (
+                marks[phase] = (
                     time.perf_counter(),
-                    sampler.cpu_seconds(),
+                    [sampler.cpu_seconds() for sampler in samplers],
                     loadgen_times.user + loadgen_times.system,
                 )
+                if on_phase is not None:
+                    on_phase(phase, loadgen)
         loadgen.wait()
     finally:
-        sampler.stop()
+        for sampler in samplers:
+            sampler.stop()
         os.unlink(config_file.name)
     if loadgen.returncode != 0 or not result_path.exists():
         raise SystemExit(f"{label}: the load generator failed (exit {loadgen.returncode})")
     result = json.loads(result_path.read_text())
     result_path.unlink()
-    (began, cpu_began, gen_began), (ended, cpu_ended, gen_ended) = marks["present"], marks["drain"]
+    return LoadRun(result, marks, samplers, cpu_at_start)
+
+
+def run_load(
+    label: str,
+    url: str,
+    devices: list[dict],
+    meeting_id: int,
+    document_id: int,
+    events: int,
+    server_pid: int,
+    arrival: str = "together",
+) -> Outcome:
+    """One room's page turns (loadgen.js without a scenario) against a server; `devices`: {token,
+    device_id?} each."""
+    run = run_loadgen(
+        label,
+        {
+            "url": url,
+            "devices": devices,
+            "meeting_id": meeting_id,
+            "document_id": document_id,
+            "pages": PDF_PAGES,
+            "events": events,
+            "arrival": arrival,
+        },
+        [server_pid],
+    )
+    (began, [cpu_began], gen_began), (ended, [cpu_ended], gen_ended) = (
+        run.marks["present"],
+        run.marks["drain"],
+    )
+    sampler = run.samplers[0]
     return Outcome(
         server=label,
-        clients=len(tokens),
-        result=result,
+        clients=len(devices),
+        result=run.result,
         peak_rss_total=sampler.peak_total,
         peak_rss_process=sampler.peak_largest,
-        server_cpu_total=sampler.cpu_seconds() - cpu_at_start,
+        server_cpu_total=sampler.cpu_seconds() - run.cpu_at_start[0],
         server_cpu_present=cpu_ended - cpu_began,
         present_seconds=ended - began,
         loadgen_cpu_present=gen_ended - gen_began,
     )
 
 
+def arrival_seconds(result: dict) -> float:
+    """Connect + join of every device: at once (arrival "together") or connect all, then join all."""
+    if result.get("arrival_seconds") is not None:
+        return result["arrival_seconds"]
+    return result["connect_seconds"] + result["join_seconds"]
+
+
 def print_outcome(outcome: Outcome) -> None:
     result = outcome.result
     pad = " " * 17
+    phased = ""
+    if result.get("arrival_seconds") is None:
+        phased = f" (connect {result['connect_seconds']:.1f} s, then join {result['join_seconds']:.1f} s)"
     print(
-        f"  {outcome.server:<15} connect {result['connect_seconds']:6.1f} s"
-        f"  join {result['join_seconds']:6.1f} s  present phase {outcome.present_seconds:6.1f} s"
+        f"  {outcome.server:<15} connect + join {arrival_seconds(result):6.1f} s{phased}"
+        f"  present phase {outcome.present_seconds:6.1f} s"
     )
     delivery = f"{outcome.p('delivery_ms', 50):7.1f} ms  p99 {outcome.p('delivery_ms', 99):7.1f} ms"
     everyone = f"{outcome.p('all_clients_ms', 50):7.1f} ms  p99 {outcome.p('all_clients_ms', 99):7.1f} ms"
@@ -188,11 +239,11 @@ def print_outcome(outcome: Outcome) -> None:
 def print_summary(rows: list[tuple[int, Outcome, Outcome | None]], events: int) -> None:
     print()
     print(
-        f"Summary (K={events} page turns; join: seconds until all N joined; latencies in ms;"
+        f"Summary (K={events} page turns; arrive: connect + join of all N, s; latencies in ms;"
         " ratio = ours / reference, all-clients p99)"
     )
     header = (
-        f"{'N':>5}  {'server':<15} {'join s':>6} {'deliv p50':>9} {'deliv p99':>9}"
+        f"{'N':>5}  {'server':<15} {'arrive':>6} {'deliv p50':>9} {'deliv p99':>9}"
         f" {'all p50':>8} {'all p99':>8} {'lost':>6} {'peak RSS':>9} {'CPU s':>6}  {'ratio':>6}"
     )
     print(header)
@@ -205,7 +256,7 @@ def print_summary(rows: list[tuple[int, Outcome, Outcome | None]], events: int) 
             if outcome is ours and reference is not None:
                 ratio = f"{ours.p('all_clients_ms', 99) / reference.p('all_clients_ms', 99):5.2f}x"
             print(
-                f"{clients:>5}  {outcome.server:<15} {outcome.result['join_seconds']:6.1f}"
+                f"{clients:>5}  {outcome.server:<15} {arrival_seconds(outcome.result):6.1f}"
                 f" {outcome.p('delivery_ms', 50):9.1f}"
                 f" {outcome.p('delivery_ms', 99):9.1f} {outcome.p('all_clients_ms', 50):8.1f}"
                 f" {outcome.p('all_clients_ms', 99):8.1f} {outcome.lost:>6}"

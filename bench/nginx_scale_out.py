@@ -158,7 +158,8 @@ def main() -> None:
         nginx.start()
 
         meeting_id, document_id = bench.create_meeting(nginx.url, bench.user_ids[: args.clients + 1])
-        chair_token, *tokens = bench.tokens_for(bench.user_ids[: args.clients + 1])
+        logins = bench.log_in_devices([nginx.url], bench.user_ids[: args.clients + 1], 1)
+        chair_token, *tokens = [login.token for login in logins]
         chair = Tablet(nginx.url, chair_token, meeting_id)
         chair.joined.wait(60)
         chair_server = max(metrics, key=lambda name: sockets(f"http://127.0.0.1:{metrics[name]}"))

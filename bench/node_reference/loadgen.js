@@ -1,55 +1,23 @@
-// Load generator of bench/meeting_fanout.py: N socket.io-client connections in this one process.
-// Reads a JSON config (argv[2]), prints "phase <name>" lines while it runs, writes its result as JSON
-// to the file named by argv[3] (a pipe would be cut short at exit).
+// Load generator of bench/meeting_fanout.py and bench/meeting_day.py: socket.io-client connections in this
+// one process. Reads a JSON config (argv[2]), prints "phase <name>" lines while it runs, writes its result
+// as JSON to the file named by argv[3] (a pipe would be cut short at exit). Without config.scenario, one
+// room's page turns (below); "reconnect", "day" and "checkin" are in scenarios.js.
 "use strict";
 
 const fs = require("fs");
-const { io } = require("socket.io-client");
-const { performance } = require("perf_hooks");
+const { say, sleep, inBatches, connect, join, arriveTogether } = require("./devices");
+const scenarios = require("./scenarios");
 
 const config = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-const { url, namespace, tokens, meeting_id: meetingId, document_id: documentId, pages, events } = config;
-const n = tokens.length;
+const { url, namespace, meeting_id: meetingId, document_id: documentId, pages, events } = config;
+// A device: {token, device_id} (a device id named at connect, as the web client does) or a bare token.
+const devices = config.devices || (config.tokens || []).map((token) => ({ token }));
+const n = devices.length;
 const concurrency = config.concurrency || 100;
 const deliveryTimeoutMs = config.delivery_timeout_ms || 10000;
 
-function say(line) {
-  process.stdout.write(line + "\n");
-}
-
-async function inBatches(count, action) {
-  let next = 0;
-  async function lane() {
-    while (next < count) {
-      const index = next++;
-      await action(index);
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
-}
-
-function connect(token) {
-  return new Promise((resolve, reject) => {
-    const socket = io(url + namespace, {
-      auth: { token },
-      transports: ["websocket"],
-      forceNew: true,
-      reconnection: false,
-      timeout: 60000,
-    });
-    socket.once("connect", () => resolve(socket));
-    socket.once("connect_error", (error) => reject(new Error(`connect: ${error.message}`)));
-  });
-}
-
-async function join(socket) {
-  const answer = await socket.timeout(60000).emitWithAck("join", { meeting_id: meetingId });
-  if (!answer || !answer.ok) throw new Error(`join refused: ${JSON.stringify(answer)}`);
-  return answer;
-}
-
-async function main() {
-  const sockets = new Array(n);
+async function pageTurns() {
+  let sockets = new Array(n);
   let baseSeq = null;
   let connectSeconds = null;
   let joinSeconds = null;
@@ -57,20 +25,18 @@ async function main() {
   let began = performance.now();
   if (config.arrival === "together") {
     // As tablets arrive in a hall: each connects and joins at once, `concurrency` of them at a time.
-    await inBatches(n, async (i) => {
-      sockets[i] = await connect(tokens[i]);
-      const answer = await join(sockets[i]);
-      if (i === 0) baseSeq = answer.state.presentation.seq;
-    });
-    arrivalSeconds = (performance.now() - began) / 1000;
+    const arrived = await arriveTogether(url, namespace, devices, () => meetingId, concurrency);
+    sockets = arrived.sockets;
+    baseSeq = arrived.answers[0].state.presentation.seq;
+    arrivalSeconds = arrived.seconds;
   } else {
-    await inBatches(n, async (i) => {
-      sockets[i] = await connect(tokens[i]);
+    await inBatches(n, concurrency, async (i) => {
+      sockets[i] = await connect(url, namespace, devices[i]);
     });
     connectSeconds = (performance.now() - began) / 1000;
     began = performance.now();
-    await inBatches(n, async (i) => {
-      const answer = await join(sockets[i]);
+    await inBatches(n, concurrency, async (i) => {
+      const answer = await join(sockets[i], meetingId);
       if (i === 0) baseSeq = answer.state.presentation.seq;
     });
     joinSeconds = (performance.now() - began) / 1000;
@@ -135,7 +101,7 @@ async function main() {
   }
   say("phase drain");
   // Stragglers still count as delivered (late); whatever is missing after this is lost.
-  await new Promise((resolve) => setTimeout(resolve, 2000));
+  await sleep(2000);
   say("phase done");
 
   const allClients = [];
@@ -162,8 +128,14 @@ async function main() {
     foreign,
     loadgen_cpu_seconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
   };
-  fs.writeFileSync(process.argv[3], JSON.stringify(result));
   for (const socket of sockets) socket.disconnect();
+  return result;
+}
+
+async function main() {
+  const run = { reconnect: scenarios.reconnect, day: scenarios.day, checkin: scenarios.checkin }[config.scenario];
+  const result = await (run || pageTurns)(config);
+  fs.writeFileSync(process.argv[3], JSON.stringify(result));
   say("phase finished");
   setTimeout(() => process.exit(0), 200);
 }
