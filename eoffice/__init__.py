@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from eoffice import logs, metrics, socketio_fanout
+from eoffice import logs, metrics, socketio_fanout, socketio_json
 from eoffice.api_base import ApiRequest, JsonErrorApi, install_converters
 from eoffice.config import Settings
 from eoffice.db import ping_when_idle
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         ),
         async_mode=_socketio_async_mode(settings),
         cors_allowed_origins=[],
+        json=socketio_json,
     )
     app.wsgi_app = socketio_fanout.WebSocketOutboxMiddleware(app.wsgi_app)
     import meetings.live

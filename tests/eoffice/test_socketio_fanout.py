@@ -262,3 +262,36 @@ def test_the_managers_index_of_rooms_leaves_the_rooms_as_python_socketio_does():
         "meeting:2",
         "user:0",
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '["join",{"meeting_id":12}]',
+        '{"token":"eyJ.a.b","device_id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","device_name":"Máy bảng"}',
+        '[1.5e3,-0,true,null,"\\u0111\\u1ea1i bi\\u1ec3u",{"a":[[]]}]',
+        "9" * 100,
+    ],
+)
+def test_packets_read_and_write_as_engineio_reads_and_writes_them(text):
+    import engineio.json
+
+    from eoffice import socketio_json
+
+    value = engineio.json.loads(text)
+    assert socketio_json.loads(text) == value and socketio_json.loads(text.encode()) == value
+    compact = {"separators": (",", ":")}
+    assert socketio_json.dumps(value, **compact) == engineio.json.dumps(value, **compact)
+    assert socketio_json.dumps(value) == engineio.json.dumps(value)
+
+
+def test_an_integer_too_long_to_read_cheaply_is_refused_and_the_server_reads_packets_so(app):
+    from engineio import packet as eio_packet
+
+    from eoffice import socketio_json
+    from eoffice.extensions import socketio
+
+    with pytest.raises(ValueError, match="too large"):
+        socketio_json.loads("[" + "9" * 101 + "]")
+    assert socketio.server.packet_class.json is socketio_json
+    assert eio_packet.Packet.json is socketio_json
