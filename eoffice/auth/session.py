@@ -95,7 +95,12 @@ def connection_from_token(token: str, device: Callable[[], DeviceInfo | None] = 
         raise _unauthorized("session ended; log in again")
     if not row.is_active:
         raise _unauthorized("account disabled or removed")
-    if named is not None and devices.needs_recording(named, known, row.device_id):
+    if named is None or not devices.needs_recording(named, known, row.device_id):
+        return claims
+    if known is not None and row.device_id is not None:
+        # A tablet seen again (its login named it): one statement, which autocommit commits.
+        devices.touch(known, named)
+    else:
         db.session.commit()  # the reads end here: the device's record gets a transaction of its own
         _record_device(db.session.get(AuthSession, claims.session_id), named, known)
     return claims

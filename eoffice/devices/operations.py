@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from flask import request
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from eoffice.api_base import ApiError, invalid
@@ -102,6 +102,16 @@ def needs_recording(device: DeviceInfo, row: Device | None, session_device_id: s
 
 def _due(device: DeviceInfo, row: Device, now) -> bool:
     return now - row.last_seen_at >= SEEN_INTERVAL or bool(device.name and device.name != row.name)
+
+
+def touch(row: Device, device: DeviceInfo) -> None:
+    """record_seen for a known device whose session already names it: one UPDATE, nothing loaded."""
+    db.session.execute(
+        update(Device)
+        .where(Device.id == row.id)
+        .values(last_seen_at=utcnow(), name=device.name or row.name)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def record_seen(session: AuthSession, device: DeviceInfo, row: Device | None) -> bool:

@@ -94,6 +94,33 @@ def test_last_seen_is_written_at_most_once_a_minute(client, people, monkeypatch)
     assert _device("daibieu", TABLET).last_seen_at == later
 
 
+def test_a_tablet_connecting_to_the_room_is_seen_at_most_once_a_minute_and_renamed(
+    app, client, people, monkeypatch
+):
+    from eoffice.extensions import socketio
+
+    tablet = Tablet(client, "daibieu", TABLET, "iPad")
+    first = _device("daibieu", TABLET).last_seen_at
+
+    def connect(name: str):
+        auth = {"token": tablet.tokens["access_token"], "device_id": TABLET, "device_name": name}
+        connection = socketio.test_client(app, namespace="/meetings", auth=auth)
+        assert connection.is_connected("/meetings")
+        connection.disconnect(namespace="/meetings")
+
+    connect("iPad")
+    db.session.expire_all()
+    assert _device("daibieu", TABLET).last_seen_at == first
+    later = first + timedelta(seconds=61)
+    monkeypatch.setattr(device_operations, "utcnow", lambda: later)
+    connect("iPad phòng họp 2")
+    db.session.expire_all()
+    seen = _device("daibieu", TABLET)
+    assert (seen.last_seen_at, seen.name) == (later, "iPad phòng họp 2")
+    # The session still names the device it logged in on.
+    assert db.session.scalars(select(AuthSession.device_id)).all() == [TABLET]
+
+
 def test_a_malformed_device_header_is_refused_naming_it_after_the_token(client, people):
     tablet = Tablet(client, "daibieu", TABLET)
     for bad in ({"X-Device-Id": "tablet-1"}, {"X-Device-Name": "%FF%FE"}, {"X-Device-Name": "x" * 101}):
