@@ -29,6 +29,7 @@ from pyhanko_certvalidator.errors import (
 )
 
 from eoffice.runtime import settings
+from eoffice.signing.threads import off_the_event_loop
 from eoffice.signing.trust import trust_roots, validation_context
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,12 @@ def _checked(message: Path, signer: Path, roots: Path, outputs: list[str]) -> di
     return {"valid": True, "trusted": False, "reason": reason, **_signer(signer)}
 
 
+@off_the_event_loop
+def _validate(validator: CertificateValidator) -> None:
+    # pyHanko's validation runs an asyncio loop of its own: not in a thread that already runs one.
+    asyncio.run(validator.async_validate_usage(set()))
+
+
 def revocation_of(signer: Path, certificates: Path) -> str:
     """good (checked: not revoked), revoked, or unknown (no revocation information could be had, or no
     trusted path to check it along). "require": a certificate naming no CRL nor OCSP responder is not
@@ -111,7 +118,7 @@ def revocation_of(signer: Path, certificates: Path) -> str:
             intermediate_certs=others,
             validation_context=validation_context(settings(), revocation_mode="require"),
         )
-        asyncio.run(validator.async_validate_usage(set()))
+        _validate(validator)
     except RevokedError:
         return "revoked"
     except (InsufficientRevinfoError, PathBuildingError):
