@@ -134,11 +134,15 @@ def _migration_lock(instance_dir: Path) -> Iterator[None]:
 def _engine_options(settings: Settings) -> dict:
     if settings.is_embedded_database:
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    from gevent import monkey
+
     return {
-        # A fixed pool: a hall's tablets arriving at once made the pool open and drop overflow connections
-        # by the hundred, and PostgreSQL starting a backend for each cost more than waiting for one.
+        # Under gevent (the production servers) a fixed pool: a hall's tablets arriving at once made the
+        # pool open and drop overflow connections by the hundred, and PostgreSQL starting a backend for
+        # each cost more than a greenlet's wait for a pooled one. Threaded processes (`python wsgi.py`,
+        # whose background workers each hold a connection while they work) keep as many again for peaks.
         "pool_size": settings.database_pool_size,
-        "max_overflow": 0,
+        "max_overflow": 0 if monkey.is_module_patched("socket") else 2 * settings.database_pool_size,
         # A bounded connect keeps /readyz and requests from hanging on a host that drops packets.
         "connect_args": {"connect_timeout": 5},
     }

@@ -38,8 +38,8 @@ class ServerSettings:
     database_pool_size: int = setting(
         10,
         parse_int(1, 200),
-        "Database connections each server process keeps (PostgreSQL); a request that finds them all busy "
-        "waits for one instead of opening more, which under a burst cost more than the wait.",
+        "Database connections each server process keeps (PostgreSQL); under gevent a request that finds "
+        "them all busy waits for one instead of opening more, which under a burst cost more than the wait.",
     )
     auto_migrate: bool | None = setting(
         None, parse_bool, "Upgrade the schema at start-up; defaults to true on SQLite, false otherwise."
