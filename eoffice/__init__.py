@@ -109,15 +109,20 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
+def _under_gevent() -> bool:
+    """Whether gevent patched this process (the gunicorn workers), not merely installed."""
+    from gevent import monkey
+
+    return monkey.is_module_patched("socket")
+
+
 def _socketio_async_mode(settings: Settings) -> str:
     if settings.socketio_async_mode:
         return settings.socketio_async_mode
-    from gevent import monkey
-
     # Socket.IO would pick gevent whenever it is installed. Without gevent's patches every socket
     # call blocks the one thread all requests share: one upload waiting on a frozen object store
     # froze the whole `python wsgi.py` server. Unpatched, a thread per request keeps the rest going.
-    return "gevent" if monkey.is_module_patched("socket") else "threading"
+    return "gevent" if _under_gevent() else "threading"
 
 
 @contextlib.contextmanager
@@ -134,15 +139,13 @@ def _migration_lock(instance_dir: Path) -> Iterator[None]:
 def _engine_options(settings: Settings) -> dict:
     if settings.is_embedded_database:
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    from gevent import monkey
-
     return {
         # Under gevent (the production servers) a fixed pool: a hall's tablets arriving at once made the
         # pool open and drop overflow connections by the hundred, and PostgreSQL starting a backend for
         # each cost more than a greenlet's wait for a pooled one. Threaded processes (`python wsgi.py`,
         # whose background workers each hold a connection while they work) keep as many again for peaks.
         "pool_size": settings.database_pool_size,
-        "max_overflow": 0 if monkey.is_module_patched("socket") else 2 * settings.database_pool_size,
+        "max_overflow": 0 if _under_gevent() else 2 * settings.database_pool_size,
         # A bounded connect keeps /readyz and requests from hanging on a host that drops packets.
         "connect_args": {"connect_timeout": 5},
     }
