@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from eoffice.api_base import ApiError, Blueprint
-from eoffice.auth.session import current_user, login_required
+from eoffice.auth.session import caller_required, current_caller, current_user, login_required
 from eoffice.errors import ErrorCode
 from eoffice.extensions import db
 from eoffice.storage.api import file_part, send_stored_file, upload_limits
@@ -48,7 +48,7 @@ def _meeting(meeting_id: int) -> Meeting:
 
 def _viewable(meeting_id: int) -> Meeting:
     meeting = _meeting(meeting_id)
-    policy.require(policy.may_view(current_user(), meeting), "only invitees see this meeting")
+    policy.require(policy.may_view(current_caller(), meeting), "only invitees see this meeting")
     return meeting
 
 
@@ -56,7 +56,7 @@ def _item(meeting: Meeting, item_id: int | None) -> AgendaItem | None:
     if item_id is None:
         return None
     item = next((i for i in meeting.agenda_items if i.id == item_id), None)
-    if item is None or not policy.may_see_item(current_user(), item):
+    if item is None or not policy.may_see_item(current_caller(), item):
         raise ApiError(404, ErrorCode.NOT_FOUND, f"agenda item {item_id} of meeting {meeting.id} not found")
     return item
 
@@ -241,7 +241,7 @@ def _document(meeting_id: int, document_id: int) -> MeetingDocument:
     if document is None or document.meeting_id != meeting.id:
         raise ApiError(404, ErrorCode.NOT_FOUND, f"document {document_id} of meeting {meeting_id} not found")
     policy.require(
-        policy.may_read_document(current_user(), meeting, document),
+        policy.may_read_document(current_caller(), meeting, document),
         "only invitees (named ones, for a confidential item) read this document",
     )
     return document
@@ -256,7 +256,7 @@ def get_document(meeting_id, document_id):
 
 @blp.get("/<int:meeting_id>/documents/<int:document_id>/content")
 @blp.doc(responses={"200": {"description": "The bytes"}, "206": {"description": "A byte range"}})
-@login_required
+@caller_required
 def download_document(meeting_id, document_id):
     return send_stored_file(_document(meeting_id, document_id).file, immutable=False)
 

@@ -22,7 +22,7 @@ from eoffice import metrics
 from eoffice.accounts import events as account_events
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError, load_input
-from eoffice.auth.session import connection_from_token, live_session
+from eoffice.auth.session import connection_from_token, live_user
 from eoffice.config import Settings
 from eoffice.db import reads_in_autocommit
 from eoffice.devices.operations import DeviceInfo, parse_device
@@ -186,7 +186,7 @@ class MeetingNamespace(Namespace):
         if user_id is None or session_id is None:
             raise ApiError(401, ErrorCode.UNAUTHORIZED, "not connected")
         # The session too, not only the account: a change racing the farewell of an ended session is refused.
-        return live_session(session_id, user_id).user
+        return live_user(session_id, user_id)
 
     def _run(
         self, data: Any, schema: type[ma.Schema], action: Callable[[dict[str, Any]], dict[str, Any]]

@@ -32,7 +32,7 @@ from eoffice import create_app
 from eoffice.accounts.models import User
 from eoffice.accounts.passwords import hash_password
 from eoffice.api_base import ApiError
-from eoffice.auth.session import session_from_token
+from eoffice.auth.session import caller_from_token
 from eoffice.demo import DEMO_PASSWORD, load_demo_data
 from eoffice.documents.models import Document
 from eoffice.extensions import db
@@ -117,7 +117,7 @@ class Caller:
         token = self.headers.get("Authorization", "").removeprefix("Bearer ")
         with self.app.app_context():
             try:
-                session_from_token(token)
+                caller_from_token(token)
                 return
             except ApiError:
                 # A new password for oneself is the API working (it ends one's sessions): the demo's

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import current_app, g, request
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import joinedload
 
-from eoffice.accounts.models import User
+from eoffice.accounts.models import Role, User, UserRole
 from eoffice.api_base import ApiError
 from eoffice.auth.models import AuthSession
 from eoffice.auth.tokens import AccessClaims, InvalidToken, decode_access_token
@@ -25,28 +26,46 @@ def _unauthorized(message: str) -> ApiError:
     )
 
 
-# The session, its user and his roles in one statement: every request runs it, so it is built once.
+@dataclass(frozen=True)
+class Caller:
+    """The user a request is made by, as far as the permission rules ask (they take a User or this):
+    read with the token's checks in one statement, for requests that need nothing else of him."""
+
+    id: int
+    agency_id: str
+    unit_id: int | None
+    is_platform_admin: bool
+    roles: tuple[str, ...]
+    # Only an active user's token passes: kept for the rules, which ask.
+    is_active: bool = True
+
+    @classmethod
+    def of(cls, user: User) -> Caller:
+        return cls(
+            user.id, user.agency_id, user.unit_id, user.is_platform_admin, tuple(user.roles), user.is_active
+        )
+
+    def has_role(self, role: Role | str) -> bool:
+        return str(role) in self.roles
+
+
+# What the refusals read: the session's owner and end, its device, the user's active flag. Every request
+# and connection runs one of the statements below, so they are built once.
+_LIVE = (AuthSession.user_id, AuthSession.revoked_at, AuthSession.device_id, User.is_active)
+
+# With the user and his roles as objects, for a request that acts as him or shows him.
 _SESSION_WITH_USER = (
-    select(AuthSession)
-    .options(joinedload(AuthSession.user).joinedload(User.role_rows))
+    select(*_LIVE, User)
+    .join(User, User.id == AuthSession.user_id)
+    .options(joinedload(User.role_rows))
     .where(AuthSession.id == bindparam("id"))
 )
 
-
-def live_session(session_id: str, user_id: int) -> AuthSession:
-    """The session, with its active user; 401 once the session ended or the account was disabled."""
-    session = db.session.execute(_SESSION_WITH_USER, {"id": session_id}).unique().scalar_one_or_none()
-    if session is None or session.user_id != user_id or session.revoked_at is not None:
-        raise _unauthorized("session ended; log in again")
-    if not session.user.is_active:
-        raise _unauthorized("account disabled or removed")
-    return session
-
-
-# What a connection needs to know of its session, read as plain columns: no objects to build.
+# With the user's identity and roles as plain columns (a row a role, one at least): no objects to build.
 _SESSION_STATE = (
-    select(AuthSession.user_id, AuthSession.revoked_at, AuthSession.device_id, User.is_active)
+    select(*_LIVE, User.agency_id, User.unit_id, User.is_platform_admin, UserRole.role)
     .join(User, User.id == AuthSession.user_id)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
     .where(AuthSession.id == bindparam("id"))
 )
 
@@ -67,73 +86,136 @@ def _claims(token: str, device: Callable[[], DeviceInfo | None]):
     return claims, named, devices.refuse_if_revoked(claims.user_id, named)
 
 
-def _record_device(session: AuthSession, named: DeviceInfo, known) -> None:
-    # At the start of a request or a connection nothing else is pending: committed at once.
-    if devices.record_seen(session, named, known):
+def _live_rows(claims: AccessClaims, statement) -> list[Row]:
+    """The session's rows read by `statement`; 401 once the session ended or the account was disabled."""
+    rows = db.session.execute(statement, {"id": claims.session_id}).unique().all()
+    state = rows[0] if rows else None
+    if state is None or state.user_id != claims.user_id or state.revoked_at is not None:
+        raise _unauthorized("session ended; log in again")
+    if not state.is_active:
+        raise _unauthorized("account disabled or removed")
+    return rows
+
+
+def _note_device(
+    claims: AccessClaims, named: DeviceInfo | None, known, session_device_id: str | None
+) -> None:
+    """The device named recorded when due, committed at once: at the start of a request or a connection
+    nothing else is pending."""
+    if named is None or not devices.needs_recording(named, known, session_device_id):
+        return
+    if known is not None and session_device_id is not None:
+        # A tablet seen again (its login named it): one statement, nothing loaded.
+        devices.touch(known, named)
+    else:
+        # The reads end here (autocommit's too): the record and its savepoint get a transaction of their own.
         db.session.commit()
+        devices.record_seen(db.session.get(AuthSession, claims.session_id), named, known)
+    db.session.commit()
 
 
-def session_from_token(token: str, device: Callable[[], DeviceInfo | None] = _no_device) -> AuthSession:
-    """The live session an access token was issued in, with its user; 401 once it ended, even before the
-    token expires. The device the caller names is refused when revoked, else recorded."""
+def _checked(
+    token: str, device: Callable[[], DeviceInfo | None], statement
+) -> tuple[AccessClaims, list[Row]]:
+    """Every check and refusal of an access token, in one place: its claims and its session's rows."""
     claims, named, known = _claims(token, device)
-    session = live_session(claims.session_id, claims.user_id)
-    if named is not None:
-        _record_device(session, named, known)
-    return session
+    rows = _live_rows(claims, statement)
+    _note_device(claims, named, known, rows[0].device_id)
+    return claims, rows
+
+
+def user_from_token(token: str, device: Callable[[], DeviceInfo | None] = _no_device) -> User:
+    """The user of the live session an access token was issued in, with his roles; 401 once it ended, even
+    before the token expires. The device the caller names is refused when revoked, else recorded."""
+    return _checked(token, device, _SESSION_WITH_USER)[1][0].User
+
+
+def caller_from_token(token: str, device: Callable[[], DeviceInfo | None] = _no_device) -> Caller:
+    """user_from_token, with the same checks and refusals, for a request that needs only who calls and his
+    roles: one statement of plain columns (a hall of tablets fetching one document at once)."""
+    claims, rows = _checked(token, device, _SESSION_STATE)
+    first = rows[0]
+    roles = tuple(row.role for row in rows if row.role is not None)
+    return Caller(claims.user_id, first.agency_id, first.unit_id, first.is_platform_admin, roles)
 
 
 def connection_from_token(token: str, device: Callable[[], DeviceInfo | None] = _no_device) -> AccessClaims:
-    """session_from_token for a Socket.IO connection, with the same checks and refusals, which needs the
-    session's id and user only: one row of plain columns instead of the session, user and roles as
-    objects (a hall's thousand tablets connect within seconds). The session is loaded only when its
-    device has something to record."""
+    """The checks and refusals of user_from_token for a Socket.IO connection, which needs the session's
+    id and user only: its reads run without a transaction around them."""
     reads_in_autocommit(db.session)
-    claims, named, known = _claims(token, device)
-    row = db.session.execute(_SESSION_STATE, {"id": claims.session_id}).one_or_none()
-    if row is None or row.user_id != claims.user_id or row.revoked_at is not None:
-        raise _unauthorized("session ended; log in again")
-    if not row.is_active:
-        raise _unauthorized("account disabled or removed")
-    if named is None or not devices.needs_recording(named, known, row.device_id):
-        return claims
-    if known is not None and row.device_id is not None:
-        # A tablet seen again (its login named it): one statement, which autocommit commits.
-        devices.touch(known, named)
-    else:
-        db.session.commit()  # the reads end here: the device's record gets a transaction of its own
-        _record_device(db.session.get(AuthSession, claims.session_id), named, known)
-    return claims
+    return _checked(token, device, _SESSION_STATE)[0]
+
+
+def live_user(session_id: str, user_id: int) -> User:
+    """The active user of a session checked earlier (a live connection's), while the session lasts."""
+    return _live_rows(AccessClaims(user_id, session_id), _SESSION_WITH_USER)[0].User
+
+
+def _bearer_token() -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorized("missing bearer token")
+    return token.strip()
 
 
 def current_user() -> User:
+    """The caller as a User, for a request that acts as him or shows him."""
     user = g.get("current_user")
     if user is None:
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise _unauthorized("missing bearer token")
-        user = g.current_user = session_from_token(token.strip(), devices.device_from_headers).user
+        caller = g.get("caller")
+        if caller is None:
+            user = user_from_token(_bearer_token(), devices.device_from_headers)
+        else:
+            # The token was checked in this request: only the user is left to load.
+            user = db.session.get(User, caller.id)
+            if user is None:
+                raise _unauthorized("account disabled or removed")
+        g.current_user = user
     return user
 
 
-def login_required(view: Callable) -> Callable:
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        current_user()
-        return view(*args, **kwargs)
+def current_caller() -> Caller:
+    """Who calls and his roles, for a request that needs no more (a download): taken from the User when
+    the request loaded him, else checked from the token in one statement of plain columns."""
+    caller = g.get("caller")
+    if caller is None:
+        user = g.get("current_user")
+        caller = (
+            Caller.of(user)
+            if user is not None
+            else caller_from_token(_bearer_token(), devices.device_from_headers)
+        )
+        g.caller = caller
+    return caller
 
-    # functools.wraps carries the mark up through @blp.arguments, which parses before this wrapper
-    # runs: authenticate_first finds it on the routed view and answers 401 before any 422.
-    wrapper.requires_login = True
-    return wrapper
+
+def _requiring(check: Callable[[], object]) -> Callable[[Callable], Callable]:
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            check()
+            return view(*args, **kwargs)
+
+        # functools.wraps carries the mark up through @blp.arguments, which parses before this wrapper
+        # runs: authenticate_first finds it on the routed view and answers 401 before any 422.
+        wrapper.requires_login = check
+        return wrapper
+
+    return decorator
+
+
+# A view that acts as the caller or shows him.
+login_required = _requiring(current_user)
+# A view whose rules need only who calls and his roles (current_caller): a file's bytes.
+caller_required = _requiring(current_caller)
 
 
 def authenticate_first() -> None:
     """before_request: a view that needs a login checks the token before its input is validated."""
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    if getattr(view, "requires_login", False):
-        current_user()
+    check = getattr(view, "requires_login", None)
+    if check:
+        check()
 
 
 def client_address() -> str:

@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from eoffice.accounts.models import Agency, User
 from eoffice.api_base import ApiError, Blueprint, error_response, json_body
-from eoffice.auth.session import current_user, login_required
+from eoffice.auth.session import caller_required, current_caller, current_user, login_required
 from eoffice.documents import operations, queries, workflow
 from eoffice.documents.document_types import DOCUMENT_TYPES, can_be_legal_normative
 from eoffice.documents.models import Document
@@ -105,7 +105,7 @@ def _document(document_id: int) -> Document:
     document = db.session.get(Document, document_id)
     if document is None:
         raise ApiError(404, "not_found", f"document {document_id} not found")
-    authorize(current_user(), Permission.VIEW_DOCUMENT, document)
+    authorize(current_caller(), Permission.VIEW_DOCUMENT, document)
     return document
 
 
@@ -321,7 +321,7 @@ def take_action(document_id, action):
 
 @blp.get("/<int:document_id>/files/<int:file_id>")
 @blp.doc(responses={"200": {"description": "The bytes"}, "206": {"description": "A byte range"}})
-@login_required
+@caller_required
 def download_file(document_id, file_id):
     document = _document(document_id)
     link = next((link for link in document.files if link.stored_file_id == file_id), None)

@@ -13,7 +13,7 @@ from werkzeug.http import quote_etag
 
 from eoffice.api_base import ApiError, Blueprint, invalid
 from eoffice.auth.policy import Permission, authorize
-from eoffice.auth.session import current_user, login_required
+from eoffice.auth.session import caller_required, current_caller, current_user, login_required
 from eoffice.extensions import db
 from eoffice.runtime import settings, storage
 from eoffice.storage import operations
@@ -102,19 +102,19 @@ def _get_file(file_id: int) -> StoredFile:
 
 @blp.get("/<int:file_id>")
 @blp.response(200, StoredFileSchema)
-@login_required
+@caller_required
 def get_file(file_id):
     stored = _get_file(file_id)
-    authorize(current_user(), Permission.READ_FILE, stored)
+    authorize(current_caller(), Permission.READ_FILE, stored)
     return stored
 
 
 @blp.post("/<int:file_id>/link")
 @blp.response(200, DownloadLinkSchema)
-@login_required
+@caller_required
 def create_link(file_id):
     stored = _get_file(file_id)
-    authorize(current_user(), Permission.READ_FILE, stored)
+    authorize(current_caller(), Permission.READ_FILE, stored)
     url, expires = operations.download_link(stored)
     return {"url": url, "expires_at": datetime.fromtimestamp(expires, UTC)}
 
@@ -185,10 +185,10 @@ def send_stored_file(stored: StoredFile, *, immutable: bool) -> Response:
         "307": {"description": "To the store's signed URL (S3)"},
     },
 )
-@login_required
+@caller_required
 def download(file_id):
     stored = _get_file(file_id)
-    authorize(current_user(), Permission.READ_FILE, stored)
+    authorize(current_caller(), Permission.READ_FILE, stored)
     return send_stored_file(stored, immutable=True)
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from eoffice.api_base import ApiError, Blueprint
-from eoffice.auth.session import current_user, login_required
+from eoffice.auth.session import caller_required, current_caller, current_user, login_required
 from eoffice.errors import ErrorCode
 from eoffice.extensions import db
 from eoffice.storage.api import send_stored_file
@@ -30,7 +30,7 @@ blp = Blueprint("meeting_minutes", __name__, url_prefix="/api/v1/meetings", desc
 
 def _viewable(meeting_id: int) -> Meeting:
     meeting = room.load_meeting(meeting_id)
-    policy.require(policy.may_view(current_user(), meeting), "only invitees read the minutes")
+    policy.require(policy.may_view(current_caller(), meeting), "only invitees read the minutes")
     return meeting
 
 
@@ -88,7 +88,7 @@ def approve_minutes(body, meeting_id):
 
 @blp.get("/<int:meeting_id>/minutes/pdf")
 @blp.doc(responses={"200": {"description": "The approved minutes (PDF)"}, "206": {"description": "A range"}})
-@login_required
+@caller_required
 def download_minutes(meeting_id):
     minutes = db.session.get(MeetingMinutes, _viewable(meeting_id).id)
     if minutes is None or minutes.pdf_file is None:

@@ -1,0 +1,107 @@
+"""What a download costs to authenticate: a hall of tablets fetches the same document at once, so its
+token is checked from one statement of plain columns, without building the session, the user and his
+roles as objects, and with every refusal of any other request."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import event, select
+
+from eoffice.accounts.models import User, UserRole
+from eoffice.auth import operations as auth_operations
+from eoffice.auth.models import AuthSession
+from eoffice.devices import operations as device_operations
+from eoffice.extensions import db
+from tests.conftest import TEST_PASSWORD
+
+TABLET = str(uuid.uuid4())
+
+
+def _tablet(client, username: str) -> dict[str, str]:
+    login = client.post(
+        "/api/v1/auth/login",
+        json={"username": username, "password": TEST_PASSWORD},
+        headers={"X-Device-Id": TABLET},
+    )
+    assert login.status_code == 200, login.get_json()
+    return {"X-Device-Id": TABLET, "Authorization": f"Bearer {login.get_json()['access_token']}"}
+
+
+def _urls(client, room, headers) -> list[str]:
+    document = client.get(f"/api/v1/meetings/{room.meeting_id}/documents/{room.document_id}", headers=headers)
+    return [
+        f"/api/v1/files/{document.get_json()['file_id']}/content",
+        f"/api/v1/meetings/{room.meeting_id}/documents/{room.document_id}/content",
+    ]
+
+
+@pytest.mark.parametrize("route", [0, 1], ids=["file", "meeting document"])
+def test_a_download_checks_its_token_in_one_statement_without_building_the_user(app, client, room, route):
+    headers = _tablet(client, "daibieu1")
+    url = _urls(client, room, headers)[route]
+    statements: list[str] = []
+    built: list[str] = []
+
+    def remember(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", remember)
+    listeners = [
+        (model, lambda target, context: built.append(type(target).__name__))
+        for model in (User, AuthSession, UserRole)
+    ]
+    for model, listener in listeners:
+        event.listen(model, "load", listener)
+    try:
+        response = client.get(url, headers=headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+        for model, listener in listeners:
+            event.remove(model, "load", listener)
+    assert response.status_code == 200 and response.headers["ETag"]
+    sessions = [s for s in statements if "auth_sessions" in s]
+    assert len(sessions) == 1 and "user_roles" in sessions[0], sessions
+    assert not [s for s in statements if " users" in s and s not in sessions], statements
+    assert built == []
+
+
+def _end_session(username: str) -> None:
+    user = db.session.scalar(select(User).where(User.username == username))
+    auth_operations.end_all_sessions(user.id, "logged out")
+
+
+def _revoke_tablet(username: str) -> None:
+    user = db.session.scalar(select(User).where(User.username == username))
+    auth_operations.revoke_device(device_operations.find(user.id, TABLET), user)
+
+
+def _deactivate(username: str) -> None:
+    db.session.scalar(select(User).where(User.username == username)).is_active = False
+
+
+@pytest.mark.parametrize(
+    ("end", "code", "message"),
+    [
+        (_end_session, "unauthorized", "session ended"),
+        (_revoke_tablet, "device_revoked", "removed from the account"),
+        (_deactivate, "unauthorized", "account disabled"),
+    ],
+    ids=["logged out", "device revoked", "deactivated"],
+)
+@pytest.mark.parametrize("route", [0, 1], ids=["file", "meeting document"])
+def test_a_download_is_refused_as_any_request_once_the_session_the_device_or_the_account_ended(
+    client, room, route, end, code, message
+):
+    headers = _tablet(client, "daibieu1")
+    url = _urls(client, room, headers)[route]
+    assert client.get(url, headers=headers).status_code == 200
+    end("daibieu1")
+    db.session.commit()
+    refused = client.get(url, headers=headers)
+    assert refused.status_code == 401 and refused.get_json()["error"]["code"] == code
+    assert message in refused.get_json()["error"]["message"]
+    assert client.get(url, headers={"X-Device-Id": TABLET}).status_code == 401
