@@ -209,6 +209,14 @@ def device_opener(browser, base_url: str):
     return open_device, close_all
 
 
+@pytest.fixture
+def devices(browser, server):
+    """devices(viewport, touch) -> a page in its own browser context, on the module's server."""
+    open_device, close_all = device_opener(browser, server.url)
+    yield open_device
+    close_all()
+
+
 def _chromium() -> str:
     path = os.environ.get("EOFFICE_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():

@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from eoffice.pdfgen import text_pdf
-from tests.e2e.conftest import TABLET, device_opener, log_in
+from tests.e2e.conftest import TABLET, log_in
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -24,13 +24,6 @@ DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 ITEMS = ("Báo cáo tình hình kinh tế - xã hội", "Kế hoạch đầu tư công năm 2027")
 GENERAL = "Diễn biến: Phần chung"
-
-
-@pytest.fixture
-def devices(browser, server):
-    open_device, close_all = device_opener(browser, server.url)
-    yield open_device
-    close_all()
 
 
 def _meeting_in_progress(server, title: str, secretary: str | None = None) -> tuple[int, list[int]]:

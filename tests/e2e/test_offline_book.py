@@ -8,154 +8,36 @@ page and the worker alike (Playwright applies it to service workers).
 from __future__ import annotations
 
 import hashlib
-import json
-import sqlite3
-from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from eoffice.pdfgen import text_pdf
-from tests.e2e.conftest import TABLET, device_opener, log_in, wait_shows
-
-DESKTOP = {"width": 1440, "height": 900}
-PAGES = 5
-
-
-@pytest.fixture
-def devices(browser, server):
-    open_device, close_all = device_opener(browser, server.url)
-    yield open_device
-    close_all()
-
-
-def _user_id(server, username: str) -> int:
-    return server.get("/api/v1/me", username).json()["id"]
-
-
-def _meeting(
-    server,
-    title: str,
-    *,
-    start: bool,
-    extra: tuple[str, bytes] | None = None,
-    offline_download="manual",
-    secretary: str | None = None,
-) -> dict:
-    """A meeting with chuyenvien as a delegate, a five-page report and an annex; invited, started if asked."""
-    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=5)
-    meeting = server.post(
-        "/api/v1/meetings",
-        "vanthu",
-        json={
-            "title": title,
-            "starts_at": starts.isoformat(),
-            "ends_at": (starts + timedelta(hours=2)).isoformat(),
-            "location": "Hội trường tầng 3",
-            "offline_download": offline_download,
-            "chair_id": _user_id(server, "lanhdao"),
-            "participants": [{"user_id": _user_id(server, "chuyenvien"), "role": "delegate"}],
-        }
-        | ({"secretary_id": _user_id(server, secretary)} if secretary else {}),
-    )
-    files = [
-        (
-            "Báo cáo kinh tế - xã hội.pdf",
-            text_pdf(
-                "Báo cáo tình hình kinh tế - xã hội",
-                [f"Trang {n}: nội dung phần {n} của báo cáo." for n in range(1, PAGES + 1)],
-                page_per_paragraph=True,
-            ),
-        ),
-        ("Phụ lục số liệu.pdf", text_pdf("Phụ lục số liệu", ["Bảng 1.", "Bảng 2."], page_per_paragraph=True)),
-    ]
-    if extra:
-        files.append(extra)
-    meeting["documents"] = [
-        server.post(
-            f"/api/v1/meetings/{meeting['id']}/documents",
-            "vanthu",
-            files={"file": (name, content, "application/pdf")},
-        )
-        for name, content in files
-    ]
-    server.post(f"/api/v1/meetings/{meeting['id']}/invite", "vanthu")
-    if start:
-        server.post(f"/api/v1/meetings/{meeting['id']}/start", "vanthu")
-    return meeting
-
-
-def _shell_ready(page) -> None:
-    """The service worker is active and controls the page (its install kept the whole shell)."""
-    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
-    page.wait_for_function("() => !!navigator.serviceWorker.controller")
-
-
-def _download_book(page, meeting_id: int, count: int) -> None:
-    page.goto(f"/meetings/{meeting_id}")
-    panel = page.get_by_test_id("offline-book")
-    panel.get_by_role("button", name="Tải tài liệu về máy").click()
-    panel.locator(f"[data-testid=offline-summary][data-done='{count}'][data-total='{count}']").wait_for()
-    page.get_by_test_id("offline-storage").wait_for()
-
-
-def _stored_offline(page) -> dict:
-    """What the device holds: entries in each store of its IndexedDB database, and its caches' names."""
-    return page.evaluate(
-        """async () => {
-            const names = (await indexedDB.databases()).map((d) => d.name);
-            const entries = {};
-            if (names.includes('eoffice-offline')) {
-                const db = await new Promise((ok, ko) => {
-                    const r = indexedDB.open('eoffice-offline');
-                    r.onsuccess = () => ok(r.result);
-                    r.onerror = () => ko(r.error);
-                });
-                for (const store of db.objectStoreNames) {
-                    entries[store] = await new Promise((ok) => {
-                        const r = db.transaction(store).objectStore(store).count();
-                        r.onsuccess = () => ok(r.result);
-                    });
-                }
-                db.close();
-            }
-            return { entries, caches: await caches.keys() };
-        }"""
-    )
-
-
-def _wait_note(page, text: str) -> None:
-    """The notes panel shows `text` as this user's note on the page shown."""
-    page.wait_for_function("(text) => document.querySelector('#room-note')?.value === text", arg=text)
-
-
-def _offline_fetch_fails(page) -> bool:
-    return page.evaluate("() => fetch('/api/v1/me').then(() => false, () => true)")
-
-
-def _notes_in_db(server, meeting_id: int, text: str) -> int:
-    with sqlite3.connect(server.instance / "eoffice.db") as db:
-        rows = db.execute("SELECT data FROM meeting_annotations WHERE meeting_id = ?", (meeting_id,))
-        texts = [json.loads(data).get("text") for (data,) in rows]
-    return texts.count(text)
+from tests.e2e.conftest import TABLET, log_in, wait_shows
+from tests.e2e.meeting_book import (
+    DESKTOP,
+    chair_and_tablet,
+    download_book,
+    meeting_with_book,
+    notes_in_db,
+    offline_fetch_fails,
+    shell_ready,
+    stored_offline,
+    user_id,
+    wait_note,
+)
 
 
 def test_a_downloaded_book_opens_offline_and_notes_made_offline_reach_the_server_once(
     server, devices, screenshot
 ):
-    meeting = _meeting(server, "Họp trực tuyến đánh giá kinh tế - xã hội quý IV", start=True)
+    meeting = meeting_with_book(server, "Họp trực tuyến đánh giá kinh tế - xã hội quý IV", start=True)
     meeting_id = meeting["id"]
     room = f"/meetings/{meeting_id}/room"
-    chair = devices(DESKTOP, touch=False)
-    tablet = devices(TABLET, touch=True)
-    log_in(chair, "lanhdao")
-    log_in(tablet, "chuyenvien")
-    _shell_ready(tablet)
+    chair, tablet = chair_and_tablet(devices)
 
-    _download_book(tablet, meeting_id, 2)
+    download_book(tablet, meeting_id, 2)
     rows = tablet.get_by_test_id("offline-book").locator("li[data-status=done]")
     assert rows.count() == 2
     screenshot(tablet, "70-offline-book-downloaded")
-    stored = _stored_offline(tablet)
+    stored = stored_offline(tablet)
     assert stored["entries"]["chunks"] >= 2 and stored["entries"]["keys"] == 1
 
     # The chair presents page 3; the tablet follows it, from its own copy.
@@ -177,7 +59,7 @@ def test_a_downloaded_book_opens_offline_and_notes_made_offline_reach_the_server
     tablet.reload()
     tablet.get_by_test_id("offline-banner").wait_for()
     wait_shows(tablet, 3)
-    assert _offline_fetch_fails(tablet)
+    assert offline_fetch_fails(tablet)
     assert tablet.get_by_test_id("document-source").inner_text().startswith("Bản trên máy, tải lúc")
     tablet.get_by_role("button", name="Xem trang sau").click()
     wait_shows(tablet, 4)
@@ -194,8 +76,8 @@ def test_a_downloaded_book_opens_offline_and_notes_made_offline_reach_the_server
     tablet.locator("[data-testid=notes-waiting][data-count='1']").wait_for()
     tablet.get_by_role("button", name="Xem trang sau").click()
     wait_shows(tablet, 4)
-    _wait_note(tablet, text)
-    assert _notes_in_db(server, meeting_id, text) == 0
+    wait_note(tablet, text)
+    assert notes_in_db(server, meeting_id, text) == 0
     # The meeting page opens too, from the copy kept with the book, its documents readable.
     tablet.goto(f"/meetings/{meeting_id}")
     tablet.get_by_test_id("meeting-kept-copy").wait_for()
@@ -209,28 +91,28 @@ def test_a_downloaded_book_opens_offline_and_notes_made_offline_reach_the_server
     tablet.context.set_offline(False)
     tablet.get_by_test_id("offline-banner").wait_for(state="hidden")
     tablet.get_by_test_id("notes-waiting").wait_for(state="detached")
-    assert _notes_in_db(server, meeting_id, text) == 1
+    assert notes_in_db(server, meeting_id, text) == 1
     tablet.reload()
     wait_shows(tablet, 3)
     tablet.get_by_role("button", name="Xem trang sau").click()
     wait_shows(tablet, 4)
-    _wait_note(tablet, text)
+    wait_note(tablet, text)
     assert tablet.get_by_test_id("notes-waiting").count() == 0
-    assert _notes_in_db(server, meeting_id, text) == 1
+    assert notes_in_db(server, meeting_id, text) == 1
 
 
 def test_offline_the_room_keeps_the_minutes_last_received_and_withholds_what_needs_the_network(
     server, devices, screenshot
 ):
-    meeting = _meeting(server, "Họp rà soát kế hoạch đầu tư công", start=True, secretary="vanthu")
+    meeting = meeting_with_book(server, "Họp rà soát kế hoạch đầu tư công", start=True, secretary="vanthu")
     room = f"/meetings/{meeting['id']}/room"
     secretary = devices(DESKTOP, touch=False)
     log_in(secretary, "vanthu")
     secretary.goto(room)
     tablet = devices(TABLET, touch=True)
     log_in(tablet, "chuyenvien")
-    _shell_ready(tablet)
-    _download_book(tablet, meeting["id"], 2)
+    shell_ready(tablet)
+    download_book(tablet, meeting["id"], 2)
     tablet.goto(room)
     wait_shows(tablet, 1)
     speak = tablet.get_by_role("button", name="Đăng ký phát biểu")
@@ -270,7 +152,7 @@ def test_the_room_reads_a_document_not_downloaded_by_ranges_page_1_first(server,
         ],
         page_per_paragraph=True,
     )
-    meeting = _meeting(server, "Họp thẩm định quy hoạch", start=True, extra=("Quy hoạch.pdf", book))
+    meeting = meeting_with_book(server, "Họp thẩm định quy hoạch", start=True, extra=("Quy hoạch.pdf", book))
     document = meeting["documents"][-1]
     assert document["size"] > 4 * 128 * 1024
     chair = devices(DESKTOP, touch=False)
@@ -308,13 +190,15 @@ def test_a_book_due_downloads_by_itself_and_a_revoked_tablet_erases_it_at_its_ne
     server, devices, screenshot
 ):
     # Its setting says the tablets fetch the book as soon as the invitation is out: nobody taps anything.
-    meeting = _meeting(server, "Họp giao ban tháng 12", start=False, offline_download="on_invitation")
+    meeting = meeting_with_book(
+        server, "Họp giao ban tháng 12", start=False, offline_download="on_invitation"
+    )
     tablet = devices(TABLET, touch=True)
     log_in(tablet, "chuyenvien")
-    _shell_ready(tablet)
+    shell_ready(tablet)
     tablet.goto(f"/meetings/{meeting['id']}")
     tablet.locator("[data-testid=offline-summary][data-done='2'][data-total='2']").wait_for()
-    held = _stored_offline(tablet)
+    held = stored_offline(tablet)
     assert held["entries"]["chunks"] >= 2 and held["caches"]
     device_id = tablet.evaluate("() => localStorage.getItem('eoffice.device')")
 
@@ -334,7 +218,7 @@ def test_a_book_due_downloads_by_itself_and_a_revoked_tablet_erases_it_at_its_ne
     admin = devices(DESKTOP, touch=False)
     log_in(admin, "quantri")
     admin.goto("/admin/devices")
-    admin.get_by_label("Người dùng", exact=True).select_option(str(_user_id(server, "chuyenvien")))
+    admin.get_by_label("Người dùng", exact=True).select_option(str(user_id(server, "chuyenvien")))
     admin.locator(f"li[data-device-id='{device_id}']").get_by_text("Đã thu hồi lúc").wait_for()
 
     # The tablet's next contact: refused, it erases everything and shows the login.
@@ -342,7 +226,7 @@ def test_a_book_due_downloads_by_itself_and_a_revoked_tablet_erases_it_at_its_ne
     tablet.wait_for_url("**/login?revoked=1")
     tablet.get_by_text("Thiết bị này đã bị gỡ khỏi tài khoản của bạn").wait_for()
     tablet.wait_for_function("() => caches.keys().then((names) => names.length === 0)")
-    erased = _stored_offline(tablet)
+    erased = stored_offline(tablet)
     assert all(count == 0 for count in erased["entries"].values()), erased
     assert erased["caches"] == []
     assert tablet.evaluate("() => localStorage.getItem('eoffice.session')") is None
