@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import shutil
@@ -54,6 +55,21 @@ def service_missing(reason: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"{reason} (EOFFICE_TEST_REQUIRE_SERVICES=1)")
     pytest.skip(reason)
+
+
+@contextlib.contextmanager
+def statements_run(engine: sa.Engine) -> Iterator[list[str]]:
+    """The SQL statements `engine` runs inside the block, in order."""
+    statements: list[str] = []
+
+    def remember(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", remember)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", remember)
 
 
 def make_settings(instance: Path, **env: str) -> Settings:

@@ -14,7 +14,7 @@ from eoffice.auth import operations as auth_operations
 from eoffice.auth.models import AuthSession
 from eoffice.devices import operations as device_operations
 from eoffice.extensions import db
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, statements_run
 
 TABLET = str(uuid.uuid4())
 
@@ -41,15 +41,7 @@ def _urls(client, room, headers) -> list[str]:
 def test_a_download_checks_its_token_in_one_statement_without_building_the_user(app, client, room, route):
     headers = _tablet(client, "daibieu1")
     url = _urls(client, room, headers)[route]
-    statements: list[str] = []
     built: list[str] = []
-
-    def remember(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", remember)
     listeners = [
         (model, lambda target, context: built.append(type(target).__name__))
         for model in (User, AuthSession, UserRole)
@@ -57,9 +49,9 @@ def test_a_download_checks_its_token_in_one_statement_without_building_the_user(
     for model, listener in listeners:
         event.listen(model, "load", listener)
     try:
-        response = client.get(url, headers=headers)
+        with statements_run(db.engine) as statements:
+            response = client.get(url, headers=headers)
     finally:
-        event.remove(engine, "before_cursor_execute", remember)
         for model, listener in listeners:
             event.remove(model, "load", listener)
     assert response.status_code == 200 and response.headers["ETag"]

@@ -7,13 +7,13 @@ import time
 
 import pytest
 import socketio
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from eoffice import create_app
 from eoffice.extensions import db
 from meetings.models import Meeting, MinutesSection, SpeakerRequest, Vote, VoteCast, VoteTally
-from tests.conftest import make_settings
+from tests.conftest import make_settings, statements_run
 from tests.meetings.conftest import build_room, live_server_for, start_server_process, stop_server_process
 
 
@@ -453,23 +453,15 @@ def test_a_join_costs_the_same_few_statements_however_many_have_joined(app, live
     tablets = [devices(live_server, room.tokens[username]) for username in usernames]
     for tablet in tablets:
         assert tablet.call("check_in", {"meeting_id": room.meeting_id})["ok"]
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_run(engine) as statements:
         per_join = []
         for tablet in tablets:
             before = len(statements)
             state = tablet.call("join", {"meeting_id": room.meeting_id})["state"]
             assert len(state["attendance"]["present"]) == len(usernames)
             per_join.append(len(statements) - before)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     # The first join after the check-ins reads what everyone shares; every other join reads one row.
     assert per_join[0] > 1 and per_join[1:] == [1] * (len(usernames) - 1), per_join
 

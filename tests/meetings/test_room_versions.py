@@ -10,6 +10,7 @@ from eoffice.extensions import db
 from meetings.models import Meeting
 from meetings.room import annotations, attendance, speakers, votes
 from meetings.room.state import read_shared_room
+from tests.conftest import statements_run
 from tests.meetings.conftest import add_confidential_item, build_room
 
 # The meeting's own row raises the version only when inserted (a new meeting starts above any old
@@ -53,16 +54,8 @@ def test_every_table_the_shared_room_state_reads_raises_the_room_version(client,
         meeting, people.chair, room.document_id, 1, {"type": "ink", "points": [[1, 2]]}, True
     )
     db.session.commit()
-    statements: list[str] = []
-
-    def remember(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", remember)
-    try:
+    with statements_run(db.engine) as statements:
         read_shared_room(room.meeting_id, 0)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", remember)
     db.session.rollback()
 
     read = _tables_read(statements)
