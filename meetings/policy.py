@@ -12,7 +12,8 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from eoffice.accounts.models import Role, User
 from eoffice.api_base import ApiError
@@ -151,19 +152,29 @@ def may_read_document(user: User, meeting: Meeting, document: MeetingDocument) -
     return may_view(user, meeting) and may_see_item(user, document.agenda_item)
 
 
+# The papers a file is, each with its meeting and agenda item, in one statement: every download asks it.
+_PAPERS_OF_FILE = (
+    select(MeetingDocument, Meeting)
+    .join(Meeting, Meeting.id == MeetingDocument.meeting_id)
+    .options(joinedload(MeetingDocument.agenda_item))
+    .where(MeetingDocument.file_id == bindparam("file_id"))
+)
+
+
 def may_read_file(user: User, stored: StoredFile) -> bool | None:
     """A meeting's papers and its approved minutes' PDF (eoffice.storage.access): None for other files.
 
     The minutes' PDF holds no confidential item (minutes.document), so every invitee reads it.
     """
-    documents = db.session.scalars(select(MeetingDocument).where(MeetingDocument.file_id == stored.id)).all()
-    minutes = db.session.scalars(select(MeetingMinutes).where(MeetingMinutes.pdf_file_id == stored.id)).all()
-    if not documents and not minutes:
+    papers = db.session.execute(_PAPERS_OF_FILE, {"file_id": stored.id}).all()
+    if any(may_read_document(user, meeting, document) for document, meeting in papers):
+        return True
+    minutes = db.session.scalars(
+        select(MeetingMinutes.meeting_id).where(MeetingMinutes.pdf_file_id == stored.id)
+    ).all()
+    if not papers and not minutes:
         return None
-    return any(
-        may_read_document(user, db.session.get(Meeting, document.meeting_id), document)
-        for document in documents
-    ) or any(may_view(user, db.session.get(Meeting, row.meeting_id)) for row in minutes)
+    return any(may_view(user, db.session.get(Meeting, meeting_id)) for meeting_id in minutes)
 
 
 def may_upload(user: User, meeting: Meeting, item: AgendaItem | None) -> bool:

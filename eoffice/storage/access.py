@@ -29,9 +29,14 @@ def register_owner(rule: FileOwnerRule) -> None:
 
 
 def may_read_file(user: User, stored: StoredFile) -> bool:
-    # A file not yet written to the database has no owner but its uploader.
-    decisions = [rule(user, stored) for rule in _owner_rules] if stored.id is not None else []
-    owned = [decision for decision in decisions if decision is not None]
+    owned = False
+    # A file not yet written to the database has no owner but its uploader. The first rule that lets the
+    # user read the file decides: the others are not asked (each asks the database, at every download).
+    for rule in _owner_rules if stored.id is not None else ():
+        decision = rule(user, stored)
+        if decision:
+            return True
+        owned = owned or decision is not None
     if owned:
-        return any(owned)
+        return False
     return stored.uploaded_by_id is not None and stored.uploaded_by_id == user.id

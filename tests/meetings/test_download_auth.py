@@ -61,6 +61,18 @@ def test_a_download_checks_its_token_in_one_statement_without_building_the_user(
     assert built == []
 
 
+def test_the_file_of_a_meeting_paper_is_authorised_by_the_meeting_alone_in_one_statement(client, room):
+    headers = _tablet(client, "daibieu1")
+    url = _urls(client, room, headers)[0]
+    with statements_run(db.engine) as statements:
+        assert client.get(url, headers=headers).status_code == 200
+    papers = [s for s in statements if "FROM meeting_documents" in s]
+    # The paper, its meeting and its agenda item together; the features that come after it not asked.
+    assert len(papers) == 1 and "JOIN meetings" in papers[0] and "meeting_agenda_items" in papers[0], papers
+    assert not [s for s in statements if "FROM meetings " in s or "FROM meeting_agenda_items" in s]
+    assert not [s for s in statements if "meeting_minutes" in s or "handovers" in s], statements
+
+
 def _end_session(username: str) -> None:
     user = db.session.scalar(select(User).where(User.username == username))
     auth_operations.end_all_sessions(user.id, "logged out")
