@@ -24,7 +24,6 @@ from eoffice.accounts.models import User
 from eoffice.api_base import ApiError, load_input
 from eoffice.auth.session import connection_from_token, live_session
 from eoffice.config import Settings
-from eoffice.db import reads_in_autocommit
 from eoffice.devices.operations import DeviceInfo, parse_device
 from eoffice.errors import ErrorCode
 from eoffice.extensions import db
@@ -259,7 +258,6 @@ class MeetingNamespace(Namespace):
         def act(payload: dict[str, Any]):
             meeting_id = payload["meeting_id"]
             user_id = self.users.get(request.sid)
-            reads_in_autocommit(db.session)  # a join only reads
             state = room.join_state(meeting_id, user_id, self.room_states)
             self.server.enter_room(request.sid, meeting_room(meeting_id), namespace=self.namespace)
             self.server.enter_room(request.sid, private_room(meeting_id, user_id), namespace=self.namespace)

@@ -6,15 +6,16 @@ import functools
 from collections.abc import Callable
 
 from flask import current_app, g, request
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
 from eoffice.auth.models import AuthSession
 from eoffice.auth.tokens import AccessClaims, InvalidToken, decode_access_token
-from eoffice.db import reads_in_autocommit
+from eoffice.db import autocommit
 from eoffice.devices import operations as devices
+from eoffice.devices.models import Device
 from eoffice.devices.operations import DeviceInfo
 from eoffice.extensions import db
 
@@ -43,10 +44,23 @@ def live_session(session_id: str, user_id: int) -> AuthSession:
     return session
 
 
-# What a connection needs to know of its session, read as plain columns: no objects to build.
-_SESSION_STATE = (
-    select(AuthSession.user_id, AuthSession.revoked_at, AuthSession.device_id, User.is_active)
+# What a connection needs to know of its session and of the device it names, as plain columns of one
+# statement (no objects to build): the device's row is joined whether or not the session is its.
+_CONNECTION_STATE = (
+    select(
+        AuthSession.user_id,
+        AuthSession.revoked_at,
+        AuthSession.device_id,
+        User.is_active,
+        Device.id.label("device_row_id"),
+        Device.revoked_at.label("device_revoked_at"),
+        Device.last_seen_at.label("device_last_seen_at"),
+        Device.name.label("device_name"),
+    )
     .join(User, User.id == AuthSession.user_id)
+    .outerjoin(
+        Device, and_(Device.user_id == bindparam("user_id"), Device.device_id == bindparam("device_id"))
+    )
     .where(AuthSession.id == bindparam("id"))
 )
 
@@ -55,14 +69,18 @@ def _no_device() -> DeviceInfo | None:
     return None
 
 
+def _decoded(token: str) -> AccessClaims:
+    try:
+        return decode_access_token(token)
+    except InvalidToken as exc:
+        raise _unauthorized(f"invalid access token: {exc}") from exc
+
+
 def _claims(token: str, device: Callable[[], DeviceInfo | None]):
     """The token's claims, the device named and its row; device() is read once the token is known good,
     and a revoked device is refused (401 device_revoked) before the session, which its revocation ended,
     so that the device learns to erase its data."""
-    try:
-        claims = decode_access_token(token)
-    except InvalidToken as exc:
-        raise _unauthorized(f"invalid access token: {exc}") from exc
+    claims = _decoded(token)
     named = device()
     return claims, named, devices.refuse_if_revoked(claims.user_id, named)
 
@@ -84,25 +102,45 @@ def session_from_token(token: str, device: Callable[[], DeviceInfo | None] = _no
 
 
 def connection_from_token(token: str, device: Callable[[], DeviceInfo | None] = _no_device) -> AccessClaims:
-    """session_from_token for a Socket.IO connection, with the same checks and refusals, which needs the
-    session's id and user only: one row of plain columns instead of the session, user and roles as
-    objects (a hall's thousand tablets connect within seconds). The session is loaded only when its
-    device has something to record."""
-    reads_in_autocommit(db.session)
-    claims, named, known = _claims(token, device)
-    row = db.session.execute(_SESSION_STATE, {"id": claims.session_id}).one_or_none()
-    if row is None or row.user_id != claims.user_id or row.revoked_at is not None:
-        raise _unauthorized("session ended; log in again")
-    if not row.is_active:
-        raise _unauthorized("account disabled or removed")
-    if named is None or not devices.needs_recording(named, known, row.device_id):
-        return claims
-    if known is not None and row.device_id is not None:
-        # A tablet seen again (its login named it): one statement, which autocommit commits.
-        devices.touch(known, named)
-    else:
-        db.session.commit()  # the reads end here: the device's record gets a transaction of its own
-        _record_device(db.session.get(AuthSession, claims.session_id), named, known)
+    """session_from_token for a Socket.IO connection, with the same checks and refusals in the same
+    order, which needs the session's id and user only: one statement of plain columns on an autocommit
+    connection instead of the session, user, roles and device as objects (a hall's thousand tablets
+    connect within seconds). A known device due to be seen again is touched by one UPDATE; the session
+    is loaded only when the device has more to record."""
+    claims = _decoded(token)
+    named = device()
+    with autocommit() as connection:
+        row = connection.execute(
+            _CONNECTION_STATE,
+            {
+                "id": claims.session_id,
+                "user_id": claims.user_id,
+                "device_id": named.device_id if named is not None else None,
+            },
+        ).one_or_none()
+        if row is None:
+            # No such session: the device's own refusal still comes first.
+            devices.refuse_if_revoked(claims.user_id, named)
+            raise _unauthorized("session ended; log in again")
+        if row.device_revoked_at is not None:
+            raise devices.revoked_error()
+        if row.user_id != claims.user_id or row.revoked_at is not None:
+            raise _unauthorized("session ended; log in again")
+        if not row.is_active:
+            raise _unauthorized("account disabled or removed")
+        if named is None:
+            return claims
+        known = None
+        if row.device_row_id is not None:
+            known = devices.SeenDevice(row.device_row_id, row.device_last_seen_at, row.device_name)
+        if not devices.needs_recording(named, known, row.device_id):
+            return claims
+        if known is not None and row.device_id is not None:
+            devices.touch(known, named, connection)
+            return claims
+    _record_device(
+        db.session.get(AuthSession, claims.session_id), named, devices.find(claims.user_id, named.device_id)
+    )
     return claims
 
 
