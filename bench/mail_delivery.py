@@ -2,7 +2,7 @@
 
 Queues N notices through eoffice.mail.operations.notify, starts two `flask --app wsgi mail-worker
 --exit-when-idle` processes, and prints the delivery rate and whether every message arrived
-exactly once. The SMTP server (aiosmtpd) runs in this process and shares the machine's 2 cores
+exactly once. The SMTP server (aiosmtpd) runs in this process and shares the machine's cores
 with the workers and the database.
 
     python bench/mail_delivery.py --messages 2000 [--database-url postgresql://postgres@127.0.0.1/test]
