@@ -53,9 +53,11 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import meeting_fanout as fanout  # noqa: E402
-from bench.meeting_fanout import Bench, DeviceLogin, stop  # noqa: E402
-from bench.meeting_fanout_load import PDF_PAGES, percentile, run_loadgen  # noqa: E402
+from bench.fanout.cli import add_device_arguments  # noqa: E402
+from bench.fanout.load import PDF_PAGES, percentile, run_loadgen  # noqa: E402
+from bench.fanout.measure import Bench  # noqa: E402
+from bench.fanout.seeding import DeviceLogin, delegates_for  # noqa: E402
+from bench.fanout.servers import install_node_packages, stop  # noqa: E402
 
 SCENARIOS = ("reconnect", "day", "checkin")
 TURNS_AROUND_RESTART = 3
@@ -79,8 +81,8 @@ class MeetingDay:
         self.room_users: list[list[int]] = []
 
     def seed(self) -> None:
-        hall = fanout.delegates_for(self.args.hall, self.d)
-        per_room = fanout.delegates_for(self.args.tablets, self.d)
+        hall = delegates_for(self.args.hall, self.d)
+        per_room = delegates_for(self.args.tablets, self.d)
         rooms = self.args.rooms if "day" in self.args.scenario else 0
         self.bench.create_users(hall + rooms * per_room)
         ids = self.bench.user_ids
@@ -351,10 +353,10 @@ def main() -> None:
         default=os.environ.get("EOFFICE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
         help="the message queue of two processes",
     )
-    fanout.add_device_arguments(parser, arrival=False)
+    add_device_arguments(parser, arrival=False)
     args = parser.parse_args()
 
-    fanout.install_node_packages()
+    install_node_packages()
     day = MeetingDay(args)
     try:
         day.seed()
