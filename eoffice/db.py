@@ -81,10 +81,11 @@ def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
 
 def autocommit_engine(engine: Engine, pool_size: int, max_overflow: int, connect_args: dict) -> Engine:
     """An engine whose statements each run on their own (no BEGIN, no ROLLBACK), for the hot paths that
-    read, or write one row with one statement, outside the request's session: a Socket.IO connect's
-    token check and a join. Its own small pool of connections kept in autocommit, since switching a
-    pooled connection in and out of it at every checkout costs more than the statement; disposed with
-    `engine`. On SQLite (the embedded default) it shares `engine`'s pool."""
+    read, or write one row whose loss in a crash is harmless (its commits do not wait for the disk),
+    outside the request's session: a Socket.IO connect's token check and a join. Its own small pool
+    of connections kept in autocommit, since switching a pooled connection in and out of it at every
+    checkout costs more than the statement; disposed with `engine`. On SQLite (the embedded default)
+    it shares `engine`'s pool."""
     if engine.dialect.name == "sqlite":
         return engine.execution_options(isolation_level="AUTOCOMMIT")
     reads = create_engine(
@@ -92,7 +93,9 @@ def autocommit_engine(engine: Engine, pool_size: int, max_overflow: int, connect
         isolation_level="AUTOCOMMIT",
         pool_size=pool_size,
         max_overflow=max_overflow,
-        connect_args=connect_args,
+        # Its only writes are a device's "last seen": a hall's connects need not each wait for the WAL
+        # to reach the disk.
+        connect_args={**connect_args, "options": "-c synchronous_commit=off"},
     )
     event.listen(engine, "engine_disposed", lambda _connection: reads.dispose())
     return reads

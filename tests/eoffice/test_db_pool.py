@@ -64,6 +64,8 @@ def test_the_autocommit_engine_leaves_no_transaction_open_and_goes_with_the_sess
             assert connection.execute(sa.text("SELECT 1")).scalar_one() == 1
             # No transaction is open on the server: the connection is idle between statements.
             assert connection.connection.driver_connection.info.transaction_status.name == "IDLE"
+            # Its writes (a device's "last seen") do not wait for the disk.
+            assert connection.execute(sa.text("SHOW synchronous_commit")).scalar_one() == "off"
         with Session(engine) as session:  # the session's unit of work is a transaction as before
             session.execute(sa.text("SELECT 1"))
             status = session.connection().connection.driver_connection.info.transaction_status
