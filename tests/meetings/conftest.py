@@ -148,6 +148,21 @@ def add_confidential_item(client, room: Room, named_user_ids: list[int]) -> int:
     return item.get_json()["id"]
 
 
+def open_vote(chair, meeting_id, *, secret: bool):
+    """The chair opens a vote on a resolution in the room: its id."""
+    answer = chair.call(
+        "vote_open",
+        {
+            "meeting_id": meeting_id,
+            "question": "Thông qua Nghị quyết?",
+            "options": ["Tán thành", "Không", "Phiếu trắng"],
+            "is_secret": secret,
+        },
+    )
+    assert answer["ok"] is True, answer
+    return answer["vote_opened"]["vote_id"]
+
+
 @pytest.fixture
 def room(client, people) -> Room:
     return build_room(client, people)
