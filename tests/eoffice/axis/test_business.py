@@ -15,7 +15,7 @@ from eoffice.documents.models import Document
 from eoffice.extensions import db
 from eoffice.mail.models import OutboxMessage
 from tests.eoffice.axis.conftest import RECIPIENT, SENDER
-from tests.eoffice.axis.test_exchange import (
+from tests.eoffice.axis.helpers import (
     OTHER,
     act,
     exchange,
