@@ -24,7 +24,7 @@ from eoffice.pdfgen import text_pdf
 from eoffice.runtime import settings, storage
 from eoffice.storage.models import StoredFile
 from tests.eoffice.axis.conftest import RECIPIENT, SENDER, unreachable_connector
-from tests.eoffice.axis.test_edxml import a_package
+from tests.eoffice.axis.packages import a_package
 from tests.eoffice.documents.conftest import stored_objects
 from tests.fixtures.hostile_pdfs import MB, PeakRss
 
