@@ -9,5 +9,6 @@ fails `test_routes.py::test_every_api_route_has_an_entry_in_the_matrix`.
 
 It runs on SQLite only: the decisions are taken in Python by the same rules on either database,
 and the SQL form of document visibility is run on both by the documents' own tests; a world built
-once (conftest.py) and restored by SQLite's backup API keeps its ~1,500 probes fast and independent of their order.
+once (conftest.py) and restored by SQLite's backup API keeps its ~1,500 probes fast and independent
+of their order.
 """
