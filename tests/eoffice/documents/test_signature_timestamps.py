@@ -75,7 +75,7 @@ def test_with_a_tsa_configured_every_signature_carries_its_valid_time_stamp(
 def test_a_time_stamped_issued_document_validates_with_pdfsig(
     app, client, people, as_user, live_server, tmp_path
 ):
-    from tests.eoffice.signing.test_pdf_signatures import pdfsig
+    from tests.eoffice.signing.pdfs import pdfsig
 
     files = issued_with_tsa(app, client, people, as_user, live_server + "/api/v1/signatures/tsa")
 
