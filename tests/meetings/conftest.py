@@ -77,6 +77,11 @@ def meeting_body(people: People, **changes) -> dict:
     return {**body, **changes}
 
 
+def create_meeting(client, login, people: People, **changes):
+    """The clerk creates the meeting of meeting_body (with these changes): the response."""
+    return client.post("/api/v1/meetings", json=meeting_body(people, **changes), headers=login("vanthu"))
+
+
 @dataclass
 class Room:
     """A meeting ready for the live room: created, a 5-page agenda PDF uploaded, invited, started."""
