@@ -175,7 +175,8 @@ BUSINESS_SAMPLES = [
 
 
 def sample_package(name: str):
-    # edoc_new's To (28.22.H17) is no agency identifier: addressed to one of ours, as test_exchange does.
+    # edoc_new's To (28.22.H17) is no agency identifier: addressed to one of ours, as the mock axis test
+    # below does.
     body = read_sample(name).replace(b">28.22.H17<", f">{RECIPIENT}<".encode())
     return read_package(parse_untrusted(body, what="package", max_bytes=LIMIT))
 

@@ -1,7 +1,7 @@
 """Zip attachments of arriving packages (the SDK sends the document inside one): unpacked into the
 document's files within limits; a hostile archive refuses the package with 02 naming the reason,
 with nothing registered and nothing left in storage. The SDK's own sample goes through the mock axis
-in test_exchange.py."""
+in test_samples.py."""
 
 from __future__ import annotations
 
