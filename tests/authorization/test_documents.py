@@ -30,7 +30,7 @@ from tests.authorization.helpers import (
 from tests.authorization.world import assert_roles_get_what_the_rules_allow
 
 PERIOD = "from=2026-01-01&to=2026-12-31"
-DOCUMENTS = ("document:open", "document:confidential", "document:draft")
+DOCUMENT_KINDS = ("document:open", "document:confidential", "document:draft")
 
 
 def _takes_action(user: User, t: Target) -> bool:
@@ -61,7 +61,7 @@ def _lists_visible_register_rows(user: User, t: Target, response: TestResponse) 
     assert shown == (incoming and can(user, D.VIEW_DOCUMENT, secret)), "register rows"
 
 
-DOCUMENTS_ROUTES: dict[tuple[str, str], Entry] = {
+DOCUMENTS: dict[tuple[str, str], Entry] = {
     # Documents.
     ("GET", "/api/v1/documents"): Entry(
         ("caller@status=all", "caller@status=all&q=nhân sự", "caller@direction=incoming"),
@@ -81,7 +81,7 @@ DOCUMENTS_ROUTES: dict[tuple[str, str], Entry] = {
         on_own_agency(D.CREATE_INCOMING),
     ),
     ("GET", "/api/v1/documents/<int:document_id>/review-candidates"): Entry(
-        DOCUMENTS,
+        DOCUMENT_KINDS,
         get("/api/v1/documents/{t.document_id}/review-candidates"),
         lambda user, t: (
             can(user, D.VIEW_DOCUMENT, load_document(t)) and can(user, D.EDIT_DRAFT, load_document(t))
@@ -93,25 +93,25 @@ DOCUMENTS_ROUTES: dict[tuple[str, str], Entry] = {
         on_own_agency(D.CREATE_OUTGOING),
     ),
     ("GET", "/api/v1/documents/<int:document_id>"): Entry(
-        DOCUMENTS, get("/api/v1/documents/{t.document_id}"), permits(D.VIEW_DOCUMENT, load_document)
+        DOCUMENT_KINDS, get("/api/v1/documents/{t.document_id}"), permits(D.VIEW_DOCUMENT, load_document)
     ),
     ("PATCH", "/api/v1/documents/<int:document_id>"): Entry(
-        tuple(f"{kind}@edit" for kind in DOCUMENTS),
+        tuple(f"{kind}@edit" for kind in DOCUMENT_KINDS),
         send("PATCH", "/api/v1/documents/{t.document_id}", json={"subject": "Trích yếu mới"}),
         _takes_action,
     ),
     ("POST", "/api/v1/documents/<int:document_id>/files"): Entry(
-        tuple(f"{kind}@edit" for kind in DOCUMENTS),
+        tuple(f"{kind}@edit" for kind in DOCUMENT_KINDS),
         multipart("POST", "/api/v1/documents/{t.document_id}/files", lambda t: {"replace_main": "false"}),
         _takes_action,
     ),
     ("POST", "/api/v1/documents/<int:document_id>/actions/<action>"): Entry(
-        tuple(f"{kind}@{action}" for kind in DOCUMENTS for action in ACTIONS),
+        tuple(f"{kind}@{action}" for kind in DOCUMENT_KINDS for action in ACTIONS),
         send("POST", "/api/v1/documents/{t.document_id}/actions/{t.variant}", json={}),
         _takes_action,
     ),
     ("GET", "/api/v1/documents/<int:document_id>/files/<int:file_id>"): Entry(
-        DOCUMENTS,
+        DOCUMENT_KINDS,
         get("/api/v1/documents/{t.document_id}/files/{t.file_id}"),
         permits(D.VIEW_DOCUMENT, load_document),
     ),
@@ -154,6 +154,6 @@ DOCUMENTS_ROUTES: dict[tuple[str, str], Entry] = {
 }
 
 
-@pytest.mark.parametrize("key", sorted(DOCUMENTS_ROUTES), ids=" ".join)
+@pytest.mark.parametrize("key", sorted(DOCUMENTS), ids=" ".join)
 def test_each_role_gets_from_the_route_what_the_permission_rules_allow(world_app, world, key):
-    assert_roles_get_what_the_rules_allow(world_app, world, DOCUMENTS_ROUTES, key)
+    assert_roles_get_what_the_rules_allow(world_app, world, DOCUMENTS, key)

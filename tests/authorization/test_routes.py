@@ -4,13 +4,13 @@ routes keep to their parent."""
 from __future__ import annotations
 
 from tests.authorization.helpers import EXCLUDED, SIDES
-from tests.authorization.test_documents import DOCUMENTS_ROUTES
+from tests.authorization.test_documents import DOCUMENTS
 from tests.authorization.test_meetings import MEETINGS
 from tests.authorization.test_platform import PLATFORM
 from tests.authorization.test_records import RECORDS
 from tests.authorization.world import fingerprint, run_probes
 
-MATRIX = PLATFORM | DOCUMENTS_ROUTES | RECORDS | MEETINGS
+MATRIX = PLATFORM | DOCUMENTS | RECORDS | MEETINGS
 
 
 def _api_routes(flask_app) -> set[tuple[str, str]]:
