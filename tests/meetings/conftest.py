@@ -77,6 +77,11 @@ def meeting_body(people: People, **changes) -> dict:
     return {**body, **changes}
 
 
+def create_meeting(client, login, people: People, **changes):
+    """The clerk creates the meeting of meeting_body (with these changes): the response."""
+    return client.post("/api/v1/meetings", json=meeting_body(people, **changes), headers=login("vanthu"))
+
+
 @dataclass
 class Room:
     """A meeting ready for the live room: created, a 5-page agenda PDF uploaded, invited, started."""
@@ -146,6 +151,21 @@ def add_confidential_item(client, room: Room, named_user_ids: list[int]) -> int:
     )
     assert item.status_code == 201, item.get_json()
     return item.get_json()["id"]
+
+
+def open_vote(chair, meeting_id, *, secret: bool):
+    """The chair opens a vote on a resolution in the room: its id."""
+    answer = chair.call(
+        "vote_open",
+        {
+            "meeting_id": meeting_id,
+            "question": "Thông qua Nghị quyết?",
+            "options": ["Tán thành", "Không", "Phiếu trắng"],
+            "is_secret": secret,
+        },
+    )
+    assert answer["ok"] is True, answer
+    return answer["vote_opened"]["vote_id"]
 
 
 @pytest.fixture
