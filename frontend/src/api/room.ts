@@ -370,7 +370,7 @@ export async function openRoom(
   const socket = io("/meetings", {
     transports: ["websocket", "polling"],
     reconnectionDelay: 500,
-    reconnectionDelayMax: 3000,
+    reconnectionDelayMax: 1500,
     auth: (send) => {
       api.accessToken().then(
         (token) => {
