@@ -115,10 +115,10 @@ def _due(device: DeviceInfo, row: Device | SeenDevice, now) -> bool:
     return now - row.last_seen_at >= SEEN_INTERVAL or bool(device.name and device.name != row.name)
 
 
-def touch(row: SeenDevice, device: DeviceInfo, connection: Connection) -> None:
-    """record_seen for a known device whose session already names it: one UPDATE on an autocommit
-    connection, nothing loaded."""
-    connection.execute(
+def touch(row: Device | SeenDevice, device: DeviceInfo, connection: Connection | None = None) -> None:
+    """record_seen for a known device whose session already names it: one UPDATE, nothing loaded; on
+    `connection` (an autocommit one) or else in the request's session."""
+    (connection if connection is not None else db.session).execute(
         update(Device).where(Device.id == row.id).values(last_seen_at=utcnow(), name=device.name or row.name)
     )
 
