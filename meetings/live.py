@@ -103,7 +103,7 @@ def _room_handler(schema: type[ma.Schema], event: str, change: Callable[[Any, Us
 
 
 class MeetingNamespace(Namespace):
-    def __init__(self, limiter: EventLimiter, namespace: str = NAMESPACE, attendance_interval: float = 0.2):
+    def __init__(self, limiter: EventLimiter, attendance_interval: float, namespace: str = NAMESPACE):
         super().__init__(namespace)
         self.attendance = check_ins.attendance_broadcasts(self, attendance_interval)
         # sid -> user id, and sid -> the login session it connected with: connection bookkeeping of
@@ -394,5 +394,5 @@ def init_app(server, settings: Settings) -> None:
         settings.room_flood_limit,
         settings.room_user_event_factor,
     )
-    server.on_namespace(MeetingNamespace(limiter, NAMESPACE, settings.room_attendance_interval))
+    server.on_namespace(MeetingNamespace(limiter, settings.room_attendance_interval, NAMESPACE))
     account_events.on_sessions_ended(end_connections_of_sessions)
