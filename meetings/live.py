@@ -28,7 +28,7 @@ from eoffice.errors import ErrorCode
 from eoffice.extensions import db
 from eoffice.socketio_context import AppContextNamespace, current_sid
 from eoffice.socketio_fanout import FAREWELL
-from meetings import policy, room
+from meetings import check_ins, policy, room
 from meetings.broadcasts import (
     NAMESPACE,
     audience_rooms,
@@ -102,8 +102,9 @@ def _room_handler(schema: type[ma.Schema], event: str, change: Callable[[Any, Us
 
 
 class MeetingNamespace(AppContextNamespace):
-    def __init__(self, limiter: EventLimiter, namespace: str = NAMESPACE):
+    def __init__(self, limiter: EventLimiter, attendance_interval: float, namespace: str = NAMESPACE):
         super().__init__(namespace)
+        self.attendance = check_ins.attendance_broadcasts(self, attendance_interval)
         # sid -> user id, and sid -> the login session it connected with: connection bookkeeping of
         # this process only; room state is in the database.
         self.users: dict[str, int] = {}
@@ -312,9 +313,7 @@ class MeetingNamespace(AppContextNamespace):
     on_agenda_goto = _room_handler(
         schemas.AgendaGotoSchema, "agenda", lambda m, u, p: room.go_to_agenda_item(m, u, p["agenda_item_id"])
     )
-    on_check_in = _room_handler(
-        schemas.CheckInSchema, "attendance", lambda m, u, p: room.check_in(m, u, p["mode"])
-    )
+    on_check_in = check_ins.on_check_in
     on_speak_request = _room_handler(
         schemas.MeetingEventSchema, "speakers", lambda m, u, p: room.request_floor(m, u)
     )
@@ -383,5 +382,5 @@ def init_app(server, settings: Settings) -> None:
         settings.room_flood_limit,
         settings.room_user_event_factor,
     )
-    server.on_namespace(MeetingNamespace(limiter, NAMESPACE))
+    server.on_namespace(MeetingNamespace(limiter, settings.room_attendance_interval, NAMESPACE))
     account_events.on_sessions_ended(end_connections_of_sessions)

@@ -157,7 +157,7 @@ def read_shared_room(meeting_id: int, version: int) -> SharedRoom:
             )
             for audience, d in documents
         ],
-        present=[present_entry(p) for p in checked_in],
+        present=sorted((present_entry(p) for p in checked_in), key=lambda entry: entry["user_id"]),
         voting_present=sum(1 for p in checked_in if p.is_voting),
         voting_total=voting_total(meeting_id),
         speakers=speakers_state(meeting_id),
@@ -318,7 +318,9 @@ def join_state(meeting_id: int, user_id: int | None, states: RoomStates) -> dict
         "documents": [
             payload for audience, payload in shared.documents if policy.in_audience(user_id, audience)
         ],
-        "attendance": attendance_payload(meeting, shared.present, shared.voting_present, shared.voting_total),
+        "attendance": attendance_payload(
+            meeting, shared.present, shared.voting_present, shared.voting_total, shared.version
+        ),
         "speakers": shared.speakers,
         "vote": _open_vote(shared.open_vote, open_vote_id, votes_cast, has_voted, user_id),
         "annotations": annotations,

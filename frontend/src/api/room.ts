@@ -29,13 +29,24 @@ export interface Attendee {
   checked_in_at: string | null;
 }
 
-export interface AttendanceState {
+/** The counts of the attendance, as of the room `version` they were read with (a newer one: newer counts). */
+export interface AttendanceCounts {
   meeting_id: number;
-  present: Attendee[];
+  version: number;
   voting_present: number;
   voting_total: number;
   quorum_percent: number;
   quorum_met: boolean;
+}
+
+/** The join state's attendance: everyone present, in user_id order. */
+export interface AttendanceState extends AttendanceCounts {
+  present: Attendee[];
+}
+
+/** The `attendance` event: the check-ins it tells of (those of one interval of one server process). */
+export interface AttendanceEvent extends AttendanceCounts {
+  changed: Attendee[];
 }
 
 export interface SpeakersState {
