@@ -46,3 +46,4 @@ def post_worker_init(worker):
 
     freeze_startup_objects()
     gc.set_threshold(50_000, 20, 20)
+    gunicorn_hooks.close_live_connections_on_term(worker)

@@ -20,7 +20,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -31,6 +30,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import fresh_postgres  # noqa: E402
 from tests.fixtures.agency_server import AgencyServer  # noqa: E402
 from tests.fixtures.axis import AxisServer  # noqa: E402
 
@@ -55,19 +55,7 @@ def pdf_of_size(index: int, size: int) -> bytes:
 def database(server_url: str | None, workdir: Path, name: str) -> tuple[str, Callable[[], None]]:
     if not server_url:
         return f"sqlite:///{workdir / name / 'eoffice.db'}", lambda: None
-    database_name = f"axis_exchange_{name}_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{database_name}"'))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE "{database_name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return sa.engine.make_url(server_url).set(database=database_name).render_as_string(
-        hide_password=False
-    ), drop
+    return fresh_postgres(server_url, prefix=f"axis_exchange_{name}")
 
 
 def approved_draft(a: AgencyServer, sessions: dict, index: int, pdf: bytes) -> int:

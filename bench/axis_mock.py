@@ -17,32 +17,15 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import fresh_postgres  # noqa: E402
 from tests.fixtures.axis import AxisServer, unique_organ_id  # noqa: E402
 from tests.fixtures.edxml import make_identity, signed_package  # noqa: E402
-
-
-def _fresh_postgres(server_url: str) -> tuple[str, Callable[[], None]]:
-    name = f"axis_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return sa.engine.make_url(server_url).set(database=name).render_as_string(hide_password=False), drop
 
 
 def _figures(label: str, latencies: list[float], seconds: float, megabytes: float) -> None:
@@ -65,7 +48,7 @@ def main() -> None:
 
     database_url, drop = (None, None)
     if args.database_url:
-        database_url, drop = _fresh_postgres(args.database_url)
+        database_url, drop = fresh_postgres(args.database_url, prefix="axis_bench")
     workdir = Path(tempfile.mkdtemp(prefix="axis-bench-"))
     server = AxisServer(workdir, {"AXIS_DATABASE_URL": database_url} if database_url else {})
     server.start()

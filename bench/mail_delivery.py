@@ -2,7 +2,7 @@
 
 Queues N notices through eoffice.mail.operations.notify, starts two `flask --app wsgi mail-worker
 --exit-when-idle` processes, and prints the delivery rate and whether every message arrived
-exactly once. The SMTP server (aiosmtpd) runs in this process and shares the machine's 2 cores
+exactly once. The SMTP server (aiosmtpd) runs in this process and shares the machine's cores
 with the workers and the database.
 
     python bench/mail_delivery.py --messages 2000 [--database-url postgresql://postgres@127.0.0.1/test]
@@ -13,20 +13,19 @@ from __future__ import annotations
 import argparse
 import collections
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
-import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import free_port, fresh_postgres  # noqa: E402
 
 
 class CountingHandler:
@@ -41,25 +40,6 @@ class CountingHandler:
                     self.message_ids[line.split(b":", 1)[1].strip().decode()] += 1
                 break
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def fresh_postgres(server_url: str) -> tuple[str, callable]:
-    name = f"eoffice_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-
-    return sa.engine.make_url(server_url).set(database=name).render_as_string(hide_password=False), drop
 
 
 def main() -> None:

@@ -26,9 +26,11 @@ load comes from bench/node_reference/loadgen.js (its scenarios.js), one Node pro
   after minus before).
 `--scenario checkin`: H tablets joined; every tablet checks in (event `check_in`), the check-ins
   spread evenly over 10 s (`--checkin-seconds`). Prints whether every check-in is recorded once
-  (participants checked in, in the database, against the participants, none twice) and the time from
-  the last check-in sent until every tablet shows the true count (the length of the `present` list of
-  the last `attendance` event it received; target: within 1 s).
+  (participants checked in, in the database, against the participants, none twice), the time from
+  the last check-in sent until every tablet shows the true count (its join state's attendance with
+  every `attendance` event applied as the web client applies them: every participant present and
+  voting_present all the voting members; target: within 1 s), and the `attendance` events each tablet
+  received (the broadcasts sent) with their JSON payload bytes.
 
 The server, the load generator, PostgreSQL and Redis share this machine's cores. Smoke-run tiny sizes
 first (`--hall 10 --rooms 2 --tablets 3 --seconds 5`). Run with the project's interpreter:
@@ -53,9 +55,11 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import meeting_fanout as fanout  # noqa: E402
-from bench.meeting_fanout import Bench, DeviceLogin, stop  # noqa: E402
-from bench.meeting_fanout_load import PDF_PAGES, percentile, run_loadgen  # noqa: E402
+from bench.fanout.cli import add_device_arguments  # noqa: E402
+from bench.fanout.load import PDF_PAGES, percentile, run_loadgen  # noqa: E402
+from bench.fanout.measure import Bench  # noqa: E402
+from bench.fanout.seeding import DeviceLogin, delegates_for  # noqa: E402
+from bench.fanout.servers import install_node_packages, stop  # noqa: E402
 
 SCENARIOS = ("reconnect", "day", "checkin")
 TURNS_AROUND_RESTART = 3
@@ -79,8 +83,8 @@ class MeetingDay:
         self.room_users: list[list[int]] = []
 
     def seed(self) -> None:
-        hall = fanout.delegates_for(self.args.hall, self.d)
-        per_room = fanout.delegates_for(self.args.tablets, self.d)
+        hall = delegates_for(self.args.hall, self.d)
+        per_room = delegates_for(self.args.tablets, self.d)
         rooms = self.args.rooms if "day" in self.args.scenario else 0
         self.bench.create_users(hall + rooms * per_room)
         ids = self.bench.user_ids
@@ -274,6 +278,8 @@ class MeetingDay:
                     "meeting_id": meeting_id,
                     "spread_seconds": self.args.checkin_seconds,
                     "expected_present": len(self.hall_users),
+                    # The chair and delegates vote: every hall user.
+                    "expected_voting": len(self.hall_users),
                 },
                 [server.pid],
             )
@@ -305,6 +311,13 @@ class MeetingDay:
                 if result["unsettled"]
                 else ""
             )
+        )
+        fewest, most = result["attendance_events_per_tablet"]
+        payload, events = result["attendance_payload_bytes"], max(result["attendance_events"], 1)
+        print(
+            f"  attendance broadcasts: {fewest}-{most} received by each tablet; payloads"
+            f" {payload / 1e6:.2f} MB to all tablets ({payload / events:.0f} B an event,"
+            f" {payload / result['devices'] / 1e3:.1f} kB a tablet)"
         )
 
     def attendance_rows(self, meeting_id: int) -> tuple[int, int, int]:
@@ -351,10 +364,10 @@ def main() -> None:
         default=os.environ.get("EOFFICE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
         help="the message queue of two processes",
     )
-    fanout.add_device_arguments(parser, arrival=False)
+    add_device_arguments(parser, arrival=False)
     args = parser.parse_args()
 
-    fanout.install_node_packages()
+    install_node_packages()
     day = MeetingDay(args)
     try:
         day.seed()

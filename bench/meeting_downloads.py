@@ -42,16 +42,9 @@ from pypdf.generic import ContentStream
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.meeting_fanout import (  # noqa: E402
-    BIN,
-    ORGANISER,
-    PASSWORD,
-    free_port,
-    fresh_postgres,
-    insert_organiser_and_delegates,
-    start_gunicorn,
-    stop,
-)
+from bench.common import free_port, fresh_postgres  # noqa: E402
+from bench.fanout.seeding import ORGANISER, PASSWORD, insert_organiser_and_delegates  # noqa: E402
+from bench.fanout.servers import BIN, start_gunicorn, stop  # noqa: E402
 
 PAGE_BYTES = 100 * 1024
 

@@ -36,8 +36,10 @@ from prometheus_client.parser import text_string_to_metric_families
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.meeting_fanout import BIN, Bench, free_port, stop  # noqa: E402
-from bench.meeting_fanout_load import percentile  # noqa: E402
+from bench.common import free_port  # noqa: E402
+from bench.fanout.load import percentile  # noqa: E402
+from bench.fanout.measure import Bench  # noqa: E402
+from bench.fanout.servers import BIN, stop  # noqa: E402
 from tests.deploy.nginx import NGINX, Nginx  # noqa: E402
 
 NAMESPACE = "/meetings"

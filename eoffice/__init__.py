@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from eoffice import logs, metrics, socketio_fanout, socketio_json
 from eoffice.api_base import ApiRequest, JsonErrorApi, install_converters
 from eoffice.config import Settings
-from eoffice.db import ping_when_idle
+from eoffice.db import autocommit_engine, ping_when_idle
 from eoffice.extensions import db, migrate, socketio
 from eoffice.sessions import NoCookieSessions
 
@@ -57,9 +57,13 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     db.init_app(app)
     with app.app_context():
-        metrics.watch_pool(db.engine)
-        if not settings.is_embedded_database:
-            ping_when_idle(db.engine, idle_seconds=10)
+        # The hot paths' engine: on PostgreSQL a pool of its own, half the size of the session's.
+        autocommit = autocommit_engine(db.engine, **_pool_options(max(2, settings.database_pool_size // 2)))
+        app.extensions["eoffice"]["autocommit"] = autocommit
+        for engine in (db.engine,) if settings.is_embedded_database else (db.engine, autocommit):
+            metrics.watch_pool(engine)
+            if not settings.is_embedded_database:
+                ping_when_idle(engine, idle_seconds=10)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     socketio.init_app(
         app,
@@ -144,8 +148,14 @@ def _engine_options(settings: Settings) -> dict:
         # pool open and drop overflow connections by the hundred, and PostgreSQL starting a backend for
         # each cost more than a greenlet's wait for a pooled one. Threaded processes (`python wsgi.py`,
         # whose background workers each hold a connection while they work) keep as many again for peaks.
-        "pool_size": settings.database_pool_size,
-        "max_overflow": 0 if _under_gevent() else 2 * settings.database_pool_size,
+        **_pool_options(settings.database_pool_size)
+    }
+
+
+def _pool_options(size: int) -> dict:
+    return {
+        "pool_size": size,
+        "max_overflow": 0 if _under_gevent() else 2 * size,
         # A bounded connect keeps /readyz and requests from hanging on a host that drops packets.
         "connect_args": {"connect_timeout": 5},
     }

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, event, exc
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, scoped_session
+from sqlalchemy import DateTime, MetaData, create_engine, event, exc
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction
 from sqlalchemy.types import TypeDecorator
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -79,15 +79,33 @@ def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
             raise
 
 
-def reads_in_autocommit(session: Session | scoped_session) -> None:
-    """The session's statements until its next commit or rollback each run on their own, with no BEGIN
-    and no ROLLBACK around them: for a unit of work that only reads, two round trips fewer. Under READ
-    COMMITTED (PostgreSQL's default, ours) every statement of a transaction sees its own snapshot
-    anyway. Called before the session's first statement; a no-op once it has begun."""
-    if isinstance(session, scoped_session):
-        session = session()
-    if not session.in_transaction():
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+def autocommit_engine(engine: Engine, pool_size: int, max_overflow: int, connect_args: dict) -> Engine:
+    """An engine whose statements each run on their own (no BEGIN, no ROLLBACK), for the hot paths that
+    read, or write one row whose loss in a crash is harmless (its commits do not wait for the disk),
+    outside the request's session: a Socket.IO connect's token check and a join. Its own small pool
+    of connections kept in autocommit, since switching a pooled connection in and out of it at every
+    checkout costs more than the statement; disposed with `engine`. On SQLite (the embedded default)
+    it shares `engine`'s pool."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    reads = create_engine(
+        engine.url,
+        isolation_level="AUTOCOMMIT",
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        # Its only writes are a device's "last seen": a hall's connects need not each wait for the WAL
+        # to reach the disk.
+        connect_args={**connect_args, "options": "-c synchronous_commit=off"},
+    )
+    event.listen(engine, "engine_disposed", lambda _connection: reads.dispose())
+    return reads
+
+
+def autocommit() -> Connection:
+    """A connection of the application's autocommit engine (see autocommit_engine), for a `with`."""
+    from flask import current_app
+
+    return current_app.extensions["eoffice"]["autocommit"].connect()
 
 
 class Base(DeclarativeBase):

@@ -39,3 +39,36 @@ def metrics_hooks(settings: Settings, metrics_dir: str | None) -> tuple[Callable
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
     return when_ready, child_exit, on_exit
+
+
+# gunicorn's gevent worker checks every second whether it should stop, then closes its listener.
+_LISTENER_CLOSED_AFTER = 1.5
+
+
+def close_live_connections_on_term(worker) -> None:
+    """From post_worker_init of the gevent worker: on SIGTERM (a deployment stopping this process),
+    once the listener is closed, close every Engine.IO connection. gunicorn would otherwise wait its
+    whole graceful_timeout for the open WebSockets and then cut every tablet at once; closed at the
+    transport, each tablet's client reconnects by itself (to the process or pod that replaces this one)
+    and joins again. Requests under way finish as before."""
+    import signal
+
+    import gevent
+
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def on_term(signum, frame):
+        if callable(previous):
+            previous(signum, frame)  # gunicorn's: the worker stops at its next check
+        gevent.spawn_later(_LISTENER_CLOSED_AFTER, _close_live_connections)
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.siginterrupt(signal.SIGTERM, False)
+
+
+def _close_live_connections() -> None:
+    from eoffice.extensions import socketio
+
+    # Engine.IO's close, not Socket.IO's disconnect: a client told "io server disconnect" would not
+    # reconnect, one whose transport closed does.
+    socketio.server.eio.disconnect()

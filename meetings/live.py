@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import marshmallow as ma
-from flask_socketio import Namespace
 from socketio.exceptions import ConnectionRefusedError
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,12 +23,12 @@ from eoffice.accounts.models import User
 from eoffice.api_base import ApiError, load_input
 from eoffice.auth.session import connection_from_token, live_user
 from eoffice.config import Settings
-from eoffice.db import reads_in_autocommit
 from eoffice.devices.operations import DeviceInfo, parse_device
 from eoffice.errors import ErrorCode
 from eoffice.extensions import db
+from eoffice.socketio_context import AppContextNamespace, current_sid
 from eoffice.socketio_fanout import FAREWELL
-from meetings import policy, room
+from meetings import check_ins, policy, room
 from meetings.broadcasts import (
     NAMESPACE,
     audience_rooms,
@@ -102,9 +101,10 @@ def _room_handler(schema: type[ma.Schema], event: str, change: Callable[[Any, Us
     return _audience_handler(schema, event, lambda m, u, p: (change(m, u, p), None))
 
 
-class MeetingNamespace(Namespace):
-    def __init__(self, limiter: EventLimiter, namespace: str = NAMESPACE):
+class MeetingNamespace(AppContextNamespace):
+    def __init__(self, limiter: EventLimiter, attendance_interval: float, namespace: str = NAMESPACE):
         super().__init__(namespace)
+        self.attendance = check_ins.attendance_broadcasts(self, attendance_interval)
         # sid -> user id, and sid -> the login session it connected with: connection bookkeeping of
         # this process only; room state is in the database.
         self.users: dict[str, int] = {}
@@ -140,8 +140,6 @@ class MeetingNamespace(Namespace):
     # Connection
 
     def on_connect(self, auth=None):
-        from flask import request
-
         auth = auth if isinstance(auth, dict) else {}
         token = auth.get("token")
         if not isinstance(token, str) or not token:
@@ -155,21 +153,21 @@ class MeetingNamespace(Namespace):
             session = connection_from_token(token, device)
         except ApiError as exc:
             raise _refused(exc.code, exc.message) from None
-        self.users[request.sid] = session.user_id
-        self.sessions[request.sid] = session.session_id
-        self.server.enter_room(request.sid, user_room(session.user_id), namespace=self.namespace)
-        self.server.enter_room(request.sid, session_room(session.session_id), namespace=self.namespace)
+        sid = current_sid()
+        self.users[sid] = session.user_id
+        self.sessions[sid] = session.session_id
+        self.server.enter_room(sid, user_room(session.user_id), namespace=self.namespace)
+        self.server.enter_room(sid, session_room(session.session_id), namespace=self.namespace)
         metrics.SOCKETS.inc()
         return True
 
     def on_disconnect(self, reason=None):
-        from flask import request
-
-        if self.users.pop(request.sid, None) is not None:
+        sid = current_sid()
+        if self.users.pop(sid, None) is not None:
             metrics.SOCKETS.dec()
-        self.sessions.pop(request.sid, None)
-        self.limiter.forget(request.sid)
-        self._count_rooms(leaving=request.sid)
+        self.sessions.pop(sid, None)
+        self.limiter.forget(sid)
+        self._count_rooms(leaving=sid)
 
     def _count_rooms(self, leaving: str | None = None) -> None:
         """Meetings with a joined connection in this process (the one leaving not counted)."""
@@ -180,9 +178,8 @@ class MeetingNamespace(Namespace):
     # Helpers
 
     def _user(self) -> User:
-        from flask import request
-
-        user_id, session_id = self.users.get(request.sid), self.sessions.get(request.sid)
+        sid = current_sid()
+        user_id, session_id = self.users.get(sid), self.sessions.get(sid)
         if user_id is None or session_id is None:
             raise ApiError(401, ErrorCode.UNAUTHORIZED, "not connected")
         # The session too, not only the account: a change racing the farewell of an ended session is refused.
@@ -254,15 +251,12 @@ class MeetingNamespace(Namespace):
     # Events
 
     def on_join(self, data=None):
-        from flask import request
-
         def act(payload: dict[str, Any]):
             meeting_id = payload["meeting_id"]
-            user_id = self.users.get(request.sid)
-            reads_in_autocommit(db.session)  # a join only reads
+            user_id = self.users.get(current_sid())
             state = room.join_state(meeting_id, user_id, self.room_states)
-            self.server.enter_room(request.sid, meeting_room(meeting_id), namespace=self.namespace)
-            self.server.enter_room(request.sid, private_room(meeting_id, user_id), namespace=self.namespace)
+            self.server.enter_room(current_sid(), meeting_room(meeting_id), namespace=self.namespace)
+            self.server.enter_room(current_sid(), private_room(meeting_id, user_id), namespace=self.namespace)
             self.meeting_rooms.add(meeting_room(meeting_id))
             self._count_rooms()
             return {"ok": True, "state": state}
@@ -270,27 +264,22 @@ class MeetingNamespace(Namespace):
         return self._run(data, schemas.MeetingEventSchema, act)
 
     def on_leave(self, data=None):
-        from flask import request
-
         def act(payload: dict[str, Any]):
             meeting_id = payload["meeting_id"]
-            user_id = self.users.get(request.sid)
-            self.server.leave_room(request.sid, meeting_room(meeting_id), namespace=self.namespace)
+            sid = current_sid()
+            user_id = self.users.get(sid)
+            self.server.leave_room(sid, meeting_room(meeting_id), namespace=self.namespace)
             if user_id is not None:
-                self.server.leave_room(
-                    request.sid, private_room(meeting_id, user_id), namespace=self.namespace
-                )
+                self.server.leave_room(sid, private_room(meeting_id, user_id), namespace=self.namespace)
             self._count_rooms()
             return {"ok": True}
 
         return self._run(data, schemas.MeetingEventSchema, act)
 
     def on_present(self, data=None):
-        from flask import request
-
         def change(payload: dict[str, Any]) -> _Change:
             meeting_id = payload["meeting_id"]
-            user_id = self.users.get(request.sid)
+            user_id = self.users.get(current_sid())
             if user_id is None:
                 raise ApiError(401, ErrorCode.UNAUTHORIZED, "not connected")
             # One statement that commits by itself: no BEGIN and COMMIT round trips before the
@@ -324,9 +313,7 @@ class MeetingNamespace(Namespace):
     on_agenda_goto = _room_handler(
         schemas.AgendaGotoSchema, "agenda", lambda m, u, p: room.go_to_agenda_item(m, u, p["agenda_item_id"])
     )
-    on_check_in = _room_handler(
-        schemas.CheckInSchema, "attendance", lambda m, u, p: room.check_in(m, u, p["mode"])
-    )
+    on_check_in = check_ins.on_check_in
     on_speak_request = _room_handler(
         schemas.MeetingEventSchema, "speakers", lambda m, u, p: room.request_floor(m, u)
     )
@@ -395,5 +382,5 @@ def init_app(server, settings: Settings) -> None:
         settings.room_flood_limit,
         settings.room_user_event_factor,
     )
-    server.on_namespace(MeetingNamespace(limiter, NAMESPACE))
+    server.on_namespace(MeetingNamespace(limiter, settings.room_attendance_interval, NAMESPACE))
     account_events.on_sessions_ended(end_connections_of_sessions)

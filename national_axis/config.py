@@ -98,7 +98,9 @@ class Settings:
     )
     fault_hang_seconds: float = _setting(10.0, _parse_seconds, "How long a stalling call stalls, seconds.")
     fault_seed: int | None = _setting(
-        None, _parse_int(0), "Seed of the fault dice, for a repeatable sequence; unset means random."
+        None,
+        _parse_int(0),
+        "Seed of the fault dice, for a repeatable sequence per route; unset means random.",
     )
 
     @classmethod

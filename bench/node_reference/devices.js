@@ -34,7 +34,7 @@ function connect(defaultUrl, namespace, device, reconnect = false) {
       forceNew: true,
       reconnection: reconnect,
       reconnectionDelay: 500,
-      reconnectionDelayMax: 3000,
+      reconnectionDelayMax: 1500,
       timeout: 60000,
     });
     socket.once("connect", () => resolve(socket));

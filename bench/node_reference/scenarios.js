@@ -246,24 +246,39 @@ async function day(config) {
   return { arrival_seconds: seconds, devices: devices.length, rooms: result };
 }
 
-/** H tablets joined; each checks in at its moment, spread evenly over `spread_seconds`. What each shows
- * as attendance is the length of the `present` list of the last `attendance` event it received; the
- * result says when every one showed `expected_present` after the last check-in that adds someone was
- * sent (the first of its user's devices: a device's `user_id`; a user's other devices check in again). */
+/** H tablets joined; each checks in at its moment, spread evenly over `spread_seconds`. Each applies its
+ * `attendance` events as the web client does (state/attendance.ts: entries merged by user_id, counts only
+ * from a newer room version than it holds); it shows the true count once its present list has
+ * `expected_present` people and its voting_present is `expected_voting`. The result says when every
+ * tablet showed it after the last check-in that adds someone was sent (the first of its user's devices:
+ * a device's `user_id`; a user's other devices check in again), and the events and JSON payload bytes
+ * the tablets received. */
 async function checkin(config) {
   const { url, namespace, meeting_id: meetingId, devices, expected_present: expected } = config;
   const n = devices.length;
   const { sockets, answers, seconds } = await arriveTogether(
     url, namespace, devices, () => meetingId, config.concurrency || 100,
   );
-  const shown = answers.map((answer) => answer.state.attendance.present.length);
+  const expectedVoting = config.expected_voting;
+  const held = answers.map(({ state }) => ({
+    present: new Map(state.attendance.present.map((entry) => [entry.user_id, entry])),
+    version: state.attendance.version,
+    votingPresent: state.attendance.voting_present,
+  }));
+  const showsTrueCount = (h) => h.present.size === expected && h.votingPresent === expectedVoting;
   const reachedAt = new Float64Array(n).fill(NaN);
+  const received = new Uint32Array(n);
   let events = 0;
+  let payloadBytes = 0;
   sockets.forEach((socket, i) => {
     socket.on("attendance", (payload) => {
       events += 1;
-      shown[i] = payload.present.length;
-      if (shown[i] !== expected) reachedAt[i] = NaN;
+      received[i] += 1;
+      payloadBytes += Buffer.byteLength(JSON.stringify(payload));
+      const h = held[i];
+      for (const entry of payload.changed) h.present.set(entry.user_id, entry);
+      if (payload.version > h.version) [h.version, h.votingPresent] = [payload.version, payload.voting_present];
+      if (!showsTrueCount(h)) reachedAt[i] = NaN;
       else if (Number.isNaN(reachedAt[i])) reachedAt[i] = performance.now();
     });
   });
@@ -292,9 +307,9 @@ async function checkin(config) {
   });
   const lastSent = Math.max(...firstOfUser.values());
   say("phase settle");
-  const converged = await until(() => shown.every((count) => count === expected), config.settle_timeout_ms || 30000);
+  const converged = await until(() => held.every(showsTrueCount), config.settle_timeout_ms || 30000);
   say("phase done");
-  const unsettled = shown.filter((count) => count !== expected);
+  const unsettled = held.filter((h) => !showsTrueCount(h)).map((h) => h.present.size);
   for (const socket of sockets) socket.disconnect();
   return {
     devices: n,
@@ -306,6 +321,8 @@ async function checkin(config) {
     refused: refusals.length,
     ack_ms: ackMs,
     attendance_events: events,
+    attendance_events_per_tablet: [Math.min(...received), Math.max(...received)],
+    attendance_payload_bytes: payloadBytes,
     converged,
     last_checkin_to_all_seconds: converged ? (Math.max(...reachedAt) - lastSent) / 1000 : null,
     unsettled: unsettled.length,

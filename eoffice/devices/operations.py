@@ -10,12 +10,13 @@ import logging
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from flask import request
 from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from eoffice.api_base import ApiError, invalid
@@ -95,22 +96,30 @@ def refuse_if_revoked(user_id: int, device: DeviceInfo | None) -> Device | None:
     return row
 
 
-def needs_recording(device: DeviceInfo, row: Device | None, session_device_id: str | None) -> bool:
+class SeenDevice(NamedTuple):
+    """What the hot paths read of a device's row (a Device as plain columns)."""
+
+    id: int
+    last_seen_at: datetime
+    name: str
+
+
+def needs_recording(
+    device: DeviceInfo, row: Device | SeenDevice | None, session_device_id: str | None
+) -> bool:
     """Whether record_seen would write anything: lets a caller skip loading the session to find out."""
     return row is None or session_device_id is None or _due(device, row, utcnow())
 
 
-def _due(device: DeviceInfo, row: Device, now) -> bool:
+def _due(device: DeviceInfo, row: Device | SeenDevice, now) -> bool:
     return now - row.last_seen_at >= SEEN_INTERVAL or bool(device.name and device.name != row.name)
 
 
-def touch(row: Device, device: DeviceInfo) -> None:
-    """record_seen for a known device whose session already names it: one UPDATE, nothing loaded."""
-    db.session.execute(
-        update(Device)
-        .where(Device.id == row.id)
-        .values(last_seen_at=utcnow(), name=device.name or row.name)
-        .execution_options(synchronize_session=False)
+def touch(row: Device | SeenDevice, device: DeviceInfo, connection: Connection | None = None) -> None:
+    """record_seen for a known device whose session already names it: one UPDATE, nothing loaded; on
+    `connection` (an autocommit one) or else in the request's session."""
+    (connection if connection is not None else db.session).execute(
+        update(Device).where(Device.id == row.id).values(last_seen_at=utcnow(), name=device.name or row.name)
     )
 
 

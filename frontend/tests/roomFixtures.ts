@@ -23,6 +23,7 @@ export function joinState(overrides: Partial<RoomJoinState> = {}): RoomJoinState
     ],
     attendance: {
       meeting_id: 1,
+      version: 3,
       present: [],
       voting_present: 0,
       voting_total: 3,

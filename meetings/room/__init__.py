@@ -6,7 +6,7 @@ broadcasts what they return. One module per part of the room; this package names
 """
 
 from meetings.room.annotations import annotate, annotation_audience, annotation_payload, delete_annotation
-from meetings.room.attendance import attendance_state, check_in, quorum_met
+from meetings.room.attendance import attendance_event, attendance_state, check_in, quorum_met
 from meetings.room.common import load_meeting, not_found, require_participant
 from meetings.room.presentation import (
     designate_presenter,
@@ -38,6 +38,7 @@ __all__ = [
     "annotate",
     "annotation_audience",
     "annotation_payload",
+    "attendance_event",
     "attendance_state",
     "cast_vote",
     "check_in",

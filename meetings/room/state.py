@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, and_, bindparam, exists, func, or_, select
 
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
+from eoffice.db import autocommit
 from eoffice.errors import ErrorCode
 from eoffice.extensions import db
 from meetings import policy, workflow
@@ -156,7 +157,7 @@ def read_shared_room(meeting_id: int, version: int) -> SharedRoom:
             )
             for audience, d in documents
         ],
-        present=[present_entry(p) for p in checked_in],
+        present=sorted((present_entry(p) for p in checked_in), key=lambda entry: entry["user_id"]),
         voting_present=sum(1 for p in checked_in if p.is_voting),
         voting_total=voting_total(meeting_id),
         speakers=speakers_state(meeting_id),
@@ -214,6 +215,22 @@ class RoomStates:
             return kept
 
 
+class JoinedMeeting(NamedTuple):
+    """The meeting's row as a join reads it: the columns the join state and the room's rules use."""
+
+    id: int
+    title: str
+    status: str
+    organiser_id: int
+    designated_presenter_id: int | None
+    current_agenda_item_id: int | None
+    quorum_percent: int
+    presentation_document_id: int | None
+    presentation_page: int | None
+    presentation_seq: int
+    presentation_presenter_id: int | None
+
+
 def _join_statement():
     """Built once: a join runs it with its meeting and user ids, no expression built per join."""
     meeting_id, user_id = bindparam("meeting_id", type_=Integer), bindparam("user_id", type_=Integer)
@@ -224,7 +241,7 @@ def _join_statement():
     )
     return (
         select(
-            Meeting,
+            *(getattr(Meeting, name) for name in JoinedMeeting._fields),
             User.is_active,
             MeetingParticipant.role,
             func.coalesce(MeetingRoomVersion.version, 0),
@@ -247,14 +264,25 @@ def _join_statement():
 
 
 _JOIN_STATEMENT = _join_statement()
+_MEETING_COLUMNS = len(JoinedMeeting._fields)
 
 
 def join_state(meeting_id: int, user_id: int | None, states: RoomStates) -> dict[str, Any]:
-    """The room as this user sees it; refused (ApiError) for a missing meeting, user or invitation."""
-    row = db.session.execute(_JOIN_STATEMENT, {"meeting_id": meeting_id, "user_id": user_id}).one_or_none()
+    """The room as this user sees it; refused (ApiError) for a missing meeting, user or invitation.
+
+    The statement runs on an autocommit connection of its own as plain columns: a join needs no
+    transaction and no objects, and the rest (the shared part when its version moved, private
+    annotations) is read through the session only when needed."""
+    with autocommit() as connection:
+        row = connection.execute(
+            _JOIN_STATEMENT, {"meeting_id": meeting_id, "user_id": user_id}
+        ).one_or_none()
     if row is None:
         raise not_found(f"meeting {meeting_id}")
-    meeting, is_active, role, version, open_vote_id, votes_cast, has_voted, has_private_annotations = row
+    meeting = JoinedMeeting(*row[:_MEETING_COLUMNS])
+    is_active, role, version, open_vote_id, votes_cast, has_voted, has_private_annotations = row[
+        _MEETING_COLUMNS:
+    ]
     if not is_active:
         raise ApiError(401, ErrorCode.UNAUTHORIZED, "account disabled or removed")
     seat = policy.Seat(user_id, role, meeting.organiser_id == user_id)
@@ -290,7 +318,9 @@ def join_state(meeting_id: int, user_id: int | None, states: RoomStates) -> dict
         "documents": [
             payload for audience, payload in shared.documents if policy.in_audience(user_id, audience)
         ],
-        "attendance": attendance_payload(meeting, shared.present, shared.voting_present, shared.voting_total),
+        "attendance": attendance_payload(
+            meeting, shared.present, shared.voting_present, shared.voting_total, shared.version
+        ),
         "speakers": shared.speakers,
         "vote": _open_vote(shared.open_vote, open_vote_id, votes_cast, has_voted, user_id),
         "annotations": annotations,

@@ -1,5 +1,6 @@
 """The pool checks a connection only after it sat idle (eoffice.db.ping_when_idle), on PostgreSQL, and
-read-only work runs without BEGIN and ROLLBACK (eoffice.db.reads_in_autocommit)."""
+the hot paths' statements run without BEGIN and ROLLBACK on an engine of their own that goes with the
+session's (eoffice.db.autocommit_engine)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from eoffice.db import ping_when_idle, reads_in_autocommit
+from eoffice.db import autocommit_engine, ping_when_idle
 
 
 @pytest.fixture
@@ -54,19 +55,39 @@ def test_a_connection_the_server_dropped_while_idle_is_replaced_before_anyone_us
     assert _backend_pid(engine) != dropped
 
 
-def test_reads_in_autocommit_leave_no_transaction_open_on_the_server(postgres_url):
+def test_the_autocommit_engine_leaves_no_transaction_open_and_goes_with_the_sessions_engine(postgres_url):
     engine = sa.create_engine(postgres_url, pool_size=1, max_overflow=0)
+    autocommit = autocommit_engine(engine, pool_size=1, max_overflow=0, connect_args={})
     try:
-        with Session(engine) as session:
-            reads_in_autocommit(session)
-            assert session.execute(sa.text("SELECT 1")).scalar_one() == 1
+        assert autocommit.pool is not engine.pool
+        with autocommit.connect() as connection:
+            assert connection.execute(sa.text("SELECT 1")).scalar_one() == 1
             # No transaction is open on the server: the connection is idle between statements.
-            status = session.connection().connection.driver_connection.info.transaction_status
-            session.commit()
-        assert status.name == "IDLE"
-        with Session(engine) as session:  # the next unit of work is a transaction again
+            assert connection.connection.driver_connection.info.transaction_status.name == "IDLE"
+            # Its writes (a device's "last seen") do not wait for the disk.
+            assert connection.execute(sa.text("SHOW synchronous_commit")).scalar_one() == "off"
+        with Session(engine) as session:  # the session's unit of work is a transaction as before
             session.execute(sa.text("SELECT 1"))
             status = session.connection().connection.driver_connection.info.transaction_status
         assert status.name == "INTRANS"
+        assert autocommit.pool.checkedin() == 1
+        engine.dispose()  # as the application's teardown does: the autocommit pool's connections close too
+        assert autocommit.pool.checkedin() == 0
+    finally:
+        engine.dispose()
+        autocommit.dispose()
+
+
+def test_on_sqlite_the_autocommit_engine_shares_the_sessions_pool(tmp_path):
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    autocommit = autocommit_engine(engine, pool_size=1, max_overflow=0, connect_args={})
+    try:
+        assert autocommit.pool is engine.pool
+        with autocommit.connect() as connection:
+            connection.execute(sa.text("CREATE TABLE t (x INTEGER)"))
+            connection.execute(sa.text("INSERT INTO t VALUES (1)"))
+        # Committed by itself: another connection sees the row.
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT x FROM t")).scalar_one() == 1
     finally:
         engine.dispose()

@@ -77,6 +77,11 @@ def meeting_body(people: People, **changes) -> dict:
     return {**body, **changes}
 
 
+def create_meeting(client, login, people: People, **changes):
+    """The clerk creates the meeting of meeting_body (with these changes): the response."""
+    return client.post("/api/v1/meetings", json=meeting_body(people, **changes), headers=login("vanthu"))
+
+
 @dataclass
 class Room:
     """A meeting ready for the live room: created, a 5-page agenda PDF uploaded, invited, started."""
@@ -137,6 +142,18 @@ def build_room(client, people: People, *, start: bool = True) -> Room:
     return Room(meeting_id, document.get_json()["id"], item.get_json()["id"], tokens)
 
 
+def apply_attendance(held: dict, event: dict) -> dict:
+    """What a device does with an `attendance` event (applyAttendance of the client's state/room.ts): every
+    entry merged by user id, the counts only from a newer room version than the one held."""
+    present = {entry["user_id"]: entry for entry in held["present"]}
+    present.update((entry["user_id"], entry) for entry in event["changed"])
+    merged = {**held, "present": [present[user_id] for user_id in sorted(present)]}
+    if event["version"] > held["version"]:
+        counts = ("version", "voting_present", "voting_total", "quorum_percent", "quorum_met")
+        merged.update({key: event[key] for key in counts})
+    return merged
+
+
 def add_confidential_item(client, room: Room, named_user_ids: list[int]) -> int:
     """A confidential agenda item of the room's meeting, named to those people: its id."""
     item = client.post(
@@ -146,6 +163,21 @@ def add_confidential_item(client, room: Room, named_user_ids: list[int]) -> int:
     )
     assert item.status_code == 201, item.get_json()
     return item.get_json()["id"]
+
+
+def open_vote(chair, meeting_id, *, secret: bool):
+    """The chair opens a vote on a resolution in the room: its id."""
+    answer = chair.call(
+        "vote_open",
+        {
+            "meeting_id": meeting_id,
+            "question": "Thông qua Nghị quyết?",
+            "options": ["Tán thành", "Không", "Phiếu trắng"],
+            "is_secret": secret,
+        },
+    )
+    assert answer["ok"] is True, answer
+    return answer["vote_opened"]["vote_id"]
 
 
 @pytest.fixture
@@ -192,6 +224,20 @@ class Device:
         with self.received:
             self.received.wait_for(lambda: len([1 for n, _ in self.events if n == event]) >= count, timeout)
         return self.of(event)
+
+    def attendance_shown(self, joined: dict, present: int, timeout: float = 15) -> dict:
+        """The attendance this device shows (its join state's, `joined`, with every `attendance` event it
+        received applied) once `present` people are in it, or when the timeout passes."""
+
+        def shown() -> dict:
+            held = joined
+            for event in self.of("attendance"):
+                held = apply_attendance(held, event)
+            return held
+
+        with self.received:
+            self.received.wait_for(lambda: len(shown()["present"]) >= present, timeout)
+            return shown()
 
     def close(self):
         self.sio.disconnect()

@@ -8,6 +8,7 @@ their place, and a tablet that stops reading must hold up no one.
 from __future__ import annotations
 
 import json
+import signal
 import socket
 from urllib.parse import urlsplit
 
@@ -121,3 +122,25 @@ def test_a_tablet_that_stops_reading_holds_up_no_one_and_later_gets_everything_i
     assert [s["text"] for s in received] == texts
     assert [s["seq"] for s in received] == sorted(s["seq"] for s in received)
     stalled.ws.close()
+
+
+def test_a_stopping_server_closes_the_tablets_connections_instead_of_waiting_out_its_graceful_timeout(
+    tmp_path, database_url, app, room, devices
+):
+    process, url = start_server_process(tmp_path, "stopping", database_url, server="gunicorn")
+    try:
+        tablets = [devices(url, room.tokens[name]) for name in ("chutich", "daibieu1", "daibieu2")]
+        for tablet in tablets:
+            assert tablet.call("join", {"meeting_id": room.meeting_id})["ok"]
+        process.send_signal(signal.SIGTERM)  # as a deployment stops it
+        # Closed at the transport by the server (its clients reconnect by themselves), well before
+        # gunicorn's 30 s graceful timeout, after which it would have cut them itself.
+        for tablet in tablets:
+            assert tablet.disconnected.wait(20)
+        assert process.wait(60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    log = (tmp_path / "stopping.log").read_text()
+    assert "Worker graceful timeout" not in log, log

@@ -1,10 +1,16 @@
-"""The room-version triggers (migration 0011) cover every table the room's shared state is read from."""
+"""The room-version triggers (migration 0011) cover every table the room's shared state is read from,
+and two changes crossing in one meeting both commit however they raise the version."""
 
 from __future__ import annotations
 
 import re
+import threading
+import time
 
+import pytest
 import sqlalchemy as sa
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from eoffice.extensions import db
 from meetings.models import Meeting
@@ -61,3 +67,39 @@ def test_every_table_the_shared_room_state_reads_raises_the_room_version(client,
     read = _tables_read(statements)
     assert {"meeting_participants", "meeting_agenda_items", "meeting_documents"} <= read
     assert sorted(read - (_versioned_tables() - INSERT_ONLY)) == []
+
+
+def test_two_changes_crossing_in_one_meeting_both_commit(app, room, people):
+    """The chair gives the floor (ends one speech, then updates the next request) while that delegate
+    withdraws it: both touch room rows in opposite order. The room version is raised at each commit,
+    so neither waits for it while holding a row the other needs, and no deadlock kills either change."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time")
+    meeting = {"m": room.meeting_id}
+    version = text("SELECT version FROM meeting_room_versions WHERE meeting_id = :m")
+    touch = text("UPDATE meeting_participants SET role = role WHERE meeting_id = :m AND user_id = :u")
+    first, second = people.delegates[0].id, people.delegates[1].id
+    with db.engine.connect() as chair, db.engine.connect() as delegate:
+        before = chair.scalar(version, meeting)
+        chair.rollback()
+        chair.execute(touch, {**meeting, "u": first})
+        outcome = {}
+
+        def withdraw():
+            try:
+                delegate.execute(touch, {**meeting, "u": second})
+                delegate.commit()
+                outcome["delegate"] = "committed"
+            except DBAPIError as exc:  # the deadlock detector's victim
+                outcome["delegate"] = repr(exc)
+                delegate.rollback()
+
+        thread = threading.Thread(target=withdraw)
+        thread.start()
+        time.sleep(0.3)
+        # Waits for the delegate's row until the delegate commits.
+        chair.execute(touch, {**meeting, "u": second})
+        chair.commit()
+        thread.join(timeout=10)
+        assert outcome == {"delegate": "committed"}
+        assert chair.scalar(version, meeting) == before + 3

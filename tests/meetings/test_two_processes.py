@@ -57,11 +57,19 @@ def test_clients_split_across_two_processes_get_every_event_in_order(client, peo
         devices(second, room.tokens["daibieu2"]),
         devices(second, room.tokens["khachmoi"]),
     ]
-    for device in [chair, *watchers]:
-        assert device.call("join", {"meeting_id": room.meeting_id})["ok"]
+    joined = [device.call("join", {"meeting_id": room.meeting_id}) for device in [chair, *watchers]]
+    assert all(answer["ok"] for answer in joined)
     # A check-in on the second process reaches the chair on the first one.
     assert watchers[2].call("check_in", {"meeting_id": room.meeting_id})["ok"]
     assert chair.wait_for("attendance", 1)[0]["voting_present"] == 1
+    # Each process tells its own check-ins: every device, on either, ends with both.
+    assert chair.call("check_in", {"meeting_id": room.meeting_id})["ok"]
+    for device, answer in zip([chair, *watchers], joined, strict=True):
+        shown = device.attendance_shown(answer["state"]["attendance"], 2)
+        assert [entry["user_id"] for entry in shown["present"]] == sorted(
+            [people.chair.id, people.delegates[1].id]
+        )
+        assert shown["voting_present"] == 2
     pages = [(n % 5) + 1 for n in range(PAGES)]
     for page in pages:
         answer = chair.call(

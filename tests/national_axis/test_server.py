@@ -224,3 +224,19 @@ def test_the_server_refuses_to_start_with_an_unknown_or_malformed_setting(tmp_pa
     assert finished.returncode != 0
     assert "AXIS_FAULT_RATES: unknown setting" in finished.stderr
     assert "AXIS_PORT: expected an integer" in finished.stderr
+
+
+def test_a_seed_repeats_each_routes_faults_whatever_other_calls_came_between(axis_factory, identities):
+    def statuses_of_sends(polls_between: int) -> list[int]:
+        server = axis_factory(fault_rate=0.5, fault_seed=11)
+        party_a, party_b = _parties(server, identities)
+        body = signed_package(party_a.identity, from_id=party_a.agency, to_ids=[party_b.agency])
+        statuses = []
+        for _ in range(8):
+            for _ in range(polls_between):
+                party_b.session.pending()
+            statuses.append(party_a.session.send_edoc(body).status)
+        return statuses
+
+    alone, among_polls = statuses_of_sends(0), statuses_of_sends(3)
+    assert alone == among_polls and 503 in alone and 202 in alone

@@ -48,6 +48,12 @@ class LiveSettings:
         "All live room connections of one user together may send this many times one connection's "
         "rate, burst and flood limit (a few devices each).",
     )
+    room_attendance_interval: float = setting(
+        0.2,
+        parse_float(0, 10),
+        "Seconds over which one process gathers the live room's check-ins into one `attendance` event per "
+        "room (a hall checking in at once gets a few events a second, not one per tablet).",
+    )
     offline_retention_days: int = setting(
         7,
         parse_int(0, 3650),

@@ -16,6 +16,9 @@ import type {
   VoteResult,
   VoteState,
 } from "../api/room";
+import { applyAttendance } from "./attendance";
+
+export { applyAttendance };
 
 /** A page of a document: what the presenter shows, or what this device looks at. */
 export interface PageRef {
@@ -155,10 +158,6 @@ export function isAway(model: RoomModel): boolean {
   const presented = presentedPage(model);
   const shown = shownPage(model);
   return !!presented && !!shown && (presented.documentId !== shown.documentId || presented.page !== shown.page);
-}
-
-export function applyAttendance(model: RoomModel, attendance: AttendanceState): RoomModel {
-  return { ...model, attendance };
 }
 
 export function applySpeakers(model: RoomModel, speakers: SpeakersState): RoomModel {

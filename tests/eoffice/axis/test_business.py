@@ -15,15 +15,7 @@ from eoffice.documents.models import Document
 from eoffice.extensions import db
 from eoffice.mail.models import OutboxMessage
 from tests.eoffice.axis.conftest import RECIPIENT, SENDER
-from tests.eoffice.axis.test_exchange import (
-    OTHER,
-    act,
-    exchange,
-    issued_to_other,
-    key,
-    person,
-    received_copy,
-)
+from tests.eoffice.axis.helpers import OTHER, act, exchange, issued_to_other, key, person, received_copy
 from tests.factories import create_document
 from tests.fixtures.edxml import SDK_PROFILE, make_identity, resign
 from tests.fixtures.vdxp_samples import AGENCY_G22, SAMPLE_DOCUMENT_ID, read_sample

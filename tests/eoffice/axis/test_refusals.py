@@ -15,7 +15,7 @@ from eoffice.axis.xmlsig import NS, add_signature_placeholder, hardened_parser, 
 from eoffice.documents.models import Document
 from eoffice.extensions import db
 from tests.eoffice.axis.conftest import RECIPIENT, SENDER, unreachable_connector
-from tests.eoffice.axis.test_edxml import XXE, a_package
+from tests.eoffice.axis.packages import XXE, a_package
 from tests.factories import create_document
 from tests.fixtures.edxml import SDK_PROFILE, resign
 

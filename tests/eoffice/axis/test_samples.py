@@ -1,15 +1,24 @@
-"""The public axis SDK's example packages (../shared/samples/vdxp-sdk) as our connector reads them."""
+"""The public axis SDK's example packages (../shared/samples/vdxp-sdk) as our connector reads them, and
+the new-document sample sent through the mock axis."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import base64
+import io
+import zipfile
+from datetime import UTC, date, datetime
 
 import pytest
 from lxml import etree
+from sqlalchemy import select
 
+from eoffice.axis import inbound
 from eoffice.axis.notices import build_notice, parse_notice
 from eoffice.axis.package import HEADER_PATH, Organ, build_package, read_package
-from eoffice.axis.xmlsig import NS, PackageRefused, Verified, parse_untrusted, verify
+from eoffice.axis.xmlsig import NS, PackageRefused, Verified, hardened_parser, parse_untrusted, verify
+from eoffice.documents.models import Document
+from eoffice.extensions import db
+from eoffice.runtime import storage
 from national_axis.edxml import read_package as read_routing
 from national_axis.notices import read_status
 from tests.eoffice.axis.conftest import RECIPIENT, SENDER, a_notice
@@ -166,7 +175,8 @@ BUSINESS_SAMPLES = [
 
 
 def sample_package(name: str):
-    # edoc_new's To (28.22.H17) is no agency identifier: addressed to one of ours, as test_exchange does.
+    # edoc_new's To (28.22.H17) is no agency identifier: addressed to one of ours, as the mock axis test
+    # below does.
     body = read_sample(name).replace(b">28.22.H17<", f">{RECIPIENT}<".encode())
     return read_package(parse_untrusted(body, what="package", max_bytes=LIMIT))
 
@@ -212,3 +222,99 @@ def test_the_business_block_we_write_reads_back_as_the_sample_s(name, sender_ide
     routing, problems = read_routing(parse_untrusted(body, what="package", max_bytes=LIMIT))
     assert [p for p in problems if p["field"].startswith("Bussiness")] == []
     assert routing.business_doc_type == package.business_doc_type
+
+
+SAMPLE_SENDER = "000.00.00.A80"
+SAMPLE_SENDER_NAME = "UBND xã Hòa Tiến - UBND huyện Hòa Vang - Thành phố Đà Nẵng"
+
+
+def test_the_new_document_sample_through_the_mock_axis_becomes_a_pending_incoming_document_with_its_fields(
+    connector, axis_server, people
+):
+    sample = read_sample("edoc_new.edxml")
+    sample_signer = make_identity("UBND xã Hòa Tiến")
+    api = axis_server.api()
+    system = api.register_system(
+        "UBND xã Hòa Tiến", [(SAMPLE_SENDER, SAMPLE_SENDER_NAME)], sample_signer.certificate_pem
+    )
+    # The sample's To (28.22.H17) is no agency identifier: the test addresses it to one of ours, and
+    # signs it as the SDK does (its own signature is a placeholder).
+    body = resign(sample.replace(b">28.22.H17<", f">{RECIPIENT}<".encode()), sample_signer, SDK_PROFILE)
+    reply = api.connect(system).send_edoc(body)
+    assert reply.status == 202, reply.content
+
+    assert inbound.receive_pending(connector) >= 1
+
+    db.session.expire_all()
+    document = db.session.scalar(select(Document).where(Document.agency_id == RECIPIENT))
+    assert document.status == "pending_registration"
+    assert document.source_reference == SAMPLE_DOCUMENT_ID
+    assert {
+        "issuer_id": document.issuer_id,
+        "issuer_name": document.issuer_name,
+        "document_type": document.document_type,
+        "number": document.number,
+        "notation": document.notation,
+        "issued_date": document.issued_date,
+        "subject": document.subject,
+        "signer_name": document.signer_name,
+        "signer_position": document.signer_position,
+        "urgency": document.urgency,
+        "due_date": document.due_date,
+        "page_count": document.page_count,
+    } == {
+        "issuer_id": SAMPLE_SENDER,
+        "issuer_name": SAMPLE_SENDER_NAME,
+        "document_type": "CV",
+        "number": None,  # CodeNumber "74fass22" is not a number
+        "notation": "VPCP-TTĐT",
+        "issued_date": date(2019, 1, 16),
+        "subject": "V/v kết nối, liên thông phần mềm quản lý văn bản",
+        "signer_name": "Nguyen Thanh Phuc",
+        "signer_position": "Cuc truong cuc ung dung cong nghe thong tin",
+        "urgency": "normal",
+        "due_date": date(2018, 9, 28),
+        "page_count": 22,
+    }
+    # The attachment is a zip (application/zip, named after the file inside): its member is the main
+    # file, the zip as received follows it.
+    encoded = etree.fromstring(sample, parser=hardened_parser()).find(f".//{{{NS}}}ContentTransferEncoded")
+    attachment = base64.b64decode("".join(encoded.text.split()))
+    [member] = zipfile.ZipFile(io.BytesIO(attachment)).infolist()
+    assert [
+        (link.role, link.stored_file.name, b"".join(storage().open(link.stored_file.key)))
+        for link in sorted(document.files, key=lambda link: link.position)
+    ] == [
+        ("main", member.filename, zipfile.ZipFile(io.BytesIO(attachment)).read(member)),
+        ("attachment", "1896_QD-TTg_m_294779.doc.zip", attachment),
+    ]
+    details = document.trace[0].details
+    assert details["axis_header"] == {
+        "document_id": SAMPLE_DOCUMENT_ID,
+        "sender": {
+            "organ_id": SAMPLE_SENDER,
+            "name": SAMPLE_SENDER_NAME,
+            "in_charge": SAMPLE_SENDER_NAME,
+            "address": "Số 1 Hoàng Hoa Thám, Quận Ba Đình, Hà Nội",
+            "email": "vpcp@gov.vn",
+            "telephone": "8043100",
+            "fax": "048989898789",
+            "website": "vpcp.vn",
+        },
+        "place": "Hà Nội",
+        "content": "V/v kết nối, liên thông phần mềm quản lý văn bản",
+        "signer_competence": "TL. BO TRUONG",
+        "to_places": ["Cac bo va co quan ngang bo", "Uy ban nhan dan cac tinh, TP"],
+        "steering_type": 1,
+        "sphere_of_promulgation": "Liên thông văn bản quốc gia",
+        "typer_notation": "TVC",
+        "promulgation_amount": 2,
+        "direction": False,
+        "appendixes": ["Công văn về việc kết nối, liên thông phần mềm quản lý văn bản"],
+    }
+    assert details["signature"] == "RSA-SHA1, SHA-1 digest, exclusive C14N"
+    assert {warning["code"] for warning in details["axis_warnings"]} == {
+        "code_number_not_a_number",
+        "document_id_mismatch",
+        "sha1_signature",
+    }

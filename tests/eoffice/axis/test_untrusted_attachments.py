@@ -15,7 +15,7 @@ from eoffice.documents.tasks import index_queued_texts
 from eoffice.extensions import db
 from eoffice.runtime import settings
 from tests.eoffice.axis.conftest import RECIPIENT, SENDER, unreachable_connector
-from tests.eoffice.axis.test_edxml import a_package
+from tests.eoffice.axis.packages import a_package
 from tests.fixtures.hostile_pdfs import MB, PeakRss, inflating_pdf
 
 

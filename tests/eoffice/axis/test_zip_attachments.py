@@ -1,7 +1,7 @@
 """Zip attachments of arriving packages (the SDK sends the document inside one): unpacked into the
 document's files within limits; a hostile archive refuses the package with 02 naming the reason,
 with nothing registered and nothing left in storage. The SDK's own sample goes through the mock axis
-in test_exchange.py."""
+in test_samples.py."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from eoffice.pdfgen import text_pdf
 from eoffice.runtime import settings, storage
 from eoffice.storage.models import StoredFile
 from tests.eoffice.axis.conftest import RECIPIENT, SENDER, unreachable_connector
-from tests.eoffice.axis.test_edxml import a_package
+from tests.eoffice.axis.packages import a_package
 from tests.eoffice.documents.conftest import stored_objects
 from tests.fixtures.hostile_pdfs import MB, PeakRss
 

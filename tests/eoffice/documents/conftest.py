@@ -11,12 +11,13 @@ from werkzeug.serving import make_server
 
 from eoffice.accounts import operations as accounts
 from eoffice.accounts.models import User
-from eoffice.documents.models import Document, TraceEntry
+from eoffice.documents.models import Document, FileRole, TraceEntry
 from eoffice.extensions import db
-from eoffice.runtime import settings
+from eoffice.runtime import settings, storage
 from eoffice.signing.operations import issue_demo_certificates
 from eoffice.storage.models import StoredFile
-from tests.factories import create_user
+from eoffice.storage.operations import commit_or_discard
+from tests.factories import create_document, create_user
 from tests.fixtures.signing import shared_key
 
 HOME, OTHER = "000.00.00.H49", "000.00.01.H49"
@@ -128,6 +129,41 @@ def count(model) -> int:
 
 def nothing_stored(app) -> bool:
     return count(Document) == 0 and count(StoredFile) == 0 and stored_objects(app) == []
+
+
+def act(client, headers, document_id, action, body=None):
+    return client.post(f"/api/v1/documents/{document_id}/actions/{action}", json=body or {}, headers=headers)
+
+
+def flow(people, status, **metadata):
+    """An outgoing document in this status, drafted, reviewed and signed by the province's people."""
+    return create_document(
+        status,
+        drafter=people.handler,
+        reviewers=[people.reviewer],
+        signer=people.leader,
+        clerk=people.clerk,
+        metadata=metadata or None,
+    )
+
+
+def key_file(label: str):
+    """The PKCS#12 file of a signer's key (see eoffice.signing.keys for the labels)."""
+    return settings().effective_signing_key_dir / f"{label}.p12"
+
+
+def content_of(stored: StoredFile) -> bytes:
+    return b"".join(storage().open(stored.key))
+
+
+def replace_main(document_id: int, content: bytes, actor) -> StoredFile:
+    from eoffice.documents import operations
+
+    with commit_or_discard():
+        links = db.session.get(Document, document_id).files
+        link = next(link for link in links if link.role == FileRole.MAIN)
+        operations.files.replace_content(link, content, actor)
+    return link.stored_file
 
 
 @pytest.fixture

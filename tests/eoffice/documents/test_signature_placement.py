@@ -13,8 +13,7 @@ from eoffice.extensions import db
 from eoffice.pdfgen import text_pdf
 from eoffice.signing.pdf import AGENCY_FIELD, SIGNER_FIELD
 from eoffice.signing.tasks import check_queued_signatures
-from tests.eoffice.documents.conftest import snapshot, stored_objects
-from tests.eoffice.documents.test_signatures import act, content_of, flow, replace_main
+from tests.eoffice.documents.conftest import act, content_of, flow, replace_main, snapshot, stored_objects
 
 TWO_PAGES = text_pdf("Quyết định", ["Trang một", "Trang hai"], page_per_paragraph=True)
 ON_PAGE_ONE = {"page": 1, "x": 300, "y": 500, "width": 180, "height": 60}

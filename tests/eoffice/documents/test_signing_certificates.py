@@ -17,8 +17,7 @@ from eoffice.runtime import settings
 from eoffice.signing import authority, trust
 from eoffice.signing.keys import Pkcs11KeyStore, agency_label, person_label
 from eoffice.signing.operations import check_signatures
-from tests.eoffice.documents.conftest import snapshot
-from tests.eoffice.documents.test_signatures import act, content_of, flow, key_file
+from tests.eoffice.documents.conftest import act, content_of, flow, key_file, snapshot
 from tests.fixtures.signing import shared_key
 
 PASSWORD = "mật-khẩu-của-chủ"

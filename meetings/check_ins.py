@@ -1,0 +1,115 @@
+"""The live room's `check_in` event: the device's ack at once, the room told of check-ins together.
+
+A hall checking in at once would otherwise send one `attendance` event per check-in to every tablet.
+Check-ins that one process accepts within `EOFFICE_ROOM_ATTENDANCE_INTERVAL` of each other go out as one
+event per room (meetings.room.attendance.attendance_event), read after they all committed; each
+process does so for its own check-ins, and the room version in every event lets a device put events
+from several processes in order (README, "Live room").
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, current_app
+
+from eoffice.extensions import db
+from meetings import room
+from meetings.broadcasts import meeting_room
+from meetings.room import schemas
+
+if TYPE_CHECKING:
+    from meetings.live import MeetingNamespace
+
+log = logging.getLogger(__name__)
+
+
+class AttendanceBroadcasts:
+    """Check-ins committed in this process and not yet told, by meeting; one sender per meeting at a time.
+
+    `emit(payload, to)` sends, `sleep(seconds)` and `start(task, *args)` are the Socket.IO server's (a
+    greenlet under gevent, a thread otherwise)."""
+
+    def __init__(
+        self,
+        interval: float,
+        emit: Callable[[dict[str, Any], str], None],
+        sleep: Callable[[float], None],
+        start: Callable[..., Any],
+    ):
+        self.interval = interval
+        self._emit, self._sleep, self._start = emit, sleep, start
+        # meeting id -> user id -> the entry of their latest check-in
+        self._waiting: dict[int, dict[int, dict[str, Any]]] = {}
+        self._sending: set[int] = set()
+        self._guard = threading.Lock()
+
+    def checked_in(self, app: Flask, meeting_id: int, entry: dict[str, Any]) -> None:
+        """A check-in has committed: the room hears of it with the others of the next interval."""
+        with self._guard:
+            self._waiting.setdefault(meeting_id, {})[entry["user_id"]] = entry
+            if meeting_id in self._sending:
+                return
+            self._sending.add(meeting_id)
+        self._start(self._send_while_waiting, app, meeting_id)
+
+    def _send_while_waiting(self, app: Flask, meeting_id: int) -> None:
+        # One event per interval while check-ins keep arriving; the sender ends when an interval brought
+        # none, so a quiet room holds no task.
+        while True:
+            self._sleep(self.interval)
+            with self._guard:
+                changed = self._waiting.pop(meeting_id, None)
+                if not changed:
+                    self._sending.discard(meeting_id)
+                    return
+            try:
+                self._send(app, meeting_id, list(changed.values()))
+            except Exception:  # noqa: BLE001 - the check-ins stand; the next interval tries them again
+                log.exception("attendance of meeting %s not sent", meeting_id)
+                with self._guard:
+                    # Entries that came in meanwhile are newer: they stay.
+                    self._waiting[meeting_id] = {**changed, **self._waiting.get(meeting_id, {})}
+
+    def _send(self, app: Flask, meeting_id: int, changed: list[dict[str, Any]]) -> None:
+        with app.app_context():
+            try:
+                payload = room.attendance_event(meeting_id, changed)
+            finally:
+                db.session.remove()
+        if payload is not None:
+            self._emit(payload, meeting_room(meeting_id))
+
+
+def on_check_in(namespace: MeetingNamespace, data=None) -> dict[str, Any]:
+    """MeetingNamespace's `check_in`: `{"ok": true, "checked_in": entry}` once committed; the room hears
+    it in the next `attendance` event."""
+    meeting_ids: list[int] = []
+
+    def act(payload: dict[str, Any]) -> dict[str, Any]:
+        meeting, user = namespace._meeting_and_user(payload)
+        meeting_ids.append(meeting.id)
+        return {"ok": True, "checked_in": room.check_in(meeting, user, payload["mode"])}
+
+    answer = namespace._run(data, schemas.CheckInSchema, act)
+    if answer["ok"]:
+        app = current_app._get_current_object()
+        namespace.attendance.checked_in(app, meeting_ids[0], answer["checked_in"])
+    return answer
+
+
+def attendance_broadcasts(namespace: MeetingNamespace, interval: float) -> AttendanceBroadcasts:
+    """The namespace's AttendanceBroadcasts, sending through the server it is registered on."""
+
+    def emit(payload: dict[str, Any], to: str) -> None:
+        namespace.server.emit("attendance", payload, to=to, namespace=namespace.namespace)
+
+    return AttendanceBroadcasts(
+        interval,
+        emit,
+        lambda seconds: namespace.server.sleep(seconds),
+        lambda task, *args: namespace.server.start_background_task(task, *args),
+    )
