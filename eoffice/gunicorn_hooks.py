@@ -70,5 +70,8 @@ def _close_live_connections() -> None:
     from eoffice.extensions import socketio
 
     # Engine.IO's close, not Socket.IO's disconnect: a client told "io server disconnect" would not
-    # reconnect, one whose transport closed does.
-    socketio.server.eio.disconnect()
+    # reconnect, one whose transport closed does. Without waiting for each socket's queue to drain: a
+    # client that reads nothing must not hold the others open until the graceful timeout.
+    eio = socketio.server.eio
+    for connection in list(eio.sockets.values()):
+        connection.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
