@@ -95,10 +95,16 @@ def autocommit_engine(engine: Engine, pool_size: int, max_overflow: int, connect
         max_overflow=max_overflow,
         # Its only writes are a device's "last seen": a hall's connects need not each wait for the WAL
         # to reach the disk.
-        connect_args={**connect_args, "options": "-c synchronous_commit=off"},
+        connect_args={**connect_args, "options": _with_option(engine, "-c synchronous_commit=off")},
     )
     event.listen(engine, "engine_disposed", lambda _connection: reads.dispose())
     return reads
+
+
+def _with_option(engine: Engine, option: str) -> str:
+    # connect_args' `options` replaces the database URL's (a search_path, a statement_timeout): keep them.
+    given = engine.url.query.get("options", ())
+    return " ".join([*([given] if isinstance(given, str) else given), option])
 
 
 def autocommit() -> Connection:

@@ -78,6 +78,19 @@ def test_the_autocommit_engine_leaves_no_transaction_open_and_goes_with_the_sess
         autocommit.dispose()
 
 
+def test_the_autocommit_engine_keeps_the_options_of_the_database_url(postgres_url):
+    url = sa.engine.make_url(postgres_url).update_query_dict({"options": "-c statement_timeout=4321"})
+    engine = sa.create_engine(url)
+    autocommit = autocommit_engine(engine, pool_size=1, max_overflow=0, connect_args={})
+    try:
+        with autocommit.connect() as connection:
+            assert connection.execute(sa.text("SHOW statement_timeout")).scalar_one() == "4321ms"
+            assert connection.execute(sa.text("SHOW synchronous_commit")).scalar_one() == "off"
+    finally:
+        engine.dispose()
+        autocommit.dispose()
+
+
 def test_on_sqlite_the_autocommit_engine_shares_the_sessions_pool(tmp_path):
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'x.db'}")
     autocommit = autocommit_engine(engine, pool_size=1, max_overflow=0, connect_args={})
