@@ -5,6 +5,8 @@ revocation against the CRL the server trusts (good, revoked, or unknown: never a
 from __future__ import annotations
 
 import asyncio
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -133,7 +135,11 @@ def test_an_opaque_signed_message_gives_its_documents_and_its_signers_revocation
         # As the browser tests' Playwright runs one in the same process: the check must not need its own.
         return check_mailboxes()
 
-    assert asyncio.run(from_a_thread_running_an_event_loop()) == 4
+    # In a thread of its own with this one's context (the app context): this xdist worker's thread may
+    # already run Playwright's loop, where asyncio.run itself is refused.
+    with ThreadPoolExecutor(1) as pool:
+        ran = pool.submit(contextvars.copy_context().run, asyncio.run, from_a_thread_running_an_event_loop())
+        assert ran.result() == 4
 
     good = _document("Báo cáo ký số không tách rời")
     signature = good.trace[0].details["email"]["smime"]
