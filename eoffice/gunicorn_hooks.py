@@ -50,7 +50,9 @@ def close_live_connections_on_term(worker) -> None:
     once the listener is closed, close every Engine.IO connection. gunicorn would otherwise wait its
     whole graceful_timeout for the open WebSockets and then cut every tablet at once; closed at the
     transport, each tablet's client reconnects by itself (to the process or pod that replaces this one)
-    and joins again. Requests under way finish as before."""
+    and joins again. Requests under way finish as before. The room's check-ins still waiting for
+    their `attendance` event go out at once, and again before the connections close (those accepted
+    meanwhile): the other processes' devices hear of them through Redis."""
     import signal
 
     import gevent
@@ -60,15 +62,27 @@ def close_live_connections_on_term(worker) -> None:
     def on_term(signum, frame):
         if callable(previous):
             previous(signum, frame)  # gunicorn's: the worker stops at its next check
+        gevent.spawn(flush_check_ins)
         gevent.spawn_later(_LISTENER_CLOSED_AFTER, _close_live_connections)
 
     signal.signal(signal.SIGTERM, on_term)
     signal.siginterrupt(signal.SIGTERM, False)
 
 
+def flush_check_ins() -> None:
+    """Send the live room's check-ins this process has not told yet (meetings.check_ins)."""
+    from eoffice.extensions import socketio
+    from meetings.broadcasts import NAMESPACE
+
+    namespace = socketio.server.namespace_handlers.get(NAMESPACE) if socketio.server else None
+    if namespace is not None:
+        namespace.attendance.flush()
+
+
 def _close_live_connections() -> None:
     from eoffice.extensions import socketio
 
+    flush_check_ins()
     # Engine.IO's close, not Socket.IO's disconnect: a client told "io server disconnect" would not
     # reconnect, one whose transport closed does. Without waiting for each socket's queue to drain: a
     # client that reads nothing must not hold the others open until the graceful timeout.

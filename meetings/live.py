@@ -314,6 +314,7 @@ class MeetingNamespace(AppContextNamespace):
         schemas.AgendaGotoSchema, "agenda", lambda m, u, p: room.go_to_agenda_item(m, u, p["agenda_item_id"])
     )
     on_check_in = check_ins.on_check_in
+    on_attendance_full = check_ins.on_attendance_full
     on_speak_request = _room_handler(
         schemas.MeetingEventSchema, "speakers", lambda m, u, p: room.request_floor(m, u)
     )

@@ -6,7 +6,13 @@ broadcasts what they return. One module per part of the room; this package names
 """
 
 from meetings.room.annotations import annotate, annotation_audience, annotation_payload, delete_annotation
-from meetings.room.attendance import attendance_event, attendance_state, check_in, quorum_met
+from meetings.room.attendance import (
+    attendance_event,
+    attendance_state,
+    check_in,
+    full_attendance,
+    quorum_met,
+)
 from meetings.room.common import load_meeting, not_found, require_participant
 from meetings.room.presentation import (
     designate_presenter,
@@ -47,6 +53,7 @@ __all__ = [
     "delete_annotation",
     "designate_presenter",
     "end_floor",
+    "full_attendance",
     "end_speaking",
     "give_floor",
     "go_to_agenda_item",

@@ -8,16 +8,24 @@ only from a newer version than it holds, and ends at the true count whatever the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from eoffice.accounts.models import User
 from eoffice.api_base import invalid
 from eoffice.db import utcnow
 from eoffice.extensions import db
 from meetings import policy, workflow
-from meetings.models import VOTING_ROLES, AttendanceMode, Meeting, MeetingParticipant, MeetingRoomVersion
+from meetings.models import (
+    VOTING_ROLES,
+    AttendanceMode,
+    Meeting,
+    MeetingParticipant,
+    MeetingRoomVersion,
+    ParticipantRole,
+)
 from meetings.room.common import iso
 from meetings.workflow import RoomAction
 
@@ -30,10 +38,95 @@ def attendance_state(meeting: Meeting) -> dict[str, Any]:
         .order_by(MeetingParticipant.user_id)
     ).all()
     return attendance_payload(
-        meeting,
+        meeting.id,
+        meeting.quorum_percent,
         [present_entry(p) for p in checked_in],
         sum(1 for p in checked_in if p.is_voting),
         voting_total(meeting.id),
+    )
+
+
+class AttendanceSnapshot(NamedTuple):
+    """The attendance of a meeting as of one room version, read in one statement (read_attendance):
+    `participants` are those checked in and the chair and secretary (checked in or not), by id."""
+
+    meeting_id: int
+    version: int
+    voting_total: int
+    participants: list[Row]
+
+    @property
+    def checked_in(self) -> list[Row]:
+        return [p for p in self.participants if p.checked_in_at is not None]
+
+    @property
+    def present(self) -> list[dict[str, Any]]:
+        return sorted((present_entry(p) for p in self.checked_in), key=lambda entry: entry["user_id"])
+
+    @property
+    def voting_present(self) -> int:
+        return sum(1 for p in self.checked_in if p.role in VOTING_ROLES)
+
+
+_OTHER = aliased(MeetingParticipant)
+
+
+def read_attendance(meeting_id: int) -> AttendanceSnapshot:
+    """The room version, the counts and the present list in one statement, so of one snapshot: the
+    version labels exactly the list and counts read with it. Not the meeting's row: its changes do
+    not raise the version (a caller has read it already)."""
+    head = select(
+        func.coalesce(
+            select(MeetingRoomVersion.version)
+            .where(MeetingRoomVersion.meeting_id == meeting_id)
+            .scalar_subquery(),
+            0,
+        ).label("version"),
+        select(func.count())
+        .select_from(_OTHER)
+        .where(_OTHER.meeting_id == meeting_id, _OTHER.role.in_(VOTING_ROLES))
+        .scalar_subquery()
+        .label("voting_total"),
+    ).subquery()
+    rows = db.session.execute(
+        select(
+            head.c.version,
+            head.c.voting_total,
+            MeetingParticipant.id,
+            MeetingParticipant.user_id,
+            MeetingParticipant.role,
+            MeetingParticipant.attendance_mode,
+            MeetingParticipant.checked_in_at,
+        )
+        .select_from(head)
+        .outerjoin(
+            MeetingParticipant,
+            and_(
+                MeetingParticipant.meeting_id == meeting_id,
+                or_(
+                    MeetingParticipant.checked_in_at.is_not(None),
+                    MeetingParticipant.role.in_([ParticipantRole.CHAIR, ParticipantRole.SECRETARY]),
+                ),
+            ),
+        )
+        .order_by(MeetingParticipant.id)
+    ).all()
+    version, voting, *_ = rows[0]
+    participants = [row for row in rows if row.id is not None]
+    return AttendanceSnapshot(meeting_id, version, voting, participants)
+
+
+def full_attendance(meeting: Meeting) -> dict[str, Any]:
+    """The `attendance_full` answer: the whole attendance of one snapshot, as the join state's, for a
+    device that found a gap in its list."""
+    snapshot = read_attendance(meeting.id)
+    return attendance_payload(
+        meeting.id,
+        meeting.quorum_percent,
+        snapshot.present,
+        snapshot.voting_present,
+        snapshot.voting_total,
+        snapshot.version,
     )
 
 
@@ -45,7 +138,7 @@ def voting_total(meeting_id: int) -> int:
     )
 
 
-def present_entry(participant: MeetingParticipant) -> dict[str, Any]:
+def present_entry(participant: MeetingParticipant | Row) -> dict[str, Any]:
     return {
         "user_id": participant.user_id,
         "role": participant.role,
@@ -55,30 +148,34 @@ def present_entry(participant: MeetingParticipant) -> dict[str, Any]:
 
 
 def attendance_payload(
-    meeting: Meeting,
+    meeting_id: int,
+    quorum_percent: int,
     present: list[dict[str, Any]],
     voting_present: int,
     voting_total: int,
     version: int | None = None,
 ) -> dict[str, Any]:
-    """The attendance of the join state (`present` in user id order, as a device keeps the entries it
-    merges); `version`: the room version it is at least as new as."""
+    """The whole attendance (`present` in user id order, as a device keeps the entries it merges, and
+    `present_count`: how many they are); `version`: the room version it was read at."""
     return {
-        "meeting_id": meeting.id,
+        "meeting_id": meeting_id,
         "version": version,
         "present": present,
+        "present_count": len(present),
         "voting_present": voting_present,
         "voting_total": voting_total,
-        "quorum_percent": meeting.quorum_percent,
-        "quorum_met": quorum_met(voting_present, voting_total, meeting.quorum_percent),
+        "quorum_percent": quorum_percent,
+        "quorum_met": quorum_met(voting_present, voting_total, quorum_percent),
     }
 
 
 def attendance_event(meeting_id: int, changed: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The `attendance` event for entries already committed: them, and the counts as of now.
 
-    One statement, so one snapshot: the counts are exactly those of the version read with them, and
-    every check-in committed before it is counted. None for a meeting gone since."""
+    One statement, so one snapshot: the counts (`present_count`: everyone checked in) are exactly those
+    of the version read with them, and every check-in committed before it is counted. A device whose
+    present list falls short of the count of the newest version it holds missed an event, and asks for
+    the whole list (`attendance_full`). None for a meeting gone since."""
     of_meeting = MeetingParticipant.meeting_id == Meeting.id
     voting = MeetingParticipant.role.in_(VOTING_ROLES)
 
@@ -90,6 +187,7 @@ def attendance_event(meeting_id: int, changed: list[dict[str, Any]]) -> dict[str
             func.coalesce(MeetingRoomVersion.version, 0),
             count(voting, MeetingParticipant.checked_in_at.is_not(None)),
             count(voting),
+            count(MeetingParticipant.checked_in_at.is_not(None)),
             Meeting.quorum_percent,
         )
         .select_from(Meeting)
@@ -98,11 +196,12 @@ def attendance_event(meeting_id: int, changed: list[dict[str, Any]]) -> dict[str
     ).one_or_none()
     if row is None:
         return None
-    version, voting_present, total, percent = row
+    version, voting_present, total, present_count, percent = row
     return {
         "meeting_id": meeting_id,
         "version": version,
         "changed": sorted(changed, key=lambda entry: entry["user_id"]),
+        "present_count": present_count,
         "voting_present": voting_present,
         "voting_total": total,
         "quorum_percent": percent,

@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, and_, bindparam, exists, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, exists, func, select
 
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
@@ -39,7 +39,7 @@ from meetings.models import (
     VoteCast,
 )
 from meetings.room.annotations import annotation_payload
-from meetings.room.attendance import attendance_payload, present_entry, voting_total
+from meetings.room.attendance import attendance_payload, read_attendance
 from meetings.room.common import iso, not_found
 from meetings.room.presentation import presentation_state
 from meetings.room.speakers import speakers_state
@@ -72,7 +72,8 @@ def visible_documents(meeting: Meeting, user: User) -> list[MeetingDocument]:
 
 @dataclass(frozen=True)
 class SharedRoom:
-    """The part of the join state that is the same for every participant, as of `version` or later.
+    """The part of the join state that is the same for every participant: its attendance exactly as of
+    `version` (read with it), the rest as of `version` or later.
 
     Shared by every join that uses it: nothing here is ever changed after it is built."""
 
@@ -93,23 +94,12 @@ class SharedRoom:
     closed_votes: list[dict[str, Any]]
 
 
-def read_shared_room(meeting_id: int, version: int) -> SharedRoom:
-    participants = (
-        db.session.execute(
-            select(MeetingParticipant)
-            .where(
-                MeetingParticipant.meeting_id == meeting_id,
-                or_(
-                    MeetingParticipant.checked_in_at.is_not(None),
-                    MeetingParticipant.role.in_([ParticipantRole.CHAIR, ParticipantRole.SECRETARY]),
-                ),
-            )
-            .order_by(MeetingParticipant.id)
-        )
-        .scalars()
-        .all()
-    )
-    checked_in = [p for p in participants if p.checked_in_at is not None]
+def read_shared_room(meeting_id: int) -> SharedRoom:
+    """The shared part, labelled with the room version read with its attendance (one statement):
+    what a join's attendance says is exactly that version's, so no later event of an older version
+    takes a device's counts back. The other parts are read after it, as new or newer."""
+    attendance = read_attendance(meeting_id)
+    participants = attendance.participants
     items = db.session.scalars(
         select(AgendaItem).where(AgendaItem.meeting_id == meeting_id).order_by(AgendaItem.position)
     ).all()
@@ -146,7 +136,7 @@ def read_shared_room(meeting_id: int, version: int) -> SharedRoom:
         }
         sections = {key: section_payload(written.get(key), key) for key in [None, *audiences]}
     return SharedRoom(
-        version=version,
+        version=attendance.version,
         chair_id=next((p.user_id for p in participants if p.role == ParticipantRole.CHAIR), None),
         secretary_id=next((p.user_id for p in participants if p.role == ParticipantRole.SECRETARY), None),
         items=[(audiences[item.id], _item_payload(item)) for item in items],
@@ -157,9 +147,9 @@ def read_shared_room(meeting_id: int, version: int) -> SharedRoom:
             )
             for audience, d in documents
         ],
-        present=sorted((present_entry(p) for p in checked_in), key=lambda entry: entry["user_id"]),
-        voting_present=sum(1 for p in checked_in if p.is_voting),
-        voting_total=voting_total(meeting_id),
+        present=attendance.present,
+        voting_present=attendance.voting_present,
+        voting_total=attendance.voting_total,
         speakers=speakers_state(meeting_id),
         open_vote=vote_head(vote) if vote is not None else None,
         shared_annotations=[
@@ -204,7 +194,7 @@ class RoomStates:
             kept = self._kept.get(meeting_id)
             if kept is not None and kept.version >= version:
                 return kept
-            kept = read_shared_room(meeting_id, version)
+            kept = read_shared_room(meeting_id)
             with self._guard:
                 self._kept.pop(meeting_id, None)
                 self._kept[meeting_id] = kept
@@ -319,7 +309,12 @@ def join_state(meeting_id: int, user_id: int | None, states: RoomStates) -> dict
             payload for audience, payload in shared.documents if policy.in_audience(user_id, audience)
         ],
         "attendance": attendance_payload(
-            meeting, shared.present, shared.voting_present, shared.voting_total, shared.version
+            meeting.id,
+            meeting.quorum_percent,
+            shared.present,
+            shared.voting_present,
+            shared.voting_total,
+            shared.version,
         ),
         "speakers": shared.speakers,
         "vote": _open_vote(shared.open_vote, open_vote_id, votes_cast, has_voted, user_id),

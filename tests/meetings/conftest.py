@@ -144,12 +144,20 @@ def build_room(client, people: People, *, start: bool = True) -> Room:
 
 def apply_attendance(held: dict, event: dict) -> dict:
     """What a device does with an `attendance` event (applyAttendance of the client's state/room.ts): every
-    entry merged by user id, the counts only from a newer room version than the one held."""
+    entry merged by user id, the counts only from a newer room version than the one held (a present list
+    shorter than `present_count` afterwards: an event was missed, see heal_attendance)."""
     present = {entry["user_id"]: entry for entry in held["present"]}
     present.update((entry["user_id"], entry) for entry in event["changed"])
     merged = {**held, "present": [present[user_id] for user_id in sorted(present)]}
     if event["version"] > held["version"]:
-        counts = ("version", "voting_present", "voting_total", "quorum_percent", "quorum_met")
+        counts = (
+            "version",
+            "present_count",
+            "voting_present",
+            "voting_total",
+            "quorum_percent",
+            "quorum_met",
+        )
         merged.update({key: event[key] for key in counts})
     return merged
 

@@ -22,12 +22,14 @@ CLIENT_EVENTS = set(
     )
 )
 
-# The events that change the room: every handler of the namespace but those of a device's own session.
+# The events that change the room: every handler of the namespace but those of a device's own session
+# (and `attendance_full`, a device's own read of the attendance: test_room_attendance.py).
 ROOM_EVENTS = {name[3:] for name in dir(MeetingNamespace) if name.startswith("on_")} - {
     "connect",
     "disconnect",
     "join",
     "leave",
+    "attendance_full",
 }
 
 
