@@ -60,8 +60,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         # The hot paths' engine: on PostgreSQL a pool of its own, half the size of the session's.
         autocommit = autocommit_engine(db.engine, **_pool_options(max(2, settings.database_pool_size // 2)))
         app.extensions["eoffice"]["autocommit"] = autocommit
-        for engine in (db.engine,) if settings.is_embedded_database else (db.engine, autocommit):
-            metrics.watch_pool(engine)
+        pools = {"session": db.engine}
+        if not settings.is_embedded_database:  # embedded: the autocommit engine shares the session's pool
+            pools["autocommit"] = autocommit
+        for name, engine in pools.items():
+            metrics.watch_pool(engine, name)
             if not settings.is_embedded_database:
                 ping_when_idle(engine, idle_seconds=10)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)

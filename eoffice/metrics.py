@@ -46,14 +46,18 @@ BROADCAST_SECONDS = Histogram(
     "Time a server process takes to hand one broadcast to every recipient it holds.",
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
+# By pool: "session" (the ORM's) and "autocommit" (eoffice.db.autocommit_engine: connect and join), so
+# that either one running full shows on its own.
 DB_CONNECTIONS_IN_USE = Gauge(
     "eoffice_db_connections_in_use",
-    "Database connections checked out of the processes' pools.",
+    "Database connections checked out of the processes' pools, by pool (session, autocommit).",
+    ["pool"],
     multiprocess_mode="livesum",
 )
 DB_CONNECTIONS_LIMIT = Gauge(
     "eoffice_db_connections_limit",
-    "Database connections the processes' pools may open (pool size and overflow).",
+    "Database connections the processes' pools may open (pool size and overflow), by pool.",
+    ["pool"],
     multiprocess_mode="livesum",
 )
 
@@ -76,14 +80,16 @@ def init_app(app: Flask) -> None:
         return response
 
 
-def watch_pool(engine: Engine) -> None:
-    """Count the connections the application's pool hands out (not the listener's own)."""
+def watch_pool(engine: Engine, name: str) -> None:
+    """Count the connections one of the application's pools hands out (not the listener's own), under
+    the `pool` label `name`."""
     pool = engine.pool
     limit = getattr(pool, "size", lambda: 0)() + max(0, getattr(pool, "_max_overflow", 0))
     if limit:
-        DB_CONNECTIONS_LIMIT.inc(limit)
-    sa.event.listen(pool, "checkout", lambda *_: DB_CONNECTIONS_IN_USE.inc())
-    sa.event.listen(pool, "checkin", lambda *_: DB_CONNECTIONS_IN_USE.dec())
+        DB_CONNECTIONS_LIMIT.labels(name).inc(limit)
+    in_use = DB_CONNECTIONS_IN_USE.labels(name)
+    sa.event.listen(pool, "checkout", lambda *_: in_use.inc())
+    sa.event.listen(pool, "checkin", lambda *_: in_use.dec())
 
 
 class OutboxBacklog(Collector):

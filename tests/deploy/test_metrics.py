@@ -116,9 +116,13 @@ def test_the_listener_reports_the_database_pool_and_the_public_port_does_not_ans
     scrape = Scrape(metrics_url)
 
     # One worker: fixed pools, no overflow (eoffice._pool_options): the session's of
-    # EOFFICE_DATABASE_POOL_SIZE (10) and the autocommit engine's of half as many (eoffice.db.autocommit).
-    assert scrape.value("eoffice_db_connections_limit") == 15
-    assert 0 <= scrape.value("eoffice_db_connections_in_use") <= 15
+    # EOFFICE_DATABASE_POOL_SIZE (10) and the autocommit engine's of half as many (eoffice.db.autocommit),
+    # each under its own label.
+    assert scrape.value("eoffice_db_connections_limit", pool="session") == 10
+    assert scrape.value("eoffice_db_connections_limit", pool="autocommit") == 5
+    assert scrape.labels_of("eoffice_db_connections_in_use", "pool") == {"session", "autocommit"}
+    assert 0 <= scrape.value("eoffice_db_connections_in_use", pool="session") <= 10
+    assert 0 <= scrape.value("eoffice_db_connections_in_use", pool="autocommit") <= 5
     assert requests.get(f"{url}/metrics", timeout=10).status_code == 404
     assert requests.get(f"{url}/metrics/", timeout=10).status_code == 404
 
@@ -135,5 +139,6 @@ def test_the_api_workers_metrics_add_up_every_worker(api_workers):
 
     after = Scrape(metrics_url)
     assert after.value(REQUESTS, route="/healthz", method="GET", status="200") - before == 20
-    assert after.value("eoffice_db_connections_limit") == 30
+    assert after.value("eoffice_db_connections_limit", pool="session") == 20
+    assert after.value("eoffice_db_connections_limit", pool="autocommit") == 10
     assert requests.get(f"{url}/metrics", timeout=10).status_code == 404

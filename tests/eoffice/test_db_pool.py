@@ -104,3 +104,28 @@ def test_on_sqlite_the_autocommit_engine_shares_the_sessions_pool(tmp_path):
             assert connection.execute(sa.text("SELECT x FROM t")).scalar_one() == 1
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_full_autocommit_pool_shows_under_its_own_label(app):
+    """The connect and join pool (eoffice.db.autocommit) runs full on its own: its gauges say so and
+    the session pool's do not move."""
+    from prometheus_client import REGISTRY
+
+    from eoffice.db import autocommit
+
+    def gauge(name: str, pool: str) -> float:
+        return REGISTRY.get_sample_value(f"eoffice_db_connections_{name}", {"pool": pool}) or 0.0
+
+    size = app.extensions["eoffice"]["autocommit"].pool.size()
+    before = {pool: gauge("in_use", pool) for pool in ("session", "autocommit")}
+    assert gauge("limit", "autocommit") >= size
+    with app.app_context():
+        held = [autocommit() for _ in range(size)]
+        try:
+            assert gauge("in_use", "autocommit") - before["autocommit"] == size
+            assert gauge("in_use", "session") == before["session"]
+        finally:
+            for connection in held:
+                connection.close()
+    assert gauge("in_use", "autocommit") == before["autocommit"]
