@@ -1,6 +1,13 @@
 // Check-ins as a device sees them: `attendance` events from several server processes arrive in any order.
-import { describe, expect, it } from "vitest";
-import type { AttendanceEvent, Attendee } from "../src/api/room";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Ack, AttendanceEvent, AttendanceState, Attendee } from "../src/api/room";
+import {
+  AttendanceHealing,
+  HEAL_AFTER_MS,
+  HEAL_AT_MOST_EVERY_MS,
+  applyFullAttendance,
+  attendanceGap,
+} from "../src/state/attendance";
 import * as room from "../src/state/room";
 import { joined } from "./roomFixtures";
 
@@ -46,5 +53,89 @@ describe("attendance", () => {
     const attendance = applied([events[0], again]).attendance;
     expect(attendance?.present).toEqual([attendee(9, "online")]);
     expect(room.isCheckedIn(applied([events[0]]), 9)).toBe(true);
+  });
+});
+
+/** The events above with the present count of their version (everyone checked in as of it). */
+const counted = events.map((event, index) => ({ ...event, present_count: index + 1 }));
+
+/** The whole attendance `attendance_full` answers, at a version. */
+const whole = (version: number, userIds: number[]): AttendanceState => ({
+  meeting_id: 1, version, present: userIds.map((id) => attendee(id)), present_count: userIds.length,
+  voting_present: userIds.length, voting_total: 3, quorum_percent: 50, quorum_met: userIds.length > 1,
+});
+
+describe("attendance that missed an event", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("sees a gap when its list falls short of the newest version's count, and none once all arrived", () => {
+    const missed = [counted[0], counted[2]].reduce((model, e) => room.applyEvent(model, "attendance", e), joined());
+    expect(missed.attendance?.present.map((p) => p.user_id)).toEqual([5, 9]);
+    expect(attendanceGap(missed)).toBe(true);
+    // The missing event was only late: no gap.
+    expect(attendanceGap(room.applyEvent(missed, "attendance", counted[1]))).toBe(false);
+    // A newer count arriving before the event it counts is a gap too, until that event arrives.
+    const ahead = room.applyEvent(joined(), "attendance", counted[1]);
+    expect(attendanceGap(ahead)).toBe(true);
+    expect(attendanceGap(room.applyEvent(ahead, "attendance", counted[0]))).toBe(false);
+    // A room kept on the device by an older client has no count: nothing to compare.
+    expect(attendanceGap(applied(events))).toBe(false);
+  });
+
+  it("takes the whole attendance in place of its own, or only the people it lacked from an older one", () => {
+    const missed = [counted[0], counted[2]].reduce((model, e) => room.applyEvent(model, "attendance", e), joined());
+    const healed = applyFullAttendance(missed, whole(7, [2, 5, 9]));
+    expect(healed.attendance).toEqual(whole(7, [2, 5, 9]));
+    expect(attendanceGap(healed)).toBe(false);
+    // An answer read before the newest event the device holds: its counts stay, the lacking entry is added,
+    // and an entry the device holds newer is kept.
+    const newer = room.applyEvent(missed, "attendance", { ...counted[2], version: 9, changed: [attendee(9, "online")] });
+    const older = applyFullAttendance(newer, whole(8, [2, 9]));
+    expect(older.attendance).toMatchObject({ version: 9, voting_present: 3, present_count: 3 });
+    expect(older.attendance?.present).toEqual([attendee(2), attendee(5), attendee(9, "online")]);
+  });
+
+  it("asks once a gap outlasts the events still on their way, and replaces its list", async () => {
+    vi.useFakeTimers();
+    let model = room.applyEvent(joined(), "attendance", counted[0]);
+    const asked: number[] = [];
+    const answers: Ack<{ attendance: AttendanceState }>[] = [];
+    const healing = new AttendanceHealing(
+      () => model,
+      async () => {
+        asked.push(Date.now());
+        return answers.shift() ?? { ok: false, error: { code: "timeout", message: "no answer" } };
+      },
+      (full) => (model = applyFullAttendance(model, full)),
+    );
+    // A late event closes the gap before the device would ask: it does not.
+    model = room.applyEvent(model, "attendance", counted[2]);
+    healing.watch();
+    await vi.advanceTimersByTimeAsync(HEAL_AFTER_MS / 2);
+    model = room.applyEvent(model, "attendance", counted[1]);
+    healing.watch();
+    await vi.advanceTimersByTimeAsync(HEAL_AFTER_MS * 2);
+    expect(asked).toEqual([]);
+
+    // A lost event: the device asks once the gap outlasted HEAL_AFTER_MS, and shows the whole list.
+    model = room.applyEvent(model, "attendance", { ...counted[2], version: 9, changed: [], present_count: 4 });
+    healing.watch();
+    healing.watch();
+    await vi.advanceTimersByTimeAsync(HEAL_AFTER_MS - 1);
+    expect(asked).toHaveLength(0);
+    answers.push({ ok: false, error: { code: "rate_limited", message: "slow down" } });
+    await vi.advanceTimersByTimeAsync(1);
+    expect(asked).toHaveLength(1);
+    // Refused: asked again, not before HEAL_AT_MOST_EVERY_MS.
+    answers.push({ ok: true, attendance: whole(9, [2, 4, 5, 9]) });
+    await vi.advanceTimersByTimeAsync(HEAL_AT_MOST_EVERY_MS - 1);
+    expect(asked).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(asked).toHaveLength(2);
+    expect(model.attendance?.present.map((p) => p.user_id)).toEqual([2, 4, 5, 9]);
+    expect(attendanceGap(model)).toBe(false);
+    await vi.advanceTimersByTimeAsync(HEAL_AT_MOST_EVERY_MS * 3);
+    expect(asked).toHaveLength(2);
+    healing.dispose();
   });
 });

@@ -1,7 +1,10 @@
 // The live room's socket connection: joining, token renewal, reconnecting, refusing actions offline.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { effectScope, shallowRef } from "vue";
 import type { RoomJoinState, RoomSocket } from "../src/api/room";
 import { RoomConnection, tokenExpiry } from "../src/api/room";
+import { HEAL_AFTER_MS, useAttendanceHealing } from "../src/state/attendance";
+import * as room from "../src/state/room";
 import { joinState, presentation } from "./roomFixtures";
 
 class FakeSocket implements RoomSocket {
@@ -138,5 +141,43 @@ describe("RoomConnection", () => {
     socket.fire("connect");
     await flush();
     expect(statuses).toEqual(["refused"]);
+  });
+
+  it("a room whose attendance missed an event asks for the whole of it and shows it", async () => {
+    vi.useFakeTimers();
+    try {
+      const socket = new FakeSocket();
+      const model = shallowRef(room.emptyRoom());
+      const connection = new RoomConnection(socket, 1, {
+        state: (state) => (model.value = room.applyJoin(model.value, state)),
+        status: () => undefined,
+        event: (name, payload) => (model.value = room.applyEvent(model.value, name, payload)),
+      });
+      const scope = effectScope();
+      scope.run(() => useAttendanceHealing(model, () => connection));
+      const attendee = (user_id: number) => ({ user_id, role: "delegate", mode: "in_person" as const, checked_in_at: null });
+      const attendance = { meeting_id: 1, voting_total: 3, quorum_percent: 50 };
+      socket.answers.push(() => ({
+        ok: true,
+        state: joinState({ attendance: { ...attendance, version: 3, present: [], present_count: 0, voting_present: 0, quorum_met: false } }),
+      }));
+      socket.fire("connect");
+      await vi.advanceTimersByTimeAsync(0);
+      // The event of user 4's check-in was lost: the next one counts two.
+      const counts = { ...attendance, version: 6, present_count: 2, voting_present: 2, quorum_met: true };
+      socket.fire("attendance", { ...counts, changed: [attendee(5)] });
+      const whole = { ...counts, present: [attendee(4), attendee(5)] };
+      socket.answers.push((event) => (event === "attendance_full" ? { ok: true, attendance: whole } : undefined));
+      await vi.advanceTimersByTimeAsync(HEAL_AFTER_MS);
+      expect(socket.sent.at(-1)).toEqual({ event: "attendance_full", payload: { meeting_id: 1 } });
+      expect(model.value.attendance).toEqual(whole);
+      // Once the room is left, a gap asks nothing.
+      scope.stop();
+      socket.fire("attendance", { ...counts, version: 7, present_count: 3, changed: [] });
+      await vi.advanceTimersByTimeAsync(HEAL_AFTER_MS * 10);
+      expect(socket.sent.filter((sent) => sent.event === "attendance_full")).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

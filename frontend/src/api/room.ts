@@ -1,7 +1,7 @@
 // The live room's wire: the /meetings Socket.IO namespace (contract in README.md, "Meetings") and the
 // REST call the room needs for participants' names (documents: state/offlineRoom.ts).
 import { REFRESH_MARGIN_MS, type ApiClient } from "./client";
-import type { Ack, MeetingSummary, RoomJoinState } from "./roomTypes";
+import type { Ack, AttendanceState, MeetingSummary, RoomJoinState } from "./roomTypes";
 
 export * from "./roomTypes";
 
@@ -136,6 +136,11 @@ export class RoomConnection {
         resolve(answer);
       });
     });
+  }
+
+  /** The whole attendance of one snapshot, for a device whose present list missed an event (joined members only). */
+  fullAttendance(): Promise<Ack<{ attendance: AttendanceState }>> {
+    return this.call<{ attendance: AttendanceState }>("attendance_full", {});
   }
 
   /**

@@ -31,13 +31,16 @@ export interface Attendee {
 export interface AttendanceCounts {
   meeting_id: number;
   version: number;
+  /** Everyone checked in as of `version`: a present list that disagrees missed an event (absent in a room
+   * kept on the device by an older client). */
+  present_count?: number;
   voting_present: number;
   voting_total: number;
   quorum_percent: number;
   quorum_met: boolean;
 }
 
-/** The join state's attendance: everyone present, in user_id order. */
+/** The join state's attendance, and the `attendance_full` answer's: everyone present, in user_id order. */
 export interface AttendanceState extends AttendanceCounts {
   present: Attendee[];
 }

@@ -1,9 +1,17 @@
 // The attendance a device shows, kept current by `attendance` events. Check-ins commit side by side and
 // their events arrive in any order (several server processes, each telling its own check-ins together),
 // so every entry is merged and the counts are taken only from a newer room version than the one held:
-// whatever the order, the device ends at the true count, as a fresh join shows it.
-import type { Attendee, AttendanceEvent } from "../api/room";
+// whatever the order, the device ends at the true count, as a fresh join shows it. An event can also be
+// lost (a server process stopping, a lost Redis message): the list then falls short of `present_count`,
+// and a gap that outlasts the events still on their way is healed by asking for the whole attendance.
+import { onScopeDispose, watch, type ShallowRef } from "vue";
+import type { Ack, Attendee, AttendanceEvent, AttendanceState, RoomConnection } from "../api/room";
 import type { RoomModel } from "./room";
+
+/** A gap waits this long for the events still on their way before the device asks (a few intervals). */
+export const HEAL_AFTER_MS = 2_000;
+/** And asks at most this often (a gap that stays: a change racing the answer, or a server that refuses). */
+export const HEAL_AT_MOST_EVERY_MS = 10_000;
 
 /** Attendees merged into the present list by user_id (a later entry of a user replaces theirs). */
 function mergeAttendees(present: Attendee[], entries: Attendee[]): Attendee[] {
@@ -19,4 +27,80 @@ export function applyAttendance(model: RoomModel, event: AttendanceEvent): RoomM
   if (event.version <= held.version) return { ...model, attendance: { ...held, present } };
   const { changed: _changed, ...counts } = event;
   return { ...model, attendance: { ...counts, present } };
+}
+
+/** The present list held disagrees with the count of the newest version held: an event was missed. */
+export function attendanceGap(model: RoomModel): boolean {
+  const held = model.attendance;
+  return !!held && typeof held.present_count === "number" && held.present.length !== held.present_count;
+}
+
+/**
+ * The `attendance_full` answer in place of the held attendance. An answer older than the version held
+ * (an event overtook it) only adds the people the list lacked: what the device holds is newer.
+ */
+export function applyFullAttendance(model: RoomModel, full: AttendanceState): RoomModel {
+  const held = model.attendance;
+  if (!held) return model;
+  if (full.version >= held.version) return { ...model, attendance: full };
+  return { ...model, attendance: { ...held, present: mergeAttendees(full.present, held.present) } };
+}
+
+/** Asks for the whole attendance when a gap in the held list outlasts HEAL_AFTER_MS. */
+export class AttendanceHealing {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private asking = false;
+  private disposed = false;
+  private lastAsked = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly current: () => RoomModel,
+    private readonly ask: () => Promise<Ack<{ attendance: AttendanceState }>>,
+    private readonly replace: (full: AttendanceState) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** After every change of the held attendance (a join, an event). */
+  watch(): void {
+    if (this.disposed) return;
+    if (!attendanceGap(this.current())) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      return;
+    }
+    if (this.timer !== undefined || this.asking) return;
+    const wait = Math.max(HEAL_AFTER_MS, this.lastAsked + HEAL_AT_MOST_EVERY_MS - this.now());
+    this.timer = setTimeout(() => void this.heal(), wait);
+  }
+
+  private async heal(): Promise<void> {
+    this.timer = undefined;
+    if (this.disposed || !attendanceGap(this.current())) return;
+    this.asking = true;
+    this.lastAsked = this.now();
+    try {
+      const answer = await this.ask();
+      if (answer.ok && !this.disposed) this.replace(answer.attendance);
+    } finally {
+      this.asking = false;
+    }
+    this.watch();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.timer);
+  }
+}
+
+/** The room view's healing: watches the model's attendance, asks through the room's connection. */
+export function useAttendanceHealing(model: ShallowRef<RoomModel>, connection: () => RoomConnection | null) {
+  const healing = new AttendanceHealing(
+    () => model.value,
+    async () => connection()?.fullAttendance() ?? { ok: false, error: { code: "offline", message: "not connected" } },
+    (full) => (model.value = applyFullAttendance(model.value, full)),
+  );
+  watch(() => model.value.attendance, () => healing.watch());
+  onScopeDispose(() => healing.dispose());
+  return healing;
 }
