@@ -79,5 +79,5 @@ def book(meeting: Meeting, user: User) -> dict[str, Any]:
         "keep_until": until,
         "auto_download": meeting.offline_download,
         # Only what the user may read: a confidential item's documents for its named people.
-        "documents": [_document(d) for d in room.visible_documents(meeting, user)],
+        "documents": [_document(d) for d in room.readable_documents(meeting, user)],
     }

@@ -27,6 +27,7 @@ from meetings.room.state import (
     RoomStates,
     allowed_actions_event,
     join_state,
+    readable_documents,
     visible_documents,
     visible_items,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "request_floor",
     "require_participant",
     "speakers_state",
+    "readable_documents",
     "visible_documents",
     "visible_items",
     "vote_state",
