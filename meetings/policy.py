@@ -12,7 +12,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import ColumnElement, bindparam, exists, select
 
 from eoffice.accounts.models import Role, User
 from eoffice.api_base import ApiError
@@ -184,6 +184,13 @@ def _may_read_paper(user_id: int, paper) -> bool:
     viewer = paper.organiser_id == user_id or paper.invited
     return viewer and (
         not paper.is_confidential or paper.named or user_id in (paper.created_by_id, paper.presenter_id)
+    )
+
+
+def owns_file(file_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """Whether a file is a meeting's paper or minutes' PDF (storage.access): when may_read_file answers."""
+    return exists().where(MeetingDocument.file_id == file_id) | exists().where(
+        MeetingMinutes.pdf_file_id == file_id
     )
 
 

@@ -68,6 +68,8 @@ def test_the_file_of_a_meeting_paper_is_authorised_by_the_meeting_alone_in_one_s
     url = _urls(client, room, headers)[0]
     with statements_run(db.engine) as statements:
         assert client.get(url, headers=headers).status_code == 200
+    # The file's row with which features own it (EXISTS of each), then the owners' rules only.
+    statements = [s for s in statements if "FROM stored_files" not in s]
     papers = [s for s in statements if "FROM meeting_documents" in s]
     # The paper, its meeting and its agenda item together; the features that come after it not asked.
     assert len(papers) == 1 and "JOIN meetings" in papers[0] and "meeting_agenda_items" in papers[0], papers
@@ -97,10 +99,14 @@ def test_a_download_reads_the_device_with_the_session_and_the_paper_as_plain_col
     assert not [s for s in statements if "devices" in s and s not in sessions], statements
     if route == 0:
         # Whether the caller is invited, and named on a confidential item, asked with the paper.
-        papers = [s for s in statements if "FROM meeting_documents" in s]
+        papers = [s for s in statements if "FROM meeting_documents" in s and "FROM stored_files" not in s]
         assert len(papers) == 1 and "meeting_participants" in papers[0], papers
         assert not [s for s in statements if "meeting_participants" in s and s not in papers], statements
         assert built == []
+        # The file's row says which features own it: the documents' rule is not asked of a paper.
+        (stored,) = [s for s in statements if "FROM stored_files" in s]
+        assert "document_files" in stored and "meeting_documents" in stored and "handovers" in stored
+        assert not [s for s in statements if "FROM documents" in s], statements
 
 
 def _end_session(username: str) -> None:
