@@ -39,11 +39,19 @@ class Caller:
     roles: tuple[str, ...]
     # Only an active user's token passes: kept for the rules, which ask.
     is_active: bool = True
+    # Of the keys of his offline meeting books (meetings.offline).
+    offline_key_generation: int = 0
 
     @classmethod
     def of(cls, user: User) -> Caller:
         return cls(
-            user.id, user.agency_id, user.unit_id, user.is_platform_admin, tuple(user.roles), user.is_active
+            user.id,
+            user.agency_id,
+            user.unit_id,
+            user.is_platform_admin,
+            tuple(user.roles),
+            user.is_active,
+            user.offline_key_generation,
         )
 
     def has_role(self, role: Role | str) -> bool:
@@ -81,7 +89,14 @@ def _session_of(*columns, roles: bool = False):
 # With the user and his roles as objects, for a request that acts as him or shows him.
 _SESSION_WITH_USER = _session_of(User).options(joinedload(User.role_rows))
 # With the user's identity and roles as plain columns (a row a role, one at least): no objects to build.
-_SESSION_STATE = _session_of(User.agency_id, User.unit_id, User.is_platform_admin, UserRole.role, roles=True)
+_SESSION_STATE = _session_of(
+    User.agency_id,
+    User.unit_id,
+    User.is_platform_admin,
+    User.offline_key_generation,
+    UserRole.role,
+    roles=True,
+)
 # What a connection needs: the session's id and user only, on an autocommit connection.
 _CONNECTION_STATE = _session_of()
 
@@ -176,7 +191,14 @@ def caller_from_token(token: str, device: Callable[[], DeviceInfo | None] = _no_
     claims, rows = _checked(token, device, _SESSION_STATE)
     first = rows[0]
     roles = tuple(row.role for row in rows if row.role is not None)
-    return Caller(claims.user_id, first.agency_id, first.unit_id, first.is_platform_admin, roles)
+    return Caller(
+        claims.user_id,
+        first.agency_id,
+        first.unit_id,
+        first.is_platform_admin,
+        roles,
+        offline_key_generation=first.offline_key_generation,
+    )
 
 
 def connection_from_token(token: str, device: Callable[[], DeviceInfo | None] = _no_device) -> AccessClaims:
