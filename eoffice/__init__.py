@@ -166,14 +166,14 @@ def _pool_options(size: int) -> dict:
 
 def _register_file_owners() -> None:
     """The features whose rules decide who reads the files they own (eoffice.storage.access)."""
-    from eoffice.documents.policy import document_file_readable
-    from eoffice.records.policy import handover_file_readable
+    from eoffice.documents.policy import document_file_readable, owns_document_file
+    from eoffice.records.policy import handover_file_readable, owns_handover_file
     from eoffice.storage import access
     from meetings import policy as meeting_policy
 
-    access.register_owner(document_file_readable)
-    access.register_owner(meeting_policy.may_read_file)
-    access.register_owner(handover_file_readable)
+    access.register_owner(document_file_readable, owns_document_file)
+    access.register_owner(meeting_policy.may_read_file, meeting_policy.owns_file)
+    access.register_owner(handover_file_readable, owns_handover_file)
 
 
 def _register_blueprints(api: JsonErrorApi) -> None:

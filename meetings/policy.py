@@ -12,8 +12,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import ColumnElement, bindparam, exists, select
 
 from eoffice.accounts.models import Role, User
 from eoffice.api_base import ApiError
@@ -23,6 +22,7 @@ from eoffice.storage.models import StoredFile
 from meetings.models import (
     VOTING_ROLES,
     AgendaItem,
+    AgendaItemAccess,
     Meeting,
     MeetingDocument,
     MeetingMinutes,
@@ -152,13 +152,46 @@ def may_read_document(user: User, meeting: Meeting, document: MeetingDocument) -
     return may_view(user, meeting) and may_see_item(user, document.agenda_item)
 
 
-# The papers a file is, each with its meeting and agenda item, in one statement: every download asks it.
+# What the rules above ask of each paper a file is, for one user, as plain columns of one statement (every
+# download asks it): its meeting's organiser, whether the user is invited, and its agenda item's audience
+# (whether the user is named on it).
 _PAPERS_OF_FILE = (
-    select(MeetingDocument, Meeting)
+    select(
+        Meeting.organiser_id,
+        exists()
+        .where(
+            MeetingParticipant.meeting_id == Meeting.id, MeetingParticipant.user_id == bindparam("user_id")
+        )
+        .label("invited"),
+        AgendaItem.is_confidential,
+        AgendaItem.created_by_id,
+        AgendaItem.presenter_id,
+        exists()
+        .where(
+            AgendaItemAccess.agenda_item_id == AgendaItem.id, AgendaItemAccess.user_id == bindparam("user_id")
+        )
+        .label("named"),
+    )
+    .select_from(MeetingDocument)
     .join(Meeting, Meeting.id == MeetingDocument.meeting_id)
-    .options(joinedload(MeetingDocument.agenda_item))
+    .outerjoin(AgendaItem, AgendaItem.id == MeetingDocument.agenda_item_id)
     .where(MeetingDocument.file_id == bindparam("file_id"))
 )
+
+
+def _may_read_paper(user_id: int, paper) -> bool:
+    """may_read_document over a row of _PAPERS_OF_FILE: may_view, then may_see_item."""
+    viewer = paper.organiser_id == user_id or paper.invited
+    return viewer and (
+        not paper.is_confidential or paper.named or user_id in (paper.created_by_id, paper.presenter_id)
+    )
+
+
+def owns_file(file_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """Whether a file is a meeting's paper or minutes' PDF (storage.access): when may_read_file answers."""
+    return exists().where(MeetingDocument.file_id == file_id) | exists().where(
+        MeetingMinutes.pdf_file_id == file_id
+    )
 
 
 def may_read_file(user: User, stored: StoredFile) -> bool | None:
@@ -166,8 +199,8 @@ def may_read_file(user: User, stored: StoredFile) -> bool | None:
 
     The minutes' PDF holds no confidential item (minutes.document), so every invitee reads it.
     """
-    papers = db.session.execute(_PAPERS_OF_FILE, {"file_id": stored.id}).all()
-    if any(may_read_document(user, meeting, document) for document, meeting in papers):
+    papers = db.session.execute(_PAPERS_OF_FILE, {"file_id": stored.id, "user_id": user.id}).all()
+    if any(_may_read_paper(user.id, paper) for paper in papers):
         return True
     minutes = db.session.scalars(
         select(MeetingMinutes.meeting_id).where(MeetingMinutes.pdf_file_id == stored.id)

@@ -39,53 +39,66 @@ class Caller:
     roles: tuple[str, ...]
     # Only an active user's token passes: kept for the rules, which ask.
     is_active: bool = True
+    # Of the keys of his offline meeting books (meetings.offline).
+    offline_key_generation: int = 0
 
     @classmethod
     def of(cls, user: User) -> Caller:
         return cls(
-            user.id, user.agency_id, user.unit_id, user.is_platform_admin, tuple(user.roles), user.is_active
+            user.id,
+            user.agency_id,
+            user.unit_id,
+            user.is_platform_admin,
+            tuple(user.roles),
+            user.is_active,
+            user.offline_key_generation,
         )
 
     def has_role(self, role: Role | str) -> bool:
         return str(role) in self.roles
 
 
-# What the refusals read: the session's owner and end, its device, the user's active flag. Every request
-# and connection runs one of the statements below, so they are built once.
-_LIVE = (AuthSession.user_id, AuthSession.revoked_at, AuthSession.device_id, User.is_active)
+# What the refusals read, as plain columns: the session's owner and end, its device, the user's active
+# flag, and the row of the device the caller names (joined whether or not the session is its; none
+# when he names none). Every request and connection runs one of the statements below, built once.
+_LIVE = (
+    AuthSession.user_id,
+    AuthSession.revoked_at,
+    AuthSession.device_id,
+    User.is_active,
+    Device.id.label("device_row_id"),
+    Device.revoked_at.label("device_revoked_at"),
+    Device.last_seen_at.label("device_last_seen_at"),
+    Device.name.label("device_name"),
+)
+
+
+def _session_of(*columns, roles: bool = False):
+    statement = (
+        select(*_LIVE, *columns)
+        .join(User, User.id == AuthSession.user_id)
+        .outerjoin(
+            Device, and_(Device.user_id == bindparam("user_id"), Device.device_id == bindparam("device_id"))
+        )
+    )
+    if roles:
+        statement = statement.outerjoin(UserRole, UserRole.user_id == User.id)
+    return statement.where(AuthSession.id == bindparam("id"))
+
 
 # With the user and his roles as objects, for a request that acts as him or shows him.
-_SESSION_WITH_USER = (
-    select(*_LIVE, User)
-    .join(User, User.id == AuthSession.user_id)
-    .options(joinedload(User.role_rows))
-    .where(AuthSession.id == bindparam("id"))
-)
-
+_SESSION_WITH_USER = _session_of(User).options(joinedload(User.role_rows))
 # With the user's identity and roles as plain columns (a row a role, one at least): no objects to build.
-_SESSION_STATE = (
-    select(*_LIVE, User.agency_id, User.unit_id, User.is_platform_admin, UserRole.role)
-    .join(User, User.id == AuthSession.user_id)
-    .outerjoin(UserRole, UserRole.user_id == User.id)
-    .where(AuthSession.id == bindparam("id"))
+_SESSION_STATE = _session_of(
+    User.agency_id,
+    User.unit_id,
+    User.is_platform_admin,
+    User.offline_key_generation,
+    UserRole.role,
+    roles=True,
 )
-
-# What a connection needs to know of its session and of the device it names, as plain columns of one
-# statement on an autocommit connection: the device's row is joined whether or not the session is its.
-_CONNECTION_STATE = (
-    select(
-        *_LIVE,
-        Device.id.label("device_row_id"),
-        Device.revoked_at.label("device_revoked_at"),
-        Device.last_seen_at.label("device_last_seen_at"),
-        Device.name.label("device_name"),
-    )
-    .join(User, User.id == AuthSession.user_id)
-    .outerjoin(
-        Device, and_(Device.user_id == bindparam("user_id"), Device.device_id == bindparam("device_id"))
-    )
-    .where(AuthSession.id == bindparam("id"))
-)
+# What a connection needs: the session's id and user only, on an autocommit connection.
+_CONNECTION_STATE = _session_of()
 
 
 def _no_device() -> DeviceInfo | None:
@@ -99,50 +112,70 @@ def _decoded(token: str) -> AccessClaims:
         raise _unauthorized(f"invalid access token: {exc}") from exc
 
 
-def _claims(token: str, device: Callable[[], DeviceInfo | None]):
-    """The token's claims, the device named and its row; device() is read once the token is known good,
-    and a revoked device is refused (401 device_revoked) before the session, which its revocation ended,
-    so that the device learns to erase its data."""
-    claims = _decoded(token)
-    named = device()
-    return claims, named, devices.refuse_if_revoked(claims.user_id, named)
+def _parameters(claims: AccessClaims, named: DeviceInfo | None) -> dict:
+    return {
+        "id": claims.session_id,
+        "user_id": claims.user_id,
+        "device_id": named.device_id if named is not None else None,
+    }
 
 
-def _live_rows(claims: AccessClaims, statement) -> list[Row]:
-    """The session's rows read by `statement`; 401 once the session ended or the account was disabled."""
-    rows = db.session.execute(statement, {"id": claims.session_id}).unique().all()
-    state = rows[0] if rows else None
-    if state is None or state.user_id != claims.user_id or state.revoked_at is not None:
+def _refuse(claims: AccessClaims, named: DeviceInfo | None, row: Row | None) -> None:
+    """Every refusal of an access token, in order, over its session's row (None: no such session) for
+    requests and connections alike. A revoked device is refused (401 device_revoked) before the
+    session, which its revocation ended, so that the device learns to erase its data; then 401 once the
+    session ended, even before the token expires, or the account was disabled."""
+    if row is None:
+        # No such session: the device's own refusal still comes first.
+        devices.refuse_if_revoked(claims.user_id, named)
         raise _unauthorized("session ended; log in again")
-    if not state.is_active:
+    if row.device_revoked_at is not None:
+        raise devices.revoked_error()
+    if row.user_id != claims.user_id or row.revoked_at is not None:
+        raise _unauthorized("session ended; log in again")
+    if not row.is_active:
         raise _unauthorized("account disabled or removed")
-    return rows
 
 
-def _note_device(
-    claims: AccessClaims, named: DeviceInfo | None, known, session_device_id: str | None
-) -> None:
-    """The device named recorded when due, committed at once: at the start of a request or a connection
-    nothing else is pending."""
-    if named is None or not devices.needs_recording(named, known, session_device_id):
-        return
-    if known is not None and session_device_id is not None:
-        # A tablet seen again (its login named it): one statement, nothing loaded.
-        devices.touch(known, named)
-    else:
-        # The reads end here (autocommit's too): the record and its savepoint get a transaction of their own.
+def _touched(named: DeviceInfo | None, row: Row, connection=None) -> bool:
+    """Whether the device named is recorded as due: a tablet seen again (its login named it) by one
+    UPDATE, nothing loaded, on `connection` (an autocommit one) or else in the request's session.
+    False when the device has more to record (record_seen)."""
+    known = None
+    if named is not None and row.device_row_id is not None:
+        known = devices.SeenDevice(row.device_row_id, row.device_last_seen_at, row.device_name)
+    if named is None or not devices.needs_recording(named, known, row.device_id):
+        return True
+    if known is None or row.device_id is None:
+        return False
+    devices.touch(known, named, connection)
+    if connection is None:
+        # At the start of a request nothing else is pending.
         db.session.commit()
-        devices.record_seen(db.session.get(AuthSession, claims.session_id), named, known)
+    return True
+
+
+def _record_device(claims: AccessClaims, named: DeviceInfo) -> None:
+    """A device new to the user, or to this session, recorded; committed at once. The reads end here
+    (autocommit's too): the record and its savepoint get a transaction of their own."""
+    db.session.commit()
+    devices.record_seen(
+        db.session.get(AuthSession, claims.session_id), named, devices.find(claims.user_id, named.device_id)
+    )
     db.session.commit()
 
 
 def _checked(
     token: str, device: Callable[[], DeviceInfo | None], statement
 ) -> tuple[AccessClaims, list[Row]]:
-    """Every check and refusal of an access token, in one place: its claims and its session's rows."""
-    claims, named, known = _claims(token, device)
-    rows = _live_rows(claims, statement)
-    _note_device(claims, named, known, rows[0].device_id)
+    """An access token's claims and its session's rows read by `statement` in the request's session,
+    after every refusal (_refuse); device() is read once the token is known good."""
+    claims = _decoded(token)
+    named = device()
+    rows = db.session.execute(statement, _parameters(claims, named)).unique().all()
+    _refuse(claims, named, rows[0] if rows else None)
+    if not _touched(named, rows[0]):
+        _record_device(claims, named)
     return claims, rows
 
 
@@ -158,7 +191,14 @@ def caller_from_token(token: str, device: Callable[[], DeviceInfo | None] = _no_
     claims, rows = _checked(token, device, _SESSION_STATE)
     first = rows[0]
     roles = tuple(row.role for row in rows if row.role is not None)
-    return Caller(claims.user_id, first.agency_id, first.unit_id, first.is_platform_admin, roles)
+    return Caller(
+        claims.user_id,
+        first.agency_id,
+        first.unit_id,
+        first.is_platform_admin,
+        roles,
+        offline_key_generation=first.offline_key_generation,
+    )
 
 
 def connection_from_token(token: str, device: Callable[[], DeviceInfo | None] = _no_device) -> AccessClaims:
@@ -169,39 +209,20 @@ def connection_from_token(token: str, device: Callable[[], DeviceInfo | None] = 
     claims = _decoded(token)
     named = device()
     with autocommit() as connection:
-        row = connection.execute(
-            _CONNECTION_STATE,
-            {
-                "id": claims.session_id,
-                "user_id": claims.user_id,
-                "device_id": named.device_id if named is not None else None,
-            },
-        ).one_or_none()
-        if row is None:
-            # No such session: the device's own refusal still comes first.
-            devices.refuse_if_revoked(claims.user_id, named)
-            raise _unauthorized("session ended; log in again")
-        if row.device_revoked_at is not None:
-            raise devices.revoked_error()
-        if row.user_id != claims.user_id or row.revoked_at is not None:
-            raise _unauthorized("session ended; log in again")
-        if not row.is_active:
-            raise _unauthorized("account disabled or removed")
-        known = None
-        if named is not None and row.device_row_id is not None:
-            known = devices.SeenDevice(row.device_row_id, row.device_last_seen_at, row.device_name)
-        if named is None or not devices.needs_recording(named, known, row.device_id):
+        row = connection.execute(_CONNECTION_STATE, _parameters(claims, named)).one_or_none()
+        _refuse(claims, named, row)
+        if _touched(named, row, connection):
             return claims
-        if known is not None and row.device_id is not None:
-            devices.touch(known, named, connection)
-            return claims
-    _note_device(claims, named, devices.find(claims.user_id, named.device_id), row.device_id)
+    _record_device(claims, named)
     return claims
 
 
 def live_user(session_id: str, user_id: int) -> User:
     """The active user of a session checked earlier (a live connection's), while the session lasts."""
-    return _live_rows(AccessClaims(user_id, session_id), _SESSION_WITH_USER)[0].User
+    claims = AccessClaims(user_id, session_id)
+    rows = db.session.execute(_SESSION_WITH_USER, _parameters(claims, None)).unique().all()
+    _refuse(claims, None, rows[0] if rows else None)
+    return rows[0].User
 
 
 def _bearer_token() -> str:

@@ -93,6 +93,11 @@ def _can_view_document(user: User, document: Document) -> bool:
     return user.unit_id is not None and user.unit_id in _units_reached(document)
 
 
+def owns_document_file(file_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """Whether a file is a document's (storage.access): when document_file_readable answers."""
+    return exists().where(DocumentFile.stored_file_id == file_id)
+
+
 def document_file_readable(user: User, stored: StoredFile) -> bool | None:
     """The files of documents (storage.access): readable by whoever may view one of their documents."""
     documents = db.session.scalars(

@@ -12,7 +12,7 @@ import enum
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 
 from eoffice.accounts.models import Role, User
 from eoffice.auth.policy import agency_of, has_role_in, not_allowed
@@ -112,6 +112,11 @@ def can(user: User | None, permission: Permission, target: Any = None) -> bool:
 def authorize(user: User | None, permission: Permission, target: Any = None) -> None:
     if not can(user, permission, target):
         raise not_allowed(permission)
+
+
+def owns_handover_file(file_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """Whether a file is a hand-over's PDF (storage.access): when handover_file_readable answers."""
+    return exists().where((Handover.list_file_id == file_id) | (Handover.record_file_id == file_id))
 
 
 def handover_file_readable(user: User, stored: StoredFile) -> bool | None:

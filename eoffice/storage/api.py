@@ -16,7 +16,7 @@ from eoffice.auth.policy import Permission, authorize
 from eoffice.auth.session import caller_required, current_caller, current_user, login_required
 from eoffice.extensions import db
 from eoffice.runtime import settings, storage
-from eoffice.storage import operations
+from eoffice.storage import access, operations
 from eoffice.storage.backend import attachment_disposition
 from eoffice.storage.models import StoredFile
 from eoffice.storage.schemas import (
@@ -93,19 +93,32 @@ def upload(query):
     return stored
 
 
+def _not_found(file_id: int) -> ApiError:
+    return ApiError(404, "not_found", f"file {file_id} not found")
+
+
 def _get_file(file_id: int) -> StoredFile:
     stored = db.session.get(StoredFile, file_id)
     if stored is None:
-        raise ApiError(404, "not_found", f"file {file_id} not found")
+        raise _not_found(file_id)
     return stored
+
+
+def _readable_file(file_id: int) -> StoredFile:
+    """The file, 404 when there is none, 403 unless the caller may read it: its row and which features
+    own it read together, so that only its owners' rules are asked (access.read_owned)."""
+    owned = access.read_owned(file_id)
+    if owned is None:
+        raise _not_found(file_id)
+    authorize(current_caller(), Permission.READ_FILE, owned)
+    return owned.stored
 
 
 @blp.get("/<int:file_id>")
 @blp.response(200, StoredFileSchema)
 @caller_required
 def get_file(file_id):
-    stored = _get_file(file_id)
-    authorize(current_caller(), Permission.READ_FILE, stored)
+    stored = _readable_file(file_id)
     return stored
 
 
@@ -113,8 +126,7 @@ def get_file(file_id):
 @blp.response(200, DownloadLinkSchema)
 @caller_required
 def create_link(file_id):
-    stored = _get_file(file_id)
-    authorize(current_caller(), Permission.READ_FILE, stored)
+    stored = _readable_file(file_id)
     url, expires = operations.download_link(stored)
     return {"url": url, "expires_at": datetime.fromtimestamp(expires, UTC)}
 
@@ -187,8 +199,7 @@ def send_stored_file(stored: StoredFile, *, immutable: bool) -> Response:
 )
 @caller_required
 def download(file_id):
-    stored = _get_file(file_id)
-    authorize(current_caller(), Permission.READ_FILE, stored)
+    stored = _readable_file(file_id)
     return send_stored_file(stored, immutable=True)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
+from eoffice.auth.session import Caller
 from eoffice.db import utcnow
 from eoffice.errors import ErrorCode
 from eoffice.runtime import settings
@@ -24,7 +25,7 @@ from meetings import policy, room
 from meetings.models import Meeting, MeetingDocument, MeetingStatus
 
 
-def book_key(user: User, meeting: Meeting) -> tuple[bytes, str]:
+def book_key(user: User | Caller, meeting: Meeting) -> tuple[bytes, str]:
     """(32-byte AES key, its id) of this user's book of this meeting."""
     message = f"eoffice offline book|{user.id}|{meeting.id}|{user.offline_key_generation}".encode()
     key = hmac.new(settings().secret_key.encode(), message, hashlib.sha256).digest()
@@ -56,7 +57,7 @@ def _document(document: MeetingDocument) -> dict[str, Any]:
     }
 
 
-def book(meeting: Meeting, user: User) -> dict[str, Any]:
+def book(meeting: Meeting, user: User | Caller) -> dict[str, Any]:
     """The book of this meeting for this user: 403 not_invited for anyone who may not see the meeting, 410
     offline_expired once it is cancelled or kept past its retention (devices then erase it)."""
     if not policy.may_view(user, meeting):
@@ -79,5 +80,5 @@ def book(meeting: Meeting, user: User) -> dict[str, Any]:
         "keep_until": until,
         "auto_download": meeting.offline_download,
         # Only what the user may read: a confidential item's documents for its named people.
-        "documents": [_document(d) for d in room.visible_documents(meeting, user)],
+        "documents": [_document(d) for d in room.readable_documents(meeting, user)],
     }

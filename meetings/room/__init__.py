@@ -33,6 +33,7 @@ from meetings.room.state import (
     RoomStates,
     allowed_actions_event,
     join_state,
+    readable_documents,
     visible_documents,
     visible_items,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "request_floor",
     "require_participant",
     "speakers_state",
+    "readable_documents",
     "visible_documents",
     "visible_items",
     "vote_state",

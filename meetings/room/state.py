@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, and_, bindparam, exists, func, select
+from sqlalchemy.orm import joinedload
 
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
@@ -64,10 +65,20 @@ def visible_items(meeting: Meeting, user: User) -> list[AgendaItem]:
 
 
 def visible_documents(meeting: Meeting, user: User) -> list[MeetingDocument]:
+    """The meeting's documents the user may read (policy.may_read_document), with their files and items."""
+    return readable_documents(meeting, user) if policy.may_view(user, meeting) else []
+
+
+def readable_documents(meeting: Meeting, user: User) -> list[MeetingDocument]:
+    """visible_documents for a user known to view the meeting (policy.may_view): its documents whose
+    agenda item he may see, read with their files and items together."""
     documents = db.session.scalars(
-        select(MeetingDocument).where(MeetingDocument.meeting_id == meeting.id).order_by(MeetingDocument.id)
+        select(MeetingDocument)
+        .where(MeetingDocument.meeting_id == meeting.id)
+        .options(joinedload(MeetingDocument.file), joinedload(MeetingDocument.agenda_item))
+        .order_by(MeetingDocument.id)
     )
-    return [d for d in documents if policy.may_read_document(user, meeting, d)]
+    return [d for d in documents if policy.may_see_item(user, d.agenda_item)]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@ from eoffice.accounts.models import User, UserRole
 from eoffice.auth import operations as auth_operations
 from eoffice.auth.models import AuthSession
 from eoffice.devices import operations as device_operations
+from eoffice.devices.models import Device
 from eoffice.extensions import db
+from meetings.models import AgendaItem, Meeting, MeetingDocument, MeetingParticipant
 from tests.conftest import TEST_PASSWORD, statements_run
 
 TABLET = str(uuid.uuid4())
@@ -66,11 +68,45 @@ def test_the_file_of_a_meeting_paper_is_authorised_by_the_meeting_alone_in_one_s
     url = _urls(client, room, headers)[0]
     with statements_run(db.engine) as statements:
         assert client.get(url, headers=headers).status_code == 200
+    # The file's row with which features own it (EXISTS of each), then the owners' rules only.
+    statements = [s for s in statements if "FROM stored_files" not in s]
     papers = [s for s in statements if "FROM meeting_documents" in s]
     # The paper, its meeting and its agenda item together; the features that come after it not asked.
     assert len(papers) == 1 and "JOIN meetings" in papers[0] and "meeting_agenda_items" in papers[0], papers
     assert not [s for s in statements if "FROM meetings " in s or "FROM meeting_agenda_items" in s]
     assert not [s for s in statements if "meeting_minutes" in s or "handovers" in s], statements
+
+
+@pytest.mark.parametrize("route", [0, 1], ids=["file", "meeting document"])
+def test_a_download_reads_the_device_with_the_session_and_the_paper_as_plain_columns(client, room, route):
+    headers = _tablet(client, "daibieu1")
+    url = _urls(client, room, headers)[route]
+    built: list[str] = []
+    models = (Device, MeetingDocument, Meeting, AgendaItem, MeetingParticipant)
+    listeners = [(model, lambda target, context: built.append(type(target).__name__)) for model in models]
+    for model, listener in listeners:
+        event.listen(model, "load", listener)
+    try:
+        with statements_run(db.engine) as statements:
+            response = client.get(url, headers=headers)
+    finally:
+        for model, listener in listeners:
+            event.remove(model, "load", listener)
+    assert response.status_code == 200 and response.headers["ETag"]
+    sessions = [s for s in statements if "auth_sessions" in s]
+    # The tablet's device (is it revoked? when was it last seen?) is read by the session's statement.
+    assert len(sessions) == 1 and "JOIN devices" in sessions[0], sessions
+    assert not [s for s in statements if "devices" in s and s not in sessions], statements
+    if route == 0:
+        # Whether the caller is invited, and named on a confidential item, asked with the paper.
+        papers = [s for s in statements if "FROM meeting_documents" in s and "FROM stored_files" not in s]
+        assert len(papers) == 1 and "meeting_participants" in papers[0], papers
+        assert not [s for s in statements if "meeting_participants" in s and s not in papers], statements
+        assert built == []
+        # The file's row says which features own it: the documents' rule is not asked of a paper.
+        (stored,) = [s for s in statements if "FROM stored_files" in s]
+        assert "document_files" in stored and "meeting_documents" in stored and "handovers" in stored
+        assert not [s for s in statements if "FROM documents" in s], statements
 
 
 def _end_session(username: str) -> None:

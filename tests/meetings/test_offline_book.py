@@ -9,13 +9,13 @@ from datetime import timedelta
 
 import pytest
 import socketio
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from eoffice.accounts.models import User
 from eoffice.extensions import db
 from meetings.models import Meeting
 from meetings.offline import operations as offline
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, statements_run
 from tests.meetings.conftest import NAMESPACE, add_confidential_item, make_pdf, meeting_body, upload
 
 
@@ -53,6 +53,31 @@ def test_the_book_holds_what_the_caller_may_read_and_a_key_of_their_own(client, 
     assert chair.get_json()["key"] != book["key"] and chair.get_json()["key_id"]
     other = client.post("/api/v1/meetings", json=meeting_body(people), headers=_as(room, "vanthu"))
     assert _book(client, room, "daibieu1", other.get_json()["id"]).get_json()["key"] != book["key"]
+
+
+def test_the_book_reads_the_caller_as_columns_asks_who_may_view_once_and_the_files_together(client, room):
+    for pages in (2, 3, 4):
+        upload(client, _as(room, "vanthu"), room.meeting_id, make_pdf(pages))
+    built: list[str] = []
+
+    def remember(target, context):
+        built.append(type(target).__name__)
+
+    event.listen(User, "load", remember)
+    try:
+        with statements_run(db.engine) as statements:
+            book = _book(client, room, "daibieu1")
+    finally:
+        event.remove(User, "load", remember)
+    assert book.status_code == 200 and len(book.get_json()["documents"]) == 4
+    # Who calls and his key generation are read as plain columns with his token's checks.
+    assert built == []
+    assert book.get_json()["key"] == _book(client, room, "daibieu1").get_json()["key"]
+    # A hall of tablets asks at once: a constant number of statements, however many documents.
+    assert len([s for s in statements if "FROM meeting_participants" in s]) == 1, statements
+    assert not [s for s in statements if "FROM stored_files" in s], statements
+    (documents,) = [s for s in statements if "FROM meeting_documents" in s]
+    assert "JOIN stored_files" in documents
 
 
 def test_only_invitees_get_the_book(client, room, people):
