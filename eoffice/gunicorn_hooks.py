@@ -62,27 +62,29 @@ def close_live_connections_on_term(worker) -> None:
     def on_term(signum, frame):
         if callable(previous):
             previous(signum, frame)  # gunicorn's: the worker stops at its next check
-        gevent.spawn(flush_check_ins)
+        gevent.spawn(flush_live_room)
         gevent.spawn_later(_LISTENER_CLOSED_AFTER, _close_live_connections)
 
     signal.signal(signal.SIGTERM, on_term)
     signal.siginterrupt(signal.SIGTERM, False)
 
 
-def flush_check_ins() -> None:
-    """Send the live room's check-ins this process has not told yet (meetings.check_ins)."""
+def flush_live_room() -> None:
+    """Send the live room's check-ins this process has not told yet (meetings.check_ins) and write the
+    devices its connections saw (eoffice.devices.sightings)."""
     from eoffice.extensions import socketio
     from meetings.broadcasts import NAMESPACE
 
     namespace = socketio.server.namespace_handlers.get(NAMESPACE) if socketio.server else None
     if namespace is not None:
         namespace.attendance.flush()
+        namespace.sightings.flush()
 
 
 def _close_live_connections() -> None:
     from eoffice.extensions import socketio
 
-    flush_check_ins()
+    flush_live_room()
     # Engine.IO's close, not Socket.IO's disconnect: a client told "io server disconnect" would not
     # reconnect, one whose transport closed does. Without waiting for each socket's queue to drain: a
     # client that reads nothing must not hold the others open until the graceful timeout.

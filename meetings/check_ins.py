@@ -9,8 +9,6 @@ from several processes in order (README, "Live room").
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +17,7 @@ from flask import Flask, current_app
 from eoffice.api_base import ApiError
 from eoffice.errors import ErrorCode
 from eoffice.extensions import db
+from eoffice.gathering import Gathered, server_tasks
 from eoffice.socketio_context import current_sid
 from meetings import policy, room
 from meetings.broadcasts import meeting_room
@@ -27,14 +26,10 @@ from meetings.room import schemas
 if TYPE_CHECKING:
     from meetings.live import MeetingNamespace
 
-log = logging.getLogger(__name__)
 
-
-class AttendanceBroadcasts:
-    """Check-ins committed in this process and not yet told, by meeting; one sender per meeting at a time.
-
-    `emit(payload, to)` sends, `sleep(seconds)` and `start(task, *args)` are the Socket.IO server's (a
-    greenlet under gevent, a thread otherwise)."""
+class AttendanceBroadcasts(Gathered):
+    """Check-ins committed in this process and not yet told, by meeting (eoffice.gathering); `emit(payload,
+    to)` sends."""
 
     def __init__(
         self,
@@ -43,54 +38,14 @@ class AttendanceBroadcasts:
         sleep: Callable[[float], None],
         start: Callable[..., Any],
     ):
-        self.interval = interval
-        self._emit, self._sleep, self._start = emit, sleep, start
-        # meeting id -> user id -> the entry of their latest check-in
-        self._waiting: dict[int, dict[int, dict[str, Any]]] = {}
-        self._sending: set[int] = set()
-        self._guard = threading.Lock()
-        self._app: Flask | None = None
+        super().__init__("attendance", interval, self._broadcast, sleep, start)
+        self._emit = emit
 
     def checked_in(self, app: Flask, meeting_id: int, entry: dict[str, Any]) -> None:
         """A check-in has committed: the room hears of it with the others of the next interval."""
-        with self._guard:
-            self._app = app
-            self._waiting.setdefault(meeting_id, {})[entry["user_id"]] = entry
-            if meeting_id in self._sending:
-                return
-            self._sending.add(meeting_id)
-        self._start(self._send_while_waiting, app, meeting_id)
+        self.add(app, meeting_id, entry["user_id"], entry)
 
-    def _send_while_waiting(self, app: Flask, meeting_id: int) -> None:
-        # One event per interval while check-ins keep arriving; the sender ends when an interval brought
-        # none, so a quiet room holds no task.
-        while True:
-            self._sleep(self.interval)
-            with self._guard:
-                changed = self._waiting.pop(meeting_id, None)
-                if not changed:
-                    self._sending.discard(meeting_id)
-                    return
-            try:
-                self._send(app, meeting_id, list(changed.values()))
-            except Exception:  # noqa: BLE001 - the check-ins stand; the next interval tries them again
-                log.exception("attendance of meeting %s not sent", meeting_id)
-                with self._guard:
-                    # Entries that came in meanwhile are newer: they stay.
-                    self._waiting[meeting_id] = {**changed, **self._waiting.get(meeting_id, {})}
-
-    def flush(self) -> None:
-        """Send every check-in still waiting now (a stopping process: its interval may never come). The
-        senders find nothing left when they wake, and end."""
-        with self._guard:
-            waiting, self._waiting = self._waiting, {}
-        for meeting_id, changed in waiting.items():
-            try:
-                self._send(self._app, meeting_id, list(changed.values()))
-            except Exception:  # noqa: BLE001 - the devices heal the gap with `attendance_full`
-                log.exception("attendance of meeting %s not sent while stopping", meeting_id)
-
-    def _send(self, app: Flask, meeting_id: int, changed: list[dict[str, Any]]) -> None:
+    def _broadcast(self, app: Flask, meeting_id: int, changed: list[dict[str, Any]]) -> None:
         with app.app_context():
             try:
                 payload = room.attendance_event(meeting_id, changed)
@@ -142,9 +97,4 @@ def attendance_broadcasts(namespace: MeetingNamespace, interval: float) -> Atten
     def emit(payload: dict[str, Any], to: str) -> None:
         namespace.server.emit("attendance", payload, to=to, namespace=namespace.namespace)
 
-    return AttendanceBroadcasts(
-        interval,
-        emit,
-        lambda seconds: namespace.server.sleep(seconds),
-        lambda task, *args: namespace.server.start_background_task(task, *args),
-    )
+    return AttendanceBroadcasts(interval, emit, *server_tasks(namespace))

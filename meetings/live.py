@@ -24,8 +24,10 @@ from eoffice.api_base import ApiError, load_input
 from eoffice.auth.session import connection_from_token, live_user
 from eoffice.config import Settings
 from eoffice.devices.operations import DeviceInfo, parse_device
+from eoffice.devices.sightings import Sightings
 from eoffice.errors import ErrorCode
 from eoffice.extensions import db
+from eoffice.gathering import server_tasks
 from eoffice.socketio_context import AppContextNamespace, current_sid
 from eoffice.socketio_fanout import FAREWELL
 from meetings import check_ins, policy, room
@@ -105,6 +107,7 @@ class MeetingNamespace(AppContextNamespace):
     def __init__(self, limiter: EventLimiter, attendance_interval: float, namespace: str = NAMESPACE):
         super().__init__(namespace)
         self.attendance = check_ins.attendance_broadcasts(self, attendance_interval)
+        self.sightings = Sightings(*server_tasks(self))
         # sid -> user id, and sid -> the login session it connected with: connection bookkeeping of
         # this process only; room state is in the database.
         self.users: dict[str, int] = {}
@@ -150,7 +153,7 @@ class MeetingNamespace(AppContextNamespace):
             return parse_device(*named, fields=("auth.device_id", "auth.device_name"), location="json")
 
         try:
-            session = connection_from_token(token, device)
+            session = connection_from_token(token, device, self.sightings.seen)
         except ApiError as exc:
             raise _refused(exc.code, exc.message) from None
         sid = current_sid()

@@ -17,7 +17,7 @@ from eoffice.auth.tokens import AccessClaims, InvalidToken, decode_access_token
 from eoffice.db import autocommit
 from eoffice.devices import operations as devices
 from eoffice.devices.models import Device
-from eoffice.devices.operations import DeviceInfo
+from eoffice.devices.operations import DeviceInfo, SeenDevice
 from eoffice.extensions import db
 
 
@@ -100,6 +100,9 @@ _SESSION_STATE = _session_of(
 # What a connection needs: the session's id and user only, on an autocommit connection.
 _CONNECTION_STATE = _session_of()
 
+# Touches a known device due to be seen again (devices.operations.touch or Sightings.seen).
+Touch = Callable[[SeenDevice, DeviceInfo], None]
+
 
 def _no_device() -> DeviceInfo | None:
     return None
@@ -137,10 +140,10 @@ def _refuse(claims: AccessClaims, named: DeviceInfo | None, row: Row | None) -> 
         raise _unauthorized("account disabled or removed")
 
 
-def _touched(named: DeviceInfo | None, row: Row, connection=None) -> bool:
+def _touched(named: DeviceInfo | None, row: Row, connection=None, later: Touch | None = None) -> bool:
     """Whether the device named is recorded as due: a tablet seen again (its login named it) by one
-    UPDATE, nothing loaded, on `connection` (an autocommit one) or else in the request's session.
-    False when the device has more to record (record_seen)."""
+    UPDATE, nothing loaded, on `connection` (an autocommit one) or else in the request's session, or
+    handed to `later` (devices.sightings). False when the device has more to record (record_seen)."""
     known = None
     if named is not None and row.device_row_id is not None:
         known = devices.SeenDevice(row.device_row_id, row.device_last_seen_at, row.device_name)
@@ -148,6 +151,9 @@ def _touched(named: DeviceInfo | None, row: Row, connection=None) -> bool:
         return True
     if known is None or row.device_id is None:
         return False
+    if later is not None:
+        later(known, named)
+        return True
     devices.touch(known, named, connection)
     if connection is None:
         # At the start of a request nothing else is pending.
@@ -201,17 +207,20 @@ def caller_from_token(token: str, device: Callable[[], DeviceInfo | None] = _no_
     )
 
 
-def connection_from_token(token: str, device: Callable[[], DeviceInfo | None] = _no_device) -> AccessClaims:
+def connection_from_token(
+    token: str, device: Callable[[], DeviceInfo | None] = _no_device, touch: Touch | None = None
+) -> AccessClaims:
     """The checks and refusals of user_from_token, in the same order, for a Socket.IO connection, which
     needs the session's id and user only: one statement of plain columns on an autocommit connection
-    (a hall's thousand tablets connect within seconds). A known device due to be seen again is touched
-    by one UPDATE there; the session is loaded only when the device has more to record."""
+    (a hall's thousand tablets connect within seconds). A known device due to be seen again is handed
+    to `touch` (devices.sightings: written with the others of the same second) or else touched by one
+    UPDATE there; the session is loaded only when the device has more to record."""
     claims = _decoded(token)
     named = device()
     with autocommit() as connection:
         row = connection.execute(_CONNECTION_STATE, _parameters(claims, named)).one_or_none()
         _refuse(claims, named, row)
-        if _touched(named, row, connection):
+        if _touched(named, row, connection, touch):
             return claims
     _record_device(claims, named)
     return claims

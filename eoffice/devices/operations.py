@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from flask import request
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -121,6 +121,23 @@ def touch(row: Device | SeenDevice, device: DeviceInfo, connection: Connection |
     (connection if connection is not None else db.session).execute(
         update(Device).where(Device.id == row.id).values(last_seen_at=utcnow(), name=device.name or row.name)
     )
+
+
+def sighting(row: SeenDevice, device: DeviceInfo) -> dict[str, Any]:
+    """What touch writes, for touch_many to write later with others."""
+    return {"row_id": row.id, "seen_at": utcnow(), "seen_name": device.name or row.name}
+
+
+_TOUCH_MANY = (
+    update(Device)
+    .where(Device.id == bindparam("row_id"))
+    .values(last_seen_at=bindparam("seen_at"), name=bindparam("seen_name"))
+)
+
+
+def touch_many(connection: Connection, sightings: list[dict[str, Any]]) -> None:
+    """Several touches in one statement (executemany) on an autocommit connection."""
+    connection.execute(_TOUCH_MANY, sightings)
 
 
 def record_seen(session: AuthSession, device: DeviceInfo, row: Device | None) -> bool:

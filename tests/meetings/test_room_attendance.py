@@ -104,7 +104,7 @@ def test_a_stopping_process_tells_the_room_of_the_check_ins_still_waiting(
             "check_in", {"meeting_id": room.meeting_id, "mode": "online"}
         )
         assert answer["ok"] is True, answer
-        gunicorn_hooks.flush_check_ins()
+        gunicorn_hooks.flush_live_room()
         [event] = watcher.wait_for("attendance", 1)
     finally:
         stopped.set()

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import update as sa_update
 
 from eoffice.accounts.models import User
 from eoffice.audit.models import AuditEvent
@@ -16,7 +18,7 @@ from eoffice.auth.models import AuthSession
 from eoffice.devices import operations as device_operations
 from eoffice.devices.models import Device
 from eoffice.extensions import db
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, statements_run
 from tests.factories import create_agency, create_user
 
 TABLET = str(uuid.uuid4())
@@ -109,16 +111,57 @@ def test_a_tablet_connecting_to_the_room_is_seen_at_most_once_a_minute_and_renam
         connection.disconnect(namespace="/meetings")
 
     connect("iPad")
+    _live_room().sightings.flush()
     db.session.expire_all()
     assert _device("daibieu", TABLET).last_seen_at == first
     later = first + timedelta(seconds=61)
     monkeypatch.setattr(device_operations, "utcnow", lambda: later)
     connect("iPad phòng họp 2")
+    _live_room().sightings.flush()
     db.session.expire_all()
     seen = _device("daibieu", TABLET)
     assert (seen.last_seen_at, seen.name) == (later, "iPad phòng họp 2")
     # The session still names the device it logged in on.
     assert db.session.scalars(select(AuthSession.device_id)).all() == [TABLET]
+
+
+def _live_room():
+    from eoffice.extensions import socketio
+    from meetings.broadcasts import NAMESPACE
+
+    return socketio.server.namespace_handlers[NAMESPACE]
+
+
+def test_a_halls_tablets_connecting_again_are_seen_together_in_one_statement(
+    app, client, people, monkeypatch
+):
+    """Last seen yesterday, each tablet is due: their connections are written together, once, by the
+    process's sightings (not one UPDATE per connection), and every row has its own name and time."""
+    from eoffice.extensions import socketio
+
+    tablets = [Tablet(client, "daibieu", str(uuid.uuid4()), f"iPad {i}") for i in range(6)]
+    yesterday = _device("daibieu", tablets[0].device["X-Device-Id"]).last_seen_at - timedelta(days=1)
+    db.session.execute(sa_update(Device).values(last_seen_at=yesterday))
+    db.session.commit()
+    engine = app.extensions["eoffice"]["autocommit"]
+    # The interval does not end before the last tablet connected: the stop's flush writes them.
+    ended = threading.Event()
+    monkeypatch.setattr(_live_room().sightings, "_sleep", lambda seconds: ended.wait(30))
+    with statements_run(engine) as statements:
+        for i, tablet in enumerate(tablets):
+            auth = {"token": tablet.tokens["access_token"], "device_id": tablet.device["X-Device-Id"]}
+            auth["device_name"] = f"iPad hội trường {i}"
+            connection = socketio.test_client(app, namespace="/meetings", auth=auth)
+            assert connection.is_connected("/meetings")
+            connection.disconnect(namespace="/meetings")
+        _live_room().sightings.flush()
+        ended.set()
+    assert len([s for s in statements if s.lstrip().upper().startswith("UPDATE DEVICES")]) == 1
+    db.session.expire_all()
+    rows = {d.device_id: d for d in db.session.scalars(select(Device))}
+    for i, tablet in enumerate(tablets):
+        row = rows[tablet.device["X-Device-Id"]]
+        assert (row.name, row.last_seen_at > yesterday) == (f"iPad hội trường {i}", True)
 
 
 def test_a_malformed_device_header_is_refused_naming_it_after_the_token(client, people):

@@ -1,0 +1,85 @@
+"""Things a process notes one by one and sends together, once per interval.
+
+A hall's thousand tablets act within seconds: a broadcast or a write per action would cost a thousand
+times what one for all of them costs. `Gathered` keeps what came in by bucket (a meeting, say), the
+latest value per key, and hands each bucket's values to `send` once per interval while they keep coming;
+a quiet bucket holds no task. What `send` fails on is kept for the next interval, unless newer values
+replaced it. `flush()` sends everything now (a stopping process: its interval may never come).
+
+`sleep(seconds)` and `start(task, *args)` are the Socket.IO server's (a greenlet under gevent, a thread
+otherwise).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+
+class Gathered:
+    def __init__(
+        self,
+        what: str,
+        interval: float,
+        send: Callable[[Flask, Hashable, list[Any]], None],
+        sleep: Callable[[float], None],
+        start: Callable[..., Any],
+    ):
+        self.what = what
+        self.interval = interval
+        self._send, self._sleep, self._start = send, sleep, start
+        # bucket -> key -> the latest value noted
+        self._waiting: dict[Hashable, dict[Hashable, Any]] = {}
+        self._sending: set[Hashable] = set()
+        self._guard = threading.Lock()
+        self._app: Flask | None = None
+
+    def add(self, app: Flask, bucket: Hashable, key: Hashable, value: Any) -> None:
+        """`value` goes out with the others of its bucket at the end of the interval."""
+        with self._guard:
+            self._app = app
+            self._waiting.setdefault(bucket, {})[key] = value
+            if bucket in self._sending:
+                return
+            self._sending.add(bucket)
+        self._start(self._send_while_waiting, app, bucket)
+
+    def _send_while_waiting(self, app: Flask, bucket: Hashable) -> None:
+        while True:
+            self._sleep(self.interval)
+            with self._guard:
+                values = self._waiting.pop(bucket, None)
+                if not values:
+                    self._sending.discard(bucket)
+                    return
+            try:
+                self._send(app, bucket, list(values.values()))
+            except Exception:  # noqa: BLE001 - kept for the next interval
+                log.exception("%s of %s not sent", self.what, bucket)
+                with self._guard:
+                    # Values that came in meanwhile are newer: they stay.
+                    self._waiting[bucket] = {**values, **self._waiting.get(bucket, {})}
+
+    def flush(self) -> None:
+        """Send everything still waiting now. The senders find nothing left when they wake, and end."""
+        with self._guard:
+            waiting, self._waiting = self._waiting, {}
+        for bucket, values in waiting.items():
+            try:
+                self._send(self._app, bucket, list(values.values()))
+            except Exception:  # noqa: BLE001 - a stopping process: logged, nothing to retry with
+                log.exception("%s of %s not sent while stopping", self.what, bucket)
+
+
+def server_tasks(namespace: Any) -> tuple[Callable[[float], None], Callable[..., Any]]:
+    """`sleep` and `start` of the Socket.IO server a namespace is (or will be) registered on."""
+    return (
+        lambda seconds: namespace.server.sleep(seconds),
+        lambda task, *args: namespace.server.start_background_task(task, *args),
+    )
