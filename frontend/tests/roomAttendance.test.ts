@@ -5,11 +5,12 @@ import {
   AttendanceHealing,
   HEAL_AFTER_MS,
   HEAL_AT_MOST_EVERY_MS,
+  HEAL_JITTER_MS,
   applyFullAttendance,
   attendanceGap,
 } from "../src/state/attendance";
 import * as room from "../src/state/room";
-import { joined } from "./roomFixtures";
+import { joinState, joined } from "./roomFixtures";
 
 const attendee = (userId: number, mode: Attendee["mode"] = "in_person"): Attendee => ({
   user_id: userId, role: "delegate", mode, checked_in_at: "2026-12-01T01:00:00+00:00",
@@ -107,6 +108,8 @@ describe("attendance that missed an event", () => {
         return answers.shift() ?? { ok: false, error: { code: "timeout", message: "no answer" } };
       },
       (full) => (model = applyFullAttendance(model, full)),
+      Date.now,
+      () => 0,
     );
     // A late event closes the gap before the device would ask: it does not.
     model = room.applyEvent(model, "attendance", counted[2]);
@@ -137,5 +140,53 @@ describe("attendance that missed an event", () => {
     await vi.advanceTimersByTimeAsync(HEAL_AT_MOST_EVERY_MS * 3);
     expect(asked).toHaveLength(2);
     healing.dispose();
+  });
+
+  it("waits while events keep coming, and a hall's tablets ask spread over the jitter", async () => {
+    vi.useFakeTimers();
+    let model = joined();
+    const asked: number[] = [];
+    const healing = (random: number) =>
+      new AttendanceHealing(
+        () => model,
+        async () => {
+          asked.push(Date.now());
+          return { ok: false, error: { code: "timeout", message: "no answer" } };
+        },
+        () => undefined,
+        Date.now,
+        () => random,
+      );
+    const early = healing(0);
+    const late = healing(1);
+    const start = Date.now();
+    // A check-in wave over two processes: every event counts one check-in the other has not told yet.
+    for (let version = 4; version < 14; version += 1) {
+      const changed = [attendee(100 + version)];
+      model = room.applyEvent(model, "attendance", {
+        ...counted[0], version, changed, present_count: model.attendance!.present.length + 2,
+      });
+      early.watch();
+      late.watch();
+      await vi.advanceTimersByTimeAsync(HEAL_AFTER_MS - 500);
+    }
+    expect(asked).toEqual([]);
+    const lastEvent = Date.now() - (HEAL_AFTER_MS - 500);
+    await vi.advanceTimersByTimeAsync(HEAL_AFTER_MS + HEAL_JITTER_MS);
+    expect(asked.map((at) => at - lastEvent)).toEqual([HEAL_AFTER_MS, HEAL_AFTER_MS + HEAL_JITTER_MS]);
+    expect(lastEvent - start).toBeGreaterThan(HEAL_AFTER_MS * 5);
+    early.dispose();
+    late.dispose();
+  });
+
+  it("keeps what it holds when an event read after the join overtook the join's answer", () => {
+    const ahead = room.applyEvent(joined(), "attendance", counted[2]);
+    const rejoined = room.applyJoin(ahead, joinState({ attendance: whole(3, [2]) }));
+    expect(rejoined.attendance).toMatchObject({ version: 7, voting_present: 3, present_count: 3 });
+    expect(rejoined.attendance?.present.map((p) => p.user_id)).toEqual([2, 5]);
+    // A newer join replaces it; another meeting's too.
+    expect(room.applyJoin(ahead, joinState({ attendance: whole(8, [2, 5, 9]) })).attendance).toEqual(whole(8, [2, 5, 9]));
+    const elsewhere = { ...whole(2, [4]), meeting_id: 2 };
+    expect(room.applyJoin(ahead, joinState({ attendance: elsewhere })).attendance).toEqual(elsewhere);
   });
 });

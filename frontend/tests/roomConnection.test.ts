@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { effectScope, shallowRef } from "vue";
 import type { RoomJoinState, RoomSocket } from "../src/api/room";
 import { RoomConnection, tokenExpiry } from "../src/api/room";
-import { HEAL_AFTER_MS, useAttendanceHealing } from "../src/state/attendance";
+import { HEAL_AFTER_MS, HEAL_JITTER_MS, useAttendanceHealing } from "../src/state/attendance";
 import * as room from "../src/state/room";
 import { joinState, presentation } from "./roomFixtures";
 
@@ -168,7 +168,7 @@ describe("RoomConnection", () => {
       socket.fire("attendance", { ...counts, changed: [attendee(5)] });
       const whole = { ...counts, present: [attendee(4), attendee(5)] };
       socket.answers.push((event) => (event === "attendance_full" ? { ok: true, attendance: whole } : undefined));
-      await vi.advanceTimersByTimeAsync(HEAL_AFTER_MS);
+      await vi.advanceTimersByTimeAsync(HEAL_AFTER_MS + HEAL_JITTER_MS);
       expect(socket.sent.at(-1)).toEqual({ event: "attendance_full", payload: { meeting_id: 1 } });
       expect(model.value.attendance).toEqual(whole);
       // Once the room is left, a gap asks nothing.

@@ -8,8 +8,14 @@ import { onScopeDispose, watch, type ShallowRef } from "vue";
 import type { Ack, Attendee, AttendanceEvent, AttendanceState, RoomConnection } from "../api/room";
 import type { RoomModel } from "./room";
 
-/** A gap waits this long for the events still on their way before the device asks (a few intervals). */
+/**
+ * A gap waits this long after the newest event for those still on their way before the device asks (a few
+ * intervals); while events keep coming (a check-in wave over several server processes, each event counting
+ * check-ins the others have not told yet) the wait starts again with each.
+ */
 export const HEAL_AFTER_MS = 2_000;
+/** Plus up to this much at random: a hall's tablets that missed the same event do not ask at once. */
+export const HEAL_JITTER_MS = 3_000;
 /** And asks at most this often (a gap that stays: a change racing the answer, or a server that refuses). */
 export const HEAL_AT_MOST_EVERY_MS = 10_000;
 
@@ -42,8 +48,16 @@ export function attendanceGap(model: RoomModel): boolean {
 export function applyFullAttendance(model: RoomModel, full: AttendanceState): RoomModel {
   const held = model.attendance;
   if (!held) return model;
-  if (full.version >= held.version) return { ...model, attendance: full };
-  return { ...model, attendance: { ...held, present: mergeAttendees(full.present, held.present) } };
+  return { ...model, attendance: newestAttendance(held, full) };
+}
+
+/**
+ * A whole attendance (`attendance_full`, a join's) against the one held: the newer version wins; an older
+ * one only adds the people the held list lacked. Another meeting's replaces it.
+ */
+export function newestAttendance(held: AttendanceState | null, whole: AttendanceState | null): AttendanceState | null {
+  if (!held || !whole || held.meeting_id !== whole.meeting_id || whole.version >= held.version) return whole;
+  return { ...held, present: mergeAttendees(whole.present, held.present) };
 }
 
 /** Asks for the whole attendance when a gap in the held list outlasts HEAL_AFTER_MS. */
@@ -52,24 +66,31 @@ export class AttendanceHealing {
   private asking = false;
   private disposed = false;
   private lastAsked = Number.NEGATIVE_INFINITY;
+  /** The version held when the timer was set: a newer event starts the wait again. */
+  private timerVersion = -1;
 
   constructor(
     private readonly current: () => RoomModel,
     private readonly ask: () => Promise<Ack<{ attendance: AttendanceState }>>,
     private readonly replace: (full: AttendanceState) => void,
     private readonly now: () => number = Date.now,
+    private readonly random: () => number = Math.random,
   ) {}
 
   /** After every change of the held attendance (a join, an event). */
   watch(): void {
     if (this.disposed) return;
-    if (!attendanceGap(this.current())) {
+    const model = this.current();
+    const version = model.attendance?.version ?? -1;
+    if (!attendanceGap(model) || (this.timer !== undefined && version > this.timerVersion)) {
       clearTimeout(this.timer);
       this.timer = undefined;
-      return;
+      if (!attendanceGap(model)) return;
     }
     if (this.timer !== undefined || this.asking) return;
-    const wait = Math.max(HEAL_AFTER_MS, this.lastAsked + HEAL_AT_MOST_EVERY_MS - this.now());
+    const settled = HEAL_AFTER_MS + this.random() * HEAL_JITTER_MS;
+    const wait = Math.max(settled, this.lastAsked + HEAL_AT_MOST_EVERY_MS - this.now());
+    this.timerVersion = version;
     this.timer = setTimeout(() => void this.heal(), wait);
   }
 

@@ -16,7 +16,7 @@ import type {
   VoteResult,
   VoteState,
 } from "../api/room";
-import { applyAttendance } from "./attendance";
+import { applyAttendance, newestAttendance } from "./attendance";
 
 export { applyAttendance };
 
@@ -87,7 +87,8 @@ export function applyJoin(model: RoomModel, state: RoomJoinState): RoomModel {
   return {
     joined: state,
     presentation: state.presentation,
-    attendance: state.attendance,
+    // An event read after the join's state can overtake its answer: what is newer stays.
+    attendance: newestAttendance(model.attendance, state.attendance),
     speakers: state.speakers,
     vote: state.vote,
     lastResult: closedFromMinutes(state) ?? model.lastResult,
