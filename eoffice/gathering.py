@@ -48,23 +48,44 @@ class Gathered:
             if bucket in self._sending:
                 return
             self._sending.add(bucket)
-        self._start(self._send_while_waiting, app, bucket)
+        try:
+            self._start(self._send_while_waiting, app, bucket)
+        except BaseException:
+            self._stopped(bucket, None)
+            raise
 
     def _send_while_waiting(self, app: Flask, bucket: Hashable) -> None:
-        while True:
-            self._sleep(self.interval)
-            with self._guard:
-                values = self._waiting.pop(bucket, None)
-                if not values:
-                    self._sending.discard(bucket)
-                    return
-            try:
-                self._send(app, bucket, list(values.values()))
-            except Exception:  # noqa: BLE001 - kept for the next interval
-                log.exception("%s of %s not sent", self.what, bucket)
+        values = None
+        try:
+            while True:
+                self._sleep(self.interval)
                 with self._guard:
-                    # Values that came in meanwhile are newer: they stay.
-                    self._waiting[bucket] = {**values, **self._waiting.get(bucket, {})}
+                    values = self._waiting.pop(bucket, None)
+                    if not values:
+                        self._sending.discard(bucket)
+                        return
+                try:
+                    self._send(app, bucket, list(values.values()))
+                except Exception:  # noqa: BLE001 - kept for the next interval
+                    log.exception("%s of %s not sent", self.what, bucket)
+                    self._keep(bucket, values)
+                values = None
+        except BaseException:
+            # Killed (a greenlet's kill, a timeout): the next value starts a sender again, and what this
+            # one held waits for it.
+            self._stopped(bucket, values)
+            raise
+
+    def _keep(self, bucket: Hashable, values: dict[Hashable, Any]) -> None:
+        with self._guard:
+            # Values that came in meanwhile are newer: they stay.
+            self._waiting[bucket] = {**values, **self._waiting.get(bucket, {})}
+
+    def _stopped(self, bucket: Hashable, values: dict[Hashable, Any] | None) -> None:
+        if values:
+            self._keep(bucket, values)
+        with self._guard:
+            self._sending.discard(bucket)
 
     def flush(self) -> None:
         """Send everything still waiting now. The senders find nothing left when they wake, and end."""
