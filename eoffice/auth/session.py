@@ -151,7 +151,8 @@ def _touched(named: DeviceInfo | None, row: Row, connection=None, later: Touch |
         return True
     if known is None or row.device_id is None:
         return False
-    if later is not None:
+    if later is not None and not devices.renamed(named, known):
+        # Only the time: written with the others of the same second. A new name shows at once.
         later(known, named)
         return True
     devices.touch(known, named, connection)

@@ -112,7 +112,12 @@ def needs_recording(
 
 
 def _due(device: DeviceInfo, row: Device | SeenDevice, now) -> bool:
-    return now - row.last_seen_at >= SEEN_INTERVAL or bool(device.name and device.name != row.name)
+    return now - row.last_seen_at >= SEEN_INTERVAL or renamed(device, row)
+
+
+def renamed(device: DeviceInfo, row: Device | SeenDevice) -> bool:
+    """The device names itself otherwise than its row does."""
+    return bool(device.name and device.name != row.name)
 
 
 def touch(row: Device | SeenDevice, device: DeviceInfo, connection: Connection | None = None) -> None:

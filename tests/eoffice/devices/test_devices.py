@@ -136,7 +136,8 @@ def test_a_halls_tablets_connecting_again_are_seen_together_in_one_statement(
     app, client, people, monkeypatch
 ):
     """Last seen yesterday, each tablet is due: their connections are written together, once, by the
-    process's sightings (not one UPDATE per connection), and every row has its own name and time."""
+    process's sightings (not one UPDATE per connection), each row its own time. A tablet that names
+    itself anew is written at once: the devices list shows the new name."""
     from eoffice.extensions import socketio
 
     tablets = [Tablet(client, "daibieu", str(uuid.uuid4()), f"iPad {i}") for i in range(6)]
@@ -147,21 +148,26 @@ def test_a_halls_tablets_connecting_again_are_seen_together_in_one_statement(
     # The interval does not end before the last tablet connected: the stop's flush writes them.
     ended = threading.Event()
     monkeypatch.setattr(_live_room().sightings, "_sleep", lambda seconds: ended.wait(30))
+    names = [f"iPad {i}" for i in range(5)] + ["iPad hội trường"]
     with statements_run(engine) as statements:
-        for i, tablet in enumerate(tablets):
+        for tablet, name in zip(tablets, names, strict=True):
             auth = {"token": tablet.tokens["access_token"], "device_id": tablet.device["X-Device-Id"]}
-            auth["device_name"] = f"iPad hội trường {i}"
-            connection = socketio.test_client(app, namespace="/meetings", auth=auth)
+            connection = socketio.test_client(app, namespace="/meetings", auth={**auth, "device_name": name})
             assert connection.is_connected("/meetings")
             connection.disconnect(namespace="/meetings")
+        db.session.expire_all()
+        renamed = _device("daibieu", tablets[5].device["X-Device-Id"])
+        assert (renamed.name, renamed.last_seen_at > yesterday) == ("iPad hội trường", True)
+        assert _device("daibieu", tablets[0].device["X-Device-Id"]).last_seen_at == yesterday
+        db.session.rollback()
         _live_room().sightings.flush()
         ended.set()
-    assert len([s for s in statements if s.lstrip().upper().startswith("UPDATE DEVICES")]) == 1
+    assert len([s for s in statements if s.lstrip().upper().startswith("UPDATE DEVICES")]) == 2
     db.session.expire_all()
     rows = {d.device_id: d for d in db.session.scalars(select(Device))}
-    for i, tablet in enumerate(tablets):
+    for tablet, name in zip(tablets, names, strict=True):
         row = rows[tablet.device["X-Device-Id"]]
-        assert (row.name, row.last_seen_at > yesterday) == (f"iPad hội trường {i}", True)
+        assert (row.name, row.last_seen_at > yesterday) == (name, True)
 
 
 def test_a_malformed_device_header_is_refused_naming_it_after_the_token(client, people):
