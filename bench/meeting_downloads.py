@@ -1,13 +1,15 @@
 """Benchmark: N tablets download the same large meeting document at once, through the API workers of
 `make serve` (gunicorn_api.conf.py) from the local store, then with S3 (moto's server standing in for
-MinIO), where the server only answers 307 to a URL the store signed.
+MinIO), where the book names the store's own signed URL of each document and the tablet takes the bytes
+there (as the web client does), asking the server for the book alone.
 
 Each run starts from nothing: a database with N delegates (inserted, one password hash), the server,
 a meeting whose organiser uploads a PDF of --size-mb (stored linearised by qpdf) and invites them. Every
 client (a thread of this process with its own requests session and device id) logs in for real
 (POST /api/v1/auth/login, argon2 in the server), then, all together: reads the offline book
 (GET /api/v1/meetings/<id>/offline), fetches page 1 (the range up to the linearisation's /E: what a
-viewer needs to show it) and then the rest of the file. It prints the aggregate throughput, the
+viewer needs to show it) and then the rest of the file, from the book's `direct_url` when it names one
+(S3), else from its `url` (through the server). It prints the aggregate throughput, the
 server's CPU seconds per GB served (user + system of the gunicorn master and workers, from /proc),
 their peak RSS (summed), and when every client had page 1 and the whole file (p50 and max).
 
@@ -73,8 +75,10 @@ class Client:
     page_one_at: float | None = None
     whole_at: float | None = None
     received: int = 0
-    # Downloads the server answered with a 307 to the store (the S3 path).
-    redirected: int = 0
+    # Downloads taken from the store's signed URL (the S3 path) instead of the server.
+    direct: int = 0
+    # Requests the server answered.
+    requests: int = 0
     error: str | None = None
 
 
@@ -197,18 +201,25 @@ def first_page_end(url: str, client: Client, path: str) -> tuple[int, int]:
 def download(url: str, client: Client, meeting_id: int, end: int, start: float) -> None:
     try:
         book = client.session.get(f"{url}/api/v1/meetings/{meeting_id}/offline", timeout=600)
+        client.requests += 1
         book.raise_for_status()
-        target = f"{url}{book.json()['documents'][0]['url']}"
-        first = client.session.get(target, headers={"Range": f"bytes=0-{end - 1}"}, timeout=600)
+        document = book.json()["documents"][0]
+        # The store's URL is taken without the token (the web client's download queue does the same).
+        direct = document.get("direct_url")
+        get = requests.get if direct else client.session.get
+        target = direct or f"{url}{document['url']}"
+        first = get(target, headers={"Range": f"bytes=0-{end - 1}"}, timeout=600)
         if first.status_code != 206 or len(first.content) != end:
             raise RuntimeError(f"page 1: {first.status_code}, {len(first.content)} bytes")
         client.received += len(first.content)
-        client.redirected += bool(first.history)
+        client.direct += bool(direct)
+        client.requests += not direct
         client.page_one_at = time.monotonic() - start
-        with client.session.get(target, headers={"Range": f"bytes={end}-"}, timeout=600, stream=True) as rest:
+        with get(target, headers={"Range": f"bytes={end}-"}, timeout=600, stream=True) as rest:
             if rest.status_code != 206:
                 raise RuntimeError(f"the rest: {rest.status_code}")
-            client.redirected += bool(rest.history)
+            client.direct += bool(direct)
+            client.requests += not direct
             for chunk in rest.iter_content(1024 * 1024):
                 client.received += len(chunk)
         client.whole_at = time.monotonic() - start
@@ -283,7 +294,7 @@ def report(store, args, clients, elapsed, cpu, peak_rss, end, size) -> None:
     gigabytes = served / 1e9
     page_one = [c.page_one_at for c in done]
     whole = [c.whole_at for c in done]
-    path = "307 to S3's signed URL (moto)" if store == "s3" else "through the server (local store)"
+    path = "from S3's signed URLs in the book (moto)" if store == "s3" else "through the server (local store)"
     failed = [c.error for c in clients if c.error]
     print(f"\n{store}: {len(clients)} clients, a {size / 1e6:.1f} MB book as stored, {path}")
     print(
@@ -294,10 +305,11 @@ def report(store, args, clients, elapsed, cpu, peak_rss, end, size) -> None:
         f"  aggregate throughput  {served / elapsed / 1e6:8.1f} MB/s ({gigabytes:.2f} GB in {elapsed:.1f} s)"
     )
     per_gb = cpu / gigabytes if gigabytes else float("nan")
-    # Three requests a client (the book, page 1, the rest): what each costs apart from the bytes.
-    per_request = cpu / (3 * len(clients)) * 1000
-    redirected = sum(c.redirected for c in clients)
-    print(f"  downloads redirected  {redirected}/{2 * len(clients)} to the store")
+    # The book, and page 1 and the rest unless the store served them: what each costs apart from the bytes.
+    server_requests = sum(c.requests for c in clients)
+    per_request = cpu / max(1, server_requests) * 1000
+    direct = sum(c.direct for c in clients)
+    print(f"  downloads from store  {direct}/{2 * len(clients)}; requests to the server {server_requests}")
     print(f"  server CPU            {cpu:8.2f} s: {per_gb:.3f} s a GB served, {per_request:.1f} ms a request")
     print(f"  server peak RSS       {peak_rss / 2**20:8.0f} MiB (master + {args.workers} workers)")
     for label, times in ((f"page 1 ({end} bytes)", page_one), ("the whole file", whole)):

@@ -131,9 +131,10 @@ def create_link(file_id):
     return {"url": url, "expires_at": datetime.fromtimestamp(expires, UTC)}
 
 
-# A URL naming one stored version (a file id: its bytes never change) may be kept for good; one naming
-# something whose version may change (a meeting's document) is asked about again each time (ETag).
-IMMUTABLE = "private, max-age=31536000, immutable"
+# A URL naming one stored version (a file id: its bytes never change) may be kept for good
+# (operations.IMMUTABLE); one naming something whose version may change (a meeting's document) is asked
+# about again each time (ETag).
+IMMUTABLE = operations.IMMUTABLE
 REVALIDATE = "private, no-cache"
 
 
@@ -153,14 +154,10 @@ def send_stored_file(stored: StoredFile, *, immutable: bool) -> Response:
     }
     if request.if_none_match.contains_weak(stored.sha256):
         return Response(status=304, headers=headers)
-    redirect_ttl = settings().download_redirect_ttl
-    if redirect_ttl:
-        url = storage().presigned_url(
-            stored.key, redirect_ttl, stored.name, cache_control=headers["Cache-Control"]
-        )
-        if url is not None:
-            # The URL expires: the answer pointing at it must not outlive it in any cache.
-            return Response(status=307, headers={"Location": url, "Cache-Control": "private, no-store"})
+    signed = operations.store_url(stored.key, stored.name, headers["Cache-Control"])
+    if signed is not None:
+        # The URL expires: the answer pointing at it must not outlive it in any cache.
+        return Response(status=307, headers={"Location": signed[0], "Cache-Control": "private, no-store"})
     headers["Content-Disposition"] = attachment_disposition(stored.name)
     start, end, status = 0, stored.size - 1, 200
     # If-Range compares strongly (RFC 9110 13.1.5): a weak tag or a date never matches our versions,

@@ -158,6 +158,22 @@ def _link_signature(file_id: int, expires: int) -> str:
     return hmac.new(key, f"download:{file_id}:{expires}".encode(), hashlib.sha256).hexdigest()
 
 
+# How long a client may keep the bytes of a URL naming one stored version (they never change).
+IMMUTABLE = "private, max-age=31536000, immutable"
+
+
+def store_url(key: str, name: str, cache_control: str) -> tuple[str, int] | None:
+    """(URL, expiry as a Unix time) the store signed for these bytes, valid EOFFICE_DOWNLOAD_REDIRECT_TTL
+    seconds and answering with this Cache-Control, so that they never pass through the server; None with
+    the local store, or when redirects are off (0)."""
+    ttl = settings().download_redirect_ttl
+    if not ttl:
+        return None
+    expires = int(time.time()) + ttl
+    url = storage().presigned_url(key, ttl, name, cache_control=cache_control)
+    return None if url is None else (url, expires)
+
+
 def download_link(stored: StoredFile) -> tuple[str, int]:
     """(URL, expiry as a Unix time): from the store when it signs its own, else signed by us."""
     ttl = settings().download_link_ttl

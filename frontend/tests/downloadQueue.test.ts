@@ -83,8 +83,22 @@ async function setUp(sizes: number[]) {
   return { files, items, shelf };
 }
 
-function queueOf(shelf: BookShelf, fetch: RangeFetch, seen: DownloadProgress[] = []) {
-  return new DownloadQueue({ shelf, fetch, chunkSize: CHUNK, sleep: async () => undefined, onProgress: (p) => seen.push({ ...p }) });
+function queueOf(shelf: BookShelf, fetch: RangeFetch, seen: DownloadProgress[] = [], fetchDirect?: RangeFetch) {
+  return new DownloadQueue({
+    shelf,
+    fetch,
+    fetchDirect: fetchDirect ?? (() => Promise.reject(new Error("no store URL was given"))),
+    chunkSize: CHUNK,
+    sleep: async () => undefined,
+    onProgress: (p) => seen.push({ ...p }),
+  });
+}
+
+/** The items with the store's signed URLs, and a fake store serving the same bytes there. */
+function withStore(files: Record<string, Uint8Array>, items: DownloadItem[]) {
+  const signed = (url: string) => `http://store.test/eoffice/${url.split("/")[4]}?X-Amz-Signature=abc`;
+  const store = fakeServer(Object.fromEntries(Object.entries(files).map(([url, bytes]) => [signed(url), bytes])));
+  return { store, items: items.map((item) => ({ ...item, directUrl: signed(item.url) })) };
 }
 
 describe("the download queue", () => {
@@ -162,6 +176,72 @@ describe("the download queue", () => {
     expect(server.served).toHaveLength(1);
     expect(queue.state(5, 1)).toMatchObject({ status: "failed", error: "not_invited" });
     expect(await shelf.localCopy(5, 1)).toBeNull();
+  });
+
+  it("takes the bytes from the store's signed URL, resumes there, and never asks the server", async () => {
+    const { files, items, shelf } = await setUp([450, 120]);
+    const api = fakeServer(files);
+    const { store, items: signed } = withStore(files, items);
+    store.cuts[signed[0].directUrl as string] = [260];
+    const queue = queueOf(shelf, api.fetch, [], store.fetch);
+    queue.add(signed);
+    await queue.idle();
+
+    expect(api.served).toEqual([]);
+    expect(store.served).toEqual([
+      { url: signed[0].directUrl, range: null },
+      { url: signed[1].directUrl, range: null },
+      { url: signed[0].directUrl, range: "bytes=200-" },
+    ]);
+    for (const item of items) {
+      const copy = await shelf.localCopy(5, item.documentId);
+      expect(copy && (await shelf.readVersion(copy))).toEqual(files[item.url]);
+    }
+  });
+
+  it("turns to the API's URL at once when the store refuses its signed URL (expired), from where it stopped", async () => {
+    const { files, items, shelf } = await setUp([450]);
+    const api = fakeServer(files);
+    const { store, items: signed } = withStore(files, items);
+    const direct = signed[0].directUrl as string;
+    store.cuts[direct] = [260];
+    let slept = 0;
+    const queue = new DownloadQueue({
+      shelf,
+      fetch: api.fetch,
+      fetchDirect: async (url, headers, signal) => {
+        // The first answer is cut; by the resume the URL has expired.
+        if (store.served.length) return new Response("<Error><Code>AccessDenied</Code></Error>", { status: 403 });
+        return store.fetch(url, headers, signal);
+      },
+      chunkSize: CHUNK,
+      sleep: async () => {
+        slept++;
+      },
+    });
+    queue.add(signed);
+    await queue.idle();
+
+    expect(store.served).toEqual([{ url: direct, range: null }]);
+    // The cut was retried where it was (after a pause), the refusal not waited on.
+    expect(api.served).toEqual([{ url: items[0].url, range: "bytes=200-" }]);
+    expect(slept).toBe(1);
+    expect(queue.state(5, 1)?.status).toBe("done");
+    const copy = await shelf.localCopy(5, 1);
+    expect(copy && (await shelf.readVersion(copy))).toEqual(files[items[0].url]);
+  });
+
+  it("a refusal by the server after the store's is final, with the server's code", async () => {
+    const { files, items, shelf } = await setUp([120]);
+    const api = fakeServer(files);
+    api.options.status[items[0].url] = 403;
+    const { items: signed } = withStore(files, items);
+    const refusing: RangeFetch = async () => new Response("<Error/>", { status: 403 });
+    const queue = queueOf(shelf, api.fetch, [], refusing);
+    queue.add(signed);
+    await queue.idle();
+    expect(api.served).toHaveLength(1);
+    expect(queue.state(5, 1)).toMatchObject({ status: "failed", error: "not_invited" });
   });
 
   it("does not fetch a document the device already holds in that version", async () => {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from eoffice.accounts.models import User
@@ -21,6 +21,7 @@ from eoffice.auth.session import Caller
 from eoffice.db import utcnow
 from eoffice.errors import ErrorCode
 from eoffice.runtime import settings
+from eoffice.storage import operations as storage_operations
 from meetings import policy, room
 from meetings.models import Meeting, MeetingDocument, MeetingStatus
 
@@ -42,6 +43,9 @@ def keep_until(meeting: Meeting) -> datetime | None:
 
 def _document(document: MeetingDocument) -> dict[str, Any]:
     stored = document.file
+    # With S3, the store's own signed URL: a hall of tablets takes the bytes (and their ranges) from the
+    # store, asking the server for nothing but this book. It expires; `url` stays the way in.
+    signed = storage_operations.store_url(stored.key, stored.name, storage_operations.IMMUTABLE)
     return {
         "id": document.id,
         "file_id": stored.id,
@@ -54,6 +58,8 @@ def _document(document: MeetingDocument) -> dict[str, Any]:
         "agenda_item_id": document.agenda_item_id,
         # The file's own URL names this version for good: the device may keep what it fetched there.
         "url": f"/api/v1/files/{stored.id}/content",
+        "direct_url": signed[0] if signed else None,
+        "direct_url_expires_at": datetime.fromtimestamp(signed[1], UTC) if signed else None,
     }
 
 

@@ -16,6 +16,17 @@ class OfflineDocumentSchema(ApiSchema):
     content_type = ma.fields.String()
     agenda_item_id = ma.fields.Integer(allow_none=True)
     url = ma.fields.String(metadata={"description": "Where to download it; names this version for good"})
+    direct_url = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "With S3, the store's own signed URL of the same bytes (ranges too), without the "
+            "token: no request to the server; null with the local store. Once expired (the store answers "
+            "403), download from `url`"
+        },
+    )
+    direct_url_expires_at = ma.fields.DateTime(
+        allow_none=True, metadata={"description": "When direct_url expires"}
+    )
 
 
 class OfflineBookSchema(ApiSchema):

@@ -17,6 +17,9 @@ export interface OfflineDocument {
   agenda_item_id: number | null;
   /** Where to download it: names this version for good. */
   url: string;
+  /** With S3, the store's own signed URL of the same bytes, taken without the token until it expires. */
+  direct_url?: string | null;
+  direct_url_expires_at?: string | null;
 }
 
 export interface OfflineBook {

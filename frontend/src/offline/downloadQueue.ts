@@ -1,5 +1,7 @@
 // The download queue of meeting books: two documents at a time, each stored sealed chunk by chunk as it
-// arrives, so that an interrupted download resumes by a Range request from the last chunk stored.
+// arrives, so that an interrupted download resumes by a Range request from the last chunk stored. With S3
+// the book names the store's own signed URL of each document: the bytes come from there without the token
+// (the server is not asked), and from the API's URL once that one has failed (expired: 403).
 import { errorFromResponse } from "../api/errors";
 import type { BookShelf, StoredDocument } from "./books";
 
@@ -7,6 +9,8 @@ export interface DownloadItem {
   meetingId: number;
   documentId: number;
   url: string;
+  /** The store's signed URL of the same bytes (S3), fetched without the token; null to use `url` only. */
+  directUrl?: string | null;
   etag: string;
   size: number;
 }
@@ -29,6 +33,8 @@ export type RangeFetch = (url: string, headers: Record<string, string>, signal: 
 export interface QueueOptions {
   shelf: BookShelf;
   fetch: RangeFetch;
+  /** Fetches a store's signed URL (another origin): no token, no device headers, no cookies. */
+  fetchDirect?: RangeFetch;
   concurrency?: number;
   chunkSize?: number;
   /** Attempts in a row without a new chunk stored before a document is given up (until asked again). */
@@ -69,6 +75,7 @@ export class DownloadQueue {
       concurrency: 2,
       chunkSize: CHUNK_SIZE,
       attempts: 4,
+      fetchDirect: (url, headers, signal) => fetch(url, { headers, signal, credentials: "omit" }),
       onProgress: () => undefined,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       ...options,
@@ -145,17 +152,26 @@ export class DownloadQueue {
       return;
     }
     let failures = 0;
+    let direct = item.directUrl ?? null;
     for (;;) {
       this.report(item, "downloading", record.stored, null);
       const before = record.chunks;
       try {
-        record = await this.fetchRest(item, record, signal);
+        record = await this.fetchRest(item, direct, record, signal);
         record = await shelf.finish(record);
         this.report(item, "done", record.stored, null);
         return;
       } catch (error) {
         const failure = this.classify(error, signal);
         record = (await shelf.copies(item.meetingId, item.documentId)).find((c) => c.etag === item.etag) ?? record;
+        if (direct !== null && !signal.aborted && failure.code !== "network_error") {
+          // The store refused the signed URL (expired: 403) or sent something else than asked: from now on
+          // the API's URL, which checks the caller again and points at a freshly signed one. The store's
+          // refusal tells nothing of the caller's rights: the server decides, at once. (A dropped
+          // connection is retried where it was: the API's URL would lead to the same store.)
+          direct = null;
+          if (!failure.retriable) continue;
+        }
         failures = record.chunks > before ? 1 : failures + 1;
         if (!failure.retriable || failures >= attempts || signal.aborted) {
           this.report(item, "failed", record.stored, failure.code);
@@ -178,15 +194,25 @@ export class DownloadQueue {
     return new DownloadFailed("network_error", true);
   }
 
-  /** Fetch from the first byte not stored yet to the end, sealing each whole chunk as it arrives. */
-  private async fetchRest(item: DownloadItem, start: StoredDocument, signal: AbortSignal): Promise<StoredDocument> {
-    const { shelf, fetch, chunkSize } = this.options;
+  /**
+   * Fetch from the first byte not stored yet to the end, from the store's signed URL when given, sealing each
+   * whole chunk as it arrives.
+   */
+  private async fetchRest(
+    item: DownloadItem,
+    direct: string | null,
+    start: StoredDocument,
+    signal: AbortSignal,
+  ): Promise<StoredDocument> {
+    const { shelf, fetch, fetchDirect, chunkSize } = this.options;
     let record = start;
     const offset = record.chunks * chunkSize;
     if (record.chunks > 0 && offset >= item.size) return record;
     // The URL names this version for good (a file's own URL): a plain Range is enough, no If-Range, which a
-    // presigned store URL would compare with an ETag of its own.
-    const response = await fetch(item.url, offset > 0 ? { Range: `bytes=${offset}-` } : {}, signal);
+    // presigned store URL would compare with an ETag of its own. The whole copy is checked against the
+    // SHA-256 of the book's ETag once stored, whichever URL served it.
+    const headers: Record<string, string> = offset > 0 ? { Range: `bytes=${offset}-` } : {};
+    const response = direct !== null ? await fetchDirect(direct, headers, signal) : await fetch(item.url, headers, signal);
     if (response.status === 206) {
       if (rangeStart(response.headers.get("Content-Range")) !== offset) {
         throw new DownloadFailed("bad_range", true);

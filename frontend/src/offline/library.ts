@@ -40,7 +40,14 @@ export class OfflineLibrary {
   }
 
   private items(book: OfflineBook, documents = book.documents): DownloadItem[] {
-    return documents.map((d) => ({ meetingId: book.meeting_id, documentId: d.id, url: d.url, etag: d.etag, size: d.size }));
+    return documents.map((d) => ({
+      meetingId: book.meeting_id,
+      documentId: d.id,
+      url: d.url,
+      directUrl: d.direct_url ?? null,
+      etag: d.etag,
+      size: d.size,
+    }));
   }
 
   /**
