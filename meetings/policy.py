@@ -152,17 +152,21 @@ def may_read_document(user: User, meeting: Meeting, document: MeetingDocument) -
     return may_view(user, meeting) and may_see_item(user, document.agenda_item)
 
 
-# What the rules above ask of each paper a file is, for one user, as plain columns of one statement (every
-# download asks it): its meeting's organiser, whether the user is invited, and its agenda item's audience
-# (whether the user is named on it).
-_PAPERS_OF_FILE = (
-    select(
-        Meeting.organiser_id,
+def invited(meeting_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """Whether the user of the statement's `user_id` is a participant of that meeting, as a column."""
+    return (
         exists()
         .where(
-            MeetingParticipant.meeting_id == Meeting.id, MeetingParticipant.user_id == bindparam("user_id")
+            MeetingParticipant.meeting_id == meeting_id, MeetingParticipant.user_id == bindparam("user_id")
         )
-        .label("invited"),
+        .label("invited")
+    )
+
+
+def item_audience_columns() -> tuple[ColumnElement, ...]:
+    """item_audience of a statement's AgendaItem (outer-joined: null for a paper of no item) as columns,
+    for the user of its `user_id`: what may_see_paper asks."""
+    return (
         AgendaItem.is_confidential,
         AgendaItem.created_by_id,
         AgendaItem.presenter_id,
@@ -172,6 +176,18 @@ _PAPERS_OF_FILE = (
         )
         .label("named"),
     )
+
+
+def may_see_paper(user_id: int, paper) -> bool:
+    """may_see_item over a row of item_audience_columns."""
+    return not paper.is_confidential or paper.named or user_id in (paper.created_by_id, paper.presenter_id)
+
+
+# What the rules above ask of each paper a file is, for one user, as plain columns of one statement (every
+# download asks it): its meeting's organiser, whether the user is invited, and its agenda item's audience
+# (whether the user is named on it).
+_PAPERS_OF_FILE = (
+    select(Meeting.organiser_id, invited(Meeting.id), *item_audience_columns())
     .select_from(MeetingDocument)
     .join(Meeting, Meeting.id == MeetingDocument.meeting_id)
     .outerjoin(AgendaItem, AgendaItem.id == MeetingDocument.agenda_item_id)
@@ -182,9 +198,7 @@ _PAPERS_OF_FILE = (
 def _may_read_paper(user_id: int, paper) -> bool:
     """may_read_document over a row of _PAPERS_OF_FILE: may_view, then may_see_item."""
     viewer = paper.organiser_id == user_id or paper.invited
-    return viewer and (
-        not paper.is_confidential or paper.named or user_id in (paper.created_by_id, paper.presenter_id)
-    )
+    return viewer and may_see_paper(user_id, paper)
 
 
 def owns_file(file_id: ColumnElement[int]) -> ColumnElement[bool]:

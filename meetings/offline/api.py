@@ -20,6 +20,7 @@ blp = Blueprint(
 @blp.get("/<int:meeting_id>/offline")
 @blp.response(200, OfflineBookSchema)
 @blp.alt_response(403, description="not_invited: the caller is not invited")
+@blp.alt_response(404, description="No such meeting")
 @blp.alt_response(410, description="offline_expired: cancelled, or closed longer ago than the retention")
 @blp.doc(
     description="The documents the caller may read, where to download them, and the key the device "
@@ -28,7 +29,7 @@ blp = Blueprint(
 @caller_required
 def offline_book(meeting_id):
     # Who calls, his roles and key generation, as plain columns: a hall of tablets asks at once.
-    book = operations.book(room.load_meeting(meeting_id), current_caller())
+    book = operations.book(meeting_id, current_caller())
     return book, 200, {"Cache-Control": "no-store"}
 
 
