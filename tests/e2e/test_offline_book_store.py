@@ -22,13 +22,7 @@ def _path_of(url: str) -> str:
 def store_server(tmp_path_factory, s3_server):
     """`python wsgi.py` with the demo data, its files in a bucket of the S3 test server."""
     process = ServerProcess(tmp_path_factory.mktemp("e2e-store"), _free_port())
-    process.env.update(
-        EOFFICE_S3_ENDPOINT=s3_server.endpoint,
-        EOFFICE_S3_ACCESS_KEY=s3_server.access_key,
-        EOFFICE_S3_SECRET_KEY=s3_server.secret_key,
-        EOFFICE_S3_BUCKET=s3_server.new_bucket_name(),
-        EOFFICE_S3_SECURE="false",
-    )
+    process.env.update(s3_server.settings())
     process.load_demo()
     process.start()
     yield process

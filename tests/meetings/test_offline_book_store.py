@@ -21,14 +21,7 @@ def redirect_ttl() -> str:
 
 @pytest.fixture
 def app_env(s3_server, redirect_ttl):
-    return {
-        "EOFFICE_S3_ENDPOINT": s3_server.endpoint,
-        "EOFFICE_S3_ACCESS_KEY": s3_server.access_key,
-        "EOFFICE_S3_SECRET_KEY": s3_server.secret_key,
-        "EOFFICE_S3_BUCKET": s3_server.new_bucket_name(),
-        "EOFFICE_S3_SECURE": "false",
-        "EOFFICE_DOWNLOAD_REDIRECT_TTL": redirect_ttl,
-    }
+    return s3_server.settings() | {"EOFFICE_DOWNLOAD_REDIRECT_TTL": redirect_ttl}
 
 
 def _book(client, room, username: str) -> dict:

@@ -33,14 +33,7 @@ def extra_env() -> dict[str, str]:
 def app_env(store, extra_env, request):
     if store == "local":
         return extra_env
-    s3 = request.getfixturevalue("s3_server")
-    return extra_env | {
-        "EOFFICE_S3_ENDPOINT": s3.endpoint,
-        "EOFFICE_S3_ACCESS_KEY": s3.access_key,
-        "EOFFICE_S3_SECRET_KEY": s3.secret_key,
-        "EOFFICE_S3_BUCKET": s3.new_bucket_name(),
-        "EOFFICE_S3_SECURE": "false",
-    }
+    return extra_env | request.getfixturevalue("s3_server").settings()
 
 
 @pytest.fixture

@@ -26,14 +26,7 @@ LIMIT = 4096
 def app_env(request):
     env = {"EOFFICE_MAX_UPLOAD_SIZE": str(LIMIT)}
     if request.param == "s3":
-        s3 = request.getfixturevalue("s3_server")
-        env |= {
-            "EOFFICE_S3_ENDPOINT": s3.endpoint,
-            "EOFFICE_S3_ACCESS_KEY": s3.access_key,
-            "EOFFICE_S3_SECRET_KEY": s3.secret_key,
-            "EOFFICE_S3_BUCKET": s3.new_bucket_name(),
-            "EOFFICE_S3_SECURE": "false",
-        }
+        env |= request.getfixturevalue("s3_server").settings()
     return env
 
 

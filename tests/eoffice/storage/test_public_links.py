@@ -20,14 +20,7 @@ def app_env(s3_server):
     # The server reaches moto as 127.0.0.1; browsers are told to use "localhost", the same
     # server under the name a proxy in front of MinIO would have.
     port = s3_server.endpoint.rsplit(":", 1)[1]
-    return {
-        "EOFFICE_S3_ENDPOINT": s3_server.endpoint,
-        "EOFFICE_S3_ACCESS_KEY": s3_server.access_key,
-        "EOFFICE_S3_SECRET_KEY": s3_server.secret_key,
-        "EOFFICE_S3_BUCKET": s3_server.new_bucket_name(),
-        "EOFFICE_S3_SECURE": "false",
-        "EOFFICE_S3_PUBLIC_ENDPOINT": f"http://localhost:{port}",
-    }
+    return s3_server.settings() | {"EOFFICE_S3_PUBLIC_ENDPOINT": f"http://localhost:{port}"}
 
 
 def _signature_for_host(url: str, host: str, secret_key: str) -> str:
