@@ -195,10 +195,14 @@ _PAPERS_OF_FILE = (
 )
 
 
+def views(user_id: int, meeting) -> bool:
+    """may_view over a row with the meeting's `organiser_id` and `invited` (invited())."""
+    return meeting.organiser_id == user_id or bool(meeting.invited)
+
+
 def _may_read_paper(user_id: int, paper) -> bool:
     """may_read_document over a row of _PAPERS_OF_FILE: may_view, then may_see_item."""
-    viewer = paper.organiser_id == user_id or paper.invited
-    return viewer and may_see_paper(user_id, paper)
+    return views(user_id, paper) and may_see_paper(user_id, paper)
 
 
 def owns_file(file_id: ColumnElement[int]) -> ColumnElement[bool]:

@@ -106,8 +106,7 @@ def book(meeting_id: int, user: User | Caller) -> dict[str, Any]:
     meeting = db.session.execute(_MEETING, parameters).one_or_none()
     if meeting is None:
         raise not_found(f"meeting {meeting_id}")
-    # policy.may_view, over the columns.
-    if not (meeting.organiser_id == user.id or meeting.invited):
+    if not policy.views(user.id, meeting):
         raise ApiError(
             403, ErrorCode.NOT_INVITED, "only the meeting's invitees (and organiser) read its book"
         )
