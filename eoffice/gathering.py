@@ -1,4 +1,5 @@
-"""Things a process notes one by one and sends together, once per interval.
+"""Things a process notes one by one and sends together, once per interval; reads asked for one by one
+and made together.
 
 A hall's thousand tablets act within seconds: a broadcast or a write per action would cost a thousand
 times what one for all of them costs. `Gathered` keeps what came in by bucket (a meeting, say), the
@@ -8,18 +9,25 @@ replaced it. `flush()` sends everything now (a stopping process: its interval ma
 
 `sleep(seconds)` and `start(task, *args)` are the Socket.IO server's (a greenlet under gevent, a thread
 otherwise).
+
+`Coalesced` is the same for reads that a caller waits for: the first caller reads at once; those asking
+while a read is out wait for it to end, and the next read answers all of them, led by the first of them.
+A caller alone waits for nothing more than his own read; a hundred arriving together cost a few reads.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Hashable
-from typing import Any
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, Generic, TypeVar
 
 from flask import Flask
 
 log = logging.getLogger(__name__)
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
 class Gathered:
@@ -96,6 +104,83 @@ class Gathered:
                 self._send(self._app, bucket, list(values.values()))
             except Exception:  # noqa: BLE001 - a stopping process: logged, nothing to retry with
                 log.exception("%s of %s not sent while stopping", self.what, bucket)
+
+
+class _Ask(Generic[K, V]):
+    __slots__ = ("key", "answered", "leads", "value", "error")
+
+    def __init__(self, key: K):
+        self.key = key
+        self.answered = threading.Event()
+        self.leads = False  # woken to make the next read, not answered
+        self.value: V | None = None
+        self.error: BaseException | None = None
+
+
+class Coalesced(Generic[K, V]):
+    """`get(key)`: the value `read(keys)` gives for `key` (None if it gives none), read together with the
+    other keys asked for meanwhile, at most `most` a read. A failed read fails each of its callers."""
+
+    def __init__(self, read: Callable[[Sequence[K]], dict[K, V]], most: int = 500):
+        self._read = read
+        self._most = most
+        self._asked: list[_Ask[K, V]] = []
+        self._reading = False
+        self._guard = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        ask: _Ask[K, V] = _Ask(key)
+        with self._guard:
+            self._asked.append(ask)
+            leads, self._reading = not self._reading, True
+        if not leads:
+            try:
+                ask.answered.wait()
+            except BaseException:  # killed while waiting: not asked any more, nor to lead
+                self._abandon(ask)
+                raise
+        if leads or ask.leads:
+            self._read_for(ask)
+        if ask.error is not None:
+            raise ask.error
+        return ask.value
+
+    def _read_for(self, ask: _Ask[K, V]) -> None:
+        with self._guard:
+            others = [other for other in self._asked if other is not ask][: self._most - 1]
+            batch = [ask, *others]
+            taken = set(map(id, batch))
+            self._asked = [other for other in self._asked if id(other) not in taken]
+        try:
+            values = self._read([each.key for each in batch])
+            for each in batch:
+                each.value = values.get(each.key)
+        except BaseException as error:  # failed, or this caller killed: every caller of the read learns it
+            for each in batch:
+                each.error = error
+            raise
+        finally:
+            self._hand_over()
+            for each in others:
+                each.answered.set()
+
+    def _abandon(self, ask: _Ask[K, V]) -> None:
+        with self._guard:
+            if ask not in self._asked:
+                return  # in a read being made: answered to no one
+            self._asked.remove(ask)
+        if ask.leads:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        """The next read to the first who asked meanwhile; none asked, no read is out."""
+        with self._guard:
+            if not self._asked:
+                self._reading = False
+                return
+            following = self._asked[0]
+            following.leads = True
+        following.answered.set()
 
 
 def server_tasks(namespace: Any) -> tuple[Callable[[float], None], Callable[..., Any]]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from flask import current_app, g, request
-from sqlalchemy import Row, and_, bindparam, select
+from sqlalchemy import ARRAY, Integer, Row, String, and_, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from eoffice.accounts.models import Role, User, UserRole
@@ -19,6 +19,7 @@ from eoffice.devices import operations as devices
 from eoffice.devices.models import Device
 from eoffice.devices.operations import DeviceInfo, SeenDevice
 from eoffice.extensions import db
+from eoffice.gathering import Coalesced
 
 
 def _unauthorized(message: str) -> ApiError:
@@ -100,6 +101,63 @@ _SESSION_STATE = _session_of(
 # What a connection needs: the session's id and user only, on an autocommit connection.
 _CONNECTION_STATE = _session_of()
 
+
+def _connections_of():
+    """_CONNECTION_STATE for many (session id, user id, device id) at once, each row naming its own
+    (PostgreSQL: the three as arrays, so one statement text whatever their number)."""
+    wanted = (
+        func.unnest(
+            bindparam("ids", type_=ARRAY(String)),
+            bindparam("user_ids", type_=ARRAY(Integer)),
+            bindparam("device_ids", type_=ARRAY(String)),
+        )
+        .table_valued("id", "user_id", "device_id")
+        .render_derived(name="wanted")
+    )
+    return (
+        select(
+            wanted.c.id.label("wanted_id"),
+            wanted.c.user_id.label("wanted_user_id"),
+            wanted.c.device_id.label("wanted_device_id"),
+            *_LIVE,
+        )
+        .select_from(wanted)
+        .join(AuthSession, AuthSession.id == wanted.c.id)
+        .join(User, User.id == AuthSession.user_id)
+        .outerjoin(Device, and_(Device.user_id == wanted.c.user_id, Device.device_id == wanted.c.device_id))
+    )
+
+
+_CONNECTIONS_STATE = _connections_of()
+# A connection's key: its token's session and user, and the device it names (or None).
+ConnectionKey = tuple[str, int, str | None]
+
+
+def _read_connections(keys: Sequence[ConnectionKey]) -> dict[ConnectionKey, Row]:
+    with autocommit() as connection:
+        if connection.dialect.name != "postgresql":  # the embedded default: one statement a key
+            return {
+                (session_id, user_id, device_id): connection.execute(
+                    _CONNECTION_STATE, {"id": session_id, "user_id": user_id, "device_id": device_id}
+                ).one_or_none()
+                for session_id, user_id, device_id in set(keys)
+            }
+        ids, user_ids, device_ids = (list(column) for column in zip(*keys, strict=True))
+        result = connection.execute(
+            _CONNECTIONS_STATE, {"ids": ids, "user_ids": user_ids, "device_ids": device_ids}
+        )
+        return {(row.wanted_id, row.wanted_user_id, row.wanted_device_id): row for row in result}
+
+
+def _connection_reads() -> Coalesced[ConnectionKey, Row]:
+    """The application's token checks of connections, read together when they come together."""
+    extensions = current_app.extensions["eoffice"]
+    reads = extensions.get("connection_reads")
+    if reads is None:
+        reads = extensions["connection_reads"] = Coalesced(_read_connections)
+    return reads
+
+
 # Touches a known device due to be seen again (devices.operations.touch or Sightings.seen).
 Touch = Callable[[SeenDevice, DeviceInfo], None]
 
@@ -140,10 +198,22 @@ def _refuse(claims: AccessClaims, named: DeviceInfo | None, row: Row | None) -> 
         raise _unauthorized("account disabled or removed")
 
 
-def _touched(named: DeviceInfo | None, row: Row, connection=None, later: Touch | None = None) -> bool:
+def _touch_in_session(known: SeenDevice, named: DeviceInfo) -> None:
+    devices.touch(known, named)
+    db.session.commit()  # at the start of a request nothing else is pending
+
+
+def _touch_on_autocommit(known: SeenDevice, named: DeviceInfo) -> None:
+    with autocommit() as connection:
+        devices.touch(known, named, connection)
+
+
+def _touched(
+    named: DeviceInfo | None, row: Row, now: Touch = _touch_in_session, later: Touch | None = None
+) -> bool:
     """Whether the device named is recorded as due: a tablet seen again (its login named it) by one
-    UPDATE, nothing loaded, on `connection` (an autocommit one) or else in the request's session, or
-    handed to `later` (devices.sightings). False when the device has more to record (record_seen)."""
+    UPDATE, nothing loaded, made by `now` (in the request's session, or on an autocommit connection),
+    or handed to `later` (devices.sightings). False when the device has more to record (record_seen)."""
     known = None
     if named is not None and row.device_row_id is not None:
         known = devices.SeenDevice(row.device_row_id, row.device_last_seen_at, row.device_name)
@@ -155,10 +225,7 @@ def _touched(named: DeviceInfo | None, row: Row, connection=None, later: Touch |
         # Only the time: written with the others of the same second. A new name shows at once.
         later(known, named)
         return True
-    devices.touch(known, named, connection)
-    if connection is None:
-        # At the start of a request nothing else is pending.
-        db.session.commit()
+    now(known, named)
     return True
 
 
@@ -212,18 +279,17 @@ def connection_from_token(
     token: str, device: Callable[[], DeviceInfo | None] = _no_device, touch: Touch | None = None
 ) -> AccessClaims:
     """The checks and refusals of user_from_token, in the same order, for a Socket.IO connection, which
-    needs the session's id and user only: one statement of plain columns on an autocommit connection
-    (a hall's thousand tablets connect within seconds). A known device due to be seen again is handed
-    to `touch` (devices.sightings: written with the others of the same second) or else touched by one
-    UPDATE there; the session is loaded only when the device has more to record."""
+    needs the session's id and user only: plain columns on an autocommit connection, in one statement
+    with the other connections' checked meanwhile (a hall's thousand tablets connect within seconds:
+    a few statements, not a thousand). A known device due to be seen again is handed to `touch`
+    (devices.sightings: written with the others of the same second) or else touched by one UPDATE;
+    the session is loaded only when the device has more to record."""
     claims = _decoded(token)
     named = device()
-    with autocommit() as connection:
-        row = connection.execute(_CONNECTION_STATE, _parameters(claims, named)).one_or_none()
-        _refuse(claims, named, row)
-        if _touched(named, row, connection, touch):
-            return claims
-    _record_device(claims, named)
+    row = _connection_reads().get((claims.session_id, claims.user_id, named.device_id if named else None))
+    _refuse(claims, named, row)
+    if not _touched(named, row, _touch_on_autocommit, touch):
+        _record_device(claims, named)
     return claims
 
 

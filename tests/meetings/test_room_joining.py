@@ -235,3 +235,79 @@ def test_a_join_counts_the_vote_its_shared_part_shows(app, room, people):
         1,
         True,
     )
+
+
+def test_connections_arriving_together_are_checked_in_one_read_each_with_its_own_verdict(
+    app, client, live_server, devices, people, monkeypatch
+):
+    """A hall's tablets connecting at once: those arriving while a token check is out are checked by one
+    read after it, and each is let in or refused as if alone."""
+    import threading
+    import uuid
+
+    from eoffice.auth import session as auth_session
+    from eoffice.devices.models import Device as DeviceRow
+    from tests.conftest import TEST_PASSWORD
+
+    def log_in(username: str, **headers) -> dict:
+        answer = client.post(
+            "/api/v1/auth/login", json={"username": username, "password": TEST_PASSWORD}, headers=headers
+        )
+        assert answer.status_code == 200, answer.get_json()
+        return answer.get_json()
+
+    first, alone = log_in("daibieu1"), log_in("daibieu2")
+    tablet_id = str(uuid.uuid4())
+    tablet = log_in("daibieu3", **{"X-Device-Id": tablet_id, "X-Device-Name": "iPad 1"})
+    ended = log_in("daibieu2")
+    assert (
+        client.post("/api/v1/auth/logout", json={"refresh_token": ended["refresh_token"]}).status_code == 204
+    )
+
+    read, reads, reading, go_on = auth_session._read_connections, [], threading.Event(), threading.Event()
+
+    def held(keys):
+        reads.append(sorted(key[0] for key in keys))
+        if len(reads) == 1:
+            reading.set()
+            assert go_on.wait(10)
+        return read(keys)
+
+    monkeypatch.setattr(auth_session, "_read_connections", held)
+    outcome: dict[str, object] = {}
+
+    def connect(name: str, token: str, **auth) -> None:
+        try:
+            outcome[name] = devices(live_server, token, **auth)
+        except socketio.exceptions.ConnectionError as refused:
+            outcome[name] = refused
+
+    leader = threading.Thread(target=connect, args=("first", first["access_token"]))
+    leader.start()
+    assert reading.wait(10)
+    together = [
+        threading.Thread(target=connect, args=("alone", alone["access_token"])),
+        threading.Thread(target=connect, args=("ended", ended["access_token"])),
+        threading.Thread(
+            target=connect, args=("tablet", tablet["access_token"]), kwargs={"device_id": tablet_id}
+        ),
+    ]
+    for thread in together:
+        thread.start()
+    coalesced = app.extensions["eoffice"]["connection_reads"]
+    for _ in range(1000):
+        if len(coalesced._asked) == 3:
+            break
+        time.sleep(0.01)
+    go_on.set()
+    for thread in [leader, *together]:
+        thread.join(20)
+
+    assert len(reads) == 2 and len(reads[1]) == 3
+    assert isinstance(outcome["ended"], socketio.exceptions.ConnectionError)
+    for name in ("first", "alone", "tablet"):
+        assert not isinstance(outcome[name], Exception), (name, outcome[name])
+        assert outcome[name].sio.connected
+    with app.app_context():
+        row = db.session.scalar(db.select(DeviceRow).where(DeviceRow.device_id == tablet_id))
+        assert row is not None and row.name == "iPad 1"
