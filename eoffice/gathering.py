@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
-from flask import Flask
+from flask import Flask, current_app
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +181,15 @@ class Coalesced(Generic[K, V]):
             following = self._asked[0]
             following.leads = True
         following.answered.set()
+
+
+def coalesced(name: str, read: Callable[[Sequence[K]], dict[K, V]]) -> Coalesced[K, V]:
+    """The application's Coalesced reads of that name (one per application: its reads use its database)."""
+    extensions = current_app.extensions["eoffice"]
+    reads = extensions.get(name)
+    if reads is None:
+        reads = extensions[name] = Coalesced(read)
+    return reads
 
 
 def server_tasks(namespace: Any) -> tuple[Callable[[float], None], Callable[..., Any]]:

@@ -19,7 +19,7 @@ from eoffice.devices import operations as devices
 from eoffice.devices.models import Device
 from eoffice.devices.operations import DeviceInfo, SeenDevice
 from eoffice.extensions import db
-from eoffice.gathering import Coalesced
+from eoffice.gathering import Coalesced, coalesced
 
 
 def _unauthorized(message: str) -> ApiError:
@@ -151,11 +151,7 @@ def _read_connections(keys: Sequence[ConnectionKey]) -> dict[ConnectionKey, Row]
 
 def _connection_reads() -> Coalesced[ConnectionKey, Row]:
     """The application's token checks of connections, read together when they come together."""
-    extensions = current_app.extensions["eoffice"]
-    reads = extensions.get("connection_reads")
-    if reads is None:
-        reads = extensions["connection_reads"] = Coalesced(_read_connections)
-    return reads
+    return coalesced("connection_reads", _read_connections)
 
 
 # Touches a known device due to be seen again (devices.operations.touch or Sightings.seen).

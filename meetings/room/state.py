@@ -13,10 +13,11 @@ has read. The meeting's own row (status, presentation, current item) is read by 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, and_, bindparam, exists, func, select
+from sqlalchemy import ARRAY, Integer, and_, bindparam, exists, func, select
 from sqlalchemy.orm import joinedload
 
 from eoffice.accounts.models import User
@@ -24,6 +25,7 @@ from eoffice.api_base import ApiError
 from eoffice.db import autocommit
 from eoffice.errors import ErrorCode
 from eoffice.extensions import db
+from eoffice.gathering import coalesced
 from meetings import policy, workflow
 from meetings.minutes.queries import closed_votes, section_payload, status_payload
 from meetings.models import (
@@ -232,52 +234,84 @@ class JoinedMeeting(NamedTuple):
     presentation_presenter_id: int | None
 
 
-def _join_statement():
-    """Built once: a join runs it with its meeting and user ids, no expression built per join."""
-    meeting_id, user_id = bindparam("meeting_id", type_=Integer), bindparam("user_id", type_=Integer)
+def _join_statement(batched: bool):
+    """Built once: a join runs it with its meeting and user ids, no expression built per join. Batched
+    (PostgreSQL), for many (meeting id, user id) at once given as two arrays, each row ending with its
+    two ids."""
+    if batched:
+        wanted = (
+            func.unnest(
+                bindparam("meeting_ids", type_=ARRAY(Integer)), bindparam("user_ids", type_=ARRAY(Integer))
+            )
+            .table_valued("meeting_id", "user_id")
+            .render_derived(name="wanted")
+        )
+        meeting_id, user_id = wanted.c.meeting_id, wanted.c.user_id
+    else:
+        meeting_id, user_id = bindparam("meeting_id", type_=Integer), bindparam("user_id", type_=Integer)
     open_vote_casts = (
         select(VoteCast.user_id)
         .join(Vote, Vote.id == VoteCast.vote_id)
         .where(Vote.meeting_id == meeting_id, Vote.is_open)
     )
-    return (
-        select(
-            *(getattr(Meeting, name) for name in JoinedMeeting._fields),
-            User.is_active,
-            MeetingParticipant.role,
-            func.coalesce(MeetingRoomVersion.version, 0),
-            select(Vote.id).where(Vote.meeting_id == meeting_id, Vote.is_open).limit(1).scalar_subquery(),
-            open_vote_casts.with_only_columns(func.count()).scalar_subquery(),
-            exists(open_vote_casts.where(VoteCast.user_id == user_id)),
-            exists().where(
-                Annotation.meeting_id == meeting_id, Annotation.author_id == user_id, ~Annotation.is_shared
-            ),
+    statement = select(
+        *(getattr(Meeting, name) for name in JoinedMeeting._fields),
+        User.is_active,
+        MeetingParticipant.role,
+        func.coalesce(MeetingRoomVersion.version, 0),
+        select(Vote.id).where(Vote.meeting_id == meeting_id, Vote.is_open).limit(1).scalar_subquery(),
+        open_vote_casts.with_only_columns(func.count()).scalar_subquery(),
+        exists(open_vote_casts.where(VoteCast.user_id == user_id)),
+        exists().where(
+            Annotation.meeting_id == meeting_id, Annotation.author_id == user_id, ~Annotation.is_shared
+        ),
+    )
+    if batched:
+        statement = (
+            statement.add_columns(meeting_id, user_id)
+            .select_from(wanted)
+            .join(Meeting, Meeting.id == meeting_id)
         )
-        .select_from(Meeting)
-        .outerjoin(User, User.id == user_id)
+    else:
+        statement = statement.select_from(Meeting).where(Meeting.id == meeting_id)
+    return (
+        statement.outerjoin(User, User.id == user_id)
         .outerjoin(
             MeetingParticipant,
             and_(MeetingParticipant.meeting_id == Meeting.id, MeetingParticipant.user_id == user_id),
         )
         .outerjoin(MeetingRoomVersion, MeetingRoomVersion.meeting_id == Meeting.id)
-        .where(Meeting.id == meeting_id)
     )
 
 
-_JOIN_STATEMENT = _join_statement()
+_JOIN_STATEMENT = _join_statement(batched=False)
+_JOINS_STATEMENT = _join_statement(batched=True)
 _MEETING_COLUMNS = len(JoinedMeeting._fields)
+JoinKey = tuple[int, int | None]
+
+
+def _read_joins(keys: Sequence[JoinKey]) -> dict[JoinKey, Sequence[Any]]:
+    """The join statement's row for each (meeting id, user id) that has one."""
+    with autocommit() as connection:
+        if connection.dialect.name != "postgresql":  # the embedded default: one statement a join
+            rows = {}
+            for meeting_id, user_id in set(keys):
+                params = {"meeting_id": meeting_id, "user_id": user_id}
+                rows[(meeting_id, user_id)] = connection.execute(_JOIN_STATEMENT, params).one_or_none()
+            return rows
+        meeting_ids, user_ids = ([key[i] for key in keys] for i in (0, 1))
+        result = connection.execute(_JOINS_STATEMENT, {"meeting_ids": meeting_ids, "user_ids": user_ids})
+        return {(row[-2], row[-1]): row[:-2] for row in result}
 
 
 def join_state(meeting_id: int, user_id: int | None, states: RoomStates) -> dict[str, Any]:
     """The room as this user sees it; refused (ApiError) for a missing meeting, user or invitation.
 
-    The statement runs on an autocommit connection of its own as plain columns: a join needs no
+    The statement runs on an autocommit connection of its own as plain columns, for the joins made
+    meanwhile together (a hall joining at once: a few statements, not a thousand): a join needs no
     transaction and no objects, and the rest (the shared part when its version moved, private
     annotations) is read through the session only when needed."""
-    with autocommit() as connection:
-        row = connection.execute(
-            _JOIN_STATEMENT, {"meeting_id": meeting_id, "user_id": user_id}
-        ).one_or_none()
+    row = coalesced("join_reads", _read_joins).get((meeting_id, user_id))
     if row is None:
         raise not_found(f"meeting {meeting_id}")
     meeting = JoinedMeeting(*row[:_MEETING_COLUMNS])

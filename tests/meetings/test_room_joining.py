@@ -4,7 +4,10 @@ process's change."""
 
 from __future__ import annotations
 
+import threading
 import time
+import uuid
+from collections.abc import Callable
 
 import pytest
 import socketio
@@ -237,14 +240,56 @@ def test_a_join_counts_the_vote_its_shared_part_shows(app, room, people):
     )
 
 
+class HeldFirstRead:
+    """A Coalesced read function replaced by one that holds its first read until let go, recording the
+    keys of every read; `asked` waits until that many callers wait behind the held read."""
+
+    def __init__(self, app, monkeypatch, module, function: str, reads_name: str):
+        self.app, self.reads_name = app, reads_name
+        self.read = getattr(module, function)
+        self.reads: list[list] = []
+        self.reading, self.go_on = threading.Event(), threading.Event()
+        monkeypatch.setattr(module, function, self)
+
+    def __call__(self, keys):
+        self.reads.append(list(keys))
+        if len(self.reads) == 1:
+            self.reading.set()
+            assert self.go_on.wait(10)
+        return self.read(keys)
+
+    def let_go_once_asked(self, count: int) -> None:
+        coalesced = self.app.extensions["eoffice"][self.reads_name]
+        for _ in range(1000):
+            if len(coalesced._asked) == count:
+                break
+            time.sleep(0.01)
+        self.go_on.set()
+
+
+def in_threads(calls: dict[str, Callable[[], object]]) -> dict[str, object]:
+    """Each call in a thread of its own; what it returned or raised, by name."""
+    outcome: dict[str, object] = {}
+
+    def run(name: str) -> None:
+        try:
+            outcome[name] = calls[name]()
+        except Exception as error:  # noqa: BLE001 - the outcome under test
+            outcome[name] = error
+
+    threads = {name: threading.Thread(target=run, args=(name,)) for name in calls}
+    for thread in threads.values():
+        thread.start()
+    for thread in threads.values():
+        thread.join(20)
+    return outcome
+
+
 def test_connections_arriving_together_are_checked_in_one_read_each_with_its_own_verdict(
     app, client, live_server, devices, people, monkeypatch
 ):
     """A hall's tablets connecting at once: those arriving while a token check is out are checked by one
     read after it, and each is let in or refused as if alone."""
-    import threading
-    import uuid
-
     from eoffice.auth import session as auth_session
     from eoffice.devices.models import Device as DeviceRow
     from tests.conftest import TEST_PASSWORD
@@ -263,51 +308,57 @@ def test_connections_arriving_together_are_checked_in_one_read_each_with_its_own
     assert (
         client.post("/api/v1/auth/logout", json={"refresh_token": ended["refresh_token"]}).status_code == 204
     )
+    held = HeldFirstRead(app, monkeypatch, auth_session, "_read_connections", "connection_reads")
 
-    read, reads, reading, go_on = auth_session._read_connections, [], threading.Event(), threading.Event()
-
-    def held(keys):
-        reads.append(sorted(key[0] for key in keys))
-        if len(reads) == 1:
-            reading.set()
-            assert go_on.wait(10)
-        return read(keys)
-
-    monkeypatch.setattr(auth_session, "_read_connections", held)
-    outcome: dict[str, object] = {}
-
-    def connect(name: str, token: str, **auth) -> None:
-        try:
-            outcome[name] = devices(live_server, token, **auth)
-        except socketio.exceptions.ConnectionError as refused:
-            outcome[name] = refused
-
-    leader = threading.Thread(target=connect, args=("first", first["access_token"]))
+    leader = threading.Thread(target=devices, args=(live_server, first["access_token"]))
     leader.start()
-    assert reading.wait(10)
-    together = [
-        threading.Thread(target=connect, args=("alone", alone["access_token"])),
-        threading.Thread(target=connect, args=("ended", ended["access_token"])),
-        threading.Thread(
-            target=connect, args=("tablet", tablet["access_token"]), kwargs={"device_id": tablet_id}
-        ),
-    ]
-    for thread in together:
-        thread.start()
-    coalesced = app.extensions["eoffice"]["connection_reads"]
-    for _ in range(1000):
-        if len(coalesced._asked) == 3:
-            break
-        time.sleep(0.01)
-    go_on.set()
-    for thread in [leader, *together]:
-        thread.join(20)
+    assert held.reading.wait(10)
+    calls = {
+        "alone": lambda: devices(live_server, alone["access_token"]),
+        "ended": lambda: devices(live_server, ended["access_token"]),
+        "tablet": lambda: devices(live_server, tablet["access_token"], device_id=tablet_id),
+    }
+    threading.Thread(target=held.let_go_once_asked, args=(3,)).start()
+    outcome = in_threads(calls)
+    leader.join(20)
 
-    assert len(reads) == 2 and len(reads[1]) == 3
+    assert [len(keys) for keys in held.reads] == [1, 3]
     assert isinstance(outcome["ended"], socketio.exceptions.ConnectionError)
-    for name in ("first", "alone", "tablet"):
-        assert not isinstance(outcome[name], Exception), (name, outcome[name])
-        assert outcome[name].sio.connected
+    for name in ("alone", "tablet"):
+        assert outcome[name].sio.connected, (name, outcome[name])
     with app.app_context():
         row = db.session.scalar(db.select(DeviceRow).where(DeviceRow.device_id == tablet_id))
         assert row is not None and row.name == "iPad 1"
+
+
+def test_joins_arriving_together_are_read_in_one_statement_each_with_its_own_answer(
+    app, live_server, devices, room, monkeypatch
+):
+    from meetings.room import state
+
+    held = HeldFirstRead(app, monkeypatch, state, "_read_joins", "join_reads")
+    tablets = {
+        name: devices(live_server, room.tokens[name]) for name in ("chutich", "daibieu1", "nguoingoai")
+    }
+    leader = threading.Thread(target=tablets["chutich"].call, args=("join", {"meeting_id": room.meeting_id}))
+    leader.start()
+    assert held.reading.wait(10)
+    calls = {
+        "delegate": lambda: tablets["daibieu1"].call("join", {"meeting_id": room.meeting_id}),
+        "outsider": lambda: tablets["nguoingoai"].call("join", {"meeting_id": room.meeting_id}),
+        "no such meeting": lambda: tablets["daibieu1"].call("join", {"meeting_id": room.meeting_id + 1000}),
+    }
+    threading.Thread(target=held.let_go_once_asked, args=(3,)).start()
+    outcome = in_threads(calls)
+    leader.join(20)
+
+    assert [len(keys) for keys in held.reads] == [1, 3]
+    assert outcome["delegate"]["ok"] and outcome["delegate"]["state"]["meeting"]["my_role"] == "delegate"
+    assert outcome["outsider"]["error"]["code"] == "forbidden"
+    assert outcome["no such meeting"]["error"]["code"] == "not_found"
+    # The delegate is in the room: he hears the chair's page.
+    chair = tablets["chutich"]
+    assert chair.call("present", {"meeting_id": room.meeting_id, "document_id": room.document_id, "page": 3})[
+        "ok"
+    ]
+    assert tablets["daibieu1"].wait_for("presentation", 1)[-1]["page"] == 3
