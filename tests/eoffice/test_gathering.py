@@ -75,7 +75,11 @@ class Reads:
         return {key: self.values[key] for key in keys if key in self.values}
 
 
-def asking(coalesced: Coalesced, keys: list[str]) -> tuple[list[threading.Thread], dict[str, object]]:
+def asked_behind_a_held_read(
+    coalesced: Coalesced, reads: Reads, first: str, keys: list[str]
+) -> tuple[object, dict[str, object]]:
+    """`first` asked alone, its read held; then every key of `keys` asked, each in a thread, while it
+    is held; then the read let go: (first's answer, the others' answers by key), a failure as itself."""
     answers: dict[str, object] = {}
 
     def ask(key: str) -> None:
@@ -84,16 +88,20 @@ def asking(coalesced: Coalesced, keys: list[str]) -> tuple[list[threading.Thread
         except Exception as error:  # noqa: BLE001 - the answer under test
             answers[key] = error
 
+    leader = threading.Thread(target=ask, args=(first,))
+    leader.start()
+    assert reads.reading.wait(10)
     threads = [threading.Thread(target=ask, args=(key,)) for key in keys]
-    return threads, answers
-
-
-def wait_until(condition) -> None:
+    for thread in threads:
+        thread.start()
     for _ in range(1000):
-        if condition():
-            return
+        if len(coalesced._asked) == len(keys):
+            break
         time.sleep(0.005)
-    raise AssertionError("never happened")
+    reads.go_on.set()
+    for thread in [leader, *threads]:
+        thread.join(10)
+    return answers.pop(first), answers
 
 
 def test_a_caller_alone_reads_his_key_at_once():
@@ -108,37 +116,20 @@ def test_a_caller_alone_reads_his_key_at_once():
 
 def test_callers_asking_during_a_read_are_answered_by_one_read_after_it():
     reads = Reads({"first": 0, **{f"k{i}": i for i in range(1, 30)}})
-    coalesced = Coalesced(reads)
-    (first,), answers = asking(coalesced, ["first"])
-    first.start()
-    assert reads.reading.wait(10)
-    threads, later = asking(coalesced, [f"k{i}" for i in range(1, 31)])  # k30 has no value
-    for thread in threads:
-        thread.start()
-    wait_until(lambda: len(coalesced._asked) == 30)
-    reads.go_on.set()
-    for thread in [first, *threads]:
-        thread.join(10)
+    keys = [f"k{i}" for i in range(1, 31)]  # k30 has no value
+    first, later = asked_behind_a_held_read(Coalesced(reads), reads, "first", keys)
 
-    assert answers == {"first": 0}
+    assert first == 0
     assert later == {f"k{i}": (i if i < 30 else None) for i in range(1, 31)}
     assert len(reads.reads) == 2
-    assert sorted(reads.reads[1]) == sorted(f"k{i}" for i in range(1, 31))
+    assert sorted(reads.reads[1]) == sorted(keys)
 
 
 def test_a_read_takes_at_most_its_limit_and_the_rest_read_next():
     reads = Reads({f"k{i}": i for i in range(10)})
-    coalesced = Coalesced(reads, most=4)
-    (first,), _ = asking(coalesced, ["k0"])
-    first.start()
-    assert reads.reading.wait(10)
-    threads, answers = asking(coalesced, [f"k{i}" for i in range(1, 10)])
-    for thread in threads:
-        thread.start()
-    wait_until(lambda: len(coalesced._asked) == 9)
-    reads.go_on.set()
-    for thread in [first, *threads]:
-        thread.join(10)
+    _, answers = asked_behind_a_held_read(
+        Coalesced(reads, most=4), reads, "k0", [f"k{i}" for i in range(1, 10)]
+    )
 
     assert answers == {f"k{i}": i for i in range(1, 10)}
     assert [len(keys) for keys in reads.reads] == [1, 4, 4, 1]
@@ -147,18 +138,9 @@ def test_a_read_takes_at_most_its_limit_and_the_rest_read_next():
 def test_a_failed_read_fails_each_of_its_callers_and_the_next_caller_reads_anew():
     reads = Reads({"a": 1, "b": 2, "c": 3}, fail=[OSError("database restarting")])
     coalesced = Coalesced(reads)
-    (first,), answers = asking(coalesced, ["a"])
-    first.start()
-    assert reads.reading.wait(10)
-    threads, later = asking(coalesced, ["b", "c"])
-    for thread in threads:
-        thread.start()
-    wait_until(lambda: len(coalesced._asked) == 2)
-    reads.go_on.set()
-    for thread in [first, *threads]:
-        thread.join(10)
+    first, later = asked_behind_a_held_read(coalesced, reads, "a", ["b", "c"])
 
-    assert isinstance(answers["a"], OSError)
+    assert isinstance(first, OSError)
     assert later == {"b": 2, "c": 3}
     assert coalesced.get("a") == 1
 
