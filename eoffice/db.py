@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Hashable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, create_engine, event, exc
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import ARRAY, DateTime, MetaData, bindparam, create_engine, event, exc, func
+from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.selectable import TableValuedAlias
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -112,6 +115,30 @@ def autocommit() -> Connection:
     from flask import current_app
 
     return current_app.extensions["eoffice"]["autocommit"].connect()
+
+
+def keys_table(**columns: type[TypeEngine] | TypeEngine) -> TableValuedAlias:
+    """PostgreSQL: many keys as one FROM, `wanted`, each column bound as one array named `<column>s`, so a
+    statement over it has one text whatever the number of keys (see rows_by_key)."""
+    arrays = (bindparam(f"{name}s", type_=ARRAY(type_)) for name, type_ in columns.items())
+    return func.unnest(*arrays).table_valued(*columns).render_derived(name="wanted")
+
+
+def rows_by_key(
+    one: Executable, many: Executable, names: tuple[str, ...], keys: Sequence[tuple[Hashable, ...]]
+) -> dict[tuple[Hashable, ...], Row]:
+    """Each key's row, on an autocommit connection: on PostgreSQL `many` once for all keys (a statement
+    over keys_table(<names>) whose rows end with their key's columns), elsewhere (the embedded SQLite)
+    `one` for each key, its parameters named `names`. A key without a row is missing."""
+    with autocommit() as connection:
+        if connection.dialect.name != "postgresql":
+            found = {
+                key: connection.execute(one, dict(zip(names, key, strict=True))).one_or_none()
+                for key in set(keys)
+            }
+            return {key: row for key, row in found.items() if row is not None}
+        arrays = {f"{name}s": [key[i] for key in keys] for i, name in enumerate(names)}
+        return {tuple(row[-len(names) :]): row for row in connection.execute(many, arrays)}
 
 
 class Base(DeclarativeBase):

@@ -7,14 +7,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from flask import current_app, g, request
-from sqlalchemy import ARRAY, Integer, Row, String, and_, bindparam, func, select
+from sqlalchemy import Integer, Row, String, and_, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from eoffice.accounts.models import Role, User, UserRole
 from eoffice.api_base import ApiError
 from eoffice.auth.models import AuthSession
 from eoffice.auth.tokens import AccessClaims, InvalidToken, decode_access_token
-from eoffice.db import autocommit
+from eoffice.db import autocommit, keys_table, rows_by_key
 from eoffice.devices import operations as devices
 from eoffice.devices.models import Device
 from eoffice.devices.operations import DeviceInfo, SeenDevice
@@ -103,23 +103,14 @@ _CONNECTION_STATE = _session_of()
 
 
 def _connections_of():
-    """_CONNECTION_STATE for many (session id, user id, device id) at once, each row naming its own
-    (PostgreSQL: the three as arrays, so one statement text whatever their number)."""
-    wanted = (
-        func.unnest(
-            bindparam("ids", type_=ARRAY(String)),
-            bindparam("user_ids", type_=ARRAY(Integer)),
-            bindparam("device_ids", type_=ARRAY(String)),
-        )
-        .table_valued("id", "user_id", "device_id")
-        .render_derived(name="wanted")
-    )
+    """_CONNECTION_STATE for many (session id, user id, device id) at once (rows_by_key)."""
+    wanted = keys_table(id=String, user_id=Integer, device_id=String)
     return (
         select(
+            *_LIVE,
             wanted.c.id.label("wanted_id"),
             wanted.c.user_id.label("wanted_user_id"),
             wanted.c.device_id.label("wanted_device_id"),
-            *_LIVE,
         )
         .select_from(wanted)
         .join(AuthSession, AuthSession.id == wanted.c.id)
@@ -134,19 +125,7 @@ ConnectionKey = tuple[str, int, str | None]
 
 
 def _read_connections(keys: Sequence[ConnectionKey]) -> dict[ConnectionKey, Row]:
-    with autocommit() as connection:
-        if connection.dialect.name != "postgresql":  # the embedded default: one statement a key
-            return {
-                (session_id, user_id, device_id): connection.execute(
-                    _CONNECTION_STATE, {"id": session_id, "user_id": user_id, "device_id": device_id}
-                ).one_or_none()
-                for session_id, user_id, device_id in set(keys)
-            }
-        ids, user_ids, device_ids = (list(column) for column in zip(*keys, strict=True))
-        result = connection.execute(
-            _CONNECTIONS_STATE, {"ids": ids, "user_ids": user_ids, "device_ids": device_ids}
-        )
-        return {(row.wanted_id, row.wanted_user_id, row.wanted_device_id): row for row in result}
+    return rows_by_key(_CONNECTION_STATE, _CONNECTIONS_STATE, ("id", "user_id", "device_id"), keys)
 
 
 def _connection_reads() -> Coalesced[ConnectionKey, Row]:

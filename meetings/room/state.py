@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import ARRAY, Integer, and_, bindparam, exists, func, select
+from sqlalchemy import Integer, Row, and_, bindparam, exists, func, select
 from sqlalchemy.orm import joinedload
 
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError
-from eoffice.db import autocommit
+from eoffice.db import keys_table, rows_by_key
 from eoffice.errors import ErrorCode
 from eoffice.extensions import db
 from eoffice.gathering import coalesced
@@ -239,13 +239,7 @@ def _join_statement(batched: bool):
     (PostgreSQL), for many (meeting id, user id) at once given as two arrays, each row ending with its
     two ids."""
     if batched:
-        wanted = (
-            func.unnest(
-                bindparam("meeting_ids", type_=ARRAY(Integer)), bindparam("user_ids", type_=ARRAY(Integer))
-            )
-            .table_valued("meeting_id", "user_id")
-            .render_derived(name="wanted")
-        )
+        wanted = keys_table(meeting_id=Integer, user_id=Integer)
         meeting_id, user_id = wanted.c.meeting_id, wanted.c.user_id
     else:
         meeting_id, user_id = bindparam("meeting_id", type_=Integer), bindparam("user_id", type_=Integer)
@@ -287,21 +281,14 @@ def _join_statement(batched: bool):
 _JOIN_STATEMENT = _join_statement(batched=False)
 _JOINS_STATEMENT = _join_statement(batched=True)
 _MEETING_COLUMNS = len(JoinedMeeting._fields)
+# The batched statement's rows end with their key: what join_state reads stops here.
+_JOIN_COLUMNS = len(_JOIN_STATEMENT.selected_columns)
 JoinKey = tuple[int, int | None]
 
 
-def _read_joins(keys: Sequence[JoinKey]) -> dict[JoinKey, Sequence[Any]]:
+def _read_joins(keys: Sequence[JoinKey]) -> dict[JoinKey, Row]:
     """The join statement's row for each (meeting id, user id) that has one."""
-    with autocommit() as connection:
-        if connection.dialect.name != "postgresql":  # the embedded default: one statement a join
-            rows = {}
-            for meeting_id, user_id in set(keys):
-                params = {"meeting_id": meeting_id, "user_id": user_id}
-                rows[(meeting_id, user_id)] = connection.execute(_JOIN_STATEMENT, params).one_or_none()
-            return rows
-        meeting_ids, user_ids = ([key[i] for key in keys] for i in (0, 1))
-        result = connection.execute(_JOINS_STATEMENT, {"meeting_ids": meeting_ids, "user_ids": user_ids})
-        return {(row[-2], row[-1]): row[:-2] for row in result}
+    return rows_by_key(_JOIN_STATEMENT, _JOINS_STATEMENT, ("meeting_id", "user_id"), keys)
 
 
 def join_state(meeting_id: int, user_id: int | None, states: RoomStates) -> dict[str, Any]:
@@ -316,7 +303,7 @@ def join_state(meeting_id: int, user_id: int | None, states: RoomStates) -> dict
         raise not_found(f"meeting {meeting_id}")
     meeting = JoinedMeeting(*row[:_MEETING_COLUMNS])
     is_active, role, version, open_vote_id, votes_cast, has_voted, has_private_annotations = row[
-        _MEETING_COLUMNS:
+        _MEETING_COLUMNS:_JOIN_COLUMNS
     ]
     if not is_active:
         raise ApiError(401, ErrorCode.UNAUTHORIZED, "account disabled or removed")
