@@ -47,6 +47,7 @@ async function pageTurns() {
   const sendTimes = new Float64Array(events).fill(NaN);
   const latencies = new Float64Array(n * events).fill(NaN);
   const receivedPerEvent = new Int32Array(events);
+  const firstReceive = new Float64Array(events).fill(NaN);
   const lastReceive = new Float64Array(events);
   let duplicates = 0;
   let outOfOrder = 0;
@@ -71,6 +72,7 @@ async function pageTurns() {
       }
       latencies[slot] = now - sendTimes[k];
       receivedPerEvent[k] += 1;
+      if (Number.isNaN(firstReceive[k])) firstReceive[k] = now;
       lastReceive[k] = now;
       if (waiter && waiter.k === k && receivedPerEvent[k] === n) waiter.resolve();
     });
@@ -104,9 +106,17 @@ async function pageTurns() {
   await sleep(2000);
   say("phase done");
 
+  // Of each page turn everyone received: when the last copy was read (all-clients), when the first was
+  // (how long the server took to begin), and the spread between them, which is at least the time this
+  // one process takes to read n copies: the floor under any server's all-clients figure.
   const allClients = [];
+  const firstClient = [];
+  const spread = [];
   for (let k = 0; k < events; k += 1) {
-    if (receivedPerEvent[k] === n) allClients.push(lastReceive[k] - sendTimes[k]);
+    if (receivedPerEvent[k] !== n) continue;
+    allClients.push(lastReceive[k] - sendTimes[k]);
+    firstClient.push(firstReceive[k] - sendTimes[k]);
+    spread.push(lastReceive[k] - firstReceive[k]);
   }
   const delivered = Array.from(latencies).filter((value) => !Number.isNaN(value));
   const sent = events - refused.length;
@@ -120,6 +130,8 @@ async function pageTurns() {
     arrival_seconds: arrivalSeconds,
     delivery_ms: delivered,
     all_clients_ms: allClients,
+    first_client_ms: firstClient,
+    spread_ms: spread,
     ack_ms: ackLatencies,
     expected: n * sent,
     delivered: delivered.length,
