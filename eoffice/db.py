@@ -83,31 +83,24 @@ def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
 
 
 def autocommit_engine(engine: Engine, pool_size: int, max_overflow: int, connect_args: dict) -> Engine:
-    """An engine whose statements each run on their own (no BEGIN, no ROLLBACK), for the hot paths that
-    read, or write one row whose loss in a crash is harmless (its commits do not wait for the disk),
-    outside the request's session: a Socket.IO connect's token check and a join. Its own small pool
-    of connections kept in autocommit, since switching a pooled connection in and out of it at every
-    checkout costs more than the statement; disposed with `engine`. On SQLite (the embedded default)
-    it shares `engine`'s pool."""
+    """An engine whose statements each run on their own (no BEGIN, no ROLLBACK), for the hot paths of one
+    statement outside the request's session: a Socket.IO connect's token check, a join, a page turn,
+    the devices seen in the last second. Its own small pool of connections kept in autocommit, since
+    switching a pooled connection in and out of it at every checkout costs more than the statement;
+    disposed with `engine`. Its commits are as durable as the session's: a page turn's `seq`, once
+    broadcast, must not go back after a crash of the database. On SQLite (the embedded default) it
+    shares `engine`'s pool."""
     if engine.dialect.name == "sqlite":
         return engine.execution_options(isolation_level="AUTOCOMMIT")
-    reads = create_engine(
+    statements = create_engine(
         engine.url,
         isolation_level="AUTOCOMMIT",
         pool_size=pool_size,
         max_overflow=max_overflow,
-        # Its only writes are a device's "last seen": a hall's connects need not each wait for the WAL
-        # to reach the disk.
-        connect_args={**connect_args, "options": _with_option(engine, "-c synchronous_commit=off")},
+        connect_args=connect_args,
     )
-    event.listen(engine, "engine_disposed", lambda _connection: reads.dispose())
-    return reads
-
-
-def _with_option(engine: Engine, option: str) -> str:
-    # connect_args' `options` replaces the database URL's (a search_path, a statement_timeout): keep them.
-    given = engine.url.query.get("options", ())
-    return " ".join([*([given] if isinstance(given, str) else given), option])
+    event.listen(engine, "engine_disposed", lambda _connection: statements.dispose())
+    return statements
 
 
 def autocommit() -> Connection:

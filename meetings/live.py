@@ -285,9 +285,6 @@ class MeetingNamespace(AppContextNamespace):
             user_id = self.users.get(current_sid())
             if user_id is None:
                 raise ApiError(401, ErrorCode.UNAUTHORIZED, "not connected")
-            # One statement that commits by itself: no BEGIN and COMMIT round trips before the
-            # whole room waits for the page.
-            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             presentation = room.present(meeting_id, user_id, payload["document_id"], payload["page"])
             ack = {"ok": True, "seq": presentation["seq"]}
             return _Change(ack, "presentation", presentation, meeting_room(meeting_id))

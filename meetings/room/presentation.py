@@ -11,6 +11,7 @@ from sqlalchemy import Integer, and_, bindparam, exists, func, or_, update
 
 from eoffice.accounts.models import User
 from eoffice.api_base import ApiError, invalid
+from eoffice.db import autocommit
 from eoffice.errors import ErrorCode
 from eoffice.extensions import db
 from meetings import policy, workflow
@@ -68,15 +69,14 @@ _PRESENT_STATEMENT = _present_statement()
 
 
 def present(meeting_id: int, user_id: int, document_id: int, page: int) -> dict[str, Any]:
-    # On the session's connection, not through the ORM's bulk-update path (half of this call's CPU).
-    seq = (
-        db.session.connection()
-        .execute(
+    # One statement that commits by itself, on the autocommit pool: the whole room waits for it, so no
+    # BEGIN, no COMMIT, no switching a session's connection into autocommit and back; not through the
+    # ORM's bulk-update path either (half of this call's CPU).
+    with autocommit() as connection:
+        seq = connection.execute(
             _PRESENT_STATEMENT,
             {"meeting_id": meeting_id, "user_id": user_id, "document_id": document_id, "page": page},
-        )
-        .scalar()
-    )
+        ).scalar()
     if seq is None:
         _explain_refused_presentation(meeting_id, user_id, document_id, page)
     return {
