@@ -30,6 +30,27 @@ def add_device_arguments(parser: argparse.ArgumentParser, arrival: bool = True) 
     )
 
 
+def measure_pair(
+    bench: Bench, args: argparse.Namespace, clients: int, reference_first: bool
+) -> tuple[Outcome, Outcome | None]:
+    """Ours and the reference, one after the other; every second pair the reference goes first, so that
+    neither server always meets the machine as the run before left it. With --reference-twice, "ours"
+    is the reference again: the ratios then show the measurement's own scatter."""
+    ours_now = bench.measure_reference if args.reference_twice else bench.measure_ours
+    if args.skip_reference:
+        ours = ours_now(clients)
+        print_outcome(ours)
+        return ours, None
+    order = [bench.measure_reference, ours_now] if reference_first else [ours_now, bench.measure_reference]
+    outcomes = []
+    for measure in order:
+        outcomes.append(measure(clients))
+        print_outcome(outcomes[-1])
+    if reference_first:
+        outcomes.reverse()
+    return outcomes[0], outcomes[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=fanout.__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, nargs="+", default=[100, 500, 1000, 2000], help="values of N")
@@ -43,6 +64,11 @@ def main() -> None:
         "--redis-url", default=None, help="run our server with the Socket.IO Redis message queue"
     )
     parser.add_argument("--skip-reference", action="store_true", help="measure only our server")
+    parser.add_argument(
+        "--reference-twice",
+        action="store_true",
+        help="measure the reference in our server's place too (the ratios a 1.00x server would get)",
+    )
     add_device_arguments(parser)
     parser.add_argument(
         "--pairs", type=int, default=1, help="alternating runs ours / reference for each N (median of ratios)"
@@ -63,18 +89,16 @@ def main() -> None:
             f"The load generator (one Node process, socket.io-client) shares this machine's"
             f" {psutil.cpu_count()} cores with the server and the database."
         )
+        if args.reference_twice:
+            print("--reference-twice: the reference server measured in our server's place as well.")
         for clients in args.clients:
             print(f"\nN = {clients}")
             ratios = []
             for pair in range(1, args.pairs + 1):
                 if args.pairs > 1:
                     print(f" pair {pair} of {args.pairs}")
-                ours = bench.measure_ours(clients)
-                print_outcome(ours)
-                reference = None
-                if not args.skip_reference:
-                    reference = bench.measure_reference(clients)
-                    print_outcome(reference)
+                ours, reference = measure_pair(bench, args, clients, reference_first=pair % 2 == 0)
+                if reference is not None:
                     ratios.append(ours.p("all_clients_ms", 99) / reference.p("all_clients_ms", 99))
                     print(
                         f"  all-clients p99 ours / reference: {ratios[-1]:.2f}x; connect + join"
