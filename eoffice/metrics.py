@@ -46,7 +46,7 @@ BROADCAST_SECONDS = Histogram(
     "Time a server process takes to hand one broadcast to every recipient it holds.",
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
-# By pool: "session" (the ORM's) and "autocommit" (eoffice.db.autocommit_engine: connect and join), so
+# By pool: "session" (the ORM's) and "autocommit" (eoffice.db.autocommit_engine: connect, join, page turn), so
 # that either one running full shows on its own.
 DB_CONNECTIONS_IN_USE = Gauge(
     "eoffice_db_connections_in_use",
