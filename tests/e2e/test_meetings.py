@@ -5,7 +5,7 @@ someone not invited sees nothing of it, in the browser or through the API."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import requests
@@ -32,6 +32,16 @@ def _offered(page) -> list[int]:
 
 def _today_in_vietnam() -> str:
     return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
+
+
+def _meetings_of_the_day(server, username: str, day: str) -> list[int]:
+    """Ids of the meetings a user sees on a Vietnam day, earliest first (as the calendar orders them)."""
+    following = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+    meetings = server.get(
+        "/api/v1/meetings", username, **{"from": f"{day}T00:00:00+07:00", "to": f"{following}T00:00:00+07:00"}
+    ).json()
+    meetings.sort(key=lambda meeting: (datetime.fromisoformat(meeting["starts_at"]), meeting["id"]))
+    return [meeting["id"] for meeting in meetings]
 
 
 def _create_invite(page, server, title: str, day: str, screenshot=None) -> int:
@@ -160,11 +170,25 @@ def test_organiser_creates_and_invites_a_delegate_finds_it_and_an_outsider_does_
     assert "06:30–08:00" in card.inner_text() and "Đã mời" in card.inner_text()
     screenshot(delegate, "41-meetings-calendar-week-tablet")
 
+    # A month's day shows its first three meetings by start and "+N cuộc họp khác" for the rest, which opens
+    # that day's week. Other tests' meetings start "now" on this server: between 00:00 and 06:30 Vietnam
+    # time (17:00–23:30 UTC) they come before this one on its day.
     delegate.get_by_role("button", name="Tháng", exact=True).click()
-    delegate.locator(
-        f"[data-testid=calendar-month] [data-date='{day}'] [data-meeting-id='{meeting_id}']"
-    ).wait_for()
+    cell = delegate.locator(f"[data-testid=calendar-month] td[data-date='{day}']")
+    that_day = _meetings_of_the_day(server, "chuyenvien", day)
+    cell.locator("[data-meeting-id]").first.wait_for()
+    shown = [
+        int(link)
+        for link in cell.locator("[data-meeting-id]").evaluate_all(
+            "links => links.map(link => link.dataset.meetingId)"
+        )
+    ]
+    assert shown == that_day[:3]
     screenshot(delegate, "42-meetings-calendar-month")
+    if meeting_id not in shown:
+        more = cell.get_by_role("button", name=f"+{len(that_day) - 3} cuộc họp khác")
+        more.click()
+        delegate.get_by_test_id("calendar-week").wait_for()
 
     card = delegate.locator(f"[data-date='{day}'] [data-meeting-id='{meeting_id}']")
     card.click()
