@@ -36,19 +36,14 @@ def measure_pair(
     """Ours and the reference, one after the other; every second pair the reference goes first, so that
     neither server always meets the machine as the run before left it. With --reference-twice, "ours"
     is the reference again: the ratios then show the measurement's own scatter."""
-    ours_now = bench.measure_reference if args.reference_twice else bench.measure_ours
-    if args.skip_reference:
-        ours = ours_now(clients)
-        print_outcome(ours)
-        return ours, None
-    order = [bench.measure_reference, ours_now] if reference_first else [ours_now, bench.measure_reference]
-    outcomes = []
-    for measure in order:
-        outcomes.append(measure(clients))
-        print_outcome(outcomes[-1])
-    if reference_first:
-        outcomes.reverse()
-    return outcomes[0], outcomes[1]
+    runs = {"ours": bench.measure_reference if args.reference_twice else bench.measure_ours}
+    if not args.skip_reference:
+        runs["reference"] = bench.measure_reference
+    measured = {}
+    for name in sorted(runs, reverse=reference_first):  # "ours" < "reference"
+        measured[name] = runs[name](clients)
+        print_outcome(measured[name])
+    return measured["ours"], measured.get("reference")
 
 
 def main() -> None:

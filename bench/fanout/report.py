@@ -21,13 +21,11 @@ def print_outcome(outcome: Outcome) -> None:
         f"{pad}per-delivery p50 {delivery} | all-clients p50 {everyone}"
         f" | ack p50 {outcome.p('ack_ms', 50):6.1f} ms"
     )
-    if "spread_ms" in result:
-        print(
-            f"{pad}first copy read p50 {outcome.p('first_client_ms', 50):6.1f} ms (the server's start);"
-            f" first to last copy p50 {outcome.p('spread_ms', 50):6.1f} ms,"
-            f" p99 {outcome.p('spread_ms', 99):6.1f} ms"
-            f" (the load generator reading {result['clients']} copies)"
-        )
+    print(
+        f"{pad}first copy read p50 {outcome.p('first_client_ms', 50):6.1f} ms (the server's start);"
+        f" first to last copy p50 {outcome.p('spread_ms', 50):6.1f} ms,"
+        f" p99 {outcome.p('spread_ms', 99):6.1f} ms (the load generator reading {result['clients']} copies)"
+    )
     print(
         f"{pad}delivered {result['delivered']}/{result['expected']}, lost {outcome.lost},"
         f" duplicates {result['duplicates']}, out of order {result['out_of_order']},"
